@@ -1,0 +1,55 @@
+// @ts-check
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+/**
+ * Layer rules from design.md: a layer never imports from a layer above it. Each entry lists the
+ * internal layers a folder may NOT import.
+ */
+const LAYERS = {
+  core: ['store', 'registry', 'runtime', 'monitor', 'train', 'serve', 'cli'],
+  store: ['registry', 'runtime', 'monitor', 'train', 'serve', 'cli'],
+  registry: ['runtime', 'monitor', 'train', 'serve', 'cli'],
+  runtime: ['store', 'registry', 'monitor', 'train', 'serve', 'cli'],
+  monitor: ['registry', 'runtime', 'train', 'serve', 'cli'],
+  train: ['store', 'registry', 'monitor', 'serve', 'cli'],
+  serve: ['cli'],
+};
+
+export default tseslint.config(
+  { ignores: ['dist/', 'node_modules/', 'web/dist/', 'scratch/', 'test/fixtures/', '.berth/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', URL: 'readonly' } },
+    rules: {
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "MemberExpression[object.name='process'][property.name='env']",
+          message: 'Only the composition root (src/cli/main.ts) reads process.env; pass config down instead.',
+        },
+      ],
+    },
+  },
+  ...Object.entries(LAYERS).map(([layer, forbidden]) => ({
+    files: [`src/${layer}/**/*.ts`],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: forbidden.map((other) => ({
+            group: [`**/${other}/*`, `../${other}/*`, `../../${other}/*`],
+            message: `design.md: the ${layer} layer may not import from ${other}.`,
+          })),
+        },
+      ],
+    },
+  })),
+  {
+    files: ['src/cli/main.ts', 'test/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts', 'vitest.config.ts'],
+    rules: { 'no-restricted-syntax': 'off' },
+  },
+);

@@ -1,0 +1,74 @@
+/**
+ * Builds the configuration at the composition root: defaults, then a JSON config file, then
+ * `BERTH_*` environment variables, then command-line flags. The only place that reads the
+ * environment.
+ */
+import { readFileSync } from 'node:fs';
+import { type Config, type ConfigInput, buildConfig } from '../core/config.js';
+import { Errors } from '../core/errors.js';
+
+type Path = readonly [section: string, key: string];
+
+/** Environment variables and the config setting each one sets. */
+export const ENVIRONMENT: Readonly<Record<string, { path: Path; type: 'string' | 'number' }>> = {
+  BERTH_HOST: { path: ['server', 'host'], type: 'string' },
+  BERTH_PORT: { path: ['server', 'port'], type: 'number' },
+  BERTH_BODY_LIMIT: { path: ['server', 'bodyLimit'], type: 'number' },
+  BERTH_SHUTDOWN_TIMEOUT_MS: { path: ['server', 'shutdownTimeoutMs'], type: 'number' },
+  BERTH_WORKERS: { path: ['runtime', 'workers'], type: 'number' },
+  BERTH_INTRA_OP_THREADS: { path: ['runtime', 'intraOpThreads'], type: 'number' },
+  BERTH_EXECUTION: { path: ['runtime', 'execution'], type: 'string' },
+  BERTH_INLINE_BUDGET_US: { path: ['runtime', 'inlineBudgetUs'], type: 'number' },
+  BERTH_LOG_LEVEL: { path: ['log', 'level'], type: 'string' },
+};
+
+/** Where configuration comes from, besides defaults. */
+export interface ConfigSources {
+  /** Path of a JSON config file, if any. */
+  readonly file?: string | undefined;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Settings from flags, already in config shape. */
+  readonly flags?: ConfigInput;
+}
+
+type Tree = Record<string, Record<string, unknown>>;
+
+function merge(target: Tree, source: unknown): void {
+  if (!source || typeof source !== 'object') return;
+  for (const [section, values] of Object.entries(source as Tree)) {
+    if (values && typeof values === 'object' && !Array.isArray(values)) {
+      target[section] = { ...(target[section] ?? {}), ...values };
+    } else {
+      (target as Record<string, unknown>)[section] = values;
+    }
+  }
+}
+
+/** Builds, validates and freezes the configuration from its sources. */
+export function loadConfig(sources: ConfigSources): Config {
+  const merged: Tree = {};
+  if (sources.file !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(sources.file, 'utf8');
+    } catch (error) {
+      throw Errors.CONFIG_INVALID.create(`cannot read config file ${sources.file}: ${(error as Error).message}`);
+    }
+    try {
+      merge(merged, JSON.parse(text));
+    } catch (error) {
+      throw Errors.CONFIG_INVALID.create(`config file ${sources.file} is not valid JSON: ${(error as Error).message}`);
+    }
+  }
+  const fromEnv: Tree = {};
+  for (const [name, { path, type }] of Object.entries(ENVIRONMENT)) {
+    const raw = sources.env[name];
+    if (raw === undefined || raw === '') continue;
+    const value = type === 'number' ? Number(raw) : raw;
+    if (type === 'number' && !Number.isFinite(value)) throw Errors.CONFIG_INVALID.create(`${name}=${raw} is not a number`);
+    (fromEnv[path[0]] ??= {})[path[1]] = value;
+  }
+  merge(merged, fromEnv);
+  merge(merged, sources.flags);
+  return buildConfig(merged);
+}

@@ -1,0 +1,161 @@
+/**
+ * An ONNX model loaded into the worker pool (and, for tiny models, also on the main thread).
+ */
+import { randomUUID } from 'node:crypto';
+import type ort from 'onnxruntime-node';
+import { datatypeInfo } from '../core/datatypes.js';
+import type { Signature } from '../core/signature.js';
+import type { Tensor } from '../core/tensor.js';
+import type { ModelRuntime, RuntimeState } from './model-runtime.js';
+import { signatureFromSession } from './onnx-signature.js';
+import { createSession, runSession } from './session-runner.js';
+import type { WorkerPool } from './worker-pool.js';
+
+/** Where requests of a model run; see the `runtime.execution` setting. */
+export type ExecutionMode = 'auto' | 'worker' | 'inline';
+
+/** Options for {@link OnnxRuntime.load}. */
+export interface OnnxRuntimeOptions {
+  readonly pool: WorkerPool;
+  /** Unique key of this runtime in the pool (a model may be loaded in several versions). */
+  readonly key: string;
+  readonly intraOpThreads: number;
+  readonly execution: ExecutionMode;
+  /** Largest predicted run time, in µs, that `auto` runs on the main thread. */
+  readonly inlineBudgetUs: number;
+}
+
+/** What loading found out about a model, for logs and metrics. */
+export interface LoadReport {
+  readonly skippedOutputs: readonly string[];
+  /** Run time of a warm single-row run in µs, when the warm-up could run. */
+  readonly warmRunUs: number | undefined;
+  readonly inline: boolean;
+}
+
+/** Warm-up runs; the fastest one (after caches and allocators settle) estimates the run cost. */
+const WARM_RUNS = 10;
+
+/** An ONNX model version ready to run; see {@link ModelRuntime}. */
+export class OnnxRuntime implements ModelRuntime {
+  #state: RuntimeState = 'loading';
+  #inFlight = 0;
+  #drained: (() => void) | undefined;
+  #released: Promise<void> | undefined;
+
+  private constructor(
+    readonly signature: Signature,
+    readonly report: LoadReport,
+    private readonly pool: WorkerPool,
+    private readonly key: string,
+    private readonly inlineSession: ort.InferenceSession | undefined,
+    /** µs per input element, measured at warm-up; drives the inline choice per request. */
+    private readonly usPerElement: number | undefined,
+    private readonly options: OnnxRuntimeOptions,
+  ) {}
+
+  /**
+   * Loads a model file: reads its signature, loads it in every worker, warms it with one
+   * zero-valued row and measures that run. Throws onnxruntime's error when the file is not a
+   * model it can run.
+   */
+  static async load(path: string, options: OnnxRuntimeOptions): Promise<OnnxRuntime> {
+    const probe = await createSession(path, { intraOpThreads: options.intraOpThreads });
+    let signature: Signature;
+    let skippedOutputs: string[];
+    try {
+      ({ signature, skippedOutputs } = signatureFromSession(probe, path));
+    } catch (error) {
+      await probe.release();
+      throw error;
+    }
+    const key = `${options.key}#${randomUUID()}`;
+    await options.pool.load(key, path, { intraOpThreads: options.intraOpThreads });
+
+    const warm = warmInputs(signature);
+    const outputNames = signature.outputs.map((o) => o.name);
+    let warmRunUs: number | undefined;
+    if (warm) {
+      try {
+        let best = Number.POSITIVE_INFINITY;
+        for (let i = 0; i < WARM_RUNS; i++) {
+          const { runMs } = await options.pool.run(key, warmInputs(signature)!, outputNames);
+          best = Math.min(best, runMs * 1000);
+        }
+        warmRunUs = best;
+      } catch {
+        // Some models reject all-zero inputs (a shape tensor of zeros, say); they simply run in
+        // workers, and their first real request warms them.
+        warmRunUs = undefined;
+      }
+    }
+    const warmElements = warm ? warm.reduce((n, t) => n + t.data.length, 0) : 0;
+    const inlineCapable =
+      options.execution === 'inline' || (options.execution === 'auto' && warmRunUs !== undefined && warmRunUs < options.inlineBudgetUs);
+    let inlineSession: ort.InferenceSession | undefined;
+    if (inlineCapable) inlineSession = probe;
+    else await probe.release();
+    const usPerElement = warmRunUs !== undefined && warmElements > 0 ? warmRunUs / warmElements : undefined;
+    const runtime = new OnnxRuntime(
+      signature,
+      { skippedOutputs, warmRunUs, inline: inlineCapable },
+      options.pool,
+      key,
+      inlineSession,
+      usPerElement,
+      options,
+    );
+    runtime.#state = 'ready';
+    return runtime;
+  }
+
+  get state(): RuntimeState {
+    return this.#state;
+  }
+
+  async run(inputs: readonly Tensor[], outputNames: readonly string[]): Promise<Tensor[]> {
+    if (this.#state !== 'ready') throw new Error(`the runtime is ${this.#state}`);
+    this.#inFlight++;
+    try {
+      if (this.#runsInline(inputs)) return await runSession(this.inlineSession!, inputs, outputNames);
+      return (await this.pool.run(this.key, inputs, outputNames)).outputs;
+    } finally {
+      this.#inFlight--;
+      if (this.#inFlight === 0) this.#drained?.();
+    }
+  }
+
+  release(): Promise<void> {
+    this.#released ??= this.#release();
+    return this.#released;
+  }
+
+  async #release(): Promise<void> {
+    this.#state = 'draining';
+    if (this.#inFlight > 0) await new Promise<void>((resolve) => (this.#drained = resolve));
+    await this.pool.unload(this.key);
+    await this.inlineSession?.release();
+    this.#state = 'released';
+  }
+
+  #runsInline(inputs: readonly Tensor[]): boolean {
+    if (!this.inlineSession) return false;
+    if (this.options.execution === 'inline') return true;
+    if (this.usPerElement === undefined) return false;
+    let elements = 0;
+    for (const t of inputs) elements += t.data.length;
+    return elements * this.usPerElement < this.options.inlineBudgetUs;
+  }
+}
+
+/** One all-zero row for every input (dynamic dimensions set to 1), or undefined if impossible. */
+function warmInputs(signature: Signature): Tensor[] | undefined {
+  const inputs: Tensor[] = [];
+  for (const spec of signature.inputs) {
+    if (spec.shape === undefined) return undefined;
+    const shape = spec.shape.map((d) => (d === -1 ? 1 : d));
+    const count = shape.reduce((a, b) => a * b, 1);
+    inputs.push({ name: spec.name, datatype: spec.datatype, shape, data: datatypeInfo(spec.datatype).allocate(count) });
+  }
+  return inputs;
+}

@@ -1,0 +1,142 @@
+/**
+ * A pool of inference worker threads. Every worker holds a session of every loaded model, so any
+ * idle worker can take any request; a request goes to the worker with the fewest in flight.
+ * A worker that dies is replaced and its models reloaded; its requests in flight fail with the
+ * reason.
+ */
+import { Worker } from 'node:worker_threads';
+import type { Tensor } from '../core/tensor.js';
+import type { SessionSettings } from './session-runner.js';
+import type { WorkerReply, WorkerRequest } from './worker-protocol.js';
+import { transferablesOf } from './worker-protocol.js';
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+interface Pending {
+  resolve(reply: WorkerReply): void;
+  reject(error: Error): void;
+}
+
+class PoolWorker {
+  readonly pending = new Map<number, Pending>();
+  inFlight = 0;
+  constructor(readonly thread: Worker) {}
+}
+
+/** Result of one run in a worker. */
+export interface WorkerRunResult {
+  readonly outputs: Tensor[];
+  /** Time onnxruntime spent in the run, in ms, measured in the worker. */
+  readonly runMs: number;
+}
+
+/** Options for {@link WorkerPool}. */
+export interface WorkerPoolOptions {
+  readonly size: number;
+  /** Called when a worker dies unexpectedly (it is replaced). */
+  readonly onWorkerError?: (error: Error) => void;
+}
+
+/** Inference worker threads shared by all models of a server. */
+export class WorkerPool {
+  readonly #workers: PoolWorker[] = [];
+  readonly #loaded = new Map<string, { path: string; settings: SessionSettings }>();
+  readonly #onWorkerError: ((error: Error) => void) | undefined;
+  #nextId = 1;
+  #closed = false;
+
+  constructor(options: WorkerPoolOptions) {
+    if (options.size < 1) throw new Error('a worker pool needs at least one worker');
+    this.#onWorkerError = options.onWorkerError;
+    for (let i = 0; i < options.size; i++) this.#workers.push(this.#spawn());
+  }
+
+  /** Number of worker threads. */
+  get size(): number {
+    return this.#workers.length;
+  }
+
+  /** Loads a model under `key` in every worker; on any failure it is unloaded everywhere. */
+  async load(key: string, path: string, settings: SessionSettings): Promise<void> {
+    this.#assertOpen();
+    const results = await Promise.allSettled(this.#workers.map((w) => this.#send(w, { op: 'load', key, path, settings })));
+    const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failure) {
+      await this.unload(key);
+      throw failure.reason as Error;
+    }
+    this.#loaded.set(key, { path, settings });
+  }
+
+  /** Releases a model's sessions in every worker. */
+  async unload(key: string): Promise<void> {
+    this.#loaded.delete(key);
+    if (this.#closed) return;
+    await Promise.allSettled(this.#workers.map((w) => this.#send(w, { op: 'unload', key })));
+  }
+
+  /** Runs a loaded model on the least busy worker. Input buffers are transferred, not copied. */
+  async run(key: string, inputs: readonly Tensor[], outputNames: readonly string[]): Promise<WorkerRunResult> {
+    this.#assertOpen();
+    let worker = this.#workers[0]!;
+    for (const w of this.#workers) if (w.inFlight < worker.inFlight) worker = w;
+    const reply = await this.#send(worker, { op: 'run', key, inputs, outputNames }, transferablesOf(inputs));
+    return { outputs: reply.outputs ?? [], runMs: reply.runMs ?? 0 };
+  }
+
+  /** Stops every worker. Requests in flight fail. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    await Promise.all(this.#workers.map((w) => w.thread.terminate()));
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new Error('the worker pool is closed');
+  }
+
+  #send(worker: PoolWorker, request: DistributiveOmit<WorkerRequest, 'id'>, transfer: ArrayBuffer[] = []): Promise<WorkerReply> {
+    const id = this.#nextId++;
+    worker.inFlight++;
+    return new Promise<WorkerReply>((resolve, reject) => {
+      worker.pending.set(id, {
+        resolve: (reply) => {
+          worker.inFlight--;
+          if (reply.error !== undefined) reject(new Error(reply.error));
+          else resolve(reply);
+        },
+        reject: (error) => {
+          worker.inFlight--;
+          reject(error);
+        },
+      });
+      worker.thread.postMessage({ ...request, id } as WorkerRequest, transfer);
+    });
+  }
+
+  #spawn(): PoolWorker {
+    const thread = new Worker(new URL('./inference-worker.js', import.meta.url));
+    const worker = new PoolWorker(thread);
+    thread.on('message', (reply: WorkerReply) => {
+      const pending = worker.pending.get(reply.id);
+      if (!pending) return;
+      worker.pending.delete(reply.id);
+      pending.resolve(reply);
+    });
+    const fail = (error: Error): void => {
+      if (this.#closed) return;
+      const index = this.#workers.indexOf(worker);
+      if (index === -1) return;
+      for (const pending of worker.pending.values()) pending.reject(new Error(`the inference worker stopped: ${error.message}`));
+      worker.pending.clear();
+      this.#onWorkerError?.(error);
+      const replacement = this.#spawn();
+      this.#workers[index] = replacement;
+      for (const [key, { path, settings }] of this.#loaded) {
+        this.#send(replacement, { op: 'load', key, path, settings }).catch((e: unknown) => this.#onWorkerError?.(e as Error));
+      }
+    };
+    thread.on('error', fail);
+    thread.on('exit', (code) => fail(new Error(`worker exited with code ${code}`)));
+    return worker;
+  }
+}

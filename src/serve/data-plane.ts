@@ -1,0 +1,195 @@
+/**
+ * The transport-free data plane: health, metadata and inference over the live models. REST (and
+ * any later transport) decodes its wire format into these types, calls the data plane, and
+ * encodes what it returns; validation and execution live here once.
+ */
+import { type Datatype, type TensorData, isDatatype } from '../core/datatypes.js';
+import { Errors } from '../core/errors.js';
+import { advertisedShape, shapeFits } from '../core/signature.js';
+import type { Tensor } from '../core/tensor.js';
+import { elementCount, formatShape } from '../core/tensor.js';
+import type { ModelTable, ServedModel } from './model-table.js';
+
+/**
+ * The data of one input as the wire carried it. It is decoded only after the input's name,
+ * datatype and shape have been checked against the model, so a request cannot make the server
+ * allocate more than it actually sent.
+ */
+export interface TensorDataSource {
+  decode(datatype: Datatype, shape: readonly number[], input: string): TensorData;
+}
+
+/** One input of an inference request, before its data is decoded. */
+export interface InferenceInput {
+  readonly name: string;
+  readonly datatype: string;
+  readonly shape: readonly unknown[];
+  readonly parameters?: Readonly<Record<string, unknown>>;
+  readonly data: TensorDataSource;
+}
+
+/** An output the caller asked for, with its transport parameters. */
+export interface RequestedOutput {
+  readonly name: string;
+  readonly parameters?: Readonly<Record<string, unknown>>;
+}
+
+/** An inference request in transport-free form. */
+export interface InferenceRequest {
+  readonly id?: string;
+  readonly parameters?: Readonly<Record<string, unknown>>;
+  readonly inputs: readonly InferenceInput[];
+  /** Outputs to return; all when absent. */
+  readonly outputs?: readonly RequestedOutput[];
+}
+
+/** The answer to an inference request. */
+export interface InferenceResponse {
+  readonly modelName: string;
+  readonly modelVersion: string;
+  readonly id?: string;
+  readonly outputs: readonly Tensor[];
+}
+
+/** Server metadata (OIP `GET /v2`). */
+export interface ServerMetadata {
+  readonly name: string;
+  readonly version: string;
+  readonly extensions: readonly string[];
+}
+
+/** Model metadata (OIP `GET /v2/models/{name}`). */
+export interface ModelMetadata {
+  readonly name: string;
+  readonly versions: readonly string[];
+  readonly platform: string;
+  readonly inputs: readonly { name: string; datatype: Datatype; shape: readonly number[] }[];
+  readonly outputs: readonly { name: string; datatype: Datatype; shape: readonly number[] }[];
+}
+
+/** Options for {@link DataPlane}. */
+export interface DataPlaneOptions {
+  readonly models: ModelTable;
+  readonly serverName: string;
+  readonly serverVersion: string;
+}
+
+/** Health, metadata and inference for every transport. */
+export class DataPlane {
+  readonly #models: ModelTable;
+  readonly #metadata: ServerMetadata;
+  #ready = false;
+
+  constructor(options: DataPlaneOptions) {
+    this.#models = options.models;
+    this.#metadata = Object.freeze({
+      name: options.serverName,
+      version: options.serverVersion,
+      extensions: Object.freeze(['binary_tensor_data']),
+    });
+  }
+
+  /** Marks the server ready (after start-up) or not (while shutting down). */
+  setReady(ready: boolean): void {
+    this.#ready = ready;
+  }
+
+  serverMetadata(): ServerMetadata {
+    return this.#metadata;
+  }
+
+  /** The process is up and able to answer. */
+  isLive(): boolean {
+    return true;
+  }
+
+  /** Every model is loaded and the server accepts inference. */
+  isReady(): boolean {
+    return this.#ready;
+  }
+
+  /** Names of every served model. */
+  modelNames(): readonly string[] {
+    return this.#models.names();
+  }
+
+  /** The served version named (or the default one); 404 errors when not served. */
+  resolve(name: string, version?: string): ServedModel {
+    const model = this.#models.get(name, version);
+    if (model) return model;
+    if (version !== undefined && this.#models.has(name)) throw Errors.VERSION_NOT_FOUND.create(name, version);
+    throw Errors.MODEL_NOT_FOUND.create(name);
+  }
+
+  /** True when the version can take requests now. */
+  isModelReady(model: ServedModel): boolean {
+    return this.#ready && model.runtime.state === 'ready';
+  }
+
+  modelMetadata(model: ServedModel): ModelMetadata {
+    const describe = (t: { name: string; datatype: Datatype; shape: readonly number[] | undefined }) => ({
+      name: t.name,
+      datatype: t.datatype,
+      shape: advertisedShape(t),
+    });
+    return {
+      name: model.name,
+      versions: this.#models.versions(model.name).map((m) => m.version),
+      platform: 'onnx_onnxv1',
+      inputs: model.runtime.signature.inputs.map(describe),
+      outputs: model.runtime.signature.outputs.map(describe),
+    };
+  }
+
+  /** Validates a request against the model's signature, runs it and returns the outputs asked for. */
+  async infer(model: ServedModel, request: InferenceRequest): Promise<InferenceResponse> {
+    if (!this.isModelReady(model)) throw Errors.MODEL_NOT_READY.create(model.name);
+    const inputs = this.#decodeInputs(model, request.inputs);
+    const outputNames = this.#outputNames(model, request.outputs);
+    let outputs: Tensor[];
+    try {
+      outputs = await model.runtime.run(inputs, outputNames);
+    } catch (error) {
+      throw Errors.MODEL_EXECUTION_FAILED.create(model.name, error instanceof Error ? error.message : String(error));
+    }
+    return { modelName: model.name, modelVersion: model.version, ...(request.id !== undefined ? { id: request.id } : {}), outputs };
+  }
+
+  #decodeInputs(model: ServedModel, inputs: readonly InferenceInput[]): Tensor[] {
+    const specs = model.runtime.signature.inputs;
+    const seen = new Set<string>();
+    for (const input of inputs) {
+      if (seen.has(input.name)) throw Errors.INPUT_DUPLICATE.create(input.name);
+      seen.add(input.name);
+      if (!specs.some((s) => s.name === input.name)) {
+        throw Errors.INPUT_UNKNOWN.create(input.name, model.name, specs.map((s) => s.name));
+      }
+    }
+    const tensors: Tensor[] = [];
+    for (const spec of specs) {
+      const input = inputs.find((i) => i.name === spec.name);
+      if (!input) throw Errors.INPUT_MISSING.create(spec.name, model.name);
+      if (!isDatatype(input.datatype) || input.datatype !== spec.datatype) {
+        throw Errors.INPUT_DATATYPE.create(spec.name, spec.datatype, JSON.stringify(input.datatype));
+      }
+      elementCount(input.shape, input.name); // checks every dimension is a non-negative integer
+      const shape = input.shape as readonly number[];
+      if (!shapeFits(spec, shape)) {
+        throw Errors.INPUT_SHAPE.create(spec.name, formatShape(advertisedShape(spec)), formatShape(shape));
+      }
+      tensors.push({ name: spec.name, datatype: spec.datatype, shape, data: input.data.decode(spec.datatype, shape, spec.name) });
+    }
+    return tensors;
+  }
+
+  #outputNames(model: ServedModel, requested: readonly RequestedOutput[] | undefined): string[] {
+    const available = model.runtime.signature.outputs.map((o) => o.name);
+    if (requested === undefined || requested.length === 0) return available;
+    const names: string[] = [];
+    for (const output of requested) {
+      if (!available.includes(output.name)) throw Errors.OUTPUT_UNKNOWN.create(output.name, model.name, available);
+      if (!names.includes(output.name)) names.push(output.name);
+    }
+    return names;
+  }
+}

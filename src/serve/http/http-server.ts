@@ -1,0 +1,91 @@
+/**
+ * The HTTP transport: a Fastify app with the error rendering, request ids, logging and metrics
+ * every route shares, and the protocol routes registered on top. Routes convert and delegate to
+ * the data plane.
+ */
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import { Errors } from '../../core/errors.js';
+import type { DataPlane } from '../data-plane.js';
+import type { Protocol, ServerMetrics } from '../metrics.js';
+import { errorBody, toBerthError } from './error-reply.js';
+import { registerOipRoutes } from './oip-routes.js';
+import { registerV1Routes } from './v1-routes.js';
+
+/** Labels of an inference request, set by its route for logs and metrics. */
+export interface InferenceLabels {
+  model: string;
+  version: string;
+  protocol: Protocol;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    inference: InferenceLabels | null;
+  }
+}
+
+/** Options for {@link createHttpServer}. */
+export interface HttpServerOptions {
+  readonly dataPlane: DataPlane;
+  readonly metrics: ServerMetrics;
+  readonly logger: FastifyBaseLogger;
+  readonly bodyLimit: number;
+  /** True once shutdown has begun: new requests get 503. */
+  readonly isClosing: () => boolean;
+}
+
+/** Builds the HTTP app (not yet listening). */
+export function createHttpServer(options: HttpServerOptions): FastifyInstance {
+  const { dataPlane, metrics, logger, bodyLimit } = options;
+  const app: FastifyInstance = Fastify({
+    loggerInstance: logger,
+    // One debug line per request is written by the onResponse hook below, with model labels.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit,
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID(),
+    return503OnClosing: false,
+    forceCloseConnections: 'idle',
+    routerOptions: { ignoreTrailingSlash: true },
+  });
+  app.decorateRequest('inference', null);
+
+  app.addHook('onRequest', async (request, reply) => {
+    metrics.inFlight.inc();
+    void reply.header('x-request-id', request.id);
+    if (options.isClosing()) {
+      void reply.header('connection', 'close').header('retry-after', '1');
+      return reply.code(503).send(errorBody(Errors.SERVER_SHUTTING_DOWN.create()));
+    }
+    return undefined;
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    metrics.inFlight.dec();
+    const labels = request.inference;
+    if (labels) metrics.observe(labels.model, labels.version, labels.protocol, reply.statusCode, reply.elapsedTime / 1000);
+    request.log.debug(
+      { method: request.method, url: request.url, status: reply.statusCode, ms: Number(reply.elapsedTime.toFixed(3)), ...labels },
+      'request',
+    );
+  });
+
+  app.setErrorHandler((error, request, reply) => {
+    const berthError = toBerthError(error, request.id, bodyLimit);
+    if (berthError.httpStatus >= 500) request.log.error({ err: error, code: berthError.code }, berthError.message);
+    else request.log.debug({ code: berthError.code }, berthError.message);
+    if (berthError.httpStatus === 503) void reply.header('retry-after', '1');
+    return reply.code(berthError.httpStatus).type('application/json').send(errorBody(berthError));
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    const error = Errors.ROUTE_NOT_FOUND.create(request.method, request.url);
+    return reply.code(error.httpStatus).send(errorBody(error));
+  });
+
+  registerOipRoutes(app, dataPlane);
+  registerV1Routes(app, dataPlane);
+  app.get('/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
+  return app;
+}

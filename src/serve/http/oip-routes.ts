@@ -1,0 +1,64 @@
+/** Open Inference Protocol v2 REST routes: convert, delegate to the data plane, encode. */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Errors } from '../../core/errors.js';
+import type { DataPlane } from '../data-plane.js';
+import { errorBody } from './error-reply.js';
+import { HEADER_LENGTH, decodeInferRequest, encodeInferResponse } from './oip-rest-codec.js';
+import { acceptRawBodies, rawBody } from './raw-body.js';
+
+interface ModelParams {
+  name: string;
+  version?: string;
+}
+
+const INFER_MEDIA_TYPES = ['application/json', 'application/octet-stream'] as const;
+
+/** Registers `/v2/...` on the app. */
+export function registerOipRoutes(app: FastifyInstance, dataPlane: DataPlane): void {
+  app.get('/v2/health/live', async () => ({ live: dataPlane.isLive() }));
+
+  app.get('/v2/health/ready', async (_request, reply) => {
+    if (dataPlane.isReady()) return { ready: true };
+    return reply.code(503).send({ ready: false, ...errorBody(Errors.SERVER_SHUTTING_DOWN.create()) });
+  });
+
+  app.get('/v2', async () => dataPlane.serverMetadata());
+
+  const metadata = async (request: { params: ModelParams }) => {
+    const { name, version } = request.params;
+    return dataPlane.modelMetadata(dataPlane.resolve(name, version));
+  };
+  app.get<{ Params: ModelParams }>('/v2/models/:name', metadata);
+  app.get<{ Params: ModelParams }>('/v2/models/:name/versions/:version', metadata);
+
+  const ready = async (request: { params: ModelParams }, reply: { code(c: number): unknown }) => {
+    const { name, version } = request.params;
+    const model = dataPlane.resolve(name, version);
+    const isReady = dataPlane.isModelReady(model);
+    if (!isReady) reply.code(503);
+    return { name: model.name, version: model.version, ready: isReady };
+  };
+  app.get<{ Params: ModelParams }>('/v2/models/:name/ready', ready);
+  app.get<{ Params: ModelParams }>('/v2/models/:name/versions/:version/ready', ready);
+
+  void app.register(async (scope) => {
+    acceptRawBodies(scope);
+    const infer = async (
+      request: FastifyRequest<{ Params: ModelParams }>,
+      reply: FastifyReply,
+    ) => {
+      const { name, version } = request.params;
+      const model = dataPlane.resolve(name, version);
+      request.inference = { model: model.name, version: model.version, protocol: 'v2-rest' };
+      const body = rawBody(request, INFER_MEDIA_TYPES);
+      const headerLength = request.headers[HEADER_LENGTH];
+      const decoded = decodeInferRequest(body, Array.isArray(headerLength) ? headerLength[0] : headerLength);
+      const response = await dataPlane.infer(model, decoded.request);
+      const encoded = encodeInferResponse(response, decoded.binaryOutput);
+      if (encoded.headerLength !== undefined) void reply.header(HEADER_LENGTH, encoded.headerLength);
+      return reply.type(encoded.contentType).send(encoded.body);
+    };
+    scope.post<{ Params: ModelParams }>('/v2/models/:name/infer', infer);
+    scope.post<{ Params: ModelParams }>('/v2/models/:name/versions/:version/infer', infer);
+  });
+}
