@@ -119,6 +119,96 @@ export const Errors = {
   CONFIG_INVALID: define('BERTH_CONFIG_INVALID', 400, 'INVALID_ARGUMENT', (problems: string) =>
     `Invalid configuration: ${problems}. Fix the config file, BERTH_* variables or flags named above.`),
 
+  // --- schemas, pipelines and rows of named features ---
+  SCHEMA_INVALID: define('BERTH_SCHEMA_INVALID', 400, 'INVALID_ARGUMENT', (problem: string) =>
+    `The feature schema is invalid: ${problem}. Fix the schema document, or retrain to infer a new one.`),
+  SCHEMA_ROW_INVALID: define('BERTH_SCHEMA_ROW_INVALID', 400, 'INVALID_ARGUMENT', (row: string) =>
+    `${row} is not a record; send each row as a JSON object of feature names to values.`),
+  SCHEMA_FEATURE_MISSING: define('BERTH_SCHEMA_FEATURE_MISSING', 400, 'INVALID_ARGUMENT', (row: string, feature: string) =>
+    `${row}: required feature '${feature}' is missing. Send a value for it; the model's schema lists every feature.`),
+  SCHEMA_TYPE_MISMATCH: define('BERTH_SCHEMA_TYPE_MISMATCH', 400, 'INVALID_ARGUMENT', (row: string, feature: string, expected: string, got: string) =>
+    `${row}: feature '${feature}' must be ${expected}, but got ${got}.`),
+  SCHEMA_NUMBER_INVALID: define('BERTH_SCHEMA_NUMBER_INVALID', 400, 'INVALID_ARGUMENT', (row: string, feature: string, value: string) =>
+    `${row}: feature '${feature}' must be a finite number, but '${value}' cannot be read as one.`),
+  SCHEMA_OUT_OF_RANGE: define('BERTH_SCHEMA_OUT_OF_RANGE', 400, 'INVALID_ARGUMENT', (row: string, feature: string, value: number, range: string) =>
+    `${row}: feature '${feature}' is ${value}, outside the allowed range ${range}. Send a value inside it.`),
+  SCHEMA_CATEGORY_UNKNOWN: define('BERTH_SCHEMA_CATEGORY_UNKNOWN', 400, 'INVALID_ARGUMENT', (row: string, feature: string, value: string, allowed: readonly string[]) =>
+    `${row}: feature '${feature}' is '${value}', which is not one of its categories ${listNames(allowed)}.`),
+  PIPELINE_INVALID: define('BERTH_PIPELINE_INVALID', 400, 'INVALID_ARGUMENT', (problem: string) =>
+    `The pipeline is invalid: ${problem}. Fix the pipeline document or retrain to produce a new one.`),
+  PIPELINE_CATEGORY_UNSEEN: define('BERTH_PIPELINE_CATEGORY_UNSEEN', 400, 'INVALID_ARGUMENT', (row: string, feature: string, value: string) =>
+    `${row}: feature '${feature}' is '${value}', a category the model never saw in training, and its pipeline refuses unseen categories.`),
+
+  // --- training ---
+  TRAIN_CSV_INVALID: define('BERTH_TRAIN_CSV_INVALID', 400, 'INVALID_ARGUMENT', (source: string, reason: string) =>
+    `Could not read ${source} as CSV: ${reason}. Send a CSV file with a header row and the same number of fields on every line.`),
+  TRAIN_TARGET_NOT_FOUND: define('BERTH_TRAIN_TARGET_NOT_FOUND', 400, 'INVALID_ARGUMENT', (target: string, columns: readonly string[]) =>
+    `Target column '${target}' is not in the data; its columns are ${listNames(columns)}.`),
+  TRAIN_TARGET_INVALID: define('BERTH_TRAIN_TARGET_INVALID', 400, 'INVALID_ARGUMENT', (target: string, reason: string) =>
+    `Target column '${target}' cannot be learned: ${reason}.`),
+  TRAIN_DATA_INSUFFICIENT: define('BERTH_TRAIN_DATA_INSUFFICIENT', 400, 'INVALID_ARGUMENT', (reason: string) =>
+    `Not enough data to train: ${reason}. Add rows, or check the target and feature columns.`),
+  TRAIN_OPTION_INVALID: define('BERTH_TRAIN_OPTION_INVALID', 400, 'INVALID_ARGUMENT', (option: string, reason: string) =>
+    `Training option '${option}' is invalid: ${reason}.`),
+
+  // --- store: metadata database and blobs ---
+  STORE_DATABASE_URL_INVALID: define('BERTH_STORE_DATABASE_URL_INVALID', 400, 'INVALID_ARGUMENT', (url: string, reason: string) =>
+    `Database URL '${url}' cannot be used: ${reason}. Use postgres://user@host:5432/db, sqlite:path/to/file.db, or leave it unset for BERTH_HOME/berth.db.`),
+  STORE_UNAVAILABLE: define('BERTH_STORE_UNAVAILABLE', 503, 'UNAVAILABLE', (database: string, reason: string) =>
+    `Cannot open the ${database}: ${reason}. Check that it is running and reachable and that --database / BERTH_DATABASE_URL is right.`),
+  STORE_MIGRATION_FAILED: define('BERTH_STORE_MIGRATION_FAILED', 500, 'INTERNAL', (database: string, reason: string) =>
+    `Cannot bring the ${database} up to date: ${reason}. If a newer Berth has used this database, upgrade Berth; otherwise report this with the message.`),
+  STORE_BLOB_MISSING: define('BERTH_STORE_BLOB_MISSING', 500, 'INTERNAL', (digest: string, store: string) =>
+    `Blob ${digest} is missing from the ${store}. The registry's files were removed or the blob folder is not the one the database was used with; register the version again or restore the folder.`),
+  STORE_BLOB_CORRUPT: define('BERTH_STORE_BLOB_CORRUPT', 500, 'INTERNAL', (digest: string, reason: string) =>
+    `Blob ${digest} is damaged: ${reason}. Nothing was served from it; register the version again or restore the blob folder from a backup.`),
+  STORE_BLOB_MISMATCH: define('BERTH_STORE_BLOB_MISMATCH', 400, 'INVALID_ARGUMENT', (file: string, expected: string, reason: string) =>
+    `${file} does not have the expected content ${expected}: ${reason}. It changed while being stored or is damaged; nothing was stored.`),
+
+  // --- bundles ---
+  BUNDLE_NOT_FOUND: define('BERTH_BUNDLE_NOT_FOUND', 404, 'NOT_FOUND', (path: string, reason: string) =>
+    `No bundle or model at ${path}: ${reason}. Give a bundle folder (with berth.json), a .onnx file or a .berth archive.`),
+  BUNDLE_MANIFEST_INVALID: define('BERTH_BUNDLE_MANIFEST_INVALID', 400, 'INVALID_ARGUMENT', (where: string, reason: string) =>
+    `The manifest of ${where} is invalid: ${reason}. Package the model again with berth package.`),
+  BUNDLE_FORMAT_UNSUPPORTED: define('BERTH_BUNDLE_FORMAT_UNSUPPORTED', 400, 'INVALID_ARGUMENT', (where: string, format: string) =>
+    `${where} has bundle format ${format}, which this Berth cannot read. Upgrade Berth, or package the model again with this one.`),
+  BUNDLE_MODEL_INVALID: define('BERTH_BUNDLE_MODEL_INVALID', 400, 'INVALID_ARGUMENT', (file: string, reason: string) =>
+    `${file} cannot be used as a model: ${reason}. Give a valid ONNX model whose inputs are tensors.`),
+  BUNDLE_FILE_MISSING: define('BERTH_BUNDLE_FILE_MISSING', 400, 'INVALID_ARGUMENT', (where: string, file: string) =>
+    `${where} is incomplete: file '${file}' named by its manifest is missing. Copy the whole bundle folder, or export it again as a .berth archive.`),
+  BUNDLE_FILE_CORRUPT: define('BERTH_BUNDLE_FILE_CORRUPT', 400, 'INVALID_ARGUMENT', (where: string, file: string, reason: string) =>
+    `${where} is damaged or was modified: file '${file}' ${reason}. A bundle is immutable; copy it again or package the model again.`),
+  BUNDLE_DIGEST_MISMATCH: define('BERTH_BUNDLE_DIGEST_MISMATCH', 400, 'INVALID_ARGUMENT', (where: string, expected: string, actual: string) =>
+    `${where} has digest ${actual}, but ${expected} was expected: its manifest was modified. Copy the bundle again from its source.`),
+  BUNDLE_SIGNATURE_MISMATCH: define('BERTH_BUNDLE_SIGNATURE_MISMATCH', 400, 'INVALID_ARGUMENT', (where: string, reason: string) =>
+    `The signature in the manifest of ${where} does not match its model file: ${reason}. Package the model again with berth package.`),
+  BUNDLE_ARCHIVE_INVALID: define('BERTH_BUNDLE_ARCHIVE_INVALID', 400, 'INVALID_ARGUMENT', (file: string, reason: string) =>
+    `${file} is not a readable .berth archive: ${reason}. Export it again with berth export; a copy cut short is the usual cause.`),
+  BUNDLE_OUTPUT_EXISTS: define('BERTH_BUNDLE_OUTPUT_EXISTS', 409, 'ALREADY_EXISTS', (path: string) =>
+    `${path} already exists and is not empty. Choose another output with -o, or remove it first.`),
+
+  // --- registry: models, versions and aliases ---
+  REGISTRY_NAME_INVALID: define('BERTH_REGISTRY_NAME_INVALID', 400, 'INVALID_ARGUMENT', (kind: string, name: string, reason: string) =>
+    `${kind} name ${JSON.stringify(name)} is invalid: ${reason}. Use letters, digits, '.', '_' and '-' (at most 128, starting with a letter or digit).`),
+  REGISTRY_REFERENCE_INVALID: define('BERTH_REGISTRY_REFERENCE_INVALID', 400, 'INVALID_ARGUMENT', (reference: string, reason: string) =>
+    `${JSON.stringify(reference)} is not a version reference: ${reason}. Use model, model:version (e.g. digits:3) or model@alias (e.g. digits@production).`),
+  REGISTRY_MODEL_NOT_FOUND: define('BERTH_REGISTRY_MODEL_NOT_FOUND', 404, 'NOT_FOUND', (model: string) =>
+    `Model '${model}' is not in the registry. berth models lists the registered models.`),
+  REGISTRY_VERSION_NOT_FOUND: define('BERTH_REGISTRY_VERSION_NOT_FOUND', 404, 'NOT_FOUND', (model: string, version: string) =>
+    `Model '${model}' has no version ${version}. berth versions ${model} lists its versions.`),
+  REGISTRY_ALIAS_NOT_FOUND: define('BERTH_REGISTRY_ALIAS_NOT_FOUND', 404, 'NOT_FOUND', (model: string, alias: string) =>
+    `Model '${model}' has no alias '${alias}'. berth show ${model} lists its aliases.`),
+  REGISTRY_ALIAS_ALREADY_SET: define('BERTH_REGISTRY_ALIAS_ALREADY_SET', 409, 'ALREADY_EXISTS', (model: string, alias: string, version: number) =>
+    `Alias '${alias}' of model '${model}' already points at version ${version}; nothing changed.`),
+  REGISTRY_VERSION_IN_USE: define('BERTH_REGISTRY_VERSION_IN_USE', 409, 'FAILED_PRECONDITION', (model: string, version: number, aliases: readonly string[]) =>
+    `Version ${version} of model '${model}' is what alias ${listNames(aliases)} points at. Move the alias first, or delete with --force to remove the alias too.`),
+
+  // --- monitor ---
+  MONITOR_DATA_INVALID: define('BERTH_MONITOR_DATA_INVALID', 400, 'INVALID_ARGUMENT', (what: string, problem: string) =>
+    `${what} is not valid monitor data: ${problem}. Sketches and profiles are written by Berth; rebuild the profile (berth package --reference) rather than editing them.`),
+  MONITOR_OPTION_INVALID: define('BERTH_MONITOR_OPTION_INVALID', 400, 'INVALID_ARGUMENT', (option: string, problem: string) =>
+    `Drift report option '${option}' is invalid: ${problem}.`),
+
   // --- anything else ---
   INTERNAL: define('BERTH_SERVER_INTERNAL', 500, 'INTERNAL', (requestId: string) =>
     `Internal server error (request ${requestId}). This is a bug in Berth: please report it with the server log for this request id.`),

@@ -26,7 +26,8 @@ export function tensorDataFromBinary(
   if (bytes.byteLength !== expectedBytes) {
     throw Errors.INPUT_DATA_LENGTH.create(input, formatShape(shape), `${expectedBytes} bytes of ${datatype}`, `${bytes.byteLength} bytes`);
   }
-  const copy = bytes.slice();
+  // A copy into a fresh buffer: aligned for the typed view, and never Buffer#slice (which shares).
+  const copy = new Uint8Array(bytes);
   if (info.kind === 'bool') {
     for (let i = 0; i < copy.length; i++) {
       if (copy[i]! > 1) throw Errors.INPUT_VALUE.create(input, i, `byte ${copy[i]} is not a BOOL (0 or 1)`);

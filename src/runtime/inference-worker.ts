@@ -22,7 +22,7 @@ port.on('message', (message: WorkerRequest) => {
 async function handle(message: WorkerRequest): Promise<WorkerReply> {
   switch (message.op) {
     case 'load': {
-      const session = await createSession(message.path, message.settings);
+      const session = await createSession(message.source, message.settings);
       sessions.set(message.key, session);
       return { op: 'load', id: message.id };
     }

@@ -2,13 +2,15 @@
  * An ONNX model loaded into the worker pool (and, for tiny models, also on the main thread).
  */
 import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import type ort from 'onnxruntime-node';
 import { datatypeInfo } from '../core/datatypes.js';
 import type { Signature } from '../core/signature.js';
 import type { Tensor } from '../core/tensor.js';
 import type { ModelRuntime, RuntimeState } from './model-runtime.js';
 import { signatureFromSession } from './onnx-signature.js';
-import { createSession, runSession } from './session-runner.js';
+import { type CompatibleModel, makeCompatible } from './onnx-compat.js';
+import { type ModelSource, createSession, runSession } from './session-runner.js';
 import type { WorkerPool } from './worker-pool.js';
 
 /** Where requests of a model run; see the `runtime.execution` setting. */
@@ -31,6 +33,8 @@ export interface LoadReport {
   /** Run time of a warm single-row run in µs, when the warm-up could run. */
   readonly warmRunUs: number | undefined;
   readonly inline: boolean;
+  /** Rewrites applied because onnxruntime refused the model as it was (see onnx-compat.ts). */
+  readonly rewrites: readonly string[];
 }
 
 /** Warm-up runs; the fastest one (after caches and allocators settle) estimates the run cost. */
@@ -60,17 +64,17 @@ export class OnnxRuntime implements ModelRuntime {
    * model it can run.
    */
   static async load(path: string, options: OnnxRuntimeOptions): Promise<OnnxRuntime> {
-    const probe = await createSession(path, { intraOpThreads: options.intraOpThreads });
+    const { probe, source, rewrites } = await openSession(path, options.intraOpThreads);
     let signature: Signature;
     let skippedOutputs: string[];
     try {
-      ({ signature, skippedOutputs } = signatureFromSession(probe, path));
+      ({ signature, skippedOutputs } = signatureFromSession(probe, source));
     } catch (error) {
       await probe.release();
       throw error;
     }
     const key = `${options.key}#${randomUUID()}`;
-    await options.pool.load(key, path, { intraOpThreads: options.intraOpThreads });
+    await options.pool.load(key, source, { intraOpThreads: options.intraOpThreads });
 
     const warm = warmInputs(signature);
     const outputNames = signature.outputs.map((o) => o.name);
@@ -98,7 +102,7 @@ export class OnnxRuntime implements ModelRuntime {
     const usPerElement = warmRunUs !== undefined && warmElements > 0 ? warmRunUs / warmElements : undefined;
     const runtime = new OnnxRuntime(
       signature,
-      { skippedOutputs, warmRunUs, inline: inlineCapable },
+      { skippedOutputs, warmRunUs, inline: inlineCapable, rewrites },
       options.pool,
       key,
       inlineSession,
@@ -145,6 +149,32 @@ export class OnnxRuntime implements ModelRuntime {
     let elements = 0;
     for (const t of inputs) elements += t.data.length;
     return elements * this.usPerElement < this.options.inlineBudgetUs;
+  }
+}
+
+/**
+ * Opens a probe session on the model as it is or, when onnxruntime refuses it, on a compatible
+ * rewrite (see onnx-compat.ts). The original error is what the user sees if both fail.
+ */
+async function openSession(
+  path: string,
+  intraOpThreads: number,
+): Promise<{ probe: ort.InferenceSession; source: ModelSource; rewrites: readonly string[] }> {
+  try {
+    return { probe: await createSession(path, { intraOpThreads }), source: path, rewrites: [] };
+  } catch (error) {
+    let compatible: CompatibleModel | undefined;
+    try {
+      compatible = makeCompatible(await readFile(path));
+    } catch (rewriteError) {
+      throw new Error(`${(error as Error).message} (Berth could not rewrite it either: ${(rewriteError as Error).message})`, { cause: error });
+    }
+    if (!compatible) throw error;
+    try {
+      return { probe: await createSession(compatible.bytes, { intraOpThreads }), source: compatible.bytes, rewrites: compatible.changes };
+    } catch {
+      throw error;
+    }
   }
 }
 

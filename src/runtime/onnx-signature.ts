@@ -7,6 +7,7 @@ import type { InferenceSession } from 'onnxruntime-node';
 import { type Datatype, datatypeFromOrt } from '../core/datatypes.js';
 import { decodeOnnxModel } from '../core/onnx-proto.js';
 import type { Signature, TensorSpec } from '../core/signature.js';
+import type { ModelSource } from './session-runner.js';
 
 /** A problem that makes a model unservable, with the reason in words. */
 export class UnservableModelError extends Error {}
@@ -17,13 +18,13 @@ export class UnservableModelError extends Error {}
  */
 export function signatureFromSession(
   session: InferenceSession,
-  modelPath: string,
+  source: ModelSource,
 ): { signature: Signature; skippedOutputs: string[] } {
   // onnxruntime reports both a scalar and a shape-less tensor as []; only the file can tell them
   // apart, so it is parsed (once) only when such a tensor appears.
   let declared: Map<string, readonly number[] | undefined> | undefined;
   const declaredShape = (name: string): readonly number[] | undefined => {
-    declared ??= declaredShapes(modelPath);
+    declared ??= declaredShapes(source);
     return declared.get(name);
   };
 
@@ -52,8 +53,8 @@ export function signatureFromSession(
   return { signature: { inputs, outputs }, skippedOutputs };
 }
 
-function declaredShapes(modelPath: string): Map<string, readonly number[] | undefined> {
-  const graph = decodeOnnxModel(readFileSync(modelPath)).graph;
+function declaredShapes(source: ModelSource): Map<string, readonly number[] | undefined> {
+  const graph = decodeOnnxModel(typeof source === 'string' ? readFileSync(source) : source).graph;
   const shapes = new Map<string, readonly number[] | undefined>();
   for (const info of [...(graph.input ?? []), ...(graph.output ?? [])]) {
     const shape = info.type?.tensorType?.shape;

@@ -12,16 +12,20 @@ export interface SessionSettings {
   readonly intraOpThreads: number;
 }
 
-/** Creates a session for a model file. Errors are onnxruntime's, with its own message. */
-export async function createSession(modelPath: string, settings: SessionSettings): Promise<ort.InferenceSession> {
-  return ort.InferenceSession.create(modelPath, {
+/** A model as a file path or as the bytes of a (possibly rewritten) `.onnx` file. */
+export type ModelSource = string | Uint8Array;
+
+/** Creates a session for a model. Errors are onnxruntime's, with its own message. */
+export async function createSession(source: ModelSource, settings: SessionSettings): Promise<ort.InferenceSession> {
+  const options: ort.InferenceSession.SessionOptions = {
     intraOpNumThreads: settings.intraOpThreads,
     interOpNumThreads: 1,
     executionMode: 'sequential',
     graphOptimizationLevel: 'all',
     // Warnings about legacy opsets are noise for a server; errors still surface as exceptions.
     logSeverityLevel: 3,
-  });
+  };
+  return typeof source === 'string' ? ort.InferenceSession.create(source, options) : ort.InferenceSession.create(source, options);
 }
 
 /** Runs a session synchronously-in-effect (onnxruntime-node blocks the calling thread). */

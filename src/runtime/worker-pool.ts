@@ -6,7 +6,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { Tensor } from '../core/tensor.js';
-import type { SessionSettings } from './session-runner.js';
+import type { ModelSource, SessionSettings } from './session-runner.js';
 import type { WorkerReply, WorkerRequest } from './worker-protocol.js';
 import { transferablesOf } from './worker-protocol.js';
 
@@ -40,7 +40,7 @@ export interface WorkerPoolOptions {
 /** Inference worker threads shared by all models of a server. */
 export class WorkerPool {
   readonly #workers: PoolWorker[] = [];
-  readonly #loaded = new Map<string, { path: string; settings: SessionSettings }>();
+  readonly #loaded = new Map<string, { source: ModelSource; settings: SessionSettings }>();
   readonly #onWorkerError: ((error: Error) => void) | undefined;
   #nextId = 1;
   #closed = false;
@@ -57,15 +57,15 @@ export class WorkerPool {
   }
 
   /** Loads a model under `key` in every worker; on any failure it is unloaded everywhere. */
-  async load(key: string, path: string, settings: SessionSettings): Promise<void> {
+  async load(key: string, source: ModelSource, settings: SessionSettings): Promise<void> {
     this.#assertOpen();
-    const results = await Promise.allSettled(this.#workers.map((w) => this.#send(w, { op: 'load', key, path, settings })));
+    const results = await Promise.allSettled(this.#workers.map((w) => this.#send(w, { op: 'load', key, source, settings })));
     const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failure) {
       await this.unload(key);
       throw failure.reason as Error;
     }
-    this.#loaded.set(key, { path, settings });
+    this.#loaded.set(key, { source, settings });
   }
 
   /** Releases a model's sessions in every worker. */
@@ -131,8 +131,8 @@ export class WorkerPool {
       this.#onWorkerError?.(error);
       const replacement = this.#spawn();
       this.#workers[index] = replacement;
-      for (const [key, { path, settings }] of this.#loaded) {
-        this.#send(replacement, { op: 'load', key, path, settings }).catch((e: unknown) => this.#onWorkerError?.(e as Error));
+      for (const [key, { source, settings }] of this.#loaded) {
+        this.#send(replacement, { op: 'load', key, source, settings }).catch((e: unknown) => this.#onWorkerError?.(e as Error));
       }
     };
     thread.on('error', fail);

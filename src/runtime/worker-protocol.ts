@@ -1,10 +1,10 @@
 /** Messages between the worker pool and its inference workers. */
 import type { Tensor } from '../core/tensor.js';
-import type { SessionSettings } from './session-runner.js';
+import type { ModelSource, SessionSettings } from './session-runner.js';
 
 /** A request to a worker. `id` pairs it with its reply. */
 export type WorkerRequest =
-  | { readonly op: 'load'; readonly id: number; readonly key: string; readonly path: string; readonly settings: SessionSettings }
+  | { readonly op: 'load'; readonly id: number; readonly key: string; readonly source: ModelSource; readonly settings: SessionSettings }
   | { readonly op: 'run'; readonly id: number; readonly key: string; readonly inputs: readonly Tensor[]; readonly outputNames: readonly string[] }
   | { readonly op: 'unload'; readonly id: number; readonly key: string };
 

@@ -143,7 +143,9 @@ export class DataPlane {
 
   /** Validates a request against the model's signature, runs it and returns the outputs asked for. */
   async infer(model: ServedModel, request: InferenceRequest): Promise<InferenceResponse> {
-    if (!this.isModelReady(model)) throw Errors.MODEL_NOT_READY.create(model.name);
+    // Only the runtime's state matters here: a request accepted before shutdown began must finish
+    // (new ones are refused by the transport), so the server-wide readiness flag is not checked.
+    if (model.runtime.state !== 'ready') throw Errors.MODEL_NOT_READY.create(model.name);
     const inputs = this.#decodeInputs(model, request.inputs);
     const outputNames = this.#outputNames(model, request.outputs);
     let outputs: Tensor[];

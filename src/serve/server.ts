@@ -65,6 +65,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
           warmRunUs: runtime.report.warmRunUs,
           inline: runtime.report.inline,
           skippedOutputs: runtime.report.skippedOutputs.length ? runtime.report.skippedOutputs : undefined,
+          rewrites: runtime.report.rewrites.length ? runtime.report.rewrites : undefined,
         },
         'model loaded',
       );

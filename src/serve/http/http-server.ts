@@ -61,6 +61,13 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     return undefined;
   });
 
+  // Responses finished during shutdown close their connection, so keep-alive clients cannot hold
+  // the server open after the last request in flight.
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (options.isClosing()) void reply.header('connection', 'close');
+    return payload;
+  });
+
   app.addHook('onResponse', async (request, reply) => {
     metrics.inFlight.dec();
     const labels = request.inference;

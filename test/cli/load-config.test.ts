@@ -1,0 +1,29 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/cli/load-config.js';
+import { tempDir } from '../helpers/models.js';
+
+describe('configuration', () => {
+  it('has defaults', () => {
+    const config = loadConfig({ env: {} });
+    expect(config.server).toMatchObject({ host: '127.0.0.1', port: 8080 });
+    expect(config.runtime.execution).toBe('auto');
+    expect(Object.isFrozen(config.server)).toBe(true);
+  });
+
+  it('layers file < environment < flags', () => {
+    const file = join(tempDir(), 'c.json');
+    writeFileSync(file, JSON.stringify({ server: { port: 1000, host: '0.0.0.0' }, runtime: { workers: 3 } }));
+    const config = loadConfig({ file, env: { BERTH_PORT: '2000', BERTH_WORKERS: '5' }, flags: { server: { port: 3000 } } });
+    expect(config.server.port).toBe(3000);
+    expect(config.server.host).toBe('0.0.0.0');
+    expect(config.runtime.workers).toBe(5);
+  });
+
+  it('names every bad setting', () => {
+    expect(() => loadConfig({ env: { BERTH_PORT: 'x' } })).toThrow(/BERTH_PORT=x is not a number/);
+    expect(() => loadConfig({ env: {}, flags: { server: { port: 70000 } } })).toThrow(/server\.port/);
+    expect(() => loadConfig({ env: {}, flags: { server: { colour: 'red' } } as never })).toThrow(/colour/);
+  });
+});

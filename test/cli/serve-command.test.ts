@@ -1,0 +1,86 @@
+/** The `berth` binary as a user runs it: help, start-up failures, ports, signals. */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runBerth, startBerthServe } from '../helpers/cli.js';
+import { tempDir, writeIdentityModel } from '../helpers/models.js';
+
+const dir = tempDir();
+const model = writeIdentityModel(dir, 'FP32');
+
+describe('berth CLI', () => {
+  it('--help lists the commands', async () => {
+    const { code, stdout } = await runBerth(['--help']);
+    expect(code).toBe(0);
+    expect(stdout).toContain('serve');
+    expect(stdout).toContain('Usage: berth');
+  });
+
+  it('serve --help describes every option', async () => {
+    const { code, stdout } = await runBerth(['serve', '--help']);
+    expect(code).toBe(0);
+    for (const option of ['--host', '--port', '--body-limit', '--workers', '--intra-op-threads', '--execution', '--log-level', '--config']) {
+      expect(stdout).toContain(option);
+    }
+    expect(stdout).toContain('name=path/to/model.onnx');
+  });
+
+  it('a missing model file stops start-up with the file, the reason and exit code 1', async () => {
+    const missing = join(dir, 'missing.onnx');
+    const { code, stderr } = await runBerth(['serve', missing, '--port', '0']);
+    expect(code).toBe(1);
+    expect(stderr).toContain(missing);
+    expect(stderr).toContain('no such file');
+    expect(stderr).toContain('BERTH_MODEL_LOAD_FAILED');
+  });
+
+  it('a file that is not ONNX stops start-up with the file and onnxruntime\'s reason', async () => {
+    const garbage = join(dir, 'garbage.onnx');
+    writeFileSync(garbage, 'this is not a protobuf');
+    const { code, stderr } = await runBerth(['serve', `ok=${model}`, garbage, '--port', '0']);
+    expect(code).toBe(1);
+    expect(stderr).toContain(`Could not load model from ${garbage}`);
+    expect(stderr).toMatch(/protobuf|parsing|Load model/i);
+  });
+
+  it('refuses a model name with a path separator and duplicate names', async () => {
+    const bad = await runBerth(['serve', `a/b=${model}`]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain("'a/b' is not a valid model name");
+    const dup = await runBerth(['serve', `m=${model}`, `m=${model}`]);
+    expect(dup.code).toBe(1);
+    expect(dup.stderr).toContain("another model is already named 'm'");
+  });
+
+  it('refuses invalid option values with a clear message', async () => {
+    const port = await runBerth(['serve', model, '--port', 'abc']);
+    expect(port.code).not.toBe(0);
+    expect(port.stderr).toContain('expected an integer');
+    const env = await runBerth(['serve', model], { BERTH_PORT: '99999' });
+    expect(env.code).toBe(1);
+    expect(env.stderr).toContain('server.port');
+  });
+
+  it('--port 0 picks a free port, prints the URL, and SIGINT exits 0', async () => {
+    const served = await startBerthServe([`ident=${model}`, '--port', '0']);
+    expect(served.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const live = await fetch(`${served.url}/v2/health/live`);
+    expect(await live.json()).toEqual({ live: true });
+    const meta = (await (await fetch(`${served.url}/v2/models/ident`)).json()) as { name: string };
+    expect(meta.name).toBe('ident');
+    served.child.kill('SIGINT');
+    expect(await served.exited).toBe(0);
+  });
+
+  it('takes settings from a config file, the environment and flags, flags winning', async () => {
+    const config = join(dir, 'berth.json');
+    writeFileSync(config, JSON.stringify({ server: { port: 1 }, log: { level: 'debug' } }));
+    const served = await startBerthServe([model, '--config', config, '--port', '0'], { BERTH_LOG_LEVEL: 'warn' });
+    await fetch(`${served.url}/v2/health/live`);
+    served.child.kill('SIGTERM');
+    expect(await served.exited).toBe(0);
+    // Env (warn) beat the file (debug): no debug request lines, no info lines.
+    expect(served.output().stderr).not.toContain('"level":20');
+    expect(served.output().stderr).not.toContain('"model loaded"');
+  });
+});

@@ -1,0 +1,72 @@
+/** Small real ONNX models built for tests, written to a temporary directory. */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { floatTensor, node, onnxModel, tensorValueInfo } from '../../src/core/onnx-model-builder.js';
+import { OnnxElementType, encodeOnnxModel } from '../../src/core/onnx-proto.js';
+
+/** A fresh temporary directory for one test file. */
+export function tempDir(prefix = 'berth-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** ONNX element type of each OIP datatype. */
+export const ELEMENT_TYPES: Record<string, number> = {
+  BOOL: OnnxElementType.BOOL,
+  UINT8: OnnxElementType.UINT8,
+  UINT16: OnnxElementType.UINT16,
+  UINT32: OnnxElementType.UINT32,
+  UINT64: OnnxElementType.UINT64,
+  INT8: OnnxElementType.INT8,
+  INT16: OnnxElementType.INT16,
+  INT32: OnnxElementType.INT32,
+  INT64: OnnxElementType.INT64,
+  FP16: OnnxElementType.FLOAT16,
+  FP32: OnnxElementType.FLOAT,
+  FP64: OnnxElementType.DOUBLE,
+  BYTES: OnnxElementType.STRING,
+};
+
+/** `y = Identity(x)` for a datatype, with shape [batch, 3] (batch dynamic). */
+export function writeIdentityModel(dir: string, datatype: string): string {
+  const elem = ELEMENT_TYPES[datatype]!;
+  const path = join(dir, `identity_${datatype.toLowerCase()}.onnx`);
+  const model = onnxModel({
+    nodes: [node('Identity', ['x'], ['y'])],
+    inputs: [tensorValueInfo('x', elem, ['batch', 3])],
+    outputs: [tensorValueInfo('y', elem, ['batch', 3])],
+  });
+  writeFileSync(path, encodeOnnxModel(model));
+  return path;
+}
+
+/**
+ * A compute-heavy model: `y = (x·W)·W` with W a width x width matrix; x is [batch, width].
+ * At width 1024 one row costs about 2 MFLOP, so a batch of a few hundred rows runs for tens of
+ * milliseconds: long enough to observe the event loop staying free.
+ */
+export function writeHeavyModel(dir: string, width = 1024): string {
+  const path = join(dir, `heavy_${width}.onnx`);
+  const weights = new Float32Array(width * width);
+  for (let i = 0; i < weights.length; i++) weights[i] = ((i * 7919) % 1000) / 1000 / width;
+  const model = onnxModel({
+    nodes: [node('MatMul', ['x', 'w'], ['h']), node('MatMul', ['h', 'w'], ['y'])],
+    inputs: [tensorValueInfo('x', OnnxElementType.FLOAT, ['batch', width])],
+    outputs: [tensorValueInfo('y', OnnxElementType.FLOAT, ['batch', width])],
+    initializers: [floatTensor('w', [width, width], weights)],
+  });
+  writeFileSync(path, encodeOnnxModel(model));
+  return path;
+}
+
+/** A two-input, two-output model: sum = a + b, product = a * b, FP32 [batch, 2]. */
+export function writeTwoInOutModel(dir: string): string {
+  const path = join(dir, 'two_in_out.onnx');
+  const model = onnxModel({
+    nodes: [node('Add', ['a', 'b'], ['sum']), node('Mul', ['a', 'b'], ['product'])],
+    inputs: [tensorValueInfo('a', OnnxElementType.FLOAT, ['batch', 2]), tensorValueInfo('b', OnnxElementType.FLOAT, ['batch', 2])],
+    outputs: [tensorValueInfo('sum', OnnxElementType.FLOAT, ['batch', 2]), tensorValueInfo('product', OnnxElementType.FLOAT, ['batch', 2])],
+  });
+  writeFileSync(path, encodeOnnxModel(model));
+  return path;
+}

@@ -1,0 +1,38 @@
+/**
+ * Starts a real Berth server in-process for integration tests. It is imported from the build in
+ * dist/ (run `npm run build` first; `npm test` does) because inference runs in worker threads,
+ * which load compiled JavaScript.
+ */
+import { pino } from 'pino';
+import { buildConfig } from '../../dist/core/config.js';
+import { type RunningServer, startServer } from '../../dist/serve/server.js';
+
+/** Starts a server for `models` on a free loopback port. */
+export async function startTestServer(
+  models: readonly { name: string; path: string }[],
+  config: Record<string, Record<string, unknown>> = {},
+): Promise<RunningServer> {
+  return startServer({
+    config: buildConfig({ ...config, server: { port: 0, ...(config.server ?? {}) } }),
+    models,
+    logger: pino({ level: 'silent' }),
+    version: 'test',
+  });
+}
+
+/** POSTs JSON and returns status, headers and parsed body. */
+export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}) {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await response.text();
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: response.status, headers: response.headers, text, json: json as Record<string, unknown> & { error?: string; code?: string } };
+}

@@ -1,0 +1,217 @@
+/**
+ * Every class of bad input gets a clear catalogue error with the right status, and the server
+ * keeps serving afterwards.
+ */
+import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningServer } from '../../dist/serve/server.js';
+import { FIXTURE_ROOT } from '../helpers/fixtures.js';
+import { tempDir, writeIdentityModel, writeTwoInOutModel } from '../helpers/models.js';
+import { postJson, startTestServer } from '../helpers/server.js';
+
+const BODY_LIMIT = 64 * 1024;
+let server: RunningServer;
+let infer: string;
+
+beforeAll(async () => {
+  const dir = tempDir();
+  server = await startTestServer(
+    [
+      { name: 'pair', path: writeTwoInOutModel(dir) },
+      { name: 'fp32', path: writeIdentityModel(dir, 'FP32') },
+      { name: 'expand', path: `${FIXTURE_ROOT}/simple/test_expand_shape_model1.onnx` },
+    ],
+    { server: { bodyLimit: BODY_LIMIT } },
+  );
+  infer = `${server.url}/v2/models/pair/infer`;
+});
+afterAll(async () => {
+  await server?.close();
+});
+
+const a = { name: 'a', datatype: 'FP32', shape: [1, 2], data: [1, 2] };
+const b = { name: 'b', datatype: 'FP32', shape: [1, 2], data: [3, 4] };
+
+async function expectServing(): Promise<void> {
+  const { status, json } = await postJson(infer, { inputs: [a, b] });
+  expect(status).toBe(200);
+  expect((json.outputs as { data: number[] }[])[0]!.data).toEqual([4, 6]);
+}
+
+describe('bad input', () => {
+  it.each([
+    ['invalid JSON', '{"inputs": [', 400, 'BERTH_REQUEST_INVALID_JSON', 'not valid JSON'],
+    ['a JSON array body', '[1,2]', 400, 'BERTH_REQUEST_INVALID', "'inputs' array"],
+    ['inputs missing', '{"id":"x"}', 400, 'BERTH_REQUEST_INVALID', "'inputs' must be an array"],
+    ['inputs not an array', '{"inputs":{"a":1}}', 400, 'BERTH_REQUEST_INVALID', "'inputs' must be an array"],
+    ['an input without a name', '{"inputs":[{"datatype":"FP32","shape":[1,2],"data":[1,2]}]}', 400, 'BERTH_REQUEST_INVALID', "string 'name'"],
+    ['an input without data', '{"inputs":[{"name":"a","datatype":"FP32","shape":[1,2]}]}', 400, 'BERTH_REQUEST_INVALID', "no 'data'"],
+    ['a non-string id', JSON.stringify({ id: 5, inputs: [a, b] }), 400, 'BERTH_REQUEST_INVALID', "'id' must be a string"],
+    ['an unknown input', JSON.stringify({ inputs: [a, b, { ...a, name: 'c' }] }), 400, 'BERTH_INPUT_UNKNOWN', "Input 'c' is not an input of model 'pair'; its inputs are 'a', 'b'"],
+    ['a missing input', JSON.stringify({ inputs: [a] }), 400, 'BERTH_INPUT_MISSING', "Input 'b' of model 'pair' is missing"],
+    ['a duplicated input', JSON.stringify({ inputs: [a, b, a] }), 400, 'BERTH_INPUT_DUPLICATE', "Input 'a' appears more than once"],
+    ['an unknown requested output', JSON.stringify({ inputs: [a, b], outputs: [{ name: 'quotient' }] }), 400, 'BERTH_OUTPUT_UNKNOWN', "'quotient' is not an output of model 'pair'; its outputs are 'sum', 'product'"],
+    ['a datatype other than the model\'s', JSON.stringify({ inputs: [{ ...a, datatype: 'FP64' }, b] }), 400, 'BERTH_INPUT_DATATYPE', "Input 'a' has datatype \"FP64\", but the model expects FP32"],
+    ['an unknown datatype', JSON.stringify({ inputs: [{ ...a, datatype: 'FLOAT' }, b] }), 400, 'BERTH_INPUT_DATATYPE', 'expects FP32'],
+    ['a shape that does not fit the model', JSON.stringify({ inputs: [{ ...a, shape: [2, 1] }, b] }), 400, 'BERTH_INPUT_SHAPE', "Input 'a' has shape [2,1], which does not fit the model's shape [-1,2]"],
+    ['a shape of the wrong rank', JSON.stringify({ inputs: [{ ...a, shape: [2] }, b] }), 400, 'BERTH_INPUT_SHAPE', 'shape [2]'],
+    ['a negative dimension', JSON.stringify({ inputs: [{ ...a, shape: [-1, 2] }, b] }), 400, 'BERTH_REQUEST_INVALID', 'non-negative integer'],
+    ['a shape that does not match the data', JSON.stringify({ inputs: [{ ...a, shape: [2, 2] }, b] }), 400, 'BERTH_INPUT_DATA_LENGTH', "Input 'a' has shape [2,2], which holds 4 elements, but its data has 2 elements"],
+    ['too much data for the shape', JSON.stringify({ inputs: [{ ...a, data: [1, 2, 3] }, b] }), 400, 'BERTH_INPUT_DATA_LENGTH', 'holds 2 elements'],
+    ['a string in FP32', JSON.stringify({ inputs: [{ ...a, data: [1, 'x'] }, b] }), 400, 'BERTH_INPUT_VALUE', "Input 'a', element 1: the string \"x\" is not a FP32 number"],
+    ['data that is not an array', JSON.stringify({ inputs: [{ ...a, data: 'nope' }, b] }), 400, 'BERTH_REQUEST_INVALID', "'data' as an array"],
+    ['parameters that are not an object', JSON.stringify({ inputs: [a, b], parameters: [1] }), 400, 'BERTH_REQUEST_INVALID', "'parameters' must be an object"],
+  ])('%s', async (_case, body, status, code, message) => {
+    const response = await postJson(infer, body);
+    expect(response.status).toBe(status);
+    expect(response.json.code).toBe(code);
+    expect(response.json.error).toContain(message);
+    await expectServing();
+  });
+
+  it('refuses a huge shape with little data before allocating it', async () => {
+    const data = Array.from({ length: 64 }, () => 1);
+    const { status, json } = await postJson(`${server.url}/v2/models/fp32/infer`, {
+      inputs: [{ name: 'x', datatype: 'FP32', shape: [1000000000, 3], data }],
+    });
+    expect(status).toBe(400);
+    expect(json.code).toBe('BERTH_INPUT_DATA_LENGTH');
+    expect(json.error).toContain('3000000000 elements');
+    await expectServing();
+  });
+
+  it('refuses data nested deeper than any tensor', async () => {
+    const deep = `${'['.repeat(20000)}1${']'.repeat(20000)}`;
+    const { status, json } = await postJson(`${server.url}/v2/models/fp32/infer`, `{"inputs":[{"name":"x","datatype":"FP32","shape":[1,3],"data":${deep}}]}`);
+    expect(status).toBe(400);
+    expect(json.error).toMatch(/nested deeper|not valid JSON/);
+    await expectServing();
+  });
+
+  it.each([
+    ['a header length that is not a number', 'abc', '{"inputs":[]}'],
+    ['a header length longer than the body', '1000', '{"inputs":[]}'],
+    ['a header length of zero', '0', '{"inputs":[]}'],
+  ])('binary: %s', async (_case, headerLength, body) => {
+    const response = await postJson(infer, body, { 'inference-header-content-length': headerLength });
+    expect(response.status).toBe(400);
+    expect(response.json.code).toBe('BERTH_BINARY_HEADER');
+    expect(response.json.error).toContain('Inference-Header-Content-Length');
+    await expectServing();
+  });
+
+  it('binary: sizes that do not add up to the binary part', async () => {
+    const header = Buffer.from(JSON.stringify({ inputs: [{ ...a, data: undefined, parameters: { binary_data_size: 8 } }, b] }));
+    const body = Buffer.concat([header, Buffer.alloc(12)]);
+    const response = await postJson(infer, body.toString('latin1'), { 'inference-header-content-length': String(header.length) });
+    expect(response.status).toBe(400);
+    expect(response.json.code).toBe('BERTH_BINARY_HEADER');
+    expect(response.json.error).toContain('the binary part has 12 bytes but the inputs declare 8');
+  });
+
+  it('binary: a binary_data_size that does not match the shape', async () => {
+    const header = Buffer.from(JSON.stringify({ inputs: [{ name: 'a', datatype: 'FP32', shape: [1, 2], parameters: { binary_data_size: 4 } }, b] }));
+    const response = await fetch(infer, {
+      method: 'POST',
+      headers: { 'inference-header-content-length': String(header.length), 'content-type': 'application/octet-stream' },
+      body: Buffer.concat([header, Buffer.alloc(4)]),
+    });
+    const json = (await response.json()) as { code: string; error: string };
+    expect(response.status).toBe(400);
+    expect(json.code).toBe('BERTH_INPUT_DATA_LENGTH');
+    expect(json.error).toContain('8 bytes of FP32');
+  });
+
+  it.each([
+    ['/v2/models/nope/infer', 'BERTH_MODEL_NOT_FOUND', "Model 'nope' is not served"],
+    ['/v2/models/pair/versions/7/infer', 'BERTH_VERSION_NOT_FOUND', "Version '7' of model 'pair'"],
+    ['/v1/models/nope:predict', 'BERTH_MODEL_NOT_FOUND', "Model 'nope'"],
+  ])('404 for %s', async (path, code, message) => {
+    const response = await postJson(`${server.url}${path}`, { inputs: [a, b] });
+    expect(response.status).toBe(404);
+    expect(response.json.code).toBe(code);
+    expect(response.json.error).toContain(message);
+  });
+
+  it('404 for unknown routes and metadata of unknown models', async () => {
+    for (const path of ['/v2/models/nope', '/v2/models/pair/versions/3', '/v3', '/v1/models/nope']) {
+      const response = await fetch(`${server.url}${path}`);
+      expect(response.status, path).toBe(404);
+      expect(((await response.json()) as { error: string }).error).toBeTruthy();
+    }
+  });
+
+  it('415 for a content type it cannot read', async () => {
+    const response = await fetch(infer, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: JSON.stringify({ inputs: [a, b] }) });
+    expect(response.status).toBe(415);
+    const json = (await response.json()) as { code: string; error: string };
+    expect(json.code).toBe('BERTH_REQUEST_UNSUPPORTED_MEDIA_TYPE');
+    expect(json.error).toContain('application/json');
+  });
+
+  it('413 for a body over the limit', async () => {
+    const big = JSON.stringify({ inputs: [{ ...a, data: Array.from({ length: BODY_LIMIT }, () => 1) }, b] });
+    const response = await postJson(infer, big);
+    expect(response.status).toBe(413);
+    expect(response.json.code).toBe('BERTH_REQUEST_TOO_LARGE');
+    await expectServing();
+  });
+
+  it('413 early: a Content-Length over the limit is refused before the body is sent', async () => {
+    // Send only the headers, claiming a gigabyte; the answer must come without any body bytes.
+    const url = new URL(infer);
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(url.port), url.hostname, () => {
+        socket.write(`POST ${url.pathname} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000000000\r\n\r\n`);
+      });
+      let received = '';
+      socket.on('data', (chunk) => {
+        received += chunk.toString();
+        if (received.includes('\r\n\r\n') && received.includes('}')) {
+          socket.destroy();
+          resolve(received);
+        }
+      });
+      socket.on('error', reject);
+    });
+    expect(answer).toMatch(/^HTTP\/1.1 413/);
+    expect(answer).toContain('BERTH_REQUEST_TOO_LARGE');
+  });
+
+  it('an empty body is a 400', async () => {
+    const response = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = httpRequest(infer, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': 0 } }, (res) => {
+        let body = '';
+        res.on('data', (c) => (body += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(response.status).toBe(400);
+    expect(response.body).toContain('BERTH_REQUEST_INVALID');
+  });
+
+  it('500 only when the model itself fails at run time, with its message', async () => {
+    // Expand to shape [5, 7] cannot broadcast a [1, 3, 1] input: the request passes every check
+    // Berth can make from the signature, and onnxruntime refuses it while running.
+    const { status, json } = await postJson(`${server.url}/v2/models/expand/infer`, {
+      inputs: [
+        { name: 'X', datatype: 'FP32', shape: [1, 3, 1], data: [1, 2, 3] },
+        { name: 'shape', datatype: 'INT64', shape: [2], data: [5, 7] },
+      ],
+    });
+    expect(status).toBe(500);
+    expect(json.code).toBe('BERTH_MODEL_EXECUTION_FAILED');
+    expect(json.error).toContain('invalid expand shape');
+    await expectServing();
+  });
+
+  it('echoes a request id header, or makes one', async () => {
+    const mine = await fetch(`${server.url}/v2/health/live`, { headers: { 'x-request-id': 'abc-123' } });
+    expect(mine.headers.get('x-request-id')).toBe('abc-123');
+    const made = await fetch(`${server.url}/v2/health/live`);
+    expect(made.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+});
