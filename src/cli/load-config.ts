@@ -15,11 +15,19 @@ export const ENVIRONMENT: Readonly<Record<string, { path: Path; type: 'string' |
   BERTH_PORT: { path: ['server', 'port'], type: 'number' },
   BERTH_BODY_LIMIT: { path: ['server', 'bodyLimit'], type: 'number' },
   BERTH_SHUTDOWN_TIMEOUT_MS: { path: ['server', 'shutdownTimeoutMs'], type: 'number' },
-  BERTH_WORKERS: { path: ['runtime', 'workers'], type: 'number' },
+  BERTH_WORKERS: { path: ['server', 'workers'], type: 'number' },
+  BERTH_THREADS: { path: ['runtime', 'threads'], type: 'number' },
   BERTH_INTRA_OP_THREADS: { path: ['runtime', 'intraOpThreads'], type: 'number' },
   BERTH_EXECUTION: { path: ['runtime', 'execution'], type: 'string' },
   BERTH_INLINE_BUDGET_US: { path: ['runtime', 'inlineBudgetUs'], type: 'number' },
   BERTH_LOG_LEVEL: { path: ['log', 'level'], type: 'string' },
+  BERTH_MAX_BATCH_SIZE: { path: ['batching', 'maxBatchSize'], type: 'number' },
+  BERTH_MAX_BATCH_WAIT_MS: { path: ['batching', 'maxWaitMs'], type: 'number' },
+  BERTH_MAX_QUEUE: { path: ['batching', 'maxQueue'], type: 'number' },
+  BERTH_QUEUE_TIMEOUT_MS: { path: ['batching', 'timeoutMs'], type: 'number' },
+  BERTH_HOME: { path: ['store', 'home'], type: 'string' },
+  BERTH_DATABASE_URL: { path: ['store', 'databaseUrl'], type: 'string' },
+  BERTH_DATABASE_SCHEMA: { path: ['store', 'databaseSchema'], type: 'string' },
 };
 
 /** Where configuration comes from, besides defaults. */

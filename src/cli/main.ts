@@ -7,6 +7,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { pino } from 'pino';
 import type { Config, ConfigInput } from '../core/config.js';
 import { BerthError } from '../core/errors.js';
+import { announceListening, isClusterWorker, runPrimary } from './cluster.js';
 import { serve } from './commands/serve.js';
 import { loadConfig } from './load-config.js';
 import { berthVersion } from './package-info.js';
@@ -46,8 +47,13 @@ program
   .option('--host <host>', 'interface to listen on (env BERTH_HOST)', undefined)
   .option('--port <port>', 'port to listen on; 0 picks a free port (env BERTH_PORT)', integer)
   .option('--body-limit <bytes>', 'largest request body accepted (env BERTH_BODY_LIMIT)', integer)
-  .option('--workers <n>', 'inference worker threads; 0 = one per core (env BERTH_WORKERS)', integer)
+  .option('--workers <n>', 'server processes sharing the port (env BERTH_WORKERS)', integer)
+  .option('--threads <n>', 'inference worker threads per process; 0 = cores / processes (env BERTH_THREADS)', integer)
   .option('--intra-op-threads <n>', 'onnxruntime threads per session (env BERTH_INTRA_OP_THREADS)', integer)
+  .option('--max-batch-size <rows>', 'most rows stacked into one run; 1 turns batching off (env BERTH_MAX_BATCH_SIZE)', integer)
+  .option('--max-batch-wait-ms <ms>', 'longest a batch is held to fill up; 0 = never (env BERTH_MAX_BATCH_WAIT_MS)', Number)
+  .option('--max-queue <n>', 'most requests waiting per model before 503 (env BERTH_MAX_QUEUE)', integer)
+  .option('--queue-timeout-ms <ms>', 'longest a request may wait in the queue (env BERTH_QUEUE_TIMEOUT_MS)', integer)
   .addOption(
     new Option('--execution <mode>', 'where inference runs: auto, worker or inline (env BERTH_EXECUTION)').choices(['auto', 'worker', 'inline']),
   )
@@ -61,13 +67,23 @@ program
   )
   .action(async (models: string[], opts: Record<string, unknown>) => {
     const flags: ConfigInput = {
-      server: pick({ host: opts.host, port: opts.port, bodyLimit: opts.bodyLimit }),
-      runtime: pick({ workers: opts.workers, intraOpThreads: opts.intraOpThreads, execution: opts.execution }),
+      server: pick({ host: opts.host, port: opts.port, bodyLimit: opts.bodyLimit, workers: opts.workers }),
+      runtime: pick({ threads: opts.threads, intraOpThreads: opts.intraOpThreads, execution: opts.execution }),
+      batching: pick({
+        maxBatchSize: opts.maxBatchSize,
+        maxWaitMs: opts.maxBatchWaitMs,
+        maxQueue: opts.maxQueue,
+        timeoutMs: opts.queueTimeoutMs,
+      }),
       log: pick({ level: opts.logLevel }),
     } as ConfigInput;
     const config = loadConfig({ file: (opts.config as string | undefined) ?? process.env.BERTH_CONFIG, env: process.env, flags });
     const logger = createLogger(config);
-    const server = await serve({ models, config, logger, version, print: (line) => process.stdout.write(`${line}\n`) });
+    const print = (line: string) => process.stdout.write(`${line}\n`);
+    if (config.server.workers > 1 && !isClusterWorker()) {
+      process.exit(await runPrimary({ workers: config.server.workers, print, log: (message) => logger.warn(message) }));
+    }
+    const server = await serve({ models, config, logger, version, print: isClusterWorker() ? announceListening : print });
     const stop = (signal: string) => {
       logger.info({ signal }, 'shutting down: finishing requests in flight');
       server.close().then(
@@ -78,6 +94,7 @@ program
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });
+
 
 function pick(values: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined));

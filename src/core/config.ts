@@ -8,6 +8,20 @@ import { Errors } from './errors.js';
 
 const port = z.number().int().min(0).max(65535);
 
+/** Batching and queueing settings of a model (see runtime/batcher.ts). */
+export const BatchingSchema = z
+  .object({
+    /** Largest number of rows stacked into one run; 1 turns batching off. */
+    maxBatchSize: z.number().int().min(1).max(65536).default(64),
+    /** Longest a batch is held back to fill up, in ms; 0: a lone request never waits. */
+    maxWaitMs: z.number().min(0).max(10_000).default(0),
+    /** Most requests waiting per model; past it requests get 503 with Retry-After. */
+    maxQueue: z.number().int().min(1).max(1_000_000).default(1024),
+    /** Longest a request may wait in the queue, in ms, before it fails with 503. */
+    timeoutMs: z.number().int().min(1).max(3_600_000).default(30_000),
+  })
+  .strict();
+
 /** Schema of the whole configuration, with defaults. */
 export const ConfigSchema = z
   .object({
@@ -19,13 +33,15 @@ export const ConfigSchema = z
         bodyLimit: z.number().int().positive().default(64 * 1024 * 1024),
         /** How long a graceful shutdown waits for requests in flight, in ms. */
         shutdownTimeoutMs: z.number().int().positive().default(30_000),
+        /** Server processes sharing the port (node:cluster); 1 runs in this process. */
+        workers: z.number().int().min(1).max(64).default(1),
       })
       .strict()
       .prefault({}),
     runtime: z
       .object({
-        /** Inference worker threads; `0` means one per CPU core. */
-        workers: z.number().int().min(0).max(256).default(0),
+        /** Inference worker threads per server process; `0` means one per CPU core. */
+        threads: z.number().int().min(0).max(256).default(0),
         /** onnxruntime intra-op threads per session in each worker. */
         intraOpThreads: z.number().int().min(1).max(256).default(1),
         /**
@@ -38,9 +54,24 @@ export const ConfigSchema = z
       })
       .strict()
       .prefault({}),
+    /** Batching and queueing defaults for every model; `models.<name>.batching` overrides them. */
+    batching: BatchingSchema.prefault({}),
+    /** Settings of individual models, by model name. */
+    models: z.record(z.string(), z.object({ batching: BatchingSchema.partial().optional() }).strict()).default({}),
     log: z
       .object({
         level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+      })
+      .strict()
+      .prefault({}),
+    store: z
+      .object({
+        /** BERTH_HOME: holds berth.db (SQLite), blobs/ and unpacked bundles. */
+        home: z.string().min(1).default('.berth'),
+        /** `postgres://…` selects PostgreSQL; `sqlite:file.db` another SQLite file; unset: BERTH_HOME/berth.db. */
+        databaseUrl: z.string().min(1).optional(),
+        /** PostgreSQL schema for Berth's tables; default the connection's current schema. */
+        databaseSchema: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier').optional(),
       })
       .strict()
       .prefault({}),

@@ -114,6 +114,10 @@ export const Errors = {
     `Model argument '${spec}' is invalid: ${reason}. Use path/to/model.onnx or name=path/to/model.onnx.`),
   MODEL_EXECUTION_FAILED: define('BERTH_MODEL_EXECUTION_FAILED', 500, 'INTERNAL', (model: string, reason: string) =>
     `Model '${model}' failed while running: ${reason}`),
+  QUEUE_FULL: define('BERTH_QUEUE_FULL', 503, 'UNAVAILABLE', (model: string, limit: number) =>
+    `Model '${model}' is overloaded: ${limit} requests are already waiting. Retry after the Retry-After delay, send larger batches, or add replicas.`),
+  QUEUE_TIMEOUT: define('BERTH_QUEUE_TIMEOUT', 503, 'DEADLINE_EXCEEDED', (model: string, timeoutMs: number) =>
+    `The request waited more than ${timeoutMs} ms for model '${model}' and was dropped unrun. The server is overloaded; retry later or raise batching.timeoutMs.`),
 
   // --- configuration ---
   CONFIG_INVALID: define('BERTH_CONFIG_INVALID', 400, 'INVALID_ARGUMENT', (problems: string) =>

@@ -5,8 +5,9 @@ import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type ort from 'onnxruntime-node';
 import { datatypeInfo } from '../core/datatypes.js';
-import type { Signature } from '../core/signature.js';
+import { hasDynamicBatch, type Signature } from '../core/signature.js';
 import type { Tensor } from '../core/tensor.js';
+import { Batcher, type BatcherObserver, type BatchingSettings } from './batcher.js';
 import type { ModelRuntime, RuntimeState } from './model-runtime.js';
 import { signatureFromSession } from './onnx-signature.js';
 import { type CompatibleModel, makeCompatible } from './onnx-compat.js';
@@ -25,6 +26,10 @@ export interface OnnxRuntimeOptions {
   readonly execution: ExecutionMode;
   /** Largest predicted run time, in µs, that `auto` runs on the main thread. */
   readonly inlineBudgetUs: number;
+  readonly batching: BatchingSettings;
+  readonly observer?: BatcherObserver;
+  /** Names the model in queue errors. */
+  readonly label: string;
 }
 
 /** What loading found out about a model, for logs and metrics. */
@@ -46,6 +51,7 @@ export class OnnxRuntime implements ModelRuntime {
   #inFlight = 0;
   #drained: (() => void) | undefined;
   #released: Promise<void> | undefined;
+  readonly #batcher: Batcher;
 
   private constructor(
     readonly signature: Signature,
@@ -56,7 +62,20 @@ export class OnnxRuntime implements ModelRuntime {
     /** µs per input element, measured at warm-up; drives the inline choice per request. */
     private readonly usPerElement: number | undefined,
     private readonly options: OnnxRuntimeOptions,
-  ) {}
+  ) {
+    this.#batcher = new Batcher((inputs, outputNames) => this.#execute(inputs, outputNames), {
+      settings: options.batching,
+      concurrency: pool.size,
+      stackable: hasDynamicBatch(signature),
+      model: options.label,
+      ...(options.observer ? { observer: options.observer } : {}),
+    });
+  }
+
+  /** Whether requests to this model are stacked into batches. */
+  get batches(): boolean {
+    return hasDynamicBatch(this.signature) && this.options.batching.maxBatchSize > 1;
+  }
 
   /**
    * Loads a model file: reads its signature, loads it in every worker, warms it with one
@@ -121,12 +140,16 @@ export class OnnxRuntime implements ModelRuntime {
     if (this.#state !== 'ready') throw new Error(`the runtime is ${this.#state}`);
     this.#inFlight++;
     try {
-      if (this.#runsInline(inputs)) return await runSession(this.inlineSession!, inputs, outputNames);
-      return (await this.pool.run(this.key, inputs, outputNames)).outputs;
+      return await this.#batcher.submit(inputs, outputNames);
     } finally {
       this.#inFlight--;
       if (this.#inFlight === 0) this.#drained?.();
     }
+  }
+
+  async #execute(inputs: readonly Tensor[], outputNames: readonly string[]): Promise<Tensor[]> {
+    if (this.#runsInline(inputs)) return runSession(this.inlineSession!, inputs, outputNames);
+    return (await this.pool.run(this.key, inputs, outputNames)).outputs;
   }
 
   release(): Promise<void> {

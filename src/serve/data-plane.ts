@@ -4,7 +4,7 @@
  * encodes what it returns; validation and execution live here once.
  */
 import { type Datatype, type TensorData, isDatatype } from '../core/datatypes.js';
-import { Errors } from '../core/errors.js';
+import { BerthError, Errors } from '../core/errors.js';
 import { advertisedShape, shapeFits } from '../core/signature.js';
 import type { Tensor } from '../core/tensor.js';
 import { elementCount, formatShape } from '../core/tensor.js';
@@ -152,6 +152,7 @@ export class DataPlane {
     try {
       outputs = await model.runtime.run(inputs, outputNames);
     } catch (error) {
+      if (error instanceof BerthError) throw error;
       throw Errors.MODEL_EXECUTION_FAILED.create(model.name, error instanceof Error ? error.message : String(error));
     }
     return { modelName: model.name, modelVersion: model.version, ...(request.id !== undefined ? { id: request.id } : {}), outputs };

@@ -1,5 +1,6 @@
 /** Prometheus metrics of one server (its own registry: no process-global state). */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { BatcherObserver } from '../runtime/batcher.js';
 
 /** Which protocol a request came through. */
 export type Protocol = 'v2-rest' | 'v1-rest';
@@ -33,6 +34,54 @@ export class ServerMetrics {
     labelNames: ['model', 'version'] as const,
     registers: [this.registry],
   });
+
+  readonly batchRows = new Histogram({
+    name: 'berth_batch_rows',
+    help: 'Rows per onnxruntime run (stacked requests count their rows together).',
+    labelNames: ['model', 'version'] as const,
+    buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024],
+    registers: [this.registry],
+  });
+  readonly batchRequests = new Histogram({
+    name: 'berth_batch_requests',
+    help: 'Requests stacked into each onnxruntime run.',
+    labelNames: ['model', 'version'] as const,
+    buckets: [1, 2, 4, 8, 16, 32, 64, 128],
+    registers: [this.registry],
+  });
+  readonly queueDepth = new Gauge({
+    name: 'berth_queue_depth',
+    help: 'Requests waiting for each model version.',
+    labelNames: ['model', 'version'] as const,
+    registers: [this.registry],
+  });
+  readonly queueWait = new Histogram({
+    name: 'berth_queue_wait_seconds',
+    help: 'Time requests wait in the queue before their run starts.',
+    labelNames: ['model', 'version'] as const,
+    buckets: [0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
+    registers: [this.registry],
+  });
+  readonly rejections = new Counter({
+    name: 'berth_queue_rejections_total',
+    help: 'Requests refused by a full queue or dropped past their queue deadline.',
+    labelNames: ['model', 'version', 'reason'] as const,
+    registers: [this.registry],
+  });
+
+  /** Feeds one model version's batcher observations into the metrics. */
+  batcherObserver(model: string, version: string): BatcherObserver {
+    const labels = { model, version };
+    return {
+      batch: (rows, requests) => {
+        this.batchRows.observe(labels, rows);
+        this.batchRequests.observe(labels, requests);
+      },
+      queueWait: (ms) => this.queueWait.observe(labels, ms / 1000),
+      queueDepth: (depth) => this.queueDepth.set(labels, depth),
+      rejected: (reason) => this.rejections.inc({ ...labels, reason }),
+    };
+  }
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'berth_' });

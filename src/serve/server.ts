@@ -6,6 +6,7 @@ import { availableParallelism } from 'node:os';
 import type { Logger } from 'pino';
 import type { Config } from '../core/config.js';
 import { BerthError, Errors } from '../core/errors.js';
+import type { BatcherObserver } from '../runtime/batcher.js';
 import { OnnxRuntime } from '../runtime/onnx-runtime.js';
 import { WorkerPool } from '../runtime/worker-pool.js';
 import { DataPlane } from './data-plane.js';
@@ -45,7 +46,7 @@ export interface RunningServer {
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
   const { config, logger } = options;
   const pool = new WorkerPool({
-    size: config.runtime.workers || availableParallelism(),
+    size: config.runtime.threads || Math.max(1, Math.floor(availableParallelism() / config.server.workers)),
     onWorkerError: (error) => logger.error({ err: error }, 'inference worker failed and was replaced'),
   });
   const models = new ModelTable();
@@ -53,7 +54,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   try {
     for (const file of options.models) {
       const started = performance.now();
-      const runtime = await loadRuntime(file, pool, config);
+      const runtime = await loadRuntime(file, pool, config, metrics.batcherObserver(file.name, '1'));
       const seconds = (performance.now() - started) / 1000;
       metrics.loadSeconds.set({ model: file.name, version: '1' }, seconds);
       models.put({ name: file.name, version: '1', runtime, source: file.path }, true);
@@ -115,9 +116,12 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   };
 }
 
-async function loadRuntime(file: ModelFile, pool: WorkerPool, config: Config): Promise<OnnxRuntime> {
+async function loadRuntime(file: ModelFile, pool: WorkerPool, config: Config, observer: BatcherObserver): Promise<OnnxRuntime> {
   try {
     return await OnnxRuntime.load(file.path, {
+      label: file.name,
+      batching: { ...config.batching, ...(config.models[file.name]?.batching ?? {}) },
+      observer,
       pool,
       key: file.name,
       intraOpThreads: config.runtime.intraOpThreads,

@@ -14,11 +14,11 @@ describe('configuration', () => {
 
   it('layers file < environment < flags', () => {
     const file = join(tempDir(), 'c.json');
-    writeFileSync(file, JSON.stringify({ server: { port: 1000, host: '0.0.0.0' }, runtime: { workers: 3 } }));
-    const config = loadConfig({ file, env: { BERTH_PORT: '2000', BERTH_WORKERS: '5' }, flags: { server: { port: 3000 } } });
+    writeFileSync(file, JSON.stringify({ server: { port: 1000, host: '0.0.0.0' }, runtime: { threads: 3 } }));
+    const config = loadConfig({ file, env: { BERTH_PORT: '2000', BERTH_THREADS: '5' }, flags: { server: { port: 3000 } } });
     expect(config.server.port).toBe(3000);
     expect(config.server.host).toBe('0.0.0.0');
-    expect(config.runtime.workers).toBe(5);
+    expect(config.runtime.threads).toBe(5);
   });
 
   it('names every bad setting', () => {
