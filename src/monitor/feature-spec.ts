@@ -1,0 +1,32 @@
+/**
+ * What the monitor needs to know about a feature: its name and whether it is measured as a number
+ * or counted as a category. Kept local and small on purpose: the schema of issue 4 (src/core)
+ * maps onto it (number, integer, boolean -> numeric; category, string -> categorical).
+ */
+
+/** How a feature is summarised and compared. */
+export type FeatureKind = 'numeric' | 'categorical';
+
+/** One feature (or model output) to sketch. */
+export interface FeatureSpec {
+  readonly name: string;
+  readonly kind: FeatureKind;
+  /** Allowed range of a numeric feature, when the schema has one; values outside it are counted. */
+  readonly min?: number;
+  readonly max?: number;
+}
+
+/** The features and the model outputs to sketch; a bare list means features only. */
+export interface MonitorSchema {
+  readonly features: readonly FeatureSpec[];
+  readonly outputs?: readonly FeatureSpec[];
+}
+
+/** Accepts a MonitorSchema or a bare feature list. */
+export function toMonitorSchema(schema: MonitorSchema | readonly FeatureSpec[]): MonitorSchema {
+  return isFeatureList(schema) ? { features: schema, outputs: [] } : { features: schema.features, outputs: schema.outputs ?? [] };
+}
+
+function isFeatureList(schema: MonitorSchema | readonly FeatureSpec[]): schema is readonly FeatureSpec[] {
+  return Array.isArray(schema);
+}

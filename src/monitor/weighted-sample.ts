@@ -1,0 +1,74 @@
+/**
+ * A weighted sample: sorted distinct values with a weight (a count) each. Raw samples (every
+ * weight 1), exact value counts and quantile sketches (weights 2^level) all reduce to it, so the
+ * distance between two distributions is computed by one piece of code whatever summarises them.
+ */
+
+/** Sorted distinct finite values, each with a positive weight; `total` is the sum of weights. */
+export interface WeightedSample {
+  readonly values: Float64Array;
+  readonly weights: Float64Array;
+  readonly total: number;
+  /**
+   * Present when the sample comes from a compacted quantile sketch: a value of weight w > 1 then
+   * stands for w values spread between its neighbours, and [min, max] is the exact range.
+   */
+  readonly approximate?: { readonly min: number; readonly max: number };
+}
+
+/**
+ * A sample of raw values (every weight 1). Values that are not finite numbers are left out:
+ * missing and invalid values are counted by the sketches, never measured.
+ */
+export function sampleOf(values: readonly number[] | Float64Array): WeightedSample {
+  const finite: number[] = [];
+  for (const v of values) if (Number.isFinite(v)) finite.push(v);
+  return fromPairs(finite.map((v) => [v, 1] as const));
+}
+
+/** A sample from (value, weight) pairs in any order; equal values are combined. */
+export function fromPairs(pairs: readonly (readonly [number, number])[]): WeightedSample {
+  const sorted = pairs.filter(([v, w]) => Number.isFinite(v) && w > 0).sort((a, b) => a[0] - b[0]);
+  const values: number[] = [];
+  const weights: number[] = [];
+  let total = 0;
+  for (const [v, w] of sorted) {
+    if (values.length > 0 && values[values.length - 1] === v) weights[weights.length - 1]! += w;
+    else {
+      values.push(v);
+      weights.push(w);
+    }
+    total += w;
+  }
+  return { values: Float64Array.from(values), weights: Float64Array.from(weights), total };
+}
+
+/**
+ * Walks the union of both samples' values in ascending order, calling `visit` with each value and
+ * the two empirical CDFs just after it (right-continuous, as numpy.searchsorted(side='right')).
+ */
+export function walkCdfs(a: WeightedSample, b: WeightedSample, visit: (value: number, cdfA: number, cdfB: number) => void): void {
+  let i = 0;
+  let j = 0;
+  let cumA = 0;
+  let cumB = 0;
+  while (i < a.values.length || j < b.values.length) {
+    const va = i < a.values.length ? a.values[i]! : Infinity;
+    const vb = j < b.values.length ? b.values[j]! : Infinity;
+    const value = Math.min(va, vb);
+    if (va === value) cumA += a.weights[i++]!;
+    if (vb === value) cumB += b.weights[j++]!;
+    visit(value, cumA / a.total, cumB / b.total);
+  }
+}
+
+/** Population mean and standard deviation (ddof = 0) of a weighted sample. */
+export function meanAndStd(sample: WeightedSample): { readonly mean: number; readonly std: number } {
+  if (sample.total === 0) return { mean: 0, std: 0 };
+  let mean = 0;
+  for (let i = 0; i < sample.values.length; i++) mean += sample.values[i]! * sample.weights[i]!;
+  mean /= sample.total;
+  let m2 = 0;
+  for (let i = 0; i < sample.values.length; i++) m2 += sample.weights[i]! * (sample.values[i]! - mean) ** 2;
+  return { mean, std: Math.sqrt(m2 / sample.total) };
+}
