@@ -11,6 +11,7 @@ import { announceListening, isClusterWorker, runPrimary } from './cluster.js';
 import { serve } from './commands/serve.js';
 import { loadConfig } from './load-config.js';
 import { berthVersion } from './package-info.js';
+import { addRegistryCommands } from './registry-program.js';
 
 function integer(value: string): number {
   const n = Number(value);
@@ -95,6 +96,8 @@ program
     process.once('SIGINT', () => stop('SIGINT'));
   });
 
+// package, register, models, versions, alias, show, delete, export, import, audit
+addRegistryCommands(program, { env: process.env, print: (text) => process.stdout.write(`${text}\n`) });
 
 function pick(values: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined));

@@ -1,0 +1,160 @@
+/**
+ * How registry commands show their results to people: plain aligned tables and short lines.
+ * Scripts use --json instead, which prints the command's return value as it is.
+ */
+import Table from 'cli-table3';
+import type { Signature, TensorSpec } from '../core/signature.js';
+import type { AliasChange, AliasRecord, AuditEntry, DeleteResult, ModelRecord, RegisterResult, VersionDetail, VersionRecord } from '../registry/index.js';
+
+/** A table without borders, columns two spaces apart, like `kubectl get`. */
+export function plainTable(head: readonly string[], rows: readonly (readonly (string | number)[])[]): string {
+  const table = new Table({
+    head: head.map((h) => h.toUpperCase()),
+    chars: {
+      top: '', 'top-mid': '', 'top-left': '', 'top-right': '',
+      bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '',
+      left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: '  ',
+    },
+    style: { 'padding-left': 0, 'padding-right': 0, head: [], border: [] },
+  });
+  for (const row of rows) table.push([...row]);
+  return table
+    .toString()
+    .split('\n')
+    .map((line) => line.trimEnd())
+    .join('\n');
+}
+
+/** `sha256:0123456789ab`: enough of a digest to tell versions apart at a glance. */
+export function shortDigest(digest: string): string {
+  return digest.slice(0, 'sha256:'.length + 12);
+}
+
+/** Bytes as `12.3 KiB`. */
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`;
+}
+
+function formatTags(tags: Readonly<Record<string, string>>): string {
+  return Object.entries(tags)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+}
+
+function formatAliases(aliases: Readonly<Record<string, number>>): string {
+  return Object.entries(aliases)
+    .map(([alias, version]) => `${alias}→${version}`)
+    .join(', ');
+}
+
+/** The `berth models` table. */
+export function renderModels(models: readonly ModelRecord[]): string {
+  if (models.length === 0) return 'No models registered yet. Add one with: berth register model.onnx --name NAME';
+  return plainTable(
+    ['model', 'versions', 'latest', 'aliases', 'created'],
+    models.map((m) => [m.name, m.versions, m.latestVersion ?? '-', formatAliases(m.aliases) || '-', m.created]),
+  );
+}
+
+/** The `berth versions <model>` table. */
+export function renderVersions(model: string, versions: readonly VersionRecord[]): string {
+  if (versions.length === 0) return `Model '${model}' has no versions.`;
+  return plainTable(
+    ['version', 'aliases', 'digest', 'size', 'created', 'tags'],
+    versions.map((v) => [v.version, v.aliases.join(', ') || '-', shortDigest(v.digest), formatBytes(v.size), v.created, formatTags(v.tags) || '-']),
+  );
+}
+
+/** The aliases of a model as a table. */
+export function renderAliases(aliases: readonly AliasRecord[]): string {
+  return plainTable(
+    ['alias', 'version', 'digest', 'updated'],
+    aliases.map((a) => [a.alias, a.version, shortDigest(a.digest), a.updated]),
+  );
+}
+
+function shape(spec: TensorSpec): string {
+  return spec.shape === undefined ? '(any)' : `[${spec.shape.join(', ')}]`;
+}
+
+/** A signature as a table of tensors. */
+export function renderSignature(signature: Signature): string {
+  return plainTable(
+    ['', 'name', 'datatype', 'shape'],
+    [...signature.inputs.map((t) => ['input', t.name, t.datatype, shape(t)]), ...signature.outputs.map((t) => ['output', t.name, t.datatype, shape(t)])],
+  );
+}
+
+/** `berth show model:version`. */
+export function renderVersionDetail(v: VersionDetail): string {
+  const m = v.manifest;
+  const lines = [
+    `${v.model}:${v.version}${v.aliases.length ? `  (${v.aliases.map((a) => `@${a}`).join(' ')})` : ''}`,
+    `  digest       ${v.digest}`,
+    `  size         ${formatBytes(v.size)}`,
+    `  registered   ${v.created}`,
+    `  source       ${v.source}`,
+    `  packaged     ${m.created} as '${m.name}'`,
+  ];
+  if (m.description) lines.push(`  description  ${m.description}`);
+  if (Object.keys(v.tags).length) lines.push(`  tags         ${formatTags(v.tags)}`);
+  if (m.model.producer) lines.push(`  producer     ${m.model.producer}${m.model.producerVersion ? ` ${m.model.producerVersion}` : ''}`);
+  if (m.metrics && Object.keys(m.metrics).length) lines.push(`  metrics      ${Object.entries(m.metrics).map(([k, n]) => `${k}=${n}`).join(', ')}`);
+  const extras = (['schema', 'pipeline', 'profile', 'lineage'] as const).filter((k) => m[k] !== undefined);
+  if (extras.length) lines.push(`  carries      ${extras.join(', ')}`);
+  lines.push(`  files        ${v.files.map((f) => `${f.path} (${formatBytes(f.size)})`).join(', ')}`);
+  lines.push('', indent(renderSignature(m.signature)));
+  return lines.join('\n');
+}
+
+/** `berth show model`. */
+export function renderModelDetail(model: ModelRecord, versions: readonly VersionRecord[]): string {
+  return [`${model.name}: ${model.versions} version${model.versions === 1 ? '' : 's'}, created ${model.created}`, '', renderVersions(model.name, versions)].join('\n');
+}
+
+/** One line for a registration. */
+export function renderRegistered(result: RegisterResult): string {
+  const v = result.version;
+  const head = result.created
+    ? `Registered ${v.model} version ${v.version} (${shortDigest(v.digest)}, ${formatBytes(v.size)})`
+    : `${v.model} version ${v.version} already holds this bundle (${shortDigest(v.digest)}); nothing new was registered`;
+  return result.aliasesSet.length ? `${head}; ${result.aliasesSet.map((a) => `@${a}`).join(' ')} → ${v.version}` : head;
+}
+
+/** One line for an alias change. */
+export function renderAliasChange(change: AliasChange | (AliasRecord & { readonly removed: true })): string {
+  if ('removed' in change) return `Removed alias ${change.model}@${change.alias} (was version ${change.version})`;
+  return change.previous === null
+    ? `${change.model}@${change.alias} → version ${change.version}`
+    : `${change.model}@${change.alias} → version ${change.version} (was ${change.previous})`;
+}
+
+/** One line for a deletion. */
+export function renderDeleted(result: DeleteResult): string {
+  const d = result.deleted;
+  const extra = result.aliasesRemoved.length ? `; removed alias ${result.aliasesRemoved.map((a) => `@${a}`).join(' ')}` : '';
+  return `Deleted ${d.model} version ${d.version} (${shortDigest(d.digest)})${extra}`;
+}
+
+/** The audit log as a table. */
+export function renderAudit(entries: readonly AuditEntry[]): string {
+  if (entries.length === 0) return 'No changes recorded.';
+  return plainTable(
+    ['seq', 'at', 'action', 'model', 'version', 'alias', 'via', 'actor'],
+    entries.map((e) => [e.seq, e.at, e.action, e.model ?? '-', e.version ?? '-', e.alias ?? '-', e.interface, e.actor ?? '-']),
+  );
+}
+
+function indent(text: string): string {
+  return text
+    .split('\n')
+    .map((line) => (line ? `  ${line}` : line))
+    .join('\n');
+}

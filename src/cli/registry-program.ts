@@ -1,0 +1,230 @@
+/**
+ * The registry's commands on the command line (package, register, models, versions, alias, show,
+ * delete, export, import, audit): parses their arguments with commander, builds the
+ * configuration, calls the command function and prints a table for people or JSON for scripts.
+ * main.ts adds them to the program and handles errors and exit codes.
+ */
+import { type Command, InvalidArgumentError } from 'commander';
+import type { Config, ConfigInput } from '../core/config.js';
+import { aliasCommand } from './commands/alias.js';
+import { auditCommand } from './commands/audit.js';
+import { deleteCommand } from './commands/delete.js';
+import { exportCommand } from './commands/export.js';
+import { importCommand } from './commands/import.js';
+import { modelsCommand } from './commands/models.js';
+import { packageCommand } from './commands/package.js';
+import { registerCommand } from './commands/register.js';
+import { showCommand } from './commands/show.js';
+import { versionsCommand } from './commands/versions.js';
+import { loadConfig } from './load-config.js';
+import {
+  formatBytes,
+  renderAliasChange,
+  renderAliases,
+  renderAudit,
+  renderDeleted,
+  renderModelDetail,
+  renderModels,
+  renderRegistered,
+  renderSignature,
+  renderVersionDetail,
+  renderVersions,
+  shortDigest,
+} from './registry-output.js';
+
+/** What the registry commands need from the entry point. */
+export interface RegistryProgramContext {
+  /** The environment, for BERTH_* settings; only main.ts reads process.env. */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Writes a line (or lines) to standard output. */
+  readonly print: (text: string) => void;
+}
+
+interface StoreFlags {
+  readonly home?: string;
+  readonly database?: string;
+  readonly config?: string;
+  readonly json?: boolean;
+}
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+function tag(value: string, previous: Record<string, string> = {}): Record<string, string> {
+  const eq = value.indexOf('=');
+  if (eq <= 0) throw new InvalidArgumentError('expected key=value');
+  return { ...previous, [value.slice(0, eq)]: value.slice(eq + 1) };
+}
+
+function positiveInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number');
+  return n;
+}
+
+/** Adds `--home`, `--database`, `--config` and `--json` to a registry command. */
+function storeOptions(command: Command, json = true): Command {
+  command
+    .option('--home <dir>', 'BERTH_HOME: where berth.db and blobs/ live (env BERTH_HOME, default ./.berth)')
+    .option('--database <url>', 'metadata database: postgres://… (env BERTH_DATABASE_URL; default BERTH_HOME/berth.db)')
+    .option('--config <file>', 'JSON config file (env BERTH_CONFIG)');
+  if (json) command.option('--json', 'print JSON for scripts instead of a table');
+  return command;
+}
+
+/** Registers the registry commands on `program`. */
+export function addRegistryCommands(program: Command, context: RegistryProgramContext): void {
+  const config = (flags: StoreFlags): Config => {
+    const store: Record<string, unknown> = {};
+    if (flags.home !== undefined) store.home = flags.home;
+    if (flags.database !== undefined) store.databaseUrl = flags.database;
+    return loadConfig({ file: flags.config ?? context.env.BERTH_CONFIG, env: context.env, flags: { store } as ConfigInput });
+  };
+  const out = (flags: StoreFlags, data: unknown, human: () => string): void => {
+    context.print(flags.json ? JSON.stringify(data, null, 2) : human());
+  };
+
+  program
+    .command('package')
+    .description('Package an ONNX file as a bundle folder (berth.json + files), ready to register or copy.')
+    .argument('<model.onnx>', 'the ONNX model file')
+    .option('--name <name>', 'model name (default: the file name without .onnx)')
+    .option('-o, --out <dir>', 'bundle folder to create (default: ./<name>)')
+    .option('--description <text>', 'what the model is for')
+    .option('--tag <key=value>', 'a tag; repeat for more', tag)
+    .option('--schema <file.json>', 'feature schema to carry')
+    .option('--pipeline <file.json>', 'pipeline to carry')
+    .option('--profile <file.json>', 'reference profile to carry')
+    .option('--metrics <file.json>', 'metrics to carry ({"name": number})')
+    .option('--lineage <file.json>', 'lineage to carry')
+    .option('--json', 'print JSON for scripts')
+    .addHelpText('after', '\nExample:\n  berth package mlp.onnx --name digits -o bundles/digits --tag team=vision\n')
+    .action(async (model: string, opts: Record<string, unknown> & StoreFlags) => {
+      const result = await packageCommand({
+        model,
+        name: opts.name as string | undefined,
+        out: opts.out as string | undefined,
+        description: opts.description as string | undefined,
+        tags: opts.tag as Record<string, string> | undefined,
+        schemaFile: opts.schema as string | undefined,
+        pipelineFile: opts.pipeline as string | undefined,
+        profileFile: opts.profile as string | undefined,
+        metricsFile: opts.metrics as string | undefined,
+        lineageFile: opts.lineage as string | undefined,
+      });
+      out(opts, result, () => `Packaged ${result.name} in ${result.dir} (${result.digest}, ${formatBytes(result.size)})\n\n${renderSignature(result.signature)}`);
+    });
+
+  storeOptions(
+    program
+      .command('register')
+      .description('Register a bundle folder, a .onnx file or a .berth archive as a new version of a model; prints the version.')
+      .argument('<source>', 'bundle folder, model.onnx or file.berth')
+      .option('--name <name>', "model name (default: the bundle's name or the file name)")
+      .option('--alias <alias>', 'point this alias at the version; repeat for more', collect)
+      .option('--tag <key=value>', 'a tag on the version; repeat for more', tag)
+      .option('--description <text>', 'description, when registering a plain .onnx file'),
+  )
+    .addHelpText('after', '\nExamples:\n  berth register mlp.onnx --name digits --alias staging\n  berth register bundles/digits --alias production\n')
+    .action(async (path: string, opts: Record<string, unknown> & StoreFlags) => {
+      const result = await registerCommand({
+        config: config(opts),
+        path,
+        name: opts.name as string | undefined,
+        aliases: opts.alias as string[] | undefined,
+        tags: opts.tag as Record<string, string> | undefined,
+        description: opts.description as string | undefined,
+      });
+      out(opts, result, () => renderRegistered(result));
+    });
+
+  storeOptions(program.command('models').description('List the registered models.')).action(async (opts: StoreFlags) => {
+    const models = await modelsCommand({ config: config(opts) });
+    out(opts, models, () => renderModels(models));
+  });
+
+  storeOptions(program.command('versions').description("List a model's versions.").argument('<model>', 'model name')).action(
+    async (model: string, opts: StoreFlags) => {
+      const versions = await versionsCommand({ config: config(opts), model });
+      out(opts, versions, () => renderVersions(model, versions));
+    },
+  );
+
+  storeOptions(
+    program
+      .command('alias')
+      .description('Point an alias (production, staging, any name) of a model at a version, or remove it with --remove.')
+      .argument('<model>', 'model name')
+      .argument('<alias>', 'alias name')
+      .argument('[version]', 'version number to point at')
+      .option('--remove', 'remove the alias instead'),
+  )
+    .addHelpText('after', '\nExamples:\n  berth alias digits production 3\n  berth alias digits staging --remove\n')
+    .action(async (model: string, alias: string, version: string | undefined, opts: StoreFlags & { remove?: boolean }) => {
+      const result = await aliasCommand({ config: config(opts), model, alias, version, remove: opts.remove });
+      out(opts, result, () => renderAliasChange(result));
+    });
+
+  storeOptions(
+    program
+      .command('show')
+      .description('Show a model and its versions, or one version (model:version or model@alias) with its signature.')
+      .argument('<reference>', 'model, model:version or model@alias'),
+  ).action(async (reference: string, opts: StoreFlags) => {
+    const result = await showCommand({ config: config(opts), reference });
+    if (result.kind === 'version') {
+      out(opts, result.version, () => renderVersionDetail(result.version));
+    } else {
+      const { model, versions, aliases } = result;
+      out(opts, { model, versions, aliases }, () => renderModelDetail(model, versions) + (aliases.length ? `\n\n${renderAliases(aliases)}` : ''));
+    }
+  });
+
+  storeOptions(
+    program
+      .command('delete')
+      .description('Delete a version. Refused while an alias points at it, unless --force (which removes the alias too).')
+      .argument('<model:version>', 'the version, e.g. digits:3')
+      .option('--force', 'also remove aliases that point at it'),
+  ).action(async (reference: string, opts: StoreFlags & { force?: boolean }) => {
+    const result = await deleteCommand({ config: config(opts), reference, force: opts.force });
+    out(opts, result, () => renderDeleted(result));
+  });
+
+  storeOptions(
+    program
+      .command('export')
+      .description('Write a version as one .berth archive, to move it to another machine (berth import there).')
+      .argument('<reference>', 'model (latest version), model:version or model@alias')
+      .option('-o, --output <file.berth>', 'archive to write (default: ./<model>-<version>.berth)')
+      .option('--overwrite', 'replace an existing file'),
+  ).action(async (reference: string, opts: StoreFlags & { output?: string; overwrite?: boolean }) => {
+    const result = await exportCommand({ config: config(opts), reference, output: opts.output, overwrite: opts.overwrite });
+    out(opts, result, () => `Exported ${result.model}:${result.version} (${shortDigest(result.digest)}) to ${result.archive} (${formatBytes(result.bytes)})`);
+  });
+
+  storeOptions(
+    program
+      .command('import')
+      .description('Verify a .berth archive and register its bundle as a version; prints the version.')
+      .argument('<file.berth>', 'archive made by berth export')
+      .option('--name <name>', "model name (default: the bundle's name)")
+      .option('--alias <alias>', 'point this alias at the version; repeat for more', collect),
+  ).action(async (archive: string, opts: StoreFlags & { name?: string; alias?: string[] }) => {
+    const result = await importCommand({ config: config(opts), archive, name: opts.name, aliases: opts.alias });
+    out(opts, result, () => renderRegistered(result));
+  });
+
+  storeOptions(
+    program
+      .command('audit')
+      .description("Show the registry's change history: what changed, when, and through which interface.")
+      .argument('[model]', 'only changes to this model')
+      .option('--limit <n>', 'the newest n entries (default 50)', positiveInteger)
+      .option('--after <seq>', 'only entries after this sequence number', positiveInteger),
+  ).action(async (model: string | undefined, opts: StoreFlags & { limit?: number; after?: number }) => {
+    const entries = await auditCommand({ config: config(opts), model, limit: opts.limit, after: opts.after });
+    out(opts, entries, () => renderAudit(entries));
+  });
+}

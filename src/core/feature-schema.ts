@@ -1,0 +1,129 @@
+/**
+ * The feature schema: the named, typed features a caller sends to a model, as plain
+ * JSON-serialisable data. A bundle carries one; `validateRow` checks rows against it and the
+ * pipeline turns the checked rows into tensors.
+ *
+ * @example
+ *   const schema: FeatureSchema = {
+ *     format: 'berth.schema/v1',
+ *     features: [
+ *       { name: 'age', type: 'integer', required: true, min: 18, max: 100, outOfRange: 'clip' },
+ *       { name: 'region', type: 'category', required: false, categories: ['north', 'south'], outOfRange: 'accept' },
+ *     ],
+ *   };
+ */
+import { z } from 'zod';
+import { Errors } from './errors.js';
+
+/** The kinds of value a feature holds. */
+export const FEATURE_TYPES = ['number', 'integer', 'boolean', 'category', 'string'] as const;
+
+/** The kind of value a feature holds. */
+export type FeatureType = (typeof FEATURE_TYPES)[number];
+
+/**
+ * What happens to a value outside a feature's range or categories: `reject` fails the row,
+ * `clip` moves a number to the nearest bound, `accept` passes it on (the pipeline then decides,
+ * for categories through its unseen-category policy).
+ */
+export type OutOfRangePolicy = 'reject' | 'clip' | 'accept';
+
+interface FeatureBase {
+  readonly name: string;
+  /** A required feature must be present and not missing in every row; optional ones are imputed. */
+  readonly required: boolean;
+  readonly description?: string;
+}
+
+/** A real-valued or integer feature. */
+export interface NumericFeature extends FeatureBase {
+  readonly type: 'number' | 'integer';
+  readonly min?: number;
+  readonly max?: number;
+  readonly outOfRange: OutOfRangePolicy;
+}
+
+/** A true/false feature; accepts true/false, 1/0 and the strings true/false/yes/no/1/0. */
+export interface BooleanFeature extends FeatureBase {
+  readonly type: 'boolean';
+}
+
+/** A feature from a known set of categories. */
+export interface CategoryFeature extends FeatureBase {
+  readonly type: 'category';
+  readonly categories: readonly string[];
+  /** `clip` is not meaningful for categories and is refused by {@link parseFeatureSchema}. */
+  readonly outOfRange: Exclude<OutOfRangePolicy, 'clip'>;
+}
+
+/** Free text; carried through validation, never encoded by the pipeline. */
+export interface StringFeature extends FeatureBase {
+  readonly type: 'string';
+  readonly maxLength?: number;
+}
+
+/** One named feature. */
+export type FeatureSpec = NumericFeature | BooleanFeature | CategoryFeature | StringFeature;
+
+/** The schema of a model's named features. */
+export interface FeatureSchema {
+  readonly format: 'berth.schema/v1';
+  readonly features: readonly FeatureSpec[];
+  /**
+   * Strings that mean "missing" when a value arrives as text (CSV fields); `null`, absent fields
+   * and the empty string are always missing.
+   */
+  readonly missingValues?: readonly string[];
+}
+
+/** The tokens CSV files commonly use for a missing value. */
+export const DEFAULT_MISSING_VALUES: readonly string[] = ['', 'NA', 'N/A', 'NaN', 'nan', 'null', 'NULL'];
+
+const base = { name: z.string().min(1), required: z.boolean(), description: z.string().optional() };
+const policy = z.enum(['reject', 'clip', 'accept']);
+
+const FeatureSpecSchema = z.discriminatedUnion('type', [
+  z.object({ ...base, type: z.enum(['number', 'integer']), min: z.number().optional(), max: z.number().optional(), outOfRange: policy }).strict(),
+  z.object({ ...base, type: z.literal('boolean') }).strict(),
+  z.object({ ...base, type: z.literal('category'), categories: z.array(z.string()).min(1), outOfRange: z.enum(['reject', 'accept']) }).strict(),
+  z.object({ ...base, type: z.literal('string'), maxLength: z.number().int().positive().optional() }).strict(),
+]);
+
+const FeatureSchemaSchema = z
+  .object({
+    format: z.literal('berth.schema/v1'),
+    features: z.array(FeatureSpecSchema).min(1),
+    missingValues: z.array(z.string()).optional(),
+  })
+  .strict();
+
+/**
+ * Checks that a JSON value is a well-formed feature schema (unique names, `min` not above `max`,
+ * unique categories) and returns it typed. Throws BERTH_SCHEMA_INVALID naming the problem.
+ */
+export function parseFeatureSchema(value: unknown): FeatureSchema {
+  const result = FeatureSchemaSchema.safeParse(value);
+  if (!result.success) {
+    throw Errors.SCHEMA_INVALID.create(result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; '));
+  }
+  const schema: FeatureSchema = result.data;
+  const names = new Set<string>();
+  for (const feature of schema.features) {
+    if (names.has(feature.name)) throw Errors.SCHEMA_INVALID.create(`feature '${feature.name}' appears twice`);
+    names.add(feature.name);
+    if (feature.type === 'number' || feature.type === 'integer') {
+      if (feature.min !== undefined && feature.max !== undefined && feature.min > feature.max) {
+        throw Errors.SCHEMA_INVALID.create(`feature '${feature.name}' has min ${feature.min} above max ${feature.max}`);
+      }
+    }
+    if (feature.type === 'category' && new Set(feature.categories).size !== feature.categories.length) {
+      throw Errors.SCHEMA_INVALID.create(`feature '${feature.name}' lists a category twice`);
+    }
+  }
+  return schema;
+}
+
+/** The feature of a given name, or undefined. */
+export function findFeature(schema: FeatureSchema, name: string): FeatureSpec | undefined {
+  return schema.features.find((f) => f.name === name);
+}

@@ -1,0 +1,25 @@
+/**
+ * The registry layer's public entry: bundles (package, load and verify, archive), and the
+ * registry of models, versions and aliases.
+ */
+export { type Bundle, type LoadBundleOptions, loadBundle } from './bundle.js';
+export { ARCHIVE_EXTENSION, type ExportBundleOptions, type ImportBundleOptions, exportBundle, importBundle, looksLikeArchive } from './bundle-archive.js';
+export { VOLATILE_MANIFEST_FIELDS, bundleDigest } from './bundle-digest.js';
+export {
+  BUNDLE_FORMAT_VERSION,
+  type BundleFile,
+  type BundleManifest,
+  type BundleModel,
+  type JsonObject,
+  MANIFEST_FILE,
+  bundlePathProblem,
+  parseManifest,
+  parseManifestText,
+} from './bundle-manifest.js';
+export { canonicalJson } from './canonical-json.js';
+export { MAX_NAME_LENGTH, isModelName, validateAliasName, validateModelName } from './names.js';
+export { type OpenRegistryOptions, openRegistry } from './open-registry.js';
+export { MODEL_FILE, type PackageOptions, packageModel } from './package-model.js';
+export { type AuditLogOptions, type ChangeOptions, type RegisterOptions, Registry, type RegistryOptions } from './registry.js';
+export type * from './registry-records.js';
+export { type VersionRef, formatVersionRef, parseVersionNumber, parseVersionRef } from './version-ref.js';

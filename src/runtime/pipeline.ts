@@ -1,0 +1,187 @@
+/**
+ * Executes a pipeline: rows of named features to the model's FP32 `[n, k]` input tensor, and the
+ * model's output tensors back to named results. Training, batch scoring and the server all run
+ * this one implementation, so a row predicts the same wherever it is scored.
+ */
+import { BerthError, Errors } from '../core/errors.js';
+import { type FeatureSchema, parseFeatureSchema } from '../core/feature-schema.js';
+import { type PipelineSpec, type PipelineStep, parsePipelineSpec, pipelineWidth } from '../core/pipeline-spec.js';
+import type { Tensor } from '../core/tensor.js';
+import { type FeatureValue, RowValidator, type RowValidatorOptions } from '../core/validate-row.js';
+
+/** A classification result: the most probable label and every label's probability. */
+export interface ClassificationPrediction {
+  readonly label: string;
+  readonly probabilities: Readonly<Record<string, number>>;
+}
+
+/** A regression result. */
+export interface RegressionPrediction {
+  readonly value: number;
+}
+
+/** One named result per row. */
+export type Prediction = ClassificationPrediction | RegressionPrediction;
+
+/** Anything that runs a model on tensors: a loaded `ModelRuntime`, or a bare session wrapper. */
+export interface TensorRunner {
+  run(inputs: readonly Tensor[], outputNames: readonly string[]): Promise<Tensor[]>;
+}
+
+/** Rows encoded as the model's input tensor. */
+export interface EncodedRows {
+  readonly tensor: Tensor;
+  /** Fields the rows carried that the schema does not know (ignored; report them as a warning). */
+  readonly unknownFields: readonly string[];
+}
+
+/** Options for encoding rows: how messages name rows, and the index of the first row given. */
+export interface EncodeOptions extends RowValidatorOptions {
+  /** Index of `rows[0]` in the whole request or file, for messages and error details; default 0. */
+  readonly firstRow?: number;
+}
+
+/** The outcome of {@link Pipeline.predict}. */
+export interface PipelinePredictions {
+  readonly predictions: Prediction[];
+  readonly unknownFields: readonly string[];
+}
+
+// A compiled step: where its columns start and the category lookup it needs.
+interface CompiledStep {
+  readonly step: PipelineStep;
+  readonly schemaIndex: number;
+  readonly offset: number;
+  readonly index: ReadonlyMap<string, number> | undefined;
+  readonly imputeIndex: number;
+}
+
+/**
+ * A schema and pipeline compiled for execution. Construct it once per bundle and reuse it.
+ *
+ * @example
+ *   const pipeline = new Pipeline(schema, spec);
+ *   const { predictions } = await pipeline.predict(runtime, [{ age: 41, region: 'north' }]);
+ */
+export class Pipeline {
+  /** Number of columns of the input tensor. */
+  readonly width: number;
+  /** The output tensors a run must return. */
+  readonly outputNames: readonly string[];
+  readonly schema: FeatureSchema;
+  readonly spec: PipelineSpec;
+  readonly #steps: readonly CompiledStep[];
+
+  /** Checks both documents (BERTH_SCHEMA_INVALID, BERTH_PIPELINE_INVALID) and compiles them. */
+  constructor(schema: FeatureSchema, spec: PipelineSpec) {
+    this.schema = parseFeatureSchema(schema);
+    this.spec = parsePipelineSpec(spec, this.schema);
+    this.width = pipelineWidth(this.spec);
+    this.outputNames = [this.spec.output.tensor];
+    let offset = 0;
+    this.#steps = this.spec.steps.map((step) => {
+      const schemaIndex = this.schema.features.findIndex((f) => f.name === step.feature);
+      const index = step.encoding === 'numeric' ? undefined : new Map(step.categories.map((c, i) => [c, i]));
+      const imputeIndex = step.encoding !== 'numeric' && step.impute !== null ? index!.get(step.impute)! : -1;
+      const compiled: CompiledStep = { step, schemaIndex, offset, index, imputeIndex };
+      offset += step.encoding === 'one-hot' ? step.categories.length : 1;
+      return compiled;
+    });
+  }
+
+  /** Validates rows against the schema and encodes them; throws the first row error. */
+  encode(rows: readonly unknown[], options: EncodeOptions = {}): EncodedRows {
+    const validator = new RowValidator(this.schema, options);
+    const first = options.firstRow ?? 0;
+    const values: FeatureValue[][] = new Array(rows.length);
+    const unknown = new Set<string>();
+    for (let i = 0; i < rows.length; i++) {
+      values[i] = validator.validate(rows[i], first + i);
+      for (const field of validator.unknownFields(rows[i])) unknown.add(field);
+    }
+    return { tensor: this.encodeValues(values, options), unknownFields: [...unknown] };
+  }
+
+  /** Encodes rows already checked by a `RowValidator` of this schema (values in schema order). */
+  encodeValues(values: readonly (readonly FeatureValue[])[], options: EncodeOptions = {}): Tensor {
+    const n = values.length;
+    const k = this.width;
+    const data = new Float32Array(n * k);
+    const first = options.firstRow ?? 0;
+    const describe = options.describeRow ?? ((i: number) => `row ${i}`);
+    for (let r = 0; r < n; r++) {
+      const row = values[r]!;
+      const base = r * k;
+      for (const compiled of this.#steps) {
+        const value = row[compiled.schemaIndex] ?? null;
+        const { step } = compiled;
+        if (step.encoding === 'numeric') {
+          let x = value === null ? step.impute : typeof value === 'boolean' ? (value ? 1 : 0) : (value as number);
+          if (step.scale) x = (x - step.scale.mean) / step.scale.std;
+          data[base + compiled.offset] = x;
+          continue;
+        }
+        let category = value === null ? compiled.imputeIndex : (compiled.index!.get(String(value)) ?? -2);
+        if (category === -2) {
+          if (step.unseen === 'error') throw new BerthError(
+              Errors.PIPELINE_CATEGORY_UNSEEN.code,
+              Errors.PIPELINE_CATEGORY_UNSEEN.httpStatus,
+              Errors.PIPELINE_CATEGORY_UNSEEN.grpcStatus,
+              Errors.PIPELINE_CATEGORY_UNSEEN.create(describe(first + r), step.feature, String(value)).message,
+              { row: first + r, feature: step.feature },
+            );
+          category = -1;
+        }
+        if (step.encoding === 'one-hot') {
+          if (category >= 0) data[base + compiled.offset + category] = 1;
+        } else {
+          data[base + compiled.offset] = category >= 0 ? category : step.unseenValue;
+        }
+      }
+    }
+    return { name: this.spec.input, datatype: 'FP32', shape: [n, k], data };
+  }
+
+  /**
+   * Turns the model's outputs for `rows` rows into named results. Throws BERTH_MODEL_EXECUTION_FAILED
+   * when the outputs do not have the shape the pipeline promises (a bundle whose model and
+   * pipeline disagree).
+   */
+  decode(outputs: readonly Tensor[], rows: number): Prediction[] {
+    const output = this.spec.output;
+    const tensor = outputs.find((t) => t.name === output.tensor);
+    const fail = (reason: string): never => {
+      throw Errors.MODEL_EXECUTION_FAILED.create('(pipeline)', `${reason}; the model and its pipeline do not fit together`);
+    };
+    if (!tensor) return fail(`the model returned no output '${output.tensor}'`);
+    if (tensor.datatype !== 'FP32' && tensor.datatype !== 'FP64') return fail(`output '${output.tensor}' is ${tensor.datatype}, not FP32`);
+    const data = tensor.data as Float32Array | Float64Array;
+    const predictions: Prediction[] = new Array(rows);
+    if (output.task === 'regression') {
+      if (data.length !== rows) return fail(`output '${output.tensor}' has ${data.length} values for ${rows} rows`);
+      for (let r = 0; r < rows; r++) predictions[r] = { value: data[r]! };
+      return predictions;
+    }
+    const labels = output.labels;
+    const classes = labels.length;
+    if (data.length !== rows * classes) return fail(`output '${output.tensor}' has ${data.length} values for ${rows} rows of ${classes} classes`);
+    for (let r = 0; r < rows; r++) {
+      const probabilities: Record<string, number> = {};
+      let best = 0;
+      for (let c = 0; c < classes; c++) {
+        const p = data[r * classes + c]!;
+        probabilities[labels[c]!] = p;
+        if (p > data[r * classes + best]!) best = c;
+      }
+      predictions[r] = { label: labels[best]!, probabilities };
+    }
+    return predictions;
+  }
+
+  /** Validates, encodes, runs and decodes: the whole path from rows to named results. */
+  async predict(runner: TensorRunner, rows: readonly unknown[], options: EncodeOptions = {}): Promise<PipelinePredictions> {
+    const { tensor, unknownFields } = this.encode(rows, options);
+    const outputs = await runner.run([tensor], this.outputNames);
+    return { predictions: this.decode(outputs, rows.length), unknownFields };
+  }
+}

@@ -1,0 +1,133 @@
+/**
+ * The metadata database: opens SQLite or PostgreSQL by configuration, brings its schema up to
+ * date, and hands out one Kysely instance that every query above it shares.
+ */
+import { join, resolve } from 'node:path';
+import { Kysely, type Migration, Migrator } from 'kysely';
+import { BerthError, Errors } from '../core/errors.js';
+import { STORE_MIGRATIONS } from './migrations.js';
+import { postgresStoreDialect, redactUrl } from './postgres-store-dialect.js';
+import { sqliteStoreDialect } from './sqlite-store-dialect.js';
+import type { StoreDialect } from './store-dialect.js';
+import type { StoreKind, StoreMigration } from './store-migration.js';
+import type { StoreTables } from './store-tables.js';
+
+/** The database file's name under BERTH_HOME. */
+export const SQLITE_FILE = 'berth.db';
+
+/** Where the metadata lives. */
+export interface MetadataStoreOptions {
+  /** BERTH_HOME: holds `berth.db` when no database URL is given. */
+  readonly home: string;
+  /**
+   * `postgres://…` or `postgresql://…` for PostgreSQL; `sqlite:path/to/file.db` for SQLite
+   * elsewhere than BERTH_HOME; undefined for `BERTH_HOME/berth.db`.
+   */
+  readonly databaseUrl?: string | undefined;
+  /** PostgreSQL schema for Berth's tables (created if missing). */
+  readonly schema?: string | undefined;
+  /** Migrations to run; default every migration Berth has. Tests pass subsets. */
+  readonly migrations?: Readonly<Record<string, StoreMigration>>;
+}
+
+/** An open metadata database with its schema up to date. */
+export interface MetadataStore {
+  readonly kind: StoreKind;
+  /** Where the data lives, for messages (no password). */
+  readonly description: string;
+  readonly db: Kysely<StoreTables>;
+  /** Closes every connection. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Chooses the dialect a database URL names. Throws BERTH_STORE_DATABASE_URL_INVALID. */
+export function storeDialectFor(options: MetadataStoreOptions): StoreDialect {
+  const url = options.databaseUrl;
+  if (url === undefined || url === '') return sqliteStoreDialect(join(resolve(options.home), SQLITE_FILE));
+  if (/^postgres(ql)?:\/\//i.test(url)) return postgresStoreDialect({ url, schema: options.schema });
+  if (/^sqlite:/i.test(url)) {
+    const file = url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
+    if (file === '') throw Errors.STORE_DATABASE_URL_INVALID.create(url, 'it names no file');
+    return sqliteStoreDialect(resolve(file));
+  }
+  throw Errors.STORE_DATABASE_URL_INVALID.create(redactUrl(url), 'only postgres:// (or postgresql://) and sqlite: URLs are supported');
+}
+
+/**
+ * Opens the metadata database and runs pending migrations. Throws BERTH_STORE_UNAVAILABLE when
+ * the database cannot be reached and BERTH_STORE_MIGRATION_FAILED when its schema cannot be
+ * brought up to date (e.g. it was migrated by a newer Berth).
+ *
+ * @example
+ *   const store = await openMetadataStore({ home: '.berth' });
+ *   const models = await store.db.selectFrom('models').selectAll().execute();
+ *   await store.close();
+ */
+export async function openMetadataStore(options: MetadataStoreOptions): Promise<MetadataStore> {
+  const dialect = storeDialectFor(options);
+  let db: Kysely<StoreTables>;
+  try {
+    db = new Kysely<StoreTables>({ dialect: dialect.createKyselyDialect() });
+  } catch (error) {
+    throw unavailable(dialect, error);
+  }
+  try {
+    let migrationSchema: string | undefined;
+    try {
+      migrationSchema = await dialect.prepare(db);
+    } catch (error) {
+      throw unavailable(dialect, error);
+    }
+    await migrate(db, dialect, migrationSchema, options.migrations ?? STORE_MIGRATIONS);
+  } catch (error) {
+    await db.destroy().catch(() => undefined);
+    throw error;
+  }
+  let closed: Promise<void> | undefined;
+  return {
+    kind: dialect.kind,
+    description: dialect.description,
+    db,
+    close: () => (closed ??= db.destroy()),
+  };
+}
+
+async function migrate(db: Kysely<StoreTables>, dialect: StoreDialect, migrationTableSchema: string | undefined, migrations: Readonly<Record<string, StoreMigration>>): Promise<void> {
+  const provided: Record<string, Migration> = {};
+  for (const [name, migration] of Object.entries(migrations)) {
+    provided[name] = { up: (trx) => migration.up(trx, dialect.kind) };
+  }
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: () => Promise.resolve(provided) },
+    // Berth's own names, so its bookkeeping cannot collide with another Kysely app's tables in a
+    // shared PostgreSQL database.
+    migrationTableName: 'berth_migration',
+    migrationLockTableName: 'berth_migration_lock',
+    ...(migrationTableSchema ? { migrationTableSchema } : {}),
+  });
+  const run = async () => {
+    const outcome = await migrator.migrateToLatest();
+    // Surface "locked" to the retry below; Kysely reports errors in the result instead of throwing.
+    if (outcome.error && dialect.retryLocked && (outcome.error as { code?: string }).code?.startsWith('SQLITE_BUSY')) throw outcome.error;
+    return outcome;
+  };
+  const { error, results } = await (dialect.retryLocked ? dialect.retryLocked(run) : run()).catch((e: unknown) => ({ error: e, results: undefined }));
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName;
+    const reason = `${failed ? `migration ${failed}: ` : ''}${error instanceof Error ? error.message : String(error)}`;
+    if (isConnectionError(error)) throw unavailable(dialect, error);
+    throw Errors.STORE_MIGRATION_FAILED.create(dialect.description, reason);
+  }
+}
+
+function unavailable(dialect: StoreDialect, error: unknown): BerthError {
+  if (error instanceof BerthError) return error;
+  const reason = error instanceof Error ? error.message || (error as NodeJS.ErrnoException).code || error.name : String(error);
+  return Errors.STORE_UNAVAILABLE.create(dialect.description, reason);
+}
+
+function isConnectionError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && (/^(ECONNREFUSED|ENOTFOUND|ETIMEDOUT|ECONNRESET|EHOSTUNREACH|EACCES|SQLITE_CANTOPEN|SQLITE_BUSY)$/.test(code) || code.startsWith('28') || code.startsWith('3D') || code.startsWith('08'));
+}

@@ -1,0 +1,12 @@
+/**
+ * Every migration of the metadata database, in order. Add a migration by adding an entry with
+ * the next number (`0002-monitor-windows`, …) and a module under ./migrations; never change or
+ * remove one that has shipped, as databases record which names they have run.
+ */
+import { registryTables } from './migrations/0001-registry.js';
+import type { StoreMigration } from './store-migration.js';
+
+/** The migrations, keyed by name; they run in the names' alphabetical order. */
+export const STORE_MIGRATIONS: Readonly<Record<string, StoreMigration>> = {
+  '0001-registry': registryTables,
+};

@@ -1,0 +1,182 @@
+/**
+ * Schema inference: reads a table's columns, decides each one's type (integer, number, boolean,
+ * category, or free text that the model ignores), its range or categories and whether it is ever
+ * missing, and decides the task from the target column.
+ */
+import { Errors } from '../core/errors.js';
+import { DEFAULT_MISSING_VALUES, type FeatureSchema, type FeatureSpec } from '../core/feature-schema.js';
+import type { CsvTable } from './csv-table.js';
+
+/** What the model learns to predict. */
+export type Task = 'classification' | 'regression';
+
+/** A column's parsed values: numbers (NaN for missing; booleans as 1/0) or strings (null for missing). */
+export type ParsedColumn =
+  | { readonly name: string; readonly type: 'number' | 'integer' | 'boolean'; readonly values: Float64Array }
+  | { readonly name: string; readonly type: 'category' | 'string'; readonly values: readonly (string | null)[] };
+
+/** The target column, read for the task. */
+export type TargetColumn =
+  | { readonly task: 'classification'; readonly name: string; readonly labels: readonly string[]; readonly classes: Int32Array }
+  | { readonly task: 'regression'; readonly name: string; readonly values: Float64Array };
+
+/** Options for {@link inferSchema}. */
+export interface InferSchemaOptions {
+  readonly target: string;
+  readonly task?: Task | 'auto';
+  /** Strings that mean "missing"; defaults to DEFAULT_MISSING_VALUES. */
+  readonly missingValues?: readonly string[];
+  /** Most distinct values a text column may have to be a category; default max(20, min(100, rows / 20)). */
+  readonly maxCategories?: number;
+  /** Most distinct integer values for an integer target to be read as classes under `task: 'auto'`; default 20. */
+  readonly maxClasses?: number;
+}
+
+/** A column the schema leaves out, and why. */
+export interface IgnoredColumn {
+  readonly name: string;
+  readonly reason: string;
+}
+
+/** The outcome of {@link inferSchema}. Rows whose target is missing are dropped from `features` and `target`. */
+export interface InferredData {
+  readonly schema: FeatureSchema;
+  readonly features: readonly ParsedColumn[];
+  readonly target: TargetColumn;
+  readonly ignored: readonly IgnoredColumn[];
+  /** Indices (into the table) of the rows kept: those with a target value. */
+  readonly rows: Uint32Array;
+  readonly droppedRows: number;
+}
+
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+const BOOLEAN_WORDS = new Set(['true', 'false']);
+
+/** Infers the feature schema and the task from a table. */
+export function inferSchema(table: CsvTable, options: InferSchemaOptions): InferredData {
+  const missing = new Set(options.missingValues ?? DEFAULT_MISSING_VALUES);
+  const isMissing = (s: string): boolean => missing.has(s) || s.trim() === '';
+  const targetIndex = table.header.indexOf(options.target);
+  if (targetIndex < 0) throw Errors.TRAIN_TARGET_NOT_FOUND.create(options.target, table.header);
+
+  const kept: number[] = [];
+  for (let r = 0; r < table.rows.length; r++) if (!isMissing(table.rows[r]![targetIndex]!)) kept.push(r);
+  const rows = Uint32Array.from(kept);
+  const column = (c: number): string[] => Array.from(rows, (r) => table.rows[r]![c]!);
+
+  const target = readTarget(options, column(targetIndex));
+  const maxCategories = options.maxCategories ?? Math.max(20, Math.min(100, Math.floor(rows.length / 20)));
+  const specs: FeatureSpec[] = [];
+  const features: ParsedColumn[] = [];
+  const ignored: IgnoredColumn[] = [];
+  for (let c = 0; c < table.header.length; c++) {
+    if (c === targetIndex) continue;
+    const name = table.header[c]!;
+    const inferred = inferColumn(name, column(c), isMissing, maxCategories);
+    if ('reason' in inferred) {
+      ignored.push(inferred);
+      continue;
+    }
+    specs.push(inferred.spec);
+    features.push(inferred.column);
+  }
+  if (specs.length === 0) throw Errors.TRAIN_DATA_INSUFFICIENT.create('no column other than the target can be used as a feature');
+  const schema: FeatureSchema = {
+    format: 'berth.schema/v1',
+    features: specs,
+    ...(options.missingValues ? { missingValues: [...options.missingValues] } : {}),
+  };
+  return { schema, features, target, ignored, rows, droppedRows: table.rows.length - rows.length };
+}
+
+function inferColumn(
+  name: string,
+  raw: readonly string[],
+  isMissing: (s: string) => boolean,
+  maxCategories: number,
+): { spec: FeatureSpec; column: ParsedColumn } | IgnoredColumn {
+  let present = 0;
+  let numeric = true;
+  let integer = true;
+  let boolean = true;
+  for (const s of raw) {
+    if (isMissing(s)) continue;
+    present++;
+    const t = s.trim();
+    if (numeric && !DECIMAL.test(t)) numeric = false;
+    if (integer && !(numeric && Number.isInteger(Number(t)))) integer = false;
+    if (boolean && !BOOLEAN_WORDS.has(t.toLowerCase())) boolean = false;
+  }
+  if (present === 0) return { name, reason: 'every value is missing' };
+  const required = present === raw.length;
+  if (numeric) {
+    const values = new Float64Array(raw.length);
+    let min = Infinity;
+    let max = -Infinity;
+    for (let i = 0; i < raw.length; i++) {
+      const s = raw[i]!;
+      const v = isMissing(s) ? NaN : Number(s.trim());
+      values[i] = v;
+      if (v < min) min = v;
+      if (v > max) max = v;
+    }
+    const type = integer ? 'integer' : 'number';
+    // The observed range is recorded for callers and the monitor, but values outside it are
+    // accepted: production data drifts, and a trained model still answers for them.
+    return { spec: { name, type, required, min, max, outOfRange: 'accept' }, column: { name, type, values } };
+  }
+  if (boolean) {
+    const values = Float64Array.from(raw, (s) => (isMissing(s) ? NaN : s.trim().toLowerCase() === 'true' ? 1 : 0));
+    return { spec: { name, type: 'boolean', required }, column: { name, type: 'boolean', values } };
+  }
+  const values = raw.map((s) => (isMissing(s) ? null : s));
+  const distinct = new Set<string>();
+  for (const v of values) if (v !== null) distinct.add(v);
+  if (distinct.size > maxCategories) {
+    return { name, reason: `${distinct.size} distinct text values (more than ${maxCategories}); free text is not encoded` };
+  }
+  const categories = sortLabels(distinct);
+  // Unseen categories are accepted by the schema; the pipeline encodes them as "none of the known".
+  return { spec: { name, type: 'category', required, categories, outOfRange: 'accept' }, column: { name, type: 'category', values } };
+}
+
+function readTarget(options: InferSchemaOptions, raw: readonly string[]): TargetColumn {
+  const name = options.target;
+  if (raw.length === 0) throw Errors.TRAIN_TARGET_INVALID.create(name, 'every value is missing');
+  const trimmed = raw.map((s) => s.trim());
+  const numeric = trimmed.every((s) => DECIMAL.test(s));
+  let task = options.task ?? 'auto';
+  if (task === 'auto') {
+    const distinct = new Set(trimmed);
+    const integers = numeric && trimmed.every((s) => Number.isInteger(Number(s)));
+    task = !numeric || (integers && distinct.size <= (options.maxClasses ?? 20)) ? 'classification' : 'regression';
+  }
+  if (task === 'regression') {
+    if (!numeric) {
+      const bad = trimmed.find((s) => !DECIMAL.test(s))!;
+      throw Errors.TRAIN_TARGET_INVALID.create(name, `regression needs numbers, but it holds '${bad}'`);
+    }
+    return { task, name, values: Float64Array.from(trimmed, Number) };
+  }
+  const labels = sortLabels(new Set(trimmed));
+  if (labels.length < 2) throw Errors.TRAIN_TARGET_INVALID.create(name, `classification needs at least two classes, but it only holds '${labels[0]}'`);
+  const index = new Map(labels.map((l, i) => [l, i]));
+  return { task, name, labels, classes: Int32Array.from(trimmed, (s) => index.get(s)!) };
+}
+
+/**
+ * Orders labels and categories: numerically when every one reads as a number, else by code unit
+ * (the order Python's sorted() gives for ASCII, which the sklearn reference relies on).
+ */
+export function sortLabels(values: Iterable<string>): string[] {
+  const list = [...values];
+  const byText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+  if (list.every((v) => DECIMAL.test(v.trim()))) return list.sort((a, b) => Number(a) - Number(b) || byText(a, b));
+  return list.sort(byText);
+}
+
+/** A parsed column as plain values, `null` where missing (the form profile builders take). */
+export function columnValues(column: ParsedColumn): (number | string | null)[] {
+  if (column.type === 'category' || column.type === 'string') return [...column.values];
+  return Array.from(column.values as Float64Array, (v) => (Number.isNaN(v) ? null : v));
+}

@@ -1,0 +1,298 @@
+/**
+ * Training from a table: infer the schema, split, fit the pipeline and the candidate models, pick
+ * the best on validation, export it to ONNX and check the export in onnxruntime. Rows reach the
+ * models through the same Pipeline class the server runs, so a row's features are identical
+ * offline and online.
+ */
+import { Errors } from '../core/errors.js';
+import type { FeatureSchema } from '../core/feature-schema.js';
+import type { PipelineOutput, PipelineSpec } from '../core/pipeline-spec.js';
+import { type FeatureValue, RowValidator } from '../core/validate-row.js';
+import { Pipeline, type Prediction, type TensorRunner } from '../runtime/pipeline.js';
+import { createSession, runSession } from '../runtime/session-runner.js';
+import type { Algorithm, AlgorithmChoice, CandidateReport } from './candidate-report.js';
+import { type CsvTable, tableRecords } from './csv-table.js';
+import { exportOnnx } from './export-onnx.js';
+import { type CandidateFit, type CandidateInput, type CandidateSettings, type EncodedRows, betterMetrics, fitCandidate, refitCandidate } from './fit-candidates.js';
+import { fitPipeline } from './fit-pipeline.js';
+import { type FittedModel, outputWidth, predictOutputs } from './fitted-model.js';
+import { type IgnoredColumn, type ParsedColumn, type TargetColumn, type Task, inferSchema } from './infer-schema.js';
+import type { Metrics } from './metrics.js';
+import { splitRows } from './split-rows.js';
+
+/** One step of training, for progress bars and logs. */
+export interface TrainProgress {
+  readonly stage: 'read' | 'infer' | 'split' | 'fit' | 'refit' | 'export' | 'verify' | 'done';
+  /** The trainer running, during `fit`. */
+  readonly algorithm?: Algorithm;
+  /** Work done and total within the stage (iterations, penalties tried). */
+  readonly completed: number;
+  readonly total: number;
+  /** Overall progress in [0, 1], monotone across stages. */
+  readonly fraction: number;
+  readonly message: string;
+}
+
+/** Options for {@link trainFromTable}. */
+export interface TrainOptions extends CandidateSettings {
+  /** The column to predict. */
+  readonly target: string;
+  readonly task?: Task | 'auto';
+  readonly algorithm?: AlgorithmChoice;
+  /** Seed of every random choice (the split); default 0. */
+  readonly seed?: number;
+  /** Share of rows held out for validation (early stopping, model choice, metrics); default 0.2. */
+  readonly validationFraction?: number;
+  /** Strings that mean "missing" in the data. */
+  readonly missingValues?: readonly string[];
+  /** Most distinct values a text column may have to be a category. */
+  readonly maxCategories?: number;
+  /**
+   * After choosing the trainer and its hyperparameters on validation, fit the exported model on
+   * every row. The reported metrics stay those of the model fitted on the training rows alone, an
+   * honest estimate; the refitted model has also seen the validation rows. `auto` (the default)
+   * refits up to REFIT_AUTO_MAX_ROWS rows, where the extra rows help most and refitting is cheap.
+   */
+  readonly refit?: boolean | 'auto';
+  readonly onProgress?: (progress: TrainProgress) => void;
+}
+
+/** Where a model came from. */
+export interface Lineage {
+  readonly data: { readonly source: string; readonly sha256: string; readonly rows: number; readonly columns: readonly string[] };
+  readonly target: string;
+  readonly task: Task;
+  readonly algorithm: Algorithm;
+  readonly method: CandidateReport['method'];
+  readonly parameters: Readonly<Record<string, number | string | null>>;
+  readonly seed: number;
+  readonly validationFraction: number;
+  readonly trainRows: number;
+  readonly validationRows: number;
+  /** Whether the exported model was refitted on every row after validation. */
+  readonly refit: boolean;
+  /** Rows left out because their target was missing. */
+  readonly droppedRows: number;
+  readonly trainer: string;
+}
+
+/** Everything training produced. */
+export interface TrainResult {
+  /** The exported model: bytes of a `.onnx` file. */
+  readonly onnx: Uint8Array;
+  readonly schema: FeatureSchema;
+  readonly pipeline: PipelineSpec;
+  readonly task: Task;
+  readonly algorithm: Algorithm;
+  /** The chosen trainer's model fitted on the training rows, on the validation rows. */
+  readonly metrics: Metrics;
+  /** Every trainer tried, the chosen one included. */
+  readonly candidates: readonly CandidateReport[];
+  readonly lineage: Lineage;
+  /** The fitted model in memory (the numbers the ONNX file holds). */
+  readonly model: FittedModel;
+  /** Every used row's parsed feature and target columns, for the reference profile. */
+  readonly columns: { readonly features: readonly ParsedColumn[]; readonly target: TargetColumn };
+  readonly ignoredColumns: readonly IgnoredColumn[];
+  /** onnxruntime's outputs against the exported in-memory model's, on the validation rows. */
+  readonly verification: { readonly rows: number; readonly maxAbsDifference: number };
+  /**
+   * The exported model's outputs on every used row, as the server would answer them: `value`, or
+   * `label` and `probability_<label>` per class. With `columns`, the data of the reference profile.
+   */
+  readonly outputColumns: Readonly<Record<string, readonly (number | string)[]>>;
+}
+
+/** The trainer's name and version in lineage. */
+const TRAINER = 'berth-native/1';
+/** Largest data set that `refit: 'auto'` refits: beyond it, 25% more rows change little and cost a second fit. */
+export const REFIT_AUTO_MAX_ROWS = 20_000;
+/** Largest difference between ONNX and in-memory outputs tolerated (float32 arithmetic). */
+const EXPORT_TOLERANCE = 1e-4;
+/** Trains on a parsed CSV table; see {@link TrainResult}. */
+export async function trainFromTable(table: CsvTable, options: TrainOptions): Promise<TrainResult> {
+  const fraction = options.validationFraction ?? 0.2;
+  if (!(fraction > 0 && fraction < 1)) throw Errors.TRAIN_OPTION_INVALID.create('validationFraction', `${fraction} is not between 0 and 1`);
+  const seed = options.seed ?? 0;
+  if (!Number.isInteger(seed) || seed < 0) throw Errors.TRAIN_OPTION_INVALID.create('seed', 'it must be a non-negative integer');
+  const choice = options.algorithm ?? 'auto';
+  if (!['auto', 'linear', 'gbdt'].includes(choice)) throw Errors.TRAIN_OPTION_INVALID.create('algorithm', `'${choice}' is not auto, linear or gbdt`);
+  const task = options.task ?? 'auto';
+  if (!['auto', 'classification', 'regression'].includes(task)) throw Errors.TRAIN_OPTION_INVALID.create('task', `'${task}' is not auto, classification or regression`);
+  checkSettings(options);
+  const report = progressReporter(options.onProgress);
+
+  report({ stage: 'infer', completed: 0, total: 1, message: `inferring the schema of ${table.rows.length} rows` }, 0.02);
+  const inferred = inferSchema(table, {
+    target: options.target,
+    task,
+    ...(options.missingValues ? { missingValues: options.missingValues } : {}),
+    ...(options.maxCategories !== undefined ? { maxCategories: options.maxCategories } : {}),
+  });
+  const { schema, target } = inferred;
+  const n = inferred.rows.length;
+  if (n < 10) throw Errors.TRAIN_DATA_INSUFFICIENT.create(`${n} rows with a target value; at least 10 are needed`);
+  const refit = options.refit === 'auto' || options.refit === undefined ? n <= REFIT_AUTO_MAX_ROWS : options.refit;
+
+  report({ stage: 'split', completed: 0, total: 1, message: 'splitting train and validation rows' }, 0.05);
+  const split = splitRows(n, { fraction, seed, ...(target.task === 'classification' ? { strata: target.classes } : {}) });
+  const everyRow = Uint32Array.from({ length: n }, (_, i) => i);
+  // Feature values through the schema validator, exactly as a served request's are.
+  const validator = new RowValidator(schema, { describeRow: (i) => `${table.source} line ${inferred.rows[i]! + 2}` });
+  const values: FeatureValue[][] = tableRecords(table, inferred.rows).map((record, i) => validator.validate(record, i));
+  const encode = (pipeline: Pipeline, rows: Uint32Array): EncodedRows => ({
+    x: pipeline.encodeValues(Array.from(rows, (r) => values[r]!)).data as Float32Array,
+    rows,
+  });
+  const output: PipelineOutput =
+    target.task === 'classification'
+      ? { task: 'classification', target: target.name, tensor: 'probabilities', labels: [...target.labels] }
+      : { task: 'regression', target: target.name, tensor: 'value' };
+  const pipelineFor = (algorithm: Algorithm, rows: Uint32Array): Pipeline =>
+    new Pipeline(schema, fitPipeline(schema, inferred.features, rows, { scale: algorithm === 'linear', categories: 'one-hot', output }));
+
+  const algorithms: Algorithm[] = choice === 'auto' ? ['linear', 'gbdt'] : [choice];
+  const share = (refit ? 0.7 : 0.85) / algorithms.length;
+  const candidates: (CandidateFit & { pipeline: Pipeline; validation: EncodedRows })[] = [];
+  for (const [index, algorithm] of algorithms.entries()) {
+    const pipeline = pipelineFor(algorithm, split.train);
+    const input: CandidateInput = { target, k: pipeline.width, train: encode(pipeline, split.train), validation: encode(pipeline, split.validation) };
+    const start = 0.1 + index * share;
+    const fitted = fitCandidate(algorithm, input, options, (completed, total) =>
+      report({ stage: 'fit', algorithm, completed, total, message: `${algorithm}: ${completed}/${total}` }, start + (share * completed) / total),
+    );
+    candidates.push({ ...fitted, pipeline, validation: input.validation });
+  }
+  const chosen = candidates.reduce((a, b) => (betterMetrics(b.report.metrics, a.report.metrics) ? b : a));
+
+  let { model, pipeline, validation } = chosen;
+  if (refit) {
+    report({ stage: 'refit', algorithm: chosen.report.algorithm, completed: 0, total: 1, message: `refitting ${chosen.report.method} on every row` }, 0.8);
+    pipeline = pipelineFor(chosen.report.algorithm, everyRow);
+    model = refitCandidate(chosen, target, pipeline.width, encode(pipeline, everyRow), options);
+    validation = encode(pipeline, split.validation);
+  }
+
+  report({ stage: 'export', completed: 0, total: 1, message: 'exporting to ONNX' }, 0.95);
+  const spec = pipeline.spec;
+  const onnx = exportOnnx(model, {
+    input: spec.input,
+    output: spec.output.tensor,
+    metadata: { 'berth.trainer': TRAINER, 'berth.algorithm': chosen.report.method, 'berth.target': target.name },
+  });
+
+  report({ stage: 'verify', completed: 0, total: 1, message: 'checking the ONNX model in onnxruntime' }, 0.97);
+  const { verification, outputColumns } = await checkExport(onnx, model, pipeline, validation.x, values);
+
+  const lineage: Lineage = {
+    data: { source: table.source, sha256: table.sha256, rows: table.rows.length, columns: [...table.header] },
+    target: target.name,
+    task: target.task,
+    algorithm: chosen.report.algorithm,
+    method: chosen.report.method,
+    parameters: chosen.report.parameters,
+    seed,
+    validationFraction: fraction,
+    trainRows: split.train.length,
+    validationRows: split.validation.length,
+    refit,
+    droppedRows: inferred.droppedRows,
+    trainer: TRAINER,
+  };
+  report({ stage: 'done', completed: 1, total: 1, message: `chose ${chosen.report.method}` }, 1);
+  return {
+    onnx,
+    schema,
+    pipeline: spec,
+    task: target.task,
+    algorithm: chosen.report.algorithm,
+    metrics: chosen.report.metrics,
+    candidates: candidates.map((c) => c.report),
+    lineage,
+    model,
+    columns: { features: inferred.features, target },
+    ignoredColumns: inferred.ignored,
+    verification,
+    outputColumns,
+  };
+}
+
+/**
+ * Runs the exported model in onnxruntime: on the validation rows, to compare it with the
+ * in-memory model (a difference beyond float32 rounding is a bug in the exporter, not a user
+ * error, so it is thrown as a plain Error); and on every row through the pipeline, for the output
+ * columns of the reference profile.
+ */
+async function checkExport(
+  onnx: Uint8Array,
+  model: FittedModel,
+  pipeline: Pipeline,
+  validationX: Float32Array,
+  values: readonly (readonly FeatureValue[])[],
+): Promise<{ verification: TrainResult['verification']; outputColumns: TrainResult['outputColumns'] }> {
+  const session = await createSession(onnx, { intraOpThreads: 1 });
+  const runner: TensorRunner = { run: (inputs, names) => runSession(session, inputs, names) };
+  try {
+    const rows = validationX.length / pipeline.width;
+    const [output] = await runner.run([{ name: pipeline.spec.input, datatype: 'FP32', shape: [rows, pipeline.width], data: validationX }], pipeline.outputNames);
+    const expected = predictOutputs(model, validationX, rows);
+    const got = output!.data as Float32Array;
+    if (got.length !== rows * outputWidth(model)) throw new Error(`exported model returned ${got.length} values for ${rows} rows`);
+    let max = 0;
+    for (let i = 0; i < got.length; i++) max = Math.max(max, Math.abs(got[i]! - expected[i]!));
+    if (!(max <= EXPORT_TOLERANCE * Math.max(1, maxAbs(expected)))) {
+      throw new Error(`the exported ONNX model differs from the trained model by ${max}; this is a bug in Berth's exporter`);
+    }
+    const predictions = pipeline.decode(await runner.run([pipeline.encodeValues(values)], pipeline.outputNames), values.length);
+    return { verification: { rows, maxAbsDifference: max }, outputColumns: outputColumnsOf(pipeline.spec, predictions) };
+  } finally {
+    await session.release();
+  }
+}
+
+/** Predictions as columns: `value`, or `label` and `probability_<label>` per class. */
+function outputColumnsOf(spec: PipelineSpec, predictions: readonly Prediction[]): Record<string, (number | string)[]> {
+  const output = spec.output;
+  if (output.task === 'regression') return { value: predictions.map((p) => ('value' in p ? p.value : NaN)) };
+  const columns: Record<string, (number | string)[]> = { label: predictions.map((p) => ('label' in p ? p.label : '')) };
+  for (const label of output.labels) columns[`probability_${label}`] = predictions.map((p) => ('probabilities' in p ? p.probabilities[label]! : NaN));
+  return columns;
+}
+
+/** Refuses hyperparameters the trainers cannot work with. */
+function checkSettings(options: TrainOptions): void {
+  const refuse = (name: string, reason: string): never => {
+    throw Errors.TRAIN_OPTION_INVALID.create(name, reason);
+  };
+  const positive = (name: string, value: number | undefined): void => {
+    if (value !== undefined && !(Number.isFinite(value) && value > 0)) refuse(name, `${value} is not a positive number`);
+  };
+  const integer = (name: string, value: number | undefined, min: number, max = Infinity): void => {
+    if (value !== undefined && !(Number.isInteger(value) && value >= min && value <= max)) refuse(name, `${value} is not an integer from ${min} to ${max}`);
+  };
+  const gbdt = options.gbdt ?? {};
+  positive('gbdt.learningRate', gbdt.learningRate);
+  integer('gbdt.maxIterations', gbdt.maxIterations, 1);
+  integer('gbdt.maxLeafNodes', gbdt.maxLeafNodes, 2);
+  integer('gbdt.minSamplesLeaf', gbdt.minSamplesLeaf, 1);
+  integer('gbdt.patience', gbdt.patience, 1);
+  integer('gbdt.maxBins', gbdt.maxBins, 2, 255);
+  integer('gbdt.maxDepth', gbdt.maxDepth, 1);
+  if (gbdt.l2Regularization !== undefined && !(gbdt.l2Regularization >= 0)) refuse('gbdt.l2Regularization', 'it must be zero or more');
+  if (options.linearPenalties?.length === 0) refuse('linearPenalties', 'the list is empty');
+  for (const p of options.linearPenalties ?? []) positive('linearPenalties', p);
+}
+
+function maxAbs(values: Float64Array): number {
+  let m = 0;
+  for (const v of values) m = Math.max(m, Math.abs(v));
+  return m;
+}
+
+function progressReporter(onProgress: TrainOptions['onProgress']): (p: Omit<TrainProgress, 'fraction'>, fraction: number) => void {
+  let last = 0;
+  return (p, fraction) => {
+    last = Math.max(last, Math.min(1, fraction));
+    onProgress?.({ ...p, fraction: last });
+  };
+}

@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { parseCsv, selectRows, tableRecords } from '../../src/train/csv-table.js';
+import { inferSchema, sortLabels } from '../../src/train/infer-schema.js';
+import { readFileSync } from 'node:fs';
+
+const DATASETS = new URL('../fixtures/datasets/', import.meta.url).pathname;
+
+describe('parseCsv', () => {
+  it('reads quoted fields, embedded separators and newlines, and a byte-order mark', () => {
+    const table = parseCsv('\uFEFFname,note\n"Smith, J","line one\nline two"\nDoe,"say ""hi"""\n', 'people.csv');
+    expect(table.header).toEqual(['name', 'note']);
+    expect(table.rows).toEqual([
+      ['Smith, J', 'line one\nline two'],
+      ['Doe', 'say "hi"'],
+    ]);
+    expect(table.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(tableRecords(table, [1])).toEqual([{ name: 'Doe', note: 'say "hi"' }]);
+    expect(selectRows(table, [1]).rows).toEqual([['Doe', 'say "hi"']]);
+  });
+
+  it.each([
+    ['', 'empty'],
+    ['a,b\n1,2,3\n', 'Invalid Record Length'],
+    ['a,a\n1,2\n', "'a' appears twice"],
+    ['a,"b\n1,2\n', 'Quote'],
+  ])('refuses %j with BERTH_TRAIN_CSV_INVALID', (text, fragment) => {
+    expect(() => parseCsv(text, 'bad.csv')).toThrowError(expect.objectContaining({ code: 'BERTH_TRAIN_CSV_INVALID', message: expect.stringContaining(fragment) }));
+  });
+});
+
+describe('inferSchema', () => {
+  it('infers types, ranges, categories and missing values of the loans data', () => {
+    const table = parseCsv(readFileSync(`${DATASETS}loans_reference.csv`), 'loans_reference.csv');
+    const { schema, target, features, ignored, droppedRows } = inferSchema(table, { target: 'defaulted' });
+    const byName = new Map(schema.features.map((f) => [f.name, f]));
+    expect(schema.features.map((f) => f.name)).toEqual(['age', 'annual_income', 'employment', 'region', 'loan_amount', 'term_months', 'credit_score', 'open_accounts', 'has_mortgage']);
+    expect(byName.get('age')).toMatchObject({ type: 'integer', required: true, min: 18, max: 85, outOfRange: 'accept' });
+    expect(byName.get('annual_income')).toMatchObject({ type: 'integer', required: false });
+    expect(byName.get('credit_score')).toMatchObject({ type: 'integer', required: false });
+    expect(byName.get('employment')).toEqual({
+      name: 'employment',
+      type: 'category',
+      required: true,
+      categories: ['public_sector', 'retired', 'salaried', 'self_employed', 'student'],
+      outOfRange: 'accept',
+    });
+    expect(target).toMatchObject({ task: 'classification', labels: ['0', '1'] });
+    expect(ignored).toEqual([]);
+    expect(droppedRows).toBe(0);
+    const income = features.find((f) => f.name === 'annual_income')!;
+    const missing = Array.from(income.values as Float64Array).filter(Number.isNaN).length;
+    expect(missing).toBeGreaterThan(600);
+    expect(missing).toBeLessThan(1000);
+  });
+
+  it('reads a float target as regression and decimal labels in numeric order', () => {
+    const diabetes = parseCsv(readFileSync(`${DATASETS}diabetes.csv`));
+    expect(inferSchema(diabetes, { target: 'progression' }).target.task).toBe('regression');
+    expect(sortLabels(['10', '9', '1.5'])).toEqual(['1.5', '9', '10']);
+    expect(sortLabels(['b', 'a', '10'])).toEqual(['10', 'a', 'b']);
+  });
+
+  it('leaves free text out, drops rows without a target and honours the requested task', () => {
+    const rows = Array.from({ length: 40 }, (_, i) => `id-${i},${i % 3 === 0 ? 'x' : 'y'},${i === 5 ? '' : i % 4}`);
+    const table = parseCsv(['id,kind,y', ...rows].join('\n'));
+    const inferred = inferSchema(table, { target: 'y', task: 'regression', maxCategories: 10 });
+    expect(inferred.ignored).toEqual([{ name: 'id', reason: expect.stringContaining('39 distinct') }]);
+    expect(inferred.schema.features.map((f) => f.name)).toEqual(['kind']);
+    expect(inferred.droppedRows).toBe(1);
+    expect(inferred.target.task).toBe('regression');
+  });
+
+  it('refuses a missing target column, a one-class target and text regression', () => {
+    const table = parseCsv('a,b\n1,x\n2,x\n');
+    expect(() => inferSchema(table, { target: 'c' })).toThrowError(expect.objectContaining({ code: 'BERTH_TRAIN_TARGET_NOT_FOUND' }));
+    expect(() => inferSchema(table, { target: 'b' })).toThrowError(expect.objectContaining({ code: 'BERTH_TRAIN_TARGET_INVALID' }));
+    expect(() => inferSchema(table, { target: 'b', task: 'regression' })).toThrowError(expect.objectContaining({ code: 'BERTH_TRAIN_TARGET_INVALID' }));
+  });
+});
