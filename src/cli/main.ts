@@ -43,8 +43,12 @@ const program = new Command()
 
 program
   .command('serve')
-  .description('Serve ONNX models over the Open Inference Protocol (REST) and KServe V1 until SIGTERM or SIGINT.')
-  .argument('<model...>', 'path/to/model.onnx (named after the file) or name=path/to/model.onnx')
+  .description(
+    'Serve ONNX models over the Open Inference Protocol (REST) and KServe V1 until SIGTERM or SIGINT. ' +
+      'With no model files, serve the registry (BERTH_HOME or --database): every version an alias points at, ' +
+      "each model's production version at its plain name, following alias moves; plus the management API under /api/.",
+  )
+  .argument('[model...]', 'path/to/model.onnx (named after the file) or name=path/to/model.onnx')
   .option('--host <host>', 'interface to listen on (env BERTH_HOST)', undefined)
   .option('--port <port>', 'port to listen on; 0 picks a free port (env BERTH_PORT)', integer)
   .option('--body-limit <bytes>', 'largest request body accepted (env BERTH_BODY_LIMIT)', integer)
@@ -62,9 +66,12 @@ program
     new Option('--log-level <level>', 'log level (env BERTH_LOG_LEVEL)').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
   )
   .option('--config <file>', 'JSON config file (env BERTH_CONFIG)')
+  .option('--home <dir>', 'registry home with berth.db and blobs/ (env BERTH_HOME, default ./.berth)')
+  .option('--database <url>', 'postgres://… registry database instead of BERTH_HOME/berth.db (env BERTH_DATABASE_URL)')
   .addHelpText(
     'after',
-    '\nExamples:\n  berth serve model.onnx\n  berth serve digits=models/mlp.onnx iris=models/iris.onnx --port 0\n',
+    '\nExamples:\n  berth serve model.onnx\n  berth serve digits=models/mlp.onnx iris=models/iris.onnx --port 0\n' +
+      '  berth serve                       # the registry in ./.berth\n  BERTH_ADMIN_TOKEN=… berth serve --host 0.0.0.0 --database postgres://db/berth\n',
   )
   .action(async (models: string[], opts: Record<string, unknown>) => {
     const flags: ConfigInput = {
@@ -77,6 +84,7 @@ program
         timeoutMs: opts.queueTimeoutMs,
       }),
       log: pick({ level: opts.logLevel }),
+      store: pick({ home: opts.home, databaseUrl: opts.database }),
     } as ConfigInput;
     const config = loadConfig({ file: (opts.config as string | undefined) ?? process.env.BERTH_CONFIG, env: process.env, flags });
     const logger = createLogger(config);

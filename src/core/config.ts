@@ -33,6 +33,13 @@ export const ConfigSchema = z
         bodyLimit: z.number().int().positive().default(64 * 1024 * 1024),
         /** How long a graceful shutdown waits for requests in flight, in ms. */
         shutdownTimeoutMs: z.number().int().positive().default(30_000),
+        /**
+         * Bearer token for `/api/`. Required when listening on anything but loopback; when set on
+         * loopback it is required too. Never logged.
+         */
+        adminToken: z.string().min(8, 'must be at least 8 characters').optional(),
+        /** Largest model upload accepted by `POST /api/models`, in bytes. */
+        uploadLimit: z.number().int().positive().default(2 * 1024 * 1024 * 1024),
         /** Server processes sharing the port (node:cluster); 1 runs in this process. */
         workers: z.number().int().min(1).max(64).default(1),
       })
@@ -51,6 +58,13 @@ export const ConfigSchema = z
          */
         execution: z.enum(['auto', 'worker', 'inline']).default('auto'),
         inlineBudgetUs: z.number().int().min(0).default(200),
+      })
+      .strict()
+      .prefault({}),
+    registry: z
+      .object({
+        /** How often a server polls the registry for alias moves, in ms. */
+        pollMs: z.number().int().min(50).max(60_000).default(1000),
       })
       .strict()
       .prefault({}),

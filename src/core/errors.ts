@@ -104,6 +104,12 @@ export const Errors = {
     `Model '${model}' is not served here. GET /v1/models lists the models served here.`),
   VERSION_NOT_FOUND: define('BERTH_VERSION_NOT_FOUND', 404, 'NOT_FOUND', (model: string, version: string) =>
     `Version '${version}' of model '${model}' is not served here. GET /v2/models/${model} lists its versions.`),
+  MODEL_NO_DEFAULT: define('BERTH_MODEL_NO_DEFAULT', 404, 'NOT_FOUND', (model: string, versions: readonly string[]) =>
+    `Model '${model}' has no production alias, so its plain name answers nothing. Address a version (${versions.map((v) => `/versions/${v}`).join(', ')}) or set the alias: berth alias ${model} production <version>.`),
+  ALIAS_NOT_SERVED: define('BERTH_ALIAS_NOT_SERVED', 404, 'NOT_FOUND', (model: string, alias: string, aliases: readonly string[]) =>
+    `Model '${model}' has no alias '${alias}' served here${aliases.length ? `; its aliases are ${listNames(aliases)}` : ''}.`),
+  MODEL_NO_SCHEMA: define('BERTH_MODEL_NO_SCHEMA', 400, 'FAILED_PRECONDITION', (model: string, version: string) =>
+    `Version ${version} of model '${model}' has no feature schema and pipeline, so it cannot predict named records. Send tensors to /v2/models/${model}/versions/${version}/infer, or train it with berth train.`),
   MODEL_NOT_READY: define('BERTH_MODEL_NOT_READY', 503, 'UNAVAILABLE', (model: string) =>
     `Model '${model}' is not ready to serve yet. Retry shortly; GET /v2/models/${model}/ready tells when it is.`),
   SERVER_SHUTTING_DOWN: define('BERTH_SERVER_SHUTTING_DOWN', 503, 'UNAVAILABLE', () =>
@@ -118,6 +124,14 @@ export const Errors = {
     `Model '${model}' is overloaded: ${limit} requests are already waiting. Retry after the Retry-After delay, send larger batches, or add replicas.`),
   QUEUE_TIMEOUT: define('BERTH_QUEUE_TIMEOUT', 503, 'DEADLINE_EXCEEDED', (model: string, timeoutMs: number) =>
     `The request waited more than ${timeoutMs} ms for model '${model}' and was dropped unrun. The server is overloaded; retry later or raise batching.timeoutMs.`),
+
+  // --- management API ---
+  AUTH_REQUIRED: define('BERTH_AUTH_REQUIRED', 401, 'UNAUTHENTICATED', () =>
+    'This endpoint needs the admin token: send Authorization: Bearer <BERTH_ADMIN_TOKEN>.'),
+  AUTH_INVALID: define('BERTH_AUTH_INVALID', 401, 'UNAUTHENTICATED', () =>
+    'The bearer token is not the admin token. Check BERTH_ADMIN_TOKEN on the server and the token you send.'),
+  UPLOAD_INVALID: define('BERTH_UPLOAD_INVALID', 400, 'INVALID_ARGUMENT', (reason: string) =>
+    `The upload cannot be used: ${reason}. Send multipart/form-data with the model in a field named 'file' (a .onnx file or a .berth archive).`),
 
   // --- configuration ---
   CONFIG_INVALID: define('BERTH_CONFIG_INVALID', 400, 'INVALID_ARGUMENT', (problems: string) =>

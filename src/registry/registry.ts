@@ -647,6 +647,13 @@ export class Registry {
       // Move a damaged copy aside before putting the new one in its place; a reader that has it
       // open keeps its files.
       if (await stat(dir).catch(() => undefined)) {
+        // Another process (a replica sharing this home) may have unpacked it meanwhile: keep a
+        // good copy, since a loader may be reading it; only a damaged one is moved aside.
+        const good = await loadBundle(dir, { expectedDigest: version.digest }).then(
+          () => true,
+          () => false,
+        );
+        if (good) return;
         const trash = temporarySibling(dir);
         await rename(dir, trash).catch(() => undefined);
         await rm(trash, { recursive: true, force: true });

@@ -137,7 +137,9 @@ export class OnnxRuntime implements ModelRuntime {
   }
 
   async run(inputs: readonly Tensor[], outputNames: readonly string[]): Promise<Tensor[]> {
-    if (this.#state !== 'ready') throw new Error(`the runtime is ${this.#state}`);
+    // A draining runtime still takes runs from requests that resolved it before it was replaced;
+    // release() waits for them.
+    if (this.#state !== 'ready' && this.#state !== 'draining') throw new Error(`the runtime is ${this.#state}`);
     this.#inFlight++;
     try {
       return await this.#batcher.submit(inputs, outputNames);

@@ -8,6 +8,8 @@ import { BerthError, Errors } from '../core/errors.js';
 import { advertisedShape, shapeFits } from '../core/signature.js';
 import type { Tensor } from '../core/tensor.js';
 import { elementCount, formatShape } from '../core/tensor.js';
+import { type FeatureValue, RowValidator } from '../core/validate-row.js';
+import type { Prediction } from '../runtime/pipeline.js';
 import type { ModelTable, ServedModel } from './model-table.js';
 
 /**
@@ -49,6 +51,16 @@ export interface InferenceResponse {
   readonly modelVersion: string;
   readonly id?: string;
   readonly outputs: readonly Tensor[];
+}
+
+/** Named predictions for rows, with what the monitor needs. */
+export interface RecordPredictions {
+  readonly model: ServedModel;
+  readonly predictions: readonly Prediction[];
+  /** Fields the rows carried that the schema does not know (ignored). */
+  readonly unknownFields: readonly string[];
+  /** The validated feature values of each row, in schema order. */
+  readonly values: readonly (readonly FeatureValue[])[];
 }
 
 /** Server metadata (OIP `GET /v2`). */
@@ -117,8 +129,37 @@ export class DataPlane {
   resolve(name: string, version?: string): ServedModel {
     const model = this.#models.get(name, version);
     if (model) return model;
-    if (version !== undefined && this.#models.has(name)) throw Errors.VERSION_NOT_FOUND.create(name, version);
-    throw Errors.MODEL_NOT_FOUND.create(name);
+    if (!this.#models.has(name)) throw Errors.MODEL_NOT_FOUND.create(name);
+    if (version !== undefined) throw Errors.VERSION_NOT_FOUND.create(name, version);
+    throw Errors.MODEL_NO_DEFAULT.create(name, this.#models.versions(name).map((m) => m.version));
+  }
+
+  /** Resolves `name`, `name@alias` or `name:version` to a served version. */
+  resolveReference(reference: string): ServedModel {
+    const at = reference.lastIndexOf('@');
+    if (at > 0) {
+      const name = reference.slice(0, at);
+      const alias = reference.slice(at + 1);
+      const model = this.#models.getByAlias(name, alias);
+      if (model) return model;
+      if (!this.#models.has(name)) throw Errors.MODEL_NOT_FOUND.create(name);
+      throw Errors.ALIAS_NOT_SERVED.create(name, alias, [...this.#models.aliases(name).keys()]);
+    }
+    const colon = reference.lastIndexOf(':');
+    if (colon > 0) return this.resolve(reference.slice(0, colon), reference.slice(colon + 1));
+    return this.resolve(reference);
+  }
+
+  /** Every served version with its aliases, for `/api/server`. */
+  served(): { model: string; version: string; aliases: string[]; default: boolean; state: string; source: string }[] {
+    return this.#models.all().map((m) => ({
+      model: m.name,
+      version: m.version,
+      aliases: [...this.#models.aliases(m.name)].filter(([, v]) => v === m.version).map(([a]) => a),
+      default: this.#models.defaultVersion(m.name) === m.version,
+      state: m.runtime.state,
+      source: m.source,
+    }));
   }
 
   /** True when the version can take requests now. */
@@ -143,9 +184,10 @@ export class DataPlane {
 
   /** Validates a request against the model's signature, runs it and returns the outputs asked for. */
   async infer(model: ServedModel, request: InferenceRequest): Promise<InferenceResponse> {
-    // Only the runtime's state matters here: a request accepted before shutdown began must finish
-    // (new ones are refused by the transport), so the server-wide readiness flag is not checked.
-    if (model.runtime.state !== 'ready') throw Errors.MODEL_NOT_READY.create(model.name);
+    // Only the runtime's state matters here: a request accepted before shutdown began, or one that
+    // resolved a version just before an alias moved away from it, must finish (new requests are
+    // refused by the transport or resolve the new version).
+    if (model.runtime.state === 'released' || model.runtime.state === 'loading') throw Errors.MODEL_NOT_READY.create(model.name);
     const inputs = this.#decodeInputs(model, request.inputs);
     const outputNames = this.#outputNames(model, request.outputs);
     let outputs: Tensor[];
@@ -156,6 +198,34 @@ export class DataPlane {
       throw Errors.MODEL_EXECUTION_FAILED.create(model.name, error instanceof Error ? error.message : String(error));
     }
     return { modelName: model.name, modelVersion: model.version, ...(request.id !== undefined ? { id: request.id } : {}), outputs };
+  }
+
+  /**
+   * Predicts named results for rows of named features through the version's schema and pipeline.
+   * Rows are validated first (400 naming the row and field); fields the schema does not know are
+   * ignored and reported in `unknownFields`.
+   */
+  async predict(model: ServedModel, rows: readonly unknown[]): Promise<RecordPredictions> {
+    const pipeline = model.bundle?.pipeline;
+    if (!pipeline) throw Errors.MODEL_NO_SCHEMA.create(model.name, model.version);
+    if (rows.length === 0) throw Errors.REQUEST_INVALID.create('there are no rows to predict');
+    if (model.runtime.state === 'released') throw Errors.MODEL_NOT_READY.create(model.name);
+    const validator = new RowValidator(pipeline.schema);
+    const values = new Array<FeatureValue[]>(rows.length);
+    const unknown = new Set<string>();
+    for (let i = 0; i < rows.length; i++) {
+      values[i] = validator.validate(rows[i], i);
+      for (const field of validator.unknownFields(rows[i])) unknown.add(field);
+    }
+    const tensor = pipeline.encodeValues(values);
+    let outputs: Tensor[];
+    try {
+      outputs = await model.runtime.run([tensor], pipeline.outputNames);
+    } catch (error) {
+      if (error instanceof BerthError) throw error;
+      throw Errors.MODEL_EXECUTION_FAILED.create(model.name, error instanceof Error ? error.message : String(error));
+    }
+    return { model, predictions: pipeline.decode(outputs, rows.length), unknownFields: [...unknown], values };
   }
 
   #decodeInputs(model: ServedModel, inputs: readonly InferenceInput[]): Tensor[] {

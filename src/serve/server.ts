@@ -1,18 +1,22 @@
 /**
- * The server's composition: loads models into runtimes, puts them in the model table, starts the
- * HTTP transport, and shuts everything down in order.
+ * The server's composition: loads models into runtimes (from files, or from the registry and
+ * following its aliases), puts them in the model table, starts the HTTP transport, and shuts
+ * everything down in order.
  */
 import { availableParallelism } from 'node:os';
 import type { Logger } from 'pino';
 import type { Config } from '../core/config.js';
 import { BerthError, Errors } from '../core/errors.js';
-import type { BatcherObserver } from '../runtime/batcher.js';
+import type { Registry } from '../registry/index.js';
+import type { BatcherObserver, BatchingSettings } from '../runtime/batcher.js';
 import { OnnxRuntime } from '../runtime/onnx-runtime.js';
+import { Pipeline } from '../runtime/pipeline.js';
 import { WorkerPool } from '../runtime/worker-pool.js';
 import { DataPlane } from './data-plane.js';
 import { createHttpServer } from './http/http-server.js';
 import { ServerMetrics } from './metrics.js';
-import { ModelTable } from './model-table.js';
+import { ModelTable, type ServedModel } from './model-table.js';
+import { RegistryFollower } from './registry-follower.js';
 
 /** A model to serve from a file. */
 export interface ModelFile {
@@ -23,7 +27,10 @@ export interface ModelFile {
 /** Options for {@link startServer}. */
 export interface StartServerOptions {
   readonly config: Config;
+  /** Model files to serve; empty to serve the registry. */
   readonly models: readonly ModelFile[];
+  /** The registry to serve and manage (required when `models` is empty). */
+  readonly registry?: Registry;
   readonly logger: Logger;
   /** Berth's version, reported by `GET /v2`. */
   readonly version: string;
@@ -40,51 +47,60 @@ export interface RunningServer {
 }
 
 /**
- * Loads every model and starts listening. A model that fails to load stops start-up with
- * BERTH_MODEL_LOAD_FAILED naming the file and the reason; nothing keeps running.
+ * Loads every model and starts listening. A model file that fails to load stops start-up with
+ * BERTH_MODEL_LOAD_FAILED naming the file and the reason; nothing keeps running. Registry
+ * versions that fail to load are logged and left out (the others are served).
  */
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
-  const { config, logger } = options;
+  const { config, logger, registry } = options;
+  if (options.models.length === 0 && !registry) throw Errors.MODEL_SPEC_INVALID.create('', 'give model files or a registry to serve');
   const pool = new WorkerPool({
     size: config.runtime.threads || Math.max(1, Math.floor(availableParallelism() / config.server.workers)),
     onWorkerError: (error) => logger.error({ err: error }, 'inference worker failed and was replaced'),
   });
-  const models = new ModelTable();
+  const table = new ModelTable();
   const metrics = new ServerMetrics();
+  const loader = new VersionLoader(pool, config, metrics, logger);
+  let follower: RegistryFollower | undefined;
+  const releaseAll = async () => {
+    await follower?.close();
+    await Promise.allSettled(table.all().map((m) => m.runtime.release()));
+    await pool.close();
+  };
+
   try {
-    for (const file of options.models) {
-      const started = performance.now();
-      const runtime = await loadRuntime(file, pool, config, metrics.batcherObserver(file.name, '1'));
-      const seconds = (performance.now() - started) / 1000;
-      metrics.loadSeconds.set({ model: file.name, version: '1' }, seconds);
-      models.put({ name: file.name, version: '1', runtime, source: file.path }, true);
-      logger.info(
-        {
-          model: file.name,
-          path: file.path,
-          loadSeconds: Number(seconds.toFixed(3)),
-          warmRunUs: runtime.report.warmRunUs,
-          inline: runtime.report.inline,
-          skippedOutputs: runtime.report.skippedOutputs.length ? runtime.report.skippedOutputs : undefined,
-          rewrites: runtime.report.rewrites.length ? runtime.report.rewrites : undefined,
-        },
-        'model loaded',
-      );
+    for (const file of options.models) table.put(await loader.loadFile(file), true);
+    if (options.models.length === 0 && registry) {
+      follower = new RegistryFollower({
+        registry,
+        table,
+        logger,
+        pollMs: config.registry.pollMs,
+        load: (model, version) => loader.loadVersion(registry, model, version),
+      });
+      await follower.start();
     }
   } catch (error) {
-    await Promise.allSettled(models.all().map((m) => m.runtime.release()));
-    await pool.close();
+    await releaseAll();
     throw error;
   }
 
-  const dataPlane = new DataPlane({ models, serverName: 'berth', serverVersion: options.version });
+  const dataPlane = new DataPlane({ models: table, serverName: 'berth', serverVersion: options.version });
   let closing = false;
-  const app = createHttpServer({ dataPlane, metrics, logger, bodyLimit: config.server.bodyLimit, isClosing: () => closing });
+  const app = createHttpServer({
+    dataPlane,
+    metrics,
+    logger,
+    config,
+    isClosing: () => closing,
+    serverVersion: options.version,
+    ...(registry ? { registry } : {}),
+    ...(follower ? { follower } : {}),
+  });
   try {
     await app.listen({ host: config.server.host, port: config.server.port });
   } catch (error) {
-    await Promise.allSettled(models.all().map((m) => m.runtime.release()));
-    await pool.close();
+    await releaseAll();
     throw error;
   }
   dataPlane.setReady(true);
@@ -96,6 +112,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const close = async (): Promise<void> => {
     closing = true;
     dataPlane.setReady(false);
+    await follower?.close();
     const timeout = setTimeout(() => {
       logger.warn({ timeoutMs: config.server.shutdownTimeoutMs }, 'requests still in flight at the shutdown deadline; closing their connections');
       app.server.closeAllConnections();
@@ -105,8 +122,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     } finally {
       clearTimeout(timeout);
     }
-    await Promise.allSettled(models.all().map((m) => m.runtime.release()));
-    await pool.close();
+    await releaseAll();
   };
   return {
     url: `http://${host}:${port}`,
@@ -116,20 +132,81 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   };
 }
 
-async function loadRuntime(file: ModelFile, pool: WorkerPool, config: Config, observer: BatcherObserver): Promise<OnnxRuntime> {
-  try {
-    return await OnnxRuntime.load(file.path, {
-      label: file.name,
-      batching: { ...config.batching, ...(config.models[file.name]?.batching ?? {}) },
-      observer,
-      pool,
-      key: file.name,
-      intraOpThreads: config.runtime.intraOpThreads,
-      execution: config.runtime.execution,
-      inlineBudgetUs: config.runtime.inlineBudgetUs,
-    });
-  } catch (error) {
-    if (error instanceof BerthError) throw error;
-    throw Errors.MODEL_LOAD_FAILED.create(file.path, error instanceof Error ? error.message : String(error));
+/** Loads model files and registry versions into runtimes on the shared worker pool. */
+class VersionLoader {
+  constructor(
+    private readonly pool: WorkerPool,
+    private readonly config: Config,
+    private readonly metrics: ServerMetrics,
+    private readonly logger: Logger,
+  ) {}
+
+  async loadFile(file: ModelFile): Promise<ServedModel> {
+    const runtime = await this.#load(file.name, '1', file.path, {});
+    return { name: file.name, version: '1', runtime, source: file.path };
+  }
+
+  async loadVersion(registry: Registry, model: string, version: number): Promise<ServedModel> {
+    const { bundle } = await registry.openBundle({ model, kind: 'version', version });
+    const manifest = bundle.manifest;
+    const serving = (manifest as { serving?: { batching?: Partial<BatchingSettings> } }).serving;
+    const runtime = await this.#load(model, String(version), bundle.modelPath, serving?.batching ?? {});
+    try {
+      const pipeline = manifest.schema && manifest.pipeline ? new Pipeline(manifest.schema, manifest.pipeline) : undefined;
+      return {
+        name: model,
+        version: String(version),
+        runtime,
+        source: `registry:${model}:${version}`,
+        bundle: {
+          digest: bundle.digest,
+          manifest,
+          ...(manifest.schema ? { schema: manifest.schema } : {}),
+          ...(pipeline ? { pipeline } : {}),
+        },
+      };
+    } catch (error) {
+      await runtime.release();
+      throw error;
+    }
+  }
+
+  async #load(name: string, version: string, path: string, bundleBatching: Partial<BatchingSettings>): Promise<OnnxRuntime> {
+    const started = performance.now();
+    const observer: BatcherObserver = this.metrics.batcherObserver(name, version);
+    let runtime: OnnxRuntime;
+    try {
+      runtime = await OnnxRuntime.load(path, {
+        pool: this.pool,
+        key: `${name}:${version}`,
+        label: name,
+        intraOpThreads: this.config.runtime.intraOpThreads,
+        execution: this.config.runtime.execution,
+        inlineBudgetUs: this.config.runtime.inlineBudgetUs,
+        // Precedence: server defaults < the bundle's own settings < the operator's per-model config.
+        batching: { ...this.config.batching, ...bundleBatching, ...(this.config.models[name]?.batching ?? {}) },
+        observer,
+      });
+    } catch (error) {
+      if (error instanceof BerthError) throw error;
+      throw Errors.MODEL_LOAD_FAILED.create(path, error instanceof Error ? error.message : String(error));
+    }
+    const seconds = (performance.now() - started) / 1000;
+    this.metrics.loadSeconds.set({ model: name, version }, seconds);
+    this.logger.info(
+      {
+        model: name,
+        version,
+        path,
+        loadSeconds: Number(seconds.toFixed(3)),
+        warmRunUs: runtime.report.warmRunUs,
+        inline: runtime.report.inline,
+        batching: runtime.batches,
+        skippedOutputs: runtime.report.skippedOutputs.length ? runtime.report.skippedOutputs : undefined,
+        rewrites: runtime.report.rewrites.length ? runtime.report.rewrites : undefined,
+      },
+      'model loaded',
+    );
+    return runtime;
   }
 }

@@ -5,6 +5,7 @@
  */
 import { pino } from 'pino';
 import { buildConfig } from '../../dist/core/config.js';
+import type { Registry } from '../../dist/registry/index.js';
 import { type RunningServer, startServer } from '../../dist/serve/server.js';
 
 /** Starts a server for `models` on a free loopback port. */
@@ -35,4 +36,39 @@ export async function postJson(url: string, body: unknown, headers: Record<strin
     json = undefined;
   }
   return { status: response.status, headers: response.headers, text, json: json as Record<string, unknown> & { error?: string; code?: string } };
+}
+
+/** Starts a server that serves (and manages) the registry in `home`, polling it every 100 ms. */
+export async function startRegistryServer(
+  home: string,
+  config: Record<string, Record<string, unknown>> = {},
+): Promise<RunningServer & { registry: Registry }> {
+  const { openRegistry } = await import('../../dist/registry/index.js');
+  const store = { home, ...(config.store ?? {}) } as { home: string; databaseUrl?: string; databaseSchema?: string };
+  const registry = await openRegistry({ home, databaseUrl: store.databaseUrl, schema: store.databaseSchema, actor: { interface: 'server' } });
+  const server = await startServer({
+    config: buildConfig({ ...config, store, registry: { pollMs: 100, ...(config.registry ?? {}) }, server: { port: 0, ...(config.server ?? {}) } }),
+    models: [],
+    registry,
+    logger: pino({ level: 'silent' }),
+    version: 'test',
+  });
+  return {
+    ...server,
+    registry,
+    close: async () => {
+      await server.close();
+      await registry.close();
+    },
+  };
+}
+
+/** Polls `check` every 20 ms until it returns true or `ms` pass; returns whether it did. */
+export async function eventually(check: () => Promise<boolean> | boolean, ms = 5000): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (await check()) return true;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return check();
 }

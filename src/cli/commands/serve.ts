@@ -1,14 +1,19 @@
-/** `berth serve`: serve ONNX models over the inference protocols until told to stop. */
+/**
+ * `berth serve`: serve ONNX model files, or (given none) the registry in BERTH_HOME or the
+ * database named, over the inference protocols until told to stop.
+ */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../../core/config.js';
 import { Errors } from '../../core/errors.js';
+import { openRegistry } from '../../registry/index.js';
 import { type RunningServer, startServer } from '../../serve/server.js';
 import { parseModelSpecs } from '../model-spec.js';
 
 /** Options of `berth serve`. */
 export interface ServeOptions {
+  /** Model file arguments; empty to serve the registry. */
   readonly models: readonly string[];
   readonly config: Config;
   readonly logger: Logger;
@@ -19,14 +24,46 @@ export interface ServeOptions {
 
 /** Starts serving; resolves with the running server once it listens. */
 export async function serve(options: ServeOptions): Promise<RunningServer> {
+  const { config } = options;
+  if (options.models.length === 0) return serveRegistry(options);
   const specs = parseModelSpecs(options.models);
-  if (specs.length === 0) throw Errors.MODEL_SPEC_INVALID.create('', 'give at least one model: berth serve model.onnx');
   const files = specs.map((s) => ({ name: s.name, path: resolve(s.path) }));
   for (const file of files) {
     if (!existsSync(file.path)) throw Errors.MODEL_LOAD_FAILED.create(file.path, 'no such file');
   }
-  const server = await startServer({ config: options.config, models: files, logger: options.logger, version: options.version });
+  const server = await startServer({ config, models: files, logger: options.logger, version: options.version });
   const names = files.map((f) => f.name).join(', ');
   options.print(`Berth ${options.version} serving ${files.length} model${files.length === 1 ? '' : 's'} (${names}) at ${server.url}`);
   return server;
+}
+
+async function serveRegistry(options: ServeOptions): Promise<RunningServer> {
+  const { config } = options;
+  const registry = await openRegistry({
+    home: config.store.home,
+    databaseUrl: config.store.databaseUrl,
+    schema: config.store.databaseSchema,
+    actor: { interface: 'server' },
+  });
+  let server: RunningServer;
+  try {
+    server = await startServer({ config, models: [], registry, logger: options.logger, version: options.version });
+  } catch (error) {
+    await registry.close();
+    throw error;
+  }
+  const served = server.dataPlane.served();
+  const models = new Set(served.map((s) => s.model));
+  const where = config.store.databaseUrl ? 'the registry database' : `the registry in ${resolve(config.store.home)}`;
+  options.print(
+    `Berth ${options.version} serving ${where} (${models.size} model${models.size === 1 ? '' : 's'}, ${served.length} version${served.length === 1 ? '' : 's'}) at ${server.url}`,
+  );
+  return {
+    ...server,
+    dataPlane: server.dataPlane,
+    close: async () => {
+      await server.close();
+      await registry.close();
+    },
+  };
 }

@@ -1,15 +1,24 @@
 /**
  * The HTTP transport: a Fastify app with the error rendering, request ids, logging and metrics
  * every route shares, and the protocol routes registered on top. Routes convert and delegate to
- * the data plane.
+ * the data plane (inference) or the registry (management API).
  */
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { Config } from '../../core/config.js';
 import { Errors } from '../../core/errors.js';
+import type { Registry } from '../../registry/index.js';
 import type { DataPlane } from '../data-plane.js';
 import type { Protocol, ServerMetrics } from '../metrics.js';
+import type { RegistryFollower } from '../registry-follower.js';
+import { apiToken, requireBearer } from './api-auth.js';
 import { errorBody, toBerthError } from './error-reply.js';
 import { registerOipRoutes } from './oip-routes.js';
+import { type RecordPredictionListener, registerPredictRoutes } from './predict-routes.js';
+import { registerRegistryRoutes } from './registry-routes.js';
 import { registerV1Routes } from './v1-routes.js';
 
 /** Labels of an inference request, set by its route for logs and metrics. */
@@ -30,14 +39,22 @@ export interface HttpServerOptions {
   readonly dataPlane: DataPlane;
   readonly metrics: ServerMetrics;
   readonly logger: FastifyBaseLogger;
-  readonly bodyLimit: number;
+  readonly config: Config;
   /** True once shutdown has begun: new requests get 503. */
   readonly isClosing: () => boolean;
+  /** The registry behind the management API; without it only inference routes exist. */
+  readonly registry?: Registry;
+  readonly follower?: RegistryFollower;
+  readonly serverVersion?: string;
+  readonly onPrediction?: RecordPredictionListener;
 }
 
 /** Builds the HTTP app (not yet listening). */
 export function createHttpServer(options: HttpServerOptions): FastifyInstance {
-  const { dataPlane, metrics, logger, bodyLimit } = options;
+  const { dataPlane, metrics, logger, config } = options;
+  const bodyLimit = config.server.bodyLimit;
+  // Checked before anything listens: beyond loopback the management API must have a token.
+  const token = options.registry ? apiToken(config.server.host, config.server.adminToken) : undefined;
   const app: FastifyInstance = Fastify({
     loggerInstance: logger,
     // One debug line per request is written by the onResponse hook below, with model labels.
@@ -48,6 +65,7 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     return503OnClosing: false,
     forceCloseConnections: 'idle',
     routerOptions: { ignoreTrailingSlash: true },
+    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false } },
   });
   app.decorateRequest('inference', null);
 
@@ -80,7 +98,7 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
 
   app.setErrorHandler((error, request, reply) => {
     const berthError = toBerthError(error, request.id, bodyLimit);
-    if (berthError.httpStatus >= 500) request.log.error({ err: error, code: berthError.code }, berthError.message);
+    if (berthError.httpStatus >= 500 && berthError.httpStatus !== 503) request.log.error({ err: error, code: berthError.code }, berthError.message);
     else request.log.debug({ code: berthError.code }, berthError.message);
     if (berthError.httpStatus === 503) void reply.header('retry-after', '1');
     return reply.code(berthError.httpStatus).type('application/json').send(errorBody(berthError));
@@ -94,5 +112,34 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   registerOipRoutes(app, dataPlane);
   registerV1Routes(app, dataPlane);
   app.get('/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
+
+  const registry = options.registry;
+  if (registry) {
+    void app.register(swagger, {
+      openapi: {
+        info: { title: 'Berth management API', version: options.serverVersion ?? '0', description: 'See docs/api.md. Inference is under /v2 (Open Inference Protocol) and /v1 (KServe V1).' },
+        components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+        security: token ? [{ bearer: [] }] : [],
+      },
+      hideUntagged: true,
+    });
+    void app.register(swaggerUi, { routePrefix: '/api/docs' });
+    void app.register(
+      async (api) => {
+        if (token) requireBearer(api, token);
+        api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+        registerRegistryRoutes(api, {
+          registry,
+          dataPlane,
+          ...(options.follower ? { follower: options.follower } : {}),
+          uploadDir: join(config.store.home, 'tmp', 'uploads'),
+          uploadLimit: config.server.uploadLimit,
+          serverVersion: options.serverVersion ?? '0',
+        });
+        registerPredictRoutes(api, dataPlane, options.onPrediction);
+      },
+      { prefix: '/api' },
+    );
+  }
   return app;
 }

@@ -1,0 +1,68 @@
+/**
+ * The body formats of named-feature prediction, to rows (one object of feature → value per row):
+ * `{"records": [...]}`, `{"columns": {...}}`, MLflow's `{"dataframe_split": ...}` and
+ * `{"dataframe_records": [...]}`, and `text/csv` with a header row.
+ */
+import { parse as parseCsv } from 'csv-parse/sync';
+import { Errors } from '../../core/errors.js';
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+const FORMATS = '{"records": [...]}, {"columns": {...}}, {"dataframe_split": {"columns", "data"}}, {"dataframe_records": [...]} or text/csv';
+
+function fromColumns(columns: Record<string, unknown>, where: string): Record<string, unknown>[] {
+  const names = Object.keys(columns);
+  let length: number | undefined;
+  for (const name of names) {
+    const values = columns[name];
+    if (!Array.isArray(values)) throw Errors.REQUEST_INVALID.create(`${where} column '${name}' must be an array of values`);
+    if (length !== undefined && values.length !== length) {
+      throw Errors.REQUEST_INVALID.create(`${where} columns have different lengths ('${name}' has ${values.length}, others ${length})`);
+    }
+    length = values.length;
+  }
+  return Array.from({ length: length ?? 0 }, (_, i) => Object.fromEntries(names.map((n) => [n, (columns[n] as unknown[])[i]])));
+}
+
+/** Rows from a JSON body in any of the accepted shapes. */
+export function rowsFromJson(body: unknown): unknown[] {
+  if (!isObject(body)) throw Errors.REQUEST_INVALID.create(`the body must be one of ${FORMATS}`);
+  if (body.records !== undefined) {
+    if (!Array.isArray(body.records)) throw Errors.REQUEST_INVALID.create("'records' must be an array of objects");
+    return body.records;
+  }
+  if (body.dataframe_records !== undefined) {
+    if (!Array.isArray(body.dataframe_records)) throw Errors.REQUEST_INVALID.create("'dataframe_records' must be an array of objects");
+    return body.dataframe_records;
+  }
+  if (body.columns !== undefined) {
+    if (!isObject(body.columns)) throw Errors.REQUEST_INVALID.create("'columns' must be an object of feature name to array of values");
+    return fromColumns(body.columns, "'columns'");
+  }
+  if (body.dataframe_split !== undefined) {
+    const split = body.dataframe_split;
+    if (!isObject(split) || !Array.isArray(split.columns) || !Array.isArray(split.data)) {
+      throw Errors.REQUEST_INVALID.create("'dataframe_split' must be {\"columns\": [names], \"data\": [[values], ...]}");
+    }
+    const columns = split.columns as unknown[];
+    if (!columns.every((c) => typeof c === 'string')) throw Errors.REQUEST_INVALID.create("'dataframe_split.columns' must be strings");
+    return (split.data as unknown[]).map((row, i) => {
+      if (!Array.isArray(row) || row.length !== columns.length) {
+        throw Errors.REQUEST_INVALID.create(`'dataframe_split.data' row ${i} must be an array of ${columns.length} values`);
+      }
+      return Object.fromEntries(columns.map((c, j) => [c as string, row[j]]));
+    });
+  }
+  throw Errors.REQUEST_INVALID.create(`the body must be one of ${FORMATS}`);
+}
+
+/** Rows from CSV text with a header row; every value is a string (the schema parses them). */
+export function rowsFromCsv(text: string): unknown[] {
+  try {
+    return parseCsv(text, { columns: true, skip_empty_lines: true, bom: true, trim: false }) as unknown[];
+  } catch (error) {
+    throw Errors.REQUEST_INVALID.create(`the CSV body cannot be read: ${(error as Error).message}`);
+  }
+}

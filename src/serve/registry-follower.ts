@@ -1,0 +1,157 @@
+/**
+ * Keeps the model table in step with the registry: every version an alias points at is served,
+ * and a model's plain name answers with its `production` version.
+ *
+ * The registry's change sequence is polled (a one-row read); when it moves, the aliases are read
+ * again and the difference applied in an order that never drops a request: new versions are
+ * loaded and warmed first, then the aliases and default versions switch over in one step, then
+ * versions no longer wanted leave the table and are released, which waits for the requests still
+ * running on them. Several server processes sharing a database follow the same moves.
+ */
+import type { Logger } from 'pino';
+import type { Registry } from '../registry/index.js';
+import type { ModelTable, ServedModel } from './model-table.js';
+
+/** The alias whose version answers for a model's plain name. */
+export const DEFAULT_ALIAS = 'production';
+
+/** A version the follower could not load, and why. */
+export interface LoadFailure {
+  readonly model: string;
+  readonly version: string;
+  readonly reason: string;
+  readonly at: string;
+}
+
+/** Options for {@link RegistryFollower}. */
+export interface RegistryFollowerOptions {
+  readonly registry: Registry;
+  readonly table: ModelTable;
+  readonly logger: Logger;
+  /** How often the registry is polled for changes, in ms. */
+  readonly pollMs: number;
+  /** Loads and warms a version; the follower puts it in the table. */
+  readonly load: (model: string, version: number) => Promise<ServedModel>;
+}
+
+/** Follows the registry's aliases; see the module comment. */
+export class RegistryFollower {
+  readonly #options: RegistryFollowerOptions;
+  readonly #failures = new Map<string, LoadFailure>();
+  #lastSequence = -1;
+  #lastSync = 0;
+  #timer: NodeJS.Timeout | undefined;
+  #syncing: Promise<void> | undefined;
+  #closed = false;
+
+  constructor(options: RegistryFollowerOptions) {
+    this.#options = options;
+  }
+
+  /** Loads what the registry says to serve, then starts polling. */
+  async start(): Promise<void> {
+    await this.sync();
+    this.#timer = setInterval(() => void this.#poll(), this.#options.pollMs);
+    this.#timer.unref();
+  }
+
+  /** Versions that failed to load since their last change, for `/api/server`. */
+  failures(): readonly LoadFailure[] {
+    return [...this.#failures.values()];
+  }
+
+  /** Applies the registry's current aliases now (one sync at a time; a caller waits for it). */
+  sync(): Promise<void> {
+    // Chain syncs so a change made while one runs is never missed.
+    const next = (this.#syncing ?? Promise.resolve()).then(() => this.#sync());
+    const tracked = next.finally(() => {
+      if (this.#syncing === tracked) this.#syncing = undefined;
+    });
+    this.#syncing = tracked;
+    return tracked;
+  }
+
+  /** Stops polling and waits for a sync in progress. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    if (this.#timer) clearInterval(this.#timer);
+    await this.#syncing?.catch(() => undefined);
+  }
+
+  async #poll(): Promise<void> {
+    if (this.#closed || this.#syncing) return;
+    try {
+      const sequence = await this.#options.registry.changeSequence();
+      // Versions that failed to load (a bundle another replica was unpacking, a full disk) are
+      // tried again now and then, not only when the registry changes.
+      const retry = this.#failures.size > 0 && Date.now() - this.#lastSync > Math.max(2000, this.#options.pollMs * 5);
+      if (sequence !== this.#lastSequence || retry) await this.sync();
+    } catch (error) {
+      this.#options.logger.error({ err: error }, 'could not poll the registry for changes; serving what was loaded');
+    }
+  }
+
+  async #sync(): Promise<void> {
+    if (this.#closed) return;
+    this.#lastSync = Date.now();
+    const { registry, table, logger } = this.#options;
+    const sequence = await registry.changeSequence();
+    const aliases = await registry.listAliases();
+
+    // model → version → its aliases
+    const wanted = new Map<string, Map<string, string[]>>();
+    for (const a of aliases) {
+      const versions = wanted.get(a.model) ?? new Map<string, string[]>();
+      wanted.set(a.model, versions);
+      const version = String(a.version);
+      versions.set(version, [...(versions.get(version) ?? []), a.alias]);
+    }
+
+    // 1. Load and warm what is new, before anything switches to it.
+    for (const [model, versions] of wanted) {
+      for (const version of versions.keys()) {
+        if (table.get(model, version)) continue;
+        const key = `${model}:${version}`;
+        const started = performance.now();
+        try {
+          table.put(await this.#options.load(model, Number(version)), false);
+          this.#failures.delete(key);
+          logger.info({ model, version, seconds: Number(((performance.now() - started) / 1000).toFixed(3)) }, 'version loaded from the registry');
+        } catch (error) {
+          const reason = error instanceof Error ? error.message : String(error);
+          this.#failures.set(key, { model, version, reason, at: new Date().toISOString() });
+          logger.error({ model, version, err: error }, `could not load ${key}; it is not served`);
+        }
+      }
+    }
+
+    // 2. Switch aliases and default versions over, all in this one synchronous step.
+    for (const [model, versions] of wanted) {
+      const served = new Map<string, string>();
+      for (const [version, names] of versions) if (table.get(model, version)) for (const alias of names) served.set(alias, version);
+      table.setAliases(model, served);
+      table.setDefault(model, served.get(DEFAULT_ALIAS));
+    }
+
+    // 3. Retire what no alias points at any more; release() lets its requests in flight finish.
+    const retired: ServedModel[] = [];
+    for (const model of table.all()) {
+      if (!wanted.get(model.name)?.has(model.version)) {
+        table.remove(model.name, model.version);
+        retired.push(model);
+      }
+    }
+    for (const failure of this.#failures.values()) {
+      if (!wanted.get(failure.model)?.has(failure.version)) this.#failures.delete(`${failure.model}:${failure.version}`);
+    }
+    this.#lastSequence = sequence;
+    await Promise.all(
+      retired.map((model) =>
+        model.runtime.release().then(
+          () => logger.info({ model: model.name, version: model.version }, 'version released'),
+          (error: unknown) => logger.error({ model: model.name, version: model.version, err: error }, 'could not release version'),
+        ),
+      ),
+    );
+  }
+}
