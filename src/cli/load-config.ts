@@ -30,6 +30,16 @@ export const ENVIRONMENT: Readonly<Record<string, { path: Path; type: 'string' |
   BERTH_HOME: { path: ['store', 'home'], type: 'string' },
   BERTH_DATABASE_URL: { path: ['store', 'databaseUrl'], type: 'string' },
   BERTH_DATABASE_SCHEMA: { path: ['store', 'databaseSchema'], type: 'string' },
+  BERTH_MONITOR_WINDOW_MS: { path: ['monitor', 'windowMs'], type: 'number' },
+  BERTH_MONITOR_FLUSH_INTERVAL_MS: { path: ['monitor', 'flushIntervalMs'], type: 'number' },
+  BERTH_MONITOR_REPLICA_ID: { path: ['monitor', 'replicaId'], type: 'string' },
+  BERTH_MONITOR_SAMPLE_RATE: { path: ['monitor', 'sampleRate'], type: 'number' },
+  BERTH_MONITOR_SAMPLE_MAX_PER_MINUTE: { path: ['monitor', 'sampleMaxPerMinute'], type: 'number' },
+  BERTH_MONITOR_SAMPLE_RETENTION_DAYS: { path: ['monitor', 'sampleRetentionDays'], type: 'number' },
+  BERTH_MONITOR_LOG_RETENTION_DAYS: { path: ['monitor', 'logRetentionDays'], type: 'number' },
+  BERTH_MONITOR_WINDOW_RETENTION_DAYS: { path: ['monitor', 'windowRetentionDays'], type: 'number' },
+  BERTH_MONITOR_ALERT_INTERVAL_MS: { path: ['monitor', 'alertIntervalMs'], type: 'number' },
+  BERTH_MONITOR_WEBHOOKS: { path: ['monitor', 'webhooks'], type: 'string' },
 };
 
 /** Where configuration comes from, besides defaults. */

@@ -11,7 +11,9 @@ import { announceListening, isClusterWorker, runPrimary } from './cluster.js';
 import { serve } from './commands/serve.js';
 import { loadConfig } from './load-config.js';
 import { berthVersion } from './package-info.js';
+import { addMonitorCommands } from './monitor-program.js';
 import { addRegistryCommands } from './registry-program.js';
+import { addTrainCommands } from './train-program.js';
 
 function integer(value: string): number {
   const n = Number(value);
@@ -106,6 +108,21 @@ program
 
 // package, register, models, versions, alias, show, delete, export, import, audit
 addRegistryCommands(program, { env: process.env, print: (text) => process.stdout.write(`${text}\n`) });
+
+// train, predict, demo
+addTrainCommands(program, {
+  env: process.env,
+  print: (text) => process.stdout.write(`${text}\n`),
+  stdout: process.stdout,
+  stderr: process.stderr,
+  createLogger,
+  version,
+  onSignal: (signal, handler) => process.once(signal, handler),
+  exit: (code) => process.exit(code),
+});
+
+// monitor, drift
+addMonitorCommands(program, { env: process.env, print: (text) => process.stdout.write(`${text}\n`) });
 
 function pick(values: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined));

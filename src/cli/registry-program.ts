@@ -4,7 +4,7 @@
  * configuration, calls the command function and prints a table for people or JSON for scripts.
  * main.ts adds them to the program and handles errors and exit codes.
  */
-import { type Command, InvalidArgumentError } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { Config, ConfigInput } from '../core/config.js';
 import { aliasCommand } from './commands/alias.js';
 import { auditCommand } from './commands/audit.js';
@@ -96,6 +96,7 @@ export function addRegistryCommands(program: Command, context: RegistryProgramCo
     .option('--schema <file.json>', 'feature schema to carry')
     .option('--pipeline <file.json>', 'pipeline to carry')
     .option('--profile <file.json>', 'reference profile to carry')
+    .addOption(new Option('--reference <data.csv>', "profile this CSV as the model's reference data (instead of --profile)").conflicts('profile'))
     .option('--metrics <file.json>', 'metrics to carry ({"name": number})')
     .option('--lineage <file.json>', 'lineage to carry')
     .option('--json', 'print JSON for scripts')
@@ -112,6 +113,7 @@ export function addRegistryCommands(program: Command, context: RegistryProgramCo
         profileFile: opts.profile as string | undefined,
         metricsFile: opts.metrics as string | undefined,
         lineageFile: opts.lineage as string | undefined,
+        referenceFile: opts.reference as string | undefined,
       });
       out(opts, result, () => `Packaged ${result.name} in ${result.dir} (${result.digest}, ${formatBytes(result.size)})\n\n${renderSignature(result.signature)}`);
     });
@@ -124,7 +126,8 @@ export function addRegistryCommands(program: Command, context: RegistryProgramCo
       .option('--name <name>', "model name (default: the bundle's name or the file name)")
       .option('--alias <alias>', 'point this alias at the version; repeat for more', collect)
       .option('--tag <key=value>', 'a tag on the version; repeat for more', tag)
-      .option('--description <text>', 'description, when registering a plain .onnx file'),
+      .option('--description <text>', 'description, when registering a plain .onnx file')
+      .option('--reference <data.csv>', "profile this CSV as the model's reference data (the bundle is packaged again with it)"),
   )
     .addHelpText('after', '\nExamples:\n  berth register mlp.onnx --name digits --alias staging\n  berth register bundles/digits --alias production\n')
     .action(async (path: string, opts: Record<string, unknown> & StoreFlags) => {
@@ -135,6 +138,7 @@ export function addRegistryCommands(program: Command, context: RegistryProgramCo
         aliases: opts.alias as string[] | undefined,
         tags: opts.tag as Record<string, string> | undefined,
         description: opts.description as string | undefined,
+        referenceFile: opts.reference as string | undefined,
       });
       out(opts, result, () => renderRegistered(result));
     });

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { Errors } from './errors.js';
+import { MonitorConfigSchema } from './monitor-config.js';
 
 const port = z.number().int().min(0).max(65535);
 
@@ -68,6 +69,22 @@ export const ConfigSchema = z
       })
       .strict()
       .prefault({}),
+    /** Training jobs started through the management API (`POST /api/training`). */
+    training: z
+      .object({
+        /** Jobs trained at once, each in its own worker thread. */
+        maxConcurrentJobs: z.number().int().min(1).max(64).default(1),
+        /** Jobs waiting for a free trainer; past it new jobs get 503. */
+        maxQueuedJobs: z.number().int().min(0).max(10_000).default(16),
+        /** Largest CSV upload, in bytes; a larger upload is stopped as soon as it passes the limit. */
+        maxUploadBytes: z.number().int().positive().default(256 * 1024 * 1024),
+        /** Finished jobs kept in memory with their bundles; the oldest are dropped first. */
+        keepJobs: z.number().int().min(1).max(10_000).default(50),
+        /** Heap limit of one training worker, in MiB: a job past it fails and the server carries on. */
+        maxMemoryMb: z.number().int().min(64).default(4096),
+      })
+      .strict()
+      .prefault({}),
     /** Batching and queueing defaults for every model; `models.<name>.batching` overrides them. */
     batching: BatchingSchema.prefault({}),
     /** Settings of individual models, by model name. */
@@ -89,6 +106,8 @@ export const ConfigSchema = z
       })
       .strict()
       .prefault({}),
+    /** Windows of sketches, prediction log, samples, drift settings, alert rules and webhooks (see monitor-config.ts). */
+    monitor: MonitorConfigSchema.prefault({}),
   })
   .strict();
 

@@ -168,6 +168,16 @@ export const Errors = {
     `Not enough data to train: ${reason}. Add rows, or check the target and feature columns.`),
   TRAIN_OPTION_INVALID: define('BERTH_TRAIN_OPTION_INVALID', 400, 'INVALID_ARGUMENT', (option: string, reason: string) =>
     `Training option '${option}' is invalid: ${reason}.`),
+  TRAINING_JOB_NOT_FOUND: define('BERTH_TRAINING_JOB_NOT_FOUND', 404, 'NOT_FOUND', (id: string) =>
+    `Training job '${id}' does not exist here. Jobs live in the server's memory until it restarts (the oldest finished ones are dropped); GET /api/training lists them.`),
+  TRAINING_JOB_NOT_FINISHED: define('BERTH_TRAINING_JOB_NOT_FINISHED', 409, 'FAILED_PRECONDITION', (id: string, state: string) =>
+    `Training job '${id}' is ${state}, so it has no model to register. Wait until it has succeeded (GET /api/training/${id}/events), or start a new job.`),
+  TRAINING_QUEUE_FULL: define('BERTH_TRAINING_QUEUE_FULL', 503, 'UNAVAILABLE', (waiting: number) =>
+    `${waiting} training jobs are already waiting to run. Retry when one has finished, or train from the command line with berth train.`),
+  TRAINING_UPLOAD_TOO_LARGE: define('BERTH_TRAINING_UPLOAD_TOO_LARGE', 413, 'RESOURCE_EXHAUSTED', (limit: number) =>
+    `The uploaded CSV is larger than the limit of ${limit} bytes. Train on it from the command line (berth train), or raise training.maxUploadBytes.`),
+  TRAINING_FAILED: define('BERTH_TRAINING_FAILED', 500, 'INTERNAL', (id: string, reason: string) =>
+    `Training job '${id}' failed unexpectedly: ${reason}. This is a bug in Berth, or the trainer ran out of memory (training.maxMemoryMb); please report it with the server log.`),
 
   // --- store: metadata database and blobs ---
   STORE_DATABASE_URL_INVALID: define('BERTH_STORE_DATABASE_URL_INVALID', 400, 'INVALID_ARGUMENT', (url: string, reason: string) =>
@@ -226,6 +236,20 @@ export const Errors = {
     `${what} is not valid monitor data: ${problem}. Sketches and profiles are written by Berth; rebuild the profile (berth package --reference) rather than editing them.`),
   MONITOR_OPTION_INVALID: define('BERTH_MONITOR_OPTION_INVALID', 400, 'INVALID_ARGUMENT', (option: string, problem: string) =>
     `Drift report option '${option}' is invalid: ${problem}.`),
+  MONITOR_PROFILE_MISSING: define('BERTH_MONITOR_PROFILE_MISSING', 409, 'FAILED_PRECONDITION', (model: string, version: string) =>
+    `Version ${version} of model '${model}' has no reference profile, so its traffic has nothing to be compared with. Train it with berth train (which stores the profile of the training data), or register it with --reference <training data.csv>.`),
+  MONITOR_RANGE_INVALID: define('BERTH_MONITOR_RANGE_INVALID', 400, 'INVALID_ARGUMENT', (parameter: string, value: string, reason: string) =>
+    `${parameter}=${value} is not usable: ${reason}. Give times as ISO 8601 (2025-01-31T12:00:00Z) or as durations ago (30m, 1h, 7d); a step is a duration such as 5m or 1h.`),
+  MONITOR_FEEDBACK_INVALID: define('BERTH_MONITOR_FEEDBACK_INVALID', 400, 'INVALID_ARGUMENT', (problem: string) =>
+    `The feedback is invalid: ${problem}. Send {"requestId": "<x-request-id of the prediction>", "actual": <true value>} or a list of them; for a request of several rows, actual is a list with one value per row.`),
+  MONITOR_RULE_INVALID: define('BERTH_MONITOR_RULE_INVALID', 400, 'INVALID_ARGUMENT', (problems: string) =>
+    `The alert rule is invalid: ${problems}. The Monitoring section of docs/api.md describes every field of a rule.`),
+  MONITOR_RULE_NOT_FOUND: define('BERTH_MONITOR_RULE_NOT_FOUND', 404, 'NOT_FOUND', (id: string) =>
+    `There is no alert rule '${id}'. GET /api/alerts/rules lists the rules.`),
+  MONITOR_RULE_CONFLICT: define('BERTH_MONITOR_RULE_CONFLICT', 409, 'FAILED_PRECONDITION', (id: string, reason: string) =>
+    `Alert rule '${id}' ${reason}.`),
+  MONITOR_REFERENCE_INVALID: define('BERTH_MONITOR_REFERENCE_INVALID', 400, 'INVALID_ARGUMENT', (source: string, reason: string) =>
+    `${source} cannot be the model's reference data: ${reason}.`),
 
   // --- anything else ---
   INTERNAL: define('BERTH_SERVER_INTERNAL', 500, 'INTERNAL', (requestId: string) =>

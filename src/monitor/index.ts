@@ -1,7 +1,9 @@
 /**
- * The monitor's statistics: mergeable sketches of features and outputs, reference profiles, drift
- * statistics (raw-sample versions that match scipy, sketch versions the live monitor uses) and the
- * drift report. Pure functions and small accumulators; no I/O.
+ * The monitor: its statistics (mergeable sketches of features and outputs, reference profiles,
+ * drift statistics in raw-sample versions that match scipy and sketch versions the live monitor
+ * uses, the drift report; pure functions and small accumulators, no I/O) and the monitoring
+ * service over them (recording predictions into windows, the prediction log, feedback and
+ * performance, reports over a time range, alert rules and notifications; over the store).
  */
 export { buildProfile, type BuildProfileOptions, PROFILE_KLL_K, PROFILE_MAX_CATEGORIES, PROFILE_QUANTILES } from './build-profile.js';
 export {
@@ -29,6 +31,7 @@ export {
 export { createSketch, mergeSketchData, type SketchData, type SketchOptions } from './feature-sketch.js';
 export { featureDrift, type FeatureDriftOptions, type FeatureDriftStatistic } from './feature-drift.js';
 export { type FeatureKind, type FeatureSpec, type MonitorSchema } from './feature-spec.js';
+export { monitorSchemaFor } from './monitor-schema-for.js';
 export { jensenshannon, jensenshannonNumeric, jensenshannonSketch } from './jensenshannon.js';
 export { DEFAULT_KLL_K, KllSketch, type KllSketchData } from './kll-sketch.js';
 export { kolmogorovSf, smirnovSf } from './kolmogorov-distribution.js';
@@ -48,3 +51,51 @@ export { psi, psiNumeric, psiSketch } from './psi.js';
 export { chiSquareSf, regularizedGammaP, regularizedGammaQ } from './regularized-gamma.js';
 export { emptyWindow, mergeWindows, WindowSketches, type WindowSketchesData } from './window-sketches.js';
 export { wasserstein, wassersteinDistance, wassersteinSketch } from './wasserstein.js';
+export { type AlertEvaluator, type AlertRecord, type AlertTransition } from './alert-evaluator.js';
+export { type AlertNotification, type AlertNotifier, WebhookNotifier, type WebhookNotifierOptions } from './alert-notifier.js';
+export { type AlertRuleRecord, AlertRuleStore } from './alert-rule-store.js';
+export { ColumnCatalog, inferKind } from './column-catalog.js';
+export { compareDatasets, type CompareDatasetsOptions, type DatasetComparison, inferColumnKind } from './compare-datasets.js';
+export {
+  countUnmatchedFeedback,
+  type FeedbackItem,
+  type FeedbackResult,
+  type FeedbackValue,
+  parseFeedback,
+  readJoinedFeedback,
+  recordFeedback,
+  rematchFeedback,
+} from './feedback-store.js';
+export { acquireLease, releaseLease } from './lease.js';
+export { LiveWindow } from './live-window.js';
+export {
+  type DriftHistoryPoint,
+  type LiveWindows,
+  type LiveWindowSnapshot,
+  type LoggedRequest,
+  type MonitorDriftReport,
+  MonitorReports,
+  type MonitorReportsOptions,
+  type PerformancePoint,
+  type PerformanceReport,
+  type ReportQuery,
+  type TrafficPoint,
+} from './monitor-reports.js';
+export { type MonitorLogger, MonitorService, type MonitorServiceOptions } from './monitor-service.js';
+export { emptyMonitorWindow, mergeMonitorWindows, type MonitorWindowData, MonitorWindowMerger } from './monitor-window.js';
+export { binaryAuc, type ClassificationPerformance, classificationPerformance, type RegressionPerformance, regressionPerformance } from './performance-metrics.js';
+export { performanceOf, performanceTask, type PerformanceTask, trainingMetrics } from './performance-report.js';
+export { type Columns, type PredictionEvent, type PredictionOutcome, type PredictionProtocol } from './prediction-event.js';
+export { PredictionLog, type PredictionLogOptions } from './prediction-log.js';
+export {
+  asProfile,
+  monitorSchemaFromManifest,
+  monitorSchemaOf,
+  type ReferenceSource,
+  referenceFromManifest,
+  storeReferenceSource,
+  type VersionReference,
+} from './reference-source.js';
+export { sketchQuantiles } from './sketch-quantile.js';
+export { parseInstant, parseStep, parseTimeRange, steps, type TimeRange } from './time-range.js';
+export { forEachWindow, readWindowCounts, type StoredWindow, type StoredWindowCounts, type WindowToStore, writeWindows } from './window-store.js';

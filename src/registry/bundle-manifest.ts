@@ -65,7 +65,13 @@ export interface BundleManifest {
   readonly pipeline?: PipelineSpec;
   /** The reference profile (statistics of the training data), for the monitor. */
   readonly profile?: JsonObject;
+  /** Headline figures by name (`accuracy`, `rmse`, …), for lists and comparisons. */
   readonly metrics?: Readonly<Record<string, number>>;
+  /**
+   * How the model was evaluated, in full: the task, the rows held out, every metric (the
+   * confusion matrix included) and each candidate tried. `metrics` holds its scalar figures.
+   */
+  readonly evaluation?: JsonObject;
   /** Where the model came from: training data, code revision, parent version … */
   readonly lineage?: JsonObject;
   readonly tags: Readonly<Record<string, string>>;
@@ -115,6 +121,7 @@ const ManifestSchema = z.looseObject({
   pipeline: jsonObject.optional(),
   profile: jsonObject.optional(),
   metrics: z.record(z.string(), z.number()).optional(),
+  evaluation: jsonObject.optional(),
   lineage: jsonObject.optional(),
   tags: z.record(z.string(), z.string()).default({}),
   files: z.array(z.strictObject({ path: z.string(), sha256: digest, size: z.number().int().nonnegative() })).min(1),

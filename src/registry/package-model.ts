@@ -30,7 +30,15 @@ export interface PackageOptions {
   readonly pipeline?: PipelineSpec | undefined;
   readonly profile?: JsonObject | undefined;
   readonly metrics?: Readonly<Record<string, number>> | undefined;
+  /** The full evaluation (see BundleManifest.evaluation). */
+  readonly evaluation?: JsonObject | undefined;
   readonly lineage?: JsonObject | undefined;
+  /**
+   * Further top-level manifest fields, written as they are: what a newer Berth or another tool put
+   * in a manifest, carried over when a bundle is packaged again. Fields packageModel writes itself
+   * cannot be set this way.
+   */
+  readonly extensions?: JsonObject | undefined;
   /** More files to carry, by their path in the bundle: `{ 'profile.json': '/tmp/profile.json' }`. */
   readonly files?: Readonly<Record<string, string>> | undefined;
   /** When the bundle was made; default now. */
@@ -77,6 +85,7 @@ export async function packageModel(onnxPath: string, options: PackageOptions): P
       files.push({ path, ...(await fileEntry(target)) });
     }
     const manifest = {
+      ...extensionFields(options.extensions),
       formatVersion: BUNDLE_FORMAT_VERSION,
       name,
       description: options.description ?? '',
@@ -93,6 +102,7 @@ export async function packageModel(onnxPath: string, options: PackageOptions): P
       ...(options.pipeline ? { pipeline: options.pipeline } : {}),
       ...(options.profile ? { profile: options.profile } : {}),
       ...(options.metrics ? { metrics: options.metrics } : {}),
+      ...(options.evaluation ? { evaluation: options.evaluation } : {}),
       ...(options.lineage ? { lineage: options.lineage } : {}),
       tags: { ...(options.tags ?? {}) },
       files: files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
@@ -117,6 +127,16 @@ export async function packageModel(onnxPath: string, options: PackageOptions): P
     await rm(building, { recursive: true, force: true });
     throw error;
   }
+}
+
+/** The fields packageModel writes itself; an extension may not set them. */
+const OWN_FIELDS = new Set([
+  'formatVersion', 'name', 'description', 'created', 'model', 'signature', 'schema', 'pipeline',
+  'profile', 'metrics', 'evaluation', 'lineage', 'tags', 'files',
+]);
+
+function extensionFields(extensions: JsonObject | undefined): JsonObject {
+  return Object.fromEntries(Object.entries(extensions ?? {}).filter(([key]) => !OWN_FIELDS.has(key)));
 }
 
 async function readModel(path: string): Promise<Buffer> {

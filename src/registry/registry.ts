@@ -16,7 +16,7 @@
  */
 import { mkdir, mkdtemp, readFile, readdir, rename, rm, stat, chmod, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import type { Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import { BerthError, Errors } from '../core/errors.js';
 import { describeOnnx } from '../core/signature-from-onnx.js';
 import { type BlobStore, digestHex } from '../store/blob-store.js';
@@ -137,6 +137,14 @@ export class Registry {
     this.#graceMs = options.blobGraceMs ?? DEFAULT_BLOB_GRACE_MS;
     this.#now = options.now ?? (() => new Date());
     this.#ownsStore = options.ownsStore ?? true;
+  }
+
+  /**
+   * The metadata database, for services that keep their own tables beside the registry's (the
+   * monitor): sharing the registry's connection keeps SQLite writers in one queue.
+   */
+  get database(): Kysely<StoreTables> {
+    return this.#store.db;
   }
 
   /** Where the metadata lives, for messages. */

@@ -10,7 +10,13 @@ import type { Tensor } from '../core/tensor.js';
 import { elementCount, formatShape } from '../core/tensor.js';
 import { type FeatureValue, RowValidator } from '../core/validate-row.js';
 import type { Prediction } from '../runtime/pipeline.js';
+import type { Columns, PredictionEvent, PredictionOutcome, PredictionProtocol } from '../monitor/index.js';
 import type { ModelTable, ServedModel } from './model-table.js';
+import { eventFromRecords, eventFromTensors, tensorColumns, tensorRows } from './monitor-events.js';
+
+function outcomeOf(error: unknown): PredictionOutcome {
+  return error instanceof BerthError && error.httpStatus < 500 ? 'client_error' : 'server_error';
+}
 
 /**
  * The data of one input as the wire carried it. It is decoded only after the input's name,
@@ -84,16 +90,28 @@ export interface DataPlaneOptions {
   readonly models: ModelTable;
   readonly serverName: string;
   readonly serverVersion: string;
+  /** Receives every prediction (the monitor), called off the request path. */
+  readonly recorder?: (event: PredictionEvent) => void;
 }
+
+/** Who asked, for the monitor: the request id and the protocol it came through. */
+export interface RequestContext {
+  readonly requestId: string;
+  readonly protocol: PredictionProtocol;
+}
+
+const ANONYMOUS: RequestContext = { requestId: '', protocol: 'v2-rest' };
 
 /** Health, metadata and inference for every transport. */
 export class DataPlane {
   readonly #models: ModelTable;
   readonly #metadata: ServerMetadata;
+  readonly #recorder: ((event: PredictionEvent) => void) | undefined;
   #ready = false;
 
   constructor(options: DataPlaneOptions) {
     this.#models = options.models;
+    this.#recorder = options.recorder;
     this.#metadata = Object.freeze({
       name: options.serverName,
       version: options.serverVersion,
@@ -182,22 +200,70 @@ export class DataPlane {
     };
   }
 
-  /** Validates a request against the model's signature, runs it and returns the outputs asked for. */
-  async infer(model: ServedModel, request: InferenceRequest): Promise<InferenceResponse> {
-    // Only the runtime's state matters here: a request accepted before shutdown began, or one that
-    // resolved a version just before an alias moved away from it, must finish (new requests are
-    // refused by the transport or resolve the new version).
-    if (model.runtime.state === 'released' || model.runtime.state === 'loading') throw Errors.MODEL_NOT_READY.create(model.name);
-    const inputs = this.#decodeInputs(model, request.inputs);
-    const outputNames = this.#outputNames(model, request.outputs);
+  /**
+   * Validates a request against the model's signature, runs it and returns the outputs asked for.
+   * Every outcome after the model is resolved, failures included, is passed to the recorder.
+   */
+  async infer(model: ServedModel, request: InferenceRequest, context: RequestContext = ANONYMOUS): Promise<InferenceResponse> {
+    const at = Date.now();
+    const started = performance.now();
+    let rows = 0;
+    let features: Columns | undefined;
     let outputs: Tensor[];
     try {
-      outputs = await model.runtime.run(inputs, outputNames);
+      // Only the runtime's state matters here: a request accepted before shutdown began, or one
+      // that resolved a version just before an alias moved away from it, must finish (new requests
+      // are refused by the transport or resolve the new version).
+      if (model.runtime.state === 'released' || model.runtime.state === 'loading') throw Errors.MODEL_NOT_READY.create(model.name);
+      const inputs = this.#decodeInputs(model, request.inputs);
+      const outputNames = this.#outputNames(model, request.outputs);
+      rows = tensorRows(inputs);
+      // Taken before the run: input buffers are transferred to the worker that runs them.
+      if (this.#recorder) features = tensorColumns(inputs, rows);
+      try {
+        outputs = await model.runtime.run(inputs, outputNames);
+      } catch (error) {
+        if (error instanceof BerthError) throw error;
+        throw Errors.MODEL_EXECUTION_FAILED.create(model.name, error instanceof Error ? error.message : String(error));
+      }
     } catch (error) {
-      if (error instanceof BerthError) throw error;
-      throw Errors.MODEL_EXECUTION_FAILED.create(model.name, error instanceof Error ? error.message : String(error));
+      this.#recordTensors(model, context, at, started, rows, 'failed', error);
+      throw error;
     }
+    this.#recordTensors(model, context, at, started, rows, features, undefined, outputs);
     return { modelName: model.name, modelVersion: model.version, ...(request.id !== undefined ? { id: request.id } : {}), outputs };
+  }
+
+  #recordTensors(
+    model: ServedModel,
+    context: RequestContext,
+    at: number,
+    started: number,
+    rows: number,
+    features: Columns | 'failed' | undefined,
+    error?: unknown,
+    outputs?: readonly Tensor[],
+  ): void {
+    const record = this.#recorder;
+    if (!record) return;
+    const latencyMs = performance.now() - started;
+    const outcome = features === 'failed' ? outcomeOf(error) : 'success';
+    setImmediate(() =>
+      record(
+        eventFromTensors({
+          model: model.name,
+          version: model.version,
+          requestId: context.requestId,
+          at,
+          protocol: context.protocol,
+          latencyMs,
+          outcome,
+          rows,
+          ...(features !== undefined && features !== 'failed' ? { features } : {}),
+          ...(outputs ? { outputs } : {}),
+        }),
+      ),
+    );
   }
 
   /**
@@ -205,7 +271,31 @@ export class DataPlane {
    * Rows are validated first (400 naming the row and field); fields the schema does not know are
    * ignored and reported in `unknownFields`.
    */
-  async predict(model: ServedModel, rows: readonly unknown[]): Promise<RecordPredictions> {
+  async predict(model: ServedModel, rows: readonly unknown[], context: RequestContext = { requestId: '', protocol: 'predict' }): Promise<RecordPredictions> {
+    const at = Date.now();
+    const started = performance.now();
+    try {
+      const result = await this.#predict(model, rows);
+      const record = this.#recorder;
+      if (record) {
+        const latencyMs = performance.now() - started;
+        setImmediate(() => record({ ...eventFromRecords(result, context.requestId, latencyMs, at), protocol: context.protocol }));
+      }
+      return result;
+    } catch (error) {
+      const record = this.#recorder;
+      if (record) {
+        const latencyMs = performance.now() - started;
+        const outcome = outcomeOf(error);
+        setImmediate(() =>
+          record(eventFromTensors({ model: model.name, version: model.version, requestId: context.requestId, at, protocol: context.protocol, latencyMs, outcome, rows: 0 })),
+        );
+      }
+      throw error;
+    }
+  }
+
+  async #predict(model: ServedModel, rows: readonly unknown[]): Promise<RecordPredictions> {
     const pipeline = model.bundle?.pipeline;
     if (!pipeline) throw Errors.MODEL_NO_SCHEMA.create(model.name, model.version);
     if (rows.length === 0) throw Errors.REQUEST_INVALID.create('there are no rows to predict');

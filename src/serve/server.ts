@@ -4,9 +4,11 @@
  * everything down in order.
  */
 import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../core/config.js';
 import { BerthError, Errors } from '../core/errors.js';
+import { MonitorService, type PredictionEvent, monitorSchemaFromManifest } from '../monitor/index.js';
 import type { Registry } from '../registry/index.js';
 import type { BatcherObserver, BatchingSettings } from '../runtime/batcher.js';
 import { OnnxRuntime } from '../runtime/onnx-runtime.js';
@@ -17,6 +19,7 @@ import { createHttpServer } from './http/http-server.js';
 import { ServerMetrics } from './metrics.js';
 import { ModelTable, type ServedModel } from './model-table.js';
 import { RegistryFollower } from './registry-follower.js';
+import { TrainingJobs } from './training-jobs.js';
 
 /** A model to serve from a file. */
 export interface ModelFile {
@@ -62,10 +65,34 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const metrics = new ServerMetrics();
   const loader = new VersionLoader(pool, config, metrics, logger);
   let follower: RegistryFollower | undefined;
+  // Training jobs live beside the registry's home but outside tmp/, which its garbage collection sweeps.
+  const trainingJobs = registry
+    ? new TrainingJobs({
+        workDir: join(config.store.home, 'training'),
+        ...config.training,
+        onInternalError: (job, detail) => logger.error({ job: job.id, detail }, 'training job failed'),
+      })
+    : undefined;
+  const monitor =
+    registry && config.monitor.enabled
+      ? new MonitorService({
+          db: registry.database,
+          config: config.monitor,
+          // The monitor sketches a version's features as its bundle's schema names them.
+          schemaFor: (model, version) => {
+            const manifest = table.get(model, version)?.bundle?.manifest;
+            return manifest ? monitorSchemaFromManifest(manifest) : undefined;
+          },
+          logger,
+        })
+      : undefined;
   const releaseAll = async () => {
     await follower?.close();
+    await trainingJobs?.close();
     await Promise.allSettled(table.all().map((m) => m.runtime.release()));
     await pool.close();
+    // Last: flushes the windows and logs of every request answered.
+    await monitor?.close();
   };
 
   try {
@@ -85,7 +112,12 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     throw error;
   }
 
-  const dataPlane = new DataPlane({ models: table, serverName: 'berth', serverVersion: options.version });
+  const dataPlane = new DataPlane({
+    models: table,
+    serverName: 'berth',
+    serverVersion: options.version,
+    ...(monitor ? { recorder: (event: PredictionEvent) => monitor.record(event) } : {}),
+  });
   let closing = false;
   const app = createHttpServer({
     dataPlane,
@@ -96,6 +128,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     serverVersion: options.version,
     ...(registry ? { registry } : {}),
     ...(follower ? { follower } : {}),
+    ...(trainingJobs ? { trainingJobs } : {}),
+    ...(monitor ? { monitor } : {}),
   });
   try {
     await app.listen({ host: config.server.host, port: config.server.port });

@@ -4,9 +4,11 @@
  * remove one that has shipped, as databases record which names they have run.
  */
 import { registryTables } from './migrations/0001-registry.js';
+import { monitorTables } from './migrations/0002-monitor.js';
 import type { StoreMigration } from './store-migration.js';
 
 /** The migrations, keyed by name; they run in the names' alphabetical order. */
 export const STORE_MIGRATIONS: Readonly<Record<string, StoreMigration>> = {
   '0001-registry': registryTables,
+  '0002-monitor': monitorTables,
 };

@@ -77,6 +77,102 @@ export interface ChangeCounterTable {
   readonly seq: number;
 }
 
+/**
+ * One window of one model version's traffic as one replica saw it. Windows of several replicas
+ * (and consecutive windows) merge into one for a report; a replica that writes a window twice
+ * (a late event after a flush) merges into its own row.
+ */
+export interface MonitorWindowsTable {
+  readonly model: string;
+  /** The served version, as the data plane names it (`3`). */
+  readonly version: string;
+  /** Start of the window, ISO 8601 UTC; a multiple of `window_ms` since the epoch. */
+  readonly start_at: string;
+  readonly replica: string;
+  readonly window_ms: number;
+  /** Requests of any outcome; rows answered (successful requests' rows); failed requests by kind. */
+  readonly requests: number;
+  readonly rows: number;
+  readonly client_errors: number;
+  readonly server_errors: number;
+  /** JSON: the KLL sketch of request latencies in ms. */
+  readonly latency: string;
+  /** JSON: the window's feature and output sketches (WindowSketchesData). */
+  readonly sketches: string;
+  readonly updated_at: string;
+}
+
+/** The prediction log: every answered request's outputs by request id, what feedback joins to. */
+export interface MonitorPredictionsTable {
+  readonly model: string;
+  readonly request_id: string;
+  readonly version: string;
+  readonly at: string;
+  readonly rows: number;
+  /** JSON: the outputs as named columns (`label`, `probability_<label>`, `value`, …). */
+  readonly outputs: string;
+}
+
+/** The sampled log of raw requests and responses. */
+export interface MonitorSamplesTable {
+  readonly model: string;
+  readonly request_id: string;
+  readonly version: string;
+  readonly at: string;
+  readonly protocol: string;
+  /** JSON of the request's inputs and the response's outputs (truncated when over the size cap). */
+  readonly inputs: string;
+  readonly outputs: string;
+}
+
+/**
+ * Ground truth sent as feedback. Matched rows carry a copy of the prediction they joined (so
+ * performance survives the prediction log's retention); unmatched ones wait for a late log entry.
+ */
+export interface MonitorFeedbackTable {
+  readonly model: string;
+  readonly request_id: string;
+  readonly received_at: string;
+  /** JSON: the true value, or a list with one per row of the request. */
+  readonly actual: string;
+  /** 1 when joined to a logged prediction, else 0. */
+  readonly matched: number;
+  readonly version: string | null;
+  readonly predicted_at: string | null;
+  readonly rows: number | null;
+  readonly outputs: string | null;
+}
+
+/** Alert rules added through the API (rules from the config file are not stored). */
+export interface MonitorAlertRulesTable {
+  readonly id: string;
+  /** JSON: the validated rule. */
+  readonly rule: string;
+  readonly created_at: string;
+}
+
+/** The state of each rule's alert per model: firing, or resolved since. */
+export interface MonitorAlertsTable {
+  readonly rule_id: string;
+  readonly model: string;
+  readonly state: string;
+  /** When it entered its state. */
+  readonly since: string;
+  readonly version: string | null;
+  readonly value: number | null;
+  readonly threshold: number | null;
+  readonly updated_at: string;
+  /** JSON: the rule's name and type, and what the value was measured on. */
+  readonly details: string;
+}
+
+/** Named leases, so that one replica at a time does periodic work (alert evaluation). */
+export interface MonitorLeasesTable {
+  readonly name: string;
+  readonly holder: string;
+  readonly expires_at: string;
+}
+
 /** Every table of the metadata database. */
 export interface StoreTables {
   readonly models: ModelsTable;
@@ -85,4 +181,11 @@ export interface StoreTables {
   readonly aliases: AliasesTable;
   readonly audit_log: AuditLogTable;
   readonly change_counter: ChangeCounterTable;
+  readonly monitor_windows: MonitorWindowsTable;
+  readonly monitor_predictions: MonitorPredictionsTable;
+  readonly monitor_samples: MonitorSamplesTable;
+  readonly monitor_feedback: MonitorFeedbackTable;
+  readonly monitor_alert_rules: MonitorAlertRulesTable;
+  readonly monitor_alerts: MonitorAlertsTable;
+  readonly monitor_leases: MonitorLeasesTable;
 }

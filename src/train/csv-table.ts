@@ -14,6 +14,11 @@ export interface CsvTable {
   readonly source: string;
   readonly header: readonly string[];
   readonly rows: readonly (readonly string[])[];
+  /**
+   * The file line (from 1, the header being line 1) on which each data row starts, for messages;
+   * not simply index + 2, since blank lines are skipped and quoted fields may span lines.
+   */
+  readonly lines?: readonly number[];
   /** sha256 of the file's bytes (hex), for lineage. */
   readonly sha256: string;
 }
@@ -22,26 +27,51 @@ export interface CsvTable {
 export function parseCsv(data: string | Uint8Array, source = 'the CSV data'): CsvTable {
   const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
   const sha256 = createHash('sha256').update(bytes).digest('hex');
-  let records: string[][];
+  // With `info: true` each record comes with where it was read; csv-parse's types do not model it.
+  let parsed: { record: string[]; info: { bytes: number } }[];
   try {
-    records = parse(bytes, { bom: true, skip_empty_lines: true, relax_column_count: false });
+    parsed = parse(bytes, { bom: true, skip_empty_lines: true, relax_column_count: false, info: true }) as unknown as typeof parsed;
   } catch (error) {
     throw Errors.TRAIN_CSV_INVALID.create(source, (error as Error).message);
   }
-  const [header, ...rows] = records;
+  const header = parsed[0]?.record;
   if (!header) throw Errors.TRAIN_CSV_INVALID.create(source, 'it is empty, with no header row');
+  const rows: string[][] = new Array(parsed.length - 1);
+  const lines: number[] = new Array(parsed.length - 1);
+  // csv-parse's own line count goes astray on CRLF inside quoted fields; byte offsets do not. A
+  // record starts where the one before ended (`info.bytes`), after any blank lines skipped.
+  const LF = 0x0a;
+  const CR = 0x0d;
+  let offset = parsed[0]!.info.bytes;
+  let line = 1;
+  for (let i = 0; i < offset; i++) if (bytes[i] === LF) line++;
+  for (let r = 1; r < parsed.length; r++) {
+    const { record, info } = parsed[r]!;
+    while (offset < info.bytes && (bytes[offset] === LF || bytes[offset] === CR)) if (bytes[offset++] === LF) line++;
+    rows[r - 1] = record;
+    lines[r - 1] = line;
+    for (; offset < info.bytes; offset++) if (bytes[offset] === LF) line++;
+  }
   const seen = new Set<string>();
   for (const name of header) {
     if (name.trim() === '') throw Errors.TRAIN_CSV_INVALID.create(source, 'a header field is empty; every column needs a name');
     if (seen.has(name)) throw Errors.TRAIN_CSV_INVALID.create(source, `column '${name}' appears twice in the header`);
     seen.add(name);
   }
-  return { source, header, rows, sha256 };
+  return { source, header, rows, lines, sha256 };
 }
 
-/** Reads and parses a CSV file. */
+/** Reads and parses a CSV file; a file that cannot be read is BERTH_TRAIN_CSV_INVALID too. */
 export async function readCsvFile(path: string): Promise<CsvTable> {
-  return parseCsv(await readFile(path), path);
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason = code === 'ENOENT' ? 'there is no such file' : code === 'EISDIR' ? 'it is a folder' : (error as Error).message;
+    throw Errors.TRAIN_CSV_INVALID.create(path, reason);
+  }
+  return parseCsv(bytes, path);
 }
 
 /** The table's rows (all, or those at `indices`) as records keyed by column name. */
@@ -60,5 +90,12 @@ export function tableRecords(table: CsvTable, indices?: ArrayLike<number>): Reco
 
 /** A table of only the rows at `indices` (same header, source and digest). */
 export function selectRows(table: CsvTable, indices: ArrayLike<number>): CsvTable {
-  return { ...table, rows: Array.from({ length: indices.length }, (_, i) => table.rows[indices[i]!]!) };
+  const rows = Array.from({ length: indices.length }, (_, i) => table.rows[indices[i]!]!);
+  const lines = table.lines;
+  return { ...table, rows, ...(lines ? { lines: Array.from({ length: indices.length }, (_, i) => lines[indices[i]!]!) } : {}) };
+}
+
+/** The file line a data row starts on, from 1 (the header is line 1). */
+export function rowLine(table: CsvTable, index: number): number {
+  return table.lines?.[index] ?? index + 2;
 }

@@ -2,7 +2,7 @@
  * The public API of the train layer: training from CSV, batch scoring, and the pieces the CLI,
  * registry and monitor need to read the results.
  */
-export { type CsvTable, parseCsv, readCsvFile, selectRows, tableRecords } from './csv-table.js';
+export { type CsvTable, parseCsv, readCsvFile, rowLine, selectRows, tableRecords } from './csv-table.js';
 export { type IgnoredColumn, type ParsedColumn, type TargetColumn, type Task, columnValues, inferSchema, sortLabels } from './infer-schema.js';
 export { type RowSplit, type SplitOptions, splitRows } from './split-rows.js';
 export { type ClassificationMetrics, type Metrics, type RegressionMetrics, classificationMetrics, regressionMetrics } from './metrics.js';

@@ -11,7 +11,7 @@ import { type FeatureValue, RowValidator } from '../core/validate-row.js';
 import { Pipeline, type Prediction, type TensorRunner } from '../runtime/pipeline.js';
 import { createSession, runSession } from '../runtime/session-runner.js';
 import type { Algorithm, AlgorithmChoice, CandidateReport } from './candidate-report.js';
-import { type CsvTable, tableRecords } from './csv-table.js';
+import { type CsvTable, rowLine, tableRecords } from './csv-table.js';
 import { exportOnnx } from './export-onnx.js';
 import { type CandidateFit, type CandidateInput, type CandidateSettings, type EncodedRows, betterMetrics, fitCandidate, refitCandidate } from './fit-candidates.js';
 import { fitPipeline } from './fit-pipeline.js';
@@ -138,7 +138,7 @@ export async function trainFromTable(table: CsvTable, options: TrainOptions): Pr
   const split = splitRows(n, { fraction, seed, ...(target.task === 'classification' ? { strata: target.classes } : {}) });
   const everyRow = Uint32Array.from({ length: n }, (_, i) => i);
   // Feature values through the schema validator, exactly as a served request's are.
-  const validator = new RowValidator(schema, { describeRow: (i) => `${table.source} line ${inferred.rows[i]! + 2}` });
+  const validator = new RowValidator(schema, { describeRow: (i) => `${table.source} line ${rowLine(table, inferred.rows[i]!)}` });
   const values: FeatureValue[][] = tableRecords(table, inferred.rows).map((record, i) => validator.validate(record, i));
   const encode = (pipeline: Pipeline, rows: Uint32Array): EncodedRows => ({
     x: pipeline.encodeValues(Array.from(rows, (r) => values[r]!)).data as Float32Array,

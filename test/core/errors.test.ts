@@ -42,6 +42,8 @@ describe('error catalogue', () => {
       'BERTH_SERVER_INTERNAL', 'BERTH_MODEL_EXECUTION_FAILED', 'BERTH_MODEL_LOAD_FAILED',
       // The server's own stored data is damaged or its schema is newer than the code: not the client's doing.
       'BERTH_STORE_MIGRATION_FAILED', 'BERTH_STORE_BLOB_MISSING', 'BERTH_STORE_BLOB_CORRUPT',
+      // A training worker that crashed or ran out of memory: the trainer's fault, not the data's.
+      'BERTH_TRAINING_FAILED',
     ]);
     for (const entry of catalogue()) {
       if (entry.httpStatus >= 500 && entry.httpStatus !== 503 && entry.httpStatus !== 504) expect(serverSide.has(entry.code), entry.code).toBe(true);

@@ -16,7 +16,7 @@ export async function startTestServer(
   return startServer({
     config: buildConfig({ ...config, server: { port: 0, ...(config.server ?? {}) } }),
     models,
-    logger: pino({ level: 'silent' }),
+    logger: pino({ level: process.env.BERTH_TEST_LOG ?? 'silent' }),
     version: 'test',
   });
 }
@@ -50,7 +50,7 @@ export async function startRegistryServer(
     config: buildConfig({ ...config, store, registry: { pollMs: 100, ...(config.registry ?? {}) }, server: { port: 0, ...(config.server ?? {}) } }),
     models: [],
     registry,
-    logger: pino({ level: 'silent' }),
+    logger: pino({ level: process.env.BERTH_TEST_LOG ?? 'silent' }),
     version: 'test',
   });
   return {

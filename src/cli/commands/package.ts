@@ -5,7 +5,10 @@ import { Errors } from '../../core/errors.js';
 import type { FeatureSchema } from '../../core/feature-schema.js';
 import type { PipelineSpec } from '../../core/pipeline-spec.js';
 import type { Signature } from '../../core/signature.js';
+import { describeOnnx } from '../../core/signature-from-onnx.js';
 import { type JsonObject, packageModel, validateModelName } from '../../registry/index.js';
+import { referenceProfile } from '../../serve/reference-profile.js';
+import { readCsvFile } from '../../train/index.js';
 
 /** Options of `berth package`. */
 export interface PackageCommandOptions {
@@ -23,6 +26,8 @@ export interface PackageCommandOptions {
   readonly profileFile?: string | undefined;
   readonly metricsFile?: string | undefined;
   readonly lineageFile?: string | undefined;
+  /** A CSV of the model's reference data, profiled into the bundle (instead of `profileFile`). */
+  readonly referenceFile?: string | undefined;
 }
 
 /** What `berth package` made. */
@@ -37,18 +42,34 @@ export interface PackageCommandResult {
 /** Packages an ONNX file as a bundle folder. */
 export async function packageCommand(options: PackageCommandOptions): Promise<PackageCommandResult> {
   const name = validateModelName(options.name ?? basename(options.model).replace(/\.onnx$/i, ''));
+  const schema = (await readJsonFile(options.schemaFile)) as FeatureSchema | undefined;
+  const pipeline = (await readJsonFile(options.pipelineFile)) as PipelineSpec | undefined;
+  const profile = options.referenceFile === undefined ? await readJsonFile(options.profileFile) : await profileOfReference(options, schema, pipeline);
   const bundle = await packageModel(options.model, {
     outDir: resolve(options.out ?? name),
     name,
     description: options.description,
     tags: options.tags,
-    schema: (await readJsonFile(options.schemaFile)) as FeatureSchema | undefined,
-    pipeline: (await readJsonFile(options.pipelineFile)) as PipelineSpec | undefined,
-    profile: await readJsonFile(options.profileFile),
+    schema,
+    pipeline,
+    profile,
     metrics: (await readJsonFile(options.metricsFile)) as Record<string, number> | undefined,
     lineage: await readJsonFile(options.lineageFile),
   });
   return { dir: bundle.dir, name: bundle.manifest.name, digest: bundle.digest, size: bundle.size, signature: bundle.manifest.signature };
+}
+
+/**
+ * The profile of `--reference`, with the schema (and pipeline) given, else of the model's tensor
+ * inputs. A model file that cannot be read is left for packageModel to report.
+ */
+async function profileOfReference(options: PackageCommandOptions, schema: FeatureSchema | undefined, pipeline: PipelineSpec | undefined): Promise<JsonObject | undefined> {
+  const csv = options.referenceFile!;
+  if (options.profileFile !== undefined) throw Errors.MONITOR_REFERENCE_INVALID.create(csv, 'give either --profile or --reference, not both');
+  const onnx = await readFile(options.model).catch(() => undefined);
+  if (!onnx) return undefined;
+  const signature = describeOnnx(onnx, resolve(options.model)).signature;
+  return (await referenceProfile(await readCsvFile(csv), { onnx, signature, schema, pipeline })) as unknown as JsonObject;
 }
 
 async function readJsonFile(path: string | undefined): Promise<JsonObject | undefined> {

@@ -10,16 +10,21 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Config } from '../../core/config.js';
 import { Errors } from '../../core/errors.js';
+import type { MonitorService } from '../../monitor/index.js';
 import type { Registry } from '../../registry/index.js';
 import type { DataPlane } from '../data-plane.js';
 import type { Protocol, ServerMetrics } from '../metrics.js';
 import type { RegistryFollower } from '../registry-follower.js';
+import type { TrainingJobs } from '../training-jobs.js';
 import { apiToken, requireBearer } from './api-auth.js';
 import { errorBody, toBerthError } from './error-reply.js';
 import { registerOipRoutes } from './oip-routes.js';
-import { type RecordPredictionListener, registerPredictRoutes } from './predict-routes.js';
+import { registerMonitorRoutes } from './monitor-routes.js';
+import { registerPredictRoutes } from './predict-routes.js';
 import { registerRegistryRoutes } from './registry-routes.js';
+import { registerTrainingRoutes } from './training-routes.js';
 import { registerV1Routes } from './v1-routes.js';
+import { defaultWebRoot, registerWebRoutes } from './web-routes.js';
 
 /** Labels of an inference request, set by its route for logs and metrics. */
 export interface InferenceLabels {
@@ -46,7 +51,10 @@ export interface HttpServerOptions {
   readonly registry?: Registry;
   readonly follower?: RegistryFollower;
   readonly serverVersion?: string;
-  readonly onPrediction?: RecordPredictionListener;
+  /** The monitor behind `/api/.../monitor`, feedback and alerts (with a registry only). */
+  readonly monitor?: MonitorService;
+  /** Training jobs behind `/api/training` (with a registry only). */
+  readonly trainingJobs?: TrainingJobs;
 }
 
 /** Builds the HTTP app (not yet listening). */
@@ -124,6 +132,8 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
       hideUntagged: true,
     });
     void app.register(swaggerUi, { routePrefix: '/api/docs' });
+    // The dashboard speaks only the management and inference APIs, so it comes with the registry.
+    registerWebRoutes(app, { root: defaultWebRoot() });
     void app.register(
       async (api) => {
         if (token) requireBearer(api, token);
@@ -136,7 +146,11 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
           uploadLimit: config.server.uploadLimit,
           serverVersion: options.serverVersion ?? '0',
         });
-        registerPredictRoutes(api, dataPlane, options.onPrediction);
+        registerPredictRoutes(api, dataPlane);
+        if (options.monitor) registerMonitorRoutes(api, { monitor: options.monitor });
+        if (options.trainingJobs) {
+          registerTrainingRoutes(api, { jobs: options.trainingJobs, registry, prefix: '', actor: (request) => ({ interface: 'api', actor: request.ip }) });
+        }
       },
       { prefix: '/api' },
     );

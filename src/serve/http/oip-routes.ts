@@ -53,7 +53,7 @@ export function registerOipRoutes(app: FastifyInstance, dataPlane: DataPlane): v
       const body = rawBody(request, INFER_MEDIA_TYPES);
       const headerLength = request.headers[HEADER_LENGTH];
       const decoded = decodeInferRequest(body, Array.isArray(headerLength) ? headerLength[0] : headerLength);
-      const response = await dataPlane.infer(model, decoded.request);
+      const response = await dataPlane.infer(model, decoded.request, { requestId: request.id, protocol: 'v2-rest' });
       const encoded = encodeInferResponse(response, decoded.binaryOutput);
       if (encoded.headerLength !== undefined) void reply.header(HEADER_LENGTH, encoded.headerLength);
       return reply.type(encoded.contentType).send(encoded.body);

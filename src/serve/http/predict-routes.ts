@@ -1,13 +1,10 @@
 /** Prediction by named features: `POST /api/models/{ref}/predict`. Converts and delegates. */
 import type { FastifyInstance } from 'fastify';
-import type { DataPlane, RecordPredictions } from '../data-plane.js';
+import type { DataPlane } from '../data-plane.js';
 import { rowsFromCsv, rowsFromJson } from './records-codec.js';
 
-/** Called after every named-feature prediction (the monitor's hook), off the request path. */
-export type RecordPredictionListener = (result: RecordPredictions, requestId: string, latencyMs: number) => void;
-
 /** Registers the predict route on the API scope. */
-export function registerPredictRoutes(api: FastifyInstance, dataPlane: DataPlane, onPrediction?: RecordPredictionListener): void {
+export function registerPredictRoutes(api: FastifyInstance, dataPlane: DataPlane): void {
   api.addContentTypeParser(['text/csv', 'application/csv'], { parseAs: 'string' }, (_request, body, done) => done(null, body));
   api.post<{ Params: { ref: string } }>(
     '/models/:ref/predict',
@@ -20,15 +17,11 @@ export function registerPredictRoutes(api: FastifyInstance, dataPlane: DataPlane
         params: { type: 'object', properties: { ref: { type: 'string' } }, required: ['ref'] },
       },
     },
-    async (request, reply) => {
+    async (request) => {
       const model = dataPlane.resolveReference(request.params.ref);
       request.inference = { model: model.name, version: model.version, protocol: 'predict' };
       const rows = typeof request.body === 'string' ? rowsFromCsv(request.body) : rowsFromJson(request.body);
-      const result = await dataPlane.predict(model, rows);
-      if (onPrediction) {
-        const latencyMs = reply.elapsedTime;
-        setImmediate(() => onPrediction(result, request.id, latencyMs));
-      }
+      const result = await dataPlane.predict(model, rows, { requestId: request.id, protocol: 'predict' });
       return {
         model: model.name,
         version: Number(model.version),

@@ -1,0 +1,135 @@
+/**
+ * `berth predict <model> data.csv -o out.csv`: batch scoring of a CSV file with a registered
+ * version, through the same pipeline the server runs, one output row per input row in order.
+ */
+import { randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { readFile, rename, rm } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { Readable, type Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { stringify } from 'csv-stringify';
+import type { Config } from '../../core/config.js';
+import { Errors } from '../../core/errors.js';
+import type { PipelineOutput } from '../../core/pipeline-spec.js';
+import { type AuditActor, type Registry, parseVersionRef } from '../../registry/index.js';
+import type { Prediction } from '../../runtime/pipeline.js';
+import { type CsvTable, readCsvFile, rowLine, scoreRows, tableRecords } from '../../train/index.js';
+import { formatFloat32 } from '../format-float32.js';
+import { withRegistry } from '../with-registry.js';
+
+/** Options of `berth predict`. */
+export interface PredictCommandOptions {
+  readonly config: Config;
+  /** `model` (its production version, else its latest), `model@alias` or `model:version`. */
+  readonly model: string;
+  /** The CSV file to score. */
+  readonly data: string;
+  /** The CSV file to write; undefined writes to `stdout`. */
+  readonly output?: string | undefined;
+  /** Copy the input columns in front of the prediction columns. */
+  readonly keepInput?: boolean | undefined;
+  /** Where the CSV goes without `output`. */
+  readonly stdout?: Writable | undefined;
+  readonly actor?: AuditActor | undefined;
+}
+
+/** What `berth predict` did. */
+export interface PredictCommandResult {
+  readonly model: string;
+  readonly version: number;
+  readonly rows: number;
+  /** The header written. */
+  readonly columns: readonly string[];
+  /** The file written, absolute, or null for standard output. */
+  readonly output: string | null;
+  /** Input columns the model's schema does not know (ignored). */
+  readonly ignoredColumns: readonly string[];
+}
+
+/**
+ * Scores every row of the CSV. The output has `prediction` (the label, or the value) and, for a
+ * classifier, `probability_<label>` for every label; with `keepInput`, the input columns come
+ * first, an input column whose name an output column takes being written as `input_<name>`.
+ * A row that does not fit the schema stops the run with an error naming its line and field, and
+ * nothing is written (the output appears complete or not at all).
+ */
+export async function predictCommand(options: PredictCommandOptions): Promise<PredictCommandResult> {
+  const opened = await withRegistry(options.config, options.actor, async (registry) => {
+    const { version, bundle } = await registry.openBundle(await defaultReference(registry, options.model));
+    // The unpacked bundle stays in the registry's cache; read what scoring needs while it is open.
+    return { version, onnx: await readFile(bundle.modelPath) };
+  });
+  const { version, onnx } = opened;
+  const { schema, pipeline: spec } = version.manifest;
+  if (!schema || !spec) throw Errors.MODEL_NO_SCHEMA.create(version.model, String(version.version));
+
+  const table = await readCsvFile(options.data);
+  const { predictions, unknownFields } = await scoreRows({
+    onnx,
+    schema,
+    pipeline: spec,
+    rows: tableRecords(table),
+    describeRow: (index) => `${options.data} line ${rowLine(table, index)}`,
+  });
+  const outputColumns = predictionColumns(spec.output);
+  const inputColumns = options.keepInput ? table.header.map((name) => (outputColumns.includes(name) ? `input_${name}` : name)) : [];
+  const columns = [...inputColumns, ...outputColumns];
+  const records = Readable.from(outputRows(table, predictions, spec.output, columns, options.keepInput === true));
+
+  const output = options.output === undefined ? null : resolve(options.output);
+  if (output === null) {
+    // A reader that has seen enough (`| head`) closes the pipe; that ends the output, not in error.
+    await pipeline(records, stringify(), options.stdout ?? process.stdout, { end: false }).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') throw error;
+    });
+  } else {
+    await writeAtomically(output, (file) => pipeline(records, stringify(), file));
+  }
+  return { model: version.model, version: version.version, rows: predictions.length, columns, output, ignoredColumns: unknownFields };
+}
+
+/** A plain model name means its production version when it has one, as in the HTTP API; else its latest. */
+async function defaultReference(registry: Registry, reference: string): Promise<string> {
+  const ref = parseVersionRef(reference);
+  if (ref.kind !== 'latest') return reference;
+  const aliases = await registry.listAliases(ref.model);
+  return aliases.some((a) => a.alias === 'production') ? `${ref.model}@production` : reference;
+}
+
+/** The output header: `prediction`, then one probability per label for a classifier. */
+function predictionColumns(output: PipelineOutput): string[] {
+  return output.task === 'classification' ? ['prediction', ...output.labels.map((label) => `probability_${label}`)] : ['prediction'];
+}
+
+function* outputRows(
+  table: CsvTable,
+  predictions: readonly Prediction[],
+  output: PipelineOutput,
+  header: readonly string[],
+  keepInput: boolean,
+): Generator<readonly string[]> {
+  yield header;
+  for (let r = 0; r < predictions.length; r++) {
+    const p = predictions[r]!;
+    const values: string[] = keepInput ? [...table.rows[r]!] : [];
+    if ('value' in p) values.push(formatFloat32(p.value));
+    else {
+      values.push(p.label);
+      if (output.task === 'classification') for (const label of output.labels) values.push(formatFloat32(p.probabilities[label]!));
+    }
+    yield values;
+  }
+}
+
+/** Writes `path` through a temporary sibling renamed into place, so a failed run leaves no half file. */
+async function writeAtomically(path: string, write: (file: Writable) => Promise<void>): Promise<void> {
+  const temporary = `${path}.${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    await write(createWriteStream(temporary, { flags: 'wx' }));
+    await rename(temporary, path);
+  } catch (error) {
+    await rm(temporary, { force: true });
+    throw error;
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * The monitor's commands on the command line: `berth monitor <model>` (the drift table of recent
+ * traffic, from the metadata database) and `berth drift reference.csv current.csv` (two files
+ * compared offline by the same code). main.ts adds them to the program and handles errors and exit
+ * codes.
+ */
+import { writeFile } from 'node:fs/promises';
+import { type Command, Option } from 'commander';
+import type { ConfigInput } from '../core/config.js';
+import { driftCommand } from './commands/drift.js';
+import { monitorCommand } from './commands/monitor.js';
+import { renderDriftHtml, renderDriftTable } from './drift-output.js';
+import { loadConfig } from './load-config.js';
+
+/** What the monitor commands need from the entry point. */
+export interface MonitorProgramContext {
+  /** The environment, for BERTH_* settings; only main.ts reads process.env. */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Writes a line (or lines) to standard output. */
+  readonly print: (text: string) => void;
+}
+
+const METHODS = ['ks', 'wasserstein', 'psi', 'jensenshannon', 'chisquare'];
+
+/** Registers `monitor` and `drift` on `program`. */
+export function addMonitorCommands(program: Command, context: MonitorProgramContext): void {
+  program
+    .command('monitor')
+    .description("Print the drift table of a model's recent traffic against its reference profile (reads the metadata database).")
+    .argument('<model>', 'model name')
+    .option('--since <duration>', 'how far back: 30m, 1h, 7d … (default 24h)', '24h')
+    .option('--version <n>', 'one version (default: the one that served the range)')
+    .addOption(new Option('--method <method>', 'one drift method for every feature it applies to').choices(METHODS))
+    .option('--home <dir>', 'BERTH_HOME: where berth.db lives (env BERTH_HOME, default ./.berth)')
+    .option('--database <url>', 'metadata database: postgres://… (env BERTH_DATABASE_URL; default BERTH_HOME/berth.db)')
+    .option('--config <file>', 'JSON config file (env BERTH_CONFIG)')
+    .option('--json', 'print the report as JSON')
+    .addHelpText('after', '\nExamples:\n  berth monitor loans\n  berth monitor loans --since 1h --json\n')
+    .action(async (model: string, opts: { since: string; version?: string; method?: string; home?: string; database?: string; config?: string; json?: boolean }) => {
+      const store: Record<string, unknown> = {};
+      if (opts.home !== undefined) store.home = opts.home;
+      if (opts.database !== undefined) store.databaseUrl = opts.database;
+      const config = loadConfig({ file: opts.config ?? context.env.BERTH_CONFIG, env: context.env, flags: { store } as ConfigInput });
+      const report = await monitorCommand({ config, model, since: opts.since, version: opts.version, method: opts.method });
+      context.print(
+        opts.json ? JSON.stringify(report, null, 2) : renderDriftTable(report, { title: `Drift of ${report.model} version ${report.version}`, range: `${report.from} to ${report.to}` }),
+      );
+    });
+
+  program
+    .command('drift')
+    .description('Compare a current data set with a reference one (CSV files with a header row) and report drift per column.')
+    .argument('<reference.csv>', 'the reference data, e.g. what the model was trained on')
+    .argument('<current.csv>', 'the data to check, e.g. recent production inputs')
+    .addOption(new Option('--format <format>', 'table, json or html (a self-contained page)').choices(['table', 'json', 'html']).default('table'))
+    .option('--target <column>', 'a column compared as the prediction (prediction drift) rather than as a feature')
+    .addOption(new Option('--method <method>', 'one drift method for every column it applies to').choices(METHODS))
+    .option('-o, --output <file>', 'write the report to a file instead of standard output')
+    .addHelpText('after', '\nExamples:\n  berth drift train.csv last-week.csv\n  berth drift train.csv last-week.csv --target defaulted --format html -o drift.html\n')
+    .action(async (reference: string, current: string, opts: { format: 'table' | 'json' | 'html'; target?: string; method?: string; output?: string }) => {
+      const result = await driftCommand({ reference, current, target: opts.target, method: opts.method as never });
+      const heading = { title: `Drift of ${current} against ${reference}` };
+      const text =
+        opts.format === 'json'
+          ? JSON.stringify({ ...result.report, files: result.files, ignored: result.ignored }, null, 2)
+          : opts.format === 'html'
+            ? renderDriftHtml({ report: result.report, reference: result.reference, current: result.current, heading, generated: new Date().toISOString() })
+            : renderDriftTable(result.report, heading) + (result.ignored.length ? `\nNot in the reference, not compared: ${result.ignored.join(', ')}` : '');
+      if (opts.output !== undefined) {
+        await writeFile(opts.output, text);
+        context.print(`Wrote the ${opts.format} report to ${opts.output}`);
+      } else {
+        context.print(text);
+      }
+    });
+}

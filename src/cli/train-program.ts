@@ -1,0 +1,176 @@
+/**
+ * The commands that go from data to a served model on the command line (train, predict, demo):
+ * parses their arguments with commander, builds the configuration, calls the command function
+ * and prints a report for people or JSON for scripts. main.ts adds them to the program and
+ * handles errors and exit codes.
+ */
+import type { Writable } from 'node:stream';
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import type { Logger } from 'pino';
+import type { Config, ConfigInput } from '../core/config.js';
+import type { AlgorithmChoice, Task } from '../train/index.js';
+import { demo } from './commands/demo.js';
+import { predictCommand } from './commands/predict.js';
+import { trainCommand } from './commands/train.js';
+import { loadConfig } from './load-config.js';
+import { type ProgressStream, createTrainProgress } from './train-progress.js';
+import { renderPredictResult, renderTrainResult } from './train-output.js';
+
+/** What these commands need from the entry point. */
+export interface TrainProgramContext {
+  /** The environment, for BERTH_* settings; only main.ts reads process.env. */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Writes a line (or lines) to standard output. */
+  readonly print: (text: string) => void;
+  /** Standard output as a stream, for CSV written there. */
+  readonly stdout: Writable;
+  /** Standard error: progress, and notes that must not mix with CSV on standard output. */
+  readonly stderr: ProgressStream;
+  /** The logger a server started by `berth demo` logs to. */
+  readonly createLogger: (config: Config) => Logger;
+  readonly version: string;
+  /** Runs `handler` once when the process gets `signal`. */
+  readonly onSignal: (signal: 'SIGINT' | 'SIGTERM', handler: () => void) => void;
+  /** Ends the process. */
+  readonly exit: (code: number) => void;
+}
+
+interface StoreFlags {
+  readonly home?: string;
+  readonly database?: string;
+  readonly config?: string;
+}
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+function tag(value: string, previous: Record<string, string> = {}): Record<string, string> {
+  const eq = value.indexOf('=');
+  if (eq <= 0) throw new InvalidArgumentError('expected key=value');
+  return { ...previous, [value.slice(0, eq)]: value.slice(eq + 1) };
+}
+
+function integer(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n)) throw new InvalidArgumentError('expected an integer');
+  return n;
+}
+
+function storeOptions(command: Command): Command {
+  return command
+    .option('--home <dir>', 'BERTH_HOME: where berth.db and blobs/ live (env BERTH_HOME, default ./.berth)')
+    .option('--database <url>', 'metadata database: postgres://… (env BERTH_DATABASE_URL; default BERTH_HOME/berth.db)')
+    .option('--config <file>', 'JSON config file (env BERTH_CONFIG)');
+}
+
+/** Registers `train`, `predict` and `demo` on `program`. */
+export function addTrainCommands(program: Command, context: TrainProgramContext): void {
+  const config = (flags: StoreFlags, more: ConfigInput = {}): Config => {
+    const store: Record<string, unknown> = {};
+    if (flags.home !== undefined) store.home = flags.home;
+    if (flags.database !== undefined) store.databaseUrl = flags.database;
+    return loadConfig({ file: flags.config ?? context.env.BERTH_CONFIG, env: context.env, flags: { ...more, store } as ConfigInput });
+  };
+
+  storeOptions(
+    program
+      .command('train')
+      .description('Train a model on a CSV file (schema inferred, linear and gradient-boosted trees tried), package it as a bundle, optionally register it.')
+      .argument('<data.csv>', 'training data with a header row')
+      .requiredOption('--target <column>', 'the column to predict')
+      .addOption(new Option('--task <task>', 'what to learn (default: auto, from the target)').choices(['auto', 'classification', 'regression']))
+      .addOption(new Option('--algorithm <algorithm>', 'trainer (default: auto, the better on validation)').choices(['auto', 'linear', 'gbdt']))
+      .option('--name <name>', 'model name (default: the file name without .csv)')
+      .option('--seed <n>', 'seed of the train/validation split (default 0)', integer)
+      .option('-o, --out <dir>', 'bundle folder to write (default ./<name>.bundle; none when registering)')
+      .option('--register', 'add the bundle to the registry as a new version')
+      .option('--alias <alias>', 'point this alias at the new version (implies --register); repeat for more', collect)
+      .option('--description <text>', 'what the model is for')
+      .option('--tag <key=value>', 'a tag of the bundle; repeat for more', tag)
+      .option('--json', 'print JSON for scripts instead of a report'),
+  )
+    .addHelpText(
+      'after',
+      '\nExamples:\n  berth train loans.csv --target defaulted\n  berth train loans.csv --target defaulted --register --alias production\n  berth train houses.csv --target price --algorithm gbdt -o bundles/houses\n',
+    )
+    .action(async (data: string, opts: StoreFlags & Record<string, unknown>) => {
+      const progress = createTrainProgress(context.stderr);
+      try {
+        const result = await trainCommand({
+          config: config(opts),
+          data,
+          target: opts.target as string,
+          task: opts.task as Task | 'auto' | undefined,
+          algorithm: opts.algorithm as AlgorithmChoice | undefined,
+          name: opts.name as string | undefined,
+          seed: opts.seed as number | undefined,
+          out: opts.out as string | undefined,
+          register: opts.register as boolean | undefined,
+          aliases: opts.alias as string[] | undefined,
+          description: opts.description as string | undefined,
+          tags: opts.tag as Record<string, string> | undefined,
+          onProgress: (p) => progress.update(p),
+        });
+        progress.stop();
+        context.print(opts.json ? JSON.stringify(result, null, 2) : renderTrainResult(result));
+      } finally {
+        progress.stop();
+      }
+    });
+
+  storeOptions(
+    program
+      .command('predict')
+      .description('Score a CSV file with a registered model: one output row per input row, in order (prediction, and probability_<label> per label).')
+      .argument('<model>', 'model (its production version, else its latest), model@alias or model:version')
+      .argument('<data.csv>', 'rows of named features with a header row')
+      .option('-o, --output <file.csv>', 'CSV file to write (default: standard output)')
+      .option('--keep-input', 'copy the input columns in front of the predictions')
+      .option('--json', 'print a JSON summary instead of a line (with -o)'),
+  )
+    .addHelpText('after', '\nExamples:\n  berth predict loans@production applicants.csv -o scored.csv\n  berth predict loans:3 applicants.csv --keep-input | head\n')
+    .action(async (model: string, data: string, opts: StoreFlags & { output?: string; keepInput?: boolean; json?: boolean }) => {
+      const result = await predictCommand({ config: config(opts), model, data, output: opts.output, keepInput: opts.keepInput, stdout: context.stdout });
+      // Without -o the CSV is on standard output; the summary must not mix with it.
+      const summary = opts.json ? JSON.stringify(result, null, 2) : renderPredictResult(result);
+      if (result.output === null) context.stderr.write(`${summary}\n`);
+      else context.print(summary);
+    });
+
+  storeOptions(
+    program
+      .command('demo')
+      .description('Train a model on the bundled loans data, register it as loans@production, serve the registry and print requests to try.')
+      .option('--host <host>', 'interface to listen on (env BERTH_HOST)')
+      .option('--port <port>', 'port to listen on; 0 picks a free port (env BERTH_PORT)', integer)
+      .addOption(
+        new Option('--log-level <level>', 'log level (env BERTH_LOG_LEVEL)').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+      ),
+  ).action(async (opts: StoreFlags & { host?: string; port?: number; logLevel?: string }) => {
+    const server: Record<string, unknown> = {};
+    if (opts.host !== undefined) server.host = opts.host;
+    if (opts.port !== undefined) server.port = opts.port;
+    const settings = config(opts, { server, ...(opts.logLevel ? { log: { level: opts.logLevel } } : {}) } as ConfigInput);
+    const logger = context.createLogger(settings);
+    const progress = createTrainProgress(context.stderr);
+    let running: Awaited<ReturnType<typeof demo>>;
+    try {
+      running = await demo({ config: settings, logger, version: context.version, print: context.print, onProgress: (p) => progress.update(p) });
+    } finally {
+      progress.stop();
+    }
+    const stop = (signal: string): void => {
+      logger.info({ signal }, 'shutting down: finishing requests in flight');
+      running.server.close().then(
+        () => context.exit(0),
+        (error: unknown) => {
+          context.stderr.write(`berth: could not shut down cleanly: ${error instanceof Error ? error.message : String(error)}\n`);
+          context.exit(1);
+        },
+      );
+    };
+    context.onSignal('SIGTERM', () => stop('SIGTERM'));
+    context.onSignal('SIGINT', () => stop('SIGINT'));
+  });
+}

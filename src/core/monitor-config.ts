@@ -1,0 +1,74 @@
+/**
+ * The `monitor` section of the configuration: how predictions are summarised (window length,
+ * sketch sizes), what is logged and for how long, how drift is judged, and the alert rules and
+ * webhooks. Kept flat where a `BERTH_MONITOR_*` variable sets it.
+ *
+ * @example
+ *   { "monitor": { "windowMs": 60000, "sampleRate": 0.05, "webhooks": ["https://hooks.example/berth"],
+ *                  "rules": [{ "id": "drift", "model": "loans", "type": "drift_share", "threshold": 0.3 }] } }
+ */
+import { z } from 'zod';
+import { AlertRuleSchema } from './alert-rule.js';
+
+const days = z.number().positive().max(3650);
+/** A comma-separated string (as an environment variable carries it) becomes a list. */
+const urlList = z.preprocess(
+  (value) => (typeof value === 'string' ? value.split(',').map((s) => s.trim()).filter((s) => s !== '') : value),
+  z.array(z.url({ protocol: /^https?$/ })).max(16),
+);
+
+/** Schema of `monitor`, with defaults. */
+export const MonitorConfigSchema = z
+  .object({
+    /** Record predictions at all; off, the server keeps no windows, logs or alerts. */
+    enabled: z.boolean().default(true),
+    /** Length of a window of sketches, in ms (1 minute by default); windows are flushed when they close. */
+    windowMs: z.number().int().min(1000).max(86_400_000).default(60_000),
+    /** How often closed windows, the prediction log and samples are written, in ms. */
+    flushIntervalMs: z.number().int().min(50).max(600_000).default(2000),
+    /** This replica's name in stored windows; default host, process id and a random suffix. */
+    replicaId: z.string().min(1).max(128).optional(),
+    /** Most features plus outputs sketched per model version (OIP tensors can have thousands of columns). */
+    maxColumns: z.number().int().min(1).max(10_000).default(256),
+    /** Quantile sketch accuracy k of live windows (rank error about 1/k). */
+    sketchK: z.number().int().min(8).max(65_536).default(400),
+    /** Most categories kept per categorical sketch. */
+    maxCategories: z.number().int().min(1).max(1_000_000).default(256),
+    /** Log every prediction's outputs with its request id, so that feedback can join ground truth. */
+    predictionLog: z.boolean().default(true),
+    /** Days prediction-log entries (and feedback) are kept. */
+    logRetentionDays: days.default(30),
+    /** Share of requests whose raw inputs and outputs are kept in the sampled log. */
+    sampleRate: z.number().min(0).max(1).default(0.01),
+    /** Most samples kept per model per minute, whatever the rate. */
+    sampleMaxPerMinute: z.number().int().min(0).max(1_000_000).default(60),
+    /** Largest sample stored, in bytes of JSON; larger ones are stored truncated. */
+    sampleMaxBytes: z.number().int().min(256).max(64 * 1024 * 1024).default(64 * 1024),
+    /** Days samples are kept. */
+    sampleRetentionDays: days.default(7),
+    /** Days windows (and alert history) are kept. */
+    windowRetentionDays: days.default(90),
+    /** How often alert rules are evaluated, in ms. */
+    alertIntervalMs: z.number().int().min(100).max(86_400_000).default(60_000),
+    /** Webhooks notified of every alert (JSON POST); rules may name more. */
+    webhooks: urlList.default([]),
+    /** Attempts per webhook notification before it is given up (retried with exponential backoff). */
+    webhookAttempts: z.number().int().min(1).max(20).default(5),
+    /** How drift is judged in reports and alerts. */
+    drift: z
+      .object({
+        /** One method for every feature it applies to (default: Evidently's choice per feature). */
+        method: z.enum(['ks', 'wasserstein', 'psi', 'jensenshannon', 'chisquare']).optional(),
+        correction: z.enum(['benjamini-hochberg', 'bonferroni', 'none']).default('benjamini-hochberg'),
+        /** The dataset drifts when at least this share of features drifts. */
+        datasetDriftShare: z.number().gt(0).max(1).default(0.5),
+      })
+      .strict()
+      .prefault({}),
+    /** Alert rules from the config file (more can be added through the API). */
+    rules: z.array(AlertRuleSchema).default([]),
+  })
+  .strict();
+
+/** The validated `monitor` section. */
+export type MonitorConfig = z.output<typeof MonitorConfigSchema>;

@@ -1,0 +1,270 @@
+/**
+ * Evaluates alert rules: measures each rule's value per model over its window, and moves the
+ * rule's alert for that model between firing and resolved with hysteresis. An alert fires after
+ * `fireAfter` evaluations in a row at or above the threshold and resolves after `resolveAfter` in
+ * a row below the resolve threshold (default 90% of the threshold); a value in between changes
+ * nothing. Too little evidence (fewer than `minRows`, no profile, no feedback) also changes
+ * nothing, so a quiet night does not resolve an alert nor an empty minute raise one.
+ *
+ * Alert states live in the database; notifications go out only on a transition, so one firing
+ * alert is one notification however long it lasts.
+ */
+import { type Kysely } from 'kysely';
+import { type AlertRuleType } from '../core/alert-rule.js';
+import { BerthError } from '../core/errors.js';
+import { formatDuration, parseDuration } from '../core/duration.js';
+import { type StoreTables } from '../store/store-tables.js';
+import { type AlertNotification, type AlertNotifier } from './alert-notifier.js';
+import { type AlertRuleRecord, type AlertRuleStore } from './alert-rule-store.js';
+import { type MonitorDriftReport, type MonitorReports, type PerformanceReport } from './monitor-reports.js';
+import { type MonitorWindowData } from './monitor-window.js';
+import { HIGHER_IS_BETTER } from './performance-report.js';
+import { sketchQuantiles } from './sketch-quantile.js';
+import { iso, modelsWithWindows } from './window-store.js';
+
+/** An alert as the API lists it. */
+export interface AlertRecord {
+  /** The rule's id. */
+  readonly rule: string;
+  readonly name: string;
+  readonly type: AlertRuleType | string;
+  readonly model: string;
+  readonly version: string | null;
+  readonly state: 'firing' | 'resolved';
+  /** When it entered its state. */
+  readonly since: string;
+  /** The value at the last evaluation, and the threshold it was compared with. */
+  readonly value: number | null;
+  readonly threshold: number | null;
+  readonly updated: string;
+}
+
+/** A change of an alert's state made by one evaluation. */
+export interface AlertTransition {
+  readonly rule: AlertRuleRecord;
+  readonly notification: AlertNotification;
+}
+
+/** Options of {@link AlertEvaluator}. */
+export interface AlertEvaluatorOptions {
+  readonly db: Kysely<StoreTables>;
+  readonly reports: MonitorReports;
+  readonly rules: AlertRuleStore;
+  readonly notifier?: AlertNotifier | undefined;
+  readonly now: () => number;
+  /** Models with traffic this replica has not stored yet (for rules on every model). */
+  readonly liveModels?: () => Iterable<string>;
+  /** Told about a rule that could not be evaluated for a model (the others go on). */
+  readonly onError?: (error: unknown, rule: AlertRuleRecord, model: string) => void;
+}
+
+interface Measurement {
+  readonly value: number;
+  readonly threshold: number;
+  readonly version: string | null;
+  readonly breach: boolean;
+  readonly clear: boolean;
+  /** What was measured, for the message: "drift share", "missing rate of age". */
+  readonly what: string;
+}
+
+interface Streak {
+  breaches: number;
+  clears: number;
+}
+
+/** Evaluates the rules and keeps the alerts' states. */
+export class AlertEvaluator {
+  readonly #options: AlertEvaluatorOptions;
+  readonly #streaks = new Map<string, Streak>();
+
+  constructor(options: AlertEvaluatorOptions) {
+    this.#options = options;
+  }
+
+  /** Evaluates every rule once for every model it watches; returns the transitions (already notified). */
+  async evaluate(): Promise<AlertTransition[]> {
+    const { db, now } = this.#options;
+    const rules = await this.#options.rules.list();
+    const stored = new Map((await db.selectFrom('monitor_alerts').selectAll().execute()).map((row) => [`${row.rule_id}\u0000${row.model}`, row]));
+    // Alerts of rules that no longer exist (removed from the config file) go.
+    const ruleIds = new Set(rules.map((r) => r.id));
+    for (const row of stored.values()) {
+      if (!ruleIds.has(row.rule_id)) await db.deleteFrom('monitor_alerts').where('rule_id', '=', row.rule_id).execute();
+    }
+    const cache = new Map<string, Promise<unknown>>();
+    const transitions: AlertTransition[] = [];
+    for (const rule of rules) {
+      const windowMs = parseDuration(rule.window) ?? 3_600_000;
+      for (const model of await this.#modelsOf(rule, windowMs)) {
+        const key = `${rule.id}\u0000${model}`;
+        let measurement: Measurement | undefined;
+        try {
+          measurement = await this.#measure(rule, model, windowMs, cache);
+        } catch (error) {
+          this.#options.onError?.(error, rule, model);
+          continue;
+        }
+        if (measurement === undefined) continue;
+        const streak = this.#streaks.get(key) ?? { breaches: 0, clears: 0 };
+        streak.breaches = measurement.breach ? streak.breaches + 1 : 0;
+        streak.clears = measurement.clear ? streak.clears + 1 : 0;
+        this.#streaks.set(key, streak);
+        const row = stored.get(key);
+        const firing = row?.state === 'firing';
+        const at = iso(now());
+        const values = { version: measurement.version, value: measurement.value, threshold: measurement.threshold, updated_at: at };
+        if (!firing && streak.breaches >= rule.fireAfter) {
+          const details = JSON.stringify({ name: rule.name ?? rule.id, type: rule.type });
+          await db
+            .insertInto('monitor_alerts')
+            .values({ rule_id: rule.id, model, state: 'firing', since: at, details, ...values })
+            .onConflict((oc) => oc.columns(['rule_id', 'model']).doUpdateSet({ state: 'firing', since: at, details, ...values }))
+            .execute();
+          transitions.push(this.#notify(rule, model, 'firing', at, measurement, windowMs));
+        } else if (firing && streak.clears >= rule.resolveAfter) {
+          await db.updateTable('monitor_alerts').set({ state: 'resolved', since: at, ...values }).where('rule_id', '=', rule.id).where('model', '=', model).execute();
+          transitions.push(this.#notify(rule, model, 'resolved', at, measurement, windowMs));
+        } else if (firing) {
+          await db.updateTable('monitor_alerts').set(values).where('rule_id', '=', rule.id).where('model', '=', model).execute();
+        }
+      }
+    }
+    return transitions;
+  }
+
+  /** Alerts, firing first then newest; only those in `state` when given. */
+  async list(state?: string): Promise<AlertRecord[]> {
+    let select = this.#options.db.selectFrom('monitor_alerts').selectAll();
+    if (state !== undefined) select = select.where('state', '=', state);
+    const rows = await select.execute();
+    return rows
+      .map((row): AlertRecord => {
+        const details = JSON.parse(row.details) as { name?: string; type?: string };
+        return {
+          rule: row.rule_id,
+          name: details.name ?? row.rule_id,
+          type: details.type ?? 'unknown',
+          model: row.model,
+          version: row.version,
+          state: row.state === 'firing' ? 'firing' : 'resolved',
+          since: row.since,
+          value: row.value === null ? null : Number(row.value),
+          threshold: row.threshold === null ? null : Number(row.threshold),
+          updated: row.updated_at,
+        };
+      })
+      .sort((a, b) => Number(b.state === 'firing') - Number(a.state === 'firing') || (a.since < b.since ? 1 : a.since > b.since ? -1 : 0));
+  }
+
+  async #modelsOf(rule: AlertRuleRecord, windowMs: number): Promise<string[]> {
+    if (rule.model !== undefined) return [rule.model];
+    const now = this.#options.now();
+    const models = new Set(await modelsWithWindows(this.#options.db, now - windowMs, now + 1));
+    for (const model of this.#options.liveModels?.() ?? []) models.add(model);
+    return [...models].sort();
+  }
+
+  /** The rule's value for a model, or undefined when there is too little to judge by. */
+  async #measure(rule: AlertRuleRecord, model: string, windowMs: number, cache: Map<string, Promise<unknown>>): Promise<Measurement | undefined> {
+    const reports = this.#options.reports;
+    const from = `${windowMs}ms`;
+    const once = <T>(kind: string, make: () => Promise<T>): Promise<T> => {
+      const key = `${kind}\u0000${model}\u0000${windowMs}`;
+      if (!cache.has(key)) cache.set(key, make());
+      return cache.get(key) as Promise<T>;
+    };
+    const threshold = rule.threshold ?? 0;
+    const resolveBelow = rule.resolveThreshold ?? threshold * 0.9;
+    const compare = (value: number, what: string, version: string | null): Measurement => ({
+      value,
+      threshold,
+      version,
+      breach: value >= threshold,
+      clear: value < resolveBelow,
+      what,
+    });
+    switch (rule.type) {
+      case 'drift_share':
+      case 'feature_drift': {
+        const report = await once('drift', () => reports.drift(model, { from }).catch(noProfile));
+        if (report === undefined || report.rows < rule.minRows) return undefined;
+        if (rule.type === 'drift_share') return compare(report.driftedShare, 'drifted share of features', report.version);
+        const feature = report.features.find((f) => f.name === rule.feature);
+        if (feature === undefined || feature.status !== 'ok') return undefined;
+        const what = `${feature.method} drift of ${feature.name}`;
+        if (rule.threshold !== undefined) return compare(feature.statistic, what, report.version);
+        return { value: feature.statistic, threshold: feature.threshold, version: report.version, breach: feature.drifted, clear: !feature.drifted, what: `${what}${feature.pValue !== null ? ' (statistic; judged by its p-value)' : ''}` };
+      }
+      case 'missing_rate': {
+        const window = await once('window', () => reports.window(model, { from }));
+        if (window.rows < Math.max(1, rule.minRows)) return undefined;
+        const rate = missingRate(window, rule.feature);
+        return rate === undefined ? undefined : compare(rate.value, `missing rate of ${rate.feature}`, null);
+      }
+      case 'error_rate': {
+        const window = await once('window', () => reports.window(model, { from }));
+        if (window.requests < Math.max(1, rule.minRows)) return undefined;
+        return compare((window.clientErrors + window.serverErrors) / window.requests, 'error rate', null);
+      }
+      case 'latency_p99': {
+        const window = await once('window', () => reports.window(model, { from }));
+        if (window.requests < Math.max(1, rule.minRows)) return undefined;
+        const [p99] = sketchQuantiles(window.latency, [0.99]);
+        return p99 === null || p99 === undefined ? undefined : compare(p99, 'latency p99 (ms)', null);
+      }
+      case 'performance_drop': {
+        const report = await once<PerformanceReport>('performance', () => reports.performance(model, { from, step: from }));
+        const metric = rule.metric!;
+        const current = report.overall[metric];
+        const training = report.training[metric];
+        if (report.overall.rows < Math.max(1, rule.minRows) || typeof current !== 'number' || training === undefined) return undefined;
+        const drop = HIGHER_IS_BETTER.has(metric) ? training - current : current - training;
+        return compare(drop, `drop of ${metric} from ${round(training)} at training to ${round(current)}`, report.version);
+      }
+    }
+  }
+
+  #notify(rule: AlertRuleRecord, model: string, state: 'firing' | 'resolved', since: string, m: Measurement, windowMs: number): AlertTransition {
+    const name = rule.name ?? rule.id;
+    const message =
+      state === 'firing'
+        ? `${model}: ${m.what} is ${round(m.value)}, at or above ${round(m.threshold)} over the last ${formatDuration(windowMs)} (rule ${name})`
+        : `${model}: ${m.what} is back to ${round(m.value)}, below the resolve threshold over the last ${formatDuration(windowMs)} (rule ${name})`;
+    const notification: AlertNotification = {
+      type: 'berth.alert',
+      state,
+      rule: { id: rule.id, name, type: rule.type, ...(rule.feature !== undefined ? { feature: rule.feature } : {}), ...(rule.metric !== undefined ? { metric: rule.metric } : {}) },
+      model,
+      version: m.version,
+      value: m.value,
+      threshold: m.threshold,
+      since,
+      message,
+    };
+    void this.#options.notifier?.notify(notification, rule);
+    return { rule, notification };
+  }
+}
+
+/** A version without a reference profile cannot drift; its drift rules wait (no alert, no error). */
+function noProfile(error: unknown): MonitorDriftReport | undefined {
+  if (error instanceof BerthError && (error.code === 'BERTH_MONITOR_PROFILE_MISSING' || error.code === 'BERTH_REGISTRY_MODEL_NOT_FOUND')) return undefined;
+  throw error;
+}
+
+/** The missing rate of one feature, or of the feature missing most. */
+function missingRate(window: MonitorWindowData, feature: string | undefined): { value: number; feature: string } | undefined {
+  let worst: { value: number; feature: string } | undefined;
+  for (const [name, sketch] of Object.entries(window.sketches.features)) {
+    if (feature !== undefined && name !== feature) continue;
+    if (sketch.count === 0) continue;
+    const value = sketch.missing / sketch.count;
+    if (worst === undefined || value > worst.value) worst = { value, feature: name };
+  }
+  return worst;
+}
+
+function round(x: number): string {
+  return Number.isInteger(x) ? String(x) : x.toPrecision(3);
+}

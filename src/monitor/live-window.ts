@@ -1,0 +1,112 @@
+/**
+ * One window of one model version's traffic, accumulating in memory: the hot path of monitoring.
+ * Recording a request is O(features + outputs) per row: a counter update and a sketch update per
+ * value, no allocation per value.
+ */
+import { type CategoricalSketch } from './categorical-sketch.js';
+import { type ColumnCatalog, type ColumnRole } from './column-catalog.js';
+import { createSketch, type SketchOptions } from './feature-sketch.js';
+import { KllSketch } from './kll-sketch.js';
+import { type MonitorWindowData } from './monitor-window.js';
+import { type NumericSketch } from './numeric-sketch.js';
+import { type Columns, type PredictionEvent } from './prediction-event.js';
+
+interface Entry {
+  readonly sketch: NumericSketch | CategoricalSketch;
+  /** The request that last touched it, so declared columns a request lacks are counted missing. */
+  stamp: number;
+}
+
+/** The in-memory state of one window. */
+export class LiveWindow {
+  private requests = 0;
+  private rows = 0;
+  private clientErrors = 0;
+  private serverErrors = 0;
+  private readonly latency: KllSketch;
+  private readonly columns: { readonly feature: Map<string, Entry>; readonly output: Map<string, Entry> };
+  /** The same entries as a list, iterated on every request without allocating an iterator. */
+  private readonly lists: { readonly feature: Entry[]; readonly output: Entry[] };
+  private stamp = 0;
+
+  constructor(
+    /** Window start, epoch ms. */
+    readonly start: number,
+    private readonly catalog: ColumnCatalog,
+    private readonly options: SketchOptions,
+  ) {
+    this.latency = new KllSketch(options.k);
+    const entries = (role: ColumnRole) => new Map(catalog.declared[role].map((spec) => [spec.name, { sketch: createSketch(spec, options), stamp: 0 }]));
+    this.columns = { feature: entries('feature'), output: entries('output') };
+    this.lists = { feature: [...this.columns.feature.values()], output: [...this.columns.output.values()] };
+  }
+
+  /** Records one request. Failed requests count as requests and errors only. */
+  record(event: PredictionEvent): void {
+    this.requests += 1;
+    const latency = event.latencyMs;
+    if (latency >= 0 && Number.isFinite(latency)) this.latency.update(latency);
+    if (event.outcome !== 'success') {
+      if (event.outcome === 'client_error') this.clientErrors += 1;
+      else this.serverErrors += 1;
+      return;
+    }
+    const rows = event.rows > 0 ? Math.floor(event.rows) : 0;
+    this.rows += rows;
+    this.stamp += 1;
+    this.addColumns('feature', event.features, rows);
+    this.addColumns('output', event.outputs, rows);
+  }
+
+  /** True when nothing was recorded. */
+  get empty(): boolean {
+    return this.requests === 0;
+  }
+
+  /** The window's data (a copy). */
+  toData(): MonitorWindowData {
+    const serialise = (role: ColumnRole) => Object.fromEntries([...this.columns[role]].map(([name, entry]) => [name, entry.sketch.toJSON()]));
+    return {
+      requests: this.requests,
+      rows: this.rows,
+      clientErrors: this.clientErrors,
+      serverErrors: this.serverErrors,
+      latency: this.latency.toJSON(),
+      sketches: { rows: this.rows, features: serialise('feature'), outputs: serialise('output') },
+    };
+  }
+
+  private addColumns(role: ColumnRole, columns: Columns | undefined, rows: number): void {
+    const entries = this.columns[role];
+    const stamp = this.stamp;
+    if (columns !== undefined) {
+      // Events are plain objects built by the data plane: no inherited keys to skip.
+      for (const name in columns) {
+        const values = columns[name];
+        if (!Array.isArray(values)) continue;
+        let entry = entries.get(name);
+        if (entry === undefined) {
+          const spec = this.catalog.specOf(role, name, values);
+          if (spec === undefined) continue;
+          // A column first seen now was not there for earlier rows: its counts start here.
+          entry = { sketch: createSketch(spec, this.options), stamp: 0 };
+          entries.set(name, entry);
+          this.lists[role].push(entry);
+        }
+        entry.stamp = stamp;
+        const sketch = entry.sketch;
+        const n = values.length < rows ? values.length : rows;
+        for (let i = 0; i < n; i++) sketch.add(values[i]);
+        for (let i = n; i < rows; i++) sketch.add(undefined);
+      }
+    }
+    // Declared columns the request did not carry are missing in each of its rows.
+    const list = this.lists[role];
+    for (let e = 0; e < list.length; e++) {
+      const entry = list[e]!;
+      if (entry.stamp === stamp) continue;
+      entry.stamp = stamp;
+      for (let i = 0; i < rows; i++) entry.sketch.add(undefined);
+    }
+  }
+}

@@ -1,0 +1,219 @@
+/**
+ * The prediction log and the sampled request log, buffered in memory and written in batches (one
+ * multi-row insert per few hundred entries, never one write per request).
+ *
+ * - The prediction log keeps every answered request's outputs under its request id, which is what
+ *   feedback joins ground truth to.
+ * - The sampled log keeps the inputs and outputs of a share of requests (`sampleRate`), at most
+ *   `sampleMaxPerMinute` per model per minute, each at most `sampleMaxBytes` of JSON, for
+ *   inspection and as retraining data.
+ *
+ * Both buffers are bounded: under a flood that outruns the database, entries beyond the bound are
+ * dropped and counted (the windows' counts never are).
+ */
+import { type Kysely, sql } from 'kysely';
+import { type StoreTables } from '../store/store-tables.js';
+import { type Columns, type PredictionEvent } from './prediction-event.js';
+import { iso } from './window-store.js';
+
+/** Settings of the logs. */
+export interface PredictionLogOptions {
+  /** Log every answered request's outputs. */
+  readonly predictions: boolean;
+  readonly sampleRate: number;
+  readonly sampleMaxPerMinute: number;
+  readonly sampleMaxBytes: number;
+  /** Most entries waiting to be written, per log. */
+  readonly maxPending?: number;
+  /** A uniform random number in [0, 1) (tests pass a seeded one). */
+  readonly random?: () => number;
+}
+
+/**
+ * Entries written per transaction, and how many waiting entries make the service write before its
+ * timer: small enough that a write blocks the event loop only briefly and that entries are written
+ * while still young for the garbage collector, large enough that commits stay rare.
+ */
+export const BATCH_ENTRIES = 2000;
+const DEFAULT_MAX_PENDING = 100_000;
+
+/** The prediction log and the sampled log of one replica. */
+export class PredictionLog {
+  private predictions: PredictionEvent[] = [];
+  private samples: PredictionEvent[] = [];
+  private readonly sampledPerMinute = new Map<string, { minute: number; count: number }>();
+  private droppedEntries = 0;
+  private readonly maxPending: number;
+  private readonly random: () => number;
+  /** Which JSON functions the database has; learnt at the first flush. */
+  private dialect: JsonRows | undefined;
+  /** Requests logged together often share their millisecond: the last time's ISO text is kept. */
+  private lastIso = { ms: Number.NaN, text: '' };
+
+  constructor(private readonly options: PredictionLogOptions) {
+    this.maxPending = options.maxPending ?? DEFAULT_MAX_PENDING;
+    this.random = options.random ?? Math.random;
+  }
+
+  /** Takes an answered request: logs its outputs and maybe samples it. O(1). */
+  add(event: PredictionEvent): void {
+    if (event.outcome !== 'success') return;
+    if (this.options.predictions && event.outputs !== undefined) {
+      if (this.predictions.length < this.maxPending) this.predictions.push(event);
+      else this.droppedEntries += 1;
+    }
+    if (this.options.sampleRate > 0 && this.random() < this.options.sampleRate && this.withinCap(event)) {
+      if (this.samples.length < this.maxPending) this.samples.push(event);
+      else this.droppedEntries += 1;
+    }
+  }
+
+  /** Entries waiting to be written. */
+  get pending(): number {
+    return this.predictions.length + this.samples.length;
+  }
+
+  /** Entries dropped because the buffers were full. */
+  get dropped(): number {
+    return this.droppedEntries;
+  }
+
+  /** True when enough is waiting to be worth writing before the next timer (see BATCH_ENTRIES). */
+  get full(): boolean {
+    return this.predictions.length + this.samples.length >= BATCH_ENTRIES;
+  }
+
+  /**
+   * Writes what is waiting, at most BATCH_ENTRIES per transaction, yielding to the event loop
+   * between transactions (on SQLite a write blocks the thread that makes it). On failure the
+   * entries not written are put back (up to the bound) for the next flush, and the error is thrown.
+   */
+  async flush(db: Kysely<StoreTables>): Promise<void> {
+    while (this.predictions.length > 0 || this.samples.length > 0) {
+      const predictions = this.predictions.splice(0, BATCH_ENTRIES);
+      const samples = this.samples.splice(0, Math.max(0, BATCH_ENTRIES - predictions.length));
+      try {
+        // One transaction per batch: one commit (one fsync on SQLite) however many rows.
+        const dialect = (this.dialect ??= jsonRowsOf(db));
+        await db.transaction().execute(async (trx) => {
+          await writePredictions(trx, dialect, predictions, this.isoOf);
+          await writeSamples(trx, dialect, samples, this.options.sampleMaxBytes, this.isoOf);
+        });
+      } catch (error) {
+        this.requeue(predictions, samples);
+        throw error;
+      }
+      if (this.predictions.length > 0 || this.samples.length > 0) await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+
+  private readonly isoOf = (ms: number): string => {
+    if (ms !== this.lastIso.ms) this.lastIso = { ms, text: iso(ms) };
+    return this.lastIso.text;
+  };
+
+  private requeue(predictions: PredictionEvent[], samples: PredictionEvent[]): void {
+    const room = (list: PredictionEvent[], back: PredictionEvent[]): PredictionEvent[] => {
+      const merged = [...back, ...list];
+      this.droppedEntries += Math.max(0, merged.length - this.maxPending);
+      return merged.slice(0, this.maxPending);
+    };
+    this.predictions = room(this.predictions, predictions);
+    this.samples = room(this.samples, samples);
+  }
+
+  private withinCap(event: PredictionEvent): boolean {
+    const minute = Math.floor(event.at / 60_000);
+    const state = this.sampledPerMinute.get(event.model);
+    if (state === undefined || state.minute !== minute) {
+      this.sampledPerMinute.set(event.model, { minute, count: 1 });
+      return this.options.sampleMaxPerMinute > 0;
+    }
+    if (state.count >= this.options.sampleMaxPerMinute) return false;
+    state.count += 1;
+    return true;
+  }
+}
+
+/** How a database takes a JSON array of rows: SQLite's json_each or PostgreSQL's json_array_elements. */
+type JsonRows = 'sqlite' | 'postgres';
+
+/**
+ * Which of the two dialects `db` speaks, told by how Kysely writes a parameter (`?` or `$1`).
+ * Bulk inserts pass all rows as one JSON parameter: one short statement to prepare and one value
+ * to bind per batch, instead of six per row (preparing and binding cost more than the insert).
+ */
+function jsonRowsOf(db: Kysely<StoreTables>): JsonRows {
+  return db.selectFrom('monitor_predictions').select('model').where('model', '=', '').compile().sql.includes('$1') ? 'postgres' : 'sqlite';
+}
+
+/** `select` of the rows of a JSON array of arrays, one column per index (casts where PostgreSQL needs them). */
+function selectRows(dialect: JsonRows, rows: string, columns: readonly string[]) {
+  const list = sql.join(
+    columns.map((cast, i) => {
+      const value = dialect === 'sqlite' ? sql`value ->> ${sql.lit(i)}` : sql`x ->> ${sql.lit(i)}`;
+      return cast === 'integer' && dialect === 'postgres' ? sql`(${value})::integer` : value;
+    }),
+  );
+  return dialect === 'sqlite' ? sql`select ${list} from json_each(${rows}) where true` : sql`select ${list} from json_array_elements(${rows}::json) as t(x)`;
+}
+
+async function writePredictions(db: Kysely<StoreTables>, dialect: JsonRows, events: readonly PredictionEvent[], isoOf: (ms: number) => string): Promise<void> {
+  if (events.length === 0) return;
+  const rows = latestByKey(events).map((e) => [e.model, e.requestId, e.version, isoOf(e.at), e.rows, toJson(e.outputs ?? {})]);
+  await sql`insert into monitor_predictions (model, request_id, version, at, rows, outputs)
+    ${selectRows(dialect, JSON.stringify(rows), ['text', 'text', 'text', 'text', 'integer', 'text'])}
+    on conflict (model, request_id) do update set version = excluded.version, at = excluded.at, rows = excluded.rows, outputs = excluded.outputs`.execute(db);
+}
+
+async function writeSamples(db: Kysely<StoreTables>, dialect: JsonRows, events: readonly PredictionEvent[], maxBytes: number, isoOf: (ms: number) => string): Promise<void> {
+  if (events.length === 0) return;
+  const rows = latestByKey(events).map((e) => [
+    e.model,
+    e.requestId,
+    e.version,
+    isoOf(e.at),
+    e.protocol,
+    capped(e.request !== undefined ? e.request : records(e.features, e.rows), maxBytes),
+    capped(e.response !== undefined ? e.response : records(e.outputs, e.rows), maxBytes),
+  ]);
+  await sql`insert into monitor_samples (model, request_id, version, at, protocol, inputs, outputs)
+    ${selectRows(dialect, JSON.stringify(rows), ['text', 'text', 'text', 'text', 'text', 'text', 'text'])}
+    on conflict (model, request_id) do nothing`.execute(db);
+}
+
+/** One entry per (model, request id), the last one; a multi-row insert may not touch a row twice. */
+function latestByKey(events: readonly PredictionEvent[]): PredictionEvent[] {
+  const byKey = new Map<string, PredictionEvent>();
+  for (const e of events) byKey.set(`${e.model}\u0000${e.requestId}`, e);
+  return [...byKey.values()];
+}
+
+/** Columns as a list of records, one per row (how people read a request). */
+export function records(columns: Columns | undefined, rows: number): Record<string, unknown>[] {
+  if (columns === undefined) return [];
+  const names = Object.keys(columns);
+  const out: Record<string, unknown>[] = [];
+  for (let i = 0; i < rows; i++) {
+    const record: Record<string, unknown> = {};
+    for (const name of names) record[name] = columns[name]![i] ?? null;
+    out.push(record);
+  }
+  return out;
+}
+
+/** JSON of a value, or a marker when it is larger than the cap. */
+function capped(value: unknown, maxBytes: number): string {
+  const text = toJson(value);
+  return Buffer.byteLength(text) <= maxBytes ? text : JSON.stringify({ truncated: true, bytes: Buffer.byteLength(text) });
+}
+
+/** JSON text of any value: 64-bit integers (bigint) as decimal strings, as the inference APIs write them. */
+export function toJson(value: unknown): string {
+  try {
+    // Without a replacer first: a replacer is called for every value and costs several times more.
+    return JSON.stringify(value) ?? 'null';
+  } catch {
+    return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)) ?? 'null';
+  }
+}

@@ -1,0 +1,180 @@
+/**
+ * The training routes of the management API (docs/api.md, "Training"): upload a CSV to start a
+ * job, follow it (JSON or server-sent events), register its model. The work happens in
+ * TrainingJobs; these routes convert and delegate.
+ */
+import { createWriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import type { ServerResponse } from 'node:http';
+import { pipeline } from 'node:stream/promises';
+import multipart from '@fastify/multipart';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { BerthError, Errors } from '../../core/errors.js';
+import type { AuditActor, Registry } from '../../registry/index.js';
+import type { TrainingJob, TrainingJobs } from '../training-jobs.js';
+
+/** What the training routes need. */
+export interface TrainingRoutesDeps {
+  /** The server's training jobs; the caller owns them and closes them at shutdown. */
+  readonly jobs: TrainingJobs;
+  /** The registry `POST .../register` adds versions to. */
+  readonly registry: Registry;
+  /** Who a registration is recorded as in the audit log; default `{ interface: 'api' }`. */
+  readonly actor?: (request: FastifyRequest) => AuditActor;
+  /** Path the routes are mounted under; default `/api`. */
+  readonly prefix?: string;
+  /** How often an event stream sends a keep-alive comment, in ms; default 15000. */
+  readonly heartbeatMs?: number;
+}
+
+interface JobParams {
+  id: string;
+}
+
+/** Text fields a training upload may carry, and the most bytes each may have. */
+const FIELD_LIMIT = 1024;
+
+/**
+ * Registers `POST /api/training`, `GET /api/training`, `GET /api/training/{id}`,
+ * `GET /api/training/{id}/events` and `POST /api/training/{id}/register` in an encapsulated
+ * scope of `app` (so its multipart parser stays there). Errors are thrown as catalogue errors
+ * for the app's error handler to render; auth is the app's `/api/` hook's job.
+ *
+ * Event streams end with an `end` event once the job has succeeded or failed, and are ended when
+ * the app closes, so they never hold a shutdown up.
+ *
+ * @example
+ *   registerTrainingRoutes(app, { jobs: new TrainingJobs({ workDir, ...config.training }), registry });
+ */
+export function registerTrainingRoutes(app: FastifyInstance, deps: TrainingRoutesDeps): void {
+  const { jobs } = deps;
+  const heartbeatMs = deps.heartbeatMs ?? 15_000;
+  const actor = deps.actor ?? (() => ({ interface: 'api' }));
+  const streams = new Set<ServerResponse>();
+
+  void app.register(
+    async (scope) => {
+      // One multipart parser per app: use the app's when it has one, else one of our own here.
+      if (!scope.hasContentTypeParser('multipart/form-data')) await scope.register(multipart);
+
+      scope.addHook('preClose', async () => {
+        for (const stream of streams) stream.end();
+        streams.clear();
+      });
+
+      scope.post('/training', async (request, reply) => {
+        const job = await startJob(request, jobs);
+        return reply.code(202).header('location', `${deps.prefix ?? '/api'}/training/${job.id}`).send(job);
+      });
+
+      scope.get('/training', async () => ({ jobs: jobs.list() }));
+
+      scope.get<{ Params: JobParams }>('/training/:id', async (request) => jobs.get(request.params.id));
+
+      scope.get<{ Params: JobParams }>('/training/:id/events', (request, reply) => {
+        streamJob(request, reply, jobs, streams, heartbeatMs);
+      });
+
+      scope.post<{ Params: JobParams; Body: unknown }>('/training/:id/register', async (request, reply) => {
+        const body = registerBody(request.body);
+        const result = await jobs.register(request.params.id, deps.registry, { ...body, actor: actor(request) });
+        return reply.code(result.created ? 201 : 200).send(result);
+      });
+    },
+    { prefix: deps.prefix ?? '/api' },
+  );
+}
+
+/** Streams the upload to disk (never more than the limit) and submits the job. */
+async function startJob(request: FastifyRequest, jobs: TrainingJobs): Promise<TrainingJob> {
+  if (!request.isMultipart()) {
+    throw Errors.REQUEST_UNSUPPORTED_MEDIA_TYPE.create(request.headers['content-type'] ?? '(none)', "multipart/form-data with the CSV in a field named 'file'");
+  }
+  const csv = await jobs.uploadPath();
+  const fields: Record<string, string> = {};
+  let file: string | undefined;
+  try {
+    const parts = request.parts({ limits: { fileSize: jobs.maxUploadBytes, files: 1, fields: 16, fieldSize: FIELD_LIMIT } });
+    for await (const part of parts) {
+      if (part.type === 'file') {
+        if (part.fieldname !== 'file') {
+          part.file.resume();
+          throw Errors.REQUEST_INVALID.create(`file field '${part.fieldname}' is not expected; send the CSV in a field named 'file'`);
+        }
+        await pipeline(part.file, createWriteStream(csv));
+        if (part.file.truncated) throw Errors.TRAINING_UPLOAD_TOO_LARGE.create(jobs.maxUploadBytes);
+        file = part.filename || 'upload.csv';
+      } else {
+        fields[part.fieldname] = String(part.value);
+      }
+    }
+  } catch (error) {
+    await rm(csv, { force: true });
+    throw uploadError(error, jobs.maxUploadBytes);
+  }
+  if (file === undefined) {
+    await rm(csv, { force: true });
+    throw Errors.REQUEST_INVALID.create("the CSV is missing: send it in a multipart field named 'file'");
+  }
+  const seed = fields.seed === undefined || fields.seed === '' ? undefined : Number(fields.seed);
+  return jobs.submit({ csv, file, target: fields.target, task: fields.task, algorithm: fields.algorithm, name: fields.name, seed });
+}
+
+/** Multipart's own errors as catalogue errors. */
+function uploadError(error: unknown, limit: number): unknown {
+  if (error instanceof BerthError) return error;
+  const code = (error as { code?: string }).code;
+  if (code === 'FST_REQ_FILE_TOO_LARGE') return Errors.TRAINING_UPLOAD_TOO_LARGE.create(limit);
+  if (code === 'FST_FILES_LIMIT') return Errors.REQUEST_INVALID.create("send one file only, the CSV, in a field named 'file'");
+  if (code === 'FST_FIELDS_LIMIT' || code === 'FST_PARTS_LIMIT') return Errors.REQUEST_INVALID.create('the upload has too many fields');
+  if (code === 'FST_PROTO_VIOLATION') return Errors.REQUEST_INVALID.create('a field name is not allowed');
+  if (error instanceof Error && /multipart|boundary|terminated early/i.test(error.message)) return Errors.REQUEST_INVALID.create(`the multipart body is malformed (${error.message})`);
+  return error;
+}
+
+/** `{"name"?: string, "alias"?: string}`, or an empty body. */
+function registerBody(body: unknown): { name?: string; alias?: string } {
+  if (body === undefined || body === null) return {};
+  if (typeof body !== 'object' || Array.isArray(body)) throw Errors.REQUEST_INVALID.create('the body must be a JSON object: {"name"?: "…", "alias"?: "…"}');
+  const { name, alias } = body as Record<string, unknown>;
+  if (name !== undefined && typeof name !== 'string') throw Errors.REQUEST_INVALID.create("'name' must be a string");
+  if (alias !== undefined && typeof alias !== 'string') throw Errors.REQUEST_INVALID.create("'alias' must be a string");
+  return { ...(name !== undefined ? { name } : {}), ...(alias !== undefined ? { alias } : {}) };
+}
+
+/**
+ * Server-sent events: the job now, then each change, then `event: end` once it has finished.
+ * An unknown id is answered 404 before the stream starts.
+ */
+function streamJob(request: FastifyRequest<{ Params: JobParams }>, reply: FastifyReply, jobs: TrainingJobs, streams: Set<ServerResponse>, heartbeatMs: number): void {
+  const { id } = request.params;
+  jobs.get(id);
+  const raw = reply.raw;
+  reply.hijack();
+  raw.writeHead(200, {
+    ...(reply.getHeaders() as Record<string, string>),
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache, no-transform',
+    connection: 'keep-alive',
+    // Proxies such as nginx would otherwise hold events back in their buffers.
+    'x-accel-buffering': 'no',
+  });
+  streams.add(raw);
+  const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), heartbeatMs);
+  const stop = (): void => {
+    clearInterval(heartbeat);
+    unsubscribe();
+    streams.delete(raw);
+  };
+  const send = (job: TrainingJob): void => {
+    raw.write(`data: ${JSON.stringify(job)}\n\n`);
+    if (job.state === 'succeeded' || job.state === 'failed') {
+      raw.end('event: end\ndata: {}\n\n');
+      stop();
+    }
+  };
+  const unsubscribe = jobs.subscribe(id, send);
+  request.raw.on('close', stop);
+  raw.on('close', stop);
+  send(jobs.get(id));
+}

@@ -1,0 +1,110 @@
+/**
+ * Turning what the data plane already holds after a request into the monitor's PredictionEvent:
+ * named-feature predictions (validated rows and their named results) and tensor requests (OIP,
+ * KServe V1). Called off the request path, from the listener the transport schedules with
+ * setImmediate after responding.
+ */
+import { getFloat16 } from '@petamoriken/float16';
+import type { Tensor } from '../core/tensor.js';
+import type { Columns, PredictionEvent, PredictionOutcome, PredictionProtocol } from '../monitor/index.js';
+import type { RecordPredictions } from './data-plane.js';
+
+/** Most columns taken from one tensor (an image has thousands; the monitor keeps `maxColumns` names per version anyway). */
+export const MAX_TENSOR_COLUMNS = 64;
+
+/** The event of a named-feature prediction: the schema's fields as validated, and `label`/`probability_<label>` or `value`. */
+export function eventFromRecords(result: RecordPredictions, requestId: string, latencyMs: number, at: number): PredictionEvent {
+  const rows = result.values.length;
+  const features: Record<string, unknown[]> = {};
+  const schema = result.model.bundle?.pipeline?.schema;
+  schema?.features.forEach((feature, j) => {
+    const column = new Array<unknown>(rows);
+    for (let i = 0; i < rows; i++) column[i] = result.values[i]![j];
+    features[feature.name] = column;
+  });
+  const outputs: Record<string, unknown[]> = {};
+  const first = result.predictions[0];
+  if (first !== undefined && 'label' in first) {
+    outputs.label = result.predictions.map((p) => ('label' in p ? p.label : null));
+    for (const label of Object.keys(first.probabilities)) {
+      outputs[`probability_${label}`] = result.predictions.map((p) => ('probabilities' in p ? (p.probabilities[label] ?? null) : null));
+    }
+  } else if (first !== undefined) {
+    outputs.value = result.predictions.map((p) => ('value' in p ? p.value : null));
+  }
+  return { model: result.model.name, version: result.model.version, requestId, at, protocol: 'predict', rows, latencyMs, outcome: 'success', features, outputs };
+}
+
+/** What a tensor request's event is made of. */
+export interface TensorRequestFacts {
+  readonly model: string;
+  readonly version: string;
+  readonly requestId: string;
+  readonly at: number;
+  readonly protocol: PredictionProtocol;
+  readonly latencyMs: number;
+  readonly outcome: PredictionOutcome;
+  /** Rows of the request (its first dimension). */
+  readonly rows: number;
+  /**
+   * Columns of the inputs, taken with {@link tensorColumns} before the run: input buffers are
+   * transferred to an inference worker and cannot be read afterwards.
+   */
+  readonly features?: Columns;
+  /** The outputs answered (absent for failed requests). */
+  readonly outputs?: readonly Tensor[];
+}
+
+/**
+ * The event of a tensor request: each column j of a 2-D input `x` [n, k] is the feature `x[j]`
+ * (the first MAX_TENSOR_COLUMNS columns), a 1-D input `x` [n] is the feature `x`; outputs alike.
+ * Rows are the first dimension. Tensors of higher rank (images) are counted, not sketched.
+ */
+export function eventFromTensors(facts: TensorRequestFacts): PredictionEvent {
+  const rows = facts.outcome === 'success' ? facts.rows : 0;
+  return {
+    model: facts.model,
+    version: facts.version,
+    requestId: facts.requestId,
+    at: facts.at,
+    protocol: facts.protocol,
+    rows,
+    latencyMs: facts.latencyMs,
+    outcome: facts.outcome,
+    ...(facts.features !== undefined && facts.outcome === 'success' ? { features: facts.features } : {}),
+    ...(facts.outputs !== undefined && facts.outcome === 'success' ? { outputs: tensorColumns(facts.outputs, rows) } : {}),
+  };
+}
+
+/** Rows of a request: the first dimension of its first input (1 for a scalar). */
+export function tensorRows(inputs: readonly Tensor[]): number {
+  const first = inputs[0];
+  return first === undefined ? 0 : first.shape.length === 0 ? 1 : first.shape[0]!;
+}
+
+/** The monitored columns of tensors (see {@link eventFromTensors}). */
+export function tensorColumns(tensors: readonly Tensor[], rows: number): Columns {
+  const columns: Record<string, unknown[]> = {};
+  for (const tensor of tensors) {
+    const { shape } = tensor;
+    if (shape.length > 2 || (shape.length > 0 && shape[0] !== rows)) continue;
+    const width = shape.length === 2 ? shape[1]! : 1;
+    const read = reader(tensor);
+    for (let j = 0; j < Math.min(width, MAX_TENSOR_COLUMNS); j++) {
+      const column = new Array<unknown>(rows);
+      for (let i = 0; i < rows; i++) column[i] = read(i * width + j);
+      columns[shape.length === 2 ? `${tensor.name}[${j}]` : tensor.name] = column;
+    }
+  }
+  return columns;
+}
+
+/** Element reader: FP16 travels as 16-bit patterns and is decoded here; everything else is as stored. */
+function reader(tensor: Tensor): (index: number) => unknown {
+  const data = tensor.data;
+  if (tensor.datatype === 'FP16' && data instanceof Uint16Array) {
+    const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+    return (index) => getFloat16(view, index * 2, true);
+  }
+  return (index) => data[index];
+}

@@ -1,0 +1,264 @@
+/**
+ * The monitoring service on every store backend: no prediction lost from the counts (across
+ * flushes, late requests and two replicas writing one database), the prediction log, feedback and
+ * performance, samples and retention, and alert rules with hysteresis.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { Errors } from '../../src/core/errors.js';
+import { type AlertNotification, type AlertNotifier, MonitorService, type MonitorServiceOptions, type PredictionEvent, rematchFeedback } from '../../src/monitor/index.js';
+import { STORE_BACKENDS } from '../helpers/store-backends.js';
+import { count, event, memoryReferences, referenceProfile, SCHEMA, storeOn } from './monitor-helpers.js';
+
+const T0 = Date.parse('2025-03-01T10:00:00.000Z');
+const MINUTE = 60_000;
+
+/** A notifier that remembers what it was given. */
+function capturingNotifier(): AlertNotifier & { readonly sent: AlertNotification[] } {
+  const sent: AlertNotification[] = [];
+  return { sent, notify: async (n) => void sent.push(n), close: async () => undefined };
+}
+
+for (const backend of STORE_BACKENDS) {
+  describe.skipIf(backend.skip !== undefined)(`monitor service on ${backend.name}${backend.skip ? ` (${backend.skip})` : ''}`, () => {
+    const cleanups: (() => Promise<void>)[] = [];
+    afterEach(async () => {
+      for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+    });
+
+    /** A store and a clock, and services on them. */
+    async function setup() {
+      const at = await storeOn(backend);
+      const clock = { now: T0 };
+      const references = memoryReferences({ 'm:1': { profile: referenceProfile() } }, { m: '1' });
+      const services: MonitorService[] = [];
+      const service = async (options: Partial<MonitorServiceOptions> = {}, config: Record<string, unknown> = {}) => {
+        const store = services.length === 0 ? at.store : await at.open();
+        const monitor = new MonitorService({
+          db: store.db,
+          config: { windowMs: MINUTE, replicaId: `replica-${services.length + 1}`, sampleRate: 0, ...config },
+          references,
+          schemaFor: () => SCHEMA,
+          now: () => clock.now,
+          timers: false,
+          ...options,
+        });
+        services.push(monitor);
+        return monitor;
+      };
+      cleanups.push(async () => {
+        await Promise.all(services.map((s) => s.close()));
+        await at.cleanup();
+      });
+      return { db: at.store.db, clock, service };
+    }
+
+    it('loses no prediction from the counts: flushes, a late request, two replicas and close', async () => {
+      const { clock, service } = await setup();
+      const a = await service();
+      const b = await service();
+      let served = 0;
+      let requests = 0;
+      const send = (monitor: MonitorService, e: PredictionEvent) => {
+        monitor.record(e);
+        requests += 1;
+        if (e.outcome === 'success') served += e.rows;
+      };
+      for (let i = 0; i < 150; i++) send(a, event(T0 + i * 1000));
+      for (let i = 0; i < 60; i++) send(b, event(T0 + i * 2500));
+      send(b, event(T0 + 5000, { rows: 5, features: { age: [30, 31, 32, 33, 34], region: ['north', 'north', 'south', 'east', ''] }, outputs: { label: ['no', 'no', 'yes', 'no', 'no'] } }));
+      send(b, event(T0 + 6000, { outcome: 'client_error', rows: 0, features: undefined, outputs: undefined }));
+      send(a, event(T0 + 7000, { outcome: 'server_error', rows: 3, features: undefined, outputs: undefined }));
+
+      // Before any flush, a replica's reports hold its own windows in memory.
+      const before = await a.reports.traffic('m', { from: new Date(T0).toISOString(), to: new Date(T0 + 10 * MINUTE).toISOString(), step: '10m' });
+      expect(before.points[0]).toMatchObject({ requests: 151, rows: 150, serverErrors: 1 });
+
+      clock.now = T0 + 3 * MINUTE + 2000;
+      await Promise.all([a.flush(), b.flush()]);
+      // A request that arrives late for a window already written merges into the stored row.
+      send(a, event(T0 + 10_000));
+      await a.flush();
+      // The open window: in memory on each replica until flushed.
+      for (let i = 0; i < 20; i++) send(a, event(clock.now + i));
+      for (let i = 0; i < 7; i++) send(b, event(clock.now + i, { rows: 2, features: { age: [40, 41], region: ['north', 'south'] }, outputs: { label: ['no', 'no'], probability_yes: [0.1, 0.3] } }));
+      const range = { from: new Date(T0).toISOString(), to: new Date(T0 + 10 * MINUTE).toISOString() };
+      const partial = await a.reports.drift('m', range);
+      expect(partial.rows).toBe(served - 14);
+      await b.close();
+
+      // Reads racing a flush count every window once.
+      const [, traffic, drift] = await Promise.all([a.flush({ all: true }), a.reports.traffic('m', { ...range, step: '1m' }), a.reports.drift('m', range)]);
+      const sum = (key: 'rows' | 'requests' | 'errors') => traffic.points.reduce((total, p) => total + p[key], 0);
+      expect(sum('rows')).toBe(served);
+      expect(sum('requests')).toBe(requests);
+      expect(sum('errors')).toBe(2);
+      expect(drift.rows).toBe(served);
+      expect(drift.version).toBe('1');
+      const age = drift.features.find((f) => f.name === 'age')!;
+      expect(age.rows.current + age.missing.current + age.invalid.current).toBe(served);
+      const region = drift.features.find((f) => f.name === 'region')!;
+      expect(region.missing.current).toBe(1);
+      expect(region.unseenCategories?.categories).toEqual([['east', 1]]);
+      // Outputs a request lacks are missing in each of its rows.
+      const probability = drift.predictionDrift!.features.find((f) => f.name === 'probability_yes')!;
+      expect(probability.missing.current).toBe(5);
+      expect(traffic.points[0]!.latencyMs.p99).toBeGreaterThanOrEqual(traffic.points[0]!.latencyMs.p50!);
+    });
+
+    it('keeps windows whose write failed and writes them with the next flush', async () => {
+      const { clock, service, db } = await setup();
+      const a = await service();
+      for (let i = 0; i < 10; i++) a.record(event(T0 + i));
+      clock.now = T0 + 2 * MINUTE;
+      await db.schema.alterTable('monitor_windows').renameTo('monitor_windows_away').execute();
+      await expect(a.flush()).rejects.toThrow();
+      await db.schema.alterTable('monitor_windows_away').renameTo('monitor_windows').execute();
+      expect((await a.reports.traffic('m', { from: '1h', step: '2h' })).points.reduce((t, p) => t + p.rows, 0)).toBe(10);
+      await a.flush();
+      expect(await count(db, 'monitor_windows')).toBe(1);
+      expect((await a.reports.traffic('m', { from: '1h', step: '2h' })).points.reduce((t, p) => t + p.rows, 0)).toBe(10);
+    });
+
+    it('joins feedback to the prediction log, reports unknown ids, and measures performance against training', async () => {
+      const { clock, service, db } = await setup();
+      const references = memoryReferences({
+        'm:1': {
+          profile: referenceProfile(),
+          metrics: { accuracy: 0.9, macroF1: 0.85, rocAuc: 0.95 },
+          pipeline: { format: 'berth.pipeline/v1', input: 'x', steps: [], output: { task: 'classification', target: 'y', tensor: 'probabilities', labels: ['no', 'yes'] } },
+        },
+      });
+      const a = await service({ references });
+      const predictions: [string, string, number][] = [
+        ['yes', 'yes', 0.9],
+        ['yes', 'no', 0.6],
+        ['no', 'no', 0.3],
+        ['no', 'yes', 0.4],
+      ];
+      predictions.forEach(([, predicted, p], i) =>
+        a.record(event(T0 + i * 1000, { requestId: `p${i}`, outputs: { label: [predicted], probability_yes: [p], probability_no: [1 - p] } })),
+      );
+      // An OIP request: probabilities as the pipeline's tensor columns, two rows.
+      a.record(event(T0 + 5000, { requestId: 'oip', rows: 2, protocol: 'v2-rest', features: {}, outputs: { 'probabilities[0]': [0.2, 0.7], 'probabilities[1]': [0.8, 0.3] } }));
+      const result = await a.feedback('m', [
+        ...predictions.map(([actual], i) => ({ requestId: `p${i}`, actual })),
+        { requestId: 'oip', actual: ['yes', 'no'] },
+        { requestId: 'nobody', actual: 'yes' },
+        { requestId: 'late', actual: 'no' },
+      ]);
+      expect(result).toEqual({ accepted: 5, unknown: ['nobody', 'late'], rejected: [] });
+      expect(await a.feedback('m', { requestId: 'oip', actual: 'yes' })).toMatchObject({ accepted: 0, rejected: [{ requestId: 'oip', reason: expect.stringContaining('2 rows') }] });
+      await expect(a.feedback('m', [{ requestId: 'x' }])).rejects.toThrow(expect.objectContaining({ code: 'BERTH_MONITOR_FEEDBACK_INVALID' }));
+
+      // The prediction of 'late' is logged after its feedback came; the rematch joins it.
+      a.record(event(T0 + 9000, { requestId: 'late', outputs: { label: ['no'], probability_yes: [0.1], probability_no: [0.9] } }));
+      await a.flush();
+      expect(await rematchFeedback(db, T0 - MINUTE)).toBe(1);
+
+      clock.now = T0 + 5 * MINUTE;
+      const report = await a.reports.performance('m', { from: '1h', step: '30m' });
+      expect(report.task).toBe('classification');
+      expect(report.training).toEqual({ accuracy: 0.9, f1: 0.85, rocAuc: 0.95 });
+      // Truth: yes no no yes | yes no | no; predicted: yes yes no no | yes no | no.
+      expect(report.overall.rows).toBe(7);
+      expect(report.overall.accuracy).toBeCloseTo(5 / 7, 12);
+      expect(report.unmatched).toBe(1);
+      expect(report.points.reduce((t, p) => t + p.rows, 0)).toBe(7);
+    });
+
+    it('samples requests up to the cap per minute, answers the newest, and prunes past retention', async () => {
+      const { clock, service, db } = await setup();
+      const a = await service({}, { sampleRate: 1, sampleMaxPerMinute: 3, sampleRetentionDays: 7, logRetentionDays: 30 });
+      for (let i = 0; i < 10; i++) a.record(event(T0 + i * 1000, { requestId: `s${i}` }));
+      a.record(event(T0 + MINUTE + 1, { requestId: 'big', request: { records: [{ text: 'x'.repeat(100_000) }] }, response: { ok: true } }));
+      await a.flush();
+      expect(await count(db, 'monitor_predictions')).toBe(11);
+      const { requests } = await a.reports.requests('m', { limit: '10' });
+      expect(requests.map((r) => r.requestId)).toEqual(['big', 's2', 's1', 's0']);
+      expect(requests[1]).toMatchObject({ version: '1', protocol: 'predict', inputs: [{ age: expect.any(Number), region: expect.any(String) }], outputs: [{ label: expect.any(String) }] });
+      expect(requests[0]).toMatchObject({ inputs: { truncated: true }, outputs: { ok: true } });
+      await expect(a.reports.requests('m', { limit: '0' })).rejects.toThrow(expect.objectContaining({ code: 'BERTH_REQUEST_INVALID' }));
+
+      clock.now = T0 + 8 * 86_400_000;
+      await a.prune();
+      expect(await count(db, 'monitor_samples')).toBe(0);
+      expect(await count(db, 'monitor_predictions')).toBe(11);
+      clock.now = T0 + 31 * 86_400_000;
+      await a.prune();
+      expect(await count(db, 'monitor_predictions')).toBe(0);
+    });
+
+    it('fires an alert once, keeps it through the hysteresis band, resolves it, and evaluates on one replica only', async () => {
+      const { clock, service, db } = await setup();
+      const notifier = capturingNotifier();
+      const rule = { id: 'errors', model: 'm', type: 'error_rate', threshold: 0.5, window: '10m', minRows: 4, resolveAfter: 2 };
+      const a = await service({ notifier }, { rules: [rule] });
+      const b = await service({ notifier }, { rules: [rule] });
+      const record = (n: number, outcome: PredictionEvent['outcome']) => {
+        for (let i = 0; i < n; i++) a.record(event(clock.now, { outcome, ...(outcome === 'success' ? {} : { rows: 0, features: undefined, outputs: undefined }) }));
+      };
+      const evaluate = async () => (await a.evaluateAlerts()).map((t) => `${t.notification.state} ${t.notification.value.toFixed(3)}`);
+      record(1, 'success');
+      record(2, 'server_error');
+      expect(await evaluate()).toEqual([]); // 3 requests: fewer than minRows, no judgement
+      record(1, 'client_error');
+      expect(await evaluate()).toEqual(['firing 0.750']);
+      expect(notifier.sent).toHaveLength(1);
+      expect(notifier.sent[0]).toMatchObject({ type: 'berth.alert', state: 'firing', model: 'm', value: 0.75, threshold: 0.5, rule: { id: 'errors', type: 'error_rate' } });
+      expect(notifier.sent[0]!.message).toContain('error rate');
+      expect(await b.evaluateAlerts()).toEqual([]); // the other replica does not hold the lease
+      expect(await evaluate()).toEqual([]); // still firing: no second notification
+      expect(await a.listAlerts('firing')).toMatchObject([{ rule: 'errors', model: 'm', state: 'firing', value: 0.75, threshold: 0.5 }]);
+      record(2, 'success'); // 3/6 = 0.5: still at the threshold
+      expect(await evaluate()).toEqual([]);
+      record(1, 'success'); // 3/7: below the resolve threshold (0.45) once
+      expect(await evaluate()).toEqual([]);
+      record(1, 'server_error'); // 4/8: back at the threshold, the streak of clears starts again
+      expect(await evaluate()).toEqual([]);
+      record(1, 'success'); // 4/9 = 0.444
+      expect(await evaluate()).toEqual([]);
+      expect(await evaluate()).toEqual(['resolved 0.444']);
+      expect(notifier.sent.map((n) => n.state)).toEqual(['firing', 'resolved']);
+      expect(await a.listAlerts()).toMatchObject([{ rule: 'errors', state: 'resolved' }]);
+      expect(await a.listAlerts('firing')).toEqual([]);
+
+      await a.close(); // gives up the lease
+      await b.evaluateAlerts();
+      expect((await db.selectFrom('monitor_leases').select('holder').execute()).map((r) => r.holder)).toEqual(['replica-2']);
+    });
+
+    it('adds, lists and deletes alert rules through the API, refusing invalid and conflicting ones', async () => {
+      const { service, db } = await setup();
+      const a = await service({}, { rules: [{ id: 'errors', type: 'error_rate', threshold: 0.2 }] });
+      await expect(a.addRule({ type: 'drift_share' })).rejects.toThrow(expect.objectContaining({ code: 'BERTH_MONITOR_RULE_INVALID', message: expect.stringContaining('threshold') }));
+      await expect(a.addRule({ type: 'latency', threshold: 1 })).rejects.toThrow(expect.objectContaining({ code: 'BERTH_MONITOR_RULE_INVALID' }));
+      const added = await a.addRule({ id: 'drift', model: 'm', type: 'drift_share', threshold: 0.3 });
+      expect(added).toMatchObject({ id: 'drift', source: 'api', window: '1h', fireAfter: 1, resolveAfter: 2 });
+      const generated = await a.addRule({ type: 'feature_drift', feature: 'age' });
+      expect(generated.id).toMatch(/^rule-[0-9a-f]{8}$/);
+      await expect(a.addRule({ id: 'drift', type: 'drift_share', threshold: 0.5 })).rejects.toThrow(expect.objectContaining({ code: 'BERTH_MONITOR_RULE_CONFLICT' }));
+      await expect(a.addRule({ id: 'errors', type: 'drift_share', threshold: 0.5 })).rejects.toThrow(expect.objectContaining({ code: 'BERTH_MONITOR_RULE_CONFLICT' }));
+      expect((await a.listRules()).map((r) => `${r.id}:${r.source}`)).toEqual(['errors:config', 'drift:api', `${generated.id}:api`]);
+      await expect(a.removeRule('errors')).rejects.toThrow(expect.objectContaining({ code: 'BERTH_MONITOR_RULE_CONFLICT' }));
+      await expect(a.removeRule('nope')).rejects.toThrow(expect.objectContaining({ code: 'BERTH_MONITOR_RULE_NOT_FOUND' }));
+      expect(await a.removeRule('drift')).toMatchObject({ id: 'drift' });
+      expect((await a.listRules()).map((r) => r.id)).toEqual(['errors', generated.id]);
+      expect(() => new MonitorService({ db, timers: false, config: { rules: [{ id: 'x', type: 'error_rate', threshold: 0.1 }, { id: 'x', type: 'error_rate', threshold: 0.2 }] } })).toThrow(
+        expect.objectContaining({ code: 'BERTH_CONFIG_INVALID' }),
+      );
+    });
+
+    it('explains what is missing: a version without profile, an unknown model, a bad range', async () => {
+      const { service } = await setup();
+      const a = await service({ references: memoryReferences({ 'm:1': {} }, { m: '1' }) });
+      a.record(event(T0));
+      await expect(a.reports.drift('m', { from: '1h' })).rejects.toThrow(expect.objectContaining({ code: 'BERTH_MONITOR_PROFILE_MISSING', message: expect.stringContaining('--reference') }));
+      await expect(a.reports.drift('nobody', { from: '1h' })).rejects.toThrow(expect.objectContaining({ code: Errors.REGISTRY_MODEL_NOT_FOUND.code }));
+      await expect(a.reports.traffic('m', { from: 'yesterday' })).rejects.toThrow(expect.objectContaining({ code: 'BERTH_MONITOR_RANGE_INVALID' }));
+      await expect(a.reports.traffic('m', { from: '1h', to: '2h' })).rejects.toThrow(expect.objectContaining({ code: 'BERTH_MONITOR_RANGE_INVALID' }));
+      await expect(a.reports.traffic('m', { from: '30d', step: '1m' })).rejects.toThrow(expect.objectContaining({ code: 'BERTH_MONITOR_RANGE_INVALID' }));
+      const traffic = await a.reports.traffic('unknown-model', { from: '1h' });
+      expect(traffic.points.every((p) => p.requests === 0 && p.latencyMs.p99 === null)).toBe(true);
+    });
+  });
+}

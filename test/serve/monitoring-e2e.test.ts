@@ -1,0 +1,138 @@
+/**
+ * The proof of issue 6 through the real server: a loans model trained by Berth (with its
+ * reference profile) served from the registry; the stable file sent to the named-feature API
+ * flags nothing; the drifted file flags income, credit score, loan amount and employment, an
+ * alert fires, and a real local webhook receives it. Rows in the report equal rows served, and
+ * feedback joins ground truth to the predictions by request id.
+ */
+import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readCsvFile } from '../../dist/train/index.js';
+import { trainBundle } from '../../dist/serve/train-bundle.js';
+import { tempDir } from '../helpers/models.js';
+import { eventually, postJson, startRegistryServer } from '../helpers/server.js';
+import { DATASETS } from '../helpers/trained.js';
+
+interface Feature {
+  name: string;
+  drifted: boolean;
+}
+
+let server: Awaited<ReturnType<typeof startRegistryServer>>;
+let hook: Server;
+const received: { type?: string; state?: string; rule?: { id?: string }; value?: number }[] = [];
+
+async function rowsOf(file: string): Promise<{ records: Record<string, string | null>[]; actual: string[] }> {
+  const table = await readCsvFile(join(DATASETS, file));
+  const target = table.header.indexOf('defaulted');
+  return {
+    records: table.rows.map((row) => Object.fromEntries(table.header.flatMap((name, j) => (j === target ? [] : [[name, row[j] === '' ? null : row[j]!]])))),
+    actual: table.rows.map((row) => row[target]!),
+  };
+}
+
+/** Sends the rows in requests of 250 and returns each request's id with its rows' true labels. */
+async function send(records: Record<string, string | null>[], actual: string[]): Promise<{ requestId: string; actual: string[] }[]> {
+  const sent: { requestId: string; actual: string[] }[] = [];
+  for (let i = 0; i < records.length; i += 250) {
+    const { status, json } = await postJson(`${server.url}/api/models/loans/predict`, { records: records.slice(i, i + 250) });
+    expect(status).toBe(200);
+    sent.push({ requestId: json.requestId as string, actual: actual.slice(i, i + 250) });
+  }
+  return sent;
+}
+
+beforeAll(async () => {
+  hook = createServer((request, response) => {
+    let text = '';
+    request.on('data', (c) => (text += c));
+    request.on('end', () => {
+      received.push(JSON.parse(text) as (typeof received)[number]);
+      response.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
+  const webhook = `http://127.0.0.1:${(hook.address() as { port: number }).port}/hook`;
+  server = await startRegistryServer(tempDir(), {
+    monitor: {
+      windowMs: 1000,
+      flushIntervalMs: 200,
+      alertIntervalMs: 300,
+      webhooks: [webhook],
+      rules: [{ id: 'loans-drift', model: 'loans', type: 'drift_share', threshold: 0.3, window: '30s', minRows: 500 }],
+    },
+  });
+  const { bundle } = await trainBundle({ csv: { file: join(DATASETS, 'loans_reference.csv') }, target: 'defaulted', algorithm: 'linear', seed: 1, outDir: join(tempDir(), 'b'), name: 'loans' });
+  await server.registry.register(bundle.dir, { aliases: ['production'] });
+  await eventually(async () => (await fetch(`${server.url}/v2/models/loans`)).status === 200);
+}, 180_000);
+
+afterAll(async () => {
+  await server?.close();
+  hook?.close();
+});
+
+async function drift(from: string, to: string) {
+  const response = await fetch(`${server.url}/api/models/loans/monitor/drift?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`);
+  expect(response.status).toBe(200);
+  return (await response.json()) as { rows: number; features: Feature[]; driftedShare: number; predictionDrift: { drifted: boolean } };
+}
+
+describe('monitoring through the server', () => {
+  let stableSent: { requestId: string; actual: string[] }[] = [];
+  let stableFrom = '';
+  let stableTo = '';
+
+  it('flags nothing for traffic like the training data, and counts every row', async () => {
+    const { records, actual } = await rowsOf('loans_current_stable.csv');
+    stableFrom = new Date().toISOString();
+    stableSent = await send(records, actual);
+    // Let the window close and flush, so the report reads stored windows.
+    await new Promise((r) => setTimeout(r, 1500));
+    stableTo = new Date().toISOString();
+    const report = await drift(stableFrom, stableTo);
+    expect(report.rows).toBe(records.length);
+    expect(report.features.filter((f) => f.drifted).map((f) => f.name)).toEqual([]);
+    expect(received).toEqual([]);
+  });
+
+  it('joins feedback to logged predictions and reports unknown request ids', async () => {
+    const items = stableSent.slice(0, 4).map((s) => ({ requestId: s.requestId, actual: s.actual }));
+    const response = await postJson(`${server.url}/api/models/loans/feedback`, [...items, { requestId: 'no-such-request', actual: ['1'] }]);
+    expect(response.status).toBe(200);
+    expect(response.json.accepted).toBe(4);
+    expect(response.json.unknown).toEqual(['no-such-request']);
+    const performance = await (await fetch(`${server.url}/api/models/loans/monitor/performance?from=${encodeURIComponent(stableFrom)}`)).json();
+    expect(JSON.stringify(performance)).toContain('accuracy');
+  });
+
+  it('flags income, credit score, loan amount and employment for drifted traffic, and fires the alert to the webhook', async () => {
+    const { records, actual } = await rowsOf('loans_current_drifted.csv');
+    const from = new Date().toISOString();
+    await send(records, actual);
+    await new Promise((r) => setTimeout(r, 1500));
+    const report = await drift(from, new Date().toISOString());
+    expect(report.rows).toBe(records.length);
+    expect(report.features.filter((f) => f.drifted).map((f) => f.name).sort()).toEqual(['annual_income', 'credit_score', 'employment', 'loan_amount']);
+    expect(report.predictionDrift.drifted).toBe(true);
+    expect(await eventually(() => received.some((n) => n.type === 'berth.alert' && n.state === 'firing' && n.rule?.id === 'loans-drift'), 10_000)).toBe(true);
+    const alerts = (await (await fetch(`${server.url}/api/alerts`)).json()) as { alerts: { state: string }[] };
+    expect(alerts.alerts.some((a) => a.state === 'firing')).toBe(true);
+  });
+
+  it('counts OIP tensor requests beside named-feature ones in the traffic report', async () => {
+    const meta = (await (await fetch(`${server.url}/v2/models/loans`)).json()) as { inputs: { name: string; shape: number[] }[] };
+    const width = meta.inputs[0]!.shape[1]!;
+    const { status } = await postJson(`${server.url}/v2/models/loans/infer`, {
+      inputs: [{ name: meta.inputs[0]!.name, datatype: 'FP32', shape: [3, width], data: new Array(3 * width).fill(0) }],
+    });
+    expect(status).toBe(200);
+    expect(
+      await eventually(async () => {
+        const traffic = (await (await fetch(`${server.url}/api/models/loans/monitor/traffic?from=1h&step=1m`)).json()) as { points: { rows: number }[] };
+        return traffic.points.reduce((n, p) => n + p.rows, 0) === 10_003;
+      }),
+    ).toBe(true);
+  });
+});

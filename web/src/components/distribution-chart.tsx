@@ -1,0 +1,41 @@
+import { Bar, BarChart, Tooltip, XAxis, YAxis } from 'recharts';
+import { CHART_COLORS } from '../lib/chart-colors.js';
+import type { Bin } from '../lib/feature-bins.js';
+import { formatPercent } from '../lib/format.js';
+
+/** Props of {@link DistributionChart}. */
+export interface DistributionChartProps {
+  readonly feature: string;
+  readonly bins: readonly Bin[];
+  readonly height?: number;
+  /** Numeric bins: the first and last bin's range are written under the bars. */
+  readonly numeric?: boolean;
+}
+
+/**
+ * The reference and current shares of a feature per bin as bar pairs, so a shift reads at a
+ * glance. The text alternative lists the bins whose share changed most.
+ */
+export function DistributionChart({ feature, bins, height = 110, numeric = false }: DistributionChartProps) {
+  const changed = [...bins].sort((a, b) => Math.abs(b.current - b.reference) - Math.abs(a.current - a.reference)).slice(0, 3);
+  return (
+    <figure className="distribution" aria-label={`Distribution of ${feature}, reference and current`}>
+      <BarChart responsive data={[...bins]} style={{ width: '100%', height }} margin={{ top: 4, right: 4, bottom: 0, left: 4 }} barGap={0} barCategoryGap="12%">
+        <XAxis dataKey="label" hide />
+        <YAxis hide domain={[0, 'dataMax']} />
+        <Tooltip formatter={(v, name) => [formatPercent(Number(v)), name]} wrapperStyle={{ fontSize: 12 }} />
+        <Bar dataKey="reference" name="Reference" fill={CHART_COLORS.reference} isAnimationActive={false} />
+        <Bar dataKey="current" name="Current" fill={CHART_COLORS.current} isAnimationActive={false} />
+      </BarChart>
+      {numeric && bins.length > 1 ? (
+        <div className="distribution-range" aria-hidden="true">
+          <span>{bins[0]!.label}</span>
+          <span>{bins[bins.length - 1]!.label}</span>
+        </div>
+      ) : null}
+      <figcaption className="visually-hidden">
+        {changed.map((b) => `${b.label}: reference ${formatPercent(b.reference)}, current ${formatPercent(b.current)}`).join('; ')}
+      </figcaption>
+    </figure>
+  );
+}

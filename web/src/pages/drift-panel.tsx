@@ -1,0 +1,73 @@
+import { berthApi } from '../api/berth-api.js';
+import { EmptyState } from '../components/empty-state.js';
+import { ResourceView } from '../components/resource-view.js';
+import { StatusBadge } from '../components/status-badge.js';
+import { useApi } from '../hooks/use-api.js';
+import { driftStatus } from '../lib/drift-status.js';
+import { formatNumber, formatPercent, formatTime } from '../lib/format.js';
+import { DriftTable } from './drift-table.js';
+
+/** How many logged requests to read for the current distributions when the report has no sketches. */
+const SAMPLE_LIMIT = 200;
+
+/** The drift report of a range: a summary line and the per-feature table with distributions. */
+export function DriftPanel({ model, from }: { readonly model: string; readonly from: string }) {
+  const report = useApi(`drift:${model}:${from}`, (signal) => berthApi.drift(model, { from }, signal), { refreshMs: 15_000 });
+  const version = report.data?.version ?? null;
+  const detail = useApi(version === null ? null : `version:${model}:${version}`, (signal) => berthApi.version(model, Number(version), signal));
+  const needsSample = !!report.data && report.data.rows > 0 && report.data.features.some((f) => !f.bins && !f.current);
+  const sample = useApi(needsSample ? `requests:${model}:${from}:${report.data?.rows}` : null, (signal) => berthApi.requests(model, SAMPLE_LIMIT, signal));
+
+  return (
+    <section className="panel" aria-labelledby="drift-title">
+      <h2 id="drift-title">Drift</h2>
+      <ResourceView resource={report} what="the drift report">
+        {(data) => {
+          const status = driftStatus(data);
+          const predicted = data.predictionDrift;
+          return (
+            <>
+              <dl className="facts facts-wide">
+                <div>
+                  <dt>Status</dt>
+                  <dd>
+                    <StatusBadge {...status} />
+                  </dd>
+                </div>
+                <div>
+                  <dt>Drifted features</dt>
+                  <dd>{formatPercent(data.driftedShare)}</dd>
+                </div>
+                <div>
+                  <dt>Rows compared</dt>
+                  <dd>
+                    {formatNumber(data.rows)} <span className="muted">vs {formatNumber(data.reference.rows)} reference</span>
+                  </dd>
+                </div>
+                <div>
+                  <dt>Prediction drift</dt>
+                  <dd>{predicted ? (predicted.drifted ? <StatusBadge level="bad" label="drifted" /> : <StatusBadge level="ok" label="stable" />) : '—'}</dd>
+                </div>
+                <div>
+                  <dt>Window</dt>
+                  <dd className="small">
+                    {formatTime(data.from)} – {formatTime(data.to)}
+                    {data.version !== null ? ` · v${data.version}` : ''}
+                  </dd>
+                </div>
+              </dl>
+              {data.rows === 0 ? (
+                <EmptyState title="No predictions in this range">
+                  Drift compares live traffic with the training data. Send predictions (the <a href={`#/playground/${encodeURIComponent(model)}`}>Playground</a>, or{' '}
+                  <code>POST /api/models/{model}/predict</code>) and the report fills in.
+                </EmptyState>
+              ) : (
+                <DriftTable report={data} profile={detail.data?.manifest.profile} sampleInputs={(sample.data?.requests ?? []).map((r) => r.inputs)} />
+              )}
+            </>
+          );
+        }}
+      </ResourceView>
+    </section>
+  );
+}

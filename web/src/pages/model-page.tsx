@@ -1,0 +1,89 @@
+import { useState } from 'react';
+import type { VersionDetail } from '../api/api-types.js';
+import { berthApi } from '../api/berth-api.js';
+import { ConfirmDialog, type PendingAction } from '../components/confirm-dialog.js';
+import { ResourceView } from '../components/resource-view.js';
+import { useApi } from '../hooks/use-api.js';
+import { formatTime } from '../lib/format.js';
+import { href } from '../router/use-hash-route.js';
+import { AliasesPanel } from './aliases-panel.js';
+import { ServingStatus } from './serving-status.js';
+import { TrafficPanel } from './traffic-panel.js';
+import { VersionSpec } from './version-spec.js';
+import { VersionsTable } from './versions-table.js';
+
+/** Manifests loaded for the versions table: the newest this many (each is one request). */
+const DETAILED_VERSIONS = 12;
+
+/** One model: live traffic, aliases with promote and roll back, versions, and the schema. */
+export function ModelPage({ name }: { readonly name: string }) {
+  const detail = useApi(`model:${name}`, (signal) => berthApi.model(name, signal), { refreshMs: 15_000 });
+  const versionNumbers = (detail.data?.versions ?? []).map((v) => v.version).sort((a, b) => b - a);
+  const wanted = versionNumbers.slice(0, DETAILED_VERSIONS);
+  const details = useApi(wanted.length ? `details:${name}:${wanted.join(',')}` : null, async (signal) => {
+    const settled = await Promise.allSettled(wanted.map((v) => berthApi.version(name, v, signal)));
+    return new Map(settled.flatMap((s) => (s.status === 'fulfilled' ? [[s.value.version, s.value] as const] : [])));
+  });
+  const aliasKey = Object.entries(detail.data?.model.aliases ?? {}).join(';');
+  const audit = useApi(detail.data ? `audit:${name}:${aliasKey}` : null, (signal) => berthApi.audit(name, signal));
+  const [pending, setPending] = useState<PendingAction | null>(null);
+  const [chosen, setChosen] = useState<number | undefined>(undefined);
+
+  const model = detail.data?.model;
+  const shown = chosen ?? model?.aliases.production ?? model?.latestVersion ?? undefined;
+  const shownDetail: VersionDetail | undefined = shown === undefined ? undefined : details.data?.get(shown);
+
+  return (
+    <main className="page" aria-labelledby="page-title">
+      <nav aria-label="Breadcrumb" className="breadcrumb">
+        <a href="#/models">Models</a> <span aria-hidden="true">/</span>
+      </nav>
+      <div className="page-head">
+        <h1 id="page-title" tabIndex={-1}>{name}</h1>
+        <div className="page-actions">
+          <a className="button" href={href('monitoring', name)}>
+            Monitoring
+          </a>
+          <a className="button button-primary" href={href('playground', name)}>
+            Playground
+          </a>
+        </div>
+      </div>
+      <ResourceView resource={detail} what={`model ${name}`}>
+        {(data) => (
+          <>
+            <div className="summary">
+              <ServingStatus model={data.model} />
+              <span className="muted">
+                {data.model.versions} version{data.model.versions === 1 ? '' : 's'} · created {formatTime(data.model.created)}
+              </span>
+            </div>
+            <TrafficPanel model={name} />
+            <div className="two-columns">
+              <AliasesPanel key={aliasKey} model={data.model} versions={data.versions} audit={audit.data?.entries} confirm={setPending} />
+              {shownDetail ? <VersionSpec detail={shownDetail} /> : null}
+            </div>
+            <VersionsTable
+              model={data.model}
+              versions={data.versions}
+              details={details.data ?? new Map()}
+              selected={shown}
+              onSelect={setChosen}
+              confirm={setPending}
+            />
+          </>
+        )}
+      </ResourceView>
+      <ConfirmDialog
+        action={pending}
+        onClose={(done) => {
+          setPending(null);
+          if (done) {
+            detail.reload();
+            audit.reload();
+          }
+        }}
+      />
+    </main>
+  );
+}

@@ -1,0 +1,126 @@
+import { useState } from 'react';
+import { ApiError } from '../api/api-client.js';
+import { currentToken } from '../api/auth-store.js';
+import type { OipInferResponse, OipTensor, PredictResponse } from '../api/api-types.js';
+import { berthApi } from '../api/berth-api.js';
+import { EmptyState } from '../components/empty-state.js';
+import { ErrorState } from '../components/error-state.js';
+import { LoadingState } from '../components/loading-state.js';
+import { ModelPicker } from '../components/model-picker.js';
+import { useApi } from '../hooks/use-api.js';
+import { parseModelRef, resolveVersion } from '../lib/model-ref.js';
+import { href } from '../router/use-hash-route.js';
+import { InferResult, PredictionResult } from './prediction-result.js';
+import { SchemaForm } from './schema-form.js';
+import { TensorForm } from './tensor-form.js';
+
+type Outcome =
+  | { readonly kind: 'predict'; readonly request: unknown; readonly url: string; readonly response: PredictResponse }
+  | { readonly kind: 'infer'; readonly request: unknown; readonly url: string; readonly response: OipInferResponse };
+
+/**
+ * Try a model from the browser: a form generated from its schema (named features, answered by
+ * `/api/models/{ref}/predict`) or, for plain ONNX models, from its tensor inputs (answered by
+ * `/v2/models/{name}/versions/{v}/infer`).
+ */
+export function PlaygroundPage({ modelRef }: { readonly modelRef: string | undefined }) {
+  const ref = modelRef ? parseModelRef(modelRef) : undefined;
+  return (
+    <main className="page" aria-labelledby="page-title">
+      <div className="page-head">
+        <h1 id="page-title" tabIndex={-1}>Playground{modelRef ? <span className="muted"> · {modelRef}</span> : null}</h1>
+        <ModelPicker section="playground" current={ref?.name} />
+      </div>
+      {modelRef && ref ? (
+        <Playground key={modelRef} modelRef={modelRef} name={ref.name} />
+      ) : (
+        <EmptyState title="Choose a model">Pick a model above; the form is built from its schema.</EmptyState>
+      )}
+    </main>
+  );
+}
+
+/** The request as a curl command; with an admin token set, its header names the variable, never the token. */
+function curlOf(url: string, body: unknown): string {
+  const auth = currentToken() && url.startsWith('/api/') ? `  -H "authorization: Bearer $BERTH_ADMIN_TOKEN" \\\n` : '';
+  return `curl -X POST ${window.location.origin}${url} \\\n  -H 'content-type: application/json' \\\n${auth}  -d '${JSON.stringify(body)}'`;
+}
+
+function Playground({ modelRef, name }: { readonly modelRef: string; readonly name: string }) {
+  const detail = useApi(`model:${name}`, (signal) => berthApi.model(name, signal));
+  const version = detail.data ? resolveVersion(parseModelRef(modelRef), detail.data.model) : undefined;
+  const manifest = useApi(version === undefined ? null : `version:${name}:${version}`, (signal) => berthApi.version(name, version!, signal));
+  // A server without the registry API still describes its models over the inference protocol.
+  const registryMissing = detail.error instanceof ApiError && detail.error.missingRoute;
+  const oip = useApi(registryMissing ? `oip:${name}` : null, (signal) => berthApi.oipMetadata(name, undefined, signal));
+  const [busy, setBusy] = useState(false);
+  const [outcome, setOutcome] = useState<Outcome | null>(null);
+  const [failure, setFailure] = useState<Error | null>(null);
+
+  const run = async (call: () => Promise<Outcome>): Promise<void> => {
+    setBusy(true);
+    setFailure(null);
+    try {
+      setOutcome(await call());
+    } catch (error) {
+      setOutcome(null);
+      setFailure(error as Error);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const predict = (record: Record<string, unknown>): void =>
+    void run(async () => {
+      const request = { records: [record] };
+      return { kind: 'predict', request, url: `/api/models/${modelRef}/predict`, response: await berthApi.predict(modelRef, request.records) };
+    });
+  const infer = (inputs: OipTensor[]): void =>
+    void run(async () => {
+      const path = `/v2/models/${name}${version === undefined ? '' : `/versions/${version}`}/infer`;
+      return { kind: 'infer', request: { inputs }, url: path, response: await berthApi.infer(name, version, inputs) };
+    });
+
+  let form;
+  if (manifest.data) {
+    const m = manifest.data.manifest;
+    form = m.schema ? (
+      <SchemaForm schema={m.schema} profile={m.profile} busy={busy} onSubmit={predict} />
+    ) : (
+      <TensorForm inputs={m.signature.inputs} busy={busy} onSubmit={infer} />
+    );
+  } else if (oip.data) form = <TensorForm inputs={oip.data.inputs} busy={busy} onSubmit={infer} />;
+  else if (registryMissing ? oip.error : (detail.error ?? manifest.error)) {
+    const error = (registryMissing ? oip.error : (detail.error ?? manifest.error))!;
+    form = <ErrorState error={error} title={`Could not load ${modelRef}`} onRetry={registryMissing ? oip.reload : detail.error ? detail.reload : manifest.reload} />;
+  } else if (detail.data && version === undefined) form = <EmptyState title={`${modelRef} points at no version`}>Set the alias on the model's page.</EmptyState>;
+  else form = <LoadingState label={`Loading ${modelRef}…`} />;
+
+  return (
+    <div className="two-columns playground">
+      <section className="panel" aria-labelledby="input-title">
+        <h2 id="input-title">
+          Input{' '}
+          {version !== undefined ? (
+            <span className="muted">
+              · <a href={href('models', name)}>{name}</a> v{version}
+            </span>
+          ) : null}
+        </h2>
+        {form}
+      </section>
+      <section className="panel" aria-labelledby="result-title">
+        <h2 id="result-title">Result</h2>
+        {failure ? <ErrorState error={failure} title="The prediction failed" /> : null}
+        {outcome?.kind === 'predict' ? <PredictionResult response={outcome.response} /> : null}
+        {outcome?.kind === 'infer' ? <InferResult response={outcome.response} /> : null}
+        {!failure && !outcome ? <EmptyState title="No prediction yet">Fill in the form and press {manifest.data?.manifest.schema ? 'Predict' : 'Infer'}.</EmptyState> : null}
+        {outcome ? (
+          <details className="disclosure">
+            <summary>The request, to send from code</summary>
+            <pre className="code">{curlOf(outcome.url, outcome.request)}</pre>
+          </details>
+        ) : null}
+      </section>
+    </div>
+  );
+}

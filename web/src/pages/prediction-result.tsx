@@ -1,0 +1,110 @@
+import type { OipInferResponse, PredictResponse } from '../api/api-types.js';
+import { formatNumber, formatPercent } from '../lib/format.js';
+
+/** Most values of an output tensor listed before "…". */
+const MAX_VALUES = 64;
+
+/** A named prediction: the label with a bar per class probability, or the value. */
+export function PredictionResult({ response }: { readonly response: PredictResponse }) {
+  const prediction = response.predictions[0];
+  const probabilities = Object.entries(prediction?.probabilities ?? {}).sort((a, b) => b[1] - a[1]);
+  const extra = Object.entries(prediction ?? {}).filter(([k]) => !['label', 'probabilities', 'value'].includes(k));
+  return (
+    <div className="result" aria-live="polite">
+      {prediction?.label !== undefined ? (
+        <p className="result-main">
+          <span className="muted">Prediction</span> <output data-testid="prediction">{String(prediction.label)}</output>
+        </p>
+      ) : null}
+      {prediction?.value !== undefined ? (
+        <p className="result-main">
+          <span className="muted">Prediction</span> <output data-testid="prediction">{formatNumber(prediction.value)}</output>
+        </p>
+      ) : null}
+      {probabilities.length > 0 ? (
+        <ul className="probabilities" aria-label="Probability per class">
+          {probabilities.map(([label, p]) => (
+            <li key={label}>
+              <span className="probability-label">{label}</span>
+              <span className="probability-bar" aria-hidden="true">
+                <span style={{ width: `${Math.max(0, Math.min(1, p)) * 100}%` }} />
+              </span>
+              <span className="num">{formatPercent(p)}</span>
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      {extra.length > 0 ? (
+        <dl className="facts">
+          {extra.map(([k, v]) => (
+            <div key={k}>
+              <dt>{k}</dt>
+              <dd>{typeof v === 'number' ? formatNumber(v) : JSON.stringify(v)}</dd>
+            </div>
+          ))}
+        </dl>
+      ) : null}
+      {response.warnings?.length ? (
+        <ul className="warnings" aria-label="Warnings">
+          {response.warnings.map((w) => (
+            <li key={w}>{w}</li>
+          ))}
+        </ul>
+      ) : null}
+      <p className="muted small">
+        {response.model} v{response.version}
+        {response.requestId ? (
+          <>
+            {' '}
+            · request <code>{response.requestId}</code>
+          </>
+        ) : null}
+      </p>
+    </div>
+  );
+}
+
+/** The output tensors of an OIP inference. */
+export function InferResult({ response }: { readonly response: OipInferResponse }) {
+  return (
+    <div className="result" aria-live="polite">
+      <div className="table-scroll">
+        <table className="table">
+          <caption className="visually-hidden">Output tensors</caption>
+          <thead>
+            <tr>
+              <th scope="col">Output</th>
+              <th scope="col">Datatype</th>
+              <th scope="col">Shape</th>
+              <th scope="col">Data</th>
+            </tr>
+          </thead>
+          <tbody>
+            {response.outputs.map((o) => (
+              <tr key={o.name}>
+                <th scope="row">
+                  <code>{o.name}</code>
+                </th>
+                <td>{o.datatype}</td>
+                <td>
+                  <code>[{o.shape.join(', ')}]</code>
+                </td>
+                <td className="wrap" data-testid="prediction">
+                  {o.data
+                    .slice(0, MAX_VALUES)
+                    .map((v) => (typeof v === 'number' ? formatNumber(v) : String(v)))
+                    .join(', ')}
+                  {o.data.length > MAX_VALUES ? `, … (${o.data.length} values)` : ''}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      <p className="muted small">
+        {response.model_name}
+        {response.model_version ? ` v${response.model_version}` : ''}
+      </p>
+    </div>
+  );
+}
