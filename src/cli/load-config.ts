@@ -13,6 +13,7 @@ type Path = readonly [section: string, key: string];
 export const ENVIRONMENT: Readonly<Record<string, { path: Path; type: 'string' | 'number' }>> = {
   BERTH_HOST: { path: ['server', 'host'], type: 'string' },
   BERTH_PORT: { path: ['server', 'port'], type: 'number' },
+  BERTH_GRPC_PORT: { path: ['server', 'grpcPort'], type: 'number' },
   BERTH_BODY_LIMIT: { path: ['server', 'bodyLimit'], type: 'number' },
   BERTH_SHUTDOWN_TIMEOUT_MS: { path: ['server', 'shutdownTimeoutMs'], type: 'number' },
   BERTH_WORKERS: { path: ['server', 'workers'], type: 'number' },

@@ -53,6 +53,7 @@ program
   .argument('[model...]', 'path/to/model.onnx (named after the file) or name=path/to/model.onnx')
   .option('--host <host>', 'interface to listen on (env BERTH_HOST)', undefined)
   .option('--port <port>', 'port to listen on; 0 picks a free port (env BERTH_PORT)', integer)
+  .option('--grpc-port <port>', 'also serve the Open Inference Protocol over gRPC on this port; 0 picks a free one (env BERTH_GRPC_PORT)', integer)
   .option('--body-limit <bytes>', 'largest request body accepted (env BERTH_BODY_LIMIT)', integer)
   .option('--workers <n>', 'server processes sharing the port (env BERTH_WORKERS)', integer)
   .option('--threads <n>', 'inference worker threads per process; 0 = cores / processes (env BERTH_THREADS)', integer)
@@ -77,7 +78,7 @@ program
   )
   .action(async (models: string[], opts: Record<string, unknown>) => {
     const flags: ConfigInput = {
-      server: pick({ host: opts.host, port: opts.port, bodyLimit: opts.bodyLimit, workers: opts.workers }),
+      server: pick({ host: opts.host, port: opts.port, grpcPort: opts.grpcPort, bodyLimit: opts.bodyLimit, workers: opts.workers }),
       runtime: pick({ threads: opts.threads, intraOpThreads: opts.intraOpThreads, execution: opts.execution }),
       batching: pick({
         maxBatchSize: opts.maxBatchSize,

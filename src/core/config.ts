@@ -30,6 +30,8 @@ export const ConfigSchema = z
       .object({
         host: z.string().min(1).default('127.0.0.1'),
         port: port.default(8080),
+        /** Port of the Open Inference Protocol's gRPC service; absent: no gRPC; 0 picks a free port. */
+        grpcPort: port.optional(),
         /** Largest request body accepted, in bytes; larger bodies get 413 before they are read. */
         bodyLimit: z.number().int().positive().default(64 * 1024 * 1024),
         /** How long a graceful shutdown waits for requests in flight, in ms. */

@@ -17,7 +17,7 @@
  */
 
 /** The protocol a prediction came through. */
-export type PredictionProtocol = 'v2-rest' | 'v1-rest' | 'predict';
+export type PredictionProtocol = 'v2-rest' | 'v2-grpc' | 'v1-rest' | 'predict';
 
 /** How a request ended: answered, refused as the caller's mistake, or failed in the server. */
 export type PredictionOutcome = 'success' | 'client_error' | 'server_error';

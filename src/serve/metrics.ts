@@ -3,7 +3,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { BatcherObserver } from '../runtime/batcher.js';
 
 /** Which protocol a request came through. */
-export type Protocol = 'v2-rest' | 'v1-rest' | 'predict';
+export type Protocol = 'v2-rest' | 'v2-grpc' | 'v1-rest' | 'predict';
 /** How a request ended: served, refused as the client's mistake, or failed on the server. */
 export type Outcome = 'success' | 'client_error' | 'server_error';
 

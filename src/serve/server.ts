@@ -15,6 +15,7 @@ import { OnnxRuntime } from '../runtime/onnx-runtime.js';
 import { Pipeline } from '../runtime/pipeline.js';
 import { WorkerPool } from '../runtime/worker-pool.js';
 import { DataPlane } from './data-plane.js';
+import { type RunningGrpcServer, startGrpcServer } from './grpc/grpc-server.js';
 import { createHttpServer } from './http/http-server.js';
 import { ServerMetrics } from './metrics.js';
 import { ModelTable, type ServedModel } from './model-table.js';
@@ -44,6 +45,8 @@ export interface RunningServer {
   /** Base URL, e.g. `http://127.0.0.1:8080`. */
   readonly url: string;
   readonly port: number;
+  /** The gRPC port, when gRPC is served. */
+  readonly grpcPort?: number;
   readonly dataPlane: DataPlane;
   /** Stops accepting, lets requests in flight finish, releases every model. Idempotent. */
   close(): Promise<void>;
@@ -137,6 +140,24 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     await releaseAll();
     throw error;
   }
+  let grpc: RunningGrpcServer | undefined;
+  if (config.server.grpcPort !== undefined) {
+    try {
+      grpc = await startGrpcServer({
+        dataPlane,
+        metrics,
+        logger,
+        host: config.server.host,
+        port: config.server.grpcPort,
+        maxMessageBytes: config.server.bodyLimit,
+        isClosing: () => closing,
+      });
+    } catch (error) {
+      await app.close();
+      await releaseAll();
+      throw error;
+    }
+  }
   dataPlane.setReady(true);
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.server.port;
@@ -152,7 +173,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       app.server.closeAllConnections();
     }, config.server.shutdownTimeoutMs);
     try {
-      await app.close();
+      await Promise.all([app.close(), grpc?.close()]);
     } finally {
       clearTimeout(timeout);
     }
@@ -161,6 +182,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   return {
     url: `http://${host}:${port}`,
     port,
+    ...(grpc ? { grpcPort: grpc.port } : {}),
     dataPlane,
     close: () => (closed ??= close()),
   };

@@ -19,7 +19,7 @@ describe('berth CLI', () => {
   it('serve --help describes every option', async () => {
     const { code, stdout } = await runBerth(['serve', '--help']);
     expect(code).toBe(0);
-    for (const option of ['--host', '--port', '--body-limit', '--workers', '--threads', '--intra-op-threads', '--max-batch-size', '--max-batch-wait-ms', '--max-queue', '--queue-timeout-ms', '--execution', '--log-level', '--config']) {
+    for (const option of ['--host', '--port', '--grpc-port', '--body-limit', '--workers', '--threads', '--intra-op-threads', '--max-batch-size', '--max-batch-wait-ms', '--max-queue', '--queue-timeout-ms', '--execution', '--log-level', '--config']) {
       expect(stdout).toContain(option);
     }
     expect(stdout).toContain('name=path/to/model.onnx');

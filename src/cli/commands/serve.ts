@@ -33,8 +33,12 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   }
   const server = await startServer({ config, models: files, logger: options.logger, version: options.version });
   const names = files.map((f) => f.name).join(', ');
-  options.print(`Berth ${options.version} serving ${files.length} model${files.length === 1 ? '' : 's'} (${names}) at ${server.url}`);
+  options.print(`Berth ${options.version} serving ${files.length} model${files.length === 1 ? '' : 's'} (${names}) at ${server.url}${grpcNote(server)}`);
   return server;
+}
+
+function grpcNote(server: RunningServer): string {
+  return server.grpcPort === undefined ? '' : ` (gRPC on port ${server.grpcPort})`;
 }
 
 async function serveRegistry(options: ServeOptions): Promise<RunningServer> {
@@ -56,7 +60,7 @@ async function serveRegistry(options: ServeOptions): Promise<RunningServer> {
   const models = new Set(served.map((s) => s.model));
   const where = config.store.databaseUrl ? 'the registry database' : `the registry in ${resolve(config.store.home)}`;
   options.print(
-    `Berth ${options.version} serving ${where} (${models.size} model${models.size === 1 ? '' : 's'}, ${served.length} version${served.length === 1 ? '' : 's'}) at ${server.url}`,
+    `Berth ${options.version} serving ${where} (${models.size} model${models.size === 1 ? '' : 's'}, ${served.length} version${served.length === 1 ? '' : 's'}) at ${server.url}${grpcNote(server)}`,
   );
   return {
     ...server,

@@ -1,0 +1,116 @@
+/**
+ * The gRPC transport of the Open Inference Protocol: the GRPCInferenceService calls converted to
+ * the data plane's and back, errors rendered with each catalogue entry's gRPC status.
+ */
+import { type Server, type ServerUnaryCall, type sendUnaryData, Server as GrpcServer, ServerCredentials, status as GrpcCode } from '@grpc/grpc-js';
+import { randomUUID } from 'node:crypto';
+import type { FastifyBaseLogger } from 'fastify';
+import { BerthError, Errors, type GrpcStatus } from '../../core/errors.js';
+import type { DataPlane } from '../data-plane.js';
+import type { ServerMetrics } from '../metrics.js';
+import { decodeGrpcInfer, encodeGrpcInfer } from './oip-grpc-codec.js';
+import { type GrpcInferRequest, oipGrpcService } from './oip-grpc-proto.js';
+
+const CODES: Readonly<Record<GrpcStatus, GrpcCode>> = {
+  INVALID_ARGUMENT: GrpcCode.INVALID_ARGUMENT,
+  NOT_FOUND: GrpcCode.NOT_FOUND,
+  ALREADY_EXISTS: GrpcCode.ALREADY_EXISTS,
+  FAILED_PRECONDITION: GrpcCode.FAILED_PRECONDITION,
+  RESOURCE_EXHAUSTED: GrpcCode.RESOURCE_EXHAUSTED,
+  UNAVAILABLE: GrpcCode.UNAVAILABLE,
+  DEADLINE_EXCEEDED: GrpcCode.DEADLINE_EXCEEDED,
+  UNAUTHENTICATED: GrpcCode.UNAUTHENTICATED,
+  INTERNAL: GrpcCode.INTERNAL,
+  UNIMPLEMENTED: GrpcCode.UNIMPLEMENTED,
+};
+
+/** Options for {@link startGrpcServer}. */
+export interface GrpcServerOptions {
+  readonly dataPlane: DataPlane;
+  readonly metrics: ServerMetrics;
+  readonly logger: FastifyBaseLogger;
+  readonly host: string;
+  readonly port: number;
+  /** Largest message accepted, in bytes (the HTTP body limit). */
+  readonly maxMessageBytes: number;
+  readonly isClosing: () => boolean;
+}
+
+/** A listening gRPC server. */
+export interface RunningGrpcServer {
+  readonly port: number;
+  /** Stops taking calls and waits for those in flight. */
+  close(): Promise<void>;
+}
+
+type Handler<Req, Res> = (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => void;
+
+/** Starts the gRPC service on `host:port` (`0` picks a free port). */
+export async function startGrpcServer(options: GrpcServerOptions): Promise<RunningGrpcServer> {
+  const { dataPlane, metrics, logger } = options;
+  const server: Server = new GrpcServer({
+    'grpc.max_receive_message_length': options.maxMessageBytes,
+    'grpc.max_send_message_length': -1,
+  });
+
+  /** Runs a call, rendering any error with its catalogue gRPC status and message. */
+  const unary = <Req, Res>(work: (request: Req, requestId: string) => Promise<Res>): Handler<Req, Res> => (call, callback) => {
+    const requestId = (call.metadata.get('x-request-id')[0] as string | undefined) ?? randomUUID();
+    if (options.isClosing()) {
+      const error = Errors.SERVER_SHUTTING_DOWN.create();
+      callback({ code: CODES[error.grpcStatus], details: error.message });
+      return;
+    }
+    work(call.request, requestId).then(
+      (response) => callback(null, response),
+      (error: unknown) => {
+        const berthError = error instanceof BerthError ? error : Errors.INTERNAL.create(requestId);
+        if (!(error instanceof BerthError)) logger.error({ err: error, reqId: requestId }, berthError.message);
+        callback({ code: CODES[berthError.grpcStatus], details: `${berthError.message} [${berthError.code}]` });
+      },
+    );
+  };
+
+  const service = oipGrpcService().service;
+  server.addService(service, {
+    ServerLive: unary(async () => ({ live: dataPlane.isLive() })),
+    ServerReady: unary(async () => ({ ready: dataPlane.isReady() })),
+    ModelReady: unary(async (request: { name: string; version: string }) => ({
+      ready: dataPlane.isModelReady(dataPlane.resolve(request.name, request.version || undefined)),
+    })),
+    ServerMetadata: unary(async () => dataPlane.serverMetadata()),
+    ModelMetadata: unary(async (request: { name: string; version: string }) => {
+      const metadata = dataPlane.modelMetadata(dataPlane.resolve(request.name, request.version || undefined));
+      const tensors = (list: typeof metadata.inputs) => list.map((t) => ({ name: t.name, datatype: t.datatype, shape: t.shape.map(String) }));
+      return { ...metadata, inputs: tensors(metadata.inputs), outputs: tensors(metadata.outputs) };
+    }),
+    ModelInfer: unary(async (request: GrpcInferRequest, requestId: string) => {
+      const started = performance.now();
+      let labels: { model: string; version: string } | undefined;
+      let statusCode = 200;
+      try {
+        const model = dataPlane.resolve(request.model_name, request.model_version || undefined);
+        labels = { model: model.name, version: model.version };
+        const response = await dataPlane.infer(model, decodeGrpcInfer(request), { requestId, protocol: 'v2-grpc' });
+        return encodeGrpcInfer(response);
+      } catch (error) {
+        statusCode = error instanceof BerthError ? error.httpStatus : 500;
+        throw error;
+      } finally {
+        if (labels) metrics.observe(labels.model, labels.version, 'v2-grpc', statusCode, (performance.now() - started) / 1000);
+      }
+    }),
+  });
+
+  const port = await new Promise<number>((resolve, reject) => {
+    const host = options.host.includes(':') ? `[${options.host}]` : options.host;
+    server.bindAsync(`${host}:${options.port}`, ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound)));
+  });
+  return {
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.tryShutdown(() => resolve());
+      }),
+  };
+}
