@@ -187,7 +187,8 @@ describe('model references and at-a-glance words', () => {
   });
 
   it('writes request rates per second when busy and per minute when quiet', () => {
-    expect(formatRate(12.5)).toBe('12.5/s');
+    expect(formatRate(12.5)).toBe('13/s');
+    expect(formatRate(1 / 6 / 60)).toBe('0.17/min');
     expect(formatRate(0.05)).toBe('3/min');
     expect(formatRate(0)).toBe('0/s');
     expect(formatRate(null)).toBe('—');

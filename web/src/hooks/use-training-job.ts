@@ -37,13 +37,13 @@ export function useTrainingJob(id: string): { job: TrainingJob | undefined; erro
     const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
     const follow = async (): Promise<void> => {
       try {
-        accept(await berthApi.trainingJob(id, signal));
-        if (latest && isFinished(latest)) return;
+        // The stream sends the job as it is now, then every change, and ends once it has finished.
         try {
           await streamEvents(`/api/training/${encodeURIComponent(id)}/events`, accept, signal);
         } catch (streamError) {
           if (signal.aborted) return;
-          // No stream (an older server, a proxy that buffers): polling below still follows the job.
+          // No stream (an older server, a proxy that buffers, an unknown id): polling below
+          // follows the job, or reports why it cannot.
           void streamError;
         }
         while (!signal.aborted && !(latest && isFinished(latest))) {

@@ -1,12 +1,18 @@
 /** How the dashboard writes numbers, sizes, times and digests: compact, and the same everywhere. */
 
 const compact = new Intl.NumberFormat('en', { maximumSignificantDigits: 4 });
+const rate = new Intl.NumberFormat('en', { maximumSignificantDigits: 2 });
 
 /** A number with at most 4 significant digits; `—` for null and non-finite values. */
 export function formatNumber(value: number | null | undefined): string {
   if (value === null || value === undefined || !Number.isFinite(value)) return '—';
   if (value !== 0 && Math.abs(value) < 1e-3) return value.toExponential(2);
   return compact.format(value);
+}
+
+/** A chart axis tick: two significant digits are enough to read a scale. */
+export function formatTick(value: number): string {
+  return rate.format(value);
 }
 
 /** A share in [0, 1] as a percentage. */
@@ -61,8 +67,8 @@ export function shortDigest(digest: string): string {
 export function formatRate(perSecond: number | null | undefined): string {
   if (perSecond === null || perSecond === undefined || !Number.isFinite(perSecond)) return '—';
   if (perSecond === 0) return '0/s';
-  if (perSecond >= 1) return `${formatNumber(perSecond)}/s`;
-  return `${formatNumber(perSecond * 60)}/min`;
+  if (perSecond >= 1) return `${rate.format(perSecond)}/s`;
+  return `${rate.format(perSecond * 60)}/min`;
 }
 
 /** A metric's name for people: `rocAuc` → `ROC AUC`. */

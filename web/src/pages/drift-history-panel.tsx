@@ -27,6 +27,7 @@ export function DriftHistoryPanel({ model, from }: { readonly model: string; rea
             title="Share of drifted features per window"
             rows={data.points.filter((p) => p.rows > 0 && p.driftedShare !== null).map((p) => ({ at: p.from, share: p.driftedShare }))}
             series={[{ key: 'share', label: 'Drifted share' }]}
+            range={[data.points[0]?.from ?? '', data.points.at(-1)?.to ?? '']}
             format={formatPercent}
             domain={[0, 1]}
           />

@@ -39,6 +39,7 @@ export function PerformancePanel({ model, from }: { readonly model: string; read
               <TimeSeriesChart
                 title="Metrics per window (dashed: on the validation rows at training)"
                 rows={data.points.filter((p) => p.rows > 0).map((p) => ({ ...p, at: p.from }))}
+                range={[data.points[0]?.from ?? '', data.points.at(-1)?.to ?? '']}
                 series={keys.map((k) => ({ key: k, label: metricLabel(k), ...(typeof training[k] === 'number' ? { reference: training[k] as number } : {}) }))}
               />
               {data.unmatched ? <p className="muted small">{data.unmatched} feedback entries matched no logged prediction.</p> : null}

@@ -10,7 +10,8 @@ import { ModelPicker } from '../components/model-picker.js';
 import { useApi } from '../hooks/use-api.js';
 import { parseModelRef, resolveVersion } from '../lib/model-ref.js';
 import { href } from '../router/use-hash-route.js';
-import { InferResult, PredictionResult } from './prediction-result.js';
+import { InferResult } from './infer-result.js';
+import { PredictionResult } from './prediction-result.js';
 import { SchemaForm } from './schema-form.js';
 import { TensorForm } from './tensor-form.js';
 

@@ -1,0 +1,304 @@
+/**
+ * The dashboard end to end, in headless Chromium against a real Berth server: the no-code path
+ * from a CSV upload to a prediction in the Playground, drift showing up after drifted traffic,
+ * promote and roll back with confirmation, the admin token, and the phone layout. Every page
+ * must load without a console error or warning. Screenshots of every page are taken on the way
+ * (see browser.ts for where they go).
+ *
+ * The tests run in order and share one server: the models the first ones train are the ones the
+ * later ones operate.
+ */
+import { readFileSync } from 'node:fs';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PHONE, fitsWidth, launchBrowser, screenshot, watchedPage } from './browser.js';
+import { type DashboardServer, startDashboardServer } from './dashboard-server.js';
+
+const DATASETS = new URL('../fixtures/datasets/', import.meta.url).pathname;
+const TRAINING_TIMEOUT_MS = 60_000;
+
+let browser: Browser;
+let server: DashboardServer;
+
+/**
+ * Every request sampled (the distributions of the current window are drawn from the sampled log)
+ * and written within 200 ms; alerts evaluated every 300 ms, with a rule on the loans model's drift.
+ */
+const MONITOR = {
+  sampleRate: 1,
+  sampleMaxPerMinute: 1000,
+  flushIntervalMs: 200,
+  alertIntervalMs: 300,
+  rules: [{ id: 'loans-drift', name: 'Loans input drift', model: 'loans', type: 'drift_share', threshold: 0.3 }],
+};
+
+beforeAll(async () => {
+  [browser, server] = await Promise.all([launchBrowser(), startDashboardServer({ monitor: MONITOR })]);
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+/** Walks the no-code path in the browser: upload, choose the target, train, register with production. */
+async function trainInBrowser(page: Page, csv: string, target: string, name: string): Promise<void> {
+  await page.goto(`${server.url}#/train`);
+  await page.getByLabel('CSV file with a header row').setInputFiles(`${DATASETS}${csv}`);
+  const targetSelect = page.getByLabel('Target: the column to predict');
+  await targetSelect.selectOption(target);
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  await page.getByText('Metrics on the validation rows').waitFor({ timeout: TRAINING_TIMEOUT_MS });
+  await page.getByLabel('Model name').fill(name);
+  await page.getByRole('button', { name: 'Register and set production' }).click();
+  await page.waitForURL(new RegExp(`#/models/${name}$`));
+  await page.getByRole('heading', { level: 1, name }).waitFor();
+  // The page says when the server has loaded the new version and takes traffic.
+  await page.getByRole('list', { name: 'Serving now' }).getByText('serving', { exact: true }).waitFor();
+}
+
+/**
+ * Sends rows of a CSV file to the named-feature API in chunks, as a client would, and returns
+ * the ground truth of each request (the `truth` column) as feedback items for later.
+ */
+async function sendCsv(model: string, csv: string, rowsPerRequest: number, truth: string): Promise<{ requestId: string; actual: number[] }[]> {
+  const [header = '', ...rows] = readFileSync(`${DATASETS}${csv}`, 'utf8').trim().split(/\r?\n/);
+  const column = header.split(',').indexOf(truth);
+  const feedback: { requestId: string; actual: number[] }[] = [];
+  for (let i = 0; i < rows.length; i += rowsPerRequest) {
+    const chunk = rows.slice(i, i + rowsPerRequest);
+    const response = await fetch(`${server.apiUrl}/api/models/${model}/predict`, { method: 'POST', headers: { 'content-type': 'text/csv' }, body: [header, ...chunk].join('\n') });
+    const body = (await response.json()) as { requestId: string };
+    expect(response.status, JSON.stringify(body)).toBe(200);
+    feedback.push({ requestId: body.requestId, actual: chunk.map((row) => Number(row.split(',')[column])) });
+  }
+  return feedback;
+}
+
+async function apiJson<T>(path: string, init: RequestInit = {}): Promise<T> {
+  const response = await fetch(`${server.apiUrl}${path}`, init);
+  const text = await response.text();
+  expect(response.ok, `${path}: ${response.status} ${text}`).toBe(true);
+  return JSON.parse(text) as T;
+}
+
+describe('dashboard', () => {
+  it('shows every page with its empty state before there is any model', async () => {
+    const { page, context, problems } = await watchedPage(browser);
+    await page.goto(server.url);
+    await page.getByText('No models yet').waitFor();
+    await page.getByRole('link', { name: 'Train one from a CSV file' }).waitFor();
+    for (const [section, text] of [
+      ['Monitoring', 'Choose a model'],
+      ['Playground', 'Choose a model'],
+      ['Train and deploy', 'CSV file with a header row'],
+    ] as const) {
+      // The nav works from the keyboard: focus the link, press Enter.
+      await page.getByRole('link', { name: section, exact: true }).focus();
+      await page.keyboard.press('Enter');
+      await page.getByText(text).first().waitFor();
+      expect(await page.getByRole('link', { name: section, exact: true }).getAttribute('aria-current')).toBe('page');
+    }
+    await page.goto(`${server.url}#/no/such/page`);
+    await page.getByRole('heading', { name: 'Page not found' }).waitFor();
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it('walks the no-code path: CSV upload, target, training with progress, register, model page, prediction', async () => {
+    const { page, context, problems } = await watchedPage(browser);
+    // Progress is followed live, over the job's event stream.
+    const streams: string[] = [];
+    page.on('request', (request) => {
+      if (/\/api\/training\/[^/]+\/events$/.test(request.url())) streams.push(request.url());
+    });
+    await page.goto(`${server.url}#/train`);
+    await page.getByLabel('CSV file with a header row').setInputFiles(`${DATASETS}iris.csv`);
+    // The header is read in the browser and the last column offered as the target.
+    expect(await page.getByLabel('Target: the column to predict').inputValue()).toBe('species');
+    await page.getByRole('cell', { name: 'setosa' }).first().waitFor();
+    await page.getByRole('button', { name: 'Train', exact: true }).click();
+    await page.waitForURL(/#\/train\/.+/);
+    await page.getByText('Metrics on the validation rows').waitFor({ timeout: TRAINING_TIMEOUT_MS });
+    await page.getByText(/Accuracy/).first().waitFor();
+    await page.getByRole('table', { name: /Confusion matrix/ }).waitFor();
+    expect(streams).toHaveLength(1);
+    await screenshot(page, 'train');
+
+    await page.getByLabel('Model name').fill('iris');
+    await page.getByRole('button', { name: 'Register and set production' }).click();
+    await page.waitForURL(/#\/models\/iris$/);
+    await page.getByRole('heading', { level: 1, name: 'iris' }).waitFor();
+    await page.getByRole('table', { name: /Versions of iris/ }).getByRole('row', { name: /^v1\b/ }).getByText('production').waitFor();
+    await page.getByRole('list', { name: 'Serving now' }).getByText('serving', { exact: true }).waitFor();
+    await page.getByRole('heading', { name: /Schema/ }).waitFor();
+    await page.getByRole('rowheader', { name: 'petal_length_cm' }).waitFor();
+
+    await page.locator('.page-actions').getByRole('link', { name: 'Playground' }).click();
+    await page.waitForURL(/#\/playground\/iris$/);
+    await page.getByLabel('petal_length_cm').fill('5.8');
+    await page.getByLabel('petal_width_cm').fill('2.2');
+    await page.getByRole('button', { name: 'Predict' }).click();
+    const prediction = page.getByTestId('prediction');
+    await prediction.waitFor();
+    expect(await prediction.textContent()).toBe('virginica');
+    await page.getByRole('list', { name: 'Probability per class' }).waitFor();
+    await screenshot(page, 'playground');
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it('shows drift per feature, with distributions, after drifted traffic', async () => {
+    const { page, context, problems } = await watchedPage(browser);
+    await trainInBrowser(page, 'loans_reference.csv', 'defaulted', 'loans');
+
+    const feedback = await sendCsv('loans', 'loans_current_drifted.csv', 250, 'defaulted');
+    // The monitor records predictions off the request path: wait until the report counts them.
+    await expect.poll(async () => (await apiJson<{ rows: number }>('/api/models/loans/monitor/drift')).rows, { timeout: 10_000 }).toBe(5000);
+    await expect
+      .poll(async () => (await apiJson<{ alerts: { rule: string }[] }>('/api/alerts?state=firing')).alerts.map((a) => a.rule), { timeout: 10_000 })
+      .toContain('loans-drift');
+    // Ground truth arrives later for some of them: the performance chart appears.
+    const accepted = await apiJson<{ accepted: number }>('/api/models/loans/feedback', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(feedback.slice(0, 10)),
+    });
+    expect(accepted.accepted).toBe(10);
+
+    await page.goto(`${server.url}#/monitoring/loans`);
+    const table = page.getByRole('table', { name: /Drift per feature/ });
+    await table.waitFor();
+    for (const feature of ['annual_income', 'credit_score', 'loan_amount', 'employment']) {
+      await table.getByRole('row', { name: new RegExp(feature) }).getByText('drifted', { exact: true }).waitFor();
+    }
+    await table.getByRole('row', { name: /region/ }).getByText('stable', { exact: true }).waitFor();
+    expect(await table.locator('figure.distribution').count()).toBeGreaterThanOrEqual(9);
+    await page.getByRole('heading', { name: 'Drift over time' }).waitFor();
+    await page.getByRole('list', { name: 'Alerts' }).getByText('Loans input drift').waitFor();
+    await page.getByText('Metrics per window').waitFor();
+    await screenshot(page, 'monitoring');
+
+    await page.goto(`${server.url}#/models/loans`);
+    await page.getByText('Requests per second').waitFor();
+    await screenshot(page, 'model');
+
+    await page.goto(`${server.url}#/models`);
+    const row = page.getByRole('row', { name: /loans/ });
+    await row.locator('.badge', { hasText: /^(drifted|\d+ drifting)$/ }).waitFor();
+    await page.getByRole('row', { name: /iris/ }).locator('.badge').waitFor();
+    await screenshot(page, 'models');
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it('promotes and rolls back an alias, asking first, from the keyboard too', async () => {
+    // A second version of iris, trained and registered without an alias through the API.
+    const form = new FormData();
+    form.append('target', 'species');
+    form.append('algorithm', 'gbdt');
+    form.append('file', new Blob([readFileSync(`${DATASETS}iris.csv`)]), 'iris.csv');
+    const job = await apiJson<{ id: string }>('/api/training', { method: 'POST', body: form });
+    await expect.poll(async () => (await apiJson<{ state: string }>(`/api/training/${job.id}`)).state, { timeout: TRAINING_TIMEOUT_MS }).toBe('succeeded');
+    await apiJson(`/api/training/${job.id}/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'iris' }) });
+    const production = async () => (await apiJson<{ model: { aliases: Record<string, number> } }>('/api/models/iris')).model.aliases.production;
+
+    const { page, context, problems } = await watchedPage(browser);
+    await page.goto(`${server.url}#/models/iris`);
+    const v2 = page.getByRole('table', { name: /Versions of iris/ }).getByRole('row', { name: /^v2\b/ });
+    await v2.getByRole('button', { name: 'Promote' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Promote version 2 to production' });
+    await dialog.waitFor();
+    // Escape cancels; nothing moved.
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'hidden' });
+    expect(await production()).toBe(1);
+
+    await v2.getByRole('button', { name: 'Promote' }).click();
+    await dialog.waitFor();
+    await screenshot(page, 'model-confirm', { fullPage: false });
+    // Cancel has the focus first, so Enter alone never confirms; Tab to the confirm button.
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter');
+    await dialog.waitFor({ state: 'hidden' });
+    expect(await production()).toBe(2);
+    await page.getByRole('table', { name: /Aliases/ }).getByRole('row', { name: /production/ }).getByText('v2').waitFor();
+
+    await page.getByRole('button', { name: 'Roll back to v1' }).first().click();
+    const rollback = page.getByRole('dialog', { name: 'Roll back production' });
+    await rollback.getByRole('button', { name: 'Roll back to v1' }).click();
+    await rollback.waitFor({ state: 'hidden' });
+    expect(await production()).toBe(1);
+
+    // Deleting the version production points at is refused by the server, and the dialog says why.
+    const v1 = page.getByRole('table', { name: /Versions of iris/ }).getByRole('row', { name: /^v1\b/ });
+    await v1.getByRole('button', { name: 'Delete' }).click();
+    const remove = page.getByRole('dialog', { name: 'Delete version 1' });
+    await remove.getByRole('button', { name: 'Delete v1' }).click();
+    await remove.getByRole('alert').waitFor();
+    await remove.getByRole('button', { name: 'Cancel' }).click();
+    expect(problems.filter((p) => !/status of 409/.test(p))).toEqual([]);
+    await context.close();
+  });
+
+  it('is readable on a phone: no sideways scrolling, tables as cards', async () => {
+    const { page, context, problems } = await watchedPage(browser, { viewport: PHONE });
+    for (const [path, name, ready] of [
+      ['#/models', 'models-phone', 'iris'],
+      ['#/models/iris', 'model-phone', 'Versions'],
+      ['#/playground/iris', 'playground-phone', 'Predict'],
+    ] as const) {
+      await page.goto(`${server.url}${path}`);
+      await page.getByText(ready, { exact: true }).first().waitFor();
+      expect(await fitsWidth(page), path).toBe(true);
+      await screenshot(page, name);
+    }
+    await page.goto(`${server.url}#/monitoring/loans`);
+    await page.getByRole('table', { name: /Drift per feature/ }).waitFor();
+    expect(await fitsWidth(page)).toBe(true);
+    await screenshot(page, 'monitoring-phone');
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+});
+
+describe('dashboard with an admin token', () => {
+  const token = 'dashboard-test-token';
+  let guarded: DashboardServer;
+  beforeAll(async () => {
+    guarded = await startDashboardServer({ server: { adminToken: token } });
+  });
+  afterAll(async () => {
+    await guarded?.close();
+  });
+
+  it('asks for the token, keeps it for the tab, and sends it as a Bearer header', async () => {
+    // The refused requests are expected here, and the browser logs each one.
+    const { page, context, problems } = await watchedPage(browser, { allow: [/status of 401/] });
+    const authorizations: string[] = [];
+    page.on('request', (request) => {
+      if (request.url().includes('/api/')) authorizations.push(request.headers().authorization ?? '');
+    });
+    await page.goto(guarded.url);
+    const dialog = page.getByRole('dialog', { name: 'Admin token needed' });
+    await dialog.waitFor();
+    await screenshot(page, 'token', { fullPage: false });
+    await dialog.getByLabel('Token').fill('not-the-token');
+    await dialog.getByRole('button', { name: 'Continue' }).click();
+    await dialog.getByRole('alert').waitFor();
+    await dialog.getByLabel('Token').fill(token);
+    await dialog.getByRole('button', { name: 'Continue' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    await page.getByText('No models yet').waitFor();
+    expect(await page.evaluate<string | null>("sessionStorage.getItem('berth.adminToken')")).toBe(token);
+    expect(authorizations.at(-1)).toBe(`Bearer ${token}`);
+
+    // A reload keeps the token (same tab); a new tab's storage does not have it.
+    await page.reload();
+    await page.getByText('No models yet').waitFor();
+    expect(await dialog.isVisible()).toBe(false);
+    await page.getByRole('button', { name: 'Forget token' }).click();
+    await dialog.waitFor();
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+});
