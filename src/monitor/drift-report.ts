@@ -25,6 +25,7 @@ import {
   isPValueMethod,
   methodApplies,
 } from './drift-method.js';
+import { binNumericSketches, toProportions } from './drift-bins.js';
 import { type SketchData } from './feature-sketch.js';
 import { featureDrift } from './feature-drift.js';
 import { type FeatureKind } from './feature-spec.js';
@@ -74,6 +75,20 @@ export interface FeatureDrift {
   readonly invalid: { readonly reference: number; readonly current: number };
   /** Categorical features: categories of the current window absent from the reference. */
   readonly unseenCategories?: UnseenCategories;
+  /**
+   * The two distributions compared, as proportions per bin, for charts: Evidently's bins for
+   * numbers (`edges` of equal-width bins, or `values` when each bin is one value), one bin per
+   * category otherwise. Present when both sides have data.
+   */
+  readonly bins?: FeatureBins;
+}
+
+/** Proportions of the reference and the current data per bin (see {@link FeatureDrift.bins}). */
+export interface FeatureBins {
+  readonly edges?: readonly number[];
+  readonly values?: readonly (number | string)[];
+  readonly reference: readonly number[];
+  readonly current: readonly number[];
 }
 
 /** Drift of a family of columns (the outputs, for prediction drift). */
@@ -198,10 +213,17 @@ function compareFeature(name: string, reference: SketchData | undefined, current
     missing: { reference: reference?.missing ?? 0, current: current?.missing ?? 0 },
     invalid: { reference: reference?.invalid ?? 0, current: current?.invalid ?? 0 },
   };
-  if (kind === 'categorical' && reference !== undefined && current !== undefined) {
-    return { ...draft, unseenCategories: unseenCategories(reference as CategoricalSketchData, current as CategoricalSketchData) };
+  if (status !== 'ok') return draft;
+  if (kind === 'categorical') {
+    const aligned = alignCategories(reference as CategoricalSketchData, current as CategoricalSketchData);
+    return {
+      ...draft,
+      unseenCategories: unseenCategories(reference as CategoricalSketchData, current as CategoricalSketchData),
+      bins: { values: aligned.categories, reference: toProportions(aligned.reference), current: toProportions(aligned.current) },
+    };
   }
-  return draft;
+  const binned = binNumericSketches(reference as NumericSketchData, current as NumericSketchData);
+  return { ...draft, bins: { ...binned, reference: [...binned.reference], current: [...binned.current] } };
 }
 
 /** Distinct values on both sides together; Infinity when more than the sketches count. */

@@ -17,6 +17,7 @@ import { DATASETS } from '../helpers/trained.js';
 interface Feature {
   name: string;
   drifted: boolean;
+  bins?: { edges?: number[]; values?: (string | number)[]; reference: number[]; current: number[] };
 }
 
 let server: Awaited<ReturnType<typeof startRegistryServer>>;
@@ -116,6 +117,15 @@ describe('monitoring through the server', () => {
     expect(report.rows).toBe(records.length);
     expect(report.features.filter((f) => f.drifted).map((f) => f.name).sort()).toEqual(['annual_income', 'credit_score', 'employment', 'loan_amount']);
     expect(report.predictionDrift.drifted).toBe(true);
+    // The distributions compared come with the report, for charts: proportions per bin on each side.
+    const employment = report.features.find((f) => f.name === 'employment')!;
+    expect(employment.bins!.values).toContain('gig_worker');
+    const gig = employment.bins!.values!.indexOf('gig_worker');
+    expect(employment.bins!.reference[gig]).toBe(0);
+    expect(employment.bins!.current[gig]).toBeGreaterThan(0);
+    const income = report.features.find((f) => f.name === 'annual_income')!;
+    expect(income.bins!.edges!.length).toBe(income.bins!.reference.length + 1);
+    for (const side of [income.bins!.reference, income.bins!.current]) expect(side.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 6);
     expect(await eventually(() => received.some((n) => n.type === 'berth.alert' && n.state === 'firing' && n.rule?.id === 'loans-drift'), 10_000)).toBe(true);
     const alerts = (await (await fetch(`${server.url}/api/alerts`)).json()) as { alerts: { state: string }[] };
     expect(alerts.alerts.some((a) => a.state === 'firing')).toBe(true);

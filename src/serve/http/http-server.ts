@@ -149,7 +149,13 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
         registerPredictRoutes(api, dataPlane);
         if (options.monitor) registerMonitorRoutes(api, { monitor: options.monitor });
         if (options.trainingJobs) {
-          registerTrainingRoutes(api, { jobs: options.trainingJobs, registry, prefix: '', actor: (request) => ({ interface: 'api', actor: request.ip }) });
+          registerTrainingRoutes(api, {
+            jobs: options.trainingJobs,
+            registry,
+            prefix: '',
+            actor: (request) => ({ interface: 'api', actor: request.ip }),
+            ...(options.follower ? { onAliasesChanged: () => options.follower!.sync() } : {}),
+          });
         }
       },
       { prefix: '/api' },

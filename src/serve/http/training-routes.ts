@@ -21,6 +21,8 @@ export interface TrainingRoutesDeps {
   readonly registry: Registry;
   /** Who a registration is recorded as in the audit log; default `{ interface: 'api' }`. */
   readonly actor?: (request: FastifyRequest) => AuditActor;
+  /** Called after a registration moved aliases, so this replica serves the new version at once. */
+  readonly onAliasesChanged?: () => Promise<void>;
   /** Path the routes are mounted under; default `/api`. */
   readonly prefix?: string;
   /** How often an event stream sends a keep-alive comment, in ms; default 15000. */
@@ -78,6 +80,7 @@ export function registerTrainingRoutes(app: FastifyInstance, deps: TrainingRoute
       scope.post<{ Params: JobParams; Body: unknown }>('/training/:id/register', async (request, reply) => {
         const body = registerBody(request.body);
         const result = await jobs.register(request.params.id, deps.registry, { ...body, actor: actor(request) });
+        if (result.aliasesSet.length > 0) await deps.onAliasesChanged?.();
         return reply.code(result.created ? 201 : 200).send(result);
       });
     },
