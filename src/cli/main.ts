@@ -3,7 +3,7 @@
  * The `berth` command line: parses argv, builds the configuration, calls the command function,
  * and turns its outcome into an exit code. The only module that reads process.env or exits.
  */
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { pino } from 'pino';
 import type { Config, ConfigInput } from '../core/config.js';
 import { BerthError } from '../core/errors.js';
@@ -14,12 +14,8 @@ import { berthVersion } from './package-info.js';
 import { addMonitorCommands } from './monitor-program.js';
 import { addRegistryCommands } from './registry-program.js';
 import { addTrainCommands } from './train-program.js';
+import { integer } from './option-parsers.js';
 
-function integer(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n)) throw new InvalidArgumentError('expected an integer');
-  return n;
-}
 
 function createLogger(config: Config) {
   // Logs are JSON lines on stderr; stdout carries the human-readable status lines.

@@ -4,7 +4,7 @@
  * configuration, calls the command function and prints a table for people or JSON for scripts.
  * main.ts adds them to the program and handles errors and exit codes.
  */
-import { type Command, InvalidArgumentError, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import type { Config, ConfigInput } from '../core/config.js';
 import { aliasCommand } from './commands/alias.js';
 import { auditCommand } from './commands/audit.js';
@@ -17,6 +17,7 @@ import { registerCommand } from './commands/register.js';
 import { showCommand } from './commands/show.js';
 import { versionsCommand } from './commands/versions.js';
 import { loadConfig } from './load-config.js';
+import { collect, tag, wholeNumber } from './option-parsers.js';
 import {
   formatBytes,
   renderAliasChange,
@@ -47,21 +48,8 @@ interface StoreFlags {
   readonly json?: boolean;
 }
 
-function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, value];
-}
 
-function tag(value: string, previous: Record<string, string> = {}): Record<string, string> {
-  const eq = value.indexOf('=');
-  if (eq <= 0) throw new InvalidArgumentError('expected key=value');
-  return { ...previous, [value.slice(0, eq)]: value.slice(eq + 1) };
-}
 
-function positiveInteger(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number');
-  return n;
-}
 
 /** Adds `--home`, `--database`, `--config` and `--json` to a registry command. */
 function storeOptions(command: Command, json = true): Command {
@@ -225,8 +213,8 @@ export function addRegistryCommands(program: Command, context: RegistryProgramCo
       .command('audit')
       .description("Show the registry's change history: what changed, when, and through which interface.")
       .argument('[model]', 'only changes to this model')
-      .option('--limit <n>', 'the newest n entries (default 50)', positiveInteger)
-      .option('--after <seq>', 'only entries after this sequence number', positiveInteger),
+      .option('--limit <n>', 'the newest n entries (default 50)', wholeNumber)
+      .option('--after <seq>', 'only entries after this sequence number', wholeNumber),
   ).action(async (model: string | undefined, opts: StoreFlags & { limit?: number; after?: number }) => {
     const entries = await auditCommand({ config: config(opts), model, limit: opts.limit, after: opts.after });
     out(opts, entries, () => renderAudit(entries));

@@ -5,7 +5,7 @@
  * handles errors and exit codes.
  */
 import type { Writable } from 'node:stream';
-import { type Command, InvalidArgumentError, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import type { Logger } from 'pino';
 import type { Config, ConfigInput } from '../core/config.js';
 import type { AlgorithmChoice, Task } from '../train/index.js';
@@ -15,6 +15,7 @@ import { trainCommand } from './commands/train.js';
 import { loadConfig } from './load-config.js';
 import { type ProgressStream, createTrainProgress } from './train-progress.js';
 import { renderPredictResult, renderTrainResult } from './train-output.js';
+import { collect, integer, tag } from './option-parsers.js';
 
 /** What these commands need from the entry point. */
 export interface TrainProgramContext {
@@ -41,21 +42,8 @@ interface StoreFlags {
   readonly config?: string;
 }
 
-function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, value];
-}
 
-function tag(value: string, previous: Record<string, string> = {}): Record<string, string> {
-  const eq = value.indexOf('=');
-  if (eq <= 0) throw new InvalidArgumentError('expected key=value');
-  return { ...previous, [value.slice(0, eq)]: value.slice(eq + 1) };
-}
 
-function integer(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n)) throw new InvalidArgumentError('expected an integer');
-  return n;
-}
 
 function storeOptions(command: Command): Command {
   return command
