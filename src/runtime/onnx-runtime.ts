@@ -4,10 +4,10 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type ort from 'onnxruntime-node';
-import { datatypeInfo } from '../core/datatypes.js';
 import { hasDynamicBatch, type Signature } from '../core/signature.js';
 import type { Tensor } from '../core/tensor.js';
 import { Batcher, type BatcherObserver, type BatchingSettings } from './batcher.js';
+import { measureRunCost, predictRunUs, type RunCost } from './run-cost.js';
 import type { ModelRuntime, RuntimeState } from './model-runtime.js';
 import { signatureFromSession } from './onnx-signature.js';
 import { type CompatibleModel, makeCompatible } from './onnx-compat.js';
@@ -42,9 +42,6 @@ export interface LoadReport {
   readonly rewrites: readonly string[];
 }
 
-/** Warm-up runs; the fastest one (after caches and allocators settle) estimates the run cost. */
-const WARM_RUNS = 10;
-
 /** An ONNX model version ready to run; see {@link ModelRuntime}. */
 export class OnnxRuntime implements ModelRuntime {
   #state: RuntimeState = 'loading';
@@ -59,8 +56,8 @@ export class OnnxRuntime implements ModelRuntime {
     private readonly pool: WorkerPool,
     private readonly key: string,
     private readonly inlineSession: ort.InferenceSession | undefined,
-    /** µs per input element, measured at warm-up; drives the inline choice per request. */
-    private readonly usPerElement: number | undefined,
+    /** Run cost measured at warm-up; drives the inline choice per request. */
+    private readonly cost: RunCost | undefined,
     private readonly options: OnnxRuntimeOptions,
   ) {
     this.#batcher = new Batcher((inputs, outputNames) => this.#execute(inputs, outputNames), {
@@ -95,37 +92,26 @@ export class OnnxRuntime implements ModelRuntime {
     const key = `${options.key}#${randomUUID()}`;
     await options.pool.load(key, source, { intraOpThreads: options.intraOpThreads });
 
-    const warm = warmInputs(signature);
+    // Warm in a worker and measure: single rows and, for batching models, a batch as large as
+    // the batcher makes (capped so loading stays quick).
     const outputNames = signature.outputs.map((o) => o.name);
-    let warmRunUs: number | undefined;
-    if (warm) {
-      try {
-        let best = Number.POSITIVE_INFINITY;
-        for (let i = 0; i < WARM_RUNS; i++) {
-          const { runMs } = await options.pool.run(key, warmInputs(signature)!, outputNames);
-          best = Math.min(best, runMs * 1000);
-        }
-        warmRunUs = best;
-      } catch {
-        // Some models reject all-zero inputs (a shape tensor of zeros, say); they simply run in
-        // workers, and their first real request warms them.
-        warmRunUs = undefined;
-      }
-    }
-    const warmElements = warm ? warm.reduce((n, t) => n + t.data.length, 0) : 0;
+    const cost = await measureRunCost(signature, Math.min(options.batching.maxBatchSize, 32), async (inputs) => {
+      const { runMs } = await options.pool.run(key, inputs, outputNames);
+      return runMs * 1000;
+    });
+    const warmRunUs = cost?.singleRowUs;
     const inlineCapable =
       options.execution === 'inline' || (options.execution === 'auto' && warmRunUs !== undefined && warmRunUs < options.inlineBudgetUs);
     let inlineSession: ort.InferenceSession | undefined;
     if (inlineCapable) inlineSession = probe;
     else await probe.release();
-    const usPerElement = warmRunUs !== undefined && warmElements > 0 ? warmRunUs / warmElements : undefined;
     const runtime = new OnnxRuntime(
       signature,
       { skippedOutputs, warmRunUs, inline: inlineCapable, rewrites },
       options.pool,
       key,
       inlineSession,
-      usPerElement,
+      cost,
       options,
     );
     runtime.#state = 'ready';
@@ -170,10 +156,10 @@ export class OnnxRuntime implements ModelRuntime {
   #runsInline(inputs: readonly Tensor[]): boolean {
     if (!this.inlineSession) return false;
     if (this.options.execution === 'inline') return true;
-    if (this.usPerElement === undefined) return false;
+    if (this.cost === undefined) return false;
     let elements = 0;
     for (const t of inputs) elements += t.data.length;
-    return elements * this.usPerElement < this.options.inlineBudgetUs;
+    return predictRunUs(this.cost, elements) < this.options.inlineBudgetUs;
   }
 }
 
@@ -201,16 +187,4 @@ async function openSession(
       throw error;
     }
   }
-}
-
-/** One all-zero row for every input (dynamic dimensions set to 1), or undefined if impossible. */
-function warmInputs(signature: Signature): Tensor[] | undefined {
-  const inputs: Tensor[] = [];
-  for (const spec of signature.inputs) {
-    if (spec.shape === undefined) return undefined;
-    const shape = spec.shape.map((d) => (d === -1 ? 1 : d));
-    const count = shape.reduce((a, b) => a * b, 1);
-    inputs.push({ name: spec.name, datatype: spec.datatype, shape, data: datatypeInfo(spec.datatype).allocate(count) });
-  }
-  return inputs;
 }
