@@ -21,12 +21,15 @@ export function writeBenchModels(): BenchModels {
   return { dir, mlp: mlp.onnx, mlpWeightsJson: mlp.weightsJson, cnn: writeCnnModel(dir) };
 }
 
-/** MLP requests: 64 pixel counts in 0..16 per row, like scikit-learn's digits data set. */
-export function mlpRequest(rows: number): RequestSpec {
-  return { model: 'mlp', input: MLP.inputName, rowShape: [MLP.inputs], rows, max: 16, integers: true };
+/**
+ * MLP requests: 64 pixel counts in 0..16 per row, like scikit-learn's digits data set; or, with
+ * `float64`, the same range written with every digit of a double (a client sending numpy floats).
+ */
+export function mlpRequest(rows: number, format: 'integer' | 'float64' = 'integer'): RequestSpec {
+  return { model: 'mlp', input: MLP.inputName, rowShape: [MLP.inputs], rows, max: 16, format };
 }
 
 /** CNN requests: a 28×28 image of normalised pixels per row. */
 export function cnnRequest(rows: number): RequestSpec {
-  return { model: 'cnn', input: CNN.inputName, rowShape: [1, CNN.side, CNN.side], rows, max: 1, integers: false };
+  return { model: 'cnn', input: CNN.inputName, rowShape: [1, CNN.side, CNN.side], rows, max: 1, format: 'decimal3' };
 }

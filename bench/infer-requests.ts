@@ -11,8 +11,11 @@ export interface RequestSpec {
   readonly rows: number;
   /** Largest input value; values are drawn in [0, max]. */
   readonly max: number;
-  /** Whole numbers (the digits data set's pixel counts) or three decimals (normalised pixels). */
-  readonly integers: boolean;
+  /**
+   * How values are written: whole numbers (the digits data set's pixel counts), three decimals
+   * (normalised pixels), or every digit of a double, as Python's json.dumps writes numpy floats.
+   */
+  readonly format: 'integer' | 'decimal3' | 'float64';
 }
 
 /** Seeded input values for a request (the same every run). */
@@ -22,7 +25,7 @@ export function requestValues(spec: RequestSpec, seed = 7): number[] {
   const values = new Array<number>(count);
   for (let i = 0; i < count; i++) {
     const v = random.next() * spec.max;
-    values[i] = spec.integers ? Math.round(v) : Math.round(v * 1000) / 1000;
+    values[i] = spec.format === 'integer' ? Math.round(v) : spec.format === 'decimal3' ? Math.round(v * 1000) / 1000 : v;
   }
   return values;
 }

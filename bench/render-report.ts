@@ -129,6 +129,7 @@ export function renderReport(input: ReportInput): string {
 
   const statuses = input.measurements.filter((m) => Object.keys(m.result.otherStatuses).length > 0);
   const notes = [
+    ...repeatabilityNotes(get),
     ...input.notes,
     ...input.measurements.filter((m) => m.serverDied).map((m) => `**${m.server} died** during ${m.request} (${m.setting}, ${m.connections} connections): ${(m.serverDied ?? '').replace(/\s*\n\s*/g, ' ')}`),
     ...statuses.map((m) => `${m.server} ${m.request} (${m.setting}, ${m.connections} connections) answered ${Object.entries(m.result.otherStatuses).map(([s, n]) => `${n} × ${s}`).join(', ')}.`),
@@ -200,6 +201,8 @@ function ratioRows(get: Lookup): [string, string][] {
   }
   ratio('MLP JSON 32 rows: Berth ÷ bare node:http (req/s)', 'mlp.json32.c64.berth', 'mlp.json32.c64.bare', 'requestsPerSec');
   ratio('MLP JSON 32 rows: Berth ÷ FastAPI (rows/s)', 'mlp.json32.c64.berth', 'mlp.json32.c64.python', 'rowsPerSec', times);
+  ratio('MLP JSON 1 row with float64 digits: Berth ÷ bare node:http (req/s)', 'mlp.json1f.c64.berth', 'mlp.json1f.c64.bare', 'requestsPerSec');
+  ratio('MLP JSON 1 row, Berth: float64 digits ÷ whole numbers (req/s)', 'mlp.json1f.c64.berth', 'mlp.json1.c64.berth', 'requestsPerSec', times);
   ratio('MLP binary 1 row: Berth ÷ bare node:http (req/s)', 'mlp.bin1.c64.berth', 'mlp.bin1.c64.bare', 'requestsPerSec');
   ratio('MLP binary 32 rows: Berth ÷ bare node:http (req/s)', 'mlp.bin32.c64.berth', 'mlp.bin32.c64.bare', 'requestsPerSec');
   ratio('MLP JSON 1 row: Berth ÷ onnxruntime in-process batch 1 (rows/s)', 'mlp.json1.c64.berth', 'mlp.ort1', 'rowsPerSec');
@@ -219,6 +222,23 @@ function ratioRows(get: Lookup): [string, string][] {
   // cannot answer more of them than the bare server can: this bounds target 2.
   ratio('CNN: bare node:http ÷ Berth batching off (req/s), the most batching on could gain for single-row requests', 'cnn.bare.c128', 'cnn.off.c128', 'requestsPerSec', times);
   return rows;
+}
+
+/**
+ * Berth's defaults on single-row JSON at 64 connections are measured twice, minutes apart (with
+ * the other servers, then with the other settings): their spread is the noise floor of the run.
+ */
+function repeatabilityNotes(get: Lookup): string[] {
+  const first = get('mlp.json1.c64.berth');
+  const second = get('mlp.setting.default');
+  if (!first || !second) return [];
+  const a = first.result.requestsPerSec;
+  const b = second.result.requestsPerSec;
+  const spread = Math.abs(a - b) / Math.min(a, b);
+  return [
+    `Repeatability: Berth's defaults (MLP, JSON, 1 row, 64 connections) were measured twice in this run, minutes apart: ${count(a)} and ${count(b)} req/s,` +
+      ` ${pct(spread)} apart. Differences between settings smaller than that are within this machine's noise.`,
+  ];
 }
 
 function count(n: number): string {

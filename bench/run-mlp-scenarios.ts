@@ -31,6 +31,7 @@ export async function runMlpScenarios(ctx: SuiteContext): Promise<void> {
   const mlp: ServedFile[] = [{ name: 'mlp', path: ctx.models.mlp }];
   const json1 = jsonInferRequest(mlpRequest(1));
   const jsonBatch = jsonInferRequest(mlpRequest(BATCH_ROWS));
+  const json1Float = jsonInferRequest(mlpRequest(1, 'float64'));
   const binary1 = binaryInferRequest(mlpRequest(1));
   const binaryBatch = binaryInferRequest(mlpRequest(BATCH_ROWS));
 
@@ -62,6 +63,8 @@ export async function runMlpScenarios(ctx: SuiteContext): Promise<void> {
       for (const server of compared) await measure(server, 'json1', 'JSON, 1 row', [json1], connections);
     }
     for (const server of compared) await measure(server, 'json32', `JSON, ${BATCH_ROWS} rows`, [jsonBatch], 64);
+    // Every digit of a double, as a Python client sends numpy floats: a different JSON parse path.
+    for (const server of [bare, berth]) await measure(server, 'json1f', 'JSON, 1 row, float64 digits', [json1Float], 64);
     for (const server of [bare, berth]) await measure(server, 'bin1', 'binary, 1 row', [binary1], 64);
     for (const server of [bare, berth]) await measure(server, 'bin32', `binary, ${BATCH_ROWS} rows`, [binaryBatch], 64);
     for (const server of servers) await server.stop();
