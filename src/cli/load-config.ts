@@ -17,6 +17,7 @@ export const ENVIRONMENT: Readonly<Record<string, { path: Path; type: 'string' |
   BERTH_BODY_LIMIT: { path: ['server', 'bodyLimit'], type: 'number' },
   BERTH_SHUTDOWN_TIMEOUT_MS: { path: ['server', 'shutdownTimeoutMs'], type: 'number' },
   BERTH_WORKERS: { path: ['server', 'workers'], type: 'number' },
+  BERTH_HEAP_GROWTH_PERCENT: { path: ['server', 'heapGrowthPercent'], type: 'number' },
   BERTH_THREADS: { path: ['runtime', 'threads'], type: 'number' },
   BERTH_INTRA_OP_THREADS: { path: ['runtime', 'intraOpThreads'], type: 'number' },
   BERTH_EXECUTION: { path: ['runtime', 'execution'], type: 'string' },

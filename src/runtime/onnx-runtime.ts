@@ -38,6 +38,8 @@ export interface LoadReport {
   /** Run time of a warm single-row run in µs, when the warm-up could run. */
   readonly warmRunUs: number | undefined;
   readonly inline: boolean;
+  /** Whether the worker threads hold sessions of it (not when every batch runs inline). */
+  readonly workerSessions: boolean;
   /** Rewrites applied because onnxruntime refused the model as it was (see onnx-compat.ts). */
   readonly rewrites: readonly string[];
 }
@@ -49,6 +51,9 @@ export class OnnxRuntime implements ModelRuntime {
   #drained: (() => void) | undefined;
   #released: Promise<void> | undefined;
   readonly #batcher: Batcher;
+  /** Settles once the model is loaded in every worker; unset while it runs inline only. */
+  #inWorkers: Promise<void> | undefined;
+  #source: ModelSource | undefined;
 
   private constructor(
     readonly signature: Signature,
@@ -105,15 +110,25 @@ export class OnnxRuntime implements ModelRuntime {
     let inlineSession: ort.InferenceSession | undefined;
     if (inlineCapable) inlineSession = probe;
     else await probe.release();
+    // A model whose largest batch still runs inline never needs its worker sessions: free them
+    // (a server of many small models would otherwise hold three sessions of each). A request
+    // larger than expected loads them again on demand.
+    const maxRows = hasDynamicBatch(signature) ? options.batching.maxBatchSize : 1;
+    const workersIdle =
+      options.execution === 'inline' ||
+      (inlineCapable && cost !== undefined && predictRunUs(cost, cost.rowElements * maxRows) < options.inlineBudgetUs);
+    if (workersIdle) await options.pool.unload(key);
     const runtime = new OnnxRuntime(
       signature,
-      { skippedOutputs, warmRunUs, inline: inlineCapable, rewrites },
+      { skippedOutputs, warmRunUs, inline: inlineCapable, workerSessions: !workersIdle, rewrites },
       options.pool,
       key,
       inlineSession,
       cost,
       options,
     );
+    if (!workersIdle) runtime.#inWorkers = Promise.resolve();
+    runtime.#source = source;
     runtime.#state = 'ready';
     return runtime;
   }
@@ -137,7 +152,17 @@ export class OnnxRuntime implements ModelRuntime {
 
   async #execute(inputs: readonly Tensor[], outputNames: readonly string[]): Promise<Tensor[]> {
     if (this.#runsInline(inputs)) return runSession(this.inlineSession!, inputs, outputNames);
+    await this.#loadInWorkers();
     return (await this.pool.run(this.key, inputs, outputNames)).outputs;
+  }
+
+  /** Loads the model in the workers if it was running inline only; a failed load is retried next time. */
+  #loadInWorkers(): Promise<void> {
+    this.#inWorkers ??= this.pool.load(this.key, this.#source!, { intraOpThreads: this.options.intraOpThreads }).catch((error: unknown) => {
+      this.#inWorkers = undefined;
+      throw error;
+    });
+    return this.#inWorkers;
   }
 
   release(): Promise<void> {

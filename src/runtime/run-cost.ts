@@ -20,6 +20,8 @@ export interface RunCost {
   readonly perElementUs: number;
   /** The fastest warm single-row run, for logs. */
   readonly singleRowUs: number;
+  /** Input elements of one row (dynamic dimensions other than the first taken as 1). */
+  readonly rowElements: number;
 }
 
 /** Predicted µs of a run over `elements` input elements. */
@@ -72,10 +74,15 @@ export async function measureRunCost(
       const batch = await fastest(batchRows);
       if (batch && batch.elements > single.elements) {
         const perElementUs = Math.max(0, (batch.us - single.us) / (batch.elements - single.elements));
-        return { fixedUs: Math.max(0, single.us - perElementUs * single.elements), perElementUs, singleRowUs: single.us };
+        return {
+          fixedUs: Math.max(0, single.us - perElementUs * single.elements),
+          perElementUs,
+          singleRowUs: single.us,
+          rowElements: single.elements,
+        };
       }
     }
-    return { fixedUs: 0, perElementUs: single.us / single.elements, singleRowUs: single.us };
+    return { fixedUs: 0, perElementUs: single.us / single.elements, singleRowUs: single.us, rowElements: single.elements };
   } catch {
     return undefined;
   }

@@ -56,6 +56,11 @@ export class WorkerPool {
     return this.#workers.length;
   }
 
+  /** Number of models loaded in the workers. */
+  get loadedCount(): number {
+    return this.#loaded.size;
+  }
+
   /** Loads a model under `key` in every worker; on any failure it is unloaded everywhere. */
   async load(key: string, source: ModelSource, settings: SessionSettings): Promise<void> {
     this.#assertOpen();

@@ -257,6 +257,7 @@ class VersionLoader {
         loadSeconds: Number(seconds.toFixed(3)),
         warmRunUs: runtime.report.warmRunUs,
         inline: runtime.report.inline,
+        workerSessions: runtime.report.workerSessions,
         batching: runtime.batches,
         skippedOutputs: runtime.report.skippedOutputs.length ? runtime.report.skippedOutputs : undefined,
         rewrites: runtime.report.rewrites.length ? runtime.report.rewrites : undefined,

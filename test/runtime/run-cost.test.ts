@@ -25,7 +25,7 @@ describe('run cost', () => {
 
   it('scales a single measurement by size for models without a batch dimension', async () => {
     const cost = await measureRunCost(fixed, 32, async () => 16);
-    expect(cost).toEqual({ fixedUs: 0, perElementUs: 2, singleRowUs: 16 });
+    expect(cost).toEqual({ fixedUs: 0, perElementUs: 2, singleRowUs: 16, rowElements: 8 });
   });
 
   it('gives up on models that cannot run on zeros', async () => {

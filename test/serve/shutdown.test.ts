@@ -32,8 +32,13 @@ async function inFlight(url: string): Promise<number> {
   return Number(/^berth_requests_in_flight (\d+)/m.exec(text)![1]) - 1;
 }
 
-async function waitFor(condition: () => Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 2000 && !(await condition()); i++) await new Promise((r) => setTimeout(r, 5));
+/** Polls `condition` every 5 ms for up to 10 s; whether it came true. */
+async function waitFor(condition: () => Promise<boolean>): Promise<boolean> {
+  for (let i = 0; i < 2000; i++) {
+    if (await condition()) return true;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  return false;
 }
 
 describe('lifecycle under load', () => {
@@ -45,7 +50,7 @@ describe('lifecycle under load', () => {
         heavyDone = true;
         return status;
       });
-      await waitFor(async () => (await inFlight(served.url)) >= 1);
+      expect(await waitFor(async () => (await inFlight(served.url)) >= 1)).toBe(true);
       // The metrics scrape above and this liveness check were both answered while the model
       // was still running: the event loop is free during inference.
       const live = await fetch(`${served.url}/v2/health/live`);
@@ -59,9 +64,12 @@ describe('lifecycle under load', () => {
 
   it('SIGTERM finishes requests in flight, refuses new ones, and exits 0', async () => {
     const served = await startBerthServe([`heavy=${heavy}`, '--port', '0', '--workers', '1']);
-    const requests = Array.from({ length: 4 }, () => heavyRequest(served.url, 500));
-    await waitFor(async () => (await inFlight(served.url)) >= 4);
+    // Large enough to be still running when the signal lands, even on a fast machine.
+    const requests = Array.from({ length: 4 }, () => heavyRequest(served.url, 2000));
+    expect(await waitFor(async () => (await inFlight(served.url)) >= 4)).toBe(true);
     served.child.kill('SIGTERM');
+    // The signal is asynchronous: the server says when it has begun shutting down.
+    expect(await waitFor(async () => served.output().stderr.includes('shutting down'))).toBe(true);
     const statuses = await Promise.all(requests);
     expect(statuses).toEqual([200, 200, 200, 200]);
     const late = await fetch(`${served.url}/v2/health/live`).then(

@@ -10,6 +10,7 @@ import { Errors } from '../../core/errors.js';
 import { openRegistry } from '../../registry/index.js';
 import { type RunningServer, startServer } from '../../serve/server.js';
 import { parseModelSpecs } from '../model-spec.js';
+import { tuneHeap } from '../tune-heap.js';
 
 /** Options of `berth serve`. */
 export interface ServeOptions {
@@ -25,6 +26,7 @@ export interface ServeOptions {
 /** Starts serving; resolves with the running server once it listens. */
 export async function serve(options: ServeOptions): Promise<RunningServer> {
   const { config } = options;
+  tuneHeap(config.server.heapGrowthPercent);
   if (options.models.length === 0) return serveRegistry(options);
   const specs = parseModelSpecs(options.models);
   const files = specs.map((s) => ({ name: s.name, path: resolve(s.path) }));
