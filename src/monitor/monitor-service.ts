@@ -45,6 +45,11 @@ export interface MonitorLogger {
 export interface MonitorServiceOptions {
   /** The metadata database (MetadataStore.db). */
   readonly db: Kysely<StoreTables>;
+  /**
+   * Where the prediction log and samples are written (MetadataStore.writer(): off the event loop
+   * on SQLite, since under load they are thousands of rows a second); default `db`.
+   */
+  readonly logDb?: Kysely<StoreTables>;
   /** The `monitor` section of the configuration (validated here; raw input is accepted too). */
   readonly config?: unknown;
   /** Reference profiles, training metrics and pipelines; default read from the registry's tables. */
@@ -92,6 +97,7 @@ export class MonitorService {
   readonly settings: MonitorConfig;
 
   readonly #db: Kysely<StoreTables>;
+  readonly #logDb: Kysely<StoreTables>;
   readonly #now: () => number;
   readonly #logger: MonitorLogger | undefined;
   readonly #schemaFor: MonitorServiceOptions['schemaFor'];
@@ -125,6 +131,7 @@ export class MonitorService {
     }
     this.settings = parsed.data;
     this.#db = options.db;
+    this.#logDb = options.logDb ?? options.db;
     this.#now = options.now ?? Date.now;
     this.#logger = options.logger;
     this.#schemaFor = options.schemaFor;
@@ -332,7 +339,7 @@ export class MonitorService {
   }
 
   #flushLog(): Promise<void> {
-    const run = this.#logFlush.catch(() => undefined).then(() => this.#log.flush(this.#db));
+    const run = this.#logFlush.catch(() => undefined).then(() => this.#log.flush(this.#logDb));
     this.#logFlush = run;
     return run;
   }

@@ -147,6 +147,11 @@ export class Registry {
     return this.#store.db;
   }
 
+  /** The store's connection for heavy background writes; see MetadataStore.writer. */
+  get writerDatabase(): Kysely<StoreTables> {
+    return this.#store.writer();
+  }
+
   /** Where the metadata lives, for messages. */
   get description(): string {
     return `${this.#store.description} with ${this.#blobs.description}`;

@@ -80,6 +80,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     registry && config.monitor.enabled
       ? new MonitorService({
           db: registry.database,
+          logDb: registry.writerDatabase,
           config: config.monitor,
           // The monitor sketches a version's features as its bundle's schema names them.
           schemaFor: (model, version) => {

@@ -36,6 +36,11 @@ export interface MetadataStore {
   /** Where the data lives, for messages (no password). */
   readonly description: string;
   readonly db: Kysely<StoreTables>;
+  /**
+   * A connection for heavy background writes (the monitor's prediction log), opened on first use:
+   * on SQLite one in a worker thread, so the writes never block the event loop; elsewhere `db`.
+   */
+  writer(): Kysely<StoreTables>;
   /** Closes every connection. Idempotent. */
   close(): Promise<void>;
 }
@@ -84,11 +89,13 @@ export async function openMetadataStore(options: MetadataStoreOptions): Promise<
     throw error;
   }
   let closed: Promise<void> | undefined;
+  let writer: Kysely<StoreTables> | undefined;
   return {
     kind: dialect.kind,
     description: dialect.description,
     db,
-    close: () => (closed ??= db.destroy()),
+    writer: () => (writer ??= dialect.createWriterDialect ? new Kysely<StoreTables>({ dialect: dialect.createWriterDialect() }) : db),
+    close: () => (closed ??= Promise.all([writer !== db ? writer?.destroy() : undefined, db.destroy()]).then(() => undefined)),
   };
 }
 

@@ -12,6 +12,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { CompiledQuery, type DatabaseConnection, type Dialect, type Driver, SqliteAdapter, SqliteDialect, SqliteDriver } from 'kysely';
 import type { StoreDialect } from './store-dialect.js';
+import { sqliteWriterDialect } from './sqlite-writer-dialect.js';
 
 /**
  * better-sqlite3 waits for a lock synchronously, blocking the event loop, so a second connection
@@ -57,20 +58,24 @@ class TransactionalDdlSqliteAdapter extends SqliteAdapter {
 class BerthSqliteDialect extends SqliteDialect {
   readonly #file: string;
   constructor(file: string) {
-    super({ database: () => openDatabase(file) });
+    super({ database: () => openSqliteDatabase(file) });
     this.#file = file;
   }
   override createDriver(): Driver {
-    return new ImmediateSqliteDriver({ database: () => openDatabase(this.#file) });
+    return new ImmediateSqliteDriver({ database: () => openSqliteDatabase(this.#file) });
   }
   override createAdapter(): SqliteAdapter {
     return new TransactionalDdlSqliteAdapter();
   }
 }
 
-async function openDatabase(file: string): Promise<Database.Database> {
+/**
+ * Opens a connection with Berth's settings; `busyTimeoutMs` is how long a statement blocks on
+ * another connection's lock before SQLITE_BUSY (short on the event loop, see BUSY_TIMEOUT_MS).
+ */
+export async function openSqliteDatabase(file: string, busyTimeoutMs = BUSY_TIMEOUT_MS): Promise<Database.Database> {
   mkdirSync(dirname(file), { recursive: true });
-  const db = new Database(file, { timeout: BUSY_TIMEOUT_MS });
+  const db = new Database(file, { timeout: busyTimeoutMs });
   try {
     // WAL lets readers (servers polling for alias moves) run while a writer registers; FULL
     // synchronous makes a committed version survive power loss, at a cost only writes pay.
@@ -91,6 +96,7 @@ export function sqliteStoreDialect(file: string): StoreDialect {
     kind: 'sqlite',
     description: `SQLite database ${file}`,
       createKyselyDialect: (): Dialect => new BerthSqliteDialect(file),
+    createWriterDialect: (): Dialect => sqliteWriterDialect(file),
     prepare: () => Promise.resolve(undefined),
     // The migrator's own bookkeeping statements run outside transactions; retried as a whole.
     retryLocked: (attempt) => retryWhileBusy(attempt),

@@ -14,6 +14,11 @@ export interface StoreDialect {
   /** Makes the Kysely dialect; called once per store. */
   createKyselyDialect(): Dialect;
   /**
+   * Makes a dialect for heavy background writes that must not block the event loop (SQLite's
+   * driver is synchronous); dialects whose driver is asynchronous already leave this out.
+   */
+  createWriterDialect?(): Dialect;
+  /**
    * Runs once before migrations, e.g. to create a PostgreSQL schema, and returns the schema the
    * migrator keeps its own tables in (undefined: the database's only namespace).
    */
