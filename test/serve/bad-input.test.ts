@@ -214,4 +214,11 @@ describe('bad input', () => {
     const made = await fetch(`${server.url}/v2/health/live`);
     expect(made.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
   });
+
+  it('makes time-ordered request ids (UUIDv7), so the prediction log appends to its index', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 20; i++) ids.push((await fetch(`${server.url}/v2/health/live`)).headers.get('x-request-id')!);
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect([...ids].sort()).toEqual(ids);
+  });
 });

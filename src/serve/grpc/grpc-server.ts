@@ -3,7 +3,7 @@
  * the data plane's and back, errors rendered with each catalogue entry's gRPC status.
  */
 import { type Server, type ServerUnaryCall, type sendUnaryData, Server as GrpcServer, ServerCredentials, status as GrpcCode } from '@grpc/grpc-js';
-import { randomUUID } from 'node:crypto';
+import { v7 as uuidv7 } from 'uuid';
 import type { FastifyBaseLogger } from 'fastify';
 import { BerthError, Errors, type GrpcStatus } from '../../core/errors.js';
 import type { DataPlane } from '../data-plane.js';
@@ -55,7 +55,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
 
   /** Runs a call, rendering any error with its catalogue gRPC status and message. */
   const unary = <Req, Res>(work: (request: Req, requestId: string) => Promise<Res>): Handler<Req, Res> => (call, callback) => {
-    const requestId = (call.metadata.get('x-request-id')[0] as string | undefined) ?? randomUUID();
+    const requestId = (call.metadata.get('x-request-id')[0] as string | undefined) ?? uuidv7(); // time-ordered, as over HTTP (see http-server.ts)
     if (options.isClosing()) {
       const error = Errors.SERVER_SHUTTING_DOWN.create();
       callback({ code: CODES[error.grpcStatus], details: error.message });
