@@ -3,13 +3,13 @@
  * the data plane's and back, errors rendered with each catalogue entry's gRPC status.
  */
 import { type Server, type ServerUnaryCall, type sendUnaryData, Server as GrpcServer, ServerCredentials, status as GrpcCode } from '@grpc/grpc-js';
-import { v7 as uuidv7 } from 'uuid';
 import type { FastifyBaseLogger } from 'fastify';
 import { BerthError, Errors, type GrpcStatus } from '../../core/errors.js';
 import type { DataPlane } from '../data-plane.js';
 import type { ServerMetrics } from '../metrics.js';
 import { decodeGrpcInfer, encodeGrpcInfer } from './oip-grpc-codec.js';
 import { type GrpcInferRequest, oipGrpcService } from './oip-grpc-proto.js';
+import { requestIdGenerator } from '../request-ids.js';
 
 const CODES: Readonly<Record<GrpcStatus, GrpcCode>> = {
   INVALID_ARGUMENT: GrpcCode.INVALID_ARGUMENT,
@@ -48,6 +48,7 @@ type Handler<Req, Res> = (call: ServerUnaryCall<Req, Res>, callback: sendUnaryDa
 /** Starts the gRPC service on `host:port` (`0` picks a free port). */
 export async function startGrpcServer(options: GrpcServerOptions): Promise<RunningGrpcServer> {
   const { dataPlane, metrics, logger } = options;
+  const nextRequestId = requestIdGenerator();
   const server: Server = new GrpcServer({
     'grpc.max_receive_message_length': options.maxMessageBytes,
     'grpc.max_send_message_length': -1,
@@ -55,7 +56,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
 
   /** Runs a call, rendering any error with its catalogue gRPC status and message. */
   const unary = <Req, Res>(work: (request: Req, requestId: string) => Promise<Res>): Handler<Req, Res> => (call, callback) => {
-    const requestId = (call.metadata.get('x-request-id')[0] as string | undefined) ?? uuidv7(); // time-ordered, as over HTTP (see http-server.ts)
+    const requestId = (call.metadata.get('x-request-id')[0] as string | undefined) ?? nextRequestId();
     if (options.isClosing()) {
       const error = Errors.SERVER_SHUTTING_DOWN.create();
       callback({ code: CODES[error.grpcStatus], details: error.message });
