@@ -185,7 +185,7 @@ function targetRows(get: Lookup): TargetRow[] {
   if (fixtures?.rssPeakMb !== undefined) {
     rows.push({ what: '4. Peak RSS serving the 137 fixture models under load', measured: `${fixtures.rssPeakMb.toFixed(0)} MiB`, target: '< 300 MB', met: fixtures.rssPeakMb * 2 ** 20 < 300e6, from: [fixtures] });
   }
-  const monitorRounds = (key: string) => [1, 2].map((r) => get(`monitor.${key}.r${r}`)).filter((m): m is Measurement => m !== undefined);
+  const monitorRounds = (key: string) => [1, 2, 3].map((r) => get(`monitor.${key}.r${r}`)).filter((m): m is Measurement => m !== undefined);
   const monitorOn = monitorRounds('on');
   const monitorOff = monitorRounds('off');
   if (monitorOn.length > 0 && monitorOn.length === monitorOff.length) {
@@ -235,10 +235,10 @@ function ratioRows(get: Lookup): [string, string][] {
   // Single-row requests cost the HTTP stack the same with or without batching, so batching on
   // cannot answer more of them than the bare server can: this bounds target 2.
   ratio('CNN: bare node:http ÷ Berth batching off (req/s), the most batching on could gain for single-row requests', 'cnn.bare.c128', 'cnn.off.c128', 'requestsPerSec', times);
-  ratio('Monitoring: windows only ÷ off, round 1 (req/s)', 'monitor.windows.r1', 'monitor.off.r1', 'requestsPerSec');
-  ratio('Monitoring: windows only ÷ off, round 2 (req/s)', 'monitor.windows.r2', 'monitor.off.r2', 'requestsPerSec');
-  ratio('Monitoring: on (defaults) ÷ off, round 1 (req/s)', 'monitor.on.r1', 'monitor.off.r1', 'requestsPerSec');
-  ratio('Monitoring: on (defaults) ÷ off, round 2 (req/s)', 'monitor.on.r2', 'monitor.off.r2', 'requestsPerSec');
+  for (const r of [1, 2, 3]) {
+    ratio(`Monitoring: windows only ÷ off, round ${r} (req/s)`, `monitor.windows.r${r}`, `monitor.off.r${r}`, 'requestsPerSec');
+    ratio(`Monitoring: on (defaults) ÷ off, round ${r} (req/s)`, `monitor.on.r${r}`, `monitor.off.r${r}`, 'requestsPerSec');
+  }
   return rows;
 }
 

@@ -3,7 +3,8 @@
  * by `berth train` and served from a registry answers one-row named-feature predictions at 64
  * connections with monitoring off, with windows only (no prediction log, no samples), and with
  * the defaults (windows, the prediction log that feedback joins against, 1% samples). The three
- * servers are measured in turn, twice, so that drift in the machine's load hits all of them.
+ * servers are measured in turn, three rounds, the order rotated each round, so that drift in the
+ * machine's load and whatever a position in the sequence costs hit all of them alike.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -37,9 +38,10 @@ export async function runMonitorScenario(ctx: SuiteContext): Promise<void> {
       stdio: 'ignore',
     });
     const requests = predictRequests();
-    const rounds = ctx.quick ? 1 : 2;
+    const rounds = ctx.quick ? 1 : 3;
     for (let round = 1; round <= rounds; round++) {
-      for (const [key, setting, monitor] of SETTINGS) {
+      const order = SETTINGS.map((_, i) => SETTINGS[(i + round - 1) % SETTINGS.length]!);
+      for (const [key, setting, monitor] of order) {
         const config = join(home, `${key}.json`);
         writeFileSync(config, JSON.stringify({ monitor }));
         let server: ServerProcess | undefined;
