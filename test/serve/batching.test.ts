@@ -22,7 +22,9 @@ function heavyRequest(url: string, rows: number) {
 
 describe('batching through the server', () => {
   it('stacks concurrent requests into larger runs and reports them in /metrics', async () => {
-    const served = await startBerthServe([`heavy=${heavy}`, '--port', '0', '--threads', '1', '--max-batch-size', '16']);
+    // In a worker thread, so that requests queue while a run is in progress (on a fast machine this
+    // model's single rows are cheap enough for `auto` to run them inline, one by one).
+    const served = await startBerthServe([`heavy=${heavy}`, '--port', '0', '--threads', '1', '--max-batch-size', '16', '--execution', 'worker']);
     try {
       const responses = await Promise.all(Array.from({ length: 48 }, () => heavyRequest(served.url, 1)));
       expect(responses.map((r) => r.status)).toEqual(Array.from({ length: 48 }, () => 200));
