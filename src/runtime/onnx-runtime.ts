@@ -7,7 +7,7 @@ import type ort from 'onnxruntime-node';
 import { hasDynamicBatch, type Signature } from '../core/signature.js';
 import type { Tensor } from '../core/tensor.js';
 import { Batcher, type BatcherObserver, type BatchingSettings } from './batcher.js';
-import { measureRunCost, predictRunUs, type RunCost } from './run-cost.js';
+import { inputElements, measureRunCost, predictRunUs, type RunCost } from './run-cost.js';
 import type { ModelRuntime, RuntimeState } from './model-runtime.js';
 import { signatureFromSession } from './onnx-signature.js';
 import { type CompatibleModel, makeCompatible } from './onnx-compat.js';
@@ -38,7 +38,7 @@ export interface LoadReport {
   /** Run time of a warm single-row run in µs, when the warm-up could run. */
   readonly warmRunUs: number | undefined;
   readonly inline: boolean;
-  /** Whether the worker threads hold sessions of it (not when every batch runs inline). */
+  /** Whether the workers held sessions of it after loading (not when every batch runs inline; they load on demand). */
   readonly workerSessions: boolean;
   /** Rewrites applied because onnxruntime refused the model as it was (see onnx-compat.ts). */
   readonly rewrites: readonly string[];
@@ -53,18 +53,20 @@ export class OnnxRuntime implements ModelRuntime {
   readonly #batcher: Batcher;
   /** Settles once the model is loaded in every worker; unset while it runs inline only. */
   #inWorkers: Promise<void> | undefined;
-  #source: ModelSource | undefined;
 
   private constructor(
     readonly signature: Signature,
     readonly report: LoadReport,
     private readonly pool: WorkerPool,
     private readonly key: string,
+    /** What the workers load, again, when a model that ran inline only needs them. */
+    private readonly source: ModelSource,
     private readonly inlineSession: ort.InferenceSession | undefined,
     /** Run cost measured at warm-up; drives the inline choice per request. */
     private readonly cost: RunCost | undefined,
     private readonly options: OnnxRuntimeOptions,
   ) {
+    if (report.workerSessions) this.#inWorkers = Promise.resolve();
     this.#batcher = new Batcher((inputs, outputNames) => this.#execute(inputs, outputNames), {
       settings: options.batching,
       concurrency: pool.size,
@@ -123,12 +125,11 @@ export class OnnxRuntime implements ModelRuntime {
       { skippedOutputs, warmRunUs, inline: inlineCapable, workerSessions: !workersIdle, rewrites },
       options.pool,
       key,
+      source,
       inlineSession,
       cost,
       options,
     );
-    if (!workersIdle) runtime.#inWorkers = Promise.resolve();
-    runtime.#source = source;
     runtime.#state = 'ready';
     return runtime;
   }
@@ -158,7 +159,7 @@ export class OnnxRuntime implements ModelRuntime {
 
   /** Loads the model in the workers if it was running inline only; a failed load is retried next time. */
   #loadInWorkers(): Promise<void> {
-    this.#inWorkers ??= this.pool.load(this.key, this.#source!, { intraOpThreads: this.options.intraOpThreads }).catch((error: unknown) => {
+    this.#inWorkers ??= this.pool.load(this.key, this.source, { intraOpThreads: this.options.intraOpThreads }).catch((error: unknown) => {
       this.#inWorkers = undefined;
       throw error;
     });
@@ -182,9 +183,7 @@ export class OnnxRuntime implements ModelRuntime {
     if (!this.inlineSession) return false;
     if (this.options.execution === 'inline') return true;
     if (this.cost === undefined) return false;
-    let elements = 0;
-    for (const t of inputs) elements += t.data.length;
-    return predictRunUs(this.cost, elements) < this.options.inlineBudgetUs;
+    return predictRunUs(this.cost, inputElements(inputs)) < this.options.inlineBudgetUs;
   }
 }
 

@@ -41,7 +41,8 @@ export function zeroInputs(signature: Signature, rows: number): Tensor[] | undef
   return inputs;
 }
 
-function elementsOf(inputs: readonly Tensor[]): number {
+/** Input elements of a run: what its predicted cost scales with. */
+export function inputElements(inputs: readonly Tensor[]): number {
   return inputs.reduce((n, t) => n + t.data.length, 0);
 }
 
@@ -62,7 +63,7 @@ export async function measureRunCost(
       // Fresh inputs each time: a run may transfer (detach) their buffers.
       const inputs = zeroInputs(signature, rows);
       if (!inputs) return undefined;
-      elements = elementsOf(inputs);
+      elements = inputElements(inputs);
       best = Math.min(best, await run(inputs));
     }
     return { us: best, elements };

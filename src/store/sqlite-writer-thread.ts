@@ -5,7 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
-import { openSqliteDatabase } from './sqlite-store-dialect.js';
+import { LOCK_WAIT_MS, openSqliteDatabase } from './sqlite-store-dialect.js';
 import type { WriterReply, WriterRequest } from './sqlite-writer-protocol.js';
 
 /** Prepared statements kept for reuse (a writer runs the same few statements over and over). */
@@ -16,7 +16,7 @@ if (!port) throw new Error('sqlite-writer-thread must run in a worker thread');
 const { file } = workerData as { file: string };
 // Blocking on another connection's lock is harmless here (it is not the event loop), so this
 // connection waits as long as a writer may.
-const ready = openSqliteDatabase(file, 30_000);
+const ready = openSqliteDatabase(file, LOCK_WAIT_MS);
 const statements = new Map<string, Database.Statement>();
 
 port.on('message', (request: WriterRequest) => {
