@@ -11,8 +11,7 @@ import { type StoreTables } from '../store/store-tables.js';
 import { driftReport, type DriftReport, type DriftReportOptions } from './drift-report.js';
 import { countUnmatchedFeedback, readJoinedFeedback } from './feedback-store.js';
 import { type FeatureKind } from './feature-spec.js';
-import { KllSketch } from './kll-sketch.js';
-import { type MonitorWindowData, MonitorWindowMerger } from './monitor-window.js';
+import { type MonitorWindowData, MonitorWindowMerger, TrafficTotals, type WindowTraffic } from './monitor-window.js';
 import { performanceOf, performanceTask, type PerformanceTask, trainingMetrics } from './performance-report.js';
 import { type Profile } from './profile.js';
 import { type ReferenceSource, type VersionReference } from './reference-source.js';
@@ -187,19 +186,8 @@ export class MonitorReports {
     const range = parseTimeRange(query, this.#now(), this.#windowMs);
     const step = parseStep(query.step, range, this.#windowMs);
     const version = versionParameter(query.version);
-    const buckets = steps(range, step).map(() => ({ requests: 0, rows: 0, clientErrors: 0, serverErrors: 0, latency: undefined as KllSketch | undefined }));
-    const add = (start: number, w: { requests: number; rows: number; clientErrors: number; serverErrors: number; latency: MonitorWindowData['latency'] }) => {
-      const bucket = buckets[Math.floor((start - range.from) / step)];
-      if (bucket === undefined) return;
-      bucket.requests += w.requests;
-      bucket.rows += w.rows;
-      bucket.clientErrors += w.clientErrors;
-      bucket.serverErrors += w.serverErrors;
-      if (w.latency.n > 0) {
-        if (bucket.latency === undefined) bucket.latency = KllSketch.fromJSON(w.latency);
-        else bucket.latency.merge(w.latency);
-      }
-    };
+    const buckets = steps(range, step).map(() => new TrafficTotals());
+    const add = (start: number, w: WindowTraffic) => buckets[Math.floor((start - range.from) / step)]?.add(w);
     await this.#read(async () => {
       for (const w of await readWindowCounts(this.#db, { model, version, ...range })) add(w.start, w);
       for (const w of this.#live?.snapshot(model, range.from, range.to) ?? []) if (version === undefined || w.version === version) add(w.start, w.data);

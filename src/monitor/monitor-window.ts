@@ -25,6 +25,31 @@ export interface MonitorWindowData {
 
 type Sketch = NumericSketch | CategoricalSketch;
 
+/** The traffic part of a window: counts and latencies, without the feature sketches. */
+export type WindowTraffic = Pick<MonitorWindowData, 'requests' | 'rows' | 'clientErrors' | 'serverErrors' | 'latency'>;
+
+/** Traffic of windows added together: counts add, latency sketches merge. */
+export class TrafficTotals {
+  requests = 0;
+  rows = 0;
+  clientErrors = 0;
+  serverErrors = 0;
+  /** The merged latency sketch; undefined until a window with latencies is added. */
+  latency: KllSketch | undefined;
+
+  /** Adds one window's traffic. */
+  add(traffic: WindowTraffic): void {
+    this.requests += traffic.requests;
+    this.rows += traffic.rows;
+    this.clientErrors += traffic.clientErrors;
+    this.serverErrors += traffic.serverErrors;
+    if (traffic.latency.n > 0) {
+      if (this.latency === undefined) this.latency = KllSketch.fromJSON(traffic.latency);
+      else this.latency.merge(traffic.latency);
+    }
+  }
+}
+
 /**
  * Merges windows in place, without re-serialising after each one (merging a day of one-minute
  * windows is then linear in their size). A sketch whose kind differs from the kind already merged
@@ -32,11 +57,7 @@ type Sketch = NumericSketch | CategoricalSketch;
  * listed in `conflicts`: a report stays possible when one replica inferred a kind differently.
  */
 export class MonitorWindowMerger {
-  private requests = 0;
-  private rows = 0;
-  private clientErrors = 0;
-  private serverErrors = 0;
-  private latency: KllSketch | undefined;
+  private readonly traffic = new TrafficTotals();
   private readonly features = new Map<string, Sketch>();
   private readonly outputs = new Map<string, Sketch>();
   private readonly conflictNames = new Set<string>();
@@ -45,14 +66,7 @@ export class MonitorWindowMerger {
 
   /** Adds one window. */
   add(window: MonitorWindowData): this {
-    this.requests += window.requests;
-    this.rows += window.rows;
-    this.clientErrors += window.clientErrors;
-    this.serverErrors += window.serverErrors;
-    if (window.latency.n > 0) {
-      if (this.latency === undefined) this.latency = KllSketch.fromJSON(window.latency);
-      else this.latency.merge(window.latency);
-    }
+    this.traffic.add(window);
     this.mergeFamily(this.features, window.sketches.features);
     this.mergeFamily(this.outputs, window.sketches.outputs ?? {});
     return this;
@@ -65,13 +79,14 @@ export class MonitorWindowMerger {
 
   /** The merged window. */
   result(): MonitorWindowData {
+    const t = this.traffic;
     return {
-      requests: this.requests,
-      rows: this.rows,
-      clientErrors: this.clientErrors,
-      serverErrors: this.serverErrors,
-      latency: (this.latency ?? new KllSketch()).toJSON(),
-      sketches: { rows: this.rows, features: serialise(this.features), outputs: serialise(this.outputs) },
+      requests: t.requests,
+      rows: t.rows,
+      clientErrors: t.clientErrors,
+      serverErrors: t.serverErrors,
+      latency: (t.latency ?? new KllSketch()).toJSON(),
+      sketches: { rows: t.rows, features: serialise(this.features), outputs: serialise(this.outputs) },
     };
   }
 
