@@ -1,4 +1,5 @@
 import { type ReactNode, useEffect, useRef, useState } from 'react';
+import { FormError } from './form-error.js';
 
 /** An action waiting for the user's confirmation. */
 export interface PendingAction {
@@ -73,11 +74,7 @@ export function ConfirmDialog({ action, onClose }: ConfirmDialogProps) {
         >
           <h2 id="confirm-title">{action.title}</h2>
           <div className="dialog-body">{action.message}</div>
-          {error ? (
-            <p className="form-error" role="alert">
-              {error}
-            </p>
-          ) : null}
+          <FormError message={error} />
           <div className="dialog-actions">
             <button type="button" className="button" onClick={() => onClose(false)} disabled={busy} autoFocus>
               Cancel

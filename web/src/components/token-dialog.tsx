@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState, useSyncExternalStore } from 'react';
 import { authSnapshot, saveToken, subscribeAuth } from '../api/auth-store.js';
+import { FormError } from './form-error.js';
 
 /**
  * Asks for the admin token when the server answers 401 BERTH_AUTH_REQUIRED. The token is kept
@@ -34,11 +35,7 @@ export function TokenDialog() {
             This Berth server requires its admin token (<code>BERTH_ADMIN_TOKEN</code>). It is kept in this browser tab only and sent
             with every request.
           </p>
-          {auth.token && auth.message ? (
-            <p className="form-error" role="alert">
-              {auth.message}
-            </p>
-          ) : null}
+          <FormError message={auth.token && auth.message} />
           <label className="field">
             <span>Token</span>
             <input type="password" autoComplete="current-password" value={value} onChange={(e) => setValue(e.target.value)} required autoFocus />

@@ -4,6 +4,7 @@ import { berthApi } from '../api/berth-api.js';
 import type { PendingAction } from '../components/confirm-dialog.js';
 import { EmptyState } from '../components/empty-state.js';
 import { rollbackTarget } from '../lib/rollback-target.js';
+import { aliasChipClass, sortedAliases } from '../components/alias-chips.js';
 
 /** Props of {@link AliasesPanel}. */
 export interface AliasesPanelProps {
@@ -25,7 +26,7 @@ export function AliasesPanel({ model, versions, audit, confirm }: AliasesPanelPr
   const numbers = versions.map((v) => v.version).sort((a, b) => b - a);
   const [alias, setAlias] = useState('production');
   const [version, setVersion] = useState<number | ''>(numbers[0] ?? '');
-  const aliases = Object.entries(model.aliases).sort(([a], [b]) => (a === 'production' ? -1 : b === 'production' ? 1 : a.localeCompare(b)));
+  const aliases = sortedAliases(model.aliases);
 
   const promote = (): void => {
     const name = alias.trim();
@@ -77,7 +78,7 @@ export function AliasesPanel({ model, versions, audit, confirm }: AliasesPanelPr
                 return (
                   <tr key={name}>
                     <th scope="row" data-label="Alias">
-                      <span className={name === 'production' ? 'chip chip-production' : 'chip'}>{name}</span>
+                      <span className={aliasChipClass(name)}>{name}</span>
                     </th>
                     <td data-label="Version">v{current}</td>
                     <td className="actions">

@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import type { OipTensor, TensorSpec } from '../api/api-types.js';
 import { type TensorDraft, tensorDraft, tensorOf } from '../lib/tensor-input.js';
+import { FormError } from '../components/form-error.js';
 
 /** Props of {@link TensorForm}. */
 export interface TensorFormProps {
@@ -44,11 +45,7 @@ export function TensorForm({ inputs, busy, onSubmit }: TensorFormProps) {
           </label>
         </fieldset>
       ))}
-      {problem ? (
-        <p className="form-error" role="alert">
-          {problem}
-        </p>
-      ) : null}
+      <FormError message={problem} />
       <div className="form-actions">
         <button type="submit" className="button button-primary" disabled={busy}>
           {busy ? 'Running…' : 'Infer'}

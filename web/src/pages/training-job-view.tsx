@@ -10,6 +10,7 @@ import { isFinished, useTrainingJob } from '../hooks/use-training-job.js';
 import { modelNameOf } from '../lib/csv-preview.js';
 import { formatNumber, metricLabel } from '../lib/format.js';
 import { href, navigate } from '../router/use-hash-route.js';
+import { FormError } from '../components/form-error.js';
 
 const STATE_LEVEL = { queued: 'none', running: 'warn', succeeded: 'ok', failed: 'bad' } as const;
 
@@ -160,11 +161,7 @@ function RegisterForm({ job }: { readonly job: TrainingJob }) {
           </datalist>
         </label>
       </div>
-      {problem ? (
-        <p className="form-error" role="alert">
-          {problem}
-        </p>
-      ) : null}
+      <FormError message={problem} />
       <div className="form-actions">
         <button type="submit" className="button button-primary" disabled={busy}>
           {busy ? 'Registering…' : alias.trim() ? `Register and set ${alias.trim()}` : 'Register'}

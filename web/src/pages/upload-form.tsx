@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { berthApi } from '../api/berth-api.js';
 import { type CsvPreview, PREVIEW_BYTES, modelNameOf, parseCsvPreview } from '../lib/csv-preview.js';
 import { navigate } from '../router/use-hash-route.js';
+import { FormError } from '../components/form-error.js';
 
 /**
  * Step one of the no-code path: pick a CSV, see its first rows, choose the target column and
@@ -127,11 +128,7 @@ export function UploadForm() {
           </div>
         </>
       ) : null}
-      {problem ? (
-        <p className="form-error" role="alert">
-          {problem}
-        </p>
-      ) : null}
+      <FormError message={problem} />
       <div className="form-actions">
         <button type="submit" className="button button-primary" disabled={!preview || busy}>
           {busy ? 'Uploading…' : 'Train'}

@@ -3,6 +3,7 @@ import { berthApi } from '../api/berth-api.js';
 import type { PendingAction } from '../components/confirm-dialog.js';
 import { MetricsList } from '../components/metrics-list.js';
 import { formatBytes, formatTime, shortDigest } from '../lib/format.js';
+import { aliasChipClass } from '../components/alias-chips.js';
 
 /** Props of {@link VersionsTable}. */
 export interface VersionsTableProps {
@@ -42,7 +43,7 @@ export function VersionsTable({ model, versions, details, selected, onSelect, co
                 <th scope="row" data-label="Version">
                   <span className="version-number">v{v.version}</span>
                   {v.aliases.map((a) => (
-                    <span key={a} className={a === 'production' ? 'chip chip-production' : 'chip'}>
+                    <span key={a} className={aliasChipClass(a)}>
                       {a}
                     </span>
                   ))}
