@@ -235,6 +235,12 @@ function ratioRows(get: Lookup): [string, string][] {
   // Single-row requests cost the HTTP stack the same with or without batching, so batching on
   // cannot answer more of them than the bare server can: this bounds target 2.
   ratio('CNN: bare node:http ÷ Berth batching off (req/s), the most batching on could gain for single-row requests', 'cnn.bare.c128', 'cnn.off.c128', 'requestsPerSec', times);
+  const heap = get('fixtures.c64');
+  const v8Heap = get('fixtures.c64.v8heap');
+  if (heap?.rssPeakMb !== undefined && v8Heap?.rssPeakMb !== undefined) {
+    rows.push(['Fixtures, peak RSS: heapGrowthPercent 50 (default) ÷ 0 (V8\'s own growth)', `${pct(heap.rssPeakMb / v8Heap.rssPeakMb)} (${heap.rssPeakMb.toFixed(0)} ÷ ${v8Heap.rssPeakMb.toFixed(0)} MiB)`]);
+  }
+  ratio('Fixtures, req/s: heapGrowthPercent 50 (default) ÷ 0 (V8\'s own growth)', 'fixtures.c64', 'fixtures.c64.v8heap', 'requestsPerSec');
   for (const r of [1, 2, 3]) {
     ratio(`Monitoring: windows only ÷ off, round ${r} (req/s)`, `monitor.windows.r${r}`, `monitor.off.r${r}`, 'requestsPerSec');
     ratio(`Monitoring: on (defaults) ÷ off, round ${r} (req/s)`, `monitor.on.r${r}`, `monitor.off.r${r}`, 'requestsPerSec');

@@ -7,9 +7,10 @@
  * machine's load and whatever a position in the sequence costs hit all of them alike.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readCsvFile } from '../src/train/index.js';
 import { measureHttp } from './measurement.js';
 import type { BenchRequest } from './run-load.js';
 import { type ServerProcess, startServerProcess } from './server-process.js';
@@ -37,7 +38,7 @@ export async function runMonitorScenario(ctx: SuiteContext): Promise<void> {
       env: { ...process.env, BERTH_HOME: home },
       stdio: 'ignore',
     });
-    const requests = predictRequests();
+    const requests = await predictRequests();
     const rounds = ctx.quick ? 1 : 3;
     for (let round = 1; round <= rounds; round++) {
       const order = SETTINGS.map((_, i) => SETTINGS[(i + round - 1) % SETTINGS.length]!);
@@ -66,13 +67,11 @@ export async function runMonitorScenario(ctx: SuiteContext): Promise<void> {
   }
 }
 
-function predictRequests(): BenchRequest[] {
-  const [header, ...lines] = readFileSync(join(DATA, 'loans_current_stable.csv'), 'utf8').trim().split('\n');
-  const names = header!.split(',');
-  return lines.slice(0, DISTINCT_REQUESTS).map((line) => {
-    const values = line.split(',');
+async function predictRequests(): Promise<BenchRequest[]> {
+  const table = await readCsvFile(join(DATA, 'loans_current_stable.csv'));
+  return table.rows.slice(0, DISTINCT_REQUESTS).map((values) => {
     const record: Record<string, string | number | null> = {};
-    names.forEach((name, i) => {
+    table.header.forEach((name, i) => {
       if (name === 'defaulted') return;
       const raw = values[i]!;
       const n = Number(raw);

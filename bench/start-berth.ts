@@ -13,11 +13,18 @@ export interface ServedFile {
 
 /**
  * Starts `berth serve name=path ... --port 0` with extra flags (`--max-batch-size 1`,
- * `--workers 2`...). Logs stay at info: start-up lines only (the load report is read from them), no line per request.
+ * `--workers 2`...) and environment (`BERTH_*` settings without a flag). Logs stay at info:
+ * start-up lines only (the load report is read from them), no line per request.
  */
-export function startBerth(label: string, models: readonly ServedFile[], flags: readonly string[] = []): Promise<ServerProcess> {
+export function startBerth(
+  label: string,
+  models: readonly ServedFile[],
+  flags: readonly string[] = [],
+  env: Readonly<Record<string, string>> = {},
+): Promise<ServerProcess> {
   return startServerProcess({
     label,
+    env,
     command: process.execPath,
     args: [BERTH_BIN, 'serve', ...models.map((m) => `${m.name}=${m.path}`), '--port', '0', '--log-level', 'info', ...flags],
     // The status line on stdout, not the JSON log line that also names the address.
