@@ -4,9 +4,9 @@
  * whether a run is cheap enough for the event loop (`--execution auto`).
  *
  * Why two points: a single measurement scaled by size overestimates larger batches badly (the
- * bench's MLP runs 32 rows in 1.5× the time of one row in-process: 136,955 against 211,932
- * runs/s in BENCHMARKS.md), which would send every stacked batch of a tiny model on a thread hop
- * that costs more than the run.
+ * bench's MLP runs 32 rows in about 1.5× the time of one row: see the onnxruntime in-process rows
+ * of BENCHMARKS.md), which would send every stacked batch of a tiny model on a thread hop that
+ * costs more than the run.
  */
 import { datatypeInfo } from '../core/datatypes.js';
 import { hasDynamicBatch, type Signature } from '../core/signature.js';
