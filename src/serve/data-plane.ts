@@ -12,6 +12,7 @@ import { type FeatureValue, RowValidator } from '../core/validate-row.js';
 import type { Prediction } from '../runtime/pipeline.js';
 import type { Columns, PredictionEvent, PredictionOutcome, PredictionProtocol } from '../monitor/index.js';
 import type { ModelTable, ServedModel } from './model-table.js';
+import { AfterResponseQueue } from './after-response-queue.js';
 import { eventFromRecords, eventFromTensors, tensorColumns, tensorRows } from './monitor-events.js';
 
 function outcomeOf(error: unknown): PredictionOutcome {
@@ -107,6 +108,8 @@ export class DataPlane {
   readonly #models: ModelTable;
   readonly #metadata: ServerMetadata;
   readonly #recorder: ((event: PredictionEvent) => void) | undefined;
+  /** Where recording waits until the response is on its way. */
+  readonly #afterResponse = new AfterResponseQueue();
   #ready = false;
 
   constructor(options: DataPlaneOptions) {
@@ -248,7 +251,7 @@ export class DataPlane {
     if (!record) return;
     const latencyMs = performance.now() - started;
     const outcome = features === 'failed' ? outcomeOf(error) : 'success';
-    setImmediate(() =>
+    this.#afterResponse.run(() =>
       record(
         eventFromTensors({
           model: model.name,
@@ -279,7 +282,7 @@ export class DataPlane {
       const record = this.#recorder;
       if (record) {
         const latencyMs = performance.now() - started;
-        setImmediate(() => record({ ...eventFromRecords(result, context.requestId, latencyMs, at), protocol: context.protocol }));
+        this.#afterResponse.run(() => record(eventFromRecords(result, context.requestId, latencyMs, at, context.protocol)));
       }
       return result;
     } catch (error) {
@@ -287,7 +290,7 @@ export class DataPlane {
       if (record) {
         const latencyMs = performance.now() - started;
         const outcome = outcomeOf(error);
-        setImmediate(() =>
+        this.#afterResponse.run(() =>
           record(eventFromTensors({ model: model.name, version: model.version, requestId: context.requestId, at, protocol: context.protocol, latencyMs, outcome, rows: 0 })),
         );
       }

@@ -12,27 +12,47 @@ import type { RecordPredictions } from './data-plane.js';
 /** Most columns taken from one tensor (an image has thousands; the monitor keeps `maxColumns` names per version anyway). */
 export const MAX_TENSOR_COLUMNS = 64;
 
-/** The event of a named-feature prediction: the schema's fields as validated, and `label`/`probability_<label>` or `value`. */
-export function eventFromRecords(result: RecordPredictions, requestId: string, latencyMs: number, at: number): PredictionEvent {
-  const rows = result.values.length;
+/**
+ * The event of a named-feature prediction: the schema's fields as validated, and `label`/`probability_<label>` or `value`.
+ * Built for every answered request, so with plain loops (no closures, spreads or iterator
+ * helpers): at one row per request they cost more than the values they copy.
+ */
+export function eventFromRecords(result: RecordPredictions, requestId: string, latencyMs: number, at: number, protocol: PredictionProtocol = 'predict'): PredictionEvent {
+  const { values, predictions } = result;
+  const rows = values.length;
   const features: Record<string, unknown[]> = {};
-  const schema = result.model.bundle?.pipeline?.schema;
-  schema?.features.forEach((feature, j) => {
+  const schema = result.model.bundle?.pipeline?.schema.features ?? [];
+  for (let j = 0; j < schema.length; j++) {
     const column = new Array<unknown>(rows);
-    for (let i = 0; i < rows; i++) column[i] = result.values[i]![j];
-    features[feature.name] = column;
-  });
+    for (let i = 0; i < rows; i++) column[i] = values[i]![j];
+    features[schema[j]!.name] = column;
+  }
   const outputs: Record<string, unknown[]> = {};
-  const first = result.predictions[0];
+  const first = predictions[0];
   if (first !== undefined && 'label' in first) {
-    outputs.label = result.predictions.map((p) => ('label' in p ? p.label : null));
-    for (const label of Object.keys(first.probabilities)) {
-      outputs[`probability_${label}`] = result.predictions.map((p) => ('probabilities' in p ? (p.probabilities[label] ?? null) : null));
+    const labels = new Array<unknown>(rows);
+    for (let i = 0; i < rows; i++) {
+      const p = predictions[i]!;
+      labels[i] = 'label' in p ? p.label : null;
+    }
+    outputs.label = labels;
+    for (const label in first.probabilities) {
+      const column = new Array<unknown>(rows);
+      for (let i = 0; i < rows; i++) {
+        const p = predictions[i]!;
+        column[i] = 'probabilities' in p ? (p.probabilities[label] ?? null) : null;
+      }
+      outputs[`probability_${label}`] = column;
     }
   } else if (first !== undefined) {
-    outputs.value = result.predictions.map((p) => ('value' in p ? p.value : null));
+    const column = new Array<unknown>(rows);
+    for (let i = 0; i < rows; i++) {
+      const p = predictions[i]!;
+      column[i] = 'value' in p ? p.value : null;
+    }
+    outputs.value = column;
   }
-  return { model: result.model.name, version: result.model.version, requestId, at, protocol: 'predict', rows, latencyMs, outcome: 'success', features, outputs };
+  return { model: result.model.name, version: result.model.version, requestId, at, protocol, rows, latencyMs, outcome: 'success', features, outputs };
 }
 
 /** What a tensor request's event is made of. */

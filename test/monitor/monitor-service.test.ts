@@ -166,6 +166,23 @@ for (const backend of STORE_BACKENDS) {
       expect(report.points.reduce((t, p) => t + p.rows, 0)).toBe(7);
     });
 
+    it('logs each request id once, the later prediction winning, within a batch and across batches', async () => {
+      const { service, db } = await setup();
+      const a = await service();
+      const odd = 'caller\'s "id" \\ 東京';
+      a.record(event(T0, { requestId: 'dup', outputs: { label: ['no'], probability_yes: [0.25] } }));
+      a.record(event(T0 + 1, { requestId: odd, outputs: { label: ['yes'], probability_yes: [0.75] } }));
+      a.record(event(T0 + 2, { requestId: 'dup', outputs: { label: ['yes'], probability_yes: [0.5] } }));
+      await a.flush();
+      a.record(event(T0 + 3, { requestId: odd, outputs: { label: ['no'], probability_yes: [0.125] } }));
+      await a.flush();
+      const rows = await db.selectFrom('monitor_predictions').select(['request_id', 'at', 'outputs']).where('model', '=', 'm').orderBy('at').execute();
+      expect(rows.map((r) => [r.request_id, JSON.parse(r.outputs) as unknown])).toEqual([
+        ['dup', { label: ['yes'], probability_yes: [0.5] }],
+        [odd, { label: ['no'], probability_yes: [0.125] }],
+      ]);
+    });
+
     it('samples requests up to the cap per minute, answers the newest, and prunes past retention', async () => {
       const { clock, service, db } = await setup();
       const a = await service({}, { sampleRate: 1, sampleMaxPerMinute: 3, sampleRetentionDays: 7, logRetentionDays: 30 });
