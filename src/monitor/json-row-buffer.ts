@@ -12,6 +12,7 @@
  * @example
  *   const rows = new JsonRowBuffer(2000);
  *   rows.push('["loans","0190…",1]');
+ *   rows.seal();
  *   const batch = rows.shift();        // { text: '[["loans","0190…",1]]', rows: 1 }
  */
 
@@ -51,12 +52,26 @@ export class JsonRowBuffer {
     if (room > this.#bytes.length) this.#grow(room);
     if (this.#open > 0) this.#bytes[this.#length++] = COMMA;
     this.#length += this.#bytes.write(row, this.#length);
-    if (++this.#open >= this.rowsPerBatch) this.#seal();
+    if (++this.#open >= this.rowsPerBatch) this.seal();
   }
 
-  /** Takes the oldest batch (sealing the rows not yet sealed when no batch is); undefined when nothing waits. */
+  /** Sealed batches waiting. */
+  get batches(): number {
+    return this.#sealed.length;
+  }
+
+  /** Seals the rows not sealed yet into a batch of their own (if there are any). */
+  seal(): void {
+    if (this.#open === 0) return;
+    this.#bytes[this.#length++] = CLOSE;
+    this.#sealed.push({ text: this.#bytes.toString('utf8', 0, this.#length), rows: this.#open });
+    this.#sealedRows += this.#open;
+    this.#length = 1;
+    this.#open = 0;
+  }
+
+  /** Takes the oldest sealed batch; undefined when none is sealed. */
   shift(): JsonBatch | undefined {
-    if (this.#sealed.length === 0) this.#seal();
     const batch = this.#sealed.shift();
     if (batch !== undefined) this.#sealedRows -= batch.rows;
     return batch;
@@ -77,15 +92,6 @@ export class JsonRowBuffer {
       dropped += batch.rows;
     }
     return dropped;
-  }
-
-  #seal(): void {
-    if (this.#open === 0) return;
-    this.#bytes[this.#length++] = CLOSE;
-    this.#sealed.push({ text: this.#bytes.toString('utf8', 0, this.#length), rows: this.#open });
-    this.#sealedRows += this.#open;
-    this.#length = 1;
-    this.#open = 0;
   }
 
   #grow(needed: number): void {

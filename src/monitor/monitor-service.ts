@@ -198,7 +198,7 @@ export class MonitorService {
         this.#logFlushScheduled = true;
         setImmediate(() => {
           this.#logFlushScheduled = false;
-          this.#flushLog().catch((error: unknown) => this.#logger?.error({ err: error }, 'monitor could not write the prediction log; retrying'));
+          this.#flushLog({ full: true }).catch((error: unknown) => this.#logger?.error({ err: error }, 'monitor could not write the prediction log; retrying'));
         });
       }
     } catch (error) {
@@ -338,8 +338,9 @@ export class MonitorService {
     });
   }
 
-  #flushLog(): Promise<void> {
-    const run = this.#logFlush.catch(() => undefined).then(() => this.#log.flush(this.#logDb));
+  /** Writes the prediction log and samples (see PredictionLog.flush); one write at a time. */
+  #flushLog(options: { readonly full?: boolean } = {}): Promise<void> {
+    const run = this.#logFlush.catch(() => undefined).then(() => this.#log.flush(this.#logDb, options));
     this.#logFlush = run;
     return run;
   }

@@ -80,18 +80,23 @@ export class PredictionLog {
     return this.droppedEntries;
   }
 
-  /** True when enough is waiting to be worth writing before the next timer (see BATCH_ENTRIES). */
+  /** True when a full batch waits, worth writing before the next timer (see BATCH_ENTRIES and `flush`). */
   get full(): boolean {
-    return this.predictions.rows + this.samples.length >= BATCH_ENTRIES;
+    return this.predictions.batches > 0 || this.samples.length >= BATCH_ENTRIES;
   }
 
   /**
-   * Writes what is waiting, at most BATCH_ENTRIES per transaction, yielding to the event loop
-   * between transactions (on SQLite a write blocks the thread that makes it). On failure the
-   * entries not written are put back (up to the bound) for the next flush, and the error is thrown.
+   * Writes what is waiting, at most BATCH_ENTRIES entries per statement, yielding to the event loop
+   * between statements (on SQLite a write blocks the thread that makes it). With `full` only, just
+   * the full batches: partly filled ones wait to fill up, since each write has a cost of its own
+   * (a statement, a message to the writer thread) that small batches under steady traffic would
+   * pay hundreds of times a minute. On failure the entries not written are put back (up to the
+   * bound) for the next flush, and the error is thrown.
    */
-  async flush(db: Kysely<StoreTables>): Promise<void> {
-    while (this.predictions.rows > 0 || this.samples.length > 0) {
+  async flush(db: Kysely<StoreTables>, options: { readonly full?: boolean } = {}): Promise<void> {
+    if (options.full !== true) this.predictions.seal();
+    const waiting = () => this.predictions.batches > 0 || this.samples.length >= (options.full === true ? BATCH_ENTRIES : 1);
+    while (waiting()) {
       const predictions = this.predictions.shift();
       const samples = this.samples.splice(0, Math.max(0, BATCH_ENTRIES - (predictions?.rows ?? 0)));
       // Each insert is one statement, atomic by itself: no transaction around them, which on the
@@ -109,7 +114,7 @@ export class PredictionLog {
         this.requeue(undefined, samples);
         throw error;
       }
-      if (this.predictions.rows > 0 || this.samples.length > 0) await new Promise((resolve) => setImmediate(resolve));
+      if (waiting()) await new Promise((resolve) => setImmediate(resolve));
     }
   }
 

@@ -7,7 +7,11 @@ describe('JsonRowBuffer', () => {
     const buffer = new JsonRowBuffer(3);
     for (let i = 0; i < 7; i++) buffer.push(JSON.stringify([i, `row ${i}`]));
     expect(buffer.rows).toBe(7);
-    const batches = [buffer.shift()!, buffer.shift()!, buffer.shift()!];
+    expect(buffer.batches).toBe(2);
+    const full = [buffer.shift()!, buffer.shift()!];
+    expect(buffer.shift()).toBeUndefined();
+    buffer.seal();
+    const batches = [...full, buffer.shift()!];
     expect(batches.map((b) => b.rows)).toEqual([3, 3, 1]);
     expect(batches.flatMap((b) => JSON.parse(b.text) as unknown[])).toEqual([0, 1, 2, 3, 4, 5, 6].map((i) => [i, `row ${i}`]));
     expect(buffer.shift()).toBeUndefined();
@@ -18,6 +22,7 @@ describe('JsonRowBuffer', () => {
     const buffer = new JsonRowBuffer(100);
     const values = ['a "quoted" \\ value', 'naïve café', '東京', '🚀 launch', ''];
     for (const value of values) buffer.push(JSON.stringify({ value }));
+    buffer.seal();
     expect(JSON.parse(buffer.shift()!.text)).toEqual(values.map((value) => ({ value })));
   });
 
@@ -25,6 +30,7 @@ describe('JsonRowBuffer', () => {
     const buffer = new JsonRowBuffer(1_000_000);
     const long = 'x'.repeat(10_000);
     for (let i = 0; i < 50; i++) buffer.push(JSON.stringify([i, long]));
+    buffer.seal();
     const rows = JSON.parse(buffer.shift()!.text) as [number, string][];
     expect(rows).toHaveLength(50);
     expect(rows.every(([i, text], j) => i === j && text === long)).toBe(true);
