@@ -27,6 +27,12 @@ export class LiveWindow {
   private readonly columns: { readonly feature: Map<string, Entry>; readonly output: Map<string, Entry> };
   /** The same entries as a list, iterated on every request without allocating an iterator. */
   private readonly lists: { readonly feature: Entry[]; readonly output: Entry[] };
+  /**
+   * The columns of recent requests by position, with their entries.
+   * The requests of a version carry the same columns in the same order, so a name is compared
+   * with the one last seen at its position instead of being looked up.
+   */
+  private readonly recent = { feature: { names: [] as string[], entries: [] as Entry[] }, output: { names: [] as string[], entries: [] as Entry[] } };
   private stamp = 0;
 
   constructor(
@@ -76,23 +82,40 @@ export class LiveWindow {
     };
   }
 
-  private addColumns(role: ColumnRole, columns: Columns | undefined, rows: number): void {
+  /** The entry of a column, created when the catalog takes it; undefined when it does not. */
+  private entryOf(role: ColumnRole, name: string, values: unknown): Entry | undefined {
     const entries = this.columns[role];
+    let entry = entries.get(name);
+    if (entry === undefined && Array.isArray(values)) {
+      const spec = this.catalog.specOf(role, name, values);
+      if (spec === undefined) return undefined;
+      // A column first seen now was not there for earlier rows: its counts start here.
+      entry = { sketch: createSketch(spec, this.options), stamp: 0 };
+      entries.set(name, entry);
+      this.lists[role].push(entry);
+    }
+    return entry;
+  }
+
+  private addColumns(role: ColumnRole, columns: Columns | undefined, rows: number): void {
     const stamp = this.stamp;
     if (columns !== undefined) {
+      const recent = this.recent[role];
+      let position = 0;
       // Events are plain objects built by the data plane: no inherited keys to skip.
       for (const name in columns) {
         const values = columns[name];
-        if (!Array.isArray(values)) continue;
-        let entry = entries.get(name);
-        if (entry === undefined) {
-          const spec = this.catalog.specOf(role, name, values);
-          if (spec === undefined) continue;
-          // A column first seen now was not there for earlier rows: its counts start here.
-          entry = { sketch: createSketch(spec, this.options), stamp: 0 };
-          entries.set(name, entry);
-          this.lists[role].push(entry);
+        let entry: Entry | undefined;
+        if (recent.names[position] === name) entry = recent.entries[position];
+        else {
+          entry = this.entryOf(role, name, values);
+          if (entry !== undefined) {
+            recent.names[position] = name;
+            recent.entries[position] = entry;
+          }
         }
+        position += 1;
+        if (entry === undefined || !Array.isArray(values)) continue;
         entry.stamp = stamp;
         const sketch = entry.sketch;
         const n = values.length < rows ? values.length : rows;

@@ -49,8 +49,13 @@ export class PredictionLog {
   private readonly random: () => number;
   /** Which JSON functions the database has; learnt at the first flush. */
   private dialect: JsonRows | undefined;
-  /** Requests logged together often share their millisecond: the last time's ISO text is kept. */
-  private lastIso = { ms: Number.NaN, text: '' };
+  /**
+   * Requests logged together share their second, often their millisecond: the last time's ISO text
+   * is kept, and a new millisecond in the same second changes only its last digits (formatting a
+   * date took a tenth of the time it takes to log a request).
+   */
+  private lastIso = { ms: Number.NaN, second: Number.NaN, text: '' };
+
 
   constructor(private readonly options: PredictionLogOptions) {
     this.maxPending = options.maxPending ?? DEFAULT_MAX_PENDING;
@@ -119,8 +124,13 @@ export class PredictionLog {
   }
 
   private readonly isoOf = (ms: number): string => {
-    if (ms !== this.lastIso.ms) this.lastIso = { ms, text: iso(ms) };
-    return this.lastIso.text;
+    const last = this.lastIso;
+    if (ms === last.ms) return last.text;
+    const second = Math.floor(ms / 1000);
+    // The fast path needs the common form, YYYY-MM-DDTHH:MM:SS.mmmZ (24 characters).
+    const text = second === last.second && Number.isInteger(ms) && last.text.length === 24 ? `${last.text.slice(0, 20)}${String(ms - second * 1000).padStart(3, '0')}Z` : iso(ms);
+    this.lastIso = { ms, second, text };
+    return text;
   };
 
   /** The prediction log row of an answered request (see `predictions`). */

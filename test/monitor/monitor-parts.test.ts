@@ -172,6 +172,20 @@ describe('windows', () => {
     expect(catalog.dropped).toBe(1);
   });
 
+  it('counts every column whatever order, gaps or late arrivals the requests bring', () => {
+    const window = new LiveWindow(0, new ColumnCatalog(undefined, 10), {});
+    const e = { model: 'm', version: '1', requestId: 'a', at: 0, protocol: 'predict', rows: 1, latencyMs: 1, outcome: 'success' } as const;
+    window.record({ ...e, features: { a: [1], b: ['x'] } });
+    window.record({ ...e, features: { b: ['y'], a: [2] } }); // the same columns, the other order
+    window.record({ ...e, features: { a: [3], late: 'not yet a list' as never } });
+    window.record({ ...e, features: { a: [4], late: [10] } }); // the first time `late` can be sketched
+    window.record({ ...e, features: { b: ['z'] } });
+    const { features } = window.toData().sketches;
+    expect(features.a).toMatchObject({ count: 5, n: 4, missing: 1, min: 1, max: 4 });
+    expect(features.b).toMatchObject({ count: 5, missing: 2 });
+    expect(features.late).toMatchObject({ count: 2, n: 1, missing: 1 });
+  });
+
   it('merges windows whose column kinds disagree by leaving the odd ones out, and reads latency quantiles', () => {
     const catalog = () => new ColumnCatalog(undefined, 10);
     const a = new LiveWindow(0, catalog(), {});
