@@ -31,6 +31,8 @@ export interface Measurement {
   readonly serverCpuPercent?: number;
   /** CPU that was neither the bench's nor the server's (other processes, steal), in % of one core. */
   readonly noisePercent?: number;
+  /** Requests per second of each slice, for measurements made of interleaved slices (run-monitor-scenario.ts). */
+  readonly slices?: readonly number[];
   /** Set when the server died during the measurement: how, and its last output. */
   readonly serverDied?: string;
 }

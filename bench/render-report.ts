@@ -186,29 +186,32 @@ function targetRows(get: Lookup): TargetRow[] {
   if (fixtures?.rssPeakMb !== undefined) {
     rows.push({ what: '4. Peak RSS serving the 137 fixture models under load', measured: `${fixtures.rssPeakMb.toFixed(0)} MiB`, target: '< 300 MB', met: fixtures.rssPeakMb * 2 ** 20 < 300e6, from: [fixtures] });
   }
-  const monitor = monitorRounds(get);
-  if (monitor.length > 0) {
-    const ratios = monitor.map(({ on, off }) => on.result.requestsPerSec / off.result.requestsPerSec);
-    const ratio = median(ratios);
+  const monitorOn = get('monitor.on');
+  const monitorOff = get('monitor.off');
+  if (monitorOn && monitorOff) {
+    const ratio = monitorOn.result.requestsPerSec / monitorOff.result.requestsPerSec;
+    const cycles = cycleRatios(monitorOn, monitorOff);
     rows.push({
-      what: `Issue 6. Monitoring on (defaults) ÷ off, named-feature predictions, req/s (median of ${monitor.length} rounds' ratios)`,
-      measured: `${pct(ratio)} (rounds: ${ratios.map(pct).join(', ')})`,
+      what: 'Issue 6. Monitoring on (defaults) ÷ off, named-feature predictions, req/s over interleaved slices',
+      measured: `${pct(ratio)} (${count(monitorOn.result.requestsPerSec)} ÷ ${count(monitorOff.result.requestsPerSec)}; cycles ${spread(cycles)})`,
       target: '≥ 90%',
       met: ratio >= 0.9,
-      from: monitor.flatMap(({ on, off }) => [on, off]),
+      from: [monitorOn, monitorOff],
     });
   }
   return rows;
 }
 
-/** The monitoring scenario's rounds that measured both monitoring on and off. */
-function monitorRounds(get: Lookup): { round: number; on: Measurement; off: Measurement; windows: Measurement | undefined }[] {
-  const rounds = [];
-  for (let round = 1; get(`monitor.off.r${round}`) !== undefined; round++) {
-    const on = get(`monitor.on.r${round}`);
-    if (on !== undefined) rounds.push({ round, on, off: get(`monitor.off.r${round}`)!, windows: get(`monitor.windows.r${round}`) });
-  }
-  return rounds;
+/** The ratio of two interleaved measurements in each cycle: slice i of one ÷ slice i of the other. */
+function cycleRatios(a: Measurement, b: Measurement): number[] {
+  const n = Math.min(a.slices?.length ?? 0, b.slices?.length ?? 0);
+  return Array.from({ length: n }, (_, i) => a.slices![i]! / b.slices![i]!);
+}
+
+/** `median m, a–b`: a list of ratios in short. */
+function spread(ratios: readonly number[]): string {
+  if (ratios.length === 0) return '–';
+  return `median ${pct(median(ratios))}, ${pct(Math.min(...ratios))}–${pct(Math.max(...ratios))}`;
 }
 
 function median(values: readonly number[]): number {
@@ -256,29 +259,15 @@ function ratioRows(get: Lookup): [string, string][] {
     rows.push(['Fixtures, peak RSS: heapGrowthPercent 50 (default) ÷ 0 (V8\'s own growth)', `${pct(heap.rssPeakMb / v8Heap.rssPeakMb)} (${heap.rssPeakMb.toFixed(0)} ÷ ${v8Heap.rssPeakMb.toFixed(0)} MiB)`]);
   }
   ratio('Fixtures, req/s: heapGrowthPercent 50 (default) ÷ 0 (V8\'s own growth)', 'fixtures.c64', 'fixtures.c64.v8heap', 'requestsPerSec');
-  const monitor = monitorRounds(get);
-  for (const { round } of monitor) {
-    ratio(`Monitoring: windows only ÷ off, round ${round} (req/s)`, `monitor.windows.r${round}`, `monitor.off.r${round}`, 'requestsPerSec');
-    ratio(`Monitoring: on (defaults) ÷ off, round ${round} (req/s)`, `monitor.on.r${round}`, `monitor.off.r${round}`, 'requestsPerSec');
-  }
-  const windowsRatios = monitor.flatMap(({ windows, off }) => (windows ? [windows.result.requestsPerSec / off.result.requestsPerSec] : []));
-  if (windowsRatios.length > 0) rows.push([`Monitoring: windows only ÷ off, median of ${windowsRatios.length} rounds (req/s)`, pct(median(windowsRatios))]);
-  // Server CPU time per request (all its threads): what monitoring adds to each request's work,
-  // less moved by the load generator sharing the machine than requests per second are.
-  const cpuPerRequest = (m: Measurement) => (m.serverCpuPercent === undefined ? undefined : (m.serverCpuPercent * 1e4) / m.result.requestsPerSec);
-  const cpu = (key: 'on' | 'windows') =>
-    monitor.flatMap((round) => {
-      const a = round[key] && cpuPerRequest(round[key]);
-      const b = cpuPerRequest(round.off);
-      return a !== undefined && b !== undefined ? [{ a, b }] : [];
-    });
+  const off = get('monitor.off');
   for (const [key, label] of [['windows', 'windows only'], ['on', 'on (defaults)']] as const) {
-    const pairs = cpu(key);
-    if (pairs.length > 0) {
-      rows.push([
-        `Monitoring: server CPU per request, ${label} ÷ off, median of ${pairs.length} rounds`,
-        `${pct(median(pairs.map(({ a, b }) => a / b)))} (${median(pairs.map(({ a }) => a)).toFixed(0)} ÷ ${median(pairs.map(({ b }) => b)).toFixed(0)} µs)`,
-      ]);
+    const m = get(`monitor.${key}`);
+    if (!m || !off) continue;
+    rows.push([`Monitoring: ${label} ÷ off (req/s, all slices)`, `${pct(m.result.requestsPerSec / off.result.requestsPerSec)} (cycles ${spread(cycleRatios(m, off))})`]);
+    // Server CPU time per request (all its threads): what monitoring adds to each request's work.
+    if (m.serverCpuPercent !== undefined && off.serverCpuPercent !== undefined) {
+      const perRequest = (x: Measurement) => (x.serverCpuPercent! * 1e4) / x.result.requestsPerSec;
+      rows.push([`Monitoring: server CPU per request, ${label} ÷ off`, `${pct(perRequest(m) / perRequest(off))} (${perRequest(m).toFixed(0)} ÷ ${perRequest(off).toFixed(0)} µs)`]);
     }
   }
   return rows;
@@ -307,14 +296,12 @@ function repeatabilityNotes(get: Lookup): string[] {
  * on ÷ off ratio says nothing about monitoring's cost.
  */
 function monitorBaselineNotes(get: Lookup): string[] {
-  const faster: string[] = [];
-  for (const { round, off, windows } of monitorRounds(get)) {
-    if (windows && windows.result.requestsPerSec > 1.1 * off.result.requestsPerSec) faster.push(`round ${round} (${pct(windows.result.requestsPerSec / off.result.requestsPerSec)})`);
-  }
-  if (faster.length === 0) return [];
+  const off = get('monitor.off');
+  const windows = get('monitor.windows');
+  if (!off || !windows || windows.result.requestsPerSec <= 1.1 * off.result.requestsPerSec) return [];
   return [
-    `Monitoring baseline: windows only, which does more work than monitoring off, measured faster than off in ${faster.join(', ')}.` +
-      ' In those rounds the off server was slowed by something other than monitoring, so their on ÷ off ratio is not a measurement of its overhead.',
+    `Monitoring baseline: windows only, which does more work than monitoring off, measured ${pct(windows.result.requestsPerSec / off.result.requestsPerSec)} of it.` +
+      ' The off server was slowed by something other than monitoring, so the on ÷ off ratio of this run is not a measurement of its overhead.',
   ];
 }
 
