@@ -10,7 +10,7 @@
  *
  * @example
  *   const monitor = new MonitorService({ db: store.db, config: config.monitor, schemaFor });
- *   setImmediate(() => monitor.record(event));       // from the data plane, after responding
+ *   afterResponse.run(() => monitor.record(event));  // from the data plane, after responding
  *   const report = await monitor.reports.drift('loans', { from: '1h' });
  *   await monitor.close();
  */
@@ -178,7 +178,7 @@ export class MonitorService {
 
   /**
    * Records one prediction request. Synchronous and cheap (O(features + outputs) per row); never
-   * throws. Call it off the request path, e.g. from setImmediate after the response is sent.
+   * throws. Call it off the request path, after the response is sent (the data plane's AfterResponseQueue).
    */
   record(event: PredictionEvent): void {
     if (this.#closed !== undefined || !this.settings.enabled) return;

@@ -1,7 +1,8 @@
 /**
  * What the data plane tells the monitor about each prediction request. It is filled after the
- * response is sent (the data plane calls `MonitorService.record` from `setImmediate`), from what
- * the request already decoded: no copy, no serialisation on the request path.
+ * response is sent (the data plane calls `MonitorService.record` from its AfterResponseQueue, once
+ * per turn of the event loop), from what the request already decoded: no copy, no serialisation
+ * on the request path.
  *
  * Features and outputs are columns (one array per name, one value per row), the form both APIs
  * hold them in and the one sketches consume fastest:
@@ -12,8 +13,8 @@
  *   `x[k-1]` (capped: the monitor keeps at most `maxColumns` names per version), and the output
  *   tensors' columns likewise.
  *
- * The monitor keeps references to these arrays until they are written (the prediction log and
- * samples are written in batches), so the caller must not reuse them for another request.
+ * The monitor keeps references to these arrays until they are written (sampled requests are
+ * written in batches), so the caller must not reuse them for another request.
  */
 
 /** The protocol a prediction came through. */

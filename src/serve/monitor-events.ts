@@ -1,8 +1,7 @@
 /**
  * Turning what the data plane already holds after a request into the monitor's PredictionEvent:
  * named-feature predictions (validated rows and their named results) and tensor requests (OIP,
- * KServe V1). Called off the request path, from the listener the transport schedules with
- * setImmediate after responding.
+ * KServe V1). Called off the request path, from the data plane's AfterResponseQueue.
  */
 import { getFloat16 } from '@petamoriken/float16';
 import type { Tensor } from '../core/tensor.js';
