@@ -138,7 +138,7 @@ export function renderReport(input: ReportInput): string {
   if (notes.length > 0) {
     lines.push('## Notes', '', ...notes.map((n) => `- ${n}`), '');
   }
-  lines.push('Run it again with `npm run bench` (about 7 minutes), `npm run bench -- --quick` (about 3 minutes) or `npm run bench -- --only mlp,cnn,fixtures,monitor`.', '');
+  lines.push('Run it again with `npm run bench` (about 11 minutes), `npm run bench -- --quick` (about 3 minutes) or `npm run bench -- --only mlp,cnn,fixtures,monitor`.', '');
   return lines.join('\n');
 }
 
