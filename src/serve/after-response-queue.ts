@@ -10,7 +10,7 @@ export class AfterResponseQueue {
   #tasks: (() => void)[] = [];
   #scheduled = false;
 
-  constructor(private readonly onError: (error: unknown) => void = () => undefined) {}
+  constructor(private readonly onError: (error: unknown) => void) {}
 
   /** Runs `task` after the current turn of the event loop, with the other tasks queued in it. */
   run(task: () => void): void {

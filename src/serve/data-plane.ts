@@ -93,6 +93,11 @@ export interface DataPlaneOptions {
   readonly serverVersion: string;
   /** Receives every prediction (the monitor), called off the request path. */
   readonly recorder?: (event: PredictionEvent) => void;
+  /**
+   * Told when recording a prediction failed (turning it into an event, or the recorder itself);
+   * the response has gone already, so this is for the server's log.
+   */
+  readonly onRecordError?: (error: unknown) => void;
 }
 
 /** Who asked, for the monitor: the request id and the protocol it came through. */
@@ -109,12 +114,13 @@ export class DataPlane {
   readonly #metadata: ServerMetadata;
   readonly #recorder: ((event: PredictionEvent) => void) | undefined;
   /** Where recording waits until the response is on its way. */
-  readonly #afterResponse = new AfterResponseQueue();
+  readonly #afterResponse: AfterResponseQueue;
   #ready = false;
 
   constructor(options: DataPlaneOptions) {
     this.#models = options.models;
     this.#recorder = options.recorder;
+    this.#afterResponse = new AfterResponseQueue(options.onRecordError ?? (() => undefined));
     this.#metadata = Object.freeze({
       name: options.serverName,
       version: options.serverVersion,

@@ -121,6 +121,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     serverName: 'berth',
     serverVersion: options.version,
     ...(monitor ? { recorder: (event: PredictionEvent) => monitor.record(event) } : {}),
+    onRecordError: (error) => logger.error({ err: error }, 'a prediction could not be recorded for monitoring'),
   });
   let closing = false;
   const app = createHttpServer({

@@ -4,7 +4,9 @@ import { AfterResponseQueue } from '../../src/serve/after-response-queue.js';
 
 describe('AfterResponseQueue', () => {
   it('runs the tasks of a turn after it, in order, once each', async () => {
-    const queue = new AfterResponseQueue();
+    const queue = new AfterResponseQueue((error) => {
+      throw error;
+    });
     const ran: number[] = [];
     for (let i = 0; i < 5; i++) queue.run(() => ran.push(i));
     expect(ran).toEqual([]);
