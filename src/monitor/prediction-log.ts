@@ -1,6 +1,6 @@
 /**
  * The prediction log and the sampled request log, buffered in memory and written in batches (one
- * multi-row insert per few hundred entries, never one write per request).
+ * multi-row insert per BATCH_ENTRIES entries between timer flushes, never one write per request).
  *
  * - The prediction log keeps every answered request's outputs under its request id, which is what
  *   feedback joins ground truth to.
@@ -51,11 +51,10 @@ export class PredictionLog {
   private dialect: JsonRows | undefined;
   /**
    * Requests logged together share their second, often their millisecond: the last time's ISO text
-   * is kept, and a new millisecond in the same second changes only its last digits (formatting a
-   * date took a tenth of the time it takes to log a request).
+   * is kept, and a new millisecond in the same second changes only its last digits instead of
+   * formatting a new Date for nearly every request.
    */
   private lastIso = { ms: Number.NaN, second: Number.NaN, text: '' };
-
 
   constructor(private readonly options: PredictionLogOptions) {
     this.maxPending = options.maxPending ?? DEFAULT_MAX_PENDING;
@@ -176,7 +175,7 @@ function jsonRowsOf(db: Kysely<StoreTables>): JsonRows {
 /**
  * `select` of the rows of a JSON array of arrays, one column per index (see selectList). On SQLite
  * `jsonb_each`, whose rows are binary JSON: with `json_each` every column read parsed its row's
- * text again (a third of the writer thread's time per logged request).
+ * text again, about a third of the writer thread's time under load in `perf`.
  */
 function selectRows(dialect: JsonRows, rows: string, columns: readonly ColumnType[]) {
   const list = selectList(dialect, columns);

@@ -1,8 +1,9 @@
 /**
  * Work the data plane does after answering (telling the monitor about a request), run together
  * once per turn of the event loop. One `setImmediate` per request (an Immediate object and a
- * dispatch each) profiled at ~0.7 µs of the main thread per request under load, a sixth of the
- * recording itself; the tasks of a turn, about fifty under load, now share one.
+ * dispatch each) took ~0.7 µs of the main thread per request in a CPU profile (`--cpu-prof`) of a
+ * server under the monitoring bench's load; the tasks of a turn, about fifty under that load, now
+ * share one.
  *
  * A task that throws is reported to `onError` and the others still run.
  */
