@@ -86,7 +86,7 @@ export { emptyMonitorWindow, mergeMonitorWindows, type MonitorWindowData, Monito
 export { binaryAuc, type ClassificationPerformance, classificationPerformance, type RegressionPerformance, regressionPerformance } from './performance-metrics.js';
 export { performanceOf, performanceTask, type PerformanceTask, trainingMetrics } from './performance-report.js';
 export { type Columns, type PredictionEvent, type PredictionOutcome, type PredictionProtocol } from './prediction-event.js';
-export { PredictionLog, type PredictionLogOptions } from './prediction-log.js';
+export { BATCH_ENTRIES, PredictionLog, type PredictionLogOptions } from './prediction-log.js';
 export {
   asProfile,
   monitorSchemaFromManifest,

@@ -5,7 +5,16 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { Errors } from '../../src/core/errors.js';
-import { type AlertNotification, type AlertNotifier, MonitorService, type MonitorServiceOptions, type PredictionEvent, rematchFeedback } from '../../src/monitor/index.js';
+import {
+  type AlertNotification,
+  type AlertNotifier,
+  BATCH_ENTRIES,
+  MonitorService,
+  type MonitorServiceOptions,
+  type PredictionEvent,
+  PredictionLog,
+  rematchFeedback,
+} from '../../src/monitor/index.js';
 import { STORE_BACKENDS } from '../helpers/store-backends.js';
 import { count, event, memoryReferences, referenceProfile, SCHEMA, storeOn } from './monitor-helpers.js';
 
@@ -181,6 +190,37 @@ for (const backend of STORE_BACKENDS) {
         ['dup', { label: ['yes'], probability_yes: [0.5] }],
         [odd, { label: ['no'], probability_yes: [0.125] }],
       ]);
+    });
+
+    it('writes only full batches of the prediction log between timer flushes, and everything at a timer flush', async () => {
+      const { db } = await setup();
+      const log = new PredictionLog({ predictions: true, sampleRate: 0, sampleMaxPerMinute: 0, sampleMaxBytes: 1000 });
+      for (let i = 0; i <= BATCH_ENTRIES; i++) log.add(event(T0 + i, { requestId: `b${i}` }));
+      expect(log.full).toBe(true);
+      await log.flush(db, { full: true });
+      expect(await count(db, 'monitor_predictions')).toBe(BATCH_ENTRIES);
+      expect([log.pending, log.full]).toEqual([1, false]);
+      await log.flush(db, { full: true });
+      expect(await count(db, 'monitor_predictions')).toBe(BATCH_ENTRIES);
+      await log.flush(db);
+      expect(await count(db, 'monitor_predictions')).toBe(BATCH_ENTRIES + 1);
+      expect(log.pending).toBe(0);
+    });
+
+    it('keeps prediction log entries whose write failed and writes them with the next flush, within the bound', async () => {
+      const { db } = await setup();
+      const log = new PredictionLog({ predictions: true, sampleRate: 0, sampleMaxPerMinute: 0, sampleMaxBytes: 1000, maxPending: 5 });
+      for (let i = 0; i < 3; i++) log.add(event(T0 + i, { requestId: `k${i}` }));
+      await db.schema.alterTable('monitor_predictions').renameTo('monitor_predictions_away').execute();
+      await expect(log.flush(db)).rejects.toThrow();
+      await db.schema.alterTable('monitor_predictions_away').renameTo('monitor_predictions').execute();
+      expect([log.pending, log.dropped]).toEqual([3, 0]);
+      for (let i = 3; i < 8; i++) log.add(event(T0 + i, { requestId: `k${i}` }));
+      // Five may wait: the three put back and two new ones; three more are dropped and counted.
+      expect([log.pending, log.dropped]).toEqual([5, 3]);
+      await log.flush(db);
+      const ids = await db.selectFrom('monitor_predictions').select('request_id').orderBy('request_id').execute();
+      expect(ids.map((r) => r.request_id)).toEqual(['k0', 'k1', 'k2', 'k3', 'k4']);
     });
 
     it('samples requests up to the cap per minute, answers the newest, and prunes past retention', async () => {
