@@ -3,6 +3,7 @@ import type { MachineInfo } from './machine-info.js';
 import type { MachineNoise } from './machine-noise.js';
 import type { QuietPolicy } from './quiet-runner.js';
 import type { BenchTiming, Measurement } from './measurement.js';
+import { median } from './median.js';
 
 /** Everything the report is written from. */
 export interface ReportInput {
@@ -212,12 +213,6 @@ function cycleRatios(a: Measurement, b: Measurement): number[] {
 function spread(ratios: readonly number[]): string {
   if (ratios.length === 0) return '–';
   return `median ${pct(median(ratios))}, ${pct(Math.min(...ratios))}–${pct(Math.max(...ratios))}`;
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 function ratioRows(get: Lookup): [string, string][] {

@@ -28,6 +28,7 @@ import { sampleServer } from './sample-server.js';
 import { type ServerProcess, startServerProcess } from './server-process.js';
 import { BERTH_BIN } from './start-berth.js';
 import type { SuiteContext } from './suite-context.js';
+import { median } from './median.js';
 
 const GROUP = 'Monitoring: named-feature predictions of a trained model, interleaved slices';
 const DATA = new URL('../test/fixtures/datasets/', import.meta.url).pathname;
@@ -166,12 +167,6 @@ function summarise(key: string, setting: string, slices: readonly Slice[], died:
     slices: slices.map((s) => s.result.requestsPerSec),
     ...(died ? { serverDied: died } : {}),
   };
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length === 0 ? Number.NaN : sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 async function predictRequests(): Promise<BenchRequest[]> {
