@@ -5,9 +5,10 @@
  * unknown, never silently dropped, and kept: a prediction still in another replica's unwritten
  * batch joins when `rematchFeedback` next runs.
  */
-import { type Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { Errors } from '../core/errors.js';
 import { type StoreTables } from '../store/store-tables.js';
+import { PAGE_SPAN_MS, uuidV7Time } from './prediction-pages.js';
 import { iso } from './window-store.js';
 
 /** One piece of ground truth: the request it is about and the true value (a list for a request of several rows). */
@@ -186,18 +187,54 @@ interface LoggedPrediction {
   readonly outputs: string;
 }
 
+/**
+ * The logged predictions of `ids`, from both parts of the prediction log: the per-request table
+ * by key, and the pages that may hold a time-ordered id (see prediction-pages.ts). A request id
+ * served twice keeps its later prediction.
+ */
 async function lookupPredictions(db: Kysely<StoreTables>, model: string, ids: readonly string[]): Promise<Map<string, LoggedPrediction>> {
   const found = new Map<string, LoggedPrediction>();
+  const keep = (id: string, prediction: LoggedPrediction) => {
+    const known = found.get(id);
+    if (known === undefined || prediction.at >= known.at) found.set(id, prediction);
+  };
   for (let i = 0; i < ids.length; i += LOOKUP_CHUNK) {
-    const rows = await db
-      .selectFrom('monitor_predictions')
-      .select(['request_id', 'version', 'at', 'rows', 'outputs'])
-      .where('model', '=', model)
-      .where('request_id', 'in', ids.slice(i, i + LOOKUP_CHUNK))
-      .execute();
-    for (const row of rows) found.set(row.request_id, { version: row.version, at: row.at, rows: Number(row.rows), outputs: row.outputs });
+    const chunk = ids.slice(i, i + LOOKUP_CHUNK);
+    const rows = await db.selectFrom('monitor_predictions').select(['request_id', 'version', 'at', 'rows', 'outputs']).where('model', '=', model).where('request_id', 'in', chunk).execute();
+    for (const row of rows) keep(row.request_id, { version: row.version, at: row.at, rows: Number(row.rows), outputs: row.outputs });
+    const wanted = new Set(chunk);
+    for (const page of await pagesHolding(db, model, chunk)) {
+      for (const [id, version, at, rows, outputs] of JSON.parse(page.body) as PageEntry[]) {
+        if (wanted.has(id)) keep(id, { version, at, rows, outputs: JSON.stringify(outputs) });
+      }
+    }
   }
   return found;
+}
+
+/** An entry of a prediction page (see PredictionPage). */
+type PageEntry = [requestId: string, version: string, at: string, rows: number, outputs: unknown];
+
+/**
+ * The pages of `model` whose id range holds the time of one of `ids` (the UUIDv7 ones), in the
+ * order they were sealed, so that of two entries of one id with the same time the later wins.
+ * Per id, one index range scan over the pages whose range ends within PAGE_SPAN_MS after it.
+ */
+async function pagesHolding(db: Kysely<StoreTables>, model: string, ids: readonly string[]): Promise<{ body: string }[]> {
+  const times = new Set<number>();
+  for (const id of ids) {
+    const ms = uuidV7Time(id);
+    if (ms !== undefined) times.add(ms);
+  }
+  if (times.size === 0) return [];
+  // A VALUES list, whose column is `column1` on both SQLite and PostgreSQL; the cast tells
+  // PostgreSQL its type, which it would otherwise take for text.
+  const list = sql.join([...times].map((ms) => sql`(cast(${ms} as bigint))`));
+  const { rows } = await sql<{ body: string }>`select body from monitor_prediction_pages where page_id in (
+      select p.page_id from (values ${list}) as t
+      join monitor_prediction_pages p on p.model = ${model} and p.id_to_ms >= t.column1 and p.id_to_ms <= t.column1 + ${PAGE_SPAN_MS} and p.id_from_ms <= t.column1)
+    order by page_id`.execute(db);
+  return rows;
 }
 
 /** Why a true value does not fit a prediction of `rows` rows, or undefined when it does. */

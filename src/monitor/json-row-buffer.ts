@@ -1,13 +1,7 @@
 /**
- * Rows of JSON text waiting to be written, kept as UTF-8 bytes in one growing buffer and sealed
- * into batches (each a JSON array text) of a fixed number of rows.
- *
- * Why bytes and not a list of strings or objects: the prediction log takes a row for every
- * answered request and keeps it for hundreds of milliseconds, long enough for the garbage
- * collector to copy each one twice and promote it to the old generation. Keeping the events
- * instead, `--trace-gc` under the monitoring bench's load showed scavenges of 3–7 ms instead of
- * ~1.5 ms and a full collection every ~1.6 s. Bytes in a buffer are not objects to the collector;
- * the only objects that live that long are the sealed batches, one string per batch.
+ * Rows of JSON text waiting to be written, sealed into batches (each a JSON array text) of a fixed
+ * number of rows: a JsonArrayBuilder (bytes, not objects, until sealed: see there) and the queue
+ * of sealed batches, which a failed write puts back in front of.
  *
  * @example
  *   const rows = new JsonRowBuffer(2000);
@@ -15,6 +9,7 @@
  *   rows.seal();
  *   const batch = rows.shift();        // { text: '[["loans","0190…",1]]', rows: 1 }
  */
+import { JsonArrayBuilder } from './json-array-builder.js';
 
 /** Rows sealed together: `text` is a JSON array of `rows` rows. */
 export interface JsonBatch {
@@ -22,37 +17,23 @@ export interface JsonBatch {
   readonly rows: number;
 }
 
-const INITIAL_BYTES = 64 * 1024;
-const OPEN = 0x5b; // [
-const CLOSE = 0x5d; // ]
-const COMMA = 0x2c; // ,
-
 /** See the module comment. */
 export class JsonRowBuffer {
-  #bytes = Buffer.allocUnsafe(INITIAL_BYTES);
-  /** Bytes used, the opening bracket included. */
-  #length = 1;
-  #open = 0;
+  readonly #open = new JsonArrayBuilder();
   #sealed: JsonBatch[] = [];
   #sealedRows = 0;
 
-  constructor(private readonly rowsPerBatch: number) {
-    this.#bytes[0] = OPEN;
-  }
+  constructor(private readonly rowsPerBatch: number) {}
 
   /** Rows waiting, sealed or not. */
   get rows(): number {
-    return this.#sealedRows + this.#open;
+    return this.#sealedRows + this.#open.count;
   }
 
   /** Appends one row: `row` must be one JSON value. */
   push(row: string): void {
-    // UTF-8 takes at most 3 bytes per UTF-16 unit; room for a comma and the closing bracket too.
-    const room = this.#length + row.length * 3 + 2;
-    if (room > this.#bytes.length) this.#grow(room);
-    if (this.#open > 0) this.#bytes[this.#length++] = COMMA;
-    this.#length += this.#bytes.write(row, this.#length);
-    if (++this.#open >= this.rowsPerBatch) this.seal();
+    this.#open.push(row);
+    if (this.#open.count >= this.rowsPerBatch) this.seal();
   }
 
   /** Sealed batches waiting. */
@@ -62,12 +43,10 @@ export class JsonRowBuffer {
 
   /** Seals the rows not sealed yet into a batch of their own (if there are any). */
   seal(): void {
-    if (this.#open === 0) return;
-    this.#bytes[this.#length++] = CLOSE;
-    this.#sealed.push({ text: this.#bytes.toString('utf8', 0, this.#length), rows: this.#open });
-    this.#sealedRows += this.#open;
-    this.#length = 1;
-    this.#open = 0;
+    const rows = this.#open.count;
+    if (rows === 0) return;
+    this.#sealed.push({ text: this.#open.take(), rows });
+    this.#sealedRows += rows;
   }
 
   /** Takes the oldest sealed batch; undefined when none is sealed. */
@@ -92,13 +71,5 @@ export class JsonRowBuffer {
       dropped += batch.rows;
     }
     return dropped;
-  }
-
-  #grow(needed: number): void {
-    let size = this.#bytes.length * 2;
-    while (size < needed) size *= 2;
-    const bigger = Buffer.allocUnsafe(size);
-    this.#bytes.copy(bigger, 0, 0, this.#length);
-    this.#bytes = bigger;
   }
 }

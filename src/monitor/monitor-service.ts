@@ -380,6 +380,7 @@ export class MonitorService {
     const s = this.settings;
     await deleteWindowsBefore(this.#db, now - s.windowRetentionDays * DAY_MS);
     await this.#db.deleteFrom('monitor_predictions').where('at', '<', iso(now - s.logRetentionDays * DAY_MS)).execute();
+    await this.#db.deleteFrom('monitor_prediction_pages').where('last_at', '<', iso(now - s.logRetentionDays * DAY_MS)).execute();
     await this.#db.deleteFrom('monitor_samples').where('at', '<', iso(now - s.sampleRetentionDays * DAY_MS)).execute();
     await this.#db.deleteFrom('monitor_feedback').where('received_at', '<', iso(now - s.windowRetentionDays * DAY_MS)).execute();
     await this.#db.deleteFrom('monitor_alerts').where('state', '=', 'resolved').where('updated_at', '<', iso(now - s.windowRetentionDays * DAY_MS)).execute();

@@ -1,19 +1,22 @@
 /**
- * The prediction log and the sampled request log, buffered in memory and written in batches (one
- * multi-row insert per BATCH_ENTRIES entries between timer flushes, never one write per request).
+ * The prediction log and the sampled request log, buffered in memory and written in batches, never
+ * one write per request.
  *
  * - The prediction log keeps every answered request's outputs under its request id, which is what
- *   feedback joins ground truth to.
+ *   feedback joins ground truth to. Entries with time-ordered ids (the server's own) go into pages
+ *   of many requests (PredictionPages, one row per page); others into monitor_predictions, one
+ *   row per request, written BATCH_ENTRIES rows per statement.
  * - The sampled log keeps the inputs and outputs of a share of requests (`sampleRate`), at most
  *   `sampleMaxPerMinute` per model per minute, each at most `sampleMaxBytes` of JSON, for
  *   inspection and as retraining data.
  *
- * Both buffers are bounded: under a flood that outruns the database, entries beyond the bound are
+ * Both logs are bounded: under a flood that outruns the database, entries beyond the bound are
  * dropped and counted (the windows' counts never are).
  */
 import { type Kysely, sql } from 'kysely';
 import { type StoreTables } from '../store/store-tables.js';
 import { type JsonBatch, JsonRowBuffer } from './json-row-buffer.js';
+import { ID_CLOCK_TOLERANCE_MS, type PredictionPage, PredictionPages, uuidV7Time } from './prediction-pages.js';
 import { type Columns, type PredictionEvent } from './prediction-event.js';
 import { iso } from './window-store.js';
 
@@ -31,17 +34,21 @@ export interface PredictionLogOptions {
 }
 
 /**
- * Entries written per transaction, and how many waiting entries make the service write before its
- * timer: small enough that a write blocks the event loop only briefly and that entries are written
- * while still young for the garbage collector, large enough that commits stay rare.
+ * Rows per insert into monitor_predictions and samples, and how many waiting entries make the
+ * service write before its timer: small enough that a write blocks the event loop only briefly,
+ * large enough that statements stay rare.
  */
 export const BATCH_ENTRIES = 2000;
+/** Pages per insert (each page is one row of up to PAGE_ENTRIES entries). */
+const PAGES_PER_INSERT = 16;
 const DEFAULT_MAX_PENDING = 100_000;
 
 /** The prediction log and the sampled log of one replica. */
 export class PredictionLog {
-  /** Rows `[model, request id, version, at, rows, outputs]` (outputs a JSON value), see JsonRowBuffer. */
+  /** Rows `[model, request id, version, at, rows, outputs]` (outputs a JSON value) of ids not paged, see JsonRowBuffer. */
   private readonly predictions = new JsonRowBuffer(BATCH_ENTRIES);
+  /** Entries of time-ordered ids, see PredictionPages. */
+  private readonly pages = new PredictionPages();
   private samples: PredictionEvent[] = [];
   private readonly sampledPerMinute = new Map<string, { minute: number; count: number }>();
   private droppedEntries = 0;
@@ -65,8 +72,12 @@ export class PredictionLog {
   add(event: PredictionEvent): void {
     if (event.outcome !== 'success') return;
     if (this.options.predictions && event.outputs !== undefined) {
-      if (this.predictions.rows < this.maxPending) this.predictions.push(this.rowOf(event, event.outputs));
-      else this.droppedEntries += 1;
+      if (this.predictions.rows + this.pages.entries >= this.maxPending) this.droppedEntries += 1;
+      else {
+        const idMs = uuidV7Time(event.requestId);
+        if (idMs !== undefined && Math.abs(idMs - event.at) <= ID_CLOCK_TOLERANCE_MS) this.pages.push(event.model, idMs, event.at, this.entryOf(event, event.outputs));
+        else this.predictions.push(this.rowOf(event, event.outputs));
+      }
     }
     if (this.options.sampleRate > 0 && this.random() < this.options.sampleRate && this.withinCap(event)) {
       if (this.samples.length < this.maxPending) this.samples.push(event);
@@ -76,7 +87,7 @@ export class PredictionLog {
 
   /** Entries waiting to be written. */
   get pending(): number {
-    return this.predictions.rows + this.samples.length;
+    return this.predictions.rows + this.pages.entries + this.samples.length;
   }
 
   /** Entries dropped because the buffers were full. */
@@ -86,36 +97,47 @@ export class PredictionLog {
 
   /** True when a full batch waits, worth writing before the next timer (see BATCH_ENTRIES and `flush`). */
   get full(): boolean {
-    return this.predictions.batches > 0 || this.samples.length >= BATCH_ENTRIES;
+    return this.predictions.batches > 0 || this.pages.sealedEntries >= BATCH_ENTRIES || this.samples.length >= BATCH_ENTRIES;
   }
 
   /**
-   * Writes what is waiting, at most BATCH_ENTRIES entries per statement, yielding to the event loop
-   * between statements (on SQLite a write blocks the thread that makes it). With `full` only, just
-   * the full batches: partly filled ones wait to fill up, since each write has a cost of its own
-   * (a statement, a message to the writer thread) that small batches under steady traffic would
-   * pay hundreds of times a minute. On failure the entries not written are put back (up to the
-   * bound) for the next flush, and the error is thrown.
+   * Writes what is waiting, at most BATCH_ENTRIES rows or PAGES_PER_INSERT pages per statement,
+   * yielding to the event loop between statements (on SQLite a write blocks the thread that makes
+   * it). With `full` only, just sealed batches and pages: partly filled ones wait to fill up, since
+   * each write has a cost of its own (a statement, a message to the writer thread) that small
+   * batches under steady traffic would pay hundreds of times a minute. On failure the entries not
+   * written are put back (up to the bound) for the next flush, and the error is thrown.
    */
   async flush(db: Kysely<StoreTables>, options: { readonly full?: boolean } = {}): Promise<void> {
-    if (options.full !== true) this.predictions.seal();
-    const waiting = () => this.predictions.batches > 0 || this.samples.length >= (options.full === true ? BATCH_ENTRIES : 1);
+    const full = options.full === true;
+    if (!full) {
+      this.predictions.seal();
+      this.pages.sealAll();
+    }
+    const waiting = () => this.predictions.batches > 0 || this.pages.sealedEntries >= (full ? BATCH_ENTRIES : 1) || this.samples.length >= (full ? BATCH_ENTRIES : 1);
     while (waiting()) {
+      const pages = this.pages.take(PAGES_PER_INSERT);
       const predictions = this.predictions.shift();
       const samples = this.samples.splice(0, Math.max(0, BATCH_ENTRIES - (predictions?.rows ?? 0)));
       // Each insert is one statement, atomic by itself: no transaction around them, which on the
       // SQLite writer thread would cost two more round trips per batch. What failed is put back.
       const dialect = (this.dialect ??= jsonRowsOf(db));
       try {
+        if (pages.length > 0) await writePages(db, pages);
+      } catch (error) {
+        this.requeue(pages, predictions, samples);
+        throw error;
+      }
+      try {
         if (predictions !== undefined) await writePredictions(db, dialect, predictions.text);
       } catch (error) {
-        this.requeue(predictions, samples);
+        this.requeue([], predictions, samples);
         throw error;
       }
       try {
         await writeSamples(db, dialect, samples, this.options.sampleMaxBytes, this.isoOf);
       } catch (error) {
-        this.requeue(undefined, samples);
+        this.requeue([], undefined, samples);
         throw error;
       }
       if (waiting()) await new Promise((resolve) => setImmediate(resolve));
@@ -137,10 +159,19 @@ export class PredictionLog {
     return `[${JSON.stringify(event.model)},${JSON.stringify(event.requestId)},${JSON.stringify(event.version)},"${this.isoOf(event.at)}",${event.rows},${toJson(outputs)}]`;
   }
 
-  private requeue(predictions: JsonBatch | undefined, samples: PredictionEvent[]): void {
+  /** The page entry of an answered request, see PredictionPage. */
+  private entryOf(event: PredictionEvent, outputs: Columns): string {
+    return `[${JSON.stringify(event.requestId)},${JSON.stringify(event.version)},"${this.isoOf(event.at)}",${event.rows},${toJson(outputs)}]`;
+  }
+
+  private requeue(pages: readonly PredictionPage[], predictions: JsonBatch | undefined, samples: PredictionEvent[]): void {
+    if (pages.length > 0) {
+      this.pages.putBack(pages);
+      this.droppedEntries += this.pages.trim(this.maxPending - this.predictions.rows);
+    }
     if (predictions !== undefined) {
       this.predictions.unshift(predictions);
-      this.droppedEntries += this.predictions.trim(this.maxPending);
+      this.droppedEntries += this.predictions.trim(this.maxPending - this.pages.entries);
     }
     const merged = [...samples, ...this.samples];
     this.droppedEntries += Math.max(0, merged.length - this.maxPending);
@@ -216,6 +247,14 @@ async function writePredictions(db: Kysely<StoreTables>, dialect: JsonRows, rows
   await sql`insert into monitor_predictions (model, request_id, version, at, rows, outputs)
     ${source}
     on conflict (model, request_id) do update set version = excluded.version, at = excluded.at, rows = excluded.rows, outputs = excluded.outputs`.execute(db);
+}
+
+/** Inserts sealed pages, one row each. */
+async function writePages(db: Kysely<StoreTables>, pages: readonly PredictionPage[]): Promise<void> {
+  await db
+    .insertInto('monitor_prediction_pages')
+    .values(pages.map((p) => ({ page_id: p.id, model: p.model, id_from_ms: p.idFromMs, id_to_ms: p.idToMs, last_at: iso(p.lastAtMs), entries: p.entries, body: p.body })))
+    .execute();
 }
 
 async function writeSamples(db: Kysely<StoreTables>, dialect: JsonRows, events: readonly PredictionEvent[], maxBytes: number, isoOf: (ms: number) => string): Promise<void> {

@@ -5,10 +5,12 @@
  */
 import { registryTables } from './migrations/0001-registry.js';
 import { monitorTables } from './migrations/0002-monitor.js';
+import { predictionPages } from './migrations/0003-prediction-pages.js';
 import type { StoreMigration } from './store-migration.js';
 
 /** The migrations, keyed by name; they run in the names' alphabetical order. */
 export const STORE_MIGRATIONS: Readonly<Record<string, StoreMigration>> = {
   '0001-registry': registryTables,
   '0002-monitor': monitorTables,
+  '0003-prediction-pages': predictionPages,
 };

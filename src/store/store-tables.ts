@@ -113,6 +113,25 @@ export interface MonitorPredictionsTable {
   readonly outputs: string;
 }
 
+/**
+ * The paged prediction log: up to PAGE_ENTRIES predictions of one model per row, for request ids
+ * that are time-ordered UUIDv7s (see src/monitor/prediction-pages.ts); other ids stay in
+ * monitor_predictions.
+ */
+export interface MonitorPredictionPagesTable {
+  /** A UUIDv7 given when the page was sealed: a replica's pages sort by it in the order they were sealed. */
+  readonly page_id: string;
+  readonly model: string;
+  /** The range of the times in the page's request ids, epoch ms; never wider than PAGE_SPAN_MS. */
+  readonly id_from_ms: number;
+  readonly id_to_ms: number;
+  /** When the page's latest request came (retention goes by it). */
+  readonly last_at: string;
+  readonly entries: number;
+  /** JSON: the entries, `[request id, version, at, rows, outputs]` each, in the order they came. */
+  readonly body: string;
+}
+
 /** The sampled log of raw requests and responses. */
 export interface MonitorSamplesTable {
   readonly model: string;
@@ -183,6 +202,7 @@ export interface StoreTables {
   readonly change_counter: ChangeCounterTable;
   readonly monitor_windows: MonitorWindowsTable;
   readonly monitor_predictions: MonitorPredictionsTable;
+  readonly monitor_prediction_pages: MonitorPredictionPagesTable;
   readonly monitor_samples: MonitorSamplesTable;
   readonly monitor_feedback: MonitorFeedbackTable;
   readonly monitor_alert_rules: MonitorAlertRulesTable;

@@ -3,6 +3,7 @@
  * flushes, late requests and two replicas writing one database), the prediction log, feedback and
  * performance, samples and retention, and alert rules with hysteresis.
  */
+import { v7 } from 'uuid';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Errors } from '../../src/core/errors.js';
 import {
@@ -15,6 +16,7 @@ import {
   PredictionLog,
   rematchFeedback,
 } from '../../src/monitor/index.js';
+import { PAGE_SPAN_MS } from '../../src/monitor/prediction-pages.js';
 import { STORE_BACKENDS } from '../helpers/store-backends.js';
 import { count, event, memoryReferences, referenceProfile, SCHEMA, storeOn } from './monitor-helpers.js';
 
@@ -190,6 +192,66 @@ for (const backend of STORE_BACKENDS) {
         ['dup', { label: ['yes'], probability_yes: [0.5] }],
         [odd, { label: ['no'], probability_yes: [0.125] }],
       ]);
+    });
+
+    it('pages the predictions of time-ordered ids and finds every one for feedback, the later of a repeated id winning', async () => {
+      const { clock, service, db } = await setup();
+      const a = await service();
+      const outputs = (p: number) => ({ label: [p >= 0.5 ? 'yes' : 'no'], probability_yes: [p] });
+      // 300 server-made ids 100 ms apart: 30 s of ids, more than one page's span.
+      const ids = Array.from({ length: 300 }, (_, i) => v7({ msecs: T0 + i * 100 }));
+      ids.forEach((requestId, i) => a.record(event(T0 + i * 100, { requestId, outputs: outputs(i / 1000) })));
+      a.record(event(T0 + 700, { requestId: ids[7], outputs: outputs(0.75) })); // the same id again, same time: the later wins
+      // A caller's UUIDv7 from a clock a minute off is kept by key, not paged.
+      const skewed = v7({ msecs: T0 - MINUTE });
+      a.record(event(T0 + 1000, { requestId: skewed, outputs: outputs(0.25) }));
+      await a.flush();
+      a.record(event(T0 + 501, { requestId: ids[5], outputs: outputs(0.99) })); // again, in a later page
+      await a.flush();
+
+      expect(await count(db, 'monitor_predictions')).toBe(1);
+      const pages = await db.selectFrom('monitor_prediction_pages').select(['id_from_ms', 'id_to_ms', 'entries']).execute();
+      expect(pages.reduce((t, p) => t + Number(p.entries), 0)).toBe(302);
+      expect(pages.length).toBeGreaterThanOrEqual(4);
+      for (const p of pages) expect(Number(p.id_to_ms) - Number(p.id_from_ms)).toBeLessThanOrEqual(PAGE_SPAN_MS);
+
+      const unseen = v7({ msecs: T0 + 5000 });
+      const result = await a.feedback('m', [...ids, skewed, unseen, 'nobody'].map((requestId) => ({ requestId, actual: 'yes' })));
+      expect(result).toEqual({ accepted: 301, unknown: [unseen, 'nobody'], rejected: [] });
+      const joined = await db.selectFrom('monitor_feedback').select(['request_id', 'outputs', 'predicted_at']).where('matched', '=', 1).execute();
+      const byId = new Map(joined.map((r) => [r.request_id, r]));
+      expect(JSON.parse(byId.get(ids[5]!)!.outputs!)).toEqual(outputs(0.99));
+      expect(byId.get(ids[5]!)!.predicted_at).toBe(new Date(T0 + 501).toISOString());
+      expect(JSON.parse(byId.get(ids[7]!)!.outputs!)).toEqual(outputs(0.75));
+      expect(JSON.parse(byId.get(ids[250]!)!.outputs!)).toEqual(outputs(0.25));
+      expect(JSON.parse(byId.get(skewed)!.outputs!)).toEqual(outputs(0.25));
+
+      clock.now = T0 + 29 * 86_400_000;
+      await a.prune();
+      expect(await count(db, 'monitor_prediction_pages')).toBe(pages.length);
+      clock.now = T0 + 31 * 86_400_000;
+      await a.prune();
+      expect(await count(db, 'monitor_prediction_pages')).toBe(0);
+    });
+
+    it('keeps pages whose write failed and writes them with the next flush, within the bound', async () => {
+      const { db } = await setup();
+      const log = new PredictionLog({ predictions: true, sampleRate: 0, sampleMaxPerMinute: 0, sampleMaxBytes: 1000, maxPending: 300 });
+      const add = (from: number, to: number) => {
+        for (let i = from; i < to; i++) log.add(event(T0 + i, { requestId: v7({ msecs: T0 + i }), outputs: { value: [i] } }));
+      };
+      add(0, 200);
+      await db.schema.alterTable('monitor_prediction_pages').renameTo('monitor_prediction_pages_away').execute();
+      await expect(log.flush(db)).rejects.toThrow();
+      await db.schema.alterTable('monitor_prediction_pages_away').renameTo('monitor_prediction_pages').execute();
+      expect([log.pending, log.dropped]).toEqual([200, 0]);
+      add(200, 350);
+      expect([log.pending, log.dropped]).toEqual([300, 50]);
+      await log.flush(db);
+      const bodies = await db.selectFrom('monitor_prediction_pages').select('body').orderBy('id_from_ms').execute();
+      const values = bodies.flatMap((b) => (JSON.parse(b.body) as [string, string, string, number, { value: number[] }][]).map((e) => e[4].value[0]));
+      expect(values).toEqual(Array.from({ length: 300 }, (_, i) => i));
+      expect(log.pending).toBe(0);
     });
 
     it('writes only full batches of the prediction log between timer flushes, and everything at a timer flush', async () => {

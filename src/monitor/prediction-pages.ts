@@ -1,0 +1,132 @@
+/**
+ * The paged part of the prediction log: entries whose request id is a time-ordered UUIDv7 (every
+ * id the server makes, and callers' own v7 ids from a clock close to ours) are stored in pages of
+ * up to PAGE_ENTRIES entries per model, one database row per page, instead of one row per request.
+ *
+ * Why: the per-request upsert was the largest cost monitoring left in the server, about 4 µs of
+ * the SQLite writer thread per request (`perf` on that thread under the monitoring bench's load),
+ * competing for the same cores as the event loop. A page costs one insert for PAGE_ENTRIES
+ * requests. What it costs instead is at feedback time: finding a request means reading the pages
+ * that may hold it and parsing them, at most one page per request id looked up.
+ *
+ * Finding a page without an index on every id: a page records the range of its ids' times
+ * [idFromMs, idToMs], and that range never spans more than PAGE_SPAN_MS (a page is sealed before
+ * an entry would widen it further). So the pages that may hold an id of time t are those with
+ * idToMs in [t, t + PAGE_SPAN_MS] and idFromMs <= t: one index range scan.
+ *
+ * Ids that are not UUIDv7, or whose time is more than ID_CLOCK_TOLERANCE_MS away from when the
+ * request came, stay in the per-request table (monitor_predictions), where any id is found by key.
+ */
+import { v7 } from 'uuid';
+import { JsonArrayBuilder } from './json-array-builder.js';
+
+/** Most entries in one page: one page is what one lookup parses at most per request id. */
+export const PAGE_ENTRIES = 128;
+/** Widest range of id times in one page (see the module comment). */
+export const PAGE_SPAN_MS = 10_000;
+/** How far an id's time may be from the request's arrival and still be paged. */
+export const ID_CLOCK_TOLERANCE_MS = 5_000;
+
+const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
+
+/** The time (epoch ms) in a UUIDv7's first 48 bits, or undefined when `id` is not a UUIDv7. */
+export function uuidV7Time(id: string): number | undefined {
+  if (id.length !== 36 || !UUID_V7.test(id)) return undefined;
+  return Number.parseInt(id.slice(0, 8), 16) * 0x10000 + Number.parseInt(id.slice(9, 13), 16);
+}
+
+/** A sealed page: `body` is a JSON array of entries `[request id, version, at (ISO), rows, outputs]`. */
+export interface PredictionPage {
+  /** A UUIDv7 given when the page is sealed: pages sort by it in the order they were sealed. */
+  readonly id: string;
+  readonly model: string;
+  readonly idFromMs: number;
+  readonly idToMs: number;
+  /** When its latest request came, epoch ms (retention goes by it). */
+  readonly lastAtMs: number;
+  readonly entries: number;
+  readonly body: string;
+}
+
+interface OpenPage {
+  readonly body: JsonArrayBuilder;
+  idFromMs: number;
+  idToMs: number;
+  lastAtMs: number;
+}
+
+/** Open pages per model and the queue of sealed ones waiting to be written. */
+export class PredictionPages {
+  readonly #open = new Map<string, OpenPage>();
+  #sealed: PredictionPage[] = [];
+  #openEntries = 0;
+  #sealedEntries = 0;
+
+  /** Entries waiting, in open and sealed pages. */
+  get entries(): number {
+    return this.#openEntries + this.#sealedEntries;
+  }
+
+  /** Entries in sealed pages. */
+  get sealedEntries(): number {
+    return this.#sealedEntries;
+  }
+
+  /** Adds the entry (one JSON array text, see PredictionPage) of a request to `model` whose id has time `idMs`. */
+  push(model: string, idMs: number, atMs: number, entry: string): void {
+    let page = this.#open.get(model);
+    if (page === undefined) {
+      page = { body: new JsonArrayBuilder(), idFromMs: idMs, idToMs: idMs, lastAtMs: atMs };
+      this.#open.set(model, page);
+    } else if (page.body.count > 0 && Math.max(page.idToMs, idMs) - Math.min(page.idFromMs, idMs) > PAGE_SPAN_MS) {
+      this.#seal(model, page);
+    }
+    if (page.body.count === 0) {
+      page.idFromMs = page.idToMs = idMs;
+      page.lastAtMs = atMs;
+    } else {
+      if (idMs < page.idFromMs) page.idFromMs = idMs;
+      if (idMs > page.idToMs) page.idToMs = idMs;
+      if (atMs > page.lastAtMs) page.lastAtMs = atMs;
+    }
+    page.body.push(entry);
+    this.#openEntries += 1;
+    if (page.body.count >= PAGE_ENTRIES) this.#seal(model, page);
+  }
+
+  /** Seals every open page that holds an entry. */
+  sealAll(): void {
+    for (const [model, page] of this.#open) if (page.body.count > 0) this.#seal(model, page);
+  }
+
+  /** Takes up to `max` of the oldest sealed pages. */
+  take(max: number): PredictionPage[] {
+    const pages = this.#sealed.splice(0, max);
+    for (const page of pages) this.#sealedEntries -= page.entries;
+    return pages;
+  }
+
+  /** Puts pages back in front (their write failed, they are tried again first). */
+  putBack(pages: readonly PredictionPage[]): void {
+    this.#sealed.unshift(...pages);
+    for (const page of pages) this.#sealedEntries += page.entries;
+  }
+
+  /** Drops the newest sealed pages until at most `max` entries wait (or none is sealed); returns the entries dropped. */
+  trim(max: number): number {
+    let dropped = 0;
+    while (this.entries > max && this.#sealed.length > 0) {
+      const page = this.#sealed.pop()!;
+      this.#sealedEntries -= page.entries;
+      dropped += page.entries;
+    }
+    return dropped;
+  }
+
+  #seal(model: string, page: OpenPage): void {
+    const entries = page.body.count;
+    this.#sealed.push({ id: v7(), model, idFromMs: page.idFromMs, idToMs: page.idToMs, lastAtMs: page.lastAtMs, entries, body: page.body.take() });
+    this.#openEntries -= entries;
+    this.#sealedEntries += entries;
+  }
+}
