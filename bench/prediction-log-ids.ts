@@ -1,9 +1,15 @@
 /**
- * What the request ids cost the prediction log: random UUIDs (v4) against the time-ordered ids
- * Berth makes (UUIDv7, src/serve/request-ids.ts). The prediction log is keyed by (model, request
- * id), so random keys land on random index pages while ordered keys append. Writes through the
- * real PredictionLog and migrations into a fresh SQLite file, in batches of BATCH_ENTRIES, and
- * reports the time per logged request: taking it into the log and writing it.
+ * What the prediction log costs per request, by the kind of request id:
+ * - random ids (UUIDv4, a caller's own): one row per request, keys landing on random index pages;
+ * - time-ordered ids from a clock far from the server's (UUIDv7 a minute off): one row per
+ *   request, keys appending to the index;
+ * - the server's own ids (UUIDv7 made when the request came): pages of many requests, one row
+ *   per page (src/monitor/prediction-pages.ts).
+ * Writes through the real PredictionLog and migrations into a fresh SQLite file on the calling
+ * thread, and reports the time per logged request: taking it into the log and writing it. Then
+ * what it costs feedback to find predictions (recordFeedback, storing the joined items included),
+ * per item of 10,000: for consecutive requests, and for every 20th request (feedback on a sample,
+ * where a page is read for few of its entries).
  *
  * Run: npx tsx bench/prediction-log-ids.ts [--requests 200000]
  */
@@ -12,22 +18,34 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { PredictionLog } from '../src/monitor/index.js';
-import { requestIdGenerator } from '../src/serve/request-ids.js';
+import { v7 } from 'uuid';
+import { PredictionLog, recordFeedback } from '../src/monitor/index.js';
 import { openMetadataStore } from '../src/store/index.js';
 
 const { values: args } = parseArgs({ options: { requests: { type: 'string', default: '200000' } } });
 const requests = Number(args.requests);
+/** Requests arrive 10 per millisecond (10,000 per second), as under the monitoring bench's load. */
+const arrival = (i: number, t0: number) => t0 + Math.floor(i / 10);
 
-async function µsPerRequest(nextId: () => string): Promise<number> {
+interface Costs {
+  /** µs per logged request. */
+  readonly logged: number;
+  /** µs per feedback item, on consecutive requests and on every 20th. */
+  readonly feedbackConsecutive: number;
+  readonly feedbackSpread: number;
+}
+
+const FEEDBACK_ITEMS = 10_000;
+
+async function costs(idOf: (at: number) => string): Promise<Costs> {
   const home = mkdtempSync(join(tmpdir(), 'berth-log-ids-'));
   const store = await openMetadataStore({ home });
   try {
     const log = new PredictionLog({ predictions: true, sampleRate: 0, sampleMaxPerMinute: 0, sampleMaxBytes: 65_536 });
     // Made before the clock starts: what is measured is the log, not the id generator.
-    const ids = Array.from({ length: requests }, nextId);
+    const t0 = Date.now();
+    const ids = Array.from({ length: requests }, (_, i) => idOf(arrival(i, t0)));
     let spent = 0;
-    let at = Date.now();
     for (let written = 0; written < requests; ) {
       const adding = performance.now();
       // A flush's worth of answered one-row requests, as the loans model's predictions look.
@@ -36,7 +54,7 @@ async function µsPerRequest(nextId: () => string): Promise<number> {
           model: 'loans',
           version: '1',
           requestId: ids[written]!,
-          at: at++,
+          at: arrival(written, t0),
           protocol: 'predict',
           rows: 1,
           latencyMs: 1,
@@ -49,15 +67,29 @@ async function µsPerRequest(nextId: () => string): Promise<number> {
       await log.flush(store.db);
       spent += performance.now() - started;
     }
-    return (spent * 1000) / requests;
+    const feedback = async (ids: readonly string[]) => {
+      const started = performance.now();
+      const result = await recordFeedback(store.db, 'loans', ids.map((requestId) => ({ requestId, actual: '0' })), Date.now());
+      if (result.accepted !== ids.length) throw new Error(`feedback found ${result.accepted} of ${ids.length} predictions`);
+      return ((performance.now() - started) * 1000) / ids.length;
+    };
+    const consecutive = ids.slice(0, FEEDBACK_ITEMS);
+    const spread = ids.filter((_, i) => i % 20 === 10).slice(0, FEEDBACK_ITEMS);
+    return { logged: (spent * 1000) / requests, feedbackConsecutive: await feedback(consecutive), feedbackSpread: await feedback(spread) };
   } finally {
     await store.close();
     rmSync(home, { recursive: true, force: true });
   }
 }
 
-console.log(`Prediction log on SQLite, ${requests.toLocaleString('en-US')} one-row requests:`);
-const random = await µsPerRequest(() => randomUUID());
-console.log(`  random ids (UUIDv4):       ${random.toFixed(2)} µs per logged request`);
-const ordered = await µsPerRequest(requestIdGenerator());
-console.log(`  time-ordered ids (UUIDv7): ${ordered.toFixed(2)} µs per logged request (${(random / ordered).toFixed(1)}× faster)`);
+const kinds: [string, (at: number) => string][] = [
+  ['random ids (UUIDv4), a row each', () => randomUUID()],
+  ['UUIDv7 from a clock a minute off, a row each', (at) => v7({ msecs: at - 60_000 })],
+  ["the server's own ids (UUIDv7), in pages", (at) => v7({ msecs: at })],
+];
+console.log(`Prediction log on SQLite, ${requests.toLocaleString('en-US')} one-row requests; µs per logged request, and per feedback item:`);
+console.log(`  ${'request ids'.padEnd(48)} ${'logged'.padStart(7)} ${'consecutive'.padStart(12)} ${'every 20th'.padStart(11)}`);
+for (const [kind, idOf] of kinds) {
+  const c = await costs(idOf);
+  console.log(`  ${kind.padEnd(48)} ${c.logged.toFixed(2).padStart(7)} ${c.feedbackConsecutive.toFixed(2).padStart(12)} ${c.feedbackSpread.toFixed(2).padStart(11)}`);
+}

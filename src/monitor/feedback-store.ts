@@ -8,7 +8,7 @@
 import { type Kysely, sql } from 'kysely';
 import { Errors } from '../core/errors.js';
 import { type StoreTables } from '../store/store-tables.js';
-import { PAGE_SPAN_MS, uuidV7Time } from './prediction-pages.js';
+import { PAGE_SPAN_MS, type PageEntry, uuidV7Time } from './prediction-pages.js';
 import { iso } from './window-store.js';
 
 /** One piece of ground truth: the request it is about and the true value (a list for a request of several rows). */
@@ -204,16 +204,13 @@ async function lookupPredictions(db: Kysely<StoreTables>, model: string, ids: re
     for (const row of rows) keep(row.request_id, { version: row.version, at: row.at, rows: Number(row.rows), outputs: row.outputs });
     const wanted = new Set(chunk);
     for (const page of await pagesHolding(db, model, chunk)) {
-      for (const [id, version, at, rows, outputs] of JSON.parse(page.body) as PageEntry[]) {
-        if (wanted.has(id)) keep(id, { version, at, rows, outputs: JSON.stringify(outputs) });
+      for (const [id, version, atMs, rows, outputs] of JSON.parse(page.body) as PageEntry[]) {
+        if (wanted.has(id)) keep(id, { version, at: iso(atMs), rows, outputs: JSON.stringify(outputs) });
       }
     }
   }
   return found;
 }
-
-/** An entry of a prediction page (see PredictionPage). */
-type PageEntry = [requestId: string, version: string, at: string, rows: number, outputs: unknown];
 
 /**
  * The pages of `model` whose id range holds the time of one of `ids` (the UUIDv7 ones), in the

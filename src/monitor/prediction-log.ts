@@ -18,6 +18,7 @@ import { type StoreTables } from '../store/store-tables.js';
 import { type JsonBatch, JsonRowBuffer } from './json-row-buffer.js';
 import { ID_CLOCK_TOLERANCE_MS, type PredictionPage, PredictionPages, uuidV7Time } from './prediction-pages.js';
 import { type Columns, type PredictionEvent } from './prediction-event.js';
+import { toJson } from './to-json.js';
 import { iso } from './window-store.js';
 
 /** Settings of the logs. */
@@ -75,7 +76,7 @@ export class PredictionLog {
       if (this.predictions.rows + this.pages.entries >= this.maxPending) this.droppedEntries += 1;
       else {
         const idMs = uuidV7Time(event.requestId);
-        if (idMs !== undefined && Math.abs(idMs - event.at) <= ID_CLOCK_TOLERANCE_MS) this.pages.push(event.model, idMs, event.at, this.entryOf(event, event.outputs));
+        if (idMs !== undefined && Math.abs(idMs - event.at) <= ID_CLOCK_TOLERANCE_MS) this.pages.push(event.model, idMs, event.at, [event.requestId, event.version, event.at, event.rows, event.outputs]);
         else this.predictions.push(this.rowOf(event, event.outputs));
       }
     }
@@ -157,11 +158,6 @@ export class PredictionLog {
   /** The prediction log row of an answered request (see `predictions`). */
   private rowOf(event: PredictionEvent, outputs: Columns): string {
     return `[${JSON.stringify(event.model)},${JSON.stringify(event.requestId)},${JSON.stringify(event.version)},"${this.isoOf(event.at)}",${event.rows},${toJson(outputs)}]`;
-  }
-
-  /** The page entry of an answered request, see PredictionPage. */
-  private entryOf(event: PredictionEvent, outputs: Columns): string {
-    return `[${JSON.stringify(event.requestId)},${JSON.stringify(event.version)},"${this.isoOf(event.at)}",${event.rows},${toJson(outputs)}]`;
   }
 
   private requeue(pages: readonly PredictionPage[], predictions: JsonBatch | undefined, samples: PredictionEvent[]): void {
@@ -297,14 +293,4 @@ export function records(columns: Columns | undefined, rows: number): Record<stri
 function capped(value: unknown, maxBytes: number): string {
   const text = toJson(value);
   return Buffer.byteLength(text) <= maxBytes ? text : JSON.stringify({ truncated: true, bytes: Buffer.byteLength(text) });
-}
-
-/** JSON text of any value: 64-bit integers (bigint) as decimal strings, as the inference APIs write them. */
-export function toJson(value: unknown): string {
-  try {
-    // Without a replacer first: a replacer is called for every value and costs several times more.
-    return JSON.stringify(value) ?? 'null';
-  } catch {
-    return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)) ?? 'null';
-  }
 }

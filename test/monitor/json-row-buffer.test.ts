@@ -1,6 +1,20 @@
-/** JsonRowBuffer: rows in, JSON array batches out, in order, with the bound kept on failure. */
+/** JsonArrayBuilder and JsonRowBuffer: rows in, JSON array batches out, in order, with the bound kept on failure. */
 import { describe, expect, it } from 'vitest';
+import { JsonArrayBuilder } from '../../src/monitor/json-array-builder.js';
 import { JsonRowBuffer } from '../../src/monitor/json-row-buffer.js';
+
+describe('JsonArrayBuilder', () => {
+  it('gives an empty array when nothing was pushed, and starts afresh after each take', () => {
+    const builder = new JsonArrayBuilder();
+    expect(builder.take()).toBe('[]');
+    builder.push('1');
+    builder.push('{"a":[2]}');
+    expect([builder.count, builder.take()]).toEqual([2, '[1,{"a":[2]}]']);
+    expect([builder.count, builder.take()]).toEqual([0, '[]']);
+    builder.push('"again"');
+    expect(builder.take()).toBe('["again"]');
+  });
+});
 
 describe('JsonRowBuffer', () => {
   it('seals full batches as JSON arrays, in order, and the rest on demand', () => {

@@ -27,7 +27,7 @@ describe('uuidV7Time', () => {
 });
 
 describe('PredictionPages', () => {
-  const entry = (i: number) => JSON.stringify([`id-${i}`, '1', 'at', 1, { value: [i] }]);
+  const entry = (i: number) => [`id-${i}`, '1', T0 + i, 1, { value: [i] }] as const;
   const bodies = (pages: { body: string }[]) => pages.flatMap((p) => JSON.parse(p.body) as unknown[]);
 
   it('seals a page at PAGE_ENTRIES entries, per model, and the rest on demand', () => {
@@ -42,7 +42,7 @@ describe('PredictionPages', () => {
       ['a', 10, T0 + PAGE_ENTRIES, T0 + PAGE_ENTRIES + 9, T0 + PAGE_ENTRIES + 9],
       ['b', 1, T0, T0, T0],
     ]);
-    expect(bodies(taken.slice(0, 2))).toEqual(Array.from({ length: PAGE_ENTRIES + 10 }, (_, i) => JSON.parse(entry(i)) as unknown));
+    expect(bodies(taken.slice(0, 2))).toEqual(Array.from({ length: PAGE_ENTRIES + 10 }, (_, i) => entry(i)));
     expect(pages.entries).toBe(0);
   });
 
@@ -57,7 +57,14 @@ describe('PredictionPages', () => {
       [5, PAGE_SPAN_MS + 1, 2],
       [-PAGE_SPAN_MS, -3, 2],
     ]);
-    expect(bodies(taken)).toEqual(times.map((_, i) => JSON.parse(entry(i)) as unknown));
+    expect(bodies(taken)).toEqual(times.map((_, i) => entry(i)));
+  });
+
+  it('writes 64-bit integer outputs as decimal strings, as the inference APIs answer them', () => {
+    const pages = new PredictionPages();
+    pages.push('a', T0, T0, ['big', '1', T0, 2, { value: [2n ** 63n - 1n, -5n] }]);
+    pages.sealAll();
+    expect(JSON.parse(pages.take(1)[0]!.body)).toEqual([['big', '1', T0, 2, { value: ['9223372036854775807', '-5'] }]]);
   });
 
   it('takes the oldest pages first, puts failed ones back in front, and trims the newest to a bound', () => {
