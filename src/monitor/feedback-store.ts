@@ -225,11 +225,14 @@ async function pagesHolding(db: Kysely<StoreTables>, model: string, ids: readonl
   }
   if (times.size === 0) return [];
   // A VALUES list, whose column is `column1` on both SQLite and PostgreSQL; the cast tells
-  // PostgreSQL its type, which it would otherwise take for text.
+  // PostgreSQL its type, which it would otherwise take for text. `cross join` makes SQLite loop
+  // over the list outside and search the index inside: left to choose, with a few hundred values
+  // it scanned every page of the model for each value instead (60 ms against 3.5 ms for 500 ids
+  // over 1,563 pages).
   const list = sql.join([...times].map((ms) => sql`(cast(${ms} as bigint))`));
   const { rows } = await sql<{ body: string }>`select body from monitor_prediction_pages where page_id in (
-      select p.page_id from (values ${list}) as t
-      join monitor_prediction_pages p on p.model = ${model} and p.id_to_ms >= t.column1 and p.id_to_ms <= t.column1 + ${PAGE_SPAN_MS} and p.id_from_ms <= t.column1)
+      select p.page_id from (values ${list}) as t cross join monitor_prediction_pages p
+      where p.model = ${model} and p.id_to_ms >= t.column1 and p.id_to_ms <= t.column1 + ${PAGE_SPAN_MS} and p.id_from_ms <= t.column1)
     order by page_id`.execute(db);
   return rows;
 }
