@@ -9,7 +9,7 @@
  * thread, and reports the time per logged request: taking it into the log and writing it. Then
  * what it costs feedback to find predictions (recordFeedback, storing the joined items included),
  * per item of 10,000: for consecutive requests, and for every 20th request (feedback on a sample,
- * where a page is read for few of its entries).
+ * where a page is read for few of its entries), and the longest the event loop waited meanwhile.
  *
  * Run: npx tsx bench/prediction-log-ids.ts [--requests 200000]
  */
@@ -33,6 +33,28 @@ interface Costs {
   /** µs per feedback item, on consecutive requests and on every 20th. */
   readonly feedbackConsecutive: number;
   readonly feedbackSpread: number;
+  /** The longest the event loop waited for a turn while feedback ran, ms. */
+  readonly longestStallMs: number;
+}
+
+/** Measures the longest gap between turns of the event loop until `stop`. */
+function eventLoopStalls(): { stop(): number } {
+  let longest = 0;
+  let last = performance.now();
+  let running = true;
+  const turn = () => {
+    const now = performance.now();
+    longest = Math.max(longest, now - last);
+    last = now;
+    if (running) setImmediate(turn);
+  };
+  setImmediate(turn);
+  return {
+    stop() {
+      running = false;
+      return Math.max(longest, performance.now() - last);
+    },
+  };
 }
 
 const FEEDBACK_ITEMS = 10_000;
@@ -68,14 +90,21 @@ async function costs(idOf: (at: number) => string): Promise<Costs> {
       spent += performance.now() - started;
     }
     const feedback = async (ids: readonly string[]) => {
+      const stalls = eventLoopStalls();
       const started = performance.now();
       const result = await recordFeedback(store.db, 'loans', ids.map((requestId) => ({ requestId, actual: '0' })), Date.now());
+      const longestStallMs = stalls.stop();
       if (result.accepted !== ids.length) throw new Error(`feedback found ${result.accepted} of ${ids.length} predictions`);
-      return ((performance.now() - started) * 1000) / ids.length;
+      return { µsPerItem: ((performance.now() - started) * 1000) / ids.length, longestStallMs };
     };
-    const consecutive = ids.slice(0, FEEDBACK_ITEMS);
-    const spread = ids.filter((_, i) => i % 20 === 10).slice(0, FEEDBACK_ITEMS);
-    return { logged: (spent * 1000) / requests, feedbackConsecutive: await feedback(consecutive), feedbackSpread: await feedback(spread) };
+    const consecutive = await feedback(ids.slice(0, FEEDBACK_ITEMS));
+    const spread = await feedback(ids.filter((_, i) => i % 20 === 10).slice(0, FEEDBACK_ITEMS));
+    return {
+      logged: (spent * 1000) / requests,
+      feedbackConsecutive: consecutive.µsPerItem,
+      feedbackSpread: spread.µsPerItem,
+      longestStallMs: Math.max(consecutive.longestStallMs, spread.longestStallMs),
+    };
   } finally {
     await store.close();
     rmSync(home, { recursive: true, force: true });
@@ -88,8 +117,8 @@ const kinds: [string, (at: number) => string][] = [
   ["the server's own ids (UUIDv7), in pages", (at) => v7({ msecs: at })],
 ];
 console.log(`Prediction log on SQLite, ${requests.toLocaleString('en-US')} one-row requests; µs per logged request, and per feedback item:`);
-console.log(`  ${'request ids'.padEnd(48)} ${'logged'.padStart(7)} ${'consecutive'.padStart(12)} ${'every 20th'.padStart(11)}`);
+console.log(`  ${'request ids'.padEnd(48)} ${'logged'.padStart(7)} ${'consecutive'.padStart(12)} ${'every 20th'.padStart(11)} ${'longest stall'.padStart(14)}`);
 for (const [kind, idOf] of kinds) {
   const c = await costs(idOf);
-  console.log(`  ${kind.padEnd(48)} ${c.logged.toFixed(2).padStart(7)} ${c.feedbackConsecutive.toFixed(2).padStart(12)} ${c.feedbackSpread.toFixed(2).padStart(11)}`);
+  console.log(`  ${kind.padEnd(48)} ${c.logged.toFixed(2).padStart(7)} ${c.feedbackConsecutive.toFixed(2).padStart(12)} ${c.feedbackSpread.toFixed(2).padStart(11)} ${`${c.longestStallMs.toFixed(1)} ms`.padStart(14)}`);
 }

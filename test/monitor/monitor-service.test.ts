@@ -234,6 +234,25 @@ for (const backend of STORE_BACKENDS) {
       expect(await count(db, 'monitor_prediction_pages')).toBe(0);
     });
 
+    it('lets the event loop run between the chunks of a large feedback request', async () => {
+      const { service } = await setup();
+      const a = await service();
+      // 1,500 unknown ids: three lookup chunks and eight insert chunks, so at least nine turns.
+      const items = Array.from({ length: 1500 }, (_, i) => ({ requestId: `x${i}`, actual: 'yes' }));
+      let turns = 0;
+      let done = false;
+      const spin = () => {
+        if (done) return;
+        turns += 1;
+        setImmediate(spin);
+      };
+      setImmediate(spin);
+      const result = await a.feedback('m', items);
+      done = true;
+      expect(result.unknown).toHaveLength(1500);
+      expect(turns).toBeGreaterThanOrEqual(9);
+    });
+
     it('keeps pages whose write failed and writes them with the next flush, within the bound', async () => {
       const { db } = await setup();
       const log = new PredictionLog({ predictions: true, sampleRate: 0, sampleMaxPerMinute: 0, sampleMaxBytes: 1000, maxPending: 300 });
