@@ -31,10 +31,13 @@ export const PAGE_ENTRIES = 128;
  */
 export const PAGE_SPAN_MS = 1_000;
 /**
- * How far an id's time may be from the request's arrival and still be paged: the server's own ids
- * are made when a request arrives, so only a caller's ids from another clock are ever this far.
+ * How far an id's time may be from the request's arrival and still be paged. The server's own ids
+ * are made when a request arrives, so only a caller's ids from another clock come near it. A
+ * quarter of PAGE_SPAN_MS, so that the ids of requests arriving within half a span of each other
+ * fit one page whatever their clocks: with a tolerance near the span, callers whose clocks differ
+ * by about the span would each seal the page the other opened, one page per request.
  */
-export const ID_CLOCK_TOLERANCE_MS = 2_000;
+export const ID_CLOCK_TOLERANCE_MS = 250;
 
 const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
 

@@ -16,7 +16,7 @@ import {
   PredictionLog,
   rematchFeedback,
 } from '../../src/monitor/index.js';
-import { PAGE_SPAN_MS } from '../../src/monitor/prediction-pages.js';
+import { ID_CLOCK_TOLERANCE_MS, PAGE_ENTRIES, PAGE_SPAN_MS } from '../../src/monitor/prediction-pages.js';
 import { STORE_BACKENDS } from '../helpers/store-backends.js';
 import { count, event, memoryReferences, referenceProfile, SCHEMA, storeOn } from './monitor-helpers.js';
 
@@ -251,6 +251,22 @@ for (const backend of STORE_BACKENDS) {
       done = true;
       expect(result.unknown).toHaveLength(1500);
       expect(turns).toBeGreaterThanOrEqual(9);
+    });
+
+    it('fills pages with the ids of requests arriving together, however their clocks differ within the tolerance', async () => {
+      const { db } = await setup();
+      const log = new PredictionLog({ predictions: true, sampleRate: 0, sampleMaxPerMinute: 0, sampleMaxBytes: 1000 });
+      // Two callers' clocks, one early and one late by the most that is still paged, taking turns.
+      for (let i = 0; i < 2 * PAGE_ENTRIES; i++) {
+        const skew = i % 2 === 0 ? -ID_CLOCK_TOLERANCE_MS : ID_CLOCK_TOLERANCE_MS;
+        log.add(event(T0 + i, { requestId: v7({ msecs: T0 + i + skew }), outputs: { value: [i] } }));
+      }
+      // One more, just beyond the tolerance, is kept in a row of its own.
+      log.add(event(T0, { requestId: v7({ msecs: T0 + ID_CLOCK_TOLERANCE_MS + 1 }), outputs: { value: [-1] } }));
+      await log.flush(db);
+      const pages = await db.selectFrom('monitor_prediction_pages').select('entries').execute();
+      expect(pages.map((p) => Number(p.entries))).toEqual([PAGE_ENTRIES, PAGE_ENTRIES]);
+      expect(await count(db, 'monitor_predictions')).toBe(1);
     });
 
     it('keeps pages whose write failed and writes them with the next flush, within the bound', async () => {
