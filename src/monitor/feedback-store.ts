@@ -5,6 +5,7 @@
  * unknown, never silently dropped, and kept: a prediction still in another replica's unwritten
  * batch joins when `rematchFeedback` next runs.
  */
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { type Kysely, sql } from 'kysely';
 import { Errors } from '../core/errors.js';
 import { type StoreTables } from '../store/store-tables.js';
@@ -32,17 +33,15 @@ export interface FeedbackResult {
 
 /** Most items one feedback request may carry. */
 export const MAX_FEEDBACK_ITEMS = 10_000;
+/**
+ * Items per statement. Between chunks feedback lets the event loop run (`nextTurn`): on SQLite
+ * every statement runs synchronously on the calling thread and an awaited result resolves as a
+ * microtask, so without that a 10,000-item request held the event loop for its whole length and
+ * every prediction waited behind it. The longest stall in bench/prediction-log-ids.ts was
+ * 255–605 ms without, 16–34 ms (one chunk) with.
+ */
 const LOOKUP_CHUNK = 500;
 const INSERT_CHUNK = 200;
-
-/**
- * Lets the event loop run between chunks of a large feedback request. On SQLite every statement
- * runs synchronously on the calling thread and an awaited result resolves as a microtask, so
- * without this a 10,000-item request held the event loop for its whole length and every
- * prediction waited behind it: the longest stall in bench/prediction-log-ids.ts was 255–605 ms
- * without, 16–34 ms (one chunk) with.
- */
-const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
  * Reads a feedback body: one `{requestId, actual}` or a list of them (or `{"feedback": [...]}`).

@@ -14,7 +14,8 @@
  *   tensors' columns likewise.
  *
  * The monitor keeps references to these arrays until they are written (sampled requests are
- * written in batches), so the caller must not reuse them for another request.
+ * written in batches; the prediction log keeps outputs until their page is sealed), so the caller
+ * must not reuse them for another request.
  */
 
 /** The protocol a prediction came through. */

@@ -13,10 +13,12 @@
  * Both logs are bounded: under a flood that outruns the database, entries beyond the bound are
  * dropped and counted (the windows' counts never are).
  */
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { type Kysely, sql } from 'kysely';
 import { type StoreTables } from '../store/store-tables.js';
 import { type JsonBatch, JsonRowBuffer } from './json-row-buffer.js';
 import { ID_CLOCK_TOLERANCE_MS, type PredictionPage, PredictionPages, uuidV7Time } from './prediction-pages.js';
+import { type SealedQueue } from './sealed-queue.js';
 import { type Columns, type PredictionEvent } from './prediction-event.js';
 import { toJson } from './to-json.js';
 import { iso } from './window-store.js';
@@ -98,7 +100,7 @@ export class PredictionLog {
 
   /** True when a full batch waits, worth writing before the next timer (see BATCH_ENTRIES and `flush`). */
   get full(): boolean {
-    return this.predictions.batches > 0 || this.pages.sealedEntries >= BATCH_ENTRIES || this.samples.length >= BATCH_ENTRIES;
+    return this.predictions.sealed.length > 0 || this.pages.sealed.entries >= BATCH_ENTRIES || this.samples.length >= BATCH_ENTRIES;
   }
 
   /**
@@ -115,11 +117,13 @@ export class PredictionLog {
       this.predictions.seal();
       this.pages.sealAll();
     }
-    const waiting = () => this.predictions.batches > 0 || this.pages.sealedEntries >= (full ? BATCH_ENTRIES : 1) || this.samples.length >= (full ? BATCH_ENTRIES : 1);
+    // Everything sealed, or (with `full`) the full batches that make `full` true. What arrives while
+    // this runs waits in open batches for the next flush, so the loop ends.
+    const waiting = () => (full ? this.full : this.predictions.sealed.length > 0 || this.pages.sealed.length > 0 || this.samples.length > 0);
     while (waiting()) {
-      const pages = this.pages.take(PAGES_PER_INSERT);
-      const predictions = this.predictions.shift();
-      const samples = this.samples.splice(0, Math.max(0, BATCH_ENTRIES - (predictions?.rows ?? 0)));
+      const pages = this.pages.sealed.take(PAGES_PER_INSERT);
+      const [predictions] = this.predictions.sealed.take(1);
+      const samples = this.samples.splice(0, Math.max(0, BATCH_ENTRIES - (predictions?.entries ?? 0)));
       // Each insert is one statement, atomic by itself: no transaction around them, which on the
       // SQLite writer thread would cost two more round trips per batch. What failed is put back.
       const dialect = (this.dialect ??= jsonRowsOf(db));
@@ -141,7 +145,7 @@ export class PredictionLog {
         this.requeue([], undefined, samples);
         throw error;
       }
-      if (waiting()) await new Promise((resolve) => setImmediate(resolve));
+      if (waiting()) await nextTurn();
     }
   }
 
@@ -162,16 +166,22 @@ export class PredictionLog {
 
   private requeue(pages: readonly PredictionPage[], predictions: JsonBatch | undefined, samples: PredictionEvent[]): void {
     if (pages.length > 0) {
-      this.pages.putBack(pages);
-      this.droppedEntries += this.pages.trim(this.maxPending - this.predictions.rows);
+      this.pages.sealed.putBack(pages);
+      this.keepBound(this.pages.sealed);
     }
     if (predictions !== undefined) {
-      this.predictions.unshift(predictions);
-      this.droppedEntries += this.predictions.trim(this.maxPending - this.pages.entries);
+      this.predictions.sealed.putBack([predictions]);
+      this.keepBound(this.predictions.sealed);
     }
     const merged = [...samples, ...this.samples];
     this.droppedEntries += Math.max(0, merged.length - this.maxPending);
     this.samples = merged.slice(0, this.maxPending);
+  }
+
+  /** Drops the newest batches of `queue` until the prediction log holds at most `maxPending` entries, counting them. */
+  private keepBound<T extends { readonly entries: number }>(queue: SealedQueue<T>): void {
+    const elsewhere = this.predictions.rows + this.pages.entries - queue.entries;
+    this.droppedEntries += queue.trimTo(this.maxPending - elsewhere);
   }
 
   private withinCap(event: PredictionEvent): boolean {

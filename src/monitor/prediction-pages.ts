@@ -6,8 +6,9 @@
  * Why: the per-request upsert was the largest cost monitoring left in the server, about 4 µs of
  * the SQLite writer thread per request (`perf` on that thread under the monitoring bench's load),
  * competing for the same cores as the event loop. A page costs one insert for PAGE_ENTRIES
- * requests: the writer thread's CPU time under the same load fell to about 1 µs per request. What it costs instead is at feedback time: finding a request means reading the pages
- * that may hold it and parsing them, at most one page per request id looked up.
+ * requests: the writer thread's CPU time under the same load fell to about 1 µs per request. What
+ * it costs instead is at feedback time: finding a request means reading the pages that may hold
+ * it and parsing them, at most one page per request id looked up.
  *
  * Finding a page without an index on every id: a page records the range of its ids' times
  * [idFromMs, idToMs], and that range never spans more than PAGE_SPAN_MS (a page is sealed before
@@ -19,6 +20,7 @@
  */
 import { v7 } from 'uuid';
 import { type Columns } from './prediction-event.js';
+import { SealedQueue } from './sealed-queue.js';
 import { toJson } from './to-json.js';
 
 /** Most entries in one page: one page is what one lookup parses at most per request id. */
@@ -78,21 +80,16 @@ interface OpenPage {
   lastAtMs: number;
 }
 
-/** Open pages per model and the queue of sealed ones waiting to be written. */
+/** Open pages per model, and the sealed ones waiting to be written. */
 export class PredictionPages {
+  /** Sealed pages waiting to be written. */
+  readonly sealed = new SealedQueue<PredictionPage>();
   readonly #open = new Map<string, OpenPage>();
-  #sealed: PredictionPage[] = [];
   #openEntries = 0;
-  #sealedEntries = 0;
 
   /** Entries waiting, in open and sealed pages. */
   get entries(): number {
-    return this.#openEntries + this.#sealedEntries;
-  }
-
-  /** Entries in sealed pages. */
-  get sealedEntries(): number {
-    return this.#sealedEntries;
+    return this.#openEntries + this.sealed.entries;
   }
 
   /** Adds the entry of a request to `model` whose id has time `idMs`; the entry's outputs must not change afterwards. */
@@ -122,35 +119,10 @@ export class PredictionPages {
     for (const [model, page] of this.#open) if (page.entries.length > 0) this.#seal(model, page);
   }
 
-  /** Takes up to `max` of the oldest sealed pages. */
-  take(max: number): PredictionPage[] {
-    const pages = this.#sealed.splice(0, max);
-    for (const page of pages) this.#sealedEntries -= page.entries;
-    return pages;
-  }
-
-  /** Puts pages back in front (their write failed, they are tried again first). */
-  putBack(pages: readonly PredictionPage[]): void {
-    this.#sealed.unshift(...pages);
-    for (const page of pages) this.#sealedEntries += page.entries;
-  }
-
-  /** Drops the newest sealed pages until at most `max` entries wait (or none is sealed); returns the entries dropped. */
-  trim(max: number): number {
-    let dropped = 0;
-    while (this.entries > max && this.#sealed.length > 0) {
-      const page = this.#sealed.pop()!;
-      this.#sealedEntries -= page.entries;
-      dropped += page.entries;
-    }
-    return dropped;
-  }
-
   #seal(model: string, page: OpenPage): void {
     const entries = page.entries.length;
-    this.#sealed.push({ id: v7(), model, idFromMs: page.idFromMs, idToMs: page.idToMs, lastAtMs: page.lastAtMs, entries, body: toJson(page.entries) });
+    this.sealed.push({ id: v7(), model, idFromMs: page.idFromMs, idToMs: page.idToMs, lastAtMs: page.lastAtMs, entries, body: toJson(page.entries) });
     page.entries = [];
     this.#openEntries -= entries;
-    this.#sealedEntries += entries;
   }
 }

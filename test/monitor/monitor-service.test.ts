@@ -320,6 +320,22 @@ for (const backend of STORE_BACKENDS) {
       expect(ids.map((r) => r.request_id)).toEqual(['k0', 'k1', 'k2', 'k3', 'k4']);
     });
 
+    it('keeps the bound when entries that came during a failed write meet the ones put back', async () => {
+      const { db } = await setup();
+      const log = new PredictionLog({ predictions: true, sampleRate: 0, sampleMaxPerMinute: 0, sampleMaxBytes: 1000, maxPending: 5 });
+      for (let i = 0; i < 3; i++) log.add(event(T0 + i, { requestId: `k${i}` }));
+      await db.schema.alterTable('monitor_predictions').renameTo('monitor_predictions_away').execute();
+      const failing = log.flush(db); // takes k0–k2, then waits for the database
+      for (let i = 3; i < 8; i++) log.add(event(T0 + i, { requestId: `k${i}` }));
+      await expect(failing).rejects.toThrow();
+      await db.schema.alterTable('monitor_predictions_away').renameTo('monitor_predictions').execute();
+      // Eight would wait; the batch put back is the only sealed one, so it is what goes.
+      expect([log.pending, log.dropped]).toEqual([5, 3]);
+      await log.flush(db);
+      const ids = await db.selectFrom('monitor_predictions').select('request_id').orderBy('request_id').execute();
+      expect(ids.map((r) => r.request_id)).toEqual(['k3', 'k4', 'k5', 'k6', 'k7']);
+    });
+
     it('samples requests up to the cap per minute, answers the newest, and prunes past retention', async () => {
       const { clock, service, db } = await setup();
       const a = await service({}, { sampleRate: 1, sampleMaxPerMinute: 3, sampleRetentionDays: 7, logRetentionDays: 30 });

@@ -34,9 +34,9 @@ describe('PredictionPages', () => {
     const pages = new PredictionPages();
     for (let i = 0; i < PAGE_ENTRIES + 10; i++) pages.push('a', T0 + i, T0 + i, entry(i));
     pages.push('b', T0, T0, entry(-1));
-    expect([pages.entries, pages.sealedEntries]).toEqual([PAGE_ENTRIES + 11, PAGE_ENTRIES]);
+    expect([pages.entries, pages.sealed.entries]).toEqual([PAGE_ENTRIES + 11, PAGE_ENTRIES]);
     pages.sealAll();
-    const taken = pages.take(10);
+    const taken = pages.sealed.take(10);
     expect(taken.map((p) => [p.model, p.entries, p.idFromMs, p.idToMs, p.lastAtMs])).toEqual([
       ['a', PAGE_ENTRIES, T0, T0 + PAGE_ENTRIES - 1, T0 + PAGE_ENTRIES - 1],
       ['a', 10, T0 + PAGE_ENTRIES, T0 + PAGE_ENTRIES + 9, T0 + PAGE_ENTRIES + 9],
@@ -51,7 +51,7 @@ describe('PredictionPages', () => {
     const times = [T0, T0 + PAGE_SPAN_MS, T0 + PAGE_SPAN_MS + 1, T0 + 5, T0 - 3, T0 - PAGE_SPAN_MS];
     times.forEach((ms, i) => pages.push('a', ms, T0, entry(i)));
     pages.sealAll();
-    const taken = pages.take(10);
+    const taken = pages.sealed.take(10);
     expect(taken.map((p) => [p.idFromMs - T0, p.idToMs - T0, p.entries])).toEqual([
       [0, PAGE_SPAN_MS, 2],
       [5, PAGE_SPAN_MS + 1, 2],
@@ -64,17 +64,18 @@ describe('PredictionPages', () => {
     const pages = new PredictionPages();
     pages.push('a', T0, T0, ['big', '1', T0, 2, { value: [2n ** 63n - 1n, -5n] }]);
     pages.sealAll();
-    expect(JSON.parse(pages.take(1)[0]!.body)).toEqual([['big', '1', T0, 2, { value: ['9223372036854775807', '-5'] }]]);
+    expect(JSON.parse(pages.sealed.take(1)[0]!.body)).toEqual([['big', '1', T0, 2, { value: ['9223372036854775807', '-5'] }]]);
   });
 
-  it('takes the oldest pages first, puts failed ones back in front, and trims the newest to a bound', () => {
+  it('counts the entries of open and sealed pages, and trims sealed pages to a bound', () => {
     const pages = new PredictionPages();
-    for (let i = 0; i < PAGE_ENTRIES * 3; i++) pages.push('a', T0 + i, T0 + i, entry(i));
-    const [first, second] = pages.take(2);
+    for (let i = 0; i < PAGE_ENTRIES * 3 + 5; i++) pages.push('a', T0 + i, T0 + i, entry(i));
+    const [first, second] = pages.sealed.take(2);
     expect([first!.idFromMs, second!.idFromMs]).toEqual([T0, T0 + PAGE_ENTRIES]);
-    pages.putBack([first!, second!]);
-    expect(pages.sealedEntries).toBe(PAGE_ENTRIES * 3);
-    expect(pages.trim(PAGE_ENTRIES + 1)).toBe(PAGE_ENTRIES * 2);
-    expect(pages.take(10).map((p) => p.idFromMs)).toEqual([T0]);
+    expect(pages.entries).toBe(PAGE_ENTRIES + 5);
+    pages.sealed.putBack([first!, second!]);
+    expect([pages.entries, pages.sealed.entries]).toEqual([PAGE_ENTRIES * 3 + 5, PAGE_ENTRIES * 3]);
+    expect(pages.sealed.trimTo(PAGE_ENTRIES + 1)).toBe(PAGE_ENTRIES * 2);
+    expect(pages.sealed.take(10).map((p) => p.idFromMs)).toEqual([T0]);
   });
 });
