@@ -9,12 +9,13 @@ import tseslint from 'typescript-eslint';
  * internal layers a folder may NOT import.
  */
 const LAYERS = {
-  core: ['store', 'registry', 'runtime', 'monitor', 'train', 'serve', 'cli'],
-  store: ['registry', 'runtime', 'monitor', 'train', 'serve', 'cli'],
-  registry: ['runtime', 'monitor', 'train', 'serve', 'cli'],
-  runtime: ['store', 'registry', 'monitor', 'train', 'serve', 'cli'],
-  monitor: ['registry', 'runtime', 'train', 'serve', 'cli'],
-  train: ['store', 'registry', 'monitor', 'serve', 'cli'],
+  core: ['store', 'registry', 'runtime', 'monitor', 'train', 'app', 'serve', 'cli'],
+  store: ['registry', 'runtime', 'monitor', 'train', 'app', 'serve', 'cli'],
+  registry: ['runtime', 'monitor', 'train', 'app', 'serve', 'cli'],
+  runtime: ['store', 'registry', 'monitor', 'train', 'app', 'serve', 'cli'],
+  monitor: ['registry', 'runtime', 'train', 'app', 'serve', 'cli'],
+  train: ['store', 'registry', 'monitor', 'app', 'serve', 'cli'],
+  app: ['serve', 'cli'],
   serve: ['cli'],
 };
 

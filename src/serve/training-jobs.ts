@@ -13,8 +13,8 @@ import { Errors } from '../core/errors.js';
 import type { FeatureSchema } from '../core/feature-schema.js';
 import { type AuditActor, type RegisterResult, type Registry, validateAliasName, validateModelName } from '../registry/index.js';
 import type { AlgorithmChoice, TrainProgress } from '../train/index.js';
-import { modelNameForFile } from './model-name-for-file.js';
-import type { TrainingSummary } from './train-bundle.js';
+import { modelNameForFile } from '../app/model-name-for-file.js';
+import type { TrainingSummary } from '../app/train-bundle.js';
 
 /** Where a job is. */
 export type TrainingJobState = 'queued' | 'running' | 'succeeded' | 'failed';

@@ -9,7 +9,7 @@ import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCsvFile } from '../../dist/train/index.js';
-import { trainBundle } from '../../dist/serve/train-bundle.js';
+import { trainBundle } from '../../dist/app/train-bundle.js';
 import { tempDir } from '../helpers/models.js';
 import { eventually, postJson, startRegistryServer } from '../helpers/server.js';
 import { DATASETS } from '../helpers/trained.js';

@@ -7,7 +7,7 @@ import type { PipelineSpec } from '../../core/pipeline-spec.js';
 import type { Signature } from '../../core/signature.js';
 import { describeOnnx } from '../../core/signature-from-onnx.js';
 import { type JsonObject, packageModel, validateModelName } from '../../registry/index.js';
-import { referenceProfile } from '../../serve/reference-profile.js';
+import { referenceProfile } from '../../app/reference-profile.js';
 import { readCsvFile } from '../../train/index.js';
 
 /** Options of `berth package`. */

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Config } from '../../core/config.js';
 import type { AuditActor, RegisterResult } from '../../registry/index.js';
-import { bundleWithReference } from '../bundle-with-reference.js';
+import { bundleWithReference } from '../../app/bundle-with-reference.js';
 import { withRegistry } from '../with-registry.js';
 
 /** Options of `berth register`. */

@@ -9,8 +9,8 @@ import type { Config } from '../../core/config.js';
 import { Errors } from '../../core/errors.js';
 import type { PipelineSpec } from '../../core/pipeline-spec.js';
 import { type AuditActor, type Registry, validateAliasName, validateModelName } from '../../registry/index.js';
-import { modelNameForFile } from '../../serve/model-name-for-file.js';
-import { type TrainingSummary, trainBundle } from '../../serve/train-bundle.js';
+import { modelNameForFile } from '../../app/model-name-for-file.js';
+import { type TrainingSummary, trainBundle } from '../../app/train-bundle.js';
 import type { AlgorithmChoice, Task, TrainProgress } from '../../train/index.js';
 import { withRegistry } from '../with-registry.js';
 

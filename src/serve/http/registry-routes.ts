@@ -1,7 +1,8 @@
 /**
  * The registry half of the management API (docs/api.md): models, versions, uploads, aliases,
  * deletion, the audit log, and what this replica serves. Routes convert and delegate to the
- * registry; an alias moved here is applied to this replica at once (others follow by polling).
+ * registry; changes that move aliases go through RegistryChanges, which applies them to this
+ * replica at once (others follow by polling).
  */
 import { createWriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
@@ -10,6 +11,7 @@ import { pipeline } from 'node:stream/promises';
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import multipart from '@fastify/multipart';
+import { RegistryChanges } from '../../app/registry-changes.js';
 import { Errors } from '../../core/errors.js';
 import { type AuditActor, type Registry, parseVersionNumber } from '../../registry/index.js';
 import type { DataPlane } from '../data-plane.js';
@@ -49,9 +51,7 @@ function versionParam(model: string, version: string): number {
 /** Registers the registry routes on the API scope. */
 export function registerRegistryRoutes(api: FastifyInstance, options: RegistryRoutesOptions): void {
   const { registry, dataPlane, follower } = options;
-  const resync = async () => {
-    await follower?.sync();
-  };
+  const changes = new RegistryChanges(registry, follower);
   void api.register(multipart, { limits: { fileSize: options.uploadLimit, files: 1, fields: 20, fieldSize: 64 * 1024 } });
 
   api.get('/models', { schema: { tags: ['registry'], summary: 'List models with their aliases and latest version' } }, async () => ({
@@ -132,7 +132,7 @@ export function registerRegistryRoutes(api: FastifyInstance, options: RegistryRo
           }
         }
         if (!saved) throw Errors.UPLOAD_INVALID.create("there is no 'file' field");
-        const result = await registry.register(saved, {
+        const result = await changes.register(saved, {
           ...(fields.name !== undefined ? { name: fields.name } : {}),
           ...(fields.description !== undefined ? { description: fields.description } : {}),
           ...(fields.tags !== undefined ? { tags: fields.tags } : {}),
@@ -140,7 +140,6 @@ export function registerRegistryRoutes(api: FastifyInstance, options: RegistryRo
           source: `upload:${request.ip}`,
           actor: actorOf(request),
         });
-        if (result.aliasesSet.length > 0) await resync();
         return reply.code(result.created ? 201 : 200).send(result);
       } finally {
         if (saved) await rm(saved, { force: true });
@@ -165,9 +164,7 @@ export function registerRegistryRoutes(api: FastifyInstance, options: RegistryRo
     },
     async (request) => {
       const { name: model, alias } = request.params;
-      const change = await registry.setAlias(model, alias, Number(request.body.version), { actor: actorOf(request) });
-      await resync();
-      return change;
+      return changes.setAlias(model, alias, Number(request.body.version), { actor: actorOf(request) });
     },
   );
 
@@ -175,9 +172,7 @@ export function registerRegistryRoutes(api: FastifyInstance, options: RegistryRo
     '/models/:name/aliases/:alias',
     { schema: { tags: ['registry'], summary: 'Remove an alias', params: nameAlias } },
     async (request) => {
-      const removed = await registry.removeAlias(request.params.name, request.params.alias, { actor: actorOf(request) });
-      await resync();
-      return removed;
+      return changes.removeAlias(request.params.name, request.params.alias, { actor: actorOf(request) });
     },
   );
 
@@ -193,9 +188,7 @@ export function registerRegistryRoutes(api: FastifyInstance, options: RegistryRo
     },
     async (request) => {
       const { name: model, version } = request.params;
-      const result = await registry.deleteVersion(model, versionParam(model, version), { force: request.query.force === true, actor: actorOf(request) });
-      if (result.aliasesRemoved.length > 0) await resync();
-      return result;
+      return changes.deleteVersion(model, versionParam(model, version), { force: request.query.force === true, actor: actorOf(request) });
     },
   );
 

@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { Errors } from '../core/errors.js';
 import { describeOnnx } from '../core/signature-from-onnx.js';
 import { type Bundle, type JsonObject, importBundle, loadBundle, looksLikeArchive, packageModel } from '../registry/index.js';
-import { referenceProfile } from '../serve/reference-profile.js';
+import { referenceProfile } from './reference-profile.js';
 import { readCsvFile } from '../train/index.js';
 
 /** A bundle folder ready to register, and where its model came from (for the version's record). */

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { describeOnnx } from '../../src/core/signature-from-onnx.js';
 import type { NumericFeatureProfile } from '../../src/monitor/index.js';
-import { referenceProfile, trainingProfile } from '../../src/serve/reference-profile.js';
+import { referenceProfile, trainingProfile } from '../../src/app/reference-profile.js';
 import { parseCsv, readCsvFile, trainFromCsv } from '../../src/train/index.js';
 import { tempDir, writeIdentityModel } from '../helpers/models.js';
 
