@@ -1,9 +1,7 @@
 /** Parsing `name=path/to/model.onnx` arguments. */
 import { basename } from 'node:path';
 import { Errors } from '../core/errors.js';
-
-/** A model name: letters, digits, `.`, `_` and `-`, starting with a letter or digit. */
-export const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+import { isModelName } from '../core/names.js';
 
 /** A model argument resolved to a name and a file. */
 export interface ModelSpec {
@@ -17,7 +15,7 @@ export function parseModelSpec(spec: string): ModelSpec {
   const path = eq >= 0 ? spec.slice(eq + 1) : spec;
   const name = eq >= 0 ? spec.slice(0, eq) : basename(path).replace(/\.onnx$/i, '');
   if (path === '') throw Errors.MODEL_SPEC_INVALID.create(spec, 'the path is empty');
-  if (!MODEL_NAME.test(name)) {
+  if (!isModelName(name)) {
     throw Errors.MODEL_SPEC_INVALID.create(spec, `'${name}' is not a valid model name (letters, digits, '.', '_' and '-', at most 128)`);
   }
   return { name, path };

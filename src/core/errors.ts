@@ -105,7 +105,7 @@ export const Errors = {
   VERSION_NOT_FOUND: define('BERTH_VERSION_NOT_FOUND', 404, 'NOT_FOUND', (model: string, version: string) =>
     `Version '${version}' of model '${model}' is not served here. GET /v2/models/${model} lists its versions.`),
   MODEL_NO_DEFAULT: define('BERTH_MODEL_NO_DEFAULT', 404, 'NOT_FOUND', (model: string, versions: readonly string[]) =>
-    `Model '${model}' has no production alias, so its plain name answers nothing. Address a version (${versions.map((v) => `/versions/${v}`).join(', ')}) or set the alias: berth alias ${model} production <version>.`),
+    `Model '${model}' has no default version served here (its production alias, else its latest version, is not loaded; GET /api/server lists versions that failed to load). Address a version (${versions.map((v) => `/versions/${v}`).join(', ')}) or move the alias: berth alias ${model} production <version>.`),
   ALIAS_NOT_SERVED: define('BERTH_ALIAS_NOT_SERVED', 404, 'NOT_FOUND', (model: string, alias: string, aliases: readonly string[]) =>
     `Model '${model}' has no alias '${alias}' served here${aliases.length ? `; its aliases are ${listNames(aliases)}` : ''}.`),
   MODEL_NO_SCHEMA: define('BERTH_MODEL_NO_SCHEMA', 400, 'FAILED_PRECONDITION', (model: string, version: string) =>
@@ -219,7 +219,7 @@ export const Errors = {
   REGISTRY_NAME_INVALID: define('BERTH_REGISTRY_NAME_INVALID', 400, 'INVALID_ARGUMENT', (kind: string, name: string, reason: string) =>
     `${kind} name ${JSON.stringify(name)} is invalid: ${reason}. Use letters, digits, '.', '_' and '-' (at most 128, starting with a letter or digit).`),
   REGISTRY_REFERENCE_INVALID: define('BERTH_REGISTRY_REFERENCE_INVALID', 400, 'INVALID_ARGUMENT', (reference: string, reason: string) =>
-    `${JSON.stringify(reference)} is not a version reference: ${reason}. Use model, model:version (e.g. digits:3) or model@alias (e.g. digits@production).`),
+    `${JSON.stringify(reference)} is not a version reference: ${reason}. Use model (its production version, else its latest), model:version (e.g. digits:3) or model@alias (e.g. digits@production).`),
   REGISTRY_MODEL_NOT_FOUND: define('BERTH_REGISTRY_MODEL_NOT_FOUND', 404, 'NOT_FOUND', (model: string) =>
     `Model '${model}' is not in the registry. berth models lists the registered models.`),
   REGISTRY_VERSION_NOT_FOUND: define('BERTH_REGISTRY_VERSION_NOT_FOUND', 404, 'NOT_FOUND', (model: string, version: string) =>

@@ -7,6 +7,7 @@
  */
 import { type Kysely } from 'kysely';
 import { type FeatureSchema } from '../core/feature-schema.js';
+import { DEFAULT_ALIAS, defaultVersion } from '../core/model-ref.js';
 import { type PipelineSpec } from '../core/pipeline-spec.js';
 import { type StoreTables } from '../store/store-tables.js';
 import { type FeatureSpec, type MonitorSchema } from './feature-spec.js';
@@ -29,7 +30,7 @@ export interface VersionReference {
 export interface ReferenceSource {
   /** The version's reference, or undefined when the registry has no such version. */
   version(model: string, version: string): Promise<VersionReference | undefined>;
-  /** The version a plain model name means (its `production` alias, else its latest version); undefined when not registered. */
+  /** The version a plain model name means (core/model-ref.ts's defaultVersion); undefined when not registered. */
   defaultVersion(model: string): Promise<string | undefined>;
 }
 
@@ -120,10 +121,12 @@ export function storeReferenceSource(db: Kysely<StoreTables>): ReferenceSource {
       return reference;
     },
     async defaultVersion(model) {
-      const alias = await db.selectFrom('aliases').select('number').where('model', '=', model).where('name', '=', 'production').executeTakeFirst();
-      if (alias !== undefined) return String(alias.number);
-      const latest = await db.selectFrom('versions').select('number').where('model', '=', model).orderBy('number', 'desc').limit(1).executeTakeFirst();
-      return latest === undefined ? undefined : String(latest.number);
+      const [production, latest] = await Promise.all([
+        db.selectFrom('aliases').select('number').where('model', '=', model).where('name', '=', DEFAULT_ALIAS).executeTakeFirst(),
+        db.selectFrom('versions').select('number').where('model', '=', model).orderBy('number', 'desc').limit(1).executeTakeFirst(),
+      ]);
+      const number = defaultVersion({ aliases: production === undefined ? {} : { [DEFAULT_ALIAS]: production.number }, latestVersion: latest?.number });
+      return number === undefined ? undefined : String(number);
     },
   };
 }

@@ -21,7 +21,7 @@ import { BerthError, Errors } from '../core/errors.js';
 import { type FeatureSchema, parseFeatureSchema } from '../core/feature-schema.js';
 import { type PipelineSpec, parsePipelineSpec } from '../core/pipeline-spec.js';
 import type { Signature } from '../core/signature.js';
-import { isModelName } from './names.js';
+import { isModelName } from '../core/names.js';
 
 /** The manifest's file name inside a bundle. */
 export const MANIFEST_FILE = 'berth.json';

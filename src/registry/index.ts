@@ -17,9 +17,8 @@ export {
   parseManifestText,
 } from './bundle-manifest.js';
 export { canonicalJson } from './canonical-json.js';
-export { MAX_NAME_LENGTH, isModelName, validateAliasName, validateModelName } from './names.js';
+export { MAX_NAME_LENGTH, isModelName, validateAliasName, validateModelName } from '../core/names.js';
 export { type OpenRegistryOptions, openRegistry } from './open-registry.js';
 export { MODEL_FILE, type PackageOptions, packageModel } from './package-model.js';
 export { type AuditLogOptions, type ChangeOptions, type RegisterOptions, Registry, type RegistryOptions } from './registry.js';
 export type * from './registry-records.js';
-export { type VersionRef, formatVersionRef, parseVersionNumber, parseVersionRef } from './version-ref.js';

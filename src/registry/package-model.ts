@@ -13,7 +13,7 @@ import { fsyncDirectory, hashFile, temporarySibling } from '../store/durable-fil
 import type { Bundle } from './bundle.js';
 import { bundleDigest } from './bundle-digest.js';
 import { BUNDLE_FORMAT_VERSION, type BundleFile, type JsonObject, MANIFEST_FILE, bundlePathProblem, parseManifestText } from './bundle-manifest.js';
-import { validateModelName } from './names.js';
+import { validateModelName } from '../core/names.js';
 
 /** The model file's path inside every bundle Berth packages. */
 export const MODEL_FILE = 'model.onnx';

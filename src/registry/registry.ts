@@ -27,7 +27,7 @@ import { type Bundle, loadBundle } from './bundle.js';
 import { exportBundle, looksLikeArchive, importBundle } from './bundle-archive.js';
 import { type BundleManifest, MANIFEST_FILE } from './bundle-manifest.js';
 import { canonicalJson } from './canonical-json.js';
-import { validateAliasName, validateModelName } from './names.js';
+import { validateAliasName, validateModelName } from '../core/names.js';
 import { packageModel } from './package-model.js';
 import type {
   AliasChange,
@@ -43,7 +43,7 @@ import type {
   VersionFileRecord,
   VersionRecord,
 } from './registry-records.js';
-import { type VersionRef, parseVersionRef } from './version-ref.js';
+import { DEFAULT_ALIAS, type ModelRef, defaultVersion, parseModelRef } from '../core/model-ref.js';
 
 /** How long a blob just stored or reused is safe from deletion by a concurrent delete, in ms. */
 const DEFAULT_BLOB_GRACE_MS = 60_000;
@@ -327,11 +327,12 @@ export class Registry {
   }
 
   /**
-   * The version a reference names: `model` (its latest version), `model:3` or `model@alias`.
+   * The version a reference names: `model` (its default version: production, else the latest),
+   * `model:3` or `model@alias`.
    * Throws BERTH_REGISTRY_REFERENCE_INVALID, _MODEL_NOT_FOUND, _VERSION_NOT_FOUND or _ALIAS_NOT_FOUND.
    */
-  async resolve(reference: string | VersionRef): Promise<VersionDetail> {
-    const ref = typeof reference === 'string' ? parseVersionRef(reference) : reference;
+  async resolve(reference: string | ModelRef): Promise<VersionDetail> {
+    const ref = typeof reference === 'string' ? parseModelRef(reference) : reference;
     return this.getVersion(ref.model, await this.#versionNumber(ref));
   }
 
@@ -449,7 +450,7 @@ export class Registry {
    * every call). A damaged unpacked copy is rebuilt from the blobs; a damaged blob is refused
    * with BERTH_STORE_BLOB_CORRUPT (or _MISSING).
    */
-  async openBundle(reference: string | VersionRef): Promise<OpenedVersion> {
+  async openBundle(reference: string | ModelRef): Promise<OpenedVersion> {
     const version = await this.resolve(reference);
     const dir = join(this.#cache, digestHex(version.digest));
     const where = `version ${version.model}:${version.version}`;
@@ -463,7 +464,7 @@ export class Registry {
   }
 
   /** Writes the version a reference names as a `.berth` archive. */
-  async exportVersion(reference: string | VersionRef, archivePath: string, options: { readonly overwrite?: boolean } = {}): Promise<{ version: VersionDetail; archive: string; bytes: number }> {
+  async exportVersion(reference: string | ModelRef, archivePath: string, options: { readonly overwrite?: boolean } = {}): Promise<{ version: VersionDetail; archive: string; bytes: number }> {
     const { version, bundle } = await this.openBundle(reference);
     const { bytes } = await exportBundle(bundle, archivePath, options);
     return { version, archive: resolve(archivePath), bytes };
@@ -556,7 +557,7 @@ export class Registry {
     if (!row) throw Errors.REGISTRY_MODEL_NOT_FOUND.create(model);
   }
 
-  async #versionNumber(ref: VersionRef): Promise<number> {
+  async #versionNumber(ref: ModelRef): Promise<number> {
     const db = this.#store.db;
     if (ref.kind === 'version') return ref.version;
     if (ref.kind === 'alias') {
@@ -565,8 +566,15 @@ export class Registry {
       await this.#requireModel(ref.model);
       throw Errors.REGISTRY_ALIAS_NOT_FOUND.create(ref.model, ref.alias);
     }
-    const row = await db.selectFrom('versions').select((eb) => eb.fn.max<number | null>('number').as('latest')).where('model', '=', ref.model).executeTakeFirst();
-    if (row?.latest !== null && row?.latest !== undefined) return Number(row.latest);
+    const [latest, production] = await Promise.all([
+      db.selectFrom('versions').select((eb) => eb.fn.max<number | null>('number').as('latest')).where('model', '=', ref.model).executeTakeFirst(),
+      db.selectFrom('aliases').select('number').where('model', '=', ref.model).where('name', '=', DEFAULT_ALIAS).executeTakeFirst(),
+    ]);
+    const number = defaultVersion({
+      aliases: production === undefined ? {} : { [DEFAULT_ALIAS]: production.number },
+      latestVersion: latest?.latest === null || latest?.latest === undefined ? undefined : Number(latest.latest),
+    });
+    if (number !== undefined) return number;
     await this.#requireModel(ref.model);
     throw Errors.REGISTRY_VERSION_NOT_FOUND.create(ref.model, 'at all');
   }

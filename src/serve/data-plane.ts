@@ -5,6 +5,7 @@
  */
 import { type Datatype, type TensorData, isDatatype } from '../core/datatypes.js';
 import { BerthError, Errors } from '../core/errors.js';
+import { parseModelRef } from '../core/model-ref.js';
 import { advertisedShape, shapeFits } from '../core/signature.js';
 import type { Tensor } from '../core/tensor.js';
 import { elementCount, formatShape } from '../core/tensor.js';
@@ -161,20 +162,15 @@ export class DataPlane {
     throw Errors.MODEL_NO_DEFAULT.create(name, this.#models.versions(name).map((m) => m.version));
   }
 
-  /** Resolves `name`, `name@alias` or `name:version` to a served version. */
+  /** Resolves `name`, `name@alias` or `name:version` (core/model-ref.ts) to a served version. */
   resolveReference(reference: string): ServedModel {
-    const at = reference.lastIndexOf('@');
-    if (at > 0) {
-      const name = reference.slice(0, at);
-      const alias = reference.slice(at + 1);
-      const model = this.#models.getByAlias(name, alias);
-      if (model) return model;
-      if (!this.#models.has(name)) throw Errors.MODEL_NOT_FOUND.create(name);
-      throw Errors.ALIAS_NOT_SERVED.create(name, alias, [...this.#models.aliases(name).keys()]);
-    }
-    const colon = reference.lastIndexOf(':');
-    if (colon > 0) return this.resolve(reference.slice(0, colon), reference.slice(colon + 1));
-    return this.resolve(reference);
+    const ref = parseModelRef(reference);
+    if (ref.kind === 'version') return this.resolve(ref.model, String(ref.version));
+    if (ref.kind === 'default') return this.resolve(ref.model);
+    const model = this.#models.getByAlias(ref.model, ref.alias);
+    if (model) return model;
+    if (!this.#models.has(ref.model)) throw Errors.MODEL_NOT_FOUND.create(ref.model);
+    throw Errors.ALIAS_NOT_SERVED.create(ref.model, ref.alias, [...this.#models.aliases(ref.model).keys()]);
   }
 
   /** Every served version with its aliases, for `/api/server`. */

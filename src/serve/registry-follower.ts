@@ -1,6 +1,7 @@
 /**
  * Keeps the model table in step with the registry: every version an alias points at is served,
- * and a model's plain name answers with its `production` version.
+ * and a model's plain name answers with its default version (core/model-ref.ts: the `production`
+ * alias, else the latest version).
  *
  * The registry's change sequence is polled (a one-row read); when it moves, the aliases are read
  * again and the difference applied in an order that never drops a request: new versions are
@@ -9,11 +10,9 @@
  * running on them. Several server processes sharing a database follow the same moves.
  */
 import type { Logger } from 'pino';
+import { defaultVersion } from '../core/model-ref.js';
 import type { Registry } from '../registry/index.js';
 import type { ModelTable, ServedModel } from './model-table.js';
-
-/** The alias whose version answers for a model's plain name. */
-export const DEFAULT_ALIAS = 'production';
 
 /** A version the follower could not load, and why. */
 export interface LoadFailure {
@@ -96,15 +95,23 @@ export class RegistryFollower {
     this.#lastSync = Date.now();
     const { registry, table, logger } = this.#options;
     const sequence = await registry.changeSequence();
-    const aliases = await registry.listAliases();
+    const models = await registry.listModels();
 
-    // model → version → its aliases
+    // model → version → its aliases, and the version each model's plain name means
     const wanted = new Map<string, Map<string, string[]>>();
-    for (const a of aliases) {
-      const versions = wanted.get(a.model) ?? new Map<string, string[]>();
-      wanted.set(a.model, versions);
-      const version = String(a.version);
-      versions.set(version, [...(versions.get(version) ?? []), a.alias]);
+    const defaults = new Map<string, string>();
+    for (const m of models) {
+      const versions = new Map<string, string[]>();
+      for (const [alias, number] of Object.entries(m.aliases)) {
+        const version = String(number);
+        versions.set(version, [...(versions.get(version) ?? []), alias]);
+      }
+      const plain = defaultVersion(m);
+      if (plain !== undefined) {
+        defaults.set(m.name, String(plain));
+        if (!versions.has(String(plain))) versions.set(String(plain), []);
+      }
+      if (versions.size > 0) wanted.set(m.name, versions);
     }
 
     // 1. Load and warm what is new, before anything switches to it.
@@ -130,7 +137,7 @@ export class RegistryFollower {
       const served = new Map<string, string>();
       for (const [version, names] of versions) if (table.get(model, version)) for (const alias of names) served.set(alias, version);
       table.setAliases(model, served);
-      table.setDefault(model, served.get(DEFAULT_ALIAS));
+      table.setDefault(model, defaults.get(model));
     }
 
     // 3. Retire what no alias points at any more; release() lets its requests in flight finish.

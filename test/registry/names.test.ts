@@ -1,6 +1,6 @@
-/** Names, version references and canonical JSON: the small rules everything else relies on. */
+/** Names and canonical JSON: the small rules everything else relies on (references: test/core/model-ref.test.ts). */
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, parseVersionRef, validateAliasName, validateModelName } from '../../src/registry/index.js';
+import { canonicalJson, validateAliasName, validateModelName } from '../../src/registry/index.js';
 
 describe('names', () => {
   it('accepts plain names', () => {
@@ -31,18 +31,6 @@ describe('names', () => {
 
   it('refuses all-digit aliases, which would read as versions', () => {
     expect(() => validateAliasName('42')).toThrow(expect.objectContaining({ code: 'BERTH_REGISTRY_NAME_INVALID', message: expect.stringContaining('version number') }));
-  });
-});
-
-describe('version references', () => {
-  it('parses model, model:version and model@alias', () => {
-    expect(parseVersionRef('digits')).toEqual({ model: 'digits', kind: 'latest' });
-    expect(parseVersionRef('digits:12')).toEqual({ model: 'digits', kind: 'version', version: 12 });
-    expect(parseVersionRef('digits@production')).toEqual({ model: 'digits', kind: 'alias', alias: 'production' });
-  });
-
-  it.each(['digits:', 'digits:0', 'digits:01', 'digits:-1', 'digits:1.5', 'digits:x', 'd:1@a', ':3', '@prod', 'digits@', 'a/b:1'])('refuses %j', (ref) => {
-    expect(() => parseVersionRef(ref)).toThrow(expect.objectContaining({ code: expect.stringMatching(/^BERTH_REGISTRY_(REFERENCE|NAME)_INVALID$/) }));
   });
 });
 

@@ -168,7 +168,12 @@ for (const backend of STORE_BACKENDS) {
       });
 
       it('resolves model, model:version and model@alias', async () => {
-        expect((await registry.resolve('m')).version).toBe(2);
+        // A plain name means production, else the latest version (core/model-ref.ts).
+        expect((await registry.resolve('m')).version).toBe(1);
+        expect((await registry.resolve({ model: 'm', kind: 'default' })).version).toBe(1);
+        expect((await registry.resolve('a')).version).toBe(1);
+        await registry.register(ONNX_FIXTURES.sign, { name: 'a' });
+        expect((await registry.resolve('a')).version).toBe(2);
         expect((await registry.resolve('m:1')).version).toBe(1);
         expect((await registry.resolve('m@production')).version).toBe(1);
         expect((await registry.resolve({ model: 'm', kind: 'alias', alias: 'staging' })).version).toBe(2);

@@ -147,7 +147,8 @@ describe('management API', () => {
     await fetch(`${server.url}/api/models/ints/aliases/staging`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{"version":1}' });
     const info = await json(await fetch(`${server.url}/api/server`));
     expect(info).toMatchObject({ version: 'test', failures: [] });
-    expect(info.served).toEqual([{ model: 'ints', version: '1', aliases: ['staging'], default: false, state: 'ready', source: 'registry:ints:1' }]);
+    // ints has no production alias, so its latest version answers its plain name.
+    expect(info.served).toEqual([{ model: 'ints', version: '1', aliases: ['staging'], default: true, state: 'ready', source: 'registry:ints:1' }]);
   });
 });
 

@@ -1,7 +1,8 @@
 /**
- * Serving from the registry: production at the plain name, every aliased version addressable,
- * alias moves (from another registry handle, as the CLI or another process makes them) followed
- * within 2 seconds with no request failing during the swap.
+ * Serving from the registry: the default version (production, else the latest) at the plain
+ * name, every aliased version addressable, alias moves (from another registry handle, as the CLI
+ * or another process makes them) followed within 2 seconds with no request failing during the
+ * swap.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openRegistry, type Registry } from '../../dist/registry/index.js';
@@ -14,6 +15,10 @@ let admin: Registry;
 let server: Awaited<ReturnType<typeof startRegistryServer>>;
 
 const x = { name: 'x', datatype: 'FP32', shape: [1, 3], data: [1, 2, 3] };
+const pairInputs = [
+  { name: 'a', datatype: 'FP32', shape: [1, 2], data: [1, 2] },
+  { name: 'b', datatype: 'FP32', shape: [1, 2], data: [3, 4] },
+];
 
 beforeAll(async () => {
   admin = await openRegistry({ home, actor: { interface: 'cli' } });
@@ -46,12 +51,14 @@ describe('serving the registry', () => {
     expect(v2.json.model_version).toBe('2');
   });
 
-  it('answers a model without production only by version, saying how to fix it', async () => {
-    const plain = await postJson(`${server.url}/v2/models/pair/infer`, { inputs: [] });
-    expect(plain.status).toBe(404);
-    expect(plain.json.code).toBe('BERTH_MODEL_NO_DEFAULT');
-    expect(plain.json.error).toContain('berth alias pair production');
+  it('answers a model without production at its latest version', async () => {
+    const plain = await postJson(`${server.url}/v2/models/pair/infer`, { inputs: pairInputs });
+    expect(plain.status).toBe(200);
+    expect(plain.json.model_version).toBe('1');
     expect((await fetch(`${server.url}/v2/models/pair/versions/1`)).status).toBe(200);
+    const wrong = await postJson(`${server.url}/api/models/pair@nope/predict`, { records: [{}] });
+    expect(wrong.status).toBe(404);
+    expect(wrong.json.code).toBe('BERTH_ALIAS_NOT_SERVED');
   });
 
   it('does not serve versions no alias points at', async () => {
@@ -80,12 +87,7 @@ describe('serving the registry', () => {
     const seen = new Set<string>();
     const failures: string[] = [];
     let ok = 0;
-    const body = {
-      inputs: [
-        { name: 'a', datatype: 'FP32', shape: [1, 2], data: [1, 2] },
-        { name: 'b', datatype: 'FP32', shape: [1, 2], data: [3, 4] },
-      ],
-    };
+    const body = { inputs: pairInputs };
     const loops = Array.from({ length: 4 }, async () => {
       while (!stop) {
         const { status, json, text } = await postJson(`${server.url}/v2/models/pair/infer`, body);

@@ -161,9 +161,9 @@ describe('model references and at-a-glance words', () => {
     expect(parseModelRef('loans@staging')).toEqual({ name: 'loans', alias: 'staging' });
     expect(parseModelRef('loans:1')).toEqual({ name: 'loans', version: 1 });
     expect(parseModelRef('my.model-2')).toEqual({ name: 'my.model-2' });
-    expect(resolveVersion(parseModelRef('loans'), model)).toBe(2);
-    expect(resolveVersion(parseModelRef('loans@staging'), model)).toBe(3);
-    expect(resolveVersion(parseModelRef('loans'), { ...model, aliases: {} })).toBe(3);
+    expect(resolveVersion(parseModelRef('loans')!, model)).toBe(2);
+    expect(resolveVersion(parseModelRef('loans@staging')!, model)).toBe(3);
+    expect(resolveVersion(parseModelRef('loans')!, { ...model, aliases: {} })).toBe(3);
   });
 
   it('says stable, n drifting, drifted, or no traffic', () => {

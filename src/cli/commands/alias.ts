@@ -1,7 +1,8 @@
 /** `berth alias <model> <alias> <version>` and `berth alias <model> <alias> --remove`. */
 import type { Config } from '../../core/config.js';
 import { Errors } from '../../core/errors.js';
-import { type AliasChange, type AliasRecord, type AuditActor, parseVersionNumber } from '../../registry/index.js';
+import { parseVersionNumber } from '../../core/model-ref.js';
+import type { AliasChange, AliasRecord, AuditActor } from '../../registry/index.js';
 import { withRegistry } from '../with-registry.js';
 
 /** Options of `berth alias`. */

@@ -1,7 +1,8 @@
 /** `berth delete <model>:<version> [--force]`: delete a version. */
 import type { Config } from '../../core/config.js';
 import { Errors } from '../../core/errors.js';
-import { type AuditActor, type DeleteResult, parseVersionRef } from '../../registry/index.js';
+import { parseModelRef } from '../../core/model-ref.js';
+import type { AuditActor, DeleteResult } from '../../registry/index.js';
 import { withRegistry } from '../with-registry.js';
 
 /** Options of `berth delete`. */
@@ -16,7 +17,7 @@ export interface DeleteCommandOptions {
 
 /** Deletes a version (refused while an alias points at it, unless `force`). */
 export async function deleteCommand(options: DeleteCommandOptions): Promise<DeleteResult> {
-  const ref = parseVersionRef(options.reference);
+  const ref = parseModelRef(options.reference);
   if (ref.kind !== 'version') throw Errors.REGISTRY_REFERENCE_INVALID.create(options.reference, 'name the version to delete explicitly, as model:version');
   return withRegistry(options.config, options.actor, (registry) => registry.deleteVersion(ref.model, ref.version, { force: options.force ?? false }));
 }

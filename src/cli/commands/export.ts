@@ -1,12 +1,12 @@
 /** `berth export <model>[:version | @alias] [-o file.berth]`: write a version as one archive. */
 import type { Config } from '../../core/config.js';
-import { parseVersionRef } from '../../registry/index.js';
+import { parseModelRef } from '../../core/model-ref.js';
 import { withRegistry } from '../with-registry.js';
 
 /** Options of `berth export`. */
 export interface ExportCommandOptions {
   readonly config: Config;
-  /** `model` (latest version), `model:version` or `model@alias`. */
+  /** `model` (its default version: production, else the latest), `model:version` or `model@alias`. */
   readonly reference: string;
   /** The archive to write; default `<model>-<version>.berth` in the current folder. */
   readonly output?: string | undefined;
@@ -25,7 +25,7 @@ export interface ExportCommandResult {
 
 /** Exports a version as a `.berth` archive. */
 export async function exportCommand(options: ExportCommandOptions): Promise<ExportCommandResult> {
-  const ref = parseVersionRef(options.reference);
+  const ref = parseModelRef(options.reference);
   return withRegistry(options.config, undefined, async (registry) => {
     const version = await registry.resolve(ref);
     const output = options.output ?? `${version.model}-${version.version}.berth`;

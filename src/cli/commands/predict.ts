@@ -12,7 +12,7 @@ import { stringify } from 'csv-stringify';
 import type { Config } from '../../core/config.js';
 import { Errors } from '../../core/errors.js';
 import type { PipelineOutput } from '../../core/pipeline-spec.js';
-import { type AuditActor, type Registry, parseVersionRef } from '../../registry/index.js';
+import type { AuditActor } from '../../registry/index.js';
 import type { Prediction } from '../../runtime/pipeline.js';
 import { type CsvTable, readCsvFile, rowLine, scoreRows, tableRecords } from '../../train/index.js';
 import { formatFloat32 } from '../format-float32.js';
@@ -56,7 +56,7 @@ export interface PredictCommandResult {
  */
 export async function predictCommand(options: PredictCommandOptions): Promise<PredictCommandResult> {
   const opened = await withRegistry(options.config, options.actor, async (registry) => {
-    const { version, bundle } = await registry.openBundle(await defaultReference(registry, options.model));
+    const { version, bundle } = await registry.openBundle(options.model);
     // The unpacked bundle stays in the registry's cache; read what scoring needs while it is open.
     return { version, onnx: await readFile(bundle.modelPath) };
   });
@@ -87,14 +87,6 @@ export async function predictCommand(options: PredictCommandOptions): Promise<Pr
     await writeAtomically(output, (file) => pipeline(records, stringify(), file));
   }
   return { model: version.model, version: version.version, rows: predictions.length, columns, output, ignoredColumns: unknownFields };
-}
-
-/** A plain model name means its production version when it has one, as in the HTTP API; else its latest. */
-async function defaultReference(registry: Registry, reference: string): Promise<string> {
-  const ref = parseVersionRef(reference);
-  if (ref.kind !== 'latest') return reference;
-  const aliases = await registry.listAliases(ref.model);
-  return aliases.some((a) => a.alias === 'production') ? `${ref.model}@production` : reference;
 }
 
 /** The output header: `prediction`, then one probability per label for a classifier. */

@@ -1,6 +1,7 @@
 /** `berth show <model>[@alias | :version]`: one model, or one version with its signature. */
 import type { Config } from '../../core/config.js';
-import { type AliasRecord, type ModelRecord, type VersionDetail, type VersionRecord, parseVersionRef } from '../../registry/index.js';
+import { parseModelRef } from '../../core/model-ref.js';
+import type { AliasRecord, ModelRecord, VersionDetail, VersionRecord } from '../../registry/index.js';
 import { withRegistry } from '../with-registry.js';
 
 /** Options of `berth show`. */
@@ -17,9 +18,9 @@ export type ShowCommandResult =
 
 /** Shows a model (plain name) or a version (`model:3`, `model@production`). */
 export async function showCommand(options: ShowCommandOptions): Promise<ShowCommandResult> {
-  const ref = parseVersionRef(options.reference);
+  const ref = parseModelRef(options.reference);
   return withRegistry(options.config, undefined, async (registry): Promise<ShowCommandResult> => {
-    if (ref.kind === 'latest') {
+    if (ref.kind === 'default') {
       return {
         kind: 'model',
         model: await registry.getModel(ref.model),

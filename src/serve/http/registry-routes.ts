@@ -13,7 +13,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import multipart from '@fastify/multipart';
 import { RegistryChanges } from '../../app/registry-changes.js';
 import { Errors } from '../../core/errors.js';
-import { type AuditActor, type Registry, parseVersionNumber } from '../../registry/index.js';
+import { parseVersionNumber } from '../../core/model-ref.js';
+import type { AuditActor, Registry } from '../../registry/index.js';
 import type { DataPlane } from '../data-plane.js';
 import type { RegistryFollower } from '../registry-follower.js';
 

@@ -49,7 +49,8 @@ function curlOf(url: string, body: unknown): string {
 
 function Playground({ modelRef, name }: { readonly modelRef: string; readonly name: string }) {
   const detail = useApi(`model:${name}`, (signal) => berthApi.model(name, signal));
-  const version = detail.data ? resolveVersion(parseModelRef(modelRef), detail.data.model) : undefined;
+  const ref = parseModelRef(modelRef);
+  const version = detail.data && ref ? resolveVersion(ref, detail.data.model) : undefined;
   const manifest = useApi(version === undefined ? null : `version:${name}:${version}`, (signal) => berthApi.version(name, version!, signal));
   // A server without the registry API still describes its models over the inference protocol.
   const registryMissing = detail.error instanceof ApiError && detail.error.missingRoute;

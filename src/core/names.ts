@@ -3,7 +3,7 @@
  * (`/v2/models/{name}`), references (`model:3`, `model@production`) and terminals, so only a
  * plain, portable alphabet is accepted, and every refusal says exactly what is wrong.
  */
-import { Errors } from '../core/errors.js';
+import { Errors } from './errors.js';
 
 /** The longest name accepted. */
 export const MAX_NAME_LENGTH = 128;
