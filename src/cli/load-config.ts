@@ -10,7 +10,7 @@ import { Errors } from '../core/errors.js';
 type Path = readonly [section: string, key: string];
 
 /** Environment variables and the config setting each one sets. */
-export const ENVIRONMENT: Readonly<Record<string, { path: Path; type: 'string' | 'number' }>> = {
+export const ENVIRONMENT: Readonly<Record<string, { path: Path; type: 'string' | 'number' | 'boolean' }>> = {
   BERTH_HOST: { path: ['server', 'host'], type: 'string' },
   BERTH_PORT: { path: ['server', 'port'], type: 'number' },
   BERTH_GRPC_PORT: { path: ['server', 'grpcPort'], type: 'number' },
@@ -32,6 +32,9 @@ export const ENVIRONMENT: Readonly<Record<string, { path: Path; type: 'string' |
   BERTH_HOME: { path: ['store', 'home'], type: 'string' },
   BERTH_DATABASE_URL: { path: ['store', 'databaseUrl'], type: 'string' },
   BERTH_DATABASE_SCHEMA: { path: ['store', 'databaseSchema'], type: 'string' },
+  BERTH_BLOBS: { path: ['store', 'blobs'], type: 'string' },
+  BERTH_S3_ENDPOINT: { path: ['store', 's3Endpoint'], type: 'string' },
+  BERTH_S3_FORCE_PATH_STYLE: { path: ['store', 's3ForcePathStyle'], type: 'boolean' },
   BERTH_MONITOR_WINDOW_MS: { path: ['monitor', 'windowMs'], type: 'number' },
   BERTH_MONITOR_FLUSH_INTERVAL_MS: { path: ['monitor', 'flushIntervalMs'], type: 'number' },
   BERTH_MONITOR_REPLICA_ID: { path: ['monitor', 'replicaId'], type: 'string' },
@@ -43,6 +46,8 @@ export const ENVIRONMENT: Readonly<Record<string, { path: Path; type: 'string' |
   BERTH_MONITOR_ALERT_INTERVAL_MS: { path: ['monitor', 'alertIntervalMs'], type: 'number' },
   BERTH_MONITOR_WEBHOOKS: { path: ['monitor', 'webhooks'], type: 'string' },
 };
+
+const BOOLEANS: Readonly<Record<string, boolean>> = { true: true, false: false, '1': true, '0': false };
 
 /** Where configuration comes from, besides defaults. */
 export interface ConfigSources {
@@ -86,8 +91,9 @@ export function loadConfig(sources: ConfigSources): Config {
   for (const [name, { path, type }] of Object.entries(ENVIRONMENT)) {
     const raw = sources.env[name];
     if (raw === undefined || raw === '') continue;
-    const value = type === 'number' ? Number(raw) : raw;
+    const value = type === 'number' ? Number(raw) : type === 'boolean' ? BOOLEANS[raw.toLowerCase()] : raw;
     if (type === 'number' && !Number.isFinite(value)) throw Errors.CONFIG_INVALID.create(`${name}=${raw} is not a number`);
+    if (type === 'boolean' && value === undefined) throw Errors.CONFIG_INVALID.create(`${name}=${raw} is not true or false`);
     (fromEnv[path[0]] ??= {})[path[1]] = value;
   }
   merge(merged, fromEnv);

@@ -67,6 +67,7 @@ program
   .option('--config <file>', 'JSON config file (env BERTH_CONFIG)')
   .option('--home <dir>', 'registry home with berth.db and blobs/ (env BERTH_HOME, default ./.berth)')
   .option('--database <url>', 'postgres://… registry database instead of BERTH_HOME/berth.db (env BERTH_DATABASE_URL)')
+  .option('--blobs <url>', 'blob store: s3://bucket/prefix or a folder instead of BERTH_HOME/blobs (env BERTH_BLOBS)')
   .addHelpText(
     'after',
     '\nExamples:\n  berth serve model.onnx\n  berth serve digits=models/mlp.onnx iris=models/iris.onnx --port 0\n' +
@@ -83,7 +84,7 @@ program
         timeoutMs: opts.queueTimeoutMs,
       }),
       log: pick({ level: opts.logLevel }),
-      store: pick({ home: opts.home, databaseUrl: opts.database }),
+      store: pick({ home: opts.home, databaseUrl: opts.database, blobs: opts.blobs }),
     } as ConfigInput;
     const config = loadConfig({ file: (opts.config as string | undefined) ?? process.env.BERTH_CONFIG, env: process.env, flags });
     const logger = createLogger(config);

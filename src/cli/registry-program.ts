@@ -44,6 +44,7 @@ export interface RegistryProgramContext {
 interface StoreFlags {
   readonly home?: string;
   readonly database?: string;
+  readonly blobs?: string;
   readonly config?: string;
   readonly json?: boolean;
 }
@@ -56,6 +57,7 @@ function storeOptions(command: Command, json = true): Command {
   command
     .option('--home <dir>', 'BERTH_HOME: where berth.db and blobs/ live (env BERTH_HOME, default ./.berth)')
     .option('--database <url>', 'metadata database: postgres://… (env BERTH_DATABASE_URL; default BERTH_HOME/berth.db)')
+    .option('--blobs <url>', 'blob store: s3://bucket/prefix or a folder (env BERTH_BLOBS; default BERTH_HOME/blobs)')
     .option('--config <file>', 'JSON config file (env BERTH_CONFIG)');
   if (json) command.option('--json', 'print JSON for scripts instead of a table');
   return command;
@@ -67,6 +69,7 @@ export function addRegistryCommands(program: Command, context: RegistryProgramCo
     const store: Record<string, unknown> = {};
     if (flags.home !== undefined) store.home = flags.home;
     if (flags.database !== undefined) store.databaseUrl = flags.database;
+    if (flags.blobs !== undefined) store.blobs = flags.blobs;
     return loadConfig({ file: flags.config ?? context.env.BERTH_CONFIG, env: context.env, flags: { store } as ConfigInput });
   };
   const out = (flags: StoreFlags, data: unknown, human: () => string): void => {

@@ -39,6 +39,7 @@ export interface TrainProgramContext {
 interface StoreFlags {
   readonly home?: string;
   readonly database?: string;
+  readonly blobs?: string;
   readonly config?: string;
 }
 
@@ -49,6 +50,7 @@ function storeOptions(command: Command): Command {
   return command
     .option('--home <dir>', 'BERTH_HOME: where berth.db and blobs/ live (env BERTH_HOME, default ./.berth)')
     .option('--database <url>', 'metadata database: postgres://… (env BERTH_DATABASE_URL; default BERTH_HOME/berth.db)')
+    .option('--blobs <url>', 'blob store: s3://bucket/prefix or a folder (env BERTH_BLOBS; default BERTH_HOME/blobs)')
     .option('--config <file>', 'JSON config file (env BERTH_CONFIG)');
 }
 
@@ -58,6 +60,7 @@ export function addTrainCommands(program: Command, context: TrainProgramContext)
     const store: Record<string, unknown> = {};
     if (flags.home !== undefined) store.home = flags.home;
     if (flags.database !== undefined) store.databaseUrl = flags.database;
+    if (flags.blobs !== undefined) store.blobs = flags.blobs;
     return loadConfig({ file: flags.config ?? context.env.BERTH_CONFIG, env: context.env, flags: { ...more, store } as ConfigInput });
   };
 

@@ -9,6 +9,7 @@ export async function withRegistry<T>(config: Config, actor: AuditActor | undefi
     home: config.store.home,
     databaseUrl: config.store.databaseUrl,
     schema: config.store.databaseSchema,
+    blobs: blobLocation(config),
     actor: actor ?? cliActor(),
   });
   try {
@@ -16,6 +17,11 @@ export async function withRegistry<T>(config: Config, actor: AuditActor | undefi
   } finally {
     await registry.close();
   }
+}
+
+/** The blob store settings of a configuration, for openRegistry. */
+export function blobLocation(config: Config): { blobs: string | undefined; s3Endpoint: string | undefined; s3ForcePathStyle: boolean } {
+  return { blobs: config.store.blobs, s3Endpoint: config.store.s3Endpoint, s3ForcePathStyle: config.store.s3ForcePathStyle ?? false };
 }
 
 /** Changes made from the command line are recorded as `cli`, by `user@host` where known. */

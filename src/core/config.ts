@@ -112,6 +112,12 @@ export const ConfigSchema = z
         databaseUrl: z.string().min(1).optional(),
         /** PostgreSQL schema for Berth's tables; default the connection's current schema. */
         databaseSchema: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier').optional(),
+        /** `s3://bucket/prefix` for S3-compatible object storage, or a folder; unset: BERTH_HOME/blobs. */
+        blobs: z.string().min(1).optional(),
+        /** Endpoint of an S3-compatible server (MinIO, Ceph); unset: AWS. Region and credentials come from the AWS SDK's provider chain. */
+        s3Endpoint: z.url({ protocol: /^https?$/ }).optional(),
+        /** Address buckets as `endpoint/bucket`, which most S3-compatible servers need. */
+        s3ForcePathStyle: z.boolean().optional(),
       })
       .strict()
       .prefault({}),

@@ -193,6 +193,11 @@ export const Errors = {
   STORE_BLOB_MISMATCH: define('BERTH_STORE_BLOB_MISMATCH', 400, 'INVALID_ARGUMENT', (file: string, expected: string, reason: string) =>
     `${file} does not have the expected content ${expected}: ${reason}. It changed while being stored or is damaged; nothing was stored.`),
 
+  STORE_BLOBS_URL_INVALID: define('BERTH_STORE_BLOBS_URL_INVALID', 400, 'INVALID_ARGUMENT', (url: string, reason: string) =>
+    `Blob store '${url}' cannot be used: ${reason}. Use s3://bucket/prefix for S3-compatible object storage, a folder path, or leave it unset for BERTH_HOME/blobs.`),
+  STORE_BLOBS_UNAVAILABLE: define('BERTH_STORE_BLOBS_UNAVAILABLE', 503, 'UNAVAILABLE', (store: string, reason: string) =>
+    `Cannot use the ${store}: ${reason}. Check that it is reachable (BERTH_S3_ENDPOINT for S3-compatible servers, with BERTH_S3_FORCE_PATH_STYLE=true for most), that the bucket exists, and that the AWS region and credentials (AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY or AWS_PROFILE) may read and write it; then retry.`),
+
   // --- bundles ---
   BUNDLE_NOT_FOUND: define('BERTH_BUNDLE_NOT_FOUND', 404, 'NOT_FOUND', (path: string, reason: string) =>
     `No bundle or model at ${path}: ${reason}. Give a bundle folder (with berth.json), a .onnx file or a .berth archive.`),

@@ -1,7 +1,9 @@
 /** Opening the registry of a BERTH_HOME (and, optionally, a PostgreSQL database). */
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
+import type { BlobStore } from '../store/blob-store.js';
 import { FileBlobStore } from '../store/file-blob-store.js';
 import { openMetadataStore } from '../store/metadata-store.js';
+import { type BlobStoreLocation, openBlobStore } from '../store/open-blob-store.js';
 import { Registry } from './registry.js';
 import type { AuditActor } from './registry-records.js';
 
@@ -15,6 +17,8 @@ export interface OpenRegistryOptions {
   readonly schema?: string | undefined;
   /** Blob folder; default BERTH_HOME/blobs (point replicas at one shared folder). */
   readonly blobDir?: string | undefined;
+  /** `s3://bucket/prefix` or a folder, with the S3 settings (config `store.blobs`, `store.s3*`); overrides blobDir. */
+  readonly blobs?: Omit<BlobStoreLocation, 'home'> | undefined;
   /** Who changes are attributed to by default. */
   readonly actor?: AuditActor | undefined;
   /** See Registry.collectGarbage. */
@@ -30,10 +34,19 @@ export interface OpenRegistryOptions {
  */
 export async function openRegistry(options: OpenRegistryOptions): Promise<Registry> {
   const home = resolve(options.home);
-  const store = await openMetadataStore({ home, databaseUrl: options.databaseUrl, schema: options.schema });
+  // The blob store first: it is checked on opening, and an unreachable one leaves nothing to close.
+  const blobs: BlobStore =
+    options.blobs?.blobs === undefined && options.blobDir !== undefined ? new FileBlobStore(options.blobDir) : await openBlobStore({ ...options.blobs, home });
+  let store;
+  try {
+    store = await openMetadataStore({ home, databaseUrl: options.databaseUrl, schema: options.schema });
+  } catch (error) {
+    blobs.close();
+    throw error;
+  }
   return new Registry({
     store,
-    blobs: new FileBlobStore(options.blobDir ?? join(home, 'blobs')),
+    blobs,
     home,
     ...(options.actor ? { actor: options.actor } : {}),
     ...(options.blobGraceMs !== undefined ? { blobGraceMs: options.blobGraceMs } : {}),

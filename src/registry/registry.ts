@@ -62,7 +62,7 @@ export interface RegistryOptions {
   readonly blobGraceMs?: number;
   /** The clock, for tests. */
   readonly now?: () => Date;
-  /** Close the store when the registry is closed; default true. */
+  /** Close the store (and the blob store) when the registry is closed; default true. */
   readonly ownsStore?: boolean;
 }
 
@@ -542,6 +542,7 @@ export class Registry {
 
   /** Closes the store (when the registry owns it). Idempotent; any later call is refused. */
   close(): Promise<void> {
+    if (!this.#closed && this.#ownsStore) this.#blobs.close();
     this.#closed ??= this.#ownsStore ? this.#store.close() : Promise.resolve();
     return this.#closed;
   }

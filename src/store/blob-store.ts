@@ -1,7 +1,9 @@
 /**
  * The blob store: immutable files addressed by the sha256 of their content. The interface is the
  * whole contract, small on purpose, so that a shared or remote store (S3, GCS, a shared
- * volume) can sit behind it later; {@link FileBlobStore} keeps blobs under BERTH_HOME/blobs.
+ * volume) sits behind it: {@link FileBlobStore} keeps blobs under BERTH_HOME/blobs,
+ * {@link S3BlobStore} in an S3-compatible bucket. test/store/blob-store.contract.test.ts runs
+ * one suite against both.
  *
  * Digests are written `sha256:<64 hex digits>` everywhere in Berth.
  */
@@ -16,6 +18,11 @@ export interface BlobInfo {
 export interface BlobStore {
   /** Where the blobs live, for messages. */
   readonly description: string;
+  /**
+   * Confirms the store can be used now (reachable, credentials accepted); throws
+   * BERTH_STORE_BLOBS_UNAVAILABLE saying why. Called once when a registry opens.
+   */
+  check(): Promise<void>;
   /**
    * Stores the content of the local file `path` and returns its digest. Durable and atomic: when
    * it resolves, the blob survives a crash; before, no reader sees any part of it. With
@@ -40,6 +47,8 @@ export interface BlobStore {
   list(): AsyncIterable<BlobInfo>;
   /** Removes leftovers of interrupted writes older than `olderThanMs`; returns how many. */
   sweepTemporary(olderThanMs: number): Promise<number>;
+  /** Lets go of connections; the store is not used afterwards. */
+  close(): void;
 }
 
 const DIGEST = /^sha256:([0-9a-f]{64})$/;

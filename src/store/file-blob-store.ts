@@ -30,6 +30,9 @@ export class FileBlobStore implements BlobStore {
     return join(this.root, 'sha256', hex.slice(0, 2), hex);
   }
 
+  /** Nothing to reach: the folder is created on first write, and its errors say what is wrong. */
+  async check(): Promise<void> {}
+
   async put(path: string, expected?: BlobInfo): Promise<BlobInfo> {
     if (expected && (await this.#touch(expected))) return expected;
     const temporaryDir = join(this.root, 'tmp');
@@ -125,6 +128,9 @@ export class FileBlobStore implements BlobStore {
     }
     return removed;
   }
+
+  /** Nothing to let go of. */
+  close(): void {}
 
   /** Marks an existing blob of that size as just used; false when it is not there. */
   async #touch(expected: BlobInfo): Promise<boolean> {

@@ -26,4 +26,15 @@ describe('configuration', () => {
     expect(() => loadConfig({ env: {}, flags: { server: { port: 70000 } } })).toThrow(/server\.port/);
     expect(() => loadConfig({ env: {}, flags: { server: { colour: 'red' } } as never })).toThrow(/colour/);
   });
+
+  it('takes the blob store and S3 settings from BERTH_BLOBS, BERTH_S3_ENDPOINT and BERTH_S3_FORCE_PATH_STYLE', () => {
+    const config = loadConfig({
+      env: { BERTH_BLOBS: 's3://models/berth', BERTH_S3_ENDPOINT: 'http://127.0.0.1:9000', BERTH_S3_FORCE_PATH_STYLE: 'true' },
+    });
+    expect(config.store).toMatchObject({ blobs: 's3://models/berth', s3Endpoint: 'http://127.0.0.1:9000', s3ForcePathStyle: true });
+    expect(loadConfig({ env: { BERTH_S3_FORCE_PATH_STYLE: '0' } }).store.s3ForcePathStyle).toBe(false);
+    expect(loadConfig({ env: { BERTH_BLOBS: 's3://a/b' }, flags: { store: { blobs: '/srv/blobs' } } }).store.blobs).toBe('/srv/blobs');
+    expect(() => loadConfig({ env: { BERTH_S3_FORCE_PATH_STYLE: 'yes please' } })).toThrow(/BERTH_S3_FORCE_PATH_STYLE=yes please is not true or false/);
+    expect(() => loadConfig({ env: { BERTH_S3_ENDPOINT: 'minio:9000' } })).toThrow(/store\.s3Endpoint/);
+  });
 });

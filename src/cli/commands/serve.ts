@@ -10,6 +10,7 @@ import { Errors } from '../../core/errors.js';
 import { openRegistry } from '../../registry/index.js';
 import { type RunningServer, startServer } from '../../serve/server.js';
 import { parseModelSpecs } from '../model-spec.js';
+import { blobLocation } from '../with-registry.js';
 import { tuneHeap } from '../tune-heap.js';
 
 /** Options of `berth serve`. */
@@ -49,6 +50,7 @@ async function serveRegistry(options: ServeOptions): Promise<RunningServer> {
     home: config.store.home,
     databaseUrl: config.store.databaseUrl,
     schema: config.store.databaseSchema,
+    blobs: blobLocation(config),
     actor: { interface: 'server' },
   });
   let server: RunningServer;

@@ -1,0 +1,83 @@
+/**
+ * Shared object storage end to end, through the built binary: a version registered on one
+ * machine (home A) with --blobs s3://… is served by another (home B) that shares only the database
+ * and the bucket; when S3 goes away, the loaded version keeps serving, and commands that need S3
+ * fail with BERTH_STORE_BLOBS_UNAVAILABLE and exit 1.
+ */
+import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { type ServeProcess, runBerth, startBerthServe } from '../helpers/cli.js';
+import { tempDir, writeIdentityModel } from '../helpers/models.js';
+import { startTestS3 } from '../helpers/s3-server.js';
+import { POSTGRES_URL, dropSchema, uniqueSchema } from '../helpers/store-backends.js';
+
+const { s3, skip } = await startTestS3();
+const work = tempDir('berth-s3-e2e-');
+// PostgreSQL where the tests have it (the production setup), else one SQLite file both homes open.
+const schema = uniqueSchema();
+const database = POSTGRES_URL ?? `sqlite:${join(work, 'shared.db')}`;
+let server: ServeProcess | undefined;
+
+afterAll(async () => {
+  server?.child.kill('SIGKILL');
+  await s3?.close();
+  if (POSTGRES_URL) await dropSchema(POSTGRES_URL, schema);
+  rmSync(work, { recursive: true, force: true });
+});
+
+async function infer(url: string, model: string) {
+  const response = await fetch(`${url}/v2/models/${model}/infer`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ inputs: [{ name: 'x', shape: [1, 3], datatype: 'FP32', data: [1, 2, 3] }] }),
+  });
+  return { status: response.status, body: (await response.json()) as { outputs?: { data: number[] }[]; code?: string } };
+}
+
+describe.skipIf(skip !== undefined)(`berth with --blobs s3://…${skip ? ` (${skip})` : ''}`, () => {
+  const url = s3?.url() ?? '';
+  const env = () => ({ ...s3!.env, BERTH_DATABASE_URL: database, ...(POSTGRES_URL ? { BERTH_DATABASE_SCHEMA: schema } : {}) });
+  const model = writeIdentityModel(work, 'FP32');
+
+  it('registers into S3 from one home and serves from another that has only the database and the bucket', async () => {
+    const registered = await runBerth(['register', model, '--name', 'shared', '--alias', 'production', '--home', join(work, 'a'), '--blobs', url, '--json'], env());
+    expect(registered.stderr).toBe('');
+    expect(registered.code).toBe(0);
+    expect(existsSync(join(work, 'a', 'blobs'))).toBe(false);
+
+    // BERTH_BLOBS does what --blobs does.
+    server = await startBerthServe(['--home', join(work, 'b'), '--port', '0', '--log-level', 'warn'], { ...env(), BERTH_BLOBS: url, BERTH_ADMIN_TOKEN: 'secret-token-1' });
+    const first = await infer(server.url, 'shared');
+    expect(first.status).toBe(200);
+    expect(first.body.outputs?.[0]?.data).toEqual([1, 2, 3]);
+    // The replica's copy is on its own disk, checked against the digest on every load.
+    expect(readdirSync(join(work, 'b', 'bundles'))).toHaveLength(1);
+    expect(existsSync(join(work, 'b', 'blobs'))).toBe(false);
+  });
+
+  it('keeps serving what is loaded when S3 goes away; commands that need S3 exit 1 with a clear error', async () => {
+    await s3!.close();
+    const again = await infer(server!.url, 'shared');
+    expect(again.status).toBe(200);
+    expect(again.body.outputs?.[0]?.data).toEqual([1, 2, 3]);
+
+    // Registering through the API needs S3: 503 with a retry hint, not a 500.
+    const form = new FormData();
+    form.append('file', new Blob([readFileSync(writeIdentityModel(work, 'INT32'))]), 'other.onnx');
+    const uploaded = await fetch(`${server!.url}/api/models`, { method: 'POST', body: form, headers: { authorization: 'Bearer secret-token-1' } });
+    expect(uploaded.status).toBe(503);
+    expect(uploaded.headers.get('retry-after')).toBe('1');
+    expect(((await uploaded.json()) as { code: string }).code).toBe('BERTH_STORE_BLOBS_UNAVAILABLE');
+
+    const registered = await runBerth(['register', model, '--name', 'other', '--home', join(work, 'a'), '--blobs', url], { ...env(), AWS_MAX_ATTEMPTS: '1' });
+    expect(registered.code).toBe(1);
+    expect(registered.stderr).toMatch(/\[BERTH_STORE_BLOBS_UNAVAILABLE\]/);
+    expect(registered.stderr).toMatch(/ECONNREFUSED/);
+
+    const started = await runBerth(['serve', '--home', join(work, 'c'), '--port', '0', '--blobs', url], { ...env(), AWS_MAX_ATTEMPTS: '1' });
+    expect(started.code).toBe(1);
+    expect(started.stderr).toMatch(/\[BERTH_STORE_BLOBS_UNAVAILABLE\]/);
+    expect(started.stderr).not.toMatch(/internal error/);
+  });
+});
