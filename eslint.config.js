@@ -19,6 +19,15 @@ const LAYERS = {
   serve: ['cli'],
 };
 
+const NO_PROCESS_ENV = {
+  selector: "MemberExpression[object.name='process'][property.name='env']",
+  message: 'Only the composition root (src/cli/main.ts) reads process.env; pass config down instead.',
+};
+const NO_HAND_BUILT_ERRORS = {
+  selector: "NewExpression[callee.name='BerthError']",
+  message: 'Build errors through the catalogue: Errors.<NAME>.create(args..., { details, cause }).',
+};
+
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'web/dist/', 'scratch/', 'test/fixtures/', '.berth/'] },
   js.configs.recommended,
@@ -28,15 +37,11 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
-      'no-restricted-syntax': [
-        'error',
-        {
-          selector: "MemberExpression[object.name='process'][property.name='env']",
-          message: 'Only the composition root (src/cli/main.ts) reads process.env; pass config down instead.',
-        },
-      ],
+      'no-restricted-syntax': ['error', NO_PROCESS_ENV, NO_HAND_BUILT_ERRORS],
     },
   },
+  // The catalogue is the one place that builds its errors.
+  { files: ['src/core/errors.ts'], rules: { 'no-restricted-syntax': ['error', NO_PROCESS_ENV] } },
   ...Object.entries(LAYERS).map(([layer, forbidden]) => ({
     files: [`src/${layer}/**/*.ts`],
     rules: {

@@ -4,7 +4,7 @@
  * environment.
  */
 import { readFileSync } from 'node:fs';
-import { type Config, type ConfigInput, buildConfig } from '../core/config.js';
+import { type Config, type ConfigInput, type ConfigPurpose, buildConfig } from '../core/config.js';
 import { Errors } from '../core/errors.js';
 
 type Path = readonly [section: string, key: string];
@@ -71,8 +71,8 @@ function merge(target: Tree, source: unknown): void {
   }
 }
 
-/** Builds, validates and freezes the configuration from its sources. */
-export function loadConfig(sources: ConfigSources): Config {
+/** Builds, validates and freezes the configuration from its sources, for `purpose`. */
+export function loadConfig(sources: ConfigSources, purpose: ConfigPurpose = {}): Config {
   const merged: Tree = {};
   if (sources.file !== undefined) {
     let text: string;
@@ -98,5 +98,5 @@ export function loadConfig(sources: ConfigSources): Config {
   }
   merge(merged, fromEnv);
   merge(merged, sources.flags);
-  return buildConfig(merged);
+  return buildConfig(merged, purpose);
 }

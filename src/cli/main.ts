@@ -86,7 +86,9 @@ program
       log: pick({ level: opts.logLevel }),
       store: pick({ home: opts.home, databaseUrl: opts.database, blobs: opts.blobs }),
     } as ConfigInput;
-    const config = loadConfig({ file: (opts.config as string | undefined) ?? process.env.BERTH_CONFIG, env: process.env, flags });
+    // Without model files the registry is served, and with it the management API.
+    const purpose = { managementApi: models.length === 0 };
+    const config = loadConfig({ file: (opts.config as string | undefined) ?? process.env.BERTH_CONFIG, env: process.env, flags }, purpose);
     const logger = createLogger(config);
     const print = (line: string) => process.stdout.write(`${line}\n`);
     if (config.server.workers > 1 && !isClusterWorker()) {

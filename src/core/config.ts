@@ -9,19 +9,36 @@ import { MonitorConfigSchema } from './monitor-config.js';
 
 const port = z.number().int().min(0).max(65535);
 
-/** Batching and queueing settings of a model (see runtime/batcher.ts). */
+/** The bounds of each batching setting, shared by the defaults and the overrides below. */
+const batching = {
+  /** Largest number of rows stacked into one run; 1 turns batching off. */
+  maxBatchSize: z.number().int().min(1).max(65536),
+  /** Longest a batch is held back to fill up, in ms; 0: a lone request never waits. */
+  maxWaitMs: z.number().min(0).max(10_000),
+  /** Most requests waiting per model; past it requests get 503 with Retry-After. */
+  maxQueue: z.number().int().min(1).max(1_000_000),
+  /** Longest a request may wait in the queue, in ms, before it fails with 503. */
+  timeoutMs: z.number().int().min(1).max(3_600_000),
+};
+
+/** Batching and queueing settings of a model (see runtime/batcher.ts), with their defaults. */
 export const BatchingSchema = z
   .object({
-    /** Largest number of rows stacked into one run; 1 turns batching off. */
-    maxBatchSize: z.number().int().min(1).max(65536).default(64),
-    /** Longest a batch is held back to fill up, in ms; 0: a lone request never waits. */
-    maxWaitMs: z.number().min(0).max(10_000).default(0),
-    /** Most requests waiting per model; past it requests get 503 with Retry-After. */
-    maxQueue: z.number().int().min(1).max(1_000_000).default(1024),
-    /** Longest a request may wait in the queue, in ms, before it fails with 503. */
-    timeoutMs: z.number().int().min(1).max(3_600_000).default(30_000),
+    maxBatchSize: batching.maxBatchSize.default(64),
+    maxWaitMs: batching.maxWaitMs.default(0),
+    maxQueue: batching.maxQueue.default(1024),
+    timeoutMs: batching.timeoutMs.default(30_000),
   })
   .strict();
+
+/**
+ * Some of the batching settings, within the same bounds and with no defaults (what is not set
+ * comes from the settings below them): a model's entry in the config, a bundle's `serving`.
+ */
+export const BatchingOverridesSchema = z.object(batching).partial().strict();
+
+/** The settings a {@link BatchingOverridesSchema} holds. */
+export type BatchingOverrides = z.output<typeof BatchingOverridesSchema>;
 
 /** Schema of the whole configuration, with defaults. */
 export const ConfigSchema = z
@@ -97,7 +114,7 @@ export const ConfigSchema = z
     /** Batching and queueing defaults for every model; `models.<name>.batching` overrides them. */
     batching: BatchingSchema.prefault({}),
     /** Settings of individual models, by model name. */
-    models: z.record(z.string(), z.object({ batching: BatchingSchema.partial().optional() }).strict()).default({}),
+    models: z.record(z.string(), z.object({ batching: BatchingOverridesSchema.optional() }).strict()).default({}),
     log: z
       .object({
         level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -126,6 +143,34 @@ export const ConfigSchema = z
   })
   .strict();
 
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost|::ffff:127\.\d+\.\d+\.\d+)$/;
+
+/** True for hosts reachable only from this machine. */
+export function isLoopback(host: string): boolean {
+  return LOOPBACK.test(host.replace(/^\[|\]$/g, ''));
+}
+
+/** What the configuration is for, where that adds rules across fields. */
+export interface ConfigPurpose {
+  /**
+   * The process answers the management API (`berth serve` of a registry). Beyond loopback it
+   * then needs an admin token: a registry anyone on the network can change is not a default
+   * Berth ships.
+   */
+  readonly managementApi?: boolean;
+}
+
+const ManagementServerSchema = ConfigSchema.superRefine((config, context) => {
+  const { host, adminToken } = config.server;
+  if (adminToken === undefined && !isLoopback(host)) {
+    context.addIssue({
+      code: 'custom',
+      path: ['server', 'adminToken'],
+      message: `is required when the server listens on ${host}, beyond this machine: set BERTH_ADMIN_TOKEN (or server.adminToken in the config file)`,
+    });
+  }
+});
+
 /** The validated, frozen configuration. */
 export type Config = DeepReadonly<z.output<typeof ConfigSchema>>;
 /** What a config file, the environment or flags may set: any part of the config. */
@@ -137,8 +182,9 @@ type DeepReadonly<T> = T extends object ? { readonly [K in keyof T]: DeepReadonl
  * Validates merged config input, fills defaults and deep-freezes the result. Throws
  * BERTH_CONFIG_INVALID listing every problem with its path.
  */
-export function buildConfig(input: unknown): Config {
-  const result = ConfigSchema.safeParse(input ?? {});
+export function buildConfig(input: unknown, purpose: ConfigPurpose = {}): Config {
+  const schema = purpose.managementApi ? ManagementServerSchema : ConfigSchema;
+  const result = schema.safeParse(input ?? {});
   if (!result.success) {
     const problems = result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ');
     throw Errors.CONFIG_INVALID.create(problems);

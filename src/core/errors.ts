@@ -22,18 +22,36 @@ export type GrpcStatus =
   | 'INTERNAL'
   | 'UNIMPLEMENTED';
 
+/** What a catalogue error may carry besides its message. */
+export interface ErrorExtras {
+  /** Machine-readable context for callers (never secrets), such as the row and feature at fault. */
+  readonly details?: Readonly<Record<string, unknown>>;
+  /** The error that led to this one, kept for logs. */
+  readonly cause?: unknown;
+}
+
 /** One entry of the catalogue: a factory for errors of one code. */
 export interface ErrorDefinition<Args extends readonly unknown[]> {
   readonly code: string;
   readonly httpStatus: number;
   readonly grpcStatus: GrpcStatus;
-  /** Builds the error; the arguments fill the message template. */
+  /**
+   * Builds the error; the arguments fill the message template, and an optional last argument
+   * adds details and a cause.
+   *
+   * @example
+   *   Errors.MODEL_EXECUTION_FAILED.create('digits', error.message, { cause: error });
+   */
   create(...args: Args): BerthError;
+  create(...args: [...Args, ErrorExtras]): BerthError;
   /** True when `error` is a BerthError of this code. */
   is(error: unknown): error is BerthError;
 }
 
-/** An error from the catalogue. `details` carries machine-readable context (never secrets). */
+/**
+ * An error from the catalogue. `details` carries machine-readable context (never secrets).
+ * Build one with `Errors.<NAME>.create(...)`, never with `new` (eslint.config.js enforces it).
+ */
 export class BerthError extends Error {
   override readonly name = 'BerthError';
   constructor(
@@ -48,17 +66,27 @@ export class BerthError extends Error {
   }
 }
 
+/**
+ * One catalogue entry. A template declares plain parameters (no defaults, no rest), so `create`
+ * can tell an extra last argument, the {@link ErrorExtras}, from the template's own.
+ */
 function define<Args extends readonly unknown[]>(
   code: string,
   httpStatus: number,
   grpcStatus: GrpcStatus,
   template: (...args: Args) => string,
 ): ErrorDefinition<Args> {
+  const create = (...given: readonly unknown[]): BerthError => {
+    const args = [...given];
+    const extras = args.length > template.length ? (args.pop() as ErrorExtras) : undefined;
+    const message = template(...(args as unknown as Args));
+    return new BerthError(code, httpStatus, grpcStatus, message, extras?.details, extras && 'cause' in extras ? { cause: extras.cause } : undefined);
+  };
   return {
     code,
     httpStatus,
     grpcStatus,
-    create: (...args) => new BerthError(code, httpStatus, grpcStatus, template(...args)),
+    create: create as ErrorDefinition<Args>['create'],
     is: (error): error is BerthError => error instanceof BerthError && error.code === code,
   };
 }

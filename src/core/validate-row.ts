@@ -3,7 +3,7 @@
  * from CSV (every value a string); both end as the same typed values, so a row scored from a file
  * and the same row sent as JSON reach the pipeline identically.
  */
-import { BerthError, Errors } from './errors.js';
+import { type BerthError, type ErrorExtras, Errors } from './errors.js';
 import { DEFAULT_MISSING_VALUES, type FeatureSchema, type FeatureSpec } from './feature-schema.js';
 
 /** A checked feature value: numbers for number/integer, booleans, strings for category/string; null when missing. */
@@ -57,7 +57,7 @@ export class RowValidator {
    */
   validate(row: unknown, index: number): FeatureValue[] {
     if (row === null || typeof row !== 'object' || Array.isArray(row)) {
-      throw withDetails(Errors.SCHEMA_ROW_INVALID.create(this.#describe(index)), { row: index });
+      throw Errors.SCHEMA_ROW_INVALID.create(this.#describe(index), { details: { row: index } });
     }
     const record = row as Readonly<Record<string, unknown>>;
     const features = this.#schema.features;
@@ -78,7 +78,7 @@ export class RowValidator {
 
   #value(feature: FeatureSpec, raw: unknown, index: number, categories: ReadonlySet<string> | undefined): FeatureValue {
     if (raw === undefined || raw === null || (typeof raw === 'string' && (this.#missing.has(raw) || raw.trim() === ''))) {
-      if (feature.required) throw this.#error(Errors.SCHEMA_FEATURE_MISSING.create(this.#describe(index), feature.name), index, feature);
+      if (feature.required) throw Errors.SCHEMA_FEATURE_MISSING.create(this.#describe(index), feature.name, this.#at(index, feature));
       return null;
     }
     switch (feature.type) {
@@ -86,13 +86,13 @@ export class RowValidator {
       case 'integer': {
         let n: number;
         if (typeof raw === 'number') {
-          if (!Number.isFinite(raw)) throw this.#error(Errors.SCHEMA_NUMBER_INVALID.create(this.#describe(index), feature.name, String(raw)), index, feature);
+          if (!Number.isFinite(raw)) throw Errors.SCHEMA_NUMBER_INVALID.create(this.#describe(index), feature.name, String(raw), this.#at(index, feature));
           n = raw;
         } else if (typeof raw === 'string') {
           const text = raw.trim();
-          if (!DECIMAL.test(text)) throw this.#error(Errors.SCHEMA_NUMBER_INVALID.create(this.#describe(index), feature.name, raw), index, feature);
+          if (!DECIMAL.test(text)) throw Errors.SCHEMA_NUMBER_INVALID.create(this.#describe(index), feature.name, raw, this.#at(index, feature));
           n = Number(text);
-          if (!Number.isFinite(n)) throw this.#error(Errors.SCHEMA_NUMBER_INVALID.create(this.#describe(index), feature.name, raw), index, feature);
+          if (!Number.isFinite(n)) throw Errors.SCHEMA_NUMBER_INVALID.create(this.#describe(index), feature.name, raw, this.#at(index, feature));
         } else {
           throw this.#mismatch(feature, 'a number', raw, index);
         }
@@ -115,7 +115,7 @@ export class RowValidator {
         else if (typeof raw === 'number' && Number.isFinite(raw)) text = String(raw);
         else throw this.#mismatch(feature, 'a category (a string)', raw, index);
         if (!categories!.has(text) && feature.outOfRange === 'reject') {
-          throw this.#error(Errors.SCHEMA_CATEGORY_UNKNOWN.create(this.#describe(index), feature.name, text, feature.categories), index, feature);
+          throw Errors.SCHEMA_CATEGORY_UNKNOWN.create(this.#describe(index), feature.name, text, feature.categories, this.#at(index, feature));
         }
         return text;
       }
@@ -125,11 +125,8 @@ export class RowValidator {
         else if (typeof raw === 'number' && Number.isFinite(raw)) text = String(raw);
         else throw this.#mismatch(feature, 'a string', raw, index);
         if (feature.maxLength !== undefined && text.length > feature.maxLength) {
-          throw this.#error(
-            Errors.SCHEMA_TYPE_MISMATCH.create(this.#describe(index), feature.name, `a string of at most ${feature.maxLength} characters`, `${text.length} characters`),
-            index,
-            feature,
-          );
+          const expected = `a string of at most ${feature.maxLength} characters`;
+          throw Errors.SCHEMA_TYPE_MISMATCH.create(this.#describe(index), feature.name, expected, `${text.length} characters`, this.#at(index, feature));
         }
         return text;
       }
@@ -144,15 +141,16 @@ export class RowValidator {
     if (feature.outOfRange === 'clip') return below ? min! : max!;
     if (feature.outOfRange === 'accept') return n;
     const range = `[${min ?? '-∞'}, ${max ?? '∞'}]`;
-    throw this.#error(Errors.SCHEMA_OUT_OF_RANGE.create(this.#describe(index), feature.name, n, range), index, feature);
+    throw Errors.SCHEMA_OUT_OF_RANGE.create(this.#describe(index), feature.name, n, range, this.#at(index, feature));
   }
 
   #mismatch(feature: FeatureSpec, expected: string, raw: unknown, index: number): BerthError {
-    return this.#error(Errors.SCHEMA_TYPE_MISMATCH.create(this.#describe(index), feature.name, expected, describeValue(raw)), index, feature);
+    return Errors.SCHEMA_TYPE_MISMATCH.create(this.#describe(index), feature.name, expected, describeValue(raw), this.#at(index, feature));
   }
 
-  #error(error: BerthError, index: number, feature: FeatureSpec): BerthError {
-    return withDetails(error, { row: index, feature: feature.name });
+  /** The details every error about one field of one row carries. */
+  #at(index: number, feature: FeatureSpec): ErrorExtras {
+    return { details: { row: index, feature: feature.name } };
   }
 }
 
@@ -169,10 +167,6 @@ export function validateRows(schema: FeatureSchema, rows: readonly unknown[], op
     for (const field of validator.unknownFields(rows[i])) unknown.add(field);
   }
   return { values, unknownFields: [...unknown] };
-}
-
-function withDetails(error: BerthError, details: Readonly<Record<string, unknown>>): BerthError {
-  return new BerthError(error.code, error.httpStatus, error.grpcStatus, error.message, details);
 }
 
 function describeValue(raw: unknown): string {

@@ -16,6 +16,7 @@
  *   }
  */
 import { z } from 'zod';
+import { type BatchingOverrides, BatchingOverridesSchema } from '../core/config.js';
 import { DATATYPES } from '../core/datatypes.js';
 import { BerthError, Errors } from '../core/errors.js';
 import { type FeatureSchema, parseFeatureSchema } from '../core/feature-schema.js';
@@ -76,7 +77,15 @@ export interface BundleManifest {
   readonly lineage?: JsonObject;
   readonly tags: Readonly<Record<string, string>>;
   readonly files: readonly BundleFile[];
+  /** How the bundle asks to be served; the operator's config for the model overrides it. */
+  readonly serving?: BundleServing;
   readonly [extension: string]: unknown;
+}
+
+/** A bundle's serving settings (`serving` in `berth.json`). */
+export interface BundleServing {
+  /** Batching and queueing, within the bounds the config allows (core/config.ts). */
+  readonly batching?: Readonly<BatchingOverrides>;
 }
 
 const SEGMENT = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,254}$/;
@@ -124,6 +133,7 @@ const ManifestSchema = z.looseObject({
   evaluation: jsonObject.optional(),
   lineage: jsonObject.optional(),
   tags: z.record(z.string(), z.string()).default({}),
+  serving: z.strictObject({ batching: BatchingOverridesSchema.optional() }).optional(),
   files: z.array(z.strictObject({ path: z.string(), sha256: digest, size: z.number().int().nonnegative() })).min(1),
 });
 

@@ -550,7 +550,7 @@ export class Registry {
   // ---------------------------------------------------------------- internals
 
   #ensureOpen(): void {
-    if (this.#closed) throw new Error('the registry is closed');
+    if (this.#closed) throw Errors.SERVER_SHUTTING_DOWN.create();
   }
 
   async #requireModel(model: string): Promise<void> {

@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type ort from 'onnxruntime-node';
+import { Errors } from '../core/errors.js';
 import { hasDynamicBatch, type Signature } from '../core/signature.js';
 import type { Tensor } from '../core/tensor.js';
 import { Batcher, type BatcherObserver, type BatchingSettings } from './batcher.js';
@@ -141,7 +142,7 @@ export class OnnxRuntime implements ModelRuntime {
   async run(inputs: readonly Tensor[], outputNames: readonly string[]): Promise<Tensor[]> {
     // A draining runtime still takes runs from requests that resolved it before it was replaced;
     // release() waits for them.
-    if (this.#state !== 'ready' && this.#state !== 'draining') throw new Error(`the runtime is ${this.#state}`);
+    if (this.#state !== 'ready' && this.#state !== 'draining') throw Errors.MODEL_NOT_READY.create(this.options.label);
     this.#inFlight++;
     try {
       return await this.#batcher.submit(inputs, outputNames);

@@ -3,7 +3,7 @@
  * model's output tensors back to named results. Training, batch scoring and the server all run
  * this one implementation, so a row predicts the same wherever it is scored.
  */
-import { BerthError, Errors } from '../core/errors.js';
+import { Errors } from '../core/errors.js';
 import { type FeatureSchema, parseFeatureSchema } from '../core/feature-schema.js';
 import { type PipelineSpec, type PipelineStep, parsePipelineSpec, pipelineWidth } from '../core/pipeline-spec.js';
 import type { Tensor } from '../core/tensor.js';
@@ -123,13 +123,9 @@ export class Pipeline {
         }
         let category = value === null ? compiled.imputeIndex : (compiled.index!.get(String(value)) ?? -2);
         if (category === -2) {
-          if (step.unseen === 'error') throw new BerthError(
-              Errors.PIPELINE_CATEGORY_UNSEEN.code,
-              Errors.PIPELINE_CATEGORY_UNSEEN.httpStatus,
-              Errors.PIPELINE_CATEGORY_UNSEEN.grpcStatus,
-              Errors.PIPELINE_CATEGORY_UNSEEN.create(describe(first + r), step.feature, String(value)).message,
-              { row: first + r, feature: step.feature },
-            );
+          if (step.unseen === 'error') {
+            throw Errors.PIPELINE_CATEGORY_UNSEEN.create(describe(first + r), step.feature, String(value), { details: { row: first + r, feature: step.feature } });
+          }
           category = -1;
         }
         if (step.encoding === 'one-hot') {

@@ -5,6 +5,7 @@
  * reason.
  */
 import { Worker } from 'node:worker_threads';
+import { Errors } from '../core/errors.js';
 import type { Tensor } from '../core/tensor.js';
 import type { ModelSource, SessionSettings } from './session-runner.js';
 import type { WorkerReply, WorkerRequest } from './worker-protocol.js';
@@ -96,7 +97,7 @@ export class WorkerPool {
   }
 
   #assertOpen(): void {
-    if (this.#closed) throw new Error('the worker pool is closed');
+    if (this.#closed) throw Errors.SERVER_SHUTTING_DOWN.create();
   }
 
   #send(worker: PoolWorker, request: DistributiveOmit<WorkerRequest, 'id'>, transfer: ArrayBuffer[] = []): Promise<WorkerReply> {

@@ -207,8 +207,7 @@ class VersionLoader {
   async loadVersion(registry: Registry, model: string, version: number): Promise<ServedModel> {
     const { bundle } = await registry.openBundle({ model, kind: 'version', version });
     const manifest = bundle.manifest;
-    const serving = (manifest as { serving?: { batching?: Partial<BatchingSettings> } }).serving;
-    const runtime = await this.#load(model, String(version), bundle.modelPath, serving?.batching ?? {});
+    const runtime = await this.#load(model, String(version), bundle.modelPath, manifest.serving?.batching ?? {});
     try {
       const pipeline = manifest.schema && manifest.pipeline ? new Pipeline(manifest.schema, manifest.pipeline) : undefined;
       return {
@@ -247,7 +246,7 @@ class VersionLoader {
       });
     } catch (error) {
       if (error instanceof BerthError) throw error;
-      throw Errors.MODEL_LOAD_FAILED.create(path, error instanceof Error ? error.message : String(error));
+      throw Errors.MODEL_LOAD_FAILED.create(path, error instanceof Error ? error.message : String(error), { cause: error });
     }
     const seconds = (performance.now() - started) / 1000;
     this.metrics.loadSeconds.set({ model: name, version }, seconds);

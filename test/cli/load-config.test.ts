@@ -37,4 +37,24 @@ describe('configuration', () => {
     expect(() => loadConfig({ env: { BERTH_S3_FORCE_PATH_STYLE: 'yes please' } })).toThrow(/BERTH_S3_FORCE_PATH_STYLE=yes please is not true or false/);
     expect(() => loadConfig({ env: { BERTH_S3_ENDPOINT: 'minio:9000' } })).toThrow(/store\.s3Endpoint/);
   });
+
+  it("keeps a model's batching settings to what was set, so the server's own fill the rest", () => {
+    const config = loadConfig({ env: { BERTH_MAX_QUEUE: '10' }, flags: { models: { digits: { batching: { maxWaitMs: 2 } } } } });
+    expect(config.models.digits!.batching).toEqual({ maxWaitMs: 2 });
+    expect(config.batching).toEqual({ maxBatchSize: 64, maxWaitMs: 0, maxQueue: 10, timeoutMs: 30_000 });
+    expect(() => loadConfig({ env: {}, flags: { models: { digits: { batching: { maxQueue: 1e12 } } } } })).toThrow(/models\.digits\.batching\.maxQueue/);
+  });
+
+  it('requires an admin token beyond loopback when the management API is served, naming the variable', () => {
+    const beyond = { env: { BERTH_HOST: '0.0.0.0' } };
+    const refusal = expect.objectContaining({ code: 'BERTH_CONFIG_INVALID', message: expect.stringMatching(/server\.adminToken: is required when the server listens on 0\.0\.0\.0.*BERTH_ADMIN_TOKEN/) });
+    expect(() => loadConfig(beyond, { managementApi: true })).toThrow(refusal);
+    expect(() => loadConfig({ env: { BERTH_HOST: '[::]' } }, { managementApi: true })).toThrow(expect.objectContaining({ code: 'BERTH_CONFIG_INVALID' }));
+    expect(loadConfig({ env: { BERTH_HOST: '0.0.0.0', BERTH_ADMIN_TOKEN: 'secret-token' } }, { managementApi: true }).server.adminToken).toBe('secret-token');
+    for (const host of ['127.0.0.1', '127.8.0.1', '::1', '[::1]', 'localhost']) expect(loadConfig({ env: { BERTH_HOST: host } }, { managementApi: true }).server.host).toBe(host);
+    // Serving model files only, or any other command: no management API, no token needed.
+    expect(loadConfig(beyond).server.host).toBe('0.0.0.0');
+    // Other problems are reported as they are, beside the missing token or instead of it.
+    expect(() => loadConfig({ env: { BERTH_HOST: '0.0.0.0' }, flags: { server: { port: 70000 } } }, { managementApi: true })).toThrow(/server\.port/);
+  });
 });

@@ -2,7 +2,7 @@
  * The registry commands as a user runs them: the built `berth` binary (dist/, made by
  * `npm run build`, which `npm test` runs first), exit codes, tables and --json.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -72,6 +72,15 @@ describe('berth registry commands (built binary)', () => {
     const badName = await berth(['register', ONNX_FIXTURES.relu, '--name', '../../etc']);
     expect(badName.code).toBe(1);
     expect(badName.stderr).toContain('path separator');
+    const bundle = join(work, 'unbounded-bundle');
+    expect((await berth(['package', ONNX_FIXTURES.relu, '--name', 'unbounded', '-o', bundle])).code).toBe(0);
+    const manifest = JSON.parse(readFileSync(join(bundle, 'berth.json'), 'utf8')) as Record<string, unknown>;
+    chmodSync(join(bundle, 'berth.json'), 0o644);
+    writeFileSync(join(bundle, 'berth.json'), JSON.stringify({ ...manifest, serving: { batching: { maxQueue: 1e12 } } }));
+    const unbounded = await berth(['register', bundle]);
+    expect(unbounded.code).toBe(1);
+    expect(unbounded.stderr).toContain('[BERTH_BUNDLE_MANIFEST_INVALID]');
+    expect(unbounded.stderr).toContain('serving.batching.maxQueue');
     const unknown = await berth(['show', 'ghost:1']);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain('[BERTH_REGISTRY_MODEL_NOT_FOUND]');

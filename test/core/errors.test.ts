@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BerthError, Errors, catalogue } from '../../src/core/errors.js';
 
@@ -35,6 +36,28 @@ describe('error catalogue', () => {
     expect(error.message).toContain("'digits'");
     expect(Errors.MODEL_NOT_FOUND.is(error)).toBe(true);
     expect(Errors.VERSION_NOT_FOUND.is(error)).toBe(false);
+  });
+
+  it('has no code that no source file uses', () => {
+    const root = new URL('../../src/', import.meta.url).pathname;
+    const sources = readdirSync(root, { recursive: true, encoding: 'utf8' })
+      .filter((file) => /\.tsx?$/.test(file) && file !== join('core', 'errors.ts'))
+      .map((file) => readFileSync(join(root, file), 'utf8'))
+      .join('\n');
+    for (const name of Object.keys(Errors)) expect(sources.includes(`Errors.${name}.`), `Errors.${name} is used by no file in src/`).toBe(true);
+  });
+
+  it('carries details and a cause when given them after the template arguments', () => {
+    const cause = new Error('onnxruntime said no');
+    const error = Errors.MODEL_EXECUTION_FAILED.create('digits', cause.message, { cause, details: { run: 3 } });
+    expect(error.message).toBe("Model 'digits' failed while running: onnxruntime said no");
+    expect(error.cause).toBe(cause);
+    expect(error.details).toEqual({ run: 3 });
+    const plain = Errors.MODEL_EXECUTION_FAILED.create('digits', 'no');
+    expect(plain.details).toEqual({});
+    expect('cause' in plain).toBe(false);
+    // A template without parameters takes the extras as its only argument.
+    expect(Errors.SERVER_SHUTTING_DOWN.create({ cause }).cause).toBe(cause);
   });
 
   it('keeps client mistakes out of the 5xx range', () => {

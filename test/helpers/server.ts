@@ -47,7 +47,10 @@ export async function startRegistryServer(
   const store = { home, ...(config.store ?? {}) } as { home: string; databaseUrl?: string; databaseSchema?: string };
   const registry = await openRegistry({ home, databaseUrl: store.databaseUrl, schema: store.databaseSchema, actor: { interface: 'server' } });
   const server = await startServer({
-    config: buildConfig({ ...config, store, registry: { pollMs: 100, ...(config.registry ?? {}) }, server: { port: 0, ...(config.server ?? {}) } }),
+    config: buildConfig(
+      { ...config, store, registry: { pollMs: 100, ...(config.registry ?? {}) }, server: { port: 0, ...(config.server ?? {}) } },
+      { managementApi: true },
+    ),
     models: [],
     registry,
     logger: pino({ level: process.env.BERTH_TEST_LOG ?? 'silent' }),

@@ -155,6 +155,27 @@ describe('loadBundle verifies every load', () => {
     expect((await loadBundle(bundleDir, { expectedDigest: digest })).digest).toBe(digest);
   });
 
+  it('reads serving settings within the bounds the config allows, and refuses any other', async () => {
+    editManifest(bundleDir, (m) => (m.serving = { batching: { maxBatchSize: 8, maxWaitMs: 2 } }));
+    expect((await loadBundle(bundleDir)).manifest.serving).toEqual({ batching: { maxBatchSize: 8, maxWaitMs: 2 } });
+    const refused: [unknown, string][] = [
+      // A queue this long is no bound at all: the server would never answer 503 before memory ran out.
+      [{ batching: { maxQueue: 1e12 } }, 'serving.batching.maxQueue: Too big: expected number to be <=1000000'],
+      [{ batching: { maxQueue: 0 } }, 'serving.batching.maxQueue'],
+      [{ batching: { maxBatchSize: 1.5 } }, 'serving.batching.maxBatchSize'],
+      [{ batching: { timeoutMs: -1 } }, 'serving.batching.timeoutMs'],
+      [{ batching: { maxBatch: 8 } }, 'serving.batching: Unrecognized key: "maxBatch"'],
+      [{ batching: 'fast' }, 'serving.batching'],
+      [{ replicas: 2 }, 'serving: Unrecognized key: "replicas"'],
+    ];
+    for (const [serving, problem] of refused) {
+      editManifest(bundleDir, (m) => (m.serving = serving));
+      await expect(loadBundle(bundleDir), JSON.stringify(serving)).rejects.toThrow(
+        expect.objectContaining({ code: 'BERTH_BUNDLE_MANIFEST_INVALID', httpStatus: 400, message: expect.stringContaining(problem) }),
+      );
+    }
+  });
+
   it('refuses unsafe file paths, duplicate files and newer formats', async () => {
     for (const path of ['../outside', '/etc/passwd', 'a\\b', 'a/../../b', '.hidden', 'berth.json']) {
       editManifest(bundleDir, (m) => ((m.files as { path: string }[])[0]!.path = path));

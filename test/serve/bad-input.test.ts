@@ -142,6 +142,22 @@ describe('bad input', () => {
     }
   });
 
+  it('405 naming the methods a path takes, when it takes others', async () => {
+    for (const [method, path, allowed] of [
+      ['PUT', '/v2/models/pair/infer', 'POST'],
+      ['GET', '/v2/models/pair/versions/1/infer', 'POST'],
+      ['DELETE', '/v2/models/pair', 'GET'],
+    ] as const) {
+      const response = await fetch(`${server.url}${path}`, { method });
+      expect([path, response.status, response.headers.get('allow')]).toEqual([path, 405, allowed]);
+      const json = (await response.json()) as { code: string; error: string };
+      expect(json.code).toBe('BERTH_METHOD_NOT_ALLOWED');
+      expect(json.error).toBe(`${path} does not accept ${method}; use ${allowed}.`);
+    }
+    const unknown = await fetch(`${server.url}/v3/models`, { method: 'PUT' });
+    expect(unknown.status).toBe(404);
+  });
+
   it('415 for a content type it cannot read', async () => {
     const response = await fetch(infer, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: JSON.stringify({ inputs: [a, b] }) });
     expect(response.status).toBe(415);

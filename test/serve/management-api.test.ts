@@ -1,6 +1,7 @@
 /** The registry half of the management API over HTTP, with OpenAPI docs and bearer auth. */
-import { readFileSync } from 'node:fs';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { create } from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportBundle, packageModel } from '../../dist/registry/index.js';
 import { runBerth } from '../helpers/cli.js';
@@ -50,6 +51,23 @@ describe('management API', () => {
     const response = await upload(server.url, archive);
     expect(response.status).toBe(201);
     expect(await json(response)).toMatchObject({ version: { model: 'ints', version: 1 } });
+  });
+
+  it('refuses a bundle whose serving settings are out of bounds with 400, registering nothing', async () => {
+    const bundleDir = join(tempDir(), 'b');
+    await packageModel(writeIdentityModel(tempDir(), 'INT32'), { outDir: bundleDir, name: 'unbounded' });
+    const manifestPath = join(bundleDir, 'berth.json');
+    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as Record<string, unknown>;
+    chmodSync(manifestPath, 0o644);
+    writeFileSync(manifestPath, JSON.stringify({ ...manifest, serving: { batching: { maxQueue: 1e12 } } }));
+    const archive = join(tempDir(), 'unbounded.berth');
+    await create({ file: archive, cwd: bundleDir, gzip: true }, ['berth.json', 'model.onnx']);
+    const response = await upload(server.url, archive);
+    expect(response.status).toBe(400);
+    const body = await json(response);
+    expect(body.code).toBe('BERTH_BUNDLE_MANIFEST_INVALID');
+    expect(body.error).toContain('serving.batching.maxQueue');
+    expect((await fetch(`${server.url}/api/models/unbounded`)).status).toBe(404);
   });
 
   it('lists and reads models and versions', async () => {

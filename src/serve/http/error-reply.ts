@@ -19,9 +19,9 @@ function fromFastify(error: FastifyError, bodyLimit: number): BerthError | undef
   if (error instanceof SyntaxError || error.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
     return Errors.REQUEST_INVALID_JSON.create(error.message);
   }
-  if (error.validation) return Errors.REQUEST_INVALID.create(error.message);
-  if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
-    return new BerthError('BERTH_REQUEST_INVALID', error.statusCode, 'INVALID_ARGUMENT', error.message);
+  // Fastify's and its plugins' other client errors (a malformed multipart body, a bad URL).
+  if (error.validation || (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500)) {
+    return Errors.REQUEST_INVALID.create(error.message, { cause: error });
   }
   return undefined;
 }

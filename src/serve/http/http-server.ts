@@ -15,7 +15,8 @@ import type { DataPlane } from '../data-plane.js';
 import type { Protocol, ServerMetrics } from '../metrics.js';
 import type { RegistryFollower } from '../registry-follower.js';
 import type { TrainingJobs } from '../training-jobs.js';
-import { apiToken, requireBearer } from './api-auth.js';
+import { requireBearer } from './api-auth.js';
+import { RouteMethods } from './route-methods.js';
 import { errorBody, toBerthError } from './error-reply.js';
 import { registerOipRoutes } from './oip-routes.js';
 import { registerMonitorRoutes } from './monitor-routes.js';
@@ -61,8 +62,7 @@ export interface HttpServerOptions {
 export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   const { dataPlane, metrics, logger, config } = options;
   const bodyLimit = config.server.bodyLimit;
-  // Checked before anything listens: beyond loopback the management API must have a token.
-  const token = options.registry ? apiToken(config.server.host, config.server.adminToken) : undefined;
+  const token = options.registry ? config.server.adminToken : undefined;
   const app: FastifyInstance = Fastify({
     loggerInstance: logger,
     // One debug line per request is written by the onResponse hook below, with model labels.
@@ -76,13 +76,15 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false } },
   });
   app.decorateRequest('inference', null);
+  const routes = new RouteMethods(app);
 
   app.addHook('onRequest', async (request, reply) => {
     metrics.inFlight.inc();
     void reply.header('x-request-id', request.id);
     if (options.isClosing()) {
       void reply.header('connection', 'close').header('retry-after', '1');
-      return reply.code(503).send(errorBody(Errors.SERVER_SHUTTING_DOWN.create()));
+      const error = Errors.SERVER_SHUTTING_DOWN.create();
+      return reply.code(error.httpStatus).send(errorBody(error));
     }
     return undefined;
   });
@@ -116,7 +118,9 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   });
 
   app.setNotFoundHandler((request, reply) => {
-    const error = Errors.ROUTE_NOT_FOUND.create(request.method, request.url);
+    const allowed = routes.allowed(request.url).join(', ');
+    const error = allowed ? Errors.METHOD_NOT_ALLOWED.create(request.method, request.url, allowed) : Errors.ROUTE_NOT_FOUND.create(request.method, request.url);
+    if (allowed) void reply.header('allow', allowed);
     return reply.code(error.httpStatus).send(errorBody(error));
   });
 

@@ -19,7 +19,8 @@ export function registerOipRoutes(app: FastifyInstance, dataPlane: DataPlane): v
 
   app.get('/v2/health/ready', async (_request, reply) => {
     if (dataPlane.isReady()) return { ready: true };
-    return reply.code(503).send({ ready: false, ...errorBody(Errors.SERVER_SHUTTING_DOWN.create()) });
+    const error = Errors.SERVER_SHUTTING_DOWN.create();
+    return reply.code(error.httpStatus).send({ ready: false, ...errorBody(error) });
   });
 
   app.get('/v2', async () => dataPlane.serverMetadata());

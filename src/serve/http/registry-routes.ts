@@ -106,7 +106,10 @@ export function registerRegistryRoutes(api: FastifyInstance, options: RegistryRo
               throw Errors.UPLOAD_INVALID.create(`'${part.filename}' is neither a .onnx file nor a .berth archive`);
             }
             saved = join(options.uploadDir, `upload-${randomUUID()}${extension}`);
-            await pipeline(part.file, createWriteStream(saved));
+            await pipeline(part.file, createWriteStream(saved)).catch((error: unknown) => {
+              if ((error as { code?: unknown }).code === 'FST_REQ_FILE_TOO_LARGE') throw Errors.REQUEST_TOO_LARGE.create(options.uploadLimit, { cause: error });
+              throw error;
+            });
             if (part.file.truncated) throw Errors.REQUEST_TOO_LARGE.create(options.uploadLimit);
             continue;
           }
