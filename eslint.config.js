@@ -5,7 +5,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 /**
- * Layer rules from design.md: a layer never imports from a layer above it. Each entry lists the
+ * Layer rules from docs/design.md: a layer never imports from a layer above it. Each entry lists the
  * internal layers a folder may NOT import.
  */
 const LAYERS = {
