@@ -261,6 +261,8 @@ export const Errors = {
     `Model '${model}' has no alias '${alias}'. berth show ${model} lists its aliases.`),
   REGISTRY_ALIAS_ALREADY_SET: define('BERTH_REGISTRY_ALIAS_ALREADY_SET', 409, 'ALREADY_EXISTS', (model: string, alias: string, version: number) =>
     `Alias '${alias}' of model '${model}' already points at version ${version}; nothing changed.`),
+  REGISTRY_CLOSED: define('BERTH_REGISTRY_CLOSED', 503, 'UNAVAILABLE', () =>
+    'The registry is closed: this process is shutting down. Retry against another replica.'),
   REGISTRY_VERSION_IN_USE: define('BERTH_REGISTRY_VERSION_IN_USE', 409, 'FAILED_PRECONDITION', (model: string, version: number, aliases: readonly string[]) =>
     `Version ${version} of model '${model}' is what alias ${listNames(aliases)} points at. Move the alias first, or delete with --force to remove the alias too.`),
 

@@ -550,7 +550,7 @@ export class Registry {
   // ---------------------------------------------------------------- internals
 
   #ensureOpen(): void {
-    if (this.#closed) throw Errors.SERVER_SHUTTING_DOWN.create();
+    if (this.#closed) throw Errors.REGISTRY_CLOSED.create();
   }
 
   async #requireModel(model: string): Promise<void> {
