@@ -11,6 +11,7 @@ import { announceListening, isClusterWorker, runPrimary } from './cluster.js';
 import { serve } from './commands/serve.js';
 import { loadConfig } from './load-config.js';
 import { berthVersion } from './package-info.js';
+import { addBuildCommand } from './build-program.js';
 import { addMonitorCommands } from './monitor-program.js';
 import { addRegistryCommands } from './registry-program.js';
 import { addTrainCommands } from './train-program.js';
@@ -119,6 +120,13 @@ addTrainCommands(program, {
   version,
   onSignal: (signal, handler) => process.once(signal, handler),
   exit: (code) => process.exit(code),
+});
+
+// build
+addBuildCommand(program, {
+  env: process.env,
+  print: (text) => process.stdout.write(`${text}\n`),
+  progress: (text) => process.stderr.write(`${text}\n`),
 });
 
 // monitor, drift

@@ -286,6 +286,20 @@ export const Errors = {
   MONITOR_REFERENCE_INVALID: define('BERTH_MONITOR_REFERENCE_INVALID', 400, 'INVALID_ARGUMENT', (source: string, reason: string) =>
     `${source} cannot be the model's reference data: ${reason}.`),
 
+  // --- images (berth build) and model folders ---
+  IMAGE_OPTION_INVALID: define('BERTH_IMAGE_OPTION_INVALID', 400, 'INVALID_ARGUMENT', (problem: string) =>
+    `Cannot build the image: ${problem}.`),
+  IMAGE_BASE_UNSUPPORTED: define('BERTH_IMAGE_BASE_UNSUPPORTED', 400, 'FAILED_PRECONDITION', (base: string, reason: string) =>
+    `The base ${base} cannot run Berth: ${reason}.`),
+  IMAGE_BASE_INVALID: define('BERTH_IMAGE_BASE_INVALID', 400, 'INVALID_ARGUMENT', (base: string, reason: string) =>
+    `The base ${base} cannot be read: ${reason}.`),
+  IMAGE_BUILD_FAILED: define('BERTH_IMAGE_BUILD_FAILED', 500, 'INTERNAL', (reason: string) =>
+    `The image could not be built: ${reason}. Nothing was written.`),
+  IMAGE_PUSH_FAILED: define('BERTH_IMAGE_PUSH_FAILED', 502, 'UNAVAILABLE', (reference: string, reason: string) =>
+    `Pushing ${reference} failed: ${reason}.`),
+  MODEL_FOLDER_INVALID: define('BERTH_MODEL_FOLDER_INVALID', 400, 'INVALID_ARGUMENT', (folder: string, reason: string) =>
+    `${folder} is not a model folder Berth can serve: ${reason}. Make one with berth build (it is /models in the image).`),
+
   // --- anything else ---
   INTERNAL: define('BERTH_SERVER_INTERNAL', 500, 'INTERNAL', (requestId: string) =>
     `Internal server error (request ${requestId}). This is a bug in Berth: please report it with the server log for this request id.`),

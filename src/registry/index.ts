@@ -17,6 +17,17 @@ export {
   parseManifestText,
 } from './bundle-manifest.js';
 export { canonicalJson } from './canonical-json.js';
+export {
+  MODEL_FOLDER_FORMAT,
+  MODEL_FOLDER_INDEX,
+  type ModelFolderIndex,
+  type ModelFolderVersion,
+  isModelFolder,
+  loadModelFolderBundle,
+  modelFolderIndexText,
+  modelFolderPath,
+  readModelFolderIndex,
+} from './model-folder.js';
 export { MAX_NAME_LENGTH, isModelName, validateAliasName, validateModelName } from '../core/names.js';
 export { type OpenRegistryOptions, openRegistry } from './open-registry.js';
 export { MODEL_FILE, type PackageOptions, packageModel } from './package-model.js';
