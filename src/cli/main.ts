@@ -3,10 +3,13 @@
  * The `berth` command line: parses argv, builds the configuration, calls the command function,
  * and turns its outcome into an exit code. The only module that reads process.env or exits.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { pino } from 'pino';
 import type { Config, ConfigInput } from '../core/config.js';
 import { BerthError } from '../core/errors.js';
+import { MODEL_FOLDER_INDEX } from '../registry/index.js';
 import { announceListening, isClusterWorker, runPrimary } from './cluster.js';
 import { serve } from './commands/serve.js';
 import { loadConfig } from './load-config.js';
@@ -19,8 +22,9 @@ import { integer } from './option-parsers.js';
 
 
 function createLogger(config: Config) {
-  // Logs are JSON lines on stderr; stdout carries the human-readable status lines.
-  return pino({ level: config.log.level, base: { service: 'berth' } }, pino.destination(2));
+  // Logs are JSON lines on stderr and stdout carries the human-readable status lines, unless logs
+  // go to stdout (containers), where the status lines become log lines too.
+  return pino({ level: config.log.level, base: { service: 'berth' } }, pino.destination(config.log.stream === 'stdout' ? 1 : 2));
 }
 
 function fail(error: unknown): never {
@@ -47,7 +51,7 @@ program
       'With no model files, serve the registry (BERTH_HOME or --database): every version an alias points at, ' +
       "each model's production version at its plain name, following alias moves; plus the management API under /api/.",
   )
-  .argument('[model...]', 'path/to/model.onnx (named after the file) or name=path/to/model.onnx')
+  .argument('[model...]', 'path/to/model.onnx (named after the file), name=path/to/model.onnx, or one model folder (an image\'s /models, made by berth build)')
   .option('--host <host>', 'interface to listen on (env BERTH_HOST)', undefined)
   .option('--port <port>', 'port to listen on; 0 picks a free port (env BERTH_PORT)', integer)
   .option('--grpc-port <port>', 'also serve the Open Inference Protocol over gRPC on this port; 0 picks a free one (env BERTH_GRPC_PORT)', integer)
@@ -87,11 +91,12 @@ program
       log: pick({ level: opts.logLevel }),
       store: pick({ home: opts.home, databaseUrl: opts.database, blobs: opts.blobs }),
     } as ConfigInput;
-    // Without model files the registry is served, and with it the management API.
-    const purpose = { managementApi: models.length === 0 };
+    // Without model files the registry is served, and with it the management API; a model folder
+    // (an image's /models) has a read-only one.
+    const purpose = { managementApi: models.length === 0 || (models.length === 1 && existsSync(join(models[0]!, MODEL_FOLDER_INDEX))) };
     const config = loadConfig({ file: (opts.config as string | undefined) ?? process.env.BERTH_CONFIG, env: process.env, flags }, purpose);
     const logger = createLogger(config);
-    const print = (line: string) => process.stdout.write(`${line}\n`);
+    const print = config.log.stream === 'stdout' ? (line: string) => logger.info(line) : (line: string) => process.stdout.write(`${line}\n`);
     if (config.server.workers > 1 && !isClusterWorker()) {
       process.exit(await runPrimary({ workers: config.server.workers, print, log: (message) => logger.warn(message) }));
     }

@@ -118,6 +118,8 @@ export const ConfigSchema = z
     log: z
       .object({
         level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+        /** Where JSON logs go: standard error (status lines keep standard output), or standard output (containers). */
+        stream: z.enum(['stderr', 'stdout']).default('stderr'),
       })
       .strict()
       .prefault({}),

@@ -174,10 +174,11 @@ export class DataPlane {
   }
 
   /** Every served version with its aliases, for `/api/server`. */
-  served(): { model: string; version: string; aliases: string[]; default: boolean; state: string; source: string }[] {
+  served(): { model: string; version: string; digest?: string; aliases: string[]; default: boolean; state: string; source: string }[] {
     return this.#models.all().map((m) => ({
       model: m.name,
       version: m.version,
+      ...(m.bundle ? { digest: m.bundle.digest } : {}),
       aliases: [...this.#models.aliases(m.name)].filter(([, v]) => v === m.version).map(([a]) => a),
       default: this.#models.defaultVersion(m.name) === m.version,
       state: m.runtime.state,

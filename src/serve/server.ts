@@ -9,7 +9,8 @@ import type { Logger } from 'pino';
 import type { Config } from '../core/config.js';
 import { BerthError, Errors } from '../core/errors.js';
 import { MonitorService, type PredictionEvent, monitorSchemaFromManifest } from '../monitor/index.js';
-import type { Registry } from '../registry/index.js';
+import type { Bundle, Registry } from '../registry/index.js';
+import type { MetadataStore } from '../store/index.js';
 import type { BatcherObserver, BatchingSettings } from '../runtime/batcher.js';
 import { OnnxRuntime } from '../runtime/onnx-runtime.js';
 import { Pipeline } from '../runtime/pipeline.js';
@@ -19,6 +20,7 @@ import { type RunningGrpcServer, startGrpcServer } from './grpc/grpc-server.js';
 import { createHttpServer } from './http/http-server.js';
 import { ServerMetrics } from './metrics.js';
 import { ModelTable, type ServedModel } from './model-table.js';
+import { putModelFolder } from './model-folder-versions.js';
 import { RegistryFollower } from './registry-follower.js';
 import { TrainingJobs } from './training-jobs.js';
 
@@ -33,8 +35,12 @@ export interface StartServerOptions {
   readonly config: Config;
   /** Model files to serve; empty to serve the registry. */
   readonly models: readonly ModelFile[];
-  /** The registry to serve and manage (required when `models` is empty). */
+  /** The registry to serve and manage (required when `models` is empty and no model folder is given). */
   readonly registry?: Registry;
+  /** A model folder to serve read-only instead (see model-folder-versions.ts); needs no registry. */
+  readonly modelFolder?: string;
+  /** Where a model folder's monitoring windows go (a registry's database is used when serving one). */
+  readonly monitorStore?: MetadataStore;
   readonly logger: Logger;
   /** Berth's version, reported by `GET /v2`. */
   readonly version: string;
@@ -59,7 +65,7 @@ export interface RunningServer {
  */
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
   const { config, logger, registry } = options;
-  if (options.models.length === 0 && !registry) throw Errors.MODEL_SPEC_INVALID.create('', 'give model files or a registry to serve');
+  if (options.models.length === 0 && !registry && !options.modelFolder) throw Errors.MODEL_SPEC_INVALID.create('', 'give model files or a registry to serve');
   const pool = new WorkerPool({
     size: config.runtime.threads || Math.max(1, Math.floor(availableParallelism() / config.server.workers)),
     onWorkerError: (error) => logger.error({ err: error }, 'inference worker failed and was replaced'),
@@ -76,11 +82,15 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         onInternalError: (job, detail) => logger.error({ job: job.id, detail }, 'training job failed'),
       })
     : undefined;
+  const monitorDb = registry
+    ? { db: registry.database, logDb: registry.writerDatabase }
+    : options.monitorStore
+      ? { db: options.monitorStore.db, logDb: options.monitorStore.writer() }
+      : undefined;
   const monitor =
-    registry && config.monitor.enabled
+    monitorDb && config.monitor.enabled
       ? new MonitorService({
-          db: registry.database,
-          logDb: registry.writerDatabase,
+          ...monitorDb,
           config: config.monitor,
           // The monitor sketches a version's features as its bundle's schema names them.
           schemaFor: (model, version) => {
@@ -101,7 +111,9 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
 
   try {
     for (const file of options.models) table.put(await loader.loadFile(file), true);
-    if (options.models.length === 0 && registry) {
+    if (options.modelFolder) {
+      await putModelFolder(options.modelFolder, table, (bundle, model, version) => loader.loadBundle(bundle, model, version));
+    } else if (options.models.length === 0 && registry) {
       follower = new RegistryFollower({
         registry,
         table,
@@ -132,6 +144,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     isClosing: () => closing,
     serverVersion: options.version,
     ...(registry ? { registry } : {}),
+    ...(options.modelFolder ? { servesBundles: true } : {}),
     ...(follower ? { follower } : {}),
     ...(trainingJobs ? { trainingJobs } : {}),
     ...(monitor ? { monitor } : {}),
@@ -206,6 +219,10 @@ class VersionLoader {
 
   async loadVersion(registry: Registry, model: string, version: number): Promise<ServedModel> {
     const { bundle } = await registry.openBundle({ model, kind: 'version', version });
+    return this.loadBundle(bundle, model, version, `registry:${model}:${version}`);
+  }
+
+  async loadBundle(bundle: Bundle, model: string, version: number, source = bundle.dir): Promise<ServedModel> {
     const manifest = bundle.manifest;
     const runtime = await this.#load(model, String(version), bundle.modelPath, manifest.serving?.batching ?? {});
     try {
@@ -214,7 +231,7 @@ class VersionLoader {
         name: model,
         version: String(version),
         runtime,
-        source: `registry:${model}:${version}`,
+        source,
         bundle: {
           digest: bundle.digest,
           manifest,

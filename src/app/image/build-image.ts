@@ -97,6 +97,7 @@ export async function buildImage(options: BuildImageOptions): Promise<BuildImage
 
   const chosen = await chooseVersions(options.registry, options.references);
   const versions = chosen.map((c) => c.version);
+  const tag = options.tag ?? `${versions[0]!.model}${modelcar ? '-modelcar' : ''}:${versions[0]!.version}`;
   const cache = new LayerCache(resolve(options.cacheDir));
   try {
     await mkdir(cache.dir, { recursive: true });
@@ -147,13 +148,13 @@ export async function buildImage(options: BuildImageOptions): Promise<BuildImage
     if (options.output) {
       const path = resolve(options.output);
       const bytes = await writeOciArchive(path, {
-        index: Buffer.from(JSON.stringify(imageIndex(manifestBlob.descriptor, options.tag))),
+        index: Buffer.from(JSON.stringify(imageIndex(manifestBlob.descriptor, tag))),
         blobs: [
           { digest: configBlob.descriptor.digest, bytes: configBlob.bytes },
           { digest, bytes: manifestBlob.bytes },
           ...layers.map((l) => ({ digest: l.digest, file: l.file })),
         ],
-        docker: { config: configBlob.descriptor.digest, layers: layers.map((l) => l.digest), repoTag: options.tag },
+        docker: { config: configBlob.descriptor.digest, layers: layers.map((l) => l.digest), repoTag: tag },
       });
       archive = { path, bytes };
       progress(`wrote ${path}`);

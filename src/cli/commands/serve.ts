@@ -7,7 +7,8 @@ import { resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../../core/config.js';
 import { Errors } from '../../core/errors.js';
-import { openRegistry } from '../../registry/index.js';
+import { isModelFolder, openRegistry } from '../../registry/index.js';
+import { openMetadataStore } from '../../store/index.js';
 import { type RunningServer, startServer } from '../../serve/server.js';
 import { parseModelSpecs } from '../model-spec.js';
 import { blobLocation } from '../with-registry.js';
@@ -29,6 +30,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   const { config } = options;
   tuneHeap(config.server.heapGrowthPercent);
   if (options.models.length === 0) return serveRegistry(options);
+  if (options.models.length === 1 && (await isModelFolder(options.models[0]!))) return serveModelFolder(options, resolve(options.models[0]!));
   const specs = parseModelSpecs(options.models);
   const files = specs.map((s) => ({ name: s.name, path: resolve(s.path) }));
   for (const file of files) {
@@ -42,6 +44,34 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
 
 function grpcNote(server: RunningServer): string {
   return server.grpcPort === undefined ? '' : ` (gRPC on port ${server.grpcPort})`;
+}
+
+/**
+ * Serves a model folder (an image's /models): read-only, no registry. Monitoring windows go to
+ * the configured database, else to a SQLite file in BERTH_HOME (a tmpfs in the image).
+ */
+async function serveModelFolder(options: ServeOptions, dir: string): Promise<RunningServer> {
+  const { config } = options;
+  const store = config.monitor.enabled
+    ? await openMetadataStore({ home: config.store.home, databaseUrl: config.store.databaseUrl, schema: config.store.databaseSchema })
+    : undefined;
+  let server: RunningServer;
+  try {
+    server = await startServer({ config, models: [], modelFolder: dir, ...(store ? { monitorStore: store } : {}), logger: options.logger, version: options.version });
+  } catch (error) {
+    await store?.close();
+    throw error;
+  }
+  const served = server.dataPlane.served();
+  const versions = served.map((s) => `${s.model}:${s.version}`).join(', ');
+  options.print(`Berth ${options.version} serving the model folder ${dir} (${versions}) at ${server.url}${grpcNote(server)}`);
+  return {
+    ...server,
+    close: async () => {
+      await server.close();
+      await store?.close();
+    },
+  };
 }
 
 async function serveRegistry(options: ServeOptions): Promise<RunningServer> {

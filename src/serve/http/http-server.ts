@@ -50,6 +50,11 @@ export interface HttpServerOptions {
   readonly isClosing: () => boolean;
   /** The registry behind the management API; without it only inference routes exist. */
   readonly registry?: Registry;
+  /**
+   * Versions with bundles are served without a registry (a model folder): `/api/` then offers
+   * named-feature prediction and monitoring only, under the same token rule.
+   */
+  readonly servesBundles?: boolean;
   readonly follower?: RegistryFollower;
   readonly serverVersion?: string;
   /** The monitor behind `/api/.../monitor`, feedback and alerts (with a registry only). */
@@ -62,7 +67,7 @@ export interface HttpServerOptions {
 export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   const { dataPlane, metrics, logger, config } = options;
   const bodyLimit = config.server.bodyLimit;
-  const token = options.registry ? config.server.adminToken : undefined;
+  const token = options.registry || options.servesBundles ? config.server.adminToken : undefined;
   const app: FastifyInstance = Fastify({
     loggerInstance: logger,
     // One debug line per request is written by the onResponse hook below, with model labels.
@@ -129,6 +134,17 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   app.get('/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
 
   const registry = options.registry;
+  if (!registry && options.servesBundles) {
+    void app.register(
+      async (api) => {
+        if (token) requireBearer(api, token);
+        api.get('/server', async () => ({ version: options.serverVersion, served: dataPlane.served(), failures: [] }));
+        registerPredictRoutes(api, dataPlane);
+        if (options.monitor) registerMonitorRoutes(api, { monitor: options.monitor });
+      },
+      { prefix: '/api' },
+    );
+  }
   if (registry) {
     void app.register(swagger, {
       openapi: {
