@@ -1,9 +1,10 @@
 /**
  * Serving a model folder (what `berth build` bakes into an image under /models): every version
  * its index lists is verified against its digest, loaded, and put in the model table with the
- * aliases it had when the folder was made. A model's plain name answers its `production` version,
- * else its highest one, so an image built from `loans:3` answers `/v2/models/loans`.
+ * aliases it had when the folder was made. A model's plain name answers its default version (the
+ * rule of core/model-ref.ts), so an image built from `loans:3` answers `/v2/models/loans`.
  */
+import { defaultVersion } from '../core/model-ref.js';
 import type { Bundle, ModelFolderVersion } from '../registry/index.js';
 import { loadModelFolderBundle, readModelFolderIndex } from '../registry/index.js';
 import type { ModelTable, ServedModel } from './model-table.js';
@@ -26,7 +27,8 @@ export async function putModelFolder(dir: string, table: ModelTable, load: Bundl
     const versions = index.versions.filter((v) => v.model === model);
     const aliases = new Map(versions.flatMap((v) => v.aliases.map((alias) => [alias, String(v.version)] as const)));
     table.setAliases(model, aliases);
-    table.setDefault(model, aliases.get('production') ?? String(Math.max(...versions.map((v) => v.version))));
+    const version = defaultVersion({ aliases: new Map([...aliases].map(([alias, v]) => [alias, Number(v)])), latestVersion: Math.max(...versions.map((v) => v.version)) });
+    table.setDefault(model, version === undefined ? undefined : String(version));
   }
   return index.versions;
 }
