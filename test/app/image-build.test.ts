@@ -172,6 +172,28 @@ describe('berth build', () => {
     expect(logs.some((line) => line.includes('shutting down'))).toBe(true);
   }, 300_000);
 
+  it.skipIf(!PODMAN_AVAILABLE)(`makes a modelcar that runs KServe's link-and-sleep command and whose /models berth serve serves${PODMAN_NOTE}`, async () => {
+    const modelcar = await build(home, ['loans@production', '--modelcar', '-o', join(dir, 'modelcar.tar')]);
+    expect(modelcar.layers.map((l) => l.name)).toEqual(['tools', 'models']);
+    expect(modelcar.layers[1]!.digest).toBe(built.layers[2]!.digest);
+    expect(await podman.exec(['load', '-i', join(dir, 'modelcar.tar')])).toContain('localhost/loans-modelcar:1');
+    // What KServe runs in the modelcar container, listing (with the shell alone) instead of sleeping forever.
+    const listing = await podman.runToEnd('localhost/loans-modelcar:1', ['--read-only'], ['sh', '-c', 'ln -s /proc/$$/root/models /tmp/ && for f in /tmp/models/loans/1/*; do echo "${f##*/}"; done && sleep 0']);
+    expect(listing.split('\n')).toEqual(['berth.json', 'model.onnx']);
+
+    const created = await podman.exec(['create', 'localhost/loans-modelcar:1']);
+    const models = join(dir, 'modelcar-models');
+    await podman.exec(['cp', `${created}:/models`, models]);
+    const server = await startBerthServe([models, '--port', '0'], { BERTH_HOME: join(dir, 'modelcar-home') });
+    try {
+      const served = ((await (await fetch(`${server.url}/api/server`)).json()) as { served: { digest: string }[] }).served;
+      expect(served.map((s) => s.digest)).toEqual([built.versions[0]!.digest]);
+    } finally {
+      server.child.kill('SIGTERM');
+      await server.exited;
+    }
+  }, 300_000);
+
   it.skipIf(!PODMAN_AVAILABLE || !existsSync(REGISTRY_BIN))(`pushes to a registry on loopback and pulls back the same digest${PODMAN_NOTE}${REGISTRY_NOTE}`, async () => {
     const port = await freePort();
     const config = join(dir, 'registry.yml');

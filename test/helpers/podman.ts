@@ -51,13 +51,17 @@ export class Podman {
 
   /** `podman run -d` with the options this machine needs; returns the container id. */
   runDetached(image: string, options: readonly string[], args: readonly string[] = []): Promise<string> {
-    return this.exec([
-      'run', '-d', '--runtime', 'runc', '--network', 'host',
-      '--ulimit', 'nofile=20000:20000', '--ulimit', 'nproc=32768:32768',
-      ...options, image, ...args,
-    ]);
+    return this.exec(['run', '-d', ...RUN_OPTIONS, ...options, image, ...args]);
+  }
+
+  /** `podman run --rm` to completion; returns its standard output. */
+  runToEnd(image: string, options: readonly string[], args: readonly string[] = []): Promise<string> {
+    return this.exec(['run', '--rm', ...RUN_OPTIONS, ...options, image, ...args]);
   }
 }
+
+/** What every `podman run` needs on this machine kind. */
+const RUN_OPTIONS = ['--runtime', 'runc', '--network', 'host', '--ulimit', 'nofile=20000:20000', '--ulimit', 'nproc=32768:32768'];
 
 /** A TCP port free on loopback now. */
 export function freePort(): Promise<number> {

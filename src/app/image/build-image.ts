@@ -11,7 +11,7 @@ import { Errors } from '../../core/errors.js';
 import type { Bundle, ModelFolderVersion, Registry } from '../../registry/index.js';
 import { MANIFEST_FILE, MODEL_FOLDER_INDEX, modelFolderIndexText, modelFolderPath } from '../../registry/index.js';
 import { berthPackageFiles } from './berth-package-files.js';
-import { IMAGE_NODE_PATH, IMAGE_USER, hostRuntimeEntries } from './host-runtime.js';
+import { IMAGE_NODE_PATH, IMAGE_USER, hostModelcarTools, hostRuntimeEntries } from './host-runtime.js';
 import { imageLabels } from './image-labels.js';
 import { type LayerEntry, contentEntry, fileEntry } from './layer-entry.js';
 import { LayerCache } from './layer-cache.js';
@@ -120,10 +120,18 @@ export async function buildImage(options: BuildImageOptions): Promise<BuildImage
       const berth = await berthPackageFiles(resolve(options.packageRoot));
       cliPath = berth.cliPath;
       if (!base) {
-        const runtime = await hostRuntimeEntries({ ...options.host, nativeModules: berth.nativeModules, packageRoot: resolve(options.packageRoot) });
+        const runtime = await hostRuntimeEntries({
+          ...options.host,
+          binaries: [{ source: options.host.nodeBinary, path: IMAGE_NODE_PATH }],
+          nativeModules: berth.nativeModules,
+          packageRoot: resolve(options.packageRoot),
+        });
         await addLayer('runtime', runtime);
       }
       await addLayer('berth', berth.entries);
+    } else if (!base) {
+      const tools = await hostRuntimeEntries({ ...options.host, binaries: await hostModelcarTools(), nativeModules: [], packageRoot: resolve(options.packageRoot) });
+      await addLayer('tools', tools);
     }
     await addLayer('models', modelsLayerEntries(chosen));
 
@@ -132,7 +140,7 @@ export async function buildImage(options: BuildImageOptions): Promise<BuildImage
       created: IMAGE_CREATED,
       architecture: 'amd64',
       os: 'linux',
-      config: cliPath ? serverConfig(cliPath, labels, base) : { ...(base?.config.config ?? {}), Labels: { ...(base?.config.config.Labels ?? {}), ...labels } },
+      config: cliPath ? serverConfig(cliPath, labels, base) : modelcarConfig(labels, base),
       rootfs: { type: 'layers', diff_ids: layers.map((l) => l.diffId) },
       history: [
         ...(base?.config.history ?? []),
@@ -245,6 +253,22 @@ function serverConfig(cliPath: string, labels: Record<string, string>, base: Bas
     Labels: { ...(base?.config.config.Labels ?? {}), ...labels },
     StopSignal: 'SIGTERM',
     Healthcheck: { Test: ['CMD', IMAGE_NODE_PATH, '-e', ready], Interval: 10e9, Timeout: 3e9, StartPeriod: 10e9, Retries: 3 },
+  };
+}
+
+/**
+ * What a modelcar image runs: nothing of its own. KServe passes `sh -c "ln -s … && sleep infinity"`
+ * as its arguments, so there is no entry point, and the tools are on PATH.
+ */
+function modelcarConfig(labels: Record<string, string>, base: BaseImage | undefined): ImageConfig['config'] {
+  const inherited = base?.config.config ?? {};
+  return {
+    ...inherited,
+    Env: inherited.Env ?? ['PATH=/usr/local/bin:/usr/bin:/bin'],
+    Entrypoint: null,
+    Cmd: ['sleep', 'infinity'],
+    User: `${IMAGE_USER.uid}:${IMAGE_USER.gid}`,
+    Labels: { ...(inherited.Labels ?? {}), ...labels },
   };
 }
 

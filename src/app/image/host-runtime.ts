@@ -1,7 +1,8 @@
 /**
  * `--base host`: a minimal runtime from this machine's own Node binary and the shared libraries
  * that it and Berth's native modules load (found with `ldd`), plus the few files a process
- * expects (/etc/passwd with the image's user, a /tmp). Linux x64 with glibc only: that is what the
+ * expects (/etc/passwd with the image's user, a /tmp). A modelcar gets the shell tools KServe
+ * runs in it instead of Node. Linux x64 with glibc only: that is what the
  * image runs on and what onnxruntime-node's binary needs.
  */
 import { execFile } from 'node:child_process';
@@ -18,10 +19,21 @@ export const IMAGE_NODE_PATH = '/usr/local/bin/node';
 /** The image's user: not root, with no shell and no home to write to. */
 export const IMAGE_USER = { uid: 65532, gid: 65532, name: 'berth' } as const;
 
+/** A program of this machine to copy into the image. */
+export interface HostBinary {
+  /** Where it is here, e.g. process.execPath. */
+  readonly source: string;
+  /** Where it goes in the image, e.g. /usr/local/bin/node. */
+  readonly path: string;
+}
+
+/** The tools KServe runs in a modelcar container (`sh -c "ln -s … && sleep infinity"`). */
+export const MODELCAR_TOOLS: readonly string[] = ['sh', 'ln', 'sleep'];
+
 /** What {@link hostRuntimeEntries} needs to know about this machine. */
 export interface HostRuntimeOptions {
-  /** The Node binary to copy; usually process.execPath. */
-  readonly nodeBinary: string;
+  /** The programs to copy, with the libraries they load. */
+  readonly binaries: readonly HostBinary[];
   /** Native modules (`.node`, `.so`) that will be loaded in the image; their libraries come too. */
   readonly nativeModules: readonly string[];
   /** Libraries under this folder travel with Berth's own files, not the runtime. */
@@ -40,17 +52,19 @@ export async function hostRuntimeEntries(options: HostRuntimeOptions): Promise<L
     throw Errors.IMAGE_BASE_UNSUPPORTED.create('host', `this machine is ${options.platform}/${options.arch}; --base host works on Linux x64 only (use --base <image> or oci:<layout>)`);
   }
   const libraries = new Map<string, string>();
-  for (const binary of [options.nodeBinary, ...options.nativeModules]) {
+  for (const binary of [...options.binaries.map((b) => b.source), ...options.nativeModules]) {
     for (const library of await sharedLibraries(binary)) {
       if (!library.startsWith(`${options.packageRoot}/`)) libraries.set(library, library);
     }
   }
   if (![...libraries.keys()].some((path) => /\/libc\.so\.6$/.test(path))) {
-    throw Errors.IMAGE_BASE_UNSUPPORTED.create('host', `${options.nodeBinary} does not load glibc's libc.so.6; onnxruntime-node needs glibc`);
+    throw Errors.IMAGE_BASE_UNSUPPORTED.create('host', `${options.binaries[0]?.source ?? 'this machine'} does not load glibc's libc.so.6; onnxruntime-node needs glibc`);
   }
   const entries: LayerEntry[] = [];
-  const node = await stat(options.nodeBinary);
-  entries.push(fileEntry(IMAGE_NODE_PATH, options.nodeBinary, node.size, 0o755));
+  for (const binary of options.binaries) {
+    const real = await realpath(binary.source);
+    entries.push(fileEntry(binary.path, real, (await stat(real)).size, 0o755));
+  }
   for (const path of [...libraries.keys()].sort()) {
     // The file itself, at the path the loader asks for (distributions link versioned names).
     const real = await realpath(path);
@@ -64,6 +78,27 @@ export async function hostRuntimeEntries(options: HostRuntimeOptions): Promise<L
     directoryEntry('/root', 0o700),
   );
   return entries;
+}
+
+/**
+ * The modelcar tools of this machine (the first of /bin/<tool> and /usr/bin/<tool>), to go to
+ * /bin/<tool>. Throws BERTH_IMAGE_BASE_UNSUPPORTED when one is missing.
+ */
+export async function hostModelcarTools(): Promise<HostBinary[]> {
+  const found: HostBinary[] = [];
+  for (const tool of MODELCAR_TOOLS) {
+    const candidates = [`/bin/${tool}`, `/usr/bin/${tool}`];
+    let source: string | undefined;
+    for (const candidate of candidates) {
+      if (await stat(candidate).then((s) => s.isFile(), () => false)) {
+        source = candidate;
+        break;
+      }
+    }
+    if (!source) throw Errors.IMAGE_BASE_UNSUPPORTED.create('host', `a modelcar needs ${tool}, which this machine lacks at ${candidates.join(' or ')}`);
+    found.push({ source, path: `/bin/${tool}` });
+  }
+  return found;
 }
 
 /** Absolute paths of the libraries `binary` loads (its ELF interpreter included), per `ldd`. */
