@@ -31,6 +31,9 @@ interface PackageJson {
 /** Files of a package that no running server reads. */
 const LEFT_OUT = /(\.d\.[cm]?ts|\.d\.ts\.map|\.[cm]?ts|\.map|\.md|\.markdown|\.tsbuildinfo)$/i;
 
+/** A package's own tests and examples, and native prebuilds for platforms other than Linux x64. */
+const DEPENDENCY_LEFT_OUT = /^(test|tests|__tests__|example|examples|\.github)\/|(^|\/)prebuilds\/(?!linux-x64[^/]*\/)/;
+
 /** Per-package trimming: native module builds for other platforms, sources of compiled code. */
 const TRIM: Readonly<Record<string, (path: string) => boolean>> = {
   'onnxruntime-node': (path) => !/^bin\/napi-v\d+\//.test(path) || /^bin\/napi-v\d+\/linux\/x64\//.test(path),
@@ -77,7 +80,7 @@ export async function berthPackageFiles(root: string): Promise<BerthPackageFiles
     seen.add(dir);
     if (relative(appRoot, dir).startsWith('..')) throw Errors.IMAGE_BUILD_FAILED.create(`the dependency ${name} is installed outside ${appRoot} (${dir}); install Berth with its dependencies beside it`);
     const trim = TRIM[name];
-    await add(dir, (path) => !LEFT_OUT.test(path) && (trim ? trim(path) : true));
+    await add(dir, (path) => !LEFT_OUT.test(path) && !DEPENDENCY_LEFT_OUT.test(path) && (trim ? trim(path) : true));
     const child = JSON.parse(await readFile(join(dir, 'package.json'), 'utf8')) as PackageJson;
     for (const dependency of dependencyNames(child)) queue.push({ from: dir, ...dependency });
   }
