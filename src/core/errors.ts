@@ -297,6 +297,12 @@ export const Errors = {
     `The image could not be built: ${reason}. Nothing was written.`),
   IMAGE_PUSH_FAILED: define('BERTH_IMAGE_PUSH_FAILED', 502, 'UNAVAILABLE', (reference: string, reason: string) =>
     `Pushing ${reference} failed: ${reason}.`),
+  IMAGE_JOB_NOT_FOUND: define('BERTH_IMAGE_JOB_NOT_FOUND', 404, 'NOT_FOUND', (id: string) =>
+    `No image build '${id}' on this server. GET /api/images lists the builds it keeps (the oldest finished ones are dropped).`),
+  IMAGE_JOB_NOT_FINISHED: define('BERTH_IMAGE_JOB_NOT_FINISHED', 409, 'FAILED_PRECONDITION', (id: string, state: string) =>
+    `Image build '${id}' is ${state}; its archive can be downloaded once it has succeeded. Poll GET /api/images/${id}.`),
+  IMAGE_QUEUE_FULL: define('BERTH_IMAGE_QUEUE_FULL', 503, 'UNAVAILABLE', (waiting: number) =>
+    `${waiting} image builds are already waiting. Retry once one has finished.`),
   MODEL_FOLDER_INVALID: define('BERTH_MODEL_FOLDER_INVALID', 400, 'INVALID_ARGUMENT', (folder: string, reason: string) =>
     `${folder} is not a model folder Berth can serve: ${reason}. Make one with berth build (it is /models in the image).`),
 

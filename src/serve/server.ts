@@ -21,6 +21,7 @@ import { createHttpServer } from './http/http-server.js';
 import { ServerMetrics } from './metrics.js';
 import { ModelTable, type ServedModel } from './model-table.js';
 import { putModelFolder } from './model-folder-versions.js';
+import { ImageJobs, type ImageJobsOptions } from '../app/image/image-jobs.js';
 import { RegistryFollower } from './registry-follower.js';
 import { TrainingJobs } from './training-jobs.js';
 
@@ -41,6 +42,8 @@ export interface StartServerOptions {
   readonly modelFolder?: string;
   /** Where a model folder's monitoring windows go (a registry's database is used when serving one). */
   readonly monitorStore?: MetadataStore;
+  /** With a registry: what `POST /api/images` builds with (base, layer cache, Berth's package, this machine). */
+  readonly imageBuild?: ImageJobsOptions['build'];
   readonly logger: Logger;
   /** Berth's version, reported by `GET /v2`. */
   readonly version: string;
@@ -82,6 +85,15 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         onInternalError: (job, detail) => logger.error({ job: job.id, detail }, 'training job failed'),
       })
     : undefined;
+  const imageJobs =
+    registry && options.imageBuild
+      ? new ImageJobs({
+          registry,
+          workDir: join(config.store.home, 'images'),
+          build: options.imageBuild,
+          onInternalError: (job, error) => logger.error({ job: job.id, err: error }, 'image build failed'),
+        })
+      : undefined;
   const monitorDb = registry
     ? { db: registry.database, logDb: registry.writerDatabase }
     : options.monitorStore
@@ -103,6 +115,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const releaseAll = async () => {
     await follower?.close();
     await trainingJobs?.close();
+    await imageJobs?.close();
     await Promise.allSettled(table.all().map((m) => m.runtime.release()));
     await pool.close();
     // Last: flushes the windows and logs of every request answered.
@@ -147,6 +160,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     ...(options.modelFolder ? { servesBundles: true } : {}),
     ...(follower ? { follower } : {}),
     ...(trainingJobs ? { trainingJobs } : {}),
+    ...(imageJobs ? { imageJobs } : {}),
     ...(monitor ? { monitor } : {}),
   });
   try {

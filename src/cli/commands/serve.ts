@@ -3,7 +3,7 @@
  * database named, over the inference protocols until told to stop.
  */
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../../core/config.js';
 import { Errors } from '../../core/errors.js';
@@ -12,6 +12,7 @@ import { openMetadataStore } from '../../store/index.js';
 import { type RunningServer, startServer } from '../../serve/server.js';
 import { parseModelSpecs } from '../model-spec.js';
 import { blobLocation } from '../with-registry.js';
+import { berthPackageRoot } from '../package-info.js';
 import { tuneHeap } from '../tune-heap.js';
 
 /** Options of `berth serve`. */
@@ -85,7 +86,20 @@ async function serveRegistry(options: ServeOptions): Promise<RunningServer> {
   });
   let server: RunningServer;
   try {
-    server = await startServer({ config, models: [], registry, logger: options.logger, version: options.version });
+    server = await startServer({
+      config,
+      models: [],
+      registry,
+      logger: options.logger,
+      version: options.version,
+      imageBuild: {
+        base: { kind: 'host' },
+        cacheDir: join(config.store.home, 'cache', 'images'),
+        packageRoot: berthPackageRoot(),
+        berthVersion: options.version,
+        host: { nodeBinary: process.execPath, nodeVersion: process.versions.node, platform: process.platform, arch: process.arch },
+      },
+    });
   } catch (error) {
     await registry.close();
     throw error;

@@ -15,9 +15,11 @@ import type { DataPlane } from '../data-plane.js';
 import type { Protocol, ServerMetrics } from '../metrics.js';
 import type { RegistryFollower } from '../registry-follower.js';
 import type { TrainingJobs } from '../training-jobs.js';
+import type { ImageJobs } from '../../app/image/image-jobs.js';
 import { requireBearer } from './api-auth.js';
 import { RouteMethods } from './route-methods.js';
 import { errorBody, toBerthError } from './error-reply.js';
+import { registerImageRoutes } from './image-routes.js';
 import { registerOipRoutes } from './oip-routes.js';
 import { registerMonitorRoutes } from './monitor-routes.js';
 import { registerPredictRoutes } from './predict-routes.js';
@@ -61,6 +63,8 @@ export interface HttpServerOptions {
   readonly monitor?: MonitorService;
   /** Training jobs behind `/api/training` (with a registry only). */
   readonly trainingJobs?: TrainingJobs;
+  /** Image builds behind `/api/images` (with a registry only). */
+  readonly imageJobs?: ImageJobs;
 }
 
 /** Builds the HTTP app (not yet listening). */
@@ -171,6 +175,7 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
         });
         registerPredictRoutes(api, dataPlane);
         if (options.monitor) registerMonitorRoutes(api, { monitor: options.monitor });
+        if (options.imageJobs) registerImageRoutes(api, options.imageJobs);
         if (options.trainingJobs) {
           registerTrainingRoutes(api, {
             jobs: options.trainingJobs,
