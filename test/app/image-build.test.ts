@@ -4,8 +4,9 @@
  * `berth serve` on this machine; builds are reproducible; a push to a registry on loopback pulls
  * back as the same digest.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runBerth, startBerthServe } from '../helpers/cli.js';
@@ -55,6 +56,16 @@ async function predict(url: string, records: unknown[]): Promise<unknown> {
   expect(response.status).toBe(200);
   return ((await response.json()) as { predictions: unknown }).predictions;
 }
+
+/** True when this process may mount a tmpfs (root with CAP_SYS_ADMIN), to fill a disk on purpose. */
+const CAN_MOUNT = (() => {
+  if (process.getuid?.() !== 0) return false;
+  const probe = mkdtempSync(join(tmpdir(), 'berth-mount-probe-'));
+  const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', probe]).status === 0;
+  if (mounted) spawnSync('umount', [probe]);
+  rmSync(probe, { recursive: true, force: true });
+  return mounted;
+})();
 
 const PODMAN_NOTE = PODMAN_AVAILABLE ? '' : ` (${PODMAN_SKIP_REASON})`;
 const REGISTRY_NOTE = existsSync(REGISTRY_BIN) ? '' : ' (skipped: needs the docker-registry package)';
@@ -114,6 +125,21 @@ describe('berth build', () => {
     const push = await runBerth(['build', 'loans', '--push', `127.0.0.1:${port}/loans:1`, '--insecure-registry', '--home', home], {}, 240_000);
     expect(push.code).toBe(1);
     expect(push.stderr).toContain('BERTH_IMAGE_PUSH_FAILED');
+  }, 300_000);
+
+  it.skipIf(!CAN_MOUNT)(`stops with exit 1 and leaves no archive when the disk fills${CAN_MOUNT ? '' : ' (skipped: needs root to mount a small tmpfs)'}`, async () => {
+    const small = join(dir, 'small-disk');
+    mkdirSync(small);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', small]);
+    try {
+      const full = await runBerth(['build', 'loans@production', '-o', join(small, 'loans.tar'), '--home', home], {}, 240_000);
+      expect(full.code).toBe(1);
+      expect(full.stderr).toContain('BERTH_IMAGE_BUILD_FAILED');
+      expect(full.stderr).toContain('disk is full');
+      expect(readdirSync(small)).toEqual([]);
+    } finally {
+      execFileSync('umount', [small]);
+    }
   }, 300_000);
 
   it('gives the same digest and bytes for the same inputs, without the layer cache too', async () => {
