@@ -165,8 +165,10 @@ describe('management API', () => {
     await fetch(`${server.url}/api/models/ints/aliases/staging`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{"version":1}' });
     const info = await json(await fetch(`${server.url}/api/server`));
     expect(info).toMatchObject({ version: 'test', failures: [] });
+    const { digest } = await json(await fetch(`${server.url}/api/models/ints/versions/1`));
+    expect(digest).toMatch(/^sha256:[0-9a-f]{64}$/);
     // ints has no production alias, so its latest version answers its plain name.
-    expect(info.served).toEqual([{ model: 'ints', version: '1', aliases: ['staging'], default: true, state: 'ready', source: 'registry:ints:1' }]);
+    expect(info.served).toEqual([{ model: 'ints', version: '1', digest, aliases: ['staging'], default: true, state: 'ready', source: 'registry:ints:1' }]);
   });
 });
 
