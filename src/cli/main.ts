@@ -15,6 +15,7 @@ import { serve } from './commands/serve.js';
 import { loadConfig } from './load-config.js';
 import { berthVersion } from './package-info.js';
 import { addBuildCommand } from './build-program.js';
+import { addK8sCommands } from './k8s-program.js';
 import { addMonitorCommands } from './monitor-program.js';
 import { addRegistryCommands } from './registry-program.js';
 import { addTrainCommands } from './train-program.js';
@@ -136,6 +137,9 @@ addBuildCommand(program, {
 
 // monitor, drift
 addMonitorCommands(program, { env: process.env, print: (text) => process.stdout.write(`${text}\n`) });
+
+// k8s
+addK8sCommands(program, { env: process.env, print: (text) => process.stdout.write(`${text}\n`) });
 
 function pick(values: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined));

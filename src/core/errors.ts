@@ -226,6 +226,10 @@ export const Errors = {
   STORE_BLOBS_UNAVAILABLE: define('BERTH_STORE_BLOBS_UNAVAILABLE', 503, 'UNAVAILABLE', (store: string, reason: string) =>
     `Cannot use the ${store}: ${reason}. Check that it is reachable (BERTH_S3_ENDPOINT for S3-compatible servers, with BERTH_S3_FORCE_PATH_STYLE=true for most), that the bucket exists, and that the AWS region and credentials (AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY or AWS_PROFILE) may read and write it; then retry.`),
 
+  // --- Kubernetes manifests ---
+  K8S_OPTION_INVALID: define('BERTH_K8S_OPTION_INVALID', 400, 'INVALID_ARGUMENT', (option: string, reason: string) =>
+    `berth k8s ${option} is invalid: ${reason}. berth k8s --help lists the options.`),
+
   // --- bundles ---
   BUNDLE_NOT_FOUND: define('BERTH_BUNDLE_NOT_FOUND', 404, 'NOT_FOUND', (path: string, reason: string) =>
     `No bundle or model at ${path}: ${reason}. Give a bundle folder (with berth.json), a .onnx file or a .berth archive.`),
