@@ -14,8 +14,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { v7 } from 'uuid';
+import { MonitorConfigSchema } from '../src/core/monitor-config.js';
 import { MonitorService, type PredictionEvent } from '../src/monitor/index.js';
-import { openMetadataStore } from '../src/store/index.js';
+import { monitorStores, openMetadataStore } from '../src/store/index.js';
 import { readCsvFile } from '../src/train/index.js';
 
 const FEATURES = ['age', 'annual_income', 'employment', 'region', 'loan_amount', 'term_months', 'credit_score', 'open_accounts', 'has_mortgage'] as const;
@@ -74,7 +75,13 @@ const DEFAULTS = { sampleRate: 0.01 };
 async function withMonitor<T>(config: Record<string, unknown>, work: (monitor: MonitorService) => Promise<T>): Promise<T> {
   const home = mkdtempSync(join(tmpdir(), 'berth-bench-monitor-'));
   const store = await openMetadataStore({ home });
-  const monitor = new MonitorService({ db: store.db, config, schemaFor: () => SCHEMA, timers: false });
+  const monitor = new MonitorService({
+    stores: monitorStores(store, { logWriter: false }),
+    config: MonitorConfigSchema.parse(config),
+    references: { version: async () => undefined, defaultVersion: async () => undefined },
+    schemaFor: () => SCHEMA,
+    timers: false,
+  });
   try {
     return await work(monitor);
   } finally {

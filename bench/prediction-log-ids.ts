@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { v7 } from 'uuid';
 import { PredictionLog, recordFeedback } from '../src/monitor/index.js';
-import { openMetadataStore } from '../src/store/index.js';
+import { monitorStores, openMetadataStore } from '../src/store/index.js';
 
 const { values: args } = parseArgs({ options: { requests: { type: 'string', default: '200000' } } });
 const requests = Number(args.requests);
@@ -62,6 +62,7 @@ const FEEDBACK_ITEMS = 10_000;
 async function costs(idOf: (at: number) => string): Promise<Costs> {
   const home = mkdtempSync(join(tmpdir(), 'berth-log-ids-'));
   const store = await openMetadataStore({ home });
+  const stores = monitorStores(store, { logWriter: false });
   try {
     const log = new PredictionLog({ predictions: true, sampleRate: 0, sampleMaxPerMinute: 0, sampleMaxBytes: 65_536 });
     // Made before the clock starts: what is measured is the log, not the id generator.
@@ -86,13 +87,13 @@ async function costs(idOf: (at: number) => string): Promise<Costs> {
       }
       spent += performance.now() - adding;
       const started = performance.now();
-      await log.flush(store.db);
+      await log.flush(stores.predictionLog);
       spent += performance.now() - started;
     }
     const feedback = async (ids: readonly string[]) => {
       const stalls = eventLoopStalls();
       const started = performance.now();
-      const result = await recordFeedback(store.db, 'loans', ids.map((requestId) => ({ requestId, actual: '0' })), Date.now());
+      const result = await recordFeedback(stores, 'loans', ids.map((requestId) => ({ requestId, actual: '0' })), Date.now());
       const longestStallMs = stalls.stop();
       if (result.accepted !== ids.length) throw new Error(`feedback found ${result.accepted} of ${ids.length} predictions`);
       return { µsPerItem: ((performance.now() - started) * 1000) / ids.length, longestStallMs };

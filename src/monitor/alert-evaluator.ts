@@ -9,18 +9,17 @@
  * Alert states live in the database; notifications go out only on a transition, so one firing
  * alert is one notification however long it lasts.
  */
-import { type Kysely } from 'kysely';
 import { type AlertRuleType } from '../core/alert-rule.js';
 import { BerthError } from '../core/errors.js';
 import { formatDuration, parseDuration } from '../core/duration.js';
-import { type StoreTables } from '../store/store-tables.js';
+import type { AlertStore, MonitorWindowStore } from '../store/index.js';
 import { type AlertNotification, type AlertNotifier } from './alert-notifier.js';
 import { type AlertRuleRecord, type AlertRuleStore } from './alert-rule-store.js';
 import { type MonitorDriftReport, type MonitorReports, type PerformanceReport } from './monitor-reports.js';
 import { type MonitorWindowData } from './monitor-window.js';
 import { HIGHER_IS_BETTER } from './performance-report.js';
 import { sketchQuantiles } from './sketch-quantile.js';
-import { iso, modelsWithWindows } from './window-store.js';
+import { iso } from './window-store.js';
 
 /** An alert as the API lists it. */
 export interface AlertRecord {
@@ -47,7 +46,10 @@ export interface AlertTransition {
 
 /** Options of {@link AlertEvaluator}. */
 export interface AlertEvaluatorOptions {
-  readonly db: Kysely<StoreTables>;
+  /** Where alert states are kept. */
+  readonly alerts: AlertStore;
+  /** Stored windows, for the models a rule on every model watches. */
+  readonly windows: MonitorWindowStore;
   readonly reports: MonitorReports;
   readonly rules: AlertRuleStore;
   readonly notifier?: AlertNotifier | undefined;
@@ -84,13 +86,13 @@ export class AlertEvaluator {
 
   /** Evaluates every rule once for every model it watches; returns the transitions (already notified). */
   async evaluate(): Promise<AlertTransition[]> {
-    const { db, now } = this.#options;
+    const { alerts, now } = this.#options;
     const rules = await this.#options.rules.list();
-    const stored = new Map((await db.selectFrom('monitor_alerts').selectAll().execute()).map((row) => [`${row.rule_id}\u0000${row.model}`, row]));
+    const stored = new Map((await alerts.listAlerts()).map((row) => [`${row.ruleId}\u0000${row.model}`, row]));
     // Alerts of rules that no longer exist (removed from the config file) go.
     const ruleIds = new Set(rules.map((r) => r.id));
     for (const row of stored.values()) {
-      if (!ruleIds.has(row.rule_id)) await db.deleteFrom('monitor_alerts').where('rule_id', '=', row.rule_id).execute();
+      if (!ruleIds.has(row.ruleId)) await alerts.deleteAlertsOf(row.ruleId);
     }
     const cache = new Map<string, Promise<unknown>>();
     const transitions: AlertTransition[] = [];
@@ -113,20 +115,16 @@ export class AlertEvaluator {
         const row = stored.get(key);
         const firing = row?.state === 'firing';
         const at = iso(now());
-        const values = { version: measurement.version, value: measurement.value, threshold: measurement.threshold, updated_at: at };
+        const values = { version: measurement.version, value: measurement.value, threshold: measurement.threshold, updatedAt: at };
         if (!firing && streak.breaches >= rule.fireAfter) {
           const details = JSON.stringify({ name: rule.name ?? rule.id, type: rule.type });
-          await db
-            .insertInto('monitor_alerts')
-            .values({ rule_id: rule.id, model, state: 'firing', since: at, details, ...values })
-            .onConflict((oc) => oc.columns(['rule_id', 'model']).doUpdateSet({ state: 'firing', since: at, details, ...values }))
-            .execute();
+          await alerts.putAlert({ ruleId: rule.id, model, state: 'firing', since: at, details, ...values });
           transitions.push(this.#notify(rule, model, 'firing', at, measurement, windowMs));
         } else if (firing && streak.clears >= rule.resolveAfter) {
-          await db.updateTable('monitor_alerts').set({ state: 'resolved', since: at, ...values }).where('rule_id', '=', rule.id).where('model', '=', model).execute();
+          await alerts.updateAlert(rule.id, model, values, { state: 'resolved', since: at });
           transitions.push(this.#notify(rule, model, 'resolved', at, measurement, windowMs));
         } else if (firing) {
-          await db.updateTable('monitor_alerts').set(values).where('rule_id', '=', rule.id).where('model', '=', model).execute();
+          await alerts.updateAlert(rule.id, model, values);
         }
       }
     }
@@ -135,23 +133,21 @@ export class AlertEvaluator {
 
   /** Alerts, firing first then newest; only those in `state` when given. */
   async list(state?: string): Promise<AlertRecord[]> {
-    let select = this.#options.db.selectFrom('monitor_alerts').selectAll();
-    if (state !== undefined) select = select.where('state', '=', state);
-    const rows = await select.execute();
+    const rows = await this.#options.alerts.listAlerts(state);
     return rows
       .map((row): AlertRecord => {
         const details = JSON.parse(row.details) as { name?: string; type?: string };
         return {
-          rule: row.rule_id,
-          name: details.name ?? row.rule_id,
+          rule: row.ruleId,
+          name: details.name ?? row.ruleId,
           type: details.type ?? 'unknown',
           model: row.model,
           version: row.version,
-          state: row.state === 'firing' ? 'firing' : 'resolved',
+          state: row.state,
           since: row.since,
-          value: row.value === null ? null : Number(row.value),
-          threshold: row.threshold === null ? null : Number(row.threshold),
-          updated: row.updated_at,
+          value: row.value,
+          threshold: row.threshold,
+          updated: row.updatedAt,
         };
       })
       .sort((a, b) => Number(b.state === 'firing') - Number(a.state === 'firing') || (a.since < b.since ? 1 : a.since > b.since ? -1 : 0));
@@ -160,7 +156,7 @@ export class AlertEvaluator {
   async #modelsOf(rule: AlertRuleRecord, windowMs: number): Promise<string[]> {
     if (rule.model !== undefined) return [rule.model];
     const now = this.#options.now();
-    const models = new Set(await modelsWithWindows(this.#options.db, now - windowMs, now + 1));
+    const models = new Set(await this.#options.windows.models(now - windowMs, now + 1));
     for (const model of this.#options.liveModels?.() ?? []) models.add(model);
     return [...models].sort();
   }

@@ -3,10 +3,10 @@
  * given) and the API (stored in the metadata database, so every replica sees them).
  */
 import { randomBytes } from 'node:crypto';
-import { type Kysely } from 'kysely';
 import { type AlertRule, AlertRuleSchema } from '../core/alert-rule.js';
+import type { Config } from '../core/config.js';
 import { Errors } from '../core/errors.js';
-import { type StoreTables } from '../store/store-tables.js';
+import type { AlertStore } from '../store/index.js';
 import { iso } from './window-store.js';
 
 /** A rule with its id and where it came from. */
@@ -19,13 +19,13 @@ export type AlertRuleRecord = AlertRule & {
 
 /** The rules of the config file and of the database. */
 export class AlertRuleStore {
-  readonly #db: Kysely<StoreTables>;
+  readonly #store: AlertStore;
   readonly #config: readonly AlertRuleRecord[];
 
   /** Throws BERTH_CONFIG_INVALID when two config rules share an id. */
-  constructor(db: Kysely<StoreTables>, configRules: readonly AlertRule[]) {
-    this.#db = db;
-    this.#config = configRules.map((rule, i) => ({ ...rule, id: rule.id ?? `config-${i + 1}`, source: 'config' as const }));
+  constructor(store: AlertStore, configRules: Config['monitor']['rules']) {
+    this.#store = store;
+    this.#config = configRules.map(({ webhooks, ...rule }, i) => ({ ...rule, ...(webhooks ? { webhooks: [...webhooks] } : {}), id: rule.id ?? `config-${i + 1}`, source: 'config' as const }));
     const ids = new Set<string>();
     for (const rule of this.#config) {
       if (ids.has(rule.id)) throw Errors.CONFIG_INVALID.create(`monitor.rules: rule id '${rule.id}' appears twice`);
@@ -35,8 +35,8 @@ export class AlertRuleStore {
 
   /** Every rule: the config file's, then the API's in the order they were added. */
   async list(): Promise<AlertRuleRecord[]> {
-    const rows = await this.#db.selectFrom('monitor_alert_rules').selectAll().orderBy('created_at').orderBy('id').execute();
-    const stored = rows.map((row) => ({ ...(JSON.parse(row.rule) as AlertRule), id: row.id, source: 'api' as const, created: row.created_at }));
+    const rows = await this.#store.listRules();
+    const stored = rows.map((row) => ({ ...(JSON.parse(row.rule) as AlertRule), id: row.id, source: 'api' as const, created: row.createdAt }));
     return [...this.#config, ...stored.filter((r) => !this.#config.some((c) => c.id === r.id))];
   }
 
@@ -53,12 +53,7 @@ export class AlertRuleStore {
     const rule: AlertRule = { ...parsed.data, id };
     if (this.#config.some((r) => r.id === id)) throw Errors.MONITOR_RULE_CONFLICT.create(id, 'already exists in the config file; choose another id');
     const created = iso(now);
-    const inserted = await this.#db
-      .insertInto('monitor_alert_rules')
-      .values({ id, rule: JSON.stringify(rule), created_at: created })
-      .onConflict((oc) => oc.column('id').doNothing())
-      .executeTakeFirst();
-    if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 0) throw Errors.MONITOR_RULE_CONFLICT.create(id, 'already exists; choose another id or delete it first');
+    if (!(await this.#store.addRule({ id, rule: JSON.stringify(rule), createdAt: created }))) throw Errors.MONITOR_RULE_CONFLICT.create(id, 'already exists; choose another id or delete it first');
     return { ...rule, id, source: 'api', created };
   }
 
@@ -70,10 +65,7 @@ export class AlertRuleStore {
     if (this.#config.some((r) => r.id === id)) throw Errors.MONITOR_RULE_CONFLICT.create(id, 'comes from the config file (monitor.rules); remove it there and restart');
     const rule = (await this.list()).find((r) => r.id === id);
     if (rule === undefined) throw Errors.MONITOR_RULE_NOT_FOUND.create(id);
-    await this.#db.transaction().execute(async (trx) => {
-      await trx.deleteFrom('monitor_alert_rules').where('id', '=', id).execute();
-      await trx.deleteFrom('monitor_alerts').where('rule_id', '=', id).execute();
-    });
+    await this.#store.removeRule(id);
     return rule;
   }
 }

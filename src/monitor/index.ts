@@ -57,17 +57,19 @@ export { type AlertRuleRecord, AlertRuleStore } from './alert-rule-store.js';
 export { ColumnCatalog, inferKind } from './column-catalog.js';
 export { compareDatasets, type CompareDatasetsOptions, type DatasetComparison, inferColumnKind } from './compare-datasets.js';
 export {
-  countUnmatchedFeedback,
   type FeedbackItem,
   type FeedbackResult,
+  type FeedbackStores,
   type FeedbackValue,
+  type JoinedFeedback,
   parseFeedback,
   readJoinedFeedback,
   recordFeedback,
   rematchFeedback,
-} from './feedback-store.js';
-export { acquireLease, releaseLease } from './lease.js';
+} from './feedback.js';
+export { IntervalTasks } from './interval-tasks.js';
 export { LiveWindow } from './live-window.js';
+export { MonitorAlerts, type MonitorAlertsOptions } from './monitor-alerts.js';
 export {
   type DriftHistoryPoint,
   type LiveWindows,
@@ -81,21 +83,23 @@ export {
   type ReportQuery,
   type TrafficPoint,
 } from './monitor-reports.js';
+export { pruneMonitorData, type RetentionSettings } from './monitor-retention.js';
 export { type MonitorLogger, MonitorService, type MonitorServiceOptions } from './monitor-service.js';
 export { emptyMonitorWindow, mergeMonitorWindows, type MonitorWindowData, MonitorWindowMerger } from './monitor-window.js';
 export { binaryAuc, type ClassificationPerformance, classificationPerformance, type RegressionPerformance, regressionPerformance } from './performance-metrics.js';
 export { performanceOf, performanceTask, type PerformanceTask, trainingMetrics } from './performance-report.js';
 export { type Columns, type PredictionEvent, type PredictionOutcome, type PredictionProtocol } from './prediction-event.js';
 export { BATCH_ENTRIES, PredictionLog, type PredictionLogOptions } from './prediction-log.js';
+export { PredictionLogWriter } from './prediction-log-writer.js';
 export {
   asProfile,
   monitorSchemaFromManifest,
   monitorSchemaOf,
   type ReferenceSource,
   referenceFromManifest,
-  storeReferenceSource,
   type VersionReference,
 } from './reference-source.js';
 export { sketchQuantiles } from './sketch-quantile.js';
 export { parseInstant, parseStep, parseTimeRange, steps, type TimeRange } from './time-range.js';
+export { WindowRecorder, type WindowRecorderOptions } from './window-recorder.js';
 export { forEachWindow, readWindowCounts, type StoredWindow, type StoredWindowCounts, type WindowToStore, writeWindows } from './window-store.js';

@@ -4,12 +4,11 @@
  * reference profile, drift history and traffic per step, performance from feedback, and the
  * sampled request log. Used by the HTTP routes and, over the database alone, by `berth monitor`.
  */
-import { type Kysely } from 'kysely';
 import { type PerformanceMetric } from '../core/alert-rule.js';
 import { Errors } from '../core/errors.js';
-import { type StoreTables } from '../store/store-tables.js';
+import type { MonitorStores } from '../store/index.js';
 import { driftReport, type DriftReport, type DriftReportOptions } from './drift-report.js';
-import { countUnmatchedFeedback, readJoinedFeedback } from './feedback-store.js';
+import { readJoinedFeedback } from './feedback.js';
 import { type FeatureKind } from './feature-spec.js';
 import { type MonitorWindowData, MonitorWindowMerger, TrafficTotals, type WindowTraffic } from './monitor-window.js';
 import { performanceOf, performanceTask, type PerformanceTask, trainingMetrics } from './performance-report.js';
@@ -17,7 +16,7 @@ import { type Profile } from './profile.js';
 import { type ReferenceSource, type VersionReference } from './reference-source.js';
 import { sketchQuantiles } from './sketch-quantile.js';
 import { parseStep, parseTimeRange, steps, type TimeRange } from './time-range.js';
-import { forEachWindow, iso, readWindowCounts, rowsByVersion } from './window-store.js';
+import { forEachWindow, iso, readWindowCounts } from './window-store.js';
 
 /** A window held in memory by this replica (not yet stored). */
 export interface LiveWindowSnapshot {
@@ -44,7 +43,8 @@ export interface ReportQuery {
 
 /** Options of {@link MonitorReports}. */
 export interface MonitorReportsOptions {
-  readonly db: Kysely<StoreTables>;
+  /** The stored windows, feedback and sampled request log. */
+  readonly stores: Pick<MonitorStores, 'windows' | 'feedback' | 'predictionLog'>;
   readonly references: ReferenceSource;
   /** Window length, ms: ranges start on window boundaries. */
   readonly windowMs: number;
@@ -127,7 +127,7 @@ export const MAX_LOGGED_REQUESTS = 1000;
 
 /** The reports. */
 export class MonitorReports {
-  readonly #db: Kysely<StoreTables>;
+  readonly #stores: MonitorReportsOptions['stores'];
   readonly #references: ReferenceSource;
   readonly #windowMs: number;
   readonly #drift: DriftReportOptions;
@@ -136,7 +136,7 @@ export class MonitorReports {
   readonly #read: <T>(read: () => Promise<T>) => Promise<T>;
 
   constructor(options: MonitorReportsOptions) {
-    this.#db = options.db;
+    this.#stores = options.stores;
     this.#references = options.references;
     this.#windowMs = options.windowMs;
     this.#drift = options.drift ?? {};
@@ -189,7 +189,7 @@ export class MonitorReports {
     const buckets = steps(range, step).map(() => new TrafficTotals());
     const add = (start: number, w: WindowTraffic) => buckets[Math.floor((start - range.from) / step)]?.add(w);
     await this.#read(async () => {
-      for (const w of await readWindowCounts(this.#db, { model, version, ...range })) add(w.start, w);
+      for (const w of await readWindowCounts(this.#stores.windows, { model, version, ...range })) add(w.start, w);
       for (const w of this.#live?.snapshot(model, range.from, range.to) ?? []) if (version === undefined || w.version === version) add(w.start, w.data);
     });
     const points = steps(range, step).map((bucket, i): TrafficPoint => {
@@ -222,7 +222,7 @@ export class MonitorReports {
     const range = parseTimeRange(query, this.#now(), this.#windowMs);
     const step = parseStep(query.step, range, this.#windowMs);
     const asked = versionParameter(query.version);
-    const items = await readJoinedFeedback(this.#db, model, range.from, range.to, asked);
+    const items = await readJoinedFeedback(this.#stores.feedback, model, range.from, range.to, asked);
     const version = asked ?? mostCommon(items.map((i) => i.version)) ?? (await this.#references.defaultVersion(model)) ?? null;
     const reference = version === null ? undefined : await this.#references.version(model, version);
     const task = performanceTask(reference?.pipeline, items);
@@ -243,7 +243,7 @@ export class MonitorReports {
       to: iso(range.to),
       overall: pointOf(range, items),
       points: buckets.map((bucket, i) => pointOf(bucket, byBucket[i]!)),
-      unmatched: await countUnmatchedFeedback(this.#db, model, range.from, range.to),
+      unmatched: await this.#stores.feedback.countWaiting(model, range.from, range.to),
     };
   }
 
@@ -253,9 +253,9 @@ export class MonitorReports {
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LOGGED_REQUESTS) {
       throw Errors.REQUEST_INVALID.create(`limit=${String(query.limit)} is not a whole number from 1 to ${MAX_LOGGED_REQUESTS}`);
     }
-    const rows = await this.#db.selectFrom('monitor_samples').selectAll().where('model', '=', model).orderBy('at', 'desc').limit(limit).execute();
+    const rows = await this.#stores.predictionLog.latestSamples(model, limit);
     return {
-      requests: rows.map((r) => ({ requestId: r.request_id, at: r.at, version: r.version, protocol: r.protocol, inputs: JSON.parse(r.inputs) as unknown, outputs: JSON.parse(r.outputs) as unknown })),
+      requests: rows.map((r) => ({ requestId: r.requestId, at: r.at, version: r.version, protocol: r.protocol, inputs: JSON.parse(r.inputs) as unknown, outputs: JSON.parse(r.outputs) as unknown })),
     };
   }
 
@@ -273,7 +273,7 @@ export class MonitorReports {
 
   /** The version a plain model name's report is about (see #profiled). */
   async #servingVersion(model: string, range: TimeRange): Promise<string> {
-    const rows = await rowsByVersion(this.#db, model, range.from, range.to);
+    const rows = await this.#stores.windows.rowsByVersion(model, range.from, range.to);
     for (const w of this.#live?.snapshot(model, range.from, range.to) ?? []) rows.set(w.version, (rows.get(w.version) ?? 0) + w.data.rows);
     const fallback = await this.#references.defaultVersion(model);
     if (fallback !== undefined && (rows.get(fallback) ?? 0) > 0) return fallback;
@@ -286,7 +286,7 @@ export class MonitorReports {
   /** Feeds the stored and in-memory windows of a range (one version, or all) to the merger of each window's start. */
   async #collect(model: string, version: string | undefined, range: TimeRange, mergerOf: (start: number) => MonitorWindowMerger | undefined): Promise<void> {
     await this.#read(async () => {
-      await forEachWindow(this.#db, { model, version, ...range }, (w) => mergerOf(w.start)?.add(w.data));
+      await forEachWindow(this.#stores.windows, { model, version, ...range }, (w) => mergerOf(w.start)?.add(w.data));
       for (const w of this.#live?.snapshot(model, range.from, range.to) ?? []) {
         if (version === undefined || w.version === version) mergerOf(w.start)?.add(w.data);
       }

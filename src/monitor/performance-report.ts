@@ -8,7 +8,7 @@
  */
 import { type PerformanceMetric } from '../core/alert-rule.js';
 import { type PipelineSpec } from '../core/pipeline-spec.js';
-import { type JoinedFeedback } from './feedback-store.js';
+import { type JoinedFeedback } from './feedback.js';
 import { type ClassificationPerformance, classificationPerformance, type RegressionPerformance, regressionPerformance } from './performance-metrics.js';
 
 /** What a model predicts. */

@@ -14,8 +14,7 @@
  * dropped and counted (the windows' counts never are).
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { type Kysely, sql } from 'kysely';
-import { type StoreTables } from '../store/store-tables.js';
+import type { PredictionLogStore } from '../store/index.js';
 import { type JsonBatch, JsonRowBuffer } from './json-row-buffer.js';
 import { ID_CLOCK_TOLERANCE_MS, type PredictionPage, PredictionPages, uuidV7Time } from './prediction-pages.js';
 import { type SealedQueue } from './sealed-queue.js';
@@ -57,8 +56,6 @@ export class PredictionLog {
   private droppedEntries = 0;
   private readonly maxPending: number;
   private readonly random: () => number;
-  /** Which JSON functions the database has; learnt at the first flush. */
-  private dialect: JsonRows | undefined;
   /**
    * Requests logged together share their second, often their millisecond: the last time's ISO text
    * is kept, and a new millisecond in the same second changes only its last digits instead of
@@ -111,7 +108,7 @@ export class PredictionLog {
    * batches under steady traffic would pay hundreds of times a minute. On failure the entries not
    * written are put back (up to the bound) for the next flush, and the error is thrown.
    */
-  async flush(db: Kysely<StoreTables>, options: { readonly full?: boolean } = {}): Promise<void> {
+  async flush(store: PredictionLogStore, options: { readonly full?: boolean } = {}): Promise<void> {
     const full = options.full === true;
     if (!full) {
       this.predictions.seal();
@@ -126,21 +123,20 @@ export class PredictionLog {
       const samples = this.samples.splice(0, Math.max(0, BATCH_ENTRIES - (predictions?.entries ?? 0)));
       // Each insert is one statement, atomic by itself: no transaction around them, which on the
       // SQLite writer thread would cost two more round trips per batch. What failed is put back.
-      const dialect = (this.dialect ??= jsonRowsOf(db));
       try {
-        if (pages.length > 0) await writePages(db, pages);
+        if (pages.length > 0) await store.appendPages(pages);
       } catch (error) {
         this.requeue(pages, predictions, samples);
         throw error;
       }
       try {
-        if (predictions !== undefined) await writePredictions(db, dialect, predictions.text);
+        if (predictions !== undefined) await store.appendPredictions(predictions.text);
       } catch (error) {
         this.requeue([], predictions, samples);
         throw error;
       }
       try {
-        await writeSamples(db, dialect, samples, this.options.sampleMaxBytes, this.isoOf);
+        if (samples.length > 0) await store.appendSamples(sampleRows(samples, this.options.sampleMaxBytes, this.isoOf));
       } catch (error) {
         this.requeue([], undefined, samples);
         throw error;
@@ -197,74 +193,8 @@ export class PredictionLog {
   }
 }
 
-/** How a database takes a JSON array of rows: SQLite's jsonb_each or PostgreSQL's json_array_elements. */
-type JsonRows = 'sqlite' | 'postgres';
-
-/**
- * Which of the two dialects `db` speaks, told by how Kysely writes a parameter (`?` or `$1`).
- * Bulk inserts pass all rows as one JSON parameter: one short statement to prepare and one value
- * to bind per batch, instead of six per row (preparing and binding cost more than the insert).
- */
-function jsonRowsOf(db: Kysely<StoreTables>): JsonRows {
-  return db.selectFrom('monitor_predictions').select('model').where('model', '=', '').compile().sql.includes('$1') ? 'postgres' : 'sqlite';
-}
-
-/**
- * `select` of the rows of a JSON array of arrays, one column per index (see selectList). On SQLite
- * `jsonb_each`, whose rows are binary JSON: with `json_each` every column read parsed its row's
- * text again, about a third of the writer thread's time under load in `perf`.
- */
-function selectRows(dialect: JsonRows, rows: string, columns: readonly ColumnType[]) {
-  const list = selectList(dialect, columns);
-  return dialect === 'sqlite' ? sql`select ${list} from jsonb_each(${rows}) where true` : sql`select ${list} from json_array_elements(${rows}::json) as t(x)`;
-}
-
-type ColumnType = 'text' | 'integer' | 'json';
-
-/**
- * The columns of a JSON array row (`value` on SQLite, `x` on PostgreSQL), cast where PostgreSQL
- * needs it. A `json` column is a JSON value in the row, stored as its JSON text: embedding the
- * value spares the main thread escaping it as a string inside the row.
- */
-function selectList(dialect: JsonRows, columns: readonly ColumnType[]) {
-  const row = dialect === 'sqlite' ? sql.ref('value') : sql.ref('x');
-  return sql.join(
-    columns.map((cast, i) => {
-      if (cast === 'json') return dialect === 'sqlite' ? sql`${row} -> ${sql.lit(i)}` : sql`(${row} -> ${sql.lit(i)})::text`;
-      const value = sql`${row} ->> ${sql.lit(i)}`;
-      return cast === 'integer' && dialect === 'postgres' ? sql`(${value})::integer` : value;
-    }),
-  );
-}
-
-/**
- * Upserts a batch of prediction log rows (a JSON array text). A request id may come twice (callers
- * choose their own ids); the later row wins: SQLite applies the rows of one insert in order,
- * PostgreSQL refuses to touch a row twice in one statement, so there the last of each key is
- * selected first.
- */
-async function writePredictions(db: Kysely<StoreTables>, dialect: JsonRows, rows: string): Promise<void> {
-  const columns: ColumnType[] = ['text', 'text', 'text', 'text', 'integer', 'json'];
-  const source =
-    dialect === 'sqlite'
-      ? selectRows(dialect, rows, columns)
-      : sql`select distinct on (x ->> 0, x ->> 1) ${selectList(dialect, columns)}
-          from json_array_elements(${rows}::json) with ordinality as t(x, n) order by x ->> 0, x ->> 1, n desc`;
-  await sql`insert into monitor_predictions (model, request_id, version, at, rows, outputs)
-    ${source}
-    on conflict (model, request_id) do update set version = excluded.version, at = excluded.at, rows = excluded.rows, outputs = excluded.outputs`.execute(db);
-}
-
-/** Inserts sealed pages, one row each. */
-async function writePages(db: Kysely<StoreTables>, pages: readonly PredictionPage[]): Promise<void> {
-  await db
-    .insertInto('monitor_prediction_pages')
-    .values(pages.map((p) => ({ page_id: p.id, model: p.model, id_from_ms: p.idFromMs, id_to_ms: p.idToMs, last_at: iso(p.lastAtMs), entries: p.entries, body: p.body })))
-    .execute();
-}
-
-async function writeSamples(db: Kysely<StoreTables>, dialect: JsonRows, events: readonly PredictionEvent[], maxBytes: number, isoOf: (ms: number) => string): Promise<void> {
-  if (events.length === 0) return;
+/** Samples as the JSON array text PredictionLogStore.appendSamples takes, one per request id. */
+function sampleRows(events: readonly PredictionEvent[], maxBytes: number, isoOf: (ms: number) => string): string {
   const rows = latestByKey(events).map((e) => [
     e.model,
     e.requestId,
@@ -274,9 +204,7 @@ async function writeSamples(db: Kysely<StoreTables>, dialect: JsonRows, events: 
     capped(e.request !== undefined ? e.request : records(e.features, e.rows), maxBytes),
     capped(e.response !== undefined ? e.response : records(e.outputs, e.rows), maxBytes),
   ]);
-  await sql`insert into monitor_samples (model, request_id, version, at, protocol, inputs, outputs)
-    ${selectRows(dialect, JSON.stringify(rows), ['text', 'text', 'text', 'text', 'text', 'text', 'text'])}
-    on conflict (model, request_id) do nothing`.execute(db);
+  return JSON.stringify(rows);
 }
 
 /** One entry per (model, request id), the last one; a multi-row insert may not touch a row twice. */

@@ -1,15 +1,12 @@
 /**
  * Where the monitor finds what a version was trained with: its reference profile (the baseline
  * of drift), training metrics (the baseline of performance), schema and pipeline (the kinds of
- * its columns, its task and class labels). The seam is small so that the server can answer from
- * the bundles it has loaded and the CLI from the database; `storeReferenceSource` reads the
- * registry's tables directly (the monitor may use the store, not the registry layer above it).
+ * its columns, its task and class labels). The monitor may not import the registry (a layer
+ * above it), so this is the port through which it asks: the composition root passes one built on
+ * the registry's public API (src/app/registry-reference-source.ts).
  */
-import { type Kysely } from 'kysely';
 import { type FeatureSchema } from '../core/feature-schema.js';
-import { DEFAULT_ALIAS, defaultVersion } from '../core/model-ref.js';
 import { type PipelineSpec } from '../core/pipeline-spec.js';
-import { type StoreTables } from '../store/store-tables.js';
 import { type FeatureSpec, type MonitorSchema } from './feature-spec.js';
 import { monitorSchemaFor } from './monitor-schema-for.js';
 import { type Profile, PROFILE_FORMAT_VERSION } from './profile.js';
@@ -95,40 +92,6 @@ export function asProfile(value: unknown): Profile | undefined {
   const profile = value as Partial<Profile>;
   if (profile.formatVersion !== PROFILE_FORMAT_VERSION || !Array.isArray(profile.features) || typeof profile.rows !== 'number') return undefined;
   return { ...(profile as Profile), outputs: Array.isArray(profile.outputs) ? profile.outputs : [] };
-}
-
-/** Most version references a store source keeps in memory. */
-const CACHE_LIMIT = 256;
-
-/**
- * References read from the metadata database's `versions` and `aliases` tables. Versions are
- * immutable, so their references are cached; which version a plain name means is read each time.
- */
-export function storeReferenceSource(db: Kysely<StoreTables>): ReferenceSource {
-  const cache = new Map<string, VersionReference>();
-  return {
-    async version(model, version) {
-      const key = `${model}\u0000${version}`;
-      const cached = cache.get(key);
-      if (cached !== undefined) return cached;
-      const number = Number(version);
-      if (!Number.isSafeInteger(number) || number < 1) return undefined;
-      const row = await db.selectFrom('versions').select('manifest').where('model', '=', model).where('number', '=', number).executeTakeFirst();
-      if (row === undefined) return undefined;
-      const reference = referenceFromManifest(model, version, JSON.parse(row.manifest) as Record<string, unknown>);
-      if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value!);
-      cache.set(key, reference);
-      return reference;
-    },
-    async defaultVersion(model) {
-      const [production, latest] = await Promise.all([
-        db.selectFrom('aliases').select('number').where('model', '=', model).where('name', '=', DEFAULT_ALIAS).executeTakeFirst(),
-        db.selectFrom('versions').select('number').where('model', '=', model).orderBy('number', 'desc').limit(1).executeTakeFirst(),
-      ]);
-      const number = defaultVersion({ aliases: production === undefined ? {} : { [DEFAULT_ALIAS]: production.number }, latestVersion: latest?.number });
-      return number === undefined ? undefined : String(number);
-    },
-  };
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -147,9 +147,9 @@ export class Registry {
     return this.#store.db;
   }
 
-  /** The store's connection for heavy background writes; see MetadataStore.writer. */
-  get writerDatabase(): Kysely<StoreTables> {
-    return this.#store.writer();
+  /** The metadata store itself, for services that keep stores of their own in it (monitorStores). */
+  get store(): MetadataStore {
+    return this.#store;
   }
 
   /** Where the metadata lives, for messages. */

@@ -8,9 +8,10 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../core/config.js';
 import { BerthError, Errors } from '../core/errors.js';
+import { registryReferenceSource } from '../app/registry-reference-source.js';
 import { MonitorService, type PredictionEvent, monitorSchemaFromManifest } from '../monitor/index.js';
 import type { Bundle, Registry } from '../registry/index.js';
-import type { MetadataStore } from '../store/index.js';
+import { type MetadataStore, monitorStores } from '../store/index.js';
 import type { BatcherObserver, BatchingSettings } from '../runtime/batcher.js';
 import { OnnxRuntime } from '../runtime/onnx-runtime.js';
 import { Pipeline } from '../runtime/pipeline.js';
@@ -23,6 +24,7 @@ import { ModelTable, type ServedModel } from './model-table.js';
 import { putModelFolder } from './model-folder-versions.js';
 import { ImageJobs, type ImageJobsOptions } from '../app/image/image-jobs.js';
 import { RegistryFollower } from './registry-follower.js';
+import { servedReferenceSource } from './served-reference-source.js';
 import { TrainingJobs } from './training-jobs.js';
 
 /** A model to serve from a file. */
@@ -94,16 +96,14 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
           onInternalError: (job, error) => logger.error({ job: job.id, err: error }, 'image build failed'),
         })
       : undefined;
-  const monitorDb = registry
-    ? { db: registry.database, logDb: registry.writerDatabase }
-    : options.monitorStore
-      ? { db: options.monitorStore.db, logDb: options.monitorStore.writer() }
-      : undefined;
+  // A registry's database holds its replicas' monitoring; a model folder's goes to the store given.
+  const monitorStore = registry ? registry.store : options.monitorStore;
   const monitor =
-    monitorDb && config.monitor.enabled
+    monitorStore && config.monitor.enabled
       ? new MonitorService({
-          ...monitorDb,
+          stores: monitorStores(monitorStore),
           config: config.monitor,
+          references: registry ? registryReferenceSource(registry) : servedReferenceSource(table),
           // The monitor sketches a version's features as its bundle's schema names them.
           schemaFor: (model, version) => {
             const manifest = table.get(model, version)?.bundle?.manifest;

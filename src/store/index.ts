@@ -1,7 +1,25 @@
 /**
  * The store layer's public entry: the metadata database (Kysely over SQLite or PostgreSQL, with
- * migrations) and the content-addressed blob store.
+ * migrations), the monitor's stores over it (all of the monitor's SQL), and the content-addressed
+ * blob store.
  */
+export { type AlertMeasurement, type AlertStateRecord, type AlertStore, KyselyAlertStore, type StoredAlertRule } from './alert-store.js';
+export { type FeedbackRecord, type FeedbackStore, type JoinedFeedbackRecord, type JoinedPrediction, KyselyFeedbackStore, type WaitingFeedback } from './feedback-store.js';
+export { isoTime } from './iso-time.js';
+export { KyselyLeaseStore, type LeaseStore } from './lease-store.js';
+export { type MonitorStores, type MonitorStoresOptions, monitorStores } from './monitor-stores.js';
+export {
+  KyselyMonitorWindowStore,
+  type MergeWindow,
+  type MonitorWindowStore,
+  type WindowCountsRecord,
+  type WindowQuery,
+  type WindowRecord,
+  type WindowWrite,
+} from './monitor-window-store.js';
+export { PostgresPredictionLogStore } from './postgres-prediction-log-store.js';
+export { KyselyPredictionLogStore, type LoggedPredictionRecord, type PredictionLogStore, type PredictionPageRecord, type SampleRecord } from './prediction-log-store.js';
+export { SqlitePredictionLogStore } from './sqlite-prediction-log-store.js';
 export { type BlobInfo, type BlobStore, digestHex, isDigest } from './blob-store.js';
 export { fsyncDirectory, hashBytes, hashFile, temporarySibling, writeFileAtomic } from './durable-files.js';
 export { FileBlobStore } from './file-blob-store.js';

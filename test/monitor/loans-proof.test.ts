@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildProfile, inferColumnKind, type MonitorSchema, MonitorService, type PredictionEvent } from '../../src/monitor/index.js';
 import { readCsvFile } from '../../src/train/index.js';
 import { STORE_BACKENDS } from '../helpers/store-backends.js';
-import { registerProfiled, storeOn } from './monitor-helpers.js';
+import { monitorStores } from '../../src/store/index.js';
+import { monitorConfig, registerProfiled, registryReferences, storeOn } from './monitor-helpers.js';
 
 type Columns = Record<string, (string | null)[]>;
 
@@ -72,12 +73,13 @@ describe('loans end to end at the library level', () => {
         const profile = buildProfile({ ...reference, label: reference.defaulted! }, schema);
         await registerProfiled(at.store, at.location.home, { name: 'loans', profile, aliases: ['production'] });
         const monitor = new MonitorService({
-          db: at.store.db,
-          config: {
+          stores: monitorStores(at.store, { logWriter: false }),
+          config: monitorConfig({
             windowMs: 60_000,
             webhooks: [receiver.url],
             rules: [{ id: 'loans-drift', model: 'loans', type: 'drift_share', threshold: 0.3, window: '1h' }],
-          },
+          }),
+          references: registryReferences(at.store, at.location.home),
           schemaFor: () => schema,
           now: () => clock.now,
           timers: false,

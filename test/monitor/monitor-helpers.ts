@@ -3,6 +3,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Kysely } from 'kysely';
+import { registryReferenceSource } from '../../src/app/registry-reference-source.js';
+import { type MonitorConfig, MonitorConfigSchema } from '../../src/core/monitor-config.js';
 import { buildProfile, type MonitorSchema, type PredictionEvent, type Profile, type ReferenceSource, type VersionReference } from '../../src/monitor/index.js';
 import { type JsonObject, packageModel, Registry } from '../../src/registry/index.js';
 import { FileBlobStore, type MetadataStore, openMetadataStore, type StoreTables } from '../../src/store/index.js';
@@ -119,4 +121,14 @@ export async function registerProfiled(
   } finally {
     await registry.close();
   }
+}
+
+/** The `monitor` configuration as the composition root validates it, from the settings a test changes. */
+export function monitorConfig(settings: Readonly<Record<string, unknown>> = {}): MonitorConfig {
+  return MonitorConfigSchema.parse(settings);
+}
+
+/** References read through a registry over `store` (as a server reads them); the store stays open. */
+export function registryReferences(store: MetadataStore, home: string): ReferenceSource {
+  return registryReferenceSource(new Registry({ store, blobs: new FileBlobStore(join(home, 'blobs')), home, ownsStore: false }));
 }

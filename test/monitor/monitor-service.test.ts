@@ -17,8 +17,9 @@ import {
   rematchFeedback,
 } from '../../src/monitor/index.js';
 import { ID_CLOCK_TOLERANCE_MS, PAGE_ENTRIES, PAGE_SPAN_MS } from '../../src/monitor/prediction-pages.js';
+import { monitorStores } from '../../src/store/index.js';
 import { STORE_BACKENDS } from '../helpers/store-backends.js';
-import { count, event, memoryReferences, referenceProfile, SCHEMA, storeOn } from './monitor-helpers.js';
+import { count, event, memoryReferences, monitorConfig, referenceProfile, SCHEMA, storeOn } from './monitor-helpers.js';
 
 const T0 = Date.parse('2025-03-01T10:00:00.000Z');
 const MINUTE = 60_000;
@@ -45,8 +46,8 @@ for (const backend of STORE_BACKENDS) {
       const service = async (options: Partial<MonitorServiceOptions> = {}, config: Record<string, unknown> = {}) => {
         const store = services.length === 0 ? at.store : await at.open();
         const monitor = new MonitorService({
-          db: store.db,
-          config: { windowMs: MINUTE, replicaId: `replica-${services.length + 1}`, sampleRate: 0, ...config },
+          stores: monitorStores(store, { logWriter: false }),
+          config: monitorConfig({ windowMs: MINUTE, replicaId: `replica-${services.length + 1}`, sampleRate: 0, ...config }),
           references,
           schemaFor: () => SCHEMA,
           now: () => clock.now,
@@ -60,7 +61,7 @@ for (const backend of STORE_BACKENDS) {
         await Promise.all(services.map((s) => s.close()));
         await at.cleanup();
       });
-      return { db: at.store.db, clock, service };
+      return { db: at.store.db, stores: monitorStores(at.store, { logWriter: false }), references, clock, service };
     }
 
     it('loses no prediction from the counts: flushes, a late request, two replicas and close', async () => {
@@ -131,7 +132,7 @@ for (const backend of STORE_BACKENDS) {
     });
 
     it('joins feedback to the prediction log, reports unknown ids, and measures performance against training', async () => {
-      const { clock, service, db } = await setup();
+      const { clock, service, stores } = await setup();
       const references = memoryReferences({
         'm:1': {
           profile: referenceProfile(),
@@ -164,7 +165,7 @@ for (const backend of STORE_BACKENDS) {
       // The prediction of 'late' is logged after its feedback came; the rematch joins it.
       a.record(event(T0 + 9000, { requestId: 'late', outputs: { label: ['no'], probability_yes: [0.1], probability_no: [0.9] } }));
       await a.flush();
-      expect(await rematchFeedback(db, T0 - MINUTE)).toBe(1);
+      expect(await rematchFeedback(stores, T0 - MINUTE)).toBe(1);
 
       clock.now = T0 + 5 * MINUTE;
       const report = await a.reports.performance('m', { from: '1h', step: '30m' });
@@ -254,7 +255,7 @@ for (const backend of STORE_BACKENDS) {
     });
 
     it('fills pages with the ids of requests arriving together, however their clocks differ within the tolerance', async () => {
-      const { db } = await setup();
+      const { db, stores } = await setup();
       const log = new PredictionLog({ predictions: true, sampleRate: 0, sampleMaxPerMinute: 0, sampleMaxBytes: 1000 });
       // Two callers' clocks, one early and one late by the most that is still paged, taking turns.
       for (let i = 0; i < 2 * PAGE_ENTRIES; i++) {
@@ -263,26 +264,26 @@ for (const backend of STORE_BACKENDS) {
       }
       // One more, just beyond the tolerance, is kept in a row of its own.
       log.add(event(T0, { requestId: v7({ msecs: T0 + ID_CLOCK_TOLERANCE_MS + 1 }), outputs: { value: [-1] } }));
-      await log.flush(db);
+      await log.flush(stores.predictionLog);
       const pages = await db.selectFrom('monitor_prediction_pages').select('entries').execute();
       expect(pages.map((p) => Number(p.entries))).toEqual([PAGE_ENTRIES, PAGE_ENTRIES]);
       expect(await count(db, 'monitor_predictions')).toBe(1);
     });
 
     it('keeps pages whose write failed and writes them with the next flush, within the bound', async () => {
-      const { db } = await setup();
+      const { db, stores } = await setup();
       const log = new PredictionLog({ predictions: true, sampleRate: 0, sampleMaxPerMinute: 0, sampleMaxBytes: 1000, maxPending: 300 });
       const add = (from: number, to: number) => {
         for (let i = from; i < to; i++) log.add(event(T0 + i, { requestId: v7({ msecs: T0 + i }), outputs: { value: [i] } }));
       };
       add(0, 200);
       await db.schema.alterTable('monitor_prediction_pages').renameTo('monitor_prediction_pages_away').execute();
-      await expect(log.flush(db)).rejects.toThrow();
+      await expect(log.flush(stores.predictionLog)).rejects.toThrow();
       await db.schema.alterTable('monitor_prediction_pages_away').renameTo('monitor_prediction_pages').execute();
       expect([log.pending, log.dropped]).toEqual([200, 0]);
       add(200, 350);
       expect([log.pending, log.dropped]).toEqual([300, 50]);
-      await log.flush(db);
+      await log.flush(stores.predictionLog);
       const bodies = await db.selectFrom('monitor_prediction_pages').select('body').orderBy('id_from_ms').execute();
       const values = bodies.flatMap((b) => (JSON.parse(b.body) as [string, string, string, number, { value: number[] }][]).map((e) => e[4].value[0]));
       expect(values).toEqual(Array.from({ length: 300 }, (_, i) => i));
@@ -290,48 +291,48 @@ for (const backend of STORE_BACKENDS) {
     });
 
     it('writes only full batches of the prediction log between timer flushes, and everything at a timer flush', async () => {
-      const { db } = await setup();
+      const { db, stores } = await setup();
       const log = new PredictionLog({ predictions: true, sampleRate: 0, sampleMaxPerMinute: 0, sampleMaxBytes: 1000 });
       for (let i = 0; i <= BATCH_ENTRIES; i++) log.add(event(T0 + i, { requestId: `b${i}` }));
       expect(log.full).toBe(true);
-      await log.flush(db, { full: true });
+      await log.flush(stores.predictionLog, { full: true });
       expect(await count(db, 'monitor_predictions')).toBe(BATCH_ENTRIES);
       expect([log.pending, log.full]).toEqual([1, false]);
-      await log.flush(db, { full: true });
+      await log.flush(stores.predictionLog, { full: true });
       expect(await count(db, 'monitor_predictions')).toBe(BATCH_ENTRIES);
-      await log.flush(db);
+      await log.flush(stores.predictionLog);
       expect(await count(db, 'monitor_predictions')).toBe(BATCH_ENTRIES + 1);
       expect(log.pending).toBe(0);
     });
 
     it('keeps prediction log entries whose write failed and writes them with the next flush, within the bound', async () => {
-      const { db } = await setup();
+      const { db, stores } = await setup();
       const log = new PredictionLog({ predictions: true, sampleRate: 0, sampleMaxPerMinute: 0, sampleMaxBytes: 1000, maxPending: 5 });
       for (let i = 0; i < 3; i++) log.add(event(T0 + i, { requestId: `k${i}` }));
       await db.schema.alterTable('monitor_predictions').renameTo('monitor_predictions_away').execute();
-      await expect(log.flush(db)).rejects.toThrow();
+      await expect(log.flush(stores.predictionLog)).rejects.toThrow();
       await db.schema.alterTable('monitor_predictions_away').renameTo('monitor_predictions').execute();
       expect([log.pending, log.dropped]).toEqual([3, 0]);
       for (let i = 3; i < 8; i++) log.add(event(T0 + i, { requestId: `k${i}` }));
       // Five may wait: the three put back and two new ones; three more are dropped and counted.
       expect([log.pending, log.dropped]).toEqual([5, 3]);
-      await log.flush(db);
+      await log.flush(stores.predictionLog);
       const ids = await db.selectFrom('monitor_predictions').select('request_id').orderBy('request_id').execute();
       expect(ids.map((r) => r.request_id)).toEqual(['k0', 'k1', 'k2', 'k3', 'k4']);
     });
 
     it('keeps the bound when entries that came during a failed write meet the ones put back', async () => {
-      const { db } = await setup();
+      const { db, stores } = await setup();
       const log = new PredictionLog({ predictions: true, sampleRate: 0, sampleMaxPerMinute: 0, sampleMaxBytes: 1000, maxPending: 5 });
       for (let i = 0; i < 3; i++) log.add(event(T0 + i, { requestId: `k${i}` }));
       await db.schema.alterTable('monitor_predictions').renameTo('monitor_predictions_away').execute();
-      const failing = log.flush(db); // takes k0–k2, then waits for the database
+      const failing = log.flush(stores.predictionLog); // takes k0–k2, then waits for the database
       for (let i = 3; i < 8; i++) log.add(event(T0 + i, { requestId: `k${i}` }));
       await expect(failing).rejects.toThrow();
       await db.schema.alterTable('monitor_predictions_away').renameTo('monitor_predictions').execute();
       // Eight would wait; the batch put back is the only sealed one, so it is what goes.
       expect([log.pending, log.dropped]).toEqual([5, 3]);
-      await log.flush(db);
+      await log.flush(stores.predictionLog);
       const ids = await db.selectFrom('monitor_predictions').select('request_id').orderBy('request_id').execute();
       expect(ids.map((r) => r.request_id)).toEqual(['k3', 'k4', 'k5', 'k6', 'k7']);
     });
@@ -398,7 +399,7 @@ for (const backend of STORE_BACKENDS) {
     });
 
     it('adds, lists and deletes alert rules through the API, refusing invalid and conflicting ones', async () => {
-      const { service, db } = await setup();
+      const { service, stores, references } = await setup();
       const a = await service({}, { rules: [{ id: 'errors', type: 'error_rate', threshold: 0.2 }] });
       await expect(a.addRule({ type: 'drift_share' })).rejects.toThrow(expect.objectContaining({ code: 'BERTH_MONITOR_RULE_INVALID', message: expect.stringContaining('threshold') }));
       await expect(a.addRule({ type: 'latency', threshold: 1 })).rejects.toThrow(expect.objectContaining({ code: 'BERTH_MONITOR_RULE_INVALID' }));
@@ -413,7 +414,7 @@ for (const backend of STORE_BACKENDS) {
       await expect(a.removeRule('nope')).rejects.toThrow(expect.objectContaining({ code: 'BERTH_MONITOR_RULE_NOT_FOUND' }));
       expect(await a.removeRule('drift')).toMatchObject({ id: 'drift' });
       expect((await a.listRules()).map((r) => r.id)).toEqual(['errors', generated.id]);
-      expect(() => new MonitorService({ db, timers: false, config: { rules: [{ id: 'x', type: 'error_rate', threshold: 0.1 }, { id: 'x', type: 'error_rate', threshold: 0.2 }] } })).toThrow(
+      expect(() => new MonitorService({ stores, references, timers: false, config: monitorConfig({ rules: [{ id: 'x', type: 'error_rate', threshold: 0.1 }, { id: 'x', type: 'error_rate', threshold: 0.2 }] }) })).toThrow(
         expect.objectContaining({ code: 'BERTH_CONFIG_INVALID' }),
       );
     });

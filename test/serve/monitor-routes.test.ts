@@ -9,7 +9,8 @@ import { MonitorService } from '../../src/monitor/index.js';
 import { errorBody, toBerthError } from '../../src/serve/http/error-reply.js';
 import { registerMonitorRoutes } from '../../src/serve/http/monitor-routes.js';
 import { STORE_BACKENDS } from '../helpers/store-backends.js';
-import { event, referenceProfile, registerProfiled, SCHEMA, storeOn } from '../monitor/monitor-helpers.js';
+import { monitorStores } from '../../src/store/index.js';
+import { event, monitorConfig, referenceProfile, registerProfiled, registryReferences, SCHEMA, storeOn } from '../monitor/monitor-helpers.js';
 
 const T0 = Date.parse('2025-03-01T10:00:00.000Z');
 
@@ -26,8 +27,9 @@ for (const backend of STORE_BACKENDS) {
       await registerProfiled(at.store, at.location.home, { name: 'bare' });
       const clock = { now: T0 };
       const monitor = new MonitorService({
-        db: at.store.db,
-        config: { windowMs: 60_000, sampleRate: 1, rules: [{ id: 'from-config', type: 'error_rate', threshold: 0.5, minRows: 1 }] },
+        stores: monitorStores(at.store, { logWriter: false }),
+        config: monitorConfig({ windowMs: 60_000, sampleRate: 1, rules: [{ id: 'from-config', type: 'error_rate', threshold: 0.5, minRows: 1 }] }),
+        references: registryReferences(at.store, at.location.home),
         schemaFor: () => SCHEMA,
         now: () => clock.now,
         timers: false,

@@ -1,7 +1,9 @@
 /** `berth monitor <model>`: the drift report of a model's recent traffic, read from the metadata database. */
 import type { Config } from '../../core/config.js';
-import { type MonitorDriftReport, MonitorReports, storeReferenceSource } from '../../monitor/index.js';
-import { openMetadataStore } from '../../store/index.js';
+import { registryReferenceSource } from '../../app/registry-reference-source.js';
+import { type MonitorDriftReport, MonitorReports } from '../../monitor/index.js';
+import { monitorStores } from '../../store/index.js';
+import { withRegistry } from '../with-registry.js';
 
 /** Options of `berth monitor`. */
 export interface MonitorCommandOptions {
@@ -24,18 +26,15 @@ export interface MonitorCommandOptions {
  */
 export async function monitorCommand(options: MonitorCommandOptions): Promise<MonitorDriftReport> {
   const { config } = options;
-  const store = await openMetadataStore({ home: config.store.home, databaseUrl: config.store.databaseUrl, schema: config.store.databaseSchema });
-  try {
+  return withRegistry(config, undefined, async (registry) => {
     const { method, correction, datasetDriftShare } = config.monitor.drift;
     const reports = new MonitorReports({
-      db: store.db,
-      references: storeReferenceSource(store.db),
+      stores: monitorStores(registry.store),
+      references: registryReferenceSource(registry),
       windowMs: config.monitor.windowMs,
       drift: { ...(method !== undefined ? { method } : {}), correction, datasetDriftShare },
       ...(options.now ? { now: options.now } : {}),
     });
-    return await reports.drift(options.model, { from: options.since ?? '24h', version: options.version, method: options.method });
-  } finally {
-    await store.close();
-  }
+    return reports.drift(options.model, { from: options.since ?? '24h', version: options.version, method: options.method });
+  });
 }

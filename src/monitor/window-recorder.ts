@@ -1,0 +1,127 @@
+/**
+ * This replica's windows in memory: every prediction is recorded into the live window of its model,
+ * version and window start (the hot path, synchronous and O(features) per row); closed windows are
+ * written to the store by `flush`, and until then reports see them through `snapshot`.
+ */
+import type { MonitorWindowStore } from '../store/index.js';
+import { ColumnCatalog } from './column-catalog.js';
+import { type MonitorSchema } from './feature-spec.js';
+import { LiveWindow } from './live-window.js';
+import { type LiveWindowSnapshot } from './monitor-reports.js';
+import { type PredictionEvent } from './prediction-event.js';
+import { ReadWriteLock } from './read-write-lock.js';
+import { type WindowToStore, writeWindows } from './window-store.js';
+
+/** Options of {@link WindowRecorder}. */
+export interface WindowRecorderOptions {
+  readonly store: MonitorWindowStore;
+  /** This replica's name in stored windows. */
+  readonly replica: string;
+  readonly windowMs: number;
+  readonly maxColumns: number;
+  readonly sketchK: number;
+  readonly maxCategories: number;
+  /** The columns a version declares, asked once per version (undefined: learnt as they come). */
+  readonly declaredColumns: (model: string, version: string) => MonitorSchema | undefined;
+  readonly now: () => number;
+}
+
+/** How late a request may arrive for its window before the window is written (ms). */
+const WINDOW_GRACE_MS = 1000;
+
+interface WindowEntry {
+  readonly model: string;
+  readonly version: string;
+  readonly window: LiveWindow;
+}
+
+/** The replica's live windows, and their writing. */
+export class WindowRecorder {
+  readonly #options: WindowRecorderOptions;
+  readonly #windows = new Map<string, WindowEntry>();
+  readonly #catalogs = new Map<string, ColumnCatalog>();
+  /** Windows taken out of memory whose write failed; retried on the next flush, still reported. */
+  #unflushed: WindowToStore[] = [];
+  #last: WindowEntry | undefined;
+  readonly #lock = new ReadWriteLock();
+
+  constructor(options: WindowRecorderOptions) {
+    this.#options = options;
+  }
+
+  /** Records one prediction into its window. Throws only on a malformed event. */
+  record(event: PredictionEvent): void {
+    const windowMs = this.#options.windowMs;
+    const start = event.at - (event.at % windowMs);
+    let entry = this.#last;
+    if (entry === undefined || entry.window.start !== start || entry.model !== event.model || entry.version !== event.version) {
+      entry = this.#entryFor(event.model, event.version, start);
+      this.#last = entry;
+    }
+    entry.window.record(event);
+  }
+
+  /**
+   * Writes closed windows (every window with `all`). A window whose write fails is kept for the
+   * next flush (and reports still see it); the error is thrown.
+   */
+  async flush(all: boolean): Promise<void> {
+    await this.#lock.write(async () => {
+      const closedBefore = this.#options.now() - WINDOW_GRACE_MS;
+      const windowMs = this.#options.windowMs;
+      const taken: WindowToStore[] = [];
+      for (const [key, entry] of this.#windows) {
+        if (!all && entry.window.start + windowMs > closedBefore) continue;
+        this.#windows.delete(key);
+        if (this.#last === entry) this.#last = undefined;
+        if (!entry.window.empty) taken.push({ model: entry.model, version: entry.version, start: entry.window.start, windowMs, data: entry.window.toData() });
+      }
+      const toWrite = [...this.#unflushed, ...taken];
+      this.#unflushed = [];
+      try {
+        await writeWindows(this.#options.store, this.#options.replica, toWrite, this.#options.now());
+      } catch (error) {
+        this.#unflushed = toWrite;
+        throw error;
+      }
+    });
+  }
+
+  /** Runs a read of stored and in-memory windows so that no flush moves a window in the middle of it. */
+  consistentRead<T>(read: () => Promise<T>): Promise<T> {
+    return this.#lock.read(read);
+  }
+
+  /** Copies of the model's windows in memory (unwritten ones included) whose start is in [from, to). */
+  snapshot(model: string, from: number, to: number): LiveWindowSnapshot[] {
+    const out: LiveWindowSnapshot[] = [];
+    for (const entry of this.#windows.values()) {
+      if (entry.model === model && entry.window.start >= from && entry.window.start < to && !entry.window.empty) {
+        out.push({ version: entry.version, start: entry.window.start, data: entry.window.toData() });
+      }
+    }
+    for (const w of this.#unflushed) if (w.model === model && w.start >= from && w.start < to) out.push({ version: w.version, start: w.start, data: w.data });
+    return out;
+  }
+
+  /** Models with windows in memory. */
+  models(): Set<string> {
+    return new Set([...[...this.#windows.values()].map((e) => e.model), ...this.#unflushed.map((w) => w.model)]);
+  }
+
+  #entryFor(model: string, version: string, start: number): WindowEntry {
+    const key = `${model}\u0000${version}\u0000${start}`;
+    let entry = this.#windows.get(key);
+    if (entry === undefined) {
+      const catalogKey = `${model}\u0000${version}`;
+      let catalog = this.#catalogs.get(catalogKey);
+      if (catalog === undefined) {
+        catalog = new ColumnCatalog(this.#options.declaredColumns(model, version), this.#options.maxColumns);
+        this.#catalogs.set(catalogKey, catalog);
+      }
+      entry = { model, version, window: new LiveWindow(start, catalog, { k: this.#options.sketchK, maxCategories: this.#options.maxCategories }) };
+      this.#windows.set(key, entry);
+    }
+    return entry;
+  }
+}

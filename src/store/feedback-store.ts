@@ -1,0 +1,144 @@
+/**
+ * Feedback (ground truth sent after a prediction) in the metadata database: one row per model
+ * and request id, joined to a copy of its prediction or waiting for one. Portable Kysely, the
+ * same on SQLite and PostgreSQL.
+ */
+import type { Kysely } from 'kysely';
+import { isoTime } from './iso-time.js';
+import type { StoreTables } from './store-tables.js';
+
+/** The prediction a feedback item joined: its version, time, rows and outputs (JSON text). */
+export interface JoinedPrediction {
+  readonly version: string;
+  /** ISO 8601 UTC. */
+  readonly at: string;
+  readonly rows: number;
+  readonly outputs: string;
+}
+
+/** A feedback item to store: joined to its prediction, or (prediction undefined) waiting for it. */
+export interface FeedbackRecord {
+  readonly model: string;
+  readonly requestId: string;
+  /** JSON text of the true value. */
+  readonly actual: string;
+  readonly prediction?: JoinedPrediction | undefined;
+}
+
+/** Stored feedback not yet joined. */
+export interface WaitingFeedback {
+  readonly model: string;
+  readonly requestId: string;
+  readonly actual: string;
+}
+
+/** Stored feedback joined to its prediction. */
+export interface JoinedFeedbackRecord {
+  readonly version: string;
+  /** When the prediction was made, epoch ms. */
+  readonly predictedAt: number;
+  readonly rows: number;
+  readonly actual: string;
+  readonly outputs: string;
+}
+
+/** Feedback. */
+export interface FeedbackStore {
+  /** Stores items received at `receivedAt` (epoch ms); an item for a request id already stored replaces it (a correction). */
+  upsert(items: readonly FeedbackRecord[], receivedAt: number): Promise<void>;
+  /** Items not yet joined received at or after `since`, oldest first, at most `limit`. */
+  waiting(since: number, limit: number): Promise<WaitingFeedback[]>;
+  /** Joins a waiting item to its prediction; an item joined meanwhile is left as it is. */
+  join(model: string, requestId: string, prediction: JoinedPrediction): Promise<void>;
+  /** Joined items on predictions made in [from, to) (epoch ms), optionally of one version, oldest first. */
+  joined(model: string, from: number, to: number, version?: string): Promise<JoinedFeedbackRecord[]>;
+  /** Items received in [from, to) still not joined. */
+  countWaiting(model: string, from: number, to: number): Promise<number>;
+  /** Deletes items received before `before`. */
+  deleteReceivedBefore(before: number): Promise<void>;
+}
+
+/** The feedback store over a Kysely database of either dialect. */
+export class KyselyFeedbackStore implements FeedbackStore {
+  readonly #db: Kysely<StoreTables>;
+
+  constructor(db: Kysely<StoreTables>) {
+    this.#db = db;
+  }
+
+  async upsert(items: readonly FeedbackRecord[], receivedAt: number): Promise<void> {
+    if (items.length === 0) return;
+    const received_at = isoTime(receivedAt);
+    const rows = items.map(({ model, requestId, actual, prediction: p }): StoreTables['monitor_feedback'] =>
+      p === undefined
+        ? { model, request_id: requestId, received_at, actual, matched: 0, version: null, predicted_at: null, rows: null, outputs: null }
+        : { model, request_id: requestId, received_at, actual, matched: 1, version: p.version, predicted_at: p.at, rows: p.rows, outputs: p.outputs },
+    );
+    await this.#db
+      .insertInto('monitor_feedback')
+      .values(rows)
+      .onConflict((oc) =>
+        oc.columns(['model', 'request_id']).doUpdateSet((eb) => ({
+          received_at: eb.ref('excluded.received_at'),
+          actual: eb.ref('excluded.actual'),
+          matched: eb.ref('excluded.matched'),
+          version: eb.ref('excluded.version'),
+          predicted_at: eb.ref('excluded.predicted_at'),
+          rows: eb.ref('excluded.rows'),
+          outputs: eb.ref('excluded.outputs'),
+        })),
+      )
+      .execute();
+  }
+
+  async waiting(since: number, limit: number): Promise<WaitingFeedback[]> {
+    const rows = await this.#db
+      .selectFrom('monitor_feedback')
+      .select(['model', 'request_id', 'actual'])
+      .where('matched', '=', 0)
+      .where('received_at', '>=', isoTime(since))
+      .orderBy('received_at')
+      .limit(limit)
+      .execute();
+    return rows.map((row) => ({ model: row.model, requestId: row.request_id, actual: row.actual }));
+  }
+
+  async join(model: string, requestId: string, prediction: JoinedPrediction): Promise<void> {
+    await this.#db
+      .updateTable('monitor_feedback')
+      .set({ matched: 1, version: prediction.version, predicted_at: prediction.at, rows: prediction.rows, outputs: prediction.outputs })
+      .where('model', '=', model)
+      .where('request_id', '=', requestId)
+      .where('matched', '=', 0)
+      .execute();
+  }
+
+  async joined(model: string, from: number, to: number, version?: string): Promise<JoinedFeedbackRecord[]> {
+    let select = this.#db
+      .selectFrom('monitor_feedback')
+      .select(['version', 'predicted_at', 'rows', 'actual', 'outputs'])
+      .where('model', '=', model)
+      .where('matched', '=', 1)
+      .where('predicted_at', '>=', isoTime(from))
+      .where('predicted_at', '<', isoTime(to));
+    if (version !== undefined) select = select.where('version', '=', version);
+    const rows = await select.orderBy('predicted_at').execute();
+    return rows.map((r) => ({ version: r.version!, predictedAt: Date.parse(r.predicted_at!), rows: Number(r.rows), actual: r.actual, outputs: r.outputs! }));
+  }
+
+  async countWaiting(model: string, from: number, to: number): Promise<number> {
+    const row = await this.#db
+      .selectFrom('monitor_feedback')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('model', '=', model)
+      .where('matched', '=', 0)
+      .where('received_at', '>=', isoTime(from))
+      .where('received_at', '<', isoTime(to))
+      .executeTakeFirst();
+    return Number(row?.n ?? 0);
+  }
+
+  async deleteReceivedBefore(before: number): Promise<void> {
+    await this.#db.deleteFrom('monitor_feedback').where('received_at', '<', isoTime(before)).execute();
+  }
+}
