@@ -31,5 +31,8 @@ export {
 export { MAX_NAME_LENGTH, isModelName, validateAliasName, validateModelName } from '../core/names.js';
 export { type OpenRegistryOptions, openRegistry } from './open-registry.js';
 export { MODEL_FILE, type PackageOptions, packageModel } from './package-model.js';
-export { type AuditLogOptions, type ChangeOptions, type RegisterOptions, Registry, type RegistryOptions } from './registry.js';
+export { type AuditLogOptions } from './change-log.js';
+export { type GarbageCollected } from './garbage-collector.js';
+export { Registry, type RegistryOptions } from './registry.js';
+export { type ChangeOptions, type RegisterOptions } from './version-writer.js';
 export type * from './registry-records.js';
