@@ -42,7 +42,7 @@ async function main(): Promise<void> {
   const home = join(dir, 'home');
   try {
     berth(['train', LOANS, '--target', 'defaulted', '--name', 'loans', '--alias', 'production', '--json'], home);
-    const cold = berth(['build', 'loans@production', '-o', join(dir, 'loans.tar'), '--json'], home);
+    const cold = berth(['build', 'loans@production', '--base', 'host', '-o', join(dir, 'loans.tar'), '--json'], home);
     const built = JSON.parse(cold.stdout) as Built;
     const archiveBytes = statSync(join(dir, 'loans.tar')).size;
 
@@ -50,7 +50,7 @@ async function main(): Promise<void> {
     const versionSeconds: number[] = [];
     for (let seed = 1; seed <= VERSIONS; seed++) {
       berth(['train', LOANS, '--target', 'defaulted', '--name', 'loans', '--register', '--seed', String(seed), '--json'], home);
-      const next = berth(['build', `loans:${seed + 1}`, '-o', join(dir, `loans-${seed + 1}.tar`), '--json'], home);
+      const next = berth(['build', `loans:${seed + 1}`, '--base', 'host', '-o', join(dir, `loans-${seed + 1}.tar`), '--json'], home);
       const result = JSON.parse(next.stdout) as Built;
       if (result.layers.filter((l) => !l.cached).map((l) => l.name).join() !== 'models') throw new Error(`loans:${seed + 1} rewrote more than the models layer`);
       versionSeconds.push(next.seconds);

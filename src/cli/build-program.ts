@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { ConfigInput } from '../core/config.js';
 import type { BuildImageResult } from '../app/image/build-image.js';
-import { buildCommand } from './commands/build.js';
+import { buildCommand, defaultImageBase } from './commands/build.js';
 import { loadConfig } from './load-config.js';
 import { collect } from './option-parsers.js';
 import { berthPackageRoot, berthVersion } from './package-info.js';
@@ -47,12 +47,12 @@ export function addBuildCommand(program: Command, context: BuildProgramContext):
     )
     .argument('[model-ref...]', 'name (production, else latest), name@alias or name:version')
     .option('--model <model-ref>', 'another version to serve; repeatable', collect)
-    .option('--base <base>', 'host: this machine\'s Node and libraries (Linux x64 only); oci:<dir or tar>: a local OCI image layout', 'host')
+    .option('--base <base>', `an image to pull (default ${defaultImageBase(process.versions.node)}); host: this machine's Node and libraries (Linux x64 only, no network); oci:<dir or tar>: a local OCI image layout`)
     .option('--modelcar', 'a model-only image (bundles under /models) for KServe oci:// storage')
     .option('-o, --output <image.tar>', 'write an OCI archive (podman load / docker load)')
     .option('--tag <name:tag>', 'the image name inside the archive (default <model>:<version>)')
     .option('--push <registry/repository:tag>', 'push over the registry API (credentials from Docker\'s config.json)')
-    .option('--insecure-registry', 'push over plain HTTP (a registry on loopback)')
+    .option('--insecure-registry', 'push and pull over plain HTTP (a registry on loopback)')
     .option('--cache-dir <dir>', 'layers kept between builds (default BERTH_HOME/cache/images)')
     .option('--home <dir>', 'BERTH_HOME: the registry to read (env BERTH_HOME, default ./.berth)')
     .option('--database <url>', 'metadata database: postgres://… (env BERTH_DATABASE_URL)')

@@ -297,6 +297,8 @@ export const Errors = {
     `The base ${base} cannot run Berth: ${reason}.`),
   IMAGE_BASE_INVALID: define('BERTH_IMAGE_BASE_INVALID', 400, 'INVALID_ARGUMENT', (base: string, reason: string) =>
     `The base ${base} cannot be read: ${reason}.`),
+  IMAGE_PULL_FAILED: define('BERTH_IMAGE_PULL_FAILED', 502, 'UNAVAILABLE', (reference: string, reason: string) =>
+    `Pulling the base ${reference} failed: ${reason}. Check the name and your network, log in (docker login) for a private base, or build with --base host.`),
   IMAGE_BUILD_FAILED: define('BERTH_IMAGE_BUILD_FAILED', 500, 'INTERNAL', (reason: string) =>
     `The image could not be built: ${reason}. Nothing was written.`),
   IMAGE_PUSH_FAILED: define('BERTH_IMAGE_PUSH_FAILED', 502, 'UNAVAILABLE', (reference: string, reason: string) =>

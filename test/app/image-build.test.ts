@@ -42,7 +42,8 @@ function loanRecords(count: number): Record<string, string | number>[] {
 }
 
 async function build(home: string, args: readonly string[]): Promise<Built> {
-  const result = await runBerth(['build', ...args, '--home', home, '--json'], {}, 240_000);
+  const base = args.includes('--base') ? [] : ['--base', 'host'];
+  const result = await runBerth(['build', ...args, ...base, '--home', home, '--json'], {}, 240_000);
   expect(result.code, result.stderr).toBe(0);
   return JSON.parse(result.stdout) as Built;
 }
@@ -107,9 +108,11 @@ describe('berth build', () => {
   });
 
   it('refuses a base it cannot pull, a non-amd64 base and a push nobody answers', async () => {
-    const pulled = await runBerth(['build', 'loans', '--base', 'docker.io/library/node:20-slim', '-o', join(dir, 'x.tar'), '--home', home]);
+    const closed = await freePort();
+    const pulled = await runBerth(['build', 'loans', '--base', `127.0.0.1:${closed}/node:20-slim`, '--insecure-registry', '-o', join(dir, 'x.tar'), '--home', home]);
     expect(pulled.code).toBe(1);
-    expect(pulled.stderr).toContain('BERTH_IMAGE_OPTION_INVALID');
+    expect(pulled.stderr).toContain('BERTH_IMAGE_PULL_FAILED');
+    expect(existsSync(join(dir, 'x.tar'))).toBe(false);
 
     const layout = join(dir, 'arm-layout');
     mkdirSync(join(layout, 'blobs', 'sha256'), { recursive: true });
@@ -122,7 +125,7 @@ describe('berth build', () => {
     expect(existsSync(join(dir, 'arm.tar'))).toBe(false);
 
     const port = await freePort();
-    const push = await runBerth(['build', 'loans', '--push', `127.0.0.1:${port}/loans:1`, '--insecure-registry', '--home', home], {}, 240_000);
+    const push = await runBerth(['build', 'loans', '--base', 'host', '--push', `127.0.0.1:${port}/loans:1`, '--insecure-registry', '--home', home], {}, 240_000);
     expect(push.code).toBe(1);
     expect(push.stderr).toContain('BERTH_IMAGE_PUSH_FAILED');
   }, 300_000);
@@ -132,7 +135,7 @@ describe('berth build', () => {
     mkdirSync(small);
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', small]);
     try {
-      const full = await runBerth(['build', 'loans@production', '-o', join(small, 'loans.tar'), '--home', home], {}, 240_000);
+      const full = await runBerth(['build', 'loans@production', '--base', 'host', '-o', join(small, 'loans.tar'), '--home', home], {}, 240_000);
       expect(full.code).toBe(1);
       expect(full.stderr).toContain('BERTH_IMAGE_BUILD_FAILED');
       expect(full.stderr).toContain('disk is full');
@@ -220,7 +223,7 @@ describe('berth build', () => {
     }
   }, 300_000);
 
-  it.skipIf(!PODMAN_AVAILABLE || !existsSync(REGISTRY_BIN))(`pushes to a registry on loopback and pulls back the same digest${PODMAN_NOTE}${REGISTRY_NOTE}`, async () => {
+  it.skipIf(!PODMAN_AVAILABLE || !existsSync(REGISTRY_BIN))(`pushes to a registry on loopback, pulls back the same digest, and builds on it as a base${PODMAN_NOTE}${REGISTRY_NOTE}`, async () => {
     const port = await freePort();
     const config = join(dir, 'registry.yml');
     mkdirSync(join(dir, 'registry-data'));
@@ -233,5 +236,16 @@ describe('berth build', () => {
     expect(pushed.pushed?.digest).toBe(built.digest);
     await podman.exec(['pull', '--tls-verify=false', `127.0.0.1:${port}/berth/loans:1`], 240_000);
     expect(await podman.exec(['image', 'inspect', '--format', '{{.Digest}}', `127.0.0.1:${port}/berth/loans:1`])).toBe(built.digest);
+
+    // The pushed image has glibc and Node where the entry point runs it, so it can be a base.
+    const based = await build(home, ['loans@production', '--base', `127.0.0.1:${port}/berth/loans:1`, '--insecure-registry', '-o', join(dir, 'based.tar')]);
+    expect(based.layers.map((l) => l.name)).toEqual(['base', 'base', 'base', 'berth', 'models']);
+    expect(based.layers.slice(0, 3).map((l) => l.digest)).toEqual(built.layers.map((l) => l.digest));
+    await podman.exec(['load', '-i', join(dir, 'based.tar')]);
+    const serving = await freePort();
+    const container = await podman.runDetached('localhost/loans:1', ['--read-only', '-e', `BERTH_ADMIN_TOKEN=${TOKEN}`, '-e', `BERTH_PORT=${serving}`]);
+    const ready = await waitFor200(`http://127.0.0.1:${serving}/v2/health/ready`, 90_000);
+    expect(ready, await podman.exec(['logs', container])).toBe(true);
+    await podman.exec(['rm', '-f', container]);
   }, 300_000);
 });

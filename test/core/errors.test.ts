@@ -67,8 +67,8 @@ describe('error catalogue', () => {
       'BERTH_STORE_MIGRATION_FAILED', 'BERTH_STORE_BLOB_MISSING', 'BERTH_STORE_BLOB_CORRUPT',
       // A training worker that crashed or ran out of memory: the trainer's fault, not the data's.
       'BERTH_TRAINING_FAILED',
-      // An image build stopped by the machine (a full disk), or a registry that refused or failed a push.
-      'BERTH_IMAGE_BUILD_FAILED', 'BERTH_IMAGE_PUSH_FAILED',
+      // An image build stopped by the machine (a full disk), or a registry that refused or failed a push or pull.
+      'BERTH_IMAGE_BUILD_FAILED', 'BERTH_IMAGE_PUSH_FAILED', 'BERTH_IMAGE_PULL_FAILED',
     ]);
     for (const entry of catalogue()) {
       if (entry.httpStatus >= 500 && entry.httpStatus !== 503 && entry.httpStatus !== 504) expect(serverSide.has(entry.code), entry.code).toBe(true);

@@ -68,7 +68,7 @@ describe('POST /api/images', () => {
     const bytes = Buffer.from(await download.arrayBuffer());
     expect(bytes.length).toBe(current!.image!.archiveBytes);
 
-    const cli = await runBerth(['build', 'loans@production', '-o', join(dir, 'cli.tar'), '--home', home, '--json'], {}, 240_000);
+    const cli = await runBerth(['build', 'loans@production', '--base', 'host', '-o', join(dir, 'cli.tar'), '--home', home, '--json'], {}, 240_000);
     expect(cli.code, cli.stderr).toBe(0);
     expect((JSON.parse(cli.stdout) as { digest: string }).digest).toBe(current!.image!.digest);
     expect(bytes.equals(readFileSync(join(dir, 'cli.tar')))).toBe(true);

@@ -18,6 +18,7 @@ import { LayerCache } from './layer-cache.js';
 import { type BaseImage, readOciBase } from './oci-base.js';
 import { writeOciArchive } from './oci-archive.js';
 import { CONFIG_MEDIA_TYPE, type Descriptor, IMAGE_CREATED, type ImageConfig, MANIFEST_MEDIA_TYPE, imageIndex, imageManifest, jsonBlob } from './oci-image.js';
+import { pullBase } from './registry-pull.js';
 import { type PushResult, pushImage } from './registry-push.js';
 
 /** Where the models folder lives in an image (server and modelcar alike). */
@@ -28,7 +29,10 @@ export const IMAGE_PORT = 8080;
 export const IMAGE_WRITABLE_DIR = '/tmp';
 
 /** Where the image's runtime comes from. */
-export type ImageBase = { readonly kind: 'host' } | { readonly kind: 'oci'; readonly path: string };
+export type ImageBase =
+  | { readonly kind: 'host' }
+  | { readonly kind: 'oci'; readonly path: string }
+  | { readonly kind: 'registry'; readonly reference: string };
 
 /** Options of {@link buildImage}. */
 export interface BuildImageOptions {
@@ -44,7 +48,7 @@ export interface BuildImageOptions {
   readonly tag?: string | undefined;
   /** Push to `host[:port]/repository:tag` over the distribution API. */
   readonly push?: string | undefined;
-  /** Push over plain HTTP (registries on loopback in tests). */
+  /** Push and pull over plain HTTP (registries on loopback in tests). */
   readonly insecureRegistry?: boolean;
   /** Docker's config.json, for registry credentials. */
   readonly dockerConfig?: string | undefined;
@@ -101,8 +105,8 @@ export async function buildImage(options: BuildImageOptions): Promise<BuildImage
   const cache = new LayerCache(resolve(options.cacheDir));
   try {
     await mkdir(cache.dir, { recursive: true });
-    const base = options.base.kind === 'oci' ? await readOciBase(options.base.path, join(cache.dir, 'bases')) : undefined;
-    if (base && !modelcar) checkNodeVersion(base, `oci:${options.base.kind === 'oci' ? options.base.path : ''}`, options.host.nodeVersion);
+    const base = await loadBase(options.base, cache, options, progress);
+    if (base && !modelcar) checkNodeVersion(base, baseName(options.base), options.host.nodeVersion);
     const layers: (BuiltLayer & { mediaType: string; diffId: string; file: string })[] = [];
     for (const layer of base?.layers ?? []) {
       layers.push({ name: 'base', digest: layer.digest, size: layer.size, uncompressedSize: layer.uncompressedSize ?? 0, cached: true, mediaType: layer.mediaType, diffId: layer.diffId, file: layer.file });
@@ -193,6 +197,19 @@ export async function buildImage(options: BuildImageOptions): Promise<BuildImage
   } finally {
     await rm(join(cache.dir, 'tmp'), { recursive: true, force: true });
   }
+}
+
+/** The base's layers and config, or undefined for `--base host`. */
+function loadBase(base: ImageBase, cache: LayerCache, options: BuildImageOptions, progress: (step: string) => void): Promise<BaseImage | undefined> {
+  if (base.kind === 'oci') return readOciBase(base.path, join(cache.dir, 'bases'));
+  if (base.kind === 'registry') {
+    return pullBase({ reference: base.reference, insecure: options.insecureRegistry ?? false, dockerConfig: options.dockerConfig, blobDir: cache.blobDir, onProgress: progress });
+  }
+  return Promise.resolve(undefined);
+}
+
+function baseName(base: ImageBase): string {
+  return base.kind === 'oci' ? `oci:${base.path}` : base.kind === 'registry' ? base.reference : 'host';
 }
 
 interface ChosenVersion {

@@ -94,7 +94,7 @@ async function unpackArchive(path: string, s: { size: number; mtimeMs: number },
 }
 
 /** Refuses a base without glibc (Alpine's musl) or without Node where the entry point expects it. */
-async function checkRuntime(layers: BaseImage['layers'], where: string): Promise<void> {
+export async function checkRuntime(layers: BaseImage['layers'], where: string): Promise<void> {
   let glibc = false;
   let musl = false;
   let node = false;

@@ -10,7 +10,7 @@ export interface BuildCommandOptions {
   readonly config: Config;
   /** `name`, `name@alias` or `name:version`, one or more. */
   readonly references: readonly string[];
-  /** `host`, `oci:<dir or tar>`; default `host`. */
+  /** `host`, `oci:<dir or tar>` or an image reference; default {@link defaultImageBase}. */
   readonly base?: string | undefined;
   readonly modelcar?: boolean | undefined;
   readonly output?: string | undefined;
@@ -27,18 +27,27 @@ export interface BuildCommandOptions {
   readonly onProgress?: (step: string) => void;
 }
 
-/** Parses `--base`: `host` or `oci:<path>`. Pulling a base by reference is not built yet. */
-export function parseImageBase(text: string | undefined): ImageBase {
-  if (text === undefined || text === 'host') return { kind: 'host' };
-  if (text.startsWith('oci:') && text.length > 4) return { kind: 'oci', path: text.slice(4) };
-  throw Errors.IMAGE_OPTION_INVALID.create(
-    `--base ${text}: pulling a base image from a registry is not supported yet; use --base host (Linux x64) or --base oci:<layout folder or archive> (e.g. from podman save --format oci-archive)`,
-  );
+/**
+ * The base when none is given: the official slim (Debian, glibc) Node image of this Node's major
+ * version, whose ABI Berth's native modules were built for.
+ */
+export function defaultImageBase(nodeVersion: string): string {
+  return `docker.io/library/node:${nodeVersion.replace(/^v/, '').split('.')[0]}-slim`;
+}
+
+/** Parses `--base`: `host`, `oci:<path>`, or an image reference to pull. */
+export function parseImageBase(text: string): ImageBase {
+  if (text === 'host') return { kind: 'host' };
+  if (text.startsWith('oci:')) {
+    if (text.length === 4) throw Errors.IMAGE_OPTION_INVALID.create('--base oci: needs a path: oci:<layout folder or archive>');
+    return { kind: 'oci', path: text.slice(4) };
+  }
+  return { kind: 'registry', reference: text };
 }
 
 /** Builds the image; see app/image/build-image.ts. */
 export async function buildCommand(options: BuildCommandOptions): Promise<BuildImageResult> {
-  const base = parseImageBase(options.base);
+  const base = parseImageBase(options.base ?? defaultImageBase(process.versions.node));
   return withRegistry(options.config, undefined, (registry) =>
     buildImage({
       registry,
