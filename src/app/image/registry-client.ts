@@ -21,7 +21,8 @@ export function parseImageReference(reference: string, failure: (reason: string)
   const slash = reference.indexOf('/');
   const first = slash > 0 ? reference.slice(0, slash) : '';
   const explicit = /[.:]|^localhost$/.test(first);
-  const host = explicit ? first : 'registry-1.docker.io';
+  // docker.io is Docker Hub's name; its registry API answers at registry-1.docker.io.
+  const host = !explicit || first === 'docker.io' || first === 'index.docker.io' ? 'registry-1.docker.io' : first;
   let rest = explicit ? reference.slice(slash + 1) : reference.includes('/') ? reference : `library/${reference}`;
   let tag = 'latest';
   const colon = rest.lastIndexOf(':');
