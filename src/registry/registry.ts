@@ -7,12 +7,10 @@
  * (ChangeLog), and garbage collection (collectGarbage).
  */
 import { join, resolve } from 'node:path';
-import type { Kysely } from 'kysely';
 import { Errors } from '../core/errors.js';
 import type { ModelRef } from '../core/model-ref.js';
 import type { BlobStore } from '../store/blob-store.js';
 import type { MetadataStore } from '../store/metadata-store.js';
-import type { StoreTables } from '../store/store-tables.js';
 import { AliasWriter } from './alias-writer.js';
 import type { Bundle } from './bundle.js';
 import { exportBundle } from './bundle-archive.js';
@@ -99,14 +97,9 @@ export class Registry {
   }
 
   /**
-   * The metadata database, for services that keep their own tables beside the registry's:
+   * The metadata store itself, for services that keep stores of their own in it (monitorStores):
    * sharing the registry's connection keeps SQLite writers in one queue.
    */
-  get database(): Kysely<StoreTables> {
-    return this.#store.db;
-  }
-
-  /** The metadata store itself, for services that keep stores of their own in it (monitorStores). */
   get store(): MetadataStore {
     return this.#store;
   }

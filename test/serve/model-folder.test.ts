@@ -1,7 +1,8 @@
 /**
  * `berth serve <folder>`: a model folder (what an image carries under /models) served read-only
  * with no registry: versions verified against the index's digests, aliases and the default
- * version as the index says, named-feature prediction and the token rule of `berth serve`.
+ * version as the index says, named-feature prediction, the token rule of `berth serve`, and drift
+ * reports against the served bundles' reference profiles.
  */
 import { appendFileSync, cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,7 +10,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadBundle, modelFolderIndexText } from '../../dist/registry/index.js';
 import { runBerth, startBerthServe } from '../helpers/cli.js';
 import { tempDir } from '../helpers/models.js';
-import { trainBundle } from '../helpers/trained.js';
+import { trainBundle as trainProfiledBundle } from '../../dist/app/train-bundle.js';
+import { DATASETS, trainBundle } from '../helpers/trained.js';
 
 const TOKEN = 'folder-test-token';
 const RECORD = { age: 45, annual_income: 42600, employment: 'retired', region: 'east', loan_amount: 16120, term_months: 24, credit_score: 716, open_accounts: 6, has_mortgage: 0 };
@@ -23,13 +25,13 @@ describe('berth serve <model folder>', () => {
     digest = (await loadBundle(bundle)).digest;
   }, 120_000);
 
-  /** A folder with the bundle as loans:3 (aliases given) and loans:1. */
-  function folder(aliases: string[], indexDigest = digest): string {
+  /** A folder with a bundle (`source`, of digest `sourceDigest`) as loans:3 (aliases given) and loans:1. */
+  function folder(aliases: string[], indexDigest = digest, source = bundle, sourceDigest = digest): string {
     const dir = tempDir('berth-folder-');
-    for (const version of [1, 3]) cpSync(bundle, join(dir, 'loans', String(version)), { recursive: true });
+    for (const version of [1, 3]) cpSync(source, join(dir, 'loans', String(version)), { recursive: true });
     writeFileSync(join(dir, 'berth-models.json'), modelFolderIndexText([
       { model: 'loans', version: 3, digest: indexDigest, aliases },
-      { model: 'loans', version: 1, digest, aliases: [] },
+      { model: 'loans', version: 1, digest: sourceDigest, aliases: [] },
     ]));
     return dir;
   }
@@ -51,6 +53,30 @@ describe('berth serve <model folder>', () => {
       expect(await response.json()).toMatchObject({ model: 'loans', version: 3, predictions: [{ label: expect.any(String) }] });
       expect(((await (await fetch(`${url}/v2/models/loans/versions/1/ready`)).json()) as { ready: boolean }).ready).toBe(true);
       expect((await fetch(`${url}/api/models`, { headers: auth })).status).toBe(404);
+    } finally {
+      server.child.kill('SIGTERM');
+      expect(await server.exited).toBe(0);
+    }
+  });
+
+  it("reports drift against the served bundle's reference profile, with no registry to ask", async () => {
+    // `berth train`'s bundle: with the reference profile of its training rows.
+    const outDir = join(tempDir(), 'profiled');
+    const { bundle: profiled } = await trainProfiledBundle({ csv: { file: join(DATASETS, 'loans_reference.csv') }, target: 'defaulted', algorithm: 'linear', seed: 7, name: 'loans', outDir });
+    const dir = folder(['production'], profiled.digest, outDir, profiled.digest);
+    const server = await startBerthServe([dir, '--port', '0'], { BERTH_HOME: join(dir, 'home') });
+    try {
+      for (let i = 0; i < 5; i++) {
+        const response = await fetch(`${server.url}/api/models/loans/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ records: [RECORD] }) });
+        expect(response.status).toBe(200);
+      }
+      const drift = await fetch(`${server.url}/api/models/loans/monitor/drift?from=1h`);
+      expect(drift.status, await drift.clone().text()).toBe(200);
+      const report = (await drift.json()) as { version: string; features: { name: string }[] };
+      expect(report.version).toBe('3');
+      expect(report.features.map((f) => f.name)).toEqual(expect.arrayContaining(['age', 'credit_score', 'region']));
+      const missing = await fetch(`${server.url}/api/models/loans/monitor/drift?from=1h&version=2`);
+      expect(((await missing.json()) as { code: string }).code).toBe('BERTH_MONITOR_PROFILE_MISSING');
     } finally {
       server.child.kill('SIGTERM');
       expect(await server.exited).toBe(0);
