@@ -18,6 +18,10 @@
 import { z } from 'zod';
 import { parseDuration } from './duration.js';
 
+/** An alert rule looks back at least one minute (a window of sketches) and at most a year. */
+const MIN_RULE_WINDOW_MS = 60_000;
+const MAX_RULE_WINDOW_MS = 366 * 86_400_000;
+
 /** What a rule measures. */
 export const ALERT_RULE_TYPES = ['drift_share', 'feature_drift', 'missing_rate', 'error_rate', 'latency_p99', 'performance_drop'] as const;
 
@@ -56,7 +60,13 @@ export const AlertRuleSchema = z
     /** Below this the alert may resolve; default 90% of the threshold. */
     resolveThreshold: z.number().refine(Number.isFinite, 'must be a finite number').optional(),
     /** How far back each evaluation looks, e.g. `15m`, `1h` (default `1h`). */
-    window: z.string().refine((w) => parseDuration(w) !== undefined, 'must be a duration such as 15m, 1h or 1d').default('1h'),
+    window: z
+      .string()
+      .refine((w) => {
+        const ms = parseDuration(w);
+        return ms !== undefined && ms >= MIN_RULE_WINDOW_MS && ms <= MAX_RULE_WINDOW_MS;
+      }, 'must be a duration from 1m to 366d, such as 15m, 1h or 1d')
+      .default('1h'),
     /** Evaluations in a row at or above the threshold before the alert fires. */
     fireAfter: z.number().int().min(1).max(100).default(1),
     /** Evaluations in a row below the resolve threshold before a firing alert resolves. */

@@ -8,8 +8,14 @@ const UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 
 const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?$/;
 
 /**
+ * Longest duration any setting may name: ten years. Anything longer is a typo, and accepting it
+ * turns `now - duration` into an instant no date can represent.
+ */
+export const MAX_DURATION_MS = 3650 * UNITS.d!;
+
+/**
  * Milliseconds in a duration such as `15m`, `1.5h` or `250` (plain numbers are milliseconds), or
- * undefined when `text` is not one. Only positive, finite durations are accepted.
+ * undefined when `text` is not one. Only positive durations up to MAX_DURATION_MS are accepted.
  *
  * @example
  *   parseDuration('1h'); // 3600000
@@ -18,7 +24,7 @@ export function parseDuration(text: string): number | undefined {
   const match = DURATION.exec(text.trim());
   if (!match) return undefined;
   const ms = Number(match[1]) * UNITS[match[2] ?? 'ms']!;
-  return Number.isFinite(ms) && ms > 0 ? Math.round(ms) : undefined;
+  return ms > 0 && ms <= MAX_DURATION_MS ? Math.round(ms) : undefined;
 }
 
 /** A duration in its shortest exact form (`3600000` → `1h`), for messages and labels. */

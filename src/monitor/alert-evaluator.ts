@@ -10,9 +10,9 @@
  * alert is one notification however long it lasts.
  */
 import { type AlertRuleType } from '../core/alert-rule.js';
-import { BerthError } from '../core/errors.js';
+import { BerthError, Errors } from '../core/errors.js';
 import { formatDuration, parseDuration } from '../core/duration.js';
-import type { AlertStore, MonitorWindowStore } from '../store/index.js';
+import type { AlertStateRecord, AlertStore, MonitorWindowStore } from '../store/index.js';
 import { type AlertNotification, type AlertNotifier } from './alert-notifier.js';
 import { type AlertRuleRecord, type AlertRuleStore } from './alert-rule-store.js';
 import { type MonitorDriftReport, type MonitorReports, type PerformanceReport } from './monitor-reports.js';
@@ -86,7 +86,7 @@ export class AlertEvaluator {
 
   /** Evaluates every rule once for every model it watches; returns the transitions (already notified). */
   async evaluate(): Promise<AlertTransition[]> {
-    const { alerts, now } = this.#options;
+    const { alerts } = this.#options;
     const rules = await this.#options.rules.list();
     const stored = new Map((await alerts.listAlerts()).map((row) => [`${row.ruleId}\u0000${row.model}`, row]));
     // Alerts of rules that no longer exist (removed from the config file) go.
@@ -97,35 +97,49 @@ export class AlertEvaluator {
     const cache = new Map<string, Promise<unknown>>();
     const transitions: AlertTransition[] = [];
     for (const rule of rules) {
-      const windowMs = parseDuration(rule.window) ?? 3_600_000;
-      for (const model of await this.#modelsOf(rule, windowMs)) {
-        const key = `${rule.id}\u0000${model}`;
-        let measurement: Measurement | undefined;
-        try {
-          measurement = await this.#measure(rule, model, windowMs, cache);
-        } catch (error) {
-          this.#options.onError?.(error, rule, model);
-          continue;
-        }
-        if (measurement === undefined) continue;
-        const streak = this.#streaks.get(key) ?? { breaches: 0, clears: 0 };
-        streak.breaches = measurement.breach ? streak.breaches + 1 : 0;
-        streak.clears = measurement.clear ? streak.clears + 1 : 0;
-        this.#streaks.set(key, streak);
-        const row = stored.get(key);
-        const firing = row?.state === 'firing';
-        const at = iso(now());
-        const values = { version: measurement.version, value: measurement.value, threshold: measurement.threshold, updatedAt: at };
-        if (!firing && streak.breaches >= rule.fireAfter) {
-          const details = JSON.stringify({ name: rule.name ?? rule.id, type: rule.type });
-          await alerts.putAlert({ ruleId: rule.id, model, state: 'firing', since: at, details, ...values });
-          transitions.push(this.#notify(rule, model, 'firing', at, measurement, windowMs));
-        } else if (firing && streak.clears >= rule.resolveAfter) {
-          await alerts.updateAlert(rule.id, model, values, { state: 'resolved', since: at });
-          transitions.push(this.#notify(rule, model, 'resolved', at, measurement, windowMs));
-        } else if (firing) {
-          await alerts.updateAlert(rule.id, model, values);
-        }
+      // One broken rule is reported on itself and never stops the rules after it.
+      try {
+        transitions.push(...(await this.#evaluateRule(rule, stored, cache)));
+      } catch (error) {
+        this.#options.onError?.(error, rule, rule.model ?? '*');
+      }
+    }
+    return transitions;
+  }
+
+  async #evaluateRule(rule: AlertRuleRecord, stored: ReadonlyMap<string, AlertStateRecord>, cache: Map<string, Promise<unknown>>): Promise<AlertTransition[]> {
+    const { alerts, now } = this.#options;
+    const transitions: AlertTransition[] = [];
+    const windowMs = parseDuration(rule.window);
+    // Rules stored before windows were bounded may name one no evaluation can use.
+    if (windowMs === undefined) throw Errors.MONITOR_RULE_INVALID.create(`window '${rule.window}' is not a duration from 1m to 366d; update or remove rule '${rule.id}'`);
+    for (const model of await this.#modelsOf(rule, windowMs)) {
+      const key = `${rule.id}\u0000${model}`;
+      let measurement: Measurement | undefined;
+      try {
+        measurement = await this.#measure(rule, model, windowMs, cache);
+      } catch (error) {
+        this.#options.onError?.(error, rule, model);
+        continue;
+      }
+      if (measurement === undefined) continue;
+      const streak = this.#streaks.get(key) ?? { breaches: 0, clears: 0 };
+      streak.breaches = measurement.breach ? streak.breaches + 1 : 0;
+      streak.clears = measurement.clear ? streak.clears + 1 : 0;
+      this.#streaks.set(key, streak);
+      const row = stored.get(key);
+      const firing = row?.state === 'firing';
+      const at = iso(now());
+      const values = { version: measurement.version, value: measurement.value, threshold: measurement.threshold, updatedAt: at };
+      if (!firing && streak.breaches >= rule.fireAfter) {
+        const details = JSON.stringify({ name: rule.name ?? rule.id, type: rule.type });
+        await alerts.putAlert({ ruleId: rule.id, model, state: 'firing', since: at, details, ...values });
+        transitions.push(this.#notify(rule, model, 'firing', at, measurement, windowMs));
+      } else if (firing && streak.clears >= rule.resolveAfter) {
+        await alerts.updateAlert(rule.id, model, values, { state: 'resolved', since: at });
+        transitions.push(this.#notify(rule, model, 'resolved', at, measurement, windowMs));
+      } else if (firing) {
+        await alerts.updateAlert(rule.id, model, values);
       }
     }
     return transitions;

@@ -55,6 +55,15 @@ export interface NumericSketchOptions {
  */
 const BATCH = 256;
 
+/**
+ * Largest magnitude that enters the mean and variance as it is; larger finite values enter them
+ * clamped to it. Squared deviations of values this size, times any realistic count, stay far
+ * below Number.MAX_VALUE, so one absurd input (1e200) can never turn a window's moments into
+ * Infinity and every report over it into an error. Min, max, quantiles and distinct counts keep
+ * the true value.
+ */
+export const MOMENT_CLAMP = 1e100;
+
 /** Accumulates a numeric feature. `add` is O(1) amortised: counter updates and an array write. */
 export class NumericSketch {
   private count = 0;
@@ -132,9 +141,10 @@ export class NumericSketch {
     this.n += 1;
     if (x < this.min) this.min = x;
     if (x > this.max) this.max = x;
-    const delta = x - this.mean;
+    const m = x > MOMENT_CLAMP ? MOMENT_CLAMP : x < -MOMENT_CLAMP ? -MOMENT_CLAMP : x;
+    const delta = m - this.mean;
     this.mean += delta / this.n;
-    this.m2 += delta * (x - this.mean);
+    this.m2 += delta * (m - this.mean);
     if (this.distinct !== null) {
       this.distinct.set(x, (this.distinct.get(x) ?? 0) + 1);
       if (this.distinct.size > DISTINCT_VALUES_CAP) this.distinct = null;

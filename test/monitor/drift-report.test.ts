@@ -189,6 +189,22 @@ describe('driftReport edge cases: sensible answers, never NaN', () => {
     expect(driftReport(profile, { rows: 0, features: {}, outputs: {} }).features.every((f) => f.status === 'no-current-data')).toBe(true);
   });
 
+  it('one absurd but finite value (1e200) leaves the window and every report over it finite', () => {
+    const profile = buildProfile({ x: column(200, (i) => i) }, numericOnly);
+    // Split over two windows so the merge formula sees the huge value too.
+    const a = window(numericOnly, [...column(99, (i) => ({ x: i })), { x: 1e200 }]);
+    const b = window(numericOnly, [{ x: -1e200 }, ...column(99, (i) => ({ x: i + 100 }))]);
+    const merged = mergeWindows([a, b]);
+    expectAllFinite(merged);
+    const x = merged.features.x as { min: number; max: number; n: number };
+    expect(x).toMatchObject({ min: -1e200, max: 1e200, n: 200 });
+    for (const method of ['wasserstein', 'ks', 'psi'] as const) {
+      const report = driftReport(profile, merged, { method });
+      expect(report.rows).toBe(200);
+      expectAllFinite(report);
+    }
+  });
+
   it('a window of only missing values is empty for that feature', () => {
     const profile = buildProfile({ x: column(50, (i) => i) }, numericOnly);
     const report = driftReport(profile, window(numericOnly, column(10, () => ({ x: null }))));

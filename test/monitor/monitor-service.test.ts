@@ -3,6 +3,7 @@
  * flushes, late requests and two replicas writing one database), the prediction log, feedback and
  * performance, samples and retention, and alert rules with hysteresis.
  */
+import { pino } from 'pino';
 import { v7 } from 'uuid';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Errors } from '../../src/core/errors.js';
@@ -417,6 +418,28 @@ for (const backend of STORE_BACKENDS) {
       expect(() => new MonitorService({ stores, references, timers: false, config: monitorConfig({ rules: [{ id: 'x', type: 'error_rate', threshold: 0.1 }, { id: 'x', type: 'error_rate', threshold: 0.2 }] }) })).toThrow(
         expect.objectContaining({ code: 'BERTH_CONFIG_INVALID' }),
       );
+    });
+
+    it('refuses rule windows and ranges no date can hold; a broken stored rule is reported and never stops the others', async () => {
+      const { clock, service, db } = await setup();
+      const logged: string[] = [];
+      const logger = pino({ level: 'warn' }, { write: (line: string) => void logged.push(line) });
+      const notifier = capturingNotifier();
+      const a = await service({ notifier, logger });
+      for (const window of ['99999999999999999d', '0s', '400d']) {
+        await expect(a.addRule({ type: 'error_rate', threshold: 0.5, window })).rejects.toThrow(
+          expect.objectContaining({ code: 'BERTH_MONITOR_RULE_INVALID', message: expect.stringContaining('window') }),
+        );
+      }
+      await expect(a.reports.traffic('m', { from: '99999999999d' })).rejects.toThrow(expect.objectContaining({ code: 'BERTH_MONITOR_RANGE_INVALID' }));
+      // A rule an older version stored before windows were bounded, listed before a good one.
+      const broken = { type: 'error_rate', model: 'm', threshold: 0.5, window: '99999999999999999d', fireAfter: 1, resolveAfter: 2, minRows: 1 };
+      await db.insertInto('monitor_alert_rules').values({ id: 'broken', rule: JSON.stringify(broken), created_at: '2000-01-01T00:00:00.000Z' }).execute();
+      await a.addRule({ id: 'errors', model: 'm', type: 'error_rate', threshold: 0.5, window: '10m', minRows: 1 });
+      a.record(event(clock.now, { outcome: 'server_error', rows: 0, features: undefined, outputs: undefined }));
+      const transitions = await a.evaluateAlerts();
+      expect(transitions.map((t) => `${t.notification.rule.id} ${t.notification.state}`)).toEqual(['errors firing']);
+      expect(logged.some((line) => line.includes('"rule":"broken"') && line.includes('BERTH_MONITOR_RULE_INVALID'))).toBe(true);
     });
 
     it('explains what is missing: a version without profile, an unknown model, a bad range', async () => {
