@@ -52,6 +52,11 @@ export const MonitorConfigSchema = z
     alertIntervalMs: z.number().int().min(100).max(86_400_000).default(60_000),
     /** Webhooks notified of every alert (JSON POST); rules may name more. */
     webhooks: urlList.default([]),
+    /**
+     * Hosts, addresses and CIDR ranges (`10.0.0.0/8`) that webhooks may reach although they are
+     * loopback, private or link-local; every other such address is refused (see monitor/webhook-guard.ts).
+     */
+    webhookAllowPrivate: z.array(z.string().trim().min(1)).max(256).default([]),
     /** Attempts per webhook notification before it is given up (retried with exponential backoff). */
     webhookAttempts: z.number().int().min(1).max(20).default(5),
     /** How drift is judged in reports and alerts. */

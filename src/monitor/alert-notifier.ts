@@ -1,11 +1,16 @@
 /**
  * Alert notifications: what is sent when an alert fires or resolves, the notifier seam (one small
- * interface, so Slack, email or a queue can sit behind it), and the webhook notifier: a JSON POST
- * with Node's fetch, retried with exponential backoff and jitter on network errors, timeouts,
- * 408, 429 and 5xx answers; other 4xx answers are the receiver refusing, and are not retried.
+ * interface, so Slack, email or a queue can sit behind it), and the webhook notifier: a JSON POST,
+ * retried with exponential backoff and jitter on network errors, timeouts, 408, 429 and 5xx
+ * answers; other 4xx answers are the receiver refusing, and are not retried. Redirects are not
+ * followed (a redirect would carry the body to an address nobody configured), and addresses in
+ * private ranges are refused unless allowed (see webhook-guard.ts).
  */
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type AlertRuleRecord } from './alert-rule-store.js';
+import { WebhookGuard, WebhookRefusedError } from './webhook-guard.js';
 
 /** The JSON body of a notification. */
 export interface AlertNotification {
@@ -50,6 +55,8 @@ export interface WebhookNotifierOptions {
   readonly timeoutMs?: number;
   /** Told about a notification given up; default silence. */
   readonly onGiveUp?: (url: string, reason: string) => void;
+  /** Hosts, addresses and CIDR ranges webhooks may reach although they are private (default none). */
+  readonly allowPrivate?: readonly string[];
 }
 
 /** Delivers notifications as JSON POSTs to webhooks. */
@@ -57,9 +64,11 @@ export class WebhookNotifier implements AlertNotifier {
   readonly #options: WebhookNotifierOptions;
   readonly #inFlight = new Set<Promise<void>>();
   readonly #closing = new AbortController();
+  readonly #guard: WebhookGuard;
 
   constructor(options: WebhookNotifierOptions) {
     this.#options = options;
+    this.#guard = new WebhookGuard(options.allowPrivate);
   }
 
   notify(notification: AlertNotification, rule: AlertRuleRecord): Promise<void> {
@@ -91,19 +100,14 @@ export class WebhookNotifier implements AlertNotifier {
     for (let attempt = 1; attempt <= attempts; attempt++) {
       if (this.#closing.signal.aborted) break;
       try {
-        const response = await fetch(url, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', 'user-agent': 'berth-monitor' },
-          body,
-          signal: AbortSignal.any([AbortSignal.timeout(this.#options.timeoutMs ?? 10_000), this.#closing.signal]),
-        });
-        // The body is not needed; reading it frees the connection.
-        await response.arrayBuffer().catch(() => undefined);
-        if (response.ok) return;
-        reason = `HTTP ${response.status}`;
-        if (response.status < 500 && response.status !== 408 && response.status !== 429) break;
+        const signal = AbortSignal.any([AbortSignal.timeout(this.#options.timeoutMs ?? 10_000), this.#closing.signal]);
+        const status = await this.#post(url, body, signal);
+        if (status >= 200 && status < 300) return;
+        reason = status >= 300 && status < 400 ? `HTTP ${status} (redirects are not followed)` : `HTTP ${status}`;
+        if (status < 500 && status !== 408 && status !== 429) break;
       } catch (error) {
         reason = error instanceof Error ? error.message : String(error);
+        if (error instanceof WebhookRefusedError) break;
       }
       if (attempt < attempts) {
         const delay = Math.min(max, base * 2 ** (attempt - 1)) * (0.75 + Math.random() * 0.5);
@@ -115,5 +119,32 @@ export class WebhookNotifier implements AlertNotifier {
       }
     }
     this.#options.onGiveUp?.(url, reason || 'shutting down');
+  }
+
+  /** POSTs the body and resolves with the status code; the connection goes only where the guard allows. */
+  #post(url: string, body: string, signal: AbortSignal): Promise<number> {
+    const target = new URL(url);
+    const literal = this.#guard.literalProblem(target);
+    if (literal !== undefined) return Promise.reject(new WebhookRefusedError(literal));
+    const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
+    return new Promise((resolve, reject) => {
+      const request = send(
+        target,
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'user-agent': 'berth-monitor', 'content-length': Buffer.byteLength(body) },
+          lookup: this.#guard.lookupFor(target.hostname),
+          signal,
+        },
+        (response) => {
+          // The body is not needed; reading it frees the connection.
+          response.resume();
+          response.on('end', () => resolve(response.statusCode ?? 0));
+          response.on('error', reject);
+        },
+      );
+      request.on('error', (error) => reject(error.cause instanceof WebhookRefusedError ? error.cause : error));
+      request.end(body);
+    });
   }
 }

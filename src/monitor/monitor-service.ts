@@ -138,6 +138,7 @@ export class MonitorService {
         new WebhookNotifier({
           urls: settings.webhooks,
           attempts: settings.webhookAttempts,
+          allowPrivate: settings.webhookAllowPrivate,
           onGiveUp: (url, reason) => this.#logger?.warn({ url: redactUrl(url), reason }, 'alert webhook given up'),
         }),
       replica: this.replica,

@@ -77,6 +77,7 @@ describe('loans end to end at the library level', () => {
           config: monitorConfig({
             windowMs: 60_000,
             webhooks: [receiver.url],
+            webhookAllowPrivate: ['127.0.0.1'],
             rules: [{ id: 'loans-drift', model: 'loans', type: 'drift_share', threshold: 0.3, window: '1h' }],
           }),
           references: registryReferences(at.store, at.location.home),

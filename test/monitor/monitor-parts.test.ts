@@ -38,6 +38,9 @@ const NOTIFICATION: AlertNotification = {
 };
 const RULE = { ...(AlertRuleSchema.parse({ type: 'error_rate', threshold: 0.5 }) as AlertRule), id: 'r', source: 'api' } as AlertRuleRecord;
 
+/** The receivers below listen on loopback, which webhooks may reach only when allowed. */
+const LOOPBACK = ['127.0.0.0/8'];
+
 describe('WebhookNotifier', () => {
   const servers: Server[] = [];
   afterEach(async () => {
@@ -45,14 +48,14 @@ describe('WebhookNotifier', () => {
   });
 
   /** A receiver answering each POST with the next status of `statuses` (the last one repeated). */
-  async function receiver(statuses: number[]): Promise<{ url: string; bodies: unknown[] }> {
+  async function receiver(statuses: number[], headers: Record<string, string> = {}): Promise<{ url: string; bodies: unknown[] }> {
     const bodies: unknown[] = [];
     const server = createServer((request, response) => {
       let text = '';
       request.on('data', (c) => (text += c));
       request.on('end', () => {
         bodies.push(JSON.parse(text));
-        response.writeHead(statuses[Math.min(bodies.length - 1, statuses.length - 1)]!).end();
+        response.writeHead(statuses[Math.min(bodies.length - 1, statuses.length - 1)]!, headers).end();
       });
     });
     servers.push(server);
@@ -63,7 +66,7 @@ describe('WebhookNotifier', () => {
   it('retries 5xx answers with backoff until one succeeds', async () => {
     const hook = await receiver([503, 500, 204]);
     const gaveUp: string[] = [];
-    const notifier = new WebhookNotifier({ urls: [hook.url], attempts: 5, baseDelayMs: 5, onGiveUp: (url) => gaveUp.push(url) });
+    const notifier = new WebhookNotifier({ urls: [hook.url], allowPrivate: LOOPBACK, attempts: 5, baseDelayMs: 5, onGiveUp: (url) => gaveUp.push(url) });
     await notifier.notify(NOTIFICATION, RULE);
     expect(hook.bodies).toEqual([NOTIFICATION, NOTIFICATION, NOTIFICATION]);
     expect(gaveUp).toEqual([]);
@@ -73,16 +76,46 @@ describe('WebhookNotifier', () => {
     const refusing = await receiver([400]);
     const failing = await receiver([500]);
     const gaveUp: string[] = [];
-    const notifier = new WebhookNotifier({ urls: [refusing.url], attempts: 3, baseDelayMs: 1, onGiveUp: (url, reason) => gaveUp.push(`${url} ${reason}`) });
+    const notifier = new WebhookNotifier({ urls: [refusing.url], allowPrivate: LOOPBACK, attempts: 3, baseDelayMs: 1, onGiveUp: (url, reason) => gaveUp.push(`${url} ${reason}`) });
     await notifier.notify(NOTIFICATION, { ...RULE, webhooks: [failing.url] });
     expect(refusing.bodies).toHaveLength(1);
     expect(failing.bodies).toHaveLength(3);
     expect(gaveUp.sort()).toEqual([`${failing.url} HTTP 500`, `${refusing.url} HTTP 400`].sort());
   });
 
+  it('refuses loopback, private and metadata addresses unless allowed, by address and by name, without retrying', async () => {
+    const hook = await receiver([204]);
+    const port = new URL(hook.url).port;
+    const gaveUp: string[] = [];
+    const urls = [hook.url, `http://localhost:${port}/hook`, 'http://169.254.169.254/latest/meta-data', 'http://[::ffff:10.0.0.1]/hook'];
+    const notifier = new WebhookNotifier({ urls, attempts: 3, baseDelayMs: 1, onGiveUp: (url, reason) => gaveUp.push(`${url} ${reason}`) });
+    await notifier.notify(NOTIFICATION, RULE);
+    expect(hook.bodies).toEqual([]);
+    expect(gaveUp).toHaveLength(4);
+    expect(gaveUp.find((g) => g.startsWith(hook.url))).toContain('loopback range');
+    expect(gaveUp.find((g) => g.includes('localhost'))).toContain('monitor.webhookAllowPrivate');
+    expect(gaveUp.find((g) => g.includes('169.254'))).toContain('linkLocal range');
+    expect(gaveUp.find((g) => g.includes('ffff'))).toContain('private range');
+    // Allowed by name, the same receiver is reached.
+    const allowed = new WebhookNotifier({ urls: [`http://localhost:${port}/hook`], allowPrivate: ['localhost'], attempts: 1 });
+    await allowed.notify(NOTIFICATION, RULE);
+    expect(hook.bodies).toEqual([NOTIFICATION]);
+  });
+
+  it('does not follow redirects: the body never reaches where a redirect points', async () => {
+    const target = await receiver([204]);
+    const redirecting = await receiver([307], { location: target.url });
+    const gaveUp: string[] = [];
+    const notifier = new WebhookNotifier({ urls: [redirecting.url], allowPrivate: LOOPBACK, attempts: 3, baseDelayMs: 1, onGiveUp: (url, reason) => gaveUp.push(reason) });
+    await notifier.notify(NOTIFICATION, RULE);
+    expect(redirecting.bodies).toHaveLength(1);
+    expect(target.bodies).toEqual([]);
+    expect(gaveUp).toEqual(['HTTP 307 (redirects are not followed)']);
+  });
+
   it('gives up waiting at close: a delivery in backoff is abandoned', async () => {
     const failing = await receiver([503]);
-    const notifier = new WebhookNotifier({ urls: [failing.url], attempts: 10, baseDelayMs: 60_000 });
+    const notifier = new WebhookNotifier({ urls: [failing.url], allowPrivate: LOOPBACK, attempts: 10, baseDelayMs: 60_000 });
     const delivery = notifier.notify(NOTIFICATION, RULE);
     await new Promise((r) => setTimeout(r, 100));
     const started = Date.now();

@@ -61,6 +61,7 @@ beforeAll(async () => {
       flushIntervalMs: 200,
       alertIntervalMs: 300,
       webhooks: [webhook],
+      webhookAllowPrivate: ['127.0.0.1'],
       rules: [{ id: 'loans-drift', model: 'loans', type: 'drift_share', threshold: 0.3, window: '30s', minRows: 500 }],
     },
   });
