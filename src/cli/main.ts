@@ -57,6 +57,7 @@ program
   .option('--port <port>', 'port to listen on; 0 picks a free port (env BERTH_PORT)', integer)
   .option('--grpc-port <port>', 'also serve the Open Inference Protocol over gRPC on this port; 0 picks a free one (env BERTH_GRPC_PORT)', integer)
   .option('--body-limit <bytes>', 'largest request body accepted (env BERTH_BODY_LIMIT)', integer)
+  .option('--max-response-bytes <bytes>', 'most bytes of tensor data one answer may hold; larger ones get 413 (env BERTH_MAX_RESPONSE_BYTES)', integer)
   .option('--workers <n>', 'server processes sharing the port (env BERTH_WORKERS)', integer)
   .option('--threads <n>', 'inference worker threads per process; 0 = cores / processes (env BERTH_THREADS)', integer)
   .option('--intra-op-threads <n>', 'onnxruntime threads per session (env BERTH_INTRA_OP_THREADS)', integer)
@@ -81,7 +82,7 @@ program
   )
   .action(async (models: string[], opts: Record<string, unknown>) => {
     const flags: ConfigInput = {
-      server: pick({ host: opts.host, port: opts.port, grpcPort: opts.grpcPort, bodyLimit: opts.bodyLimit, workers: opts.workers }),
+      server: pick({ host: opts.host, port: opts.port, grpcPort: opts.grpcPort, bodyLimit: opts.bodyLimit, maxResponseBytes: opts.maxResponseBytes, workers: opts.workers }),
       runtime: pick({ threads: opts.threads, intraOpThreads: opts.intraOpThreads, execution: opts.execution }),
       batching: pick({
         maxBatchSize: opts.maxBatchSize,

@@ -51,6 +51,12 @@ export const ConfigSchema = z
         grpcPort: port.optional(),
         /** Largest request body accepted, in bytes; larger bodies get 413 before they are read. */
         bodyLimit: z.number().int().positive().default(64 * 1024 * 1024),
+        /**
+         * Most bytes of tensor data one answer may hold; larger answers get 413 (refused before
+         * the run when the signature fixes the output size). Bounds the memory a request can make
+         * the server spend encoding.
+         */
+        maxResponseBytes: z.number().int().positive().default(64 * 1024 * 1024),
         /** How long a graceful shutdown waits for requests in flight, in ms. */
         shutdownTimeoutMs: z.number().int().positive().default(30_000),
         /**

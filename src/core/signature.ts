@@ -39,3 +39,19 @@ export function hasDynamicBatch(signature: Signature): boolean {
   const all = [...signature.inputs, ...signature.outputs];
   return all.length > 0 && all.every((t) => t.shape !== undefined && t.shape.length > 0 && t.shape[0] === -1);
 }
+
+/**
+ * Bytes the outputs named will hold for a request of `rows` rows, when the signature fixes every
+ * dimension but a dynamic first one (so it is known before the run); undefined when any output's
+ * size depends on what the model computes, or is text.
+ */
+export function predictedOutputBytes(signature: Signature, names: readonly string[], rows: number, byteSize: (datatype: Datatype) => number): number | undefined {
+  let bytes = 0;
+  for (const name of names) {
+    const spec = signature.outputs.find((o) => o.name === name);
+    const size = spec === undefined ? 0 : byteSize(spec.datatype);
+    if (spec?.shape === undefined || size === 0 || spec.shape.slice(1).some((d) => d < 0)) return undefined;
+    bytes += spec.shape.reduce((product, d, i) => product * (i === 0 && d === -1 ? rows : d), size);
+  }
+  return bytes;
+}

@@ -18,19 +18,51 @@ export interface Tensor {
 const MAX_JSON_DEPTH = 64;
 
 /**
+ * Largest dimension a request may name. ONNX dimensions are 64-bit, but no real tensor has a side
+ * this long, and onnxruntime fails on shapes whose strides overflow even when they hold nothing.
+ */
+export const MAX_DIMENSION = 2 ** 31 - 1;
+
+/**
  * Number of elements a shape holds, or throws a catalogue error naming the input when a dimension
- * is not a non-negative integer. Huge products are returned as they are (possibly beyond 2^53):
- * callers compare them with the data actually sent before allocating anything.
+ * is not an integer from 0 to MAX_DIMENSION, or when the dimensions other than 0 multiply past
+ * 2^53. Huge products are returned as they are: callers compare them with the data actually sent
+ * before allocating anything.
  */
 export function elementCount(shape: readonly unknown[], input: string): number {
   let count = 1;
+  let span = 1;
   for (const dim of shape) {
-    if (typeof dim !== 'number' || !Number.isInteger(dim) || dim < 0) {
-      throw Errors.REQUEST_INVALID.create(`input '${input}' has shape ${JSON.stringify(shape)}; every dimension must be a non-negative integer`);
+    if (typeof dim !== 'number' || !Number.isInteger(dim) || dim < 0 || dim > MAX_DIMENSION) {
+      throw Errors.REQUEST_INVALID.create(`input '${input}' has shape ${jsonForMessage(shape)}; every dimension must be an integer from 0 to ${MAX_DIMENSION}`);
     }
     count *= dim;
+    span *= Math.max(dim, 1);
   }
+  if (span > Number.MAX_SAFE_INTEGER) throw Errors.REQUEST_INVALID.create(`input '${input}' has shape ${jsonForMessage(shape)}, whose dimensions multiply past 2^53`);
   return count;
+}
+
+/**
+ * JSON of a value from a request for an error message: bigints (integers beyond 2^53 in the body)
+ * are written as their digits, which JSON.stringify refuses to do, and long texts are cut.
+ */
+export function jsonForMessage(value: unknown, maxLength = 200): string {
+  // Bigints go through a marked string, then lose the quotes and the mark: digits as sent.
+  const marked = JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? `\u0000${v}` : v)) ?? String(value);
+  const text = marked.replace(/"\\u0000(-?\d+)"/g, '$1');
+  return text.length > maxLength ? `${text.slice(0, maxLength)}…` : text;
+}
+
+/** Bytes of tensor data in `tensors` (string elements count their UTF-8 length). */
+export function tensorsByteLength(tensors: readonly Tensor[]): number {
+  let bytes = 0;
+  for (const tensor of tensors) {
+    const data = tensor.data;
+    if (Array.isArray(data)) for (const text of data) bytes += Buffer.byteLength(text);
+    else bytes += (data as ArrayBufferView).byteLength;
+  }
+  return bytes;
 }
 
 /** Formats a shape as `[2,3]` for messages. */

@@ -3,12 +3,12 @@
  * any later transport) decodes its wire format into these types, calls the data plane, and
  * encodes what it returns; validation and execution live here once.
  */
-import { type Datatype, type TensorData, isDatatype } from '../core/datatypes.js';
+import { type Datatype, type TensorData, datatypeInfo, isDatatype } from '../core/datatypes.js';
 import { BerthError, Errors } from '../core/errors.js';
 import { parseModelRef } from '../core/model-ref.js';
-import { advertisedShape, shapeFits } from '../core/signature.js';
+import { advertisedShape, predictedOutputBytes, shapeFits } from '../core/signature.js';
 import type { Tensor } from '../core/tensor.js';
-import { elementCount, formatShape } from '../core/tensor.js';
+import { elementCount, formatShape, tensorsByteLength } from '../core/tensor.js';
 import { type FeatureValue, RowValidator } from '../core/validate-row.js';
 import type { Prediction } from '../runtime/pipeline.js';
 import type { Columns, PredictionEvent, PredictionOutcome, PredictionProtocol } from '../monitor/index.js';
@@ -99,6 +99,8 @@ export interface DataPlaneOptions {
    * the response has gone already, so this is for the server's log.
    */
   readonly onRecordError?: (error: unknown) => void;
+  /** Most bytes of tensor data one answer may hold (default unbounded). */
+  readonly maxResponseBytes?: number;
 }
 
 /** Who asked, for the monitor: the request id and the protocol it came through. */
@@ -116,12 +118,14 @@ export class DataPlane {
   readonly #recorder: ((event: PredictionEvent) => void) | undefined;
   /** Where recording waits until the response is on its way. */
   readonly #afterResponse: AfterResponseQueue;
+  readonly #maxResponseBytes: number;
   #ready = false;
 
   constructor(options: DataPlaneOptions) {
     this.#models = options.models;
     this.#recorder = options.recorder;
     this.#afterResponse = new AfterResponseQueue(options.onRecordError ?? (() => undefined));
+    this.#maxResponseBytes = options.maxResponseBytes ?? Infinity;
     this.#metadata = Object.freeze({
       name: options.serverName,
       version: options.serverVersion,
@@ -224,6 +228,7 @@ export class DataPlane {
       const inputs = this.#decodeInputs(model, request.inputs);
       const outputNames = this.#outputNames(model, request.outputs);
       rows = tensorRows(inputs);
+      this.#checkResponseSize(model, predictedOutputBytes(model.runtime.signature, outputNames, rows, (d) => datatypeInfo(d).byteSize));
       // Taken before the run: input buffers are transferred to the worker that runs them.
       if (this.#recorder) features = tensorColumns(inputs, rows);
       try {
@@ -232,6 +237,7 @@ export class DataPlane {
         if (error instanceof BerthError) throw error;
         throw Errors.MODEL_EXECUTION_FAILED.create(model.name, error instanceof Error ? error.message : String(error));
       }
+      this.#checkResponseSize(model, tensorsByteLength(outputs));
     } catch (error) {
       this.#recordTensors(model, context, at, started, rows, 'failed', error);
       throw error;
@@ -321,7 +327,13 @@ export class DataPlane {
       if (error instanceof BerthError) throw error;
       throw Errors.MODEL_EXECUTION_FAILED.create(model.name, error instanceof Error ? error.message : String(error));
     }
+    this.#checkResponseSize(model, tensorsByteLength(outputs));
     return { model, predictions: pipeline.decode(outputs, rows.length), unknownFields: [...unknown], values };
+  }
+
+  /** Refuses an answer too large to encode safely, before the run where its size is known. */
+  #checkResponseSize(model: ServedModel, bytes: number | undefined): void {
+    if (bytes !== undefined && bytes > this.#maxResponseBytes) throw Errors.RESPONSE_TOO_LARGE.create(model.name, bytes, this.#maxResponseBytes);
   }
 
   #decodeInputs(model: ServedModel, inputs: readonly InferenceInput[]): Tensor[] {

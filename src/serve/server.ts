@@ -145,6 +145,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     models: table,
     serverName: 'berth',
     serverVersion: options.version,
+    maxResponseBytes: config.server.maxResponseBytes,
     ...(monitor ? { recorder: (event: PredictionEvent) => monitor.record(event) } : {}),
     onRecordError: (error) => logger.error({ err: error }, 'a prediction could not be recorded for monitoring'),
   });

@@ -70,3 +70,16 @@ export function writeTwoInOutModel(dir: string): string {
   writeFileSync(path, encodeOnnxModel(model));
   return path;
 }
+
+/** `y = x·W` with W a [1, width] matrix of ones: x is [batch, 1], y is [batch, width] (a small request, a large answer). */
+export function writeWidenModel(dir: string, width = 4096): string {
+  const path = join(dir, `widen_${width}.onnx`);
+  const model = onnxModel({
+    nodes: [node('MatMul', ['x', 'w'], ['y'])],
+    inputs: [tensorValueInfo('x', OnnxElementType.FLOAT, ['batch', 1])],
+    outputs: [tensorValueInfo('y', OnnxElementType.FLOAT, ['batch', width])],
+    initializers: [floatTensor('w', [1, width], new Float32Array(width).fill(1))],
+  });
+  writeFileSync(path, encodeOnnxModel(model));
+  return path;
+}

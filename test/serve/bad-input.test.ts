@@ -7,10 +7,11 @@ import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../dist/serve/server.js';
 import { FIXTURE_ROOT } from '../helpers/fixtures.js';
-import { tempDir, writeIdentityModel, writeTwoInOutModel } from '../helpers/models.js';
+import { tempDir, writeIdentityModel, writeTwoInOutModel, writeWidenModel } from '../helpers/models.js';
 import { postJson, startTestServer } from '../helpers/server.js';
 
 const BODY_LIMIT = 64 * 1024;
+const RESPONSE_LIMIT = 1024 * 1024;
 let server: RunningServer;
 let infer: string;
 
@@ -21,8 +22,9 @@ beforeAll(async () => {
       { name: 'pair', path: writeTwoInOutModel(dir) },
       { name: 'fp32', path: writeIdentityModel(dir, 'FP32') },
       { name: 'expand', path: `${FIXTURE_ROOT}/simple/test_expand_shape_model1.onnx` },
+      { name: 'widen', path: writeWidenModel(dir) },
     ],
-    { server: { bodyLimit: BODY_LIMIT } },
+    { server: { bodyLimit: BODY_LIMIT, maxResponseBytes: RESPONSE_LIMIT } },
   );
   infer = `${server.url}/v2/models/pair/infer`;
 });
@@ -56,12 +58,15 @@ describe('bad input', () => {
     ['an unknown datatype', JSON.stringify({ inputs: [{ ...a, datatype: 'FLOAT' }, b] }), 400, 'BERTH_INPUT_DATATYPE', 'expects FP32'],
     ['a shape that does not fit the model', JSON.stringify({ inputs: [{ ...a, shape: [2, 1] }, b] }), 400, 'BERTH_INPUT_SHAPE', "Input 'a' has shape [2,1], which does not fit the model's shape [-1,2]"],
     ['a shape of the wrong rank', JSON.stringify({ inputs: [{ ...a, shape: [2] }, b] }), 400, 'BERTH_INPUT_SHAPE', 'shape [2]'],
-    ['a negative dimension', JSON.stringify({ inputs: [{ ...a, shape: [-1, 2] }, b] }), 400, 'BERTH_REQUEST_INVALID', 'non-negative integer'],
+    ['a negative dimension', JSON.stringify({ inputs: [{ ...a, shape: [-1, 2] }, b] }), 400, 'BERTH_REQUEST_INVALID', 'every dimension must be an integer from 0 to'],
     ['a shape that does not match the data', JSON.stringify({ inputs: [{ ...a, shape: [2, 2] }, b] }), 400, 'BERTH_INPUT_DATA_LENGTH', "Input 'a' has shape [2,2], which holds 4 elements, but its data has 2 elements"],
     ['too much data for the shape', JSON.stringify({ inputs: [{ ...a, data: [1, 2, 3] }, b] }), 400, 'BERTH_INPUT_DATA_LENGTH', 'holds 2 elements'],
     ['a string in FP32', JSON.stringify({ inputs: [{ ...a, data: [1, 'x'] }, b] }), 400, 'BERTH_INPUT_VALUE', "Input 'a', element 1: the string \"x\" is not a FP32 number"],
     ['data that is not an array', JSON.stringify({ inputs: [{ ...a, data: 'nope' }, b] }), 400, 'BERTH_REQUEST_INVALID', "'data' as an array"],
     ['parameters that are not an object', JSON.stringify({ inputs: [a, b], parameters: [1] }), 400, 'BERTH_REQUEST_INVALID', "'parameters' must be an object"],
+    ['a dimension beyond 2^53', '{"inputs":[{"name":"a","datatype":"FP32","shape":[9007199254740993,2],"data":[1,2]},' + JSON.stringify(b) + ']}', 400, 'BERTH_REQUEST_INVALID', "input 'a' has shape [9007199254740993,2]; every dimension must be an integer from 0 to 2147483647"],
+    ['a dimension beyond 2^31', JSON.stringify({ inputs: [{ ...a, shape: [2 ** 40, 2] }, b] }), 400, 'BERTH_REQUEST_INVALID', 'from 0 to 2147483647'],
+    ['a zero-size shape whose sides multiply past 2^53', JSON.stringify({ inputs: [{ ...a, shape: [0, 2 ** 31 - 1, 2 ** 31 - 1, 2 ** 31 - 1], data: [] }, b] }), 400, 'BERTH_REQUEST_INVALID', 'multiply past 2^53'],
   ])('%s', async (_case, body, status, code, message) => {
     const response = await postJson(infer, body);
     expect(response.status).toBe(status);
@@ -79,6 +84,53 @@ describe('bad input', () => {
     expect(json.code).toBe('BERTH_INPUT_DATA_LENGTH');
     expect(json.error).toContain('3000000000 elements');
     await expectServing();
+  });
+
+  it('binary: a binary_data_size beyond 2^53 is a 400 naming it', async () => {
+    const header = Buffer.from(`{"inputs":[{"name":"a","datatype":"FP32","shape":[1,2],"parameters":{"binary_data_size":100000000000000000000}},${JSON.stringify(b)}]}`);
+    const response = await postJson(infer, Buffer.concat([header, Buffer.alloc(8)]).toString('latin1'), { 'inference-header-content-length': String(header.length) });
+    expect(response.status).toBe(400);
+    expect(response.json.code).toBe('BERTH_BINARY_HEADER');
+    expect(response.json.error).toContain('binary_data_size 100000000000000000000;');
+    await expectServing();
+  });
+
+  it('INT64 data of long digit runs is refused quickly, never parsed as a huge BigInt', async () => {
+    // Numbers of 1,000 digits: past 20 digits no 64-bit integer exists, so none is parsed as one.
+    const big = Array.from({ length: 2 }, () => '7'.repeat(1000)).join(',');
+    const response = await postJson(`${server.url}/v2/models/expand/infer`, `{"inputs":[{"name":"X","datatype":"FP32","shape":[1,3,1],"data":[1,2,3]},{"name":"shape","datatype":"INT64","shape":[2],"data":[${big}]}]}`);
+    expect(response.status).toBe(400);
+    expect(response.json.code).toBe('BERTH_INPUT_VALUE');
+    await expectServing();
+  });
+
+  it('413 for an answer over the response limit: before the run when the signature fixes its size, after it otherwise', async () => {
+    // widen: [rows, 1] -> [rows, 4096] FP32, 16 KiB a row; 100 rows are 1.6 MB.
+    const x = { name: 'x', datatype: 'FP32', shape: [100, 1], data: Array.from({ length: 100 }, (_, i) => i) };
+    const widened = await postJson(`${server.url}/v2/models/widen/infer`, { inputs: [x] });
+    expect(widened.status).toBe(413);
+    expect(widened.json.code).toBe('BERTH_RESPONSE_TOO_LARGE');
+    expect(widened.json.error).toContain(`1638400 bytes of tensor data, more than the limit of ${RESPONSE_LIMIT} bytes`);
+    const small = await postJson(`${server.url}/v2/models/widen/infer`, { inputs: [{ ...x, shape: [2, 1], data: [1, 2] }] });
+    expect(small.status).toBe(200);
+    // expand's output size depends on its input's values: refused once the run has told it.
+    const expanded = await postJson(`${server.url}/v2/models/expand/infer`, {
+      inputs: [
+        { name: 'X', datatype: 'FP32', shape: [1, 3, 1], data: [1, 2, 3] },
+        { name: 'shape', datatype: 'INT64', shape: [2], data: [3, 1_000_000] },
+      ],
+    });
+    expect(expanded.status).toBe(413);
+    expect(expanded.json.error).toContain('12000000 bytes');
+    await expectServing();
+  });
+
+  it('405 with Allow for a method a path does not accept', async () => {
+    const response = await fetch(infer, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect(response.status).toBe(405);
+    expect(response.headers.get('allow')).toBe('POST');
+    const json = (await response.json()) as { code: string; error: string };
+    expect(json).toEqual({ code: 'BERTH_METHOD_NOT_ALLOWED', error: '/v2/models/pair/infer does not accept PUT; use POST.' });
   });
 
   it('refuses data nested deeper than any tensor', async () => {

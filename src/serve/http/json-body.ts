@@ -6,9 +6,13 @@ import { Errors } from '../../core/errors.js';
 // without one take the fast native parser.
 const LONG_DIGITS = /\d{16,}/;
 
+// No 64-bit integer has more digits; longer runs stay (inexact) numbers, since BigInt's parse
+// time grows with the square of the length and a few megabytes of digits would stall the loop.
+const MAX_INT64_DIGITS = 20;
+
 function parseNumber(text: string): number | bigint {
   const n = Number(text);
-  if (Number.isSafeInteger(n) || !/^-?\d+$/.test(text)) return n;
+  if (Number.isSafeInteger(n) || !/^-?\d+$/.test(text) || text.length > MAX_INT64_DIGITS + 1) return n;
   return BigInt(text);
 }
 

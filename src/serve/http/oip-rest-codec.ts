@@ -6,7 +6,7 @@
 import type { Datatype, TensorData } from '../../core/datatypes.js';
 import { Errors } from '../../core/errors.js';
 import { tensorDataFromBinary, tensorDataToBinary } from '../../core/tensor-binary.js';
-import { elementCount, tensorDataFromJson, tensorDataToJsonText } from '../../core/tensor.js';
+import { elementCount, jsonForMessage, tensorDataFromJson, tensorDataToJsonText } from '../../core/tensor.js';
 import type { InferenceInput, InferenceRequest, InferenceResponse, RequestedOutput, TensorDataSource } from '../data-plane.js';
 import { parseJsonBody } from './json-body.js';
 
@@ -86,7 +86,7 @@ export function decodeInferRequest(body: Buffer, headerLengthValue: string | und
     const binarySize = inputParameters?.binary_data_size;
     if (binarySize !== undefined) {
       if (typeof binarySize !== 'number' || !Number.isSafeInteger(binarySize) || binarySize < 0) {
-        throw Errors.BINARY_HEADER.create(`input '${name}' has binary_data_size ${JSON.stringify(binarySize)}; it must be a non-negative integer`);
+        throw Errors.BINARY_HEADER.create(`input '${name}' has binary_data_size ${jsonForMessage(binarySize)}; it must be a non-negative integer`);
       }
       if (!binaryPart) {
         throw Errors.BINARY_HEADER.create(`input '${name}' has binary_data_size but the request has no Inference-Header-Content-Length header`);
