@@ -11,12 +11,15 @@ import { Errors } from '../../src/core/errors.js';
 import { floatTensor, node, onnxModel, tensorValueInfo } from '../../src/core/onnx-model-builder.js';
 import { OnnxElementType, encodeOnnxModel } from '../../src/core/onnx-proto.js';
 import { describeOnnx, signatureFromOnnx } from '../../src/core/signature-from-onnx.js';
-import { fixtureCases } from '../helpers/fixtures.js';
+import { fixtureCases, hasStringNormalizerLocale, needsLocale } from '../helpers/fixtures.js';
 
 describe('signatureFromOnnx', () => {
   it('agrees with onnxruntime on every backend fixture', async () => {
     let compared = 0;
-    for (const fixture of fixtureCases()) {
+    // Without the en_US.UTF-8 locale the StringNormalizer cases cannot load (onnx-backend.test.ts lists them as skipped).
+    const withLocale = await hasStringNormalizerLocale();
+    const unloadable = withLocale ? 0 : fixtureCases().filter(needsLocale).length;
+    for (const fixture of fixtureCases().filter((c) => withLocale || !needsLocale(c))) {
       let session: ort.InferenceSession;
       try {
         session = await ort.InferenceSession.create(fixture.model, { logSeverityLevel: 3 });
@@ -48,7 +51,7 @@ describe('signatureFromOnnx', () => {
         await session.release();
       }
     }
-    expect(compared).toBeGreaterThan(100);
+    expect(compared).toBeGreaterThan(100 - unloadable);
   }, 120_000);
 
   it('leaves initializers listed as graph inputs out, and writes symbolic dimensions as -1', () => {

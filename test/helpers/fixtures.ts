@@ -1,6 +1,7 @@
 /** The ONNX backend conformance cases copied into test/fixtures/onnx-backend. */
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
 
 export const FIXTURE_ROOT = new URL('../fixtures/onnx-backend/', import.meta.url).pathname;
 
@@ -36,6 +37,31 @@ export function fixtureCases(): FixtureCase[] {
     }
   }
   return cases.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** What the StringNormalizer cases need from the machine, for skip messages. */
+export const LOCALE_NEEDED =
+  'the en_US.UTF-8 locale, which onnxruntime\'s StringNormalizer opens (Debian: apt-get install locales, uncomment en_US.UTF-8 in /etc/locale.gen, run locale-gen; .ci/run does this)';
+
+/** True for the cases whose model uses StringNormalizer, which loads only where the locale exists. */
+export function needsLocale(c: FixtureCase): boolean {
+  return c.name.startsWith('test_strnorm_');
+}
+
+/**
+ * Whether this machine can load the StringNormalizer cases: asks onnxruntime itself, loading one,
+ * since only it knows which locale it opens and how.
+ */
+export async function hasStringNormalizerLocale(): Promise<boolean> {
+  const probe = fixtureCases().find(needsLocale);
+  if (probe === undefined) return true;
+  try {
+    await (await ort.InferenceSession.create(probe.model, { logSeverityLevel: 4 })).release();
+    return true;
+  } catch (error) {
+    if (error instanceof Error && /locale/i.test(error.message)) return false;
+    throw error;
+  }
 }
 
 function asNumber(v: number | string): number {

@@ -10,9 +10,12 @@ import { type Browser, type BrowserContext, type Page, chromium } from 'playwrig
 /** Where Debian installs Chromium (`apt-get install chromium`; .ci/run does it when missing). */
 export const CHROMIUM = '/usr/bin/chromium';
 
+/** Why the browser tests cannot run here, for their skip message; undefined when they can. */
+export const NO_BROWSER = existsSync(CHROMIUM) ? undefined : `Chromium is not installed at ${CHROMIUM}: apt-get install chromium (.ci/run does when it is missing)`;
+
 /** Starts the browser. */
 export async function launchBrowser(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium is not installed at ${CHROMIUM}: apt-get install chromium (.ci/run does when it is missing).`);
+  if (NO_BROWSER !== undefined) throw new Error(NO_BROWSER);
   return chromium.launch({
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],

@@ -11,7 +11,7 @@
 import { readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PHONE, fitsWidth, launchBrowser, screenshot, watchedPage } from './browser.js';
+import { NO_BROWSER, PHONE, fitsWidth, launchBrowser, screenshot, watchedPage } from './browser.js';
 import { type DashboardServer, startDashboardServer } from './dashboard-server.js';
 
 const DATASETS = new URL('../fixtures/datasets/', import.meta.url).pathname;
@@ -33,6 +33,7 @@ const MONITOR = {
 };
 
 beforeAll(async () => {
+  if (NO_BROWSER !== undefined) return;
   [browser, server] = await Promise.all([launchBrowser(), startDashboardServer({ monitor: MONITOR })]);
 });
 afterAll(async () => {
@@ -81,7 +82,7 @@ async function apiJson<T>(path: string, init: RequestInit = {}): Promise<T> {
   return JSON.parse(text) as T;
 }
 
-describe('dashboard', () => {
+describe.skipIf(NO_BROWSER !== undefined)(`dashboard${NO_BROWSER ? ` (skipped: ${NO_BROWSER})` : ''}`, () => {
   it('shows every page with its empty state before there is any model', async () => {
     const { page, context, problems } = await watchedPage(browser);
     await page.goto(server.url);
@@ -261,7 +262,7 @@ describe('dashboard', () => {
   });
 });
 
-describe('dashboard with an admin token', () => {
+describe.skipIf(NO_BROWSER !== undefined)(`dashboard with an admin token${NO_BROWSER ? ` (skipped: ${NO_BROWSER})` : ''}`, () => {
   const token = 'dashboard-test-token';
   let guarded: DashboardServer;
   beforeAll(async () => {
