@@ -114,6 +114,29 @@ describe('berth predict (function)', () => {
     expect(existsSync(out)).toBe(false);
   });
 
+  it('writes labels and input cells that a spreadsheet would run as formulas as text; numbers stay numbers', async () => {
+    const lines = readFileSync(`${DATASETS}iris.csv`, 'utf8').trim().split(/\r?\n/);
+    const rename: Record<string, string> = { setosa: '=HYPERLINK("http://evil.example","x")', versicolor: '@SUM(1)', virginica: '-cmd' };
+    const relabelled = [lines[0], ...lines.slice(1).map((line) => line.replace(/,([a-z]+)$/, (_m, label: string) => `,"${rename[label]!.replace(/"/g, '""')}"`))];
+    const data = join(work, 'iris-formulas.csv');
+    writeFileSync(data, `${relabelled.join('\n')}\n`);
+    const target = lines[0]!.split(',').at(-1)!;
+    await trainCommand({ config, data, target, name: 'formulas', algorithm: 'linear', aliases: ['production'] });
+    // An input cell that is a negative number must stay a number.
+    const scoreData = join(work, 'iris-score.csv');
+    const firstRow = relabelled[1]!.split(',');
+    firstRow[0] = '-1.5';
+    writeFileSync(scoreData, `${[relabelled[0], firstRow.join(','), ...relabelled.slice(2)].join('\n')}\n`);
+    const out = join(work, 'formulas-out.csv');
+    await predictCommand({ config, model: 'formulas', data: scoreData, output: out, keepInput: true });
+    const rows = parse(readFileSync(out, 'utf8'), { columns: true }) as Record<string, string>[];
+    const predicted = new Set(rows.map((r) => r.prediction!));
+    expect(predicted.size).toBeGreaterThan(1);
+    for (const label of predicted) expect(Object.values(rename).map((l) => `'${l}`)).toContain(label);
+    expect(rows.every((r) => r[`input_${target}`] === undefined ? r[target]!.startsWith("'") : r[`input_${target}`]!.startsWith("'"))).toBe(true);
+    expect(rows[0]![lines[0]!.split(',')[0]!]).toBe('-1.5');
+  });
+
   it('refuses a model without a schema, and unknown models', async () => {
     const dir = join(work, 'identity');
     mkdirSync(dir);

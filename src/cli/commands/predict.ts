@@ -9,6 +9,7 @@ import { resolve } from 'node:path';
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { stringify } from 'csv-stringify';
+import { spreadsheetSafe } from '../spreadsheet-safe.js';
 import type { Config } from '../../core/config.js';
 import { Errors } from '../../core/errors.js';
 import type { PipelineOutput } from '../../core/pipeline-spec.js';
@@ -80,14 +81,17 @@ export async function predictCommand(options: PredictCommandOptions): Promise<Pr
   const output = options.output === undefined ? null : resolve(options.output);
   if (output === null) {
     // A reader that has seen enough (`| head`) closes the pipe; that ends the output, not in error.
-    await pipeline(records, stringify(), options.stdout ?? process.stdout, { end: false }).catch((error: NodeJS.ErrnoException) => {
+    await pipeline(records, stringify(SPREADSHEET_SAFE), options.stdout ?? process.stdout, { end: false }).catch((error: NodeJS.ErrnoException) => {
       if (error.code !== 'EPIPE') throw error;
     });
   } else {
-    await writeAtomically(output, (file) => pipeline(records, stringify(), file));
+    await writeAtomically(output, (file) => pipeline(records, stringify(SPREADSHEET_SAFE), file));
   }
   return { model: version.model, version: version.version, rows: predictions.length, columns, output, ignoredColumns: unknownFields };
 }
+
+/** Every text cell, the header's included, guarded against being run as a spreadsheet formula. */
+const SPREADSHEET_SAFE = { cast: { string: spreadsheetSafe } };
 
 /** The output header: `prediction`, then one probability per label for a classifier. */
 function predictionColumns(output: PipelineOutput): string[] {
