@@ -144,6 +144,8 @@ export const Errors = {
     `Model '${model}' is not ready to serve yet. Retry shortly; GET /v2/models/${model}/ready tells when it is.`),
   SERVER_SHUTTING_DOWN: define('BERTH_SERVER_SHUTTING_DOWN', 503, 'UNAVAILABLE', () =>
     'The server is shutting down and takes no new requests. Retry against another replica.'),
+  SERVER_LISTEN_FAILED: define('BERTH_SERVER_LISTEN_FAILED', 503, 'UNAVAILABLE', (what: string, address: string, reason: string) =>
+    `Cannot listen for ${what} on ${address}: ${reason}. Choose another port (--port, --grpc-port; 0 picks a free one) or stop what holds this one.`),
   MODEL_LOAD_FAILED: define('BERTH_MODEL_LOAD_FAILED', 500, 'FAILED_PRECONDITION', (file: string, reason: string) =>
     `Could not load model from ${file}: ${reason}. Check that the file is a valid ONNX model that onnxruntime supports.`),
   MODEL_SPEC_INVALID: define('BERTH_MODEL_SPEC_INVALID', 400, 'INVALID_ARGUMENT', (spec: string, reason: string) =>

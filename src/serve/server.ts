@@ -20,6 +20,7 @@ import { DataPlane } from './data-plane.js';
 import { type RunningGrpcServer, startGrpcServer } from './grpc/grpc-server.js';
 import { createHttpServer } from './http/http-server.js';
 import { ServerMetrics } from './metrics.js';
+import { listenError } from './listen-error.js';
 import { ModelTable, type ServedModel } from './model-table.js';
 import { putModelFolder } from './model-folder-versions.js';
 import { ImageJobs, type ImageJobsOptions } from '../app/image/image-jobs.js';
@@ -168,7 +169,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     await app.listen({ host: config.server.host, port: config.server.port });
   } catch (error) {
     await releaseAll();
-    throw error;
+    throw listenError('HTTP', config.server.host, config.server.port, error);
   }
   let grpc: RunningGrpcServer | undefined;
   if (config.server.grpcPort !== undefined) {
@@ -185,7 +186,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     } catch (error) {
       await app.close();
       await releaseAll();
-      throw error;
+      throw listenError('gRPC', config.server.host, config.server.grpcPort, error);
     }
   }
   dataPlane.setReady(true);

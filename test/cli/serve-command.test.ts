@@ -72,6 +72,24 @@ describe('berth CLI', () => {
     expect(await served.exited).toBe(0);
   });
 
+  it('a busy port stops start-up with the address and what to do, not an internal error', async () => {
+    const served = await startBerthServe([`ident=${model}`, '--port', '0']);
+    try {
+      const port = new URL(served.url).port;
+      const busy = await runBerth(['serve', model, '--port', port]);
+      expect(busy.code).toBe(1);
+      expect(busy.stderr).toContain(`Cannot listen for HTTP on 127.0.0.1:${port}: the port is already in use`);
+      expect(busy.stderr).toContain('BERTH_SERVER_LISTEN_FAILED');
+      expect(busy.stderr).not.toContain('internal error');
+      const grpcBusy = await runBerth(['serve', model, '--port', '0', '--grpc-port', port]);
+      expect(grpcBusy.code).toBe(1);
+      expect(grpcBusy.stderr).toContain(`Cannot listen for gRPC on 127.0.0.1:${port}: the port is already in use`);
+    } finally {
+      served.child.kill('SIGINT');
+      await served.exited;
+    }
+  });
+
   it('takes settings from a config file, the environment and flags, flags winning', async () => {
     const config = join(dir, 'berth.json');
     writeFileSync(config, JSON.stringify({ server: { port: 1 }, log: { level: 'debug' } }));
