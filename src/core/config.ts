@@ -64,6 +64,10 @@ export const ConfigSchema = z
          * loopback it is required too. Never logged.
          */
         adminToken: z.string().min(8, 'must be at least 8 characters').optional(),
+        /** Origins (`https://app.example`) whose pages may change things through `/api/` (others are refused). */
+        allowedOrigins: z.array(z.url()).max(64).default([]),
+        /** Host names accepted besides loopback ones while listening on loopback (DNS rebinding defence). */
+        allowedHosts: z.array(z.string().trim().min(1)).max(64).default([]),
         /** Largest model upload accepted by `POST /api/models`, in bytes. */
         uploadLimit: z.number().int().positive().default(2 * 1024 * 1024 * 1024),
         /** Server processes sharing the port (node:cluster); 1 runs in this process. */

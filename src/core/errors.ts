@@ -19,6 +19,7 @@ export type GrpcStatus =
   | 'UNAVAILABLE'
   | 'DEADLINE_EXCEEDED'
   | 'UNAUTHENTICATED'
+  | 'PERMISSION_DENIED'
   | 'INTERNAL'
   | 'UNIMPLEMENTED';
 
@@ -162,6 +163,10 @@ export const Errors = {
     'This endpoint needs the admin token: send Authorization: Bearer <BERTH_ADMIN_TOKEN>.'),
   AUTH_INVALID: define('BERTH_AUTH_INVALID', 401, 'UNAUTHENTICATED', () =>
     'The bearer token is not the admin token. Check BERTH_ADMIN_TOKEN on the server and the token you send.'),
+  AUTH_ORIGIN_REFUSED: define('BERTH_AUTH_ORIGIN_REFUSED', 403, 'PERMISSION_DENIED', (origin: string) =>
+    `A request from ${origin} may not change anything here: browsers on other origins are refused, so a page elsewhere cannot act on your server. Use the dashboard or a client that is not a browser, or allow the origin in server.allowedOrigins.`),
+  AUTH_HOST_REFUSED: define('BERTH_AUTH_HOST_REFUSED', 403, 'PERMISSION_DENIED', (host: string) =>
+    `This server listens on loopback and answers only requests addressed to it by a loopback name (localhost, 127.0.0.1, [::1]), not Host '${host}'; this stops other sites reaching it through DNS rebinding. Add the name to server.allowedHosts to allow it.`),
   UPLOAD_INVALID: define('BERTH_UPLOAD_INVALID', 400, 'INVALID_ARGUMENT', (reason: string) =>
     `The upload cannot be used: ${reason}. Send multipart/form-data with the model in a field named 'file' (a .onnx file or a .berth archive).`),
 

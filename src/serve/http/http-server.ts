@@ -17,6 +17,7 @@ import type { RegistryFollower } from '../registry-follower.js';
 import type { TrainingJobs } from '../training-jobs.js';
 import type { ImageJobs } from '../../app/image/image-jobs.js';
 import { requireBearer } from './api-auth.js';
+import { guardOrigins } from './origin-guard.js';
 import { RouteMethods } from './route-methods.js';
 import { errorBody, toBerthError } from './error-reply.js';
 import { registerImageRoutes } from './image-routes.js';
@@ -86,6 +87,7 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   });
   app.decorateRequest('inference', null);
   const routes = new RouteMethods(app);
+  guardOrigins(app, { listenHost: config.server.host, allowedOrigins: config.server.allowedOrigins, allowedHosts: config.server.allowedHosts });
 
   app.addHook('onRequest', async (request, reply) => {
     metrics.inFlight.inc();
