@@ -57,6 +57,12 @@ export const ConfigSchema = z
          * the server spend encoding.
          */
         maxResponseBytes: z.number().int().positive().default(64 * 1024 * 1024),
+        /**
+         * Longest a client may take to send one whole request, in ms; slower ones get 408 and are
+         * closed, so connections trickling a byte at a time cannot be held open. Raise it for very
+         * large uploads over slow links.
+         */
+        requestTimeoutMs: z.number().int().min(1000).max(3_600_000).default(60_000),
         /** How long a graceful shutdown waits for requests in flight, in ms. */
         shutdownTimeoutMs: z.number().int().positive().default(30_000),
         /**

@@ -12,6 +12,7 @@ import { postJson, startTestServer } from '../helpers/server.js';
 
 const BODY_LIMIT = 64 * 1024;
 const RESPONSE_LIMIT = 1024 * 1024;
+const REQUEST_TIMEOUT_MS = 1000;
 let server: RunningServer;
 let infer: string;
 
@@ -24,7 +25,7 @@ beforeAll(async () => {
       { name: 'expand', path: `${FIXTURE_ROOT}/simple/test_expand_shape_model1.onnx` },
       { name: 'widen', path: writeWidenModel(dir) },
     ],
-    { server: { bodyLimit: BODY_LIMIT, maxResponseBytes: RESPONSE_LIMIT } },
+    { server: { bodyLimit: BODY_LIMIT, maxResponseBytes: RESPONSE_LIMIT, requestTimeoutMs: REQUEST_TIMEOUT_MS } },
   );
   infer = `${server.url}/v2/models/pair/infer`;
 });
@@ -231,7 +232,7 @@ describe('bad input', () => {
     const url = new URL(infer);
     const answer = await new Promise<string>((resolve, reject) => {
       const socket = connect(Number(url.port), url.hostname, () => {
-        socket.write(`POST ${url.pathname} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000000000\r\n\r\n`);
+        socket.write(`POST ${url.pathname} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1000000000\r\n\r\n`);
       });
       let received = '';
       socket.on('data', (chunk) => {
@@ -245,6 +246,23 @@ describe('bad input', () => {
     });
     expect(answer).toMatch(/^HTTP\/1.1 413/);
     expect(answer).toContain('BERTH_REQUEST_TOO_LARGE');
+  });
+
+  it('408 and a closed connection for a body trickled slower than the request timeout', async () => {
+    const url = new URL(infer);
+    const socket = connect(Number(url.port), url.hostname);
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    socket.write(`POST ${url.pathname} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{`);
+    // One byte every 200 ms keeps the socket busy, which an idle timeout would not catch.
+    const trickle = setInterval(() => socket.writable && socket.write(' '), 200);
+    let received = '';
+    socket.on('data', (chunk) => (received += chunk.toString()));
+    socket.on('error', () => undefined);
+    // Without the timeout this would wait minutes; the test's own timeout fails it then.
+    await new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    clearInterval(trickle);
+    expect(received).toMatch(/^HTTP\/1.1 408/);
+    await expectServing();
   });
 
   it('an empty body is a 400', async () => {

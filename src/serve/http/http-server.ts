@@ -81,6 +81,9 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     requestIdHeader: 'x-request-id',
     genReqId: requestIdGenerator(),
     return503OnClosing: false,
+    requestTimeout: config.server.requestTimeoutMs,
+    // Node checks request deadlines on this period: often enough that the bound holds within a second.
+    http: { headersTimeout: Math.min(config.server.requestTimeoutMs, 30_000), connectionsCheckingInterval: 1000 },
     forceCloseConnections: 'idle',
     routerOptions: { ignoreTrailingSlash: true },
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false } },
