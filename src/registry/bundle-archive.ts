@@ -4,17 +4,25 @@
  * at the archive's root. Entries carry the bundle's creation time and portable modes, so one
  * bundle always makes the same archive.
  *
- * Reading is defensive: only plain files and folders are extracted (no links, no devices), paths
- * that would escape the destination are refused by `tar`, and the result is verified as a bundle
- * before anyone sees it.
+ * Reading is defensive. The archive is read twice: first without writing anything, to check that
+ * `berth.json` comes first and once, and that every file the manifest names has the size it
+ * declares (so a small archive cannot unpack into gigabytes); then extracted, writing only plain
+ * files the manifest names (no links, no devices, nothing outside the destination), and the result
+ * is verified as a bundle before anyone sees it.
  */
+import { createReadStream } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import { create, extract } from 'tar';
+import { Parser, type ReadEntry, create, extract } from 'tar';
 import { BerthError, Errors } from '../core/errors.js';
 import { fsyncDirectory, temporarySibling } from '../store/durable-files.js';
 import { type Bundle, loadBundle } from './bundle.js';
-import { MANIFEST_FILE } from './bundle-manifest.js';
+import { type BundleManifest, MANIFEST_FILE, parseManifestText } from './bundle-manifest.js';
+
+/** Largest `berth.json` read from an archive; real manifests, profile included, are far smaller. */
+const MAX_MANIFEST_BYTES = 64 * 1024 * 1024;
+/** Bytes of files the manifest does not name that an archive may carry (they are dropped). */
+const MAX_UNNAMED_BYTES = 16 * 1024 * 1024;
 
 /** The usual extension of a bundle archive. */
 export const ARCHIVE_EXTENSION = '.berth';
@@ -95,11 +103,15 @@ export async function importBundle(archivePath: string, outDir: string, options:
   const existing = await stat(target).catch(() => undefined);
   if (existing && !(existing.isDirectory() && (await readdir(target)).length === 0)) throw Errors.BUNDLE_OUTPUT_EXISTS.create(target);
 
+  const manifest = await checkArchive(archive);
+  const named = new Set([MANIFEST_FILE, ...manifest.files.map((f) => f.path)]);
+
   await mkdir(dirname(target), { recursive: true });
   const building = temporarySibling(target);
   await mkdir(building);
   try {
     const refused: string[] = [];
+    const written = new Set<string>();
     try {
       await extract({
         file: archive,
@@ -108,7 +120,14 @@ export async function importBundle(archivePath: string, outDir: string, options:
         preservePaths: false,
         filter: (path, entry) => {
           const type = 'type' in entry ? entry.type : 'File';
-          if (type === 'File' || type === 'OldFile' || type === 'Directory') return true;
+          if (type === 'Directory') return true;
+          if (type === 'File' || type === 'OldFile') {
+            // Only what the manifest names, once each: the sizes were checked above.
+            const name = entryName(path);
+            if (!named.has(name) || written.has(name)) return false;
+            written.add(name);
+            return true;
+          }
           refused.push(`${path} (${type})`);
           return false;
         },
@@ -122,7 +141,6 @@ export async function importBundle(archivePath: string, outDir: string, options:
     const verified = await loadBundle(building, { where, ...(options.expectedDigest ? { expectedDigest: options.expectedDigest } : {}) }).catch((error: unknown) => {
       throw error instanceof BerthError && Errors.BUNDLE_NOT_FOUND.is(error) ? Errors.BUNDLE_ARCHIVE_INVALID.create(archive, error.message) : error;
     });
-    const named = new Set([MANIFEST_FILE, ...verified.manifest.files.map((f) => f.path)]);
     await removeUnnamed(building, building, named);
     await fsyncDirectory(building);
     if (existing) await rm(target, { recursive: true, force: true });
@@ -130,9 +148,102 @@ export async function importBundle(archivePath: string, outDir: string, options:
     await fsyncDirectory(dirname(target));
     return { ...verified, dir: target, modelPath: join(target, ...verified.manifest.model.file.split('/')) };
   } catch (error) {
-    await rm(building, { recursive: true, force: true });
+    // Retried: a failed extraction may still be closing files in the folder.
+    await rm(building, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
     throw error;
   }
+}
+
+/** An entry's path as the manifest writes it (`./model.onnx` → `model.onnx`). */
+function entryName(path: string): string {
+  return path.replace(/^(\.\/)+/, '').replace(/\/+$/, '');
+}
+
+/**
+ * Reads the archive without writing anything and returns its manifest. Throws
+ * BERTH_BUNDLE_ARCHIVE_INVALID when `berth.json` is not the first file or comes twice, when a path
+ * leads outside the bundle, when a file comes twice, or when files the manifest does not name add
+ * up to more than MAX_UNNAMED_BYTES; BERTH_BUNDLE_FILE_CORRUPT when a file it names has another
+ * size than it declares. It stops at the first problem, before reading the
+ * rest.
+ */
+function checkArchive(archive: string): Promise<BundleManifest> {
+  return new Promise((resolvePromise, reject) => {
+    const input = createReadStream(archive);
+    const parser = new Parser({ strict: true });
+    let manifest: BundleManifest | undefined;
+    let manifestText: Buffer[] | undefined;
+    const seen = new Set<string>();
+    let unnamedBytes = 0;
+    let settled = false;
+    const fail = (problem: string | BerthError) => {
+      if (settled) return;
+      settled = true;
+      input.destroy();
+      reject(typeof problem === 'string' ? Errors.BUNDLE_ARCHIVE_INVALID.create(archive, problem) : problem);
+    };
+    parser.on('entry', (entry: ReadEntry) => {
+      const name = entryName(entry.path);
+      const problem = settled ? undefined : entryProblem(entry, name);
+      entry.resume();
+      if (problem !== undefined) fail(problem);
+    });
+    const entryProblem = (entry: ReadEntry, name: string): string | BerthError | undefined => {
+      if (name.startsWith('/') || name === '..' || name.startsWith('../') || name.includes('/../')) return `it holds ${name}, a path outside the bundle`;
+      if (entry.type !== 'File' && entry.type !== 'OldFile') return undefined; // refused or made at extraction
+      if (manifest === undefined && manifestText === undefined) {
+        if (name !== MANIFEST_FILE) return `its first file is ${name}, not ${MANIFEST_FILE}; make archives with berth export`;
+        if (entry.size > MAX_MANIFEST_BYTES) return `its ${MANIFEST_FILE} is ${entry.size} bytes, more than ${MAX_MANIFEST_BYTES}`;
+        const chunks: Buffer[] = (manifestText = []);
+        entry.on('data', (chunk: Buffer) => chunks.push(chunk));
+        entry.on('end', () => {
+          try {
+            manifest = parseManifestText(Buffer.concat(chunks).toString('utf8'), `archive ${archive}`);
+          } catch (error) {
+            if (settled) return;
+            settled = true;
+            input.destroy();
+            reject(error instanceof BerthError ? Errors.BUNDLE_ARCHIVE_INVALID.create(archive, error.message) : error);
+            return;
+          }
+          for (const file of pending.splice(0)) {
+            const problem = fileProblem(file.name, file.size);
+            if (problem !== undefined) return fail(problem);
+          }
+        });
+        return undefined;
+      }
+      if (name === MANIFEST_FILE) return `it holds ${MANIFEST_FILE} twice`;
+      // Entries that come while the manifest is still being read are checked once it is.
+      if (manifest === undefined) {
+        pending.push({ name, size: entry.size });
+        return undefined;
+      }
+      return fileProblem(name, entry.size);
+    };
+    const pending: { name: string; size: number }[] = [];
+    const fileProblem = (name: string, size: number): string | BerthError | undefined => {
+      const declared = manifest!.files.find((f) => f.path === name);
+      if (declared === undefined) {
+        unnamedBytes += size;
+        return unnamedBytes > MAX_UNNAMED_BYTES ? `files its manifest does not name hold more than ${MAX_UNNAMED_BYTES} bytes` : undefined;
+      }
+      if (seen.has(name)) return `it holds ${name} twice`;
+      seen.add(name);
+      return size === declared.size ? undefined : Errors.BUNDLE_FILE_CORRUPT.create(`archive ${archive}`, name, `is ${size} bytes, but the manifest says ${declared.size}`);
+    };
+    const finish = (error?: Error) => {
+      if (settled) return;
+      settled = true;
+      if (error) reject(Errors.BUNDLE_ARCHIVE_INVALID.create(archive, error.message));
+      else if (manifest === undefined || pending.length > 0) reject(Errors.BUNDLE_ARCHIVE_INVALID.create(archive, `it has no readable ${MANIFEST_FILE}`));
+      else resolvePromise(manifest);
+    };
+    parser.on('error', finish);
+    parser.on('end', () => finish());
+    input.on('error', finish);
+    input.pipe(parser);
+  });
 }
 
 /** Removes files under `dir` whose bundle path is not in `named`, and folders left empty. */

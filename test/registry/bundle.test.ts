@@ -2,7 +2,7 @@
  * Bundles: packaging an ONNX file, the digest, verification on every load (tampered, truncated,
  * missing, unsafe), and the .berth archive both ways.
  */
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { create } from 'tar';
@@ -257,6 +257,37 @@ describe('.berth archives', () => {
     await create({ file: join(dir, 'stray.berth'), cwd: src, gzip: true }, ['berth.json', 'model.onnx', 'stray.txt']);
     const imported = await importBundle(join(dir, 'stray.berth'), join(dir, 'out2'));
     expect(readdirSync(imported.dir).sort()).toEqual(['berth.json', 'model.onnx']);
+  });
+
+  it('refuse an archive that would unpack past what its manifest declares, before writing anything', async () => {
+    // A sparse file of 256 MiB of zeros compresses to a few hundred KB: a small archive, a big entry.
+    const bomb = join(dir, 'bomb');
+    mkdirSync(bomb);
+    writeFileSync(join(bomb, 'berth.json'), readFileSync(join(bundleDir, 'berth.json')));
+    const handle = openSync(join(bomb, 'model.onnx'), 'w');
+    ftruncateSync(handle, 256 * 1024 * 1024);
+    closeSync(handle);
+    await create({ file: join(dir, 'bomb.berth'), cwd: bomb, gzip: true }, ['berth.json', 'model.onnx']);
+    rmSync(bomb, { recursive: true });
+    const declared = (JSON.parse(readFileSync(join(bundleDir, 'berth.json'), 'utf8')) as { files: { size: number }[] }).files[0]!.size;
+    await expect(importBundle(join(dir, 'bomb.berth'), join(dir, 'out'))).rejects.toMatchObject({
+      code: 'BERTH_BUNDLE_FILE_CORRUPT',
+      message: expect.stringContaining(`file 'model.onnx' is ${256 * 1024 * 1024} bytes, but the manifest says ${declared}`),
+    });
+    expect(existsSync(join(dir, 'out'))).toBe(false);
+    expect(readdirSync(dir).filter((n) => n.includes('tmp'))).toEqual([]);
+  });
+
+  it('refuse berth.json twice, or anywhere but first', async () => {
+    const src = join(dir, 'twice');
+    mkdirSync(join(src, 'sub'), { recursive: true });
+    writeFileSync(join(src, 'berth.json'), readFileSync(join(bundleDir, 'berth.json')));
+    writeFileSync(join(src, 'model.onnx'), readFileSync(join(bundleDir, 'model.onnx')));
+    await create({ file: join(dir, 'twice.berth'), cwd: src, gzip: true }, ['berth.json', 'model.onnx', './berth.json']);
+    await expect(importBundle(join(dir, 'twice.berth'), join(dir, 'out'))).rejects.toMatchObject({ message: expect.stringContaining('berth.json twice') });
+    await create({ file: join(dir, 'late.berth'), cwd: src, gzip: true }, ['model.onnx', 'berth.json']);
+    await expect(importBundle(join(dir, 'late.berth'), join(dir, 'out'))).rejects.toMatchObject({ message: expect.stringContaining('its first file is model.onnx') });
+    expect(existsSync(join(dir, 'out'))).toBe(false);
   });
 
   it('refuse files that are not archives', async () => {
