@@ -140,6 +140,12 @@ function inferColumn(
   return { spec: { name, type: 'category', required, categories, outOfRange: 'accept' }, column: { name, type: 'category', values } };
 }
 
+/** Most classes a classifier is trained on: each costs a model per boosting round. */
+export const MAX_CLASSES = 200;
+/** A target with more classes than this, most of them seen once or twice, is an identifier. */
+const ID_LIKE_MIN_CLASSES = 50;
+const ID_LIKE_SHARE = 0.5;
+
 function readTarget(options: InferSchemaOptions, raw: readonly string[]): TargetColumn {
   const name = options.target;
   if (raw.length === 0) throw Errors.TRAIN_TARGET_INVALID.create(name, 'every value is missing');
@@ -160,6 +166,19 @@ function readTarget(options: InferSchemaOptions, raw: readonly string[]): Target
   }
   const labels = sortLabels(new Set(trimmed));
   if (labels.length < 2) throw Errors.TRAIN_TARGET_INVALID.create(name, `classification needs at least two classes, but it only holds '${labels[0]}'`);
+  // An identifier chosen as the target makes one class per row: training would run for hours.
+  if (labels.length > ID_LIKE_MIN_CLASSES && labels.length > trimmed.length * ID_LIKE_SHARE) {
+    throw Errors.TRAIN_TARGET_INVALID.create(
+      name,
+      `${labels.length} of its ${trimmed.length} values are distinct, so it looks like an identifier, not something to predict; choose another column as the target${numeric ? ', or --task regression if it is a quantity' : ''}`,
+    );
+  }
+  if (labels.length > MAX_CLASSES) {
+    throw Errors.TRAIN_TARGET_INVALID.create(
+      name,
+      `it has ${labels.length} classes, more than the ${MAX_CLASSES} Berth trains on; group rare classes together${numeric ? ', or use --task regression if it is a quantity' : ''}`,
+    );
+  }
   const index = new Map(labels.map((l, i) => [l, i]));
   return { task, name, labels, classes: Int32Array.from(trimmed, (s) => index.get(s)!) };
 }

@@ -107,6 +107,8 @@ export interface TrainResult {
 const TRAINER = 'berth-native/1';
 /** Largest data set that `refit: 'auto'` refits: beyond it, 25% more rows change little and cost a second fit. */
 export const REFIT_AUTO_MAX_ROWS = 20_000;
+/** Most columns a training table may have: wider tables take minutes per trainer and rarely help. */
+export const MAX_COLUMNS = 5000;
 /** Largest difference between ONNX and in-memory outputs tolerated (float32 arithmetic). */
 const EXPORT_TOLERANCE = 1e-4;
 /** Trains on a parsed CSV table; see {@link TrainResult}. */
@@ -120,6 +122,9 @@ export async function trainFromTable(table: CsvTable, options: TrainOptions): Pr
   const task = options.task ?? 'auto';
   if (!['auto', 'classification', 'regression'].includes(task)) throw Errors.TRAIN_OPTION_INVALID.create('task', `'${task}' is not auto, classification or regression`);
   checkSettings(options);
+  if (table.header.length > MAX_COLUMNS) {
+    throw Errors.TRAIN_CSV_INVALID.create(table.source, `it has ${table.header.length} columns; Berth trains on at most ${MAX_COLUMNS}. Select the features first`);
+  }
   const report = progressReporter(options.onProgress);
 
   report({ stage: 'infer', completed: 0, total: 1, message: `inferring the schema of ${table.rows.length} rows` }, 0.02);

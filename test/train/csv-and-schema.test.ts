@@ -76,4 +76,30 @@ describe('inferSchema', () => {
     expect(() => inferSchema(table, { target: 'b' })).toThrowError(expect.objectContaining({ code: 'BERTH_TRAIN_TARGET_INVALID' }));
     expect(() => inferSchema(table, { target: 'b', task: 'regression' })).toThrowError(expect.objectContaining({ code: 'BERTH_TRAIN_TARGET_INVALID' }));
   });
+
+  it('refuses an identifier as the target, and more classes than it trains on, with advice', () => {
+    const ids = parseCsv(['x,customer', ...Array.from({ length: 120 }, (_, i) => `${i % 7},cust-${i}`)].join('\n'));
+    expect(() => inferSchema(ids, { target: 'customer' })).toThrowError(
+      expect.objectContaining({ code: 'BERTH_TRAIN_TARGET_INVALID', message: expect.stringContaining('120 of its 120 values are distinct, so it looks like an identifier') }),
+    );
+    // 250 classes of 4 rows each: not an identifier, but more classes than a classifier is trained on.
+    const many = parseCsv(['x,label', ...Array.from({ length: 1000 }, (_, i) => `${i % 7},c${i % 250}`)].join('\n'));
+    expect(() => inferSchema(many, { target: 'label' })).toThrowError(expect.objectContaining({ message: expect.stringContaining('it has 250 classes, more than the 200') }));
+    // Numeric codes forced into classification get the regression hint.
+    const codes = parseCsv(['x,code', ...Array.from({ length: 1000 }, (_, i) => `${i % 7},${i % 250}`)].join('\n'));
+    expect(() => inferSchema(codes, { target: 'code', task: 'classification' })).toThrowError(expect.objectContaining({ message: expect.stringContaining('--task regression') }));
+    // Ten classes in 20 rows are fine (the identifier rule needs more than 50 classes).
+    const small = parseCsv(['x,label', ...Array.from({ length: 20 }, (_, i) => `${i},c${i % 10}`)].join('\n'));
+    expect(inferSchema(small, { target: 'label' }).target.task).toBe('classification');
+  });
+
+  it('refuses tables wider than it trains on, before any work', async () => {
+    const { trainFromCsv } = await import('../../src/train/train-from-csv.js');
+    const header = Array.from({ length: 5001 }, (_, i) => `c${i}`);
+    const data = [header.join(','), header.map((_, i) => i % 2).join(','), header.map(() => 1).join(',')].join('\n');
+    await expect(trainFromCsv({ csv: { data, name: 'wide.csv' }, target: 'c0' })).rejects.toMatchObject({
+      code: 'BERTH_TRAIN_CSV_INVALID',
+      message: expect.stringContaining('it has 5001 columns; Berth trains on at most 5000'),
+    });
+  });
 });
