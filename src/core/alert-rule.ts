@@ -73,6 +73,12 @@ export const AlertRuleSchema = z
     resolveAfter: z.number().int().min(1).max(100).default(2),
     /** Least evidence to judge: rows (drift, missing), requests (error rate, latency) or rows with feedback (performance). */
     minRows: z.number().int().min(0).default(100),
+    /**
+     * error_rate: which failures count. `server` (the default) counts only the server's own
+     * failures (5xx), so callers sending bad requests cannot fire the alert; `client` counts 4xx
+     * answers (callers in trouble); `all` both.
+     */
+    errors: z.enum(['server', 'client', 'all']).default('server'),
     /** Webhooks notified of this rule's alerts, besides `monitor.webhooks`. */
     webhooks: z.array(z.url({ protocol: /^https?$/ })).max(16).optional(),
   })

@@ -215,7 +215,8 @@ export class AlertEvaluator {
       case 'error_rate': {
         const window = await once('window', () => reports.window(model, { from }));
         if (window.requests < Math.max(1, rule.minRows)) return undefined;
-        return compare((window.clientErrors + window.serverErrors) / window.requests, 'error rate', null);
+        const failed = rule.errors === 'server' ? window.serverErrors : rule.errors === 'client' ? window.clientErrors : window.clientErrors + window.serverErrors;
+        return compare(failed / window.requests, rule.errors === 'all' ? 'error rate' : `${rule.errors} error rate`, null);
       }
       case 'latency_p99': {
         const window = await once('window', () => reports.window(model, { from }));

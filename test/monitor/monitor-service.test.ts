@@ -363,7 +363,7 @@ for (const backend of STORE_BACKENDS) {
     it('fires an alert once, keeps it through the hysteresis band, resolves it, and evaluates on one replica only', async () => {
       const { clock, service, db } = await setup();
       const notifier = capturingNotifier();
-      const rule = { id: 'errors', model: 'm', type: 'error_rate', threshold: 0.5, window: '10m', minRows: 4, resolveAfter: 2 };
+      const rule = { id: 'errors', model: 'm', type: 'error_rate', errors: 'all', threshold: 0.5, window: '10m', minRows: 4, resolveAfter: 2 };
       const a = await service({ notifier }, { rules: [rule] });
       const b = await service({ notifier }, { rules: [rule] });
       const record = (n: number, outcome: PredictionEvent['outcome']) => {
@@ -397,6 +397,20 @@ for (const backend of STORE_BACKENDS) {
       await a.close(); // gives up the lease
       await b.evaluateAlerts();
       expect((await db.selectFrom('monitor_leases').select('holder').execute()).map((r) => r.holder)).toEqual(['replica-2']);
+    });
+
+    it('counts only server errors in an error_rate rule unless it asks for client errors: bad requests cannot fire it', async () => {
+      const { clock, service } = await setup();
+      const rules = [
+        { id: 'server', model: 'm', type: 'error_rate', threshold: 0.5, window: '10m', minRows: 4 },
+        { id: 'client', model: 'm', type: 'error_rate', errors: 'client', threshold: 0.5, window: '10m', minRows: 4 },
+      ];
+      const a = await service({ notifier: capturingNotifier() }, { rules });
+      for (let i = 0; i < 4; i++) a.record(event(clock.now, { outcome: 'client_error', rows: 0, features: undefined, outputs: undefined }));
+      a.record(event(clock.now, { outcome: 'server_error', rows: 0, features: undefined, outputs: undefined }));
+      const fired = (await a.evaluateAlerts()).map((t) => `${t.notification.rule.id} ${t.notification.value.toFixed(1)} ${t.notification.message}`);
+      expect(fired).toHaveLength(1);
+      expect(fired[0]).toMatch(/^client 0\.8 .*client error rate/);
     });
 
     it('adds, lists and deletes alert rules through the API, refusing invalid and conflicting ones', async () => {
