@@ -28,7 +28,7 @@ export function addMonitorCommands(program: Command, context: MonitorProgramCont
     .command('monitor')
     .description("Print the drift table of a model's recent traffic against its reference profile (reads the metadata database).")
     .argument('<model>', 'model name')
-    .option('--since <duration>', 'how far back: 30m, 1h, 7d … (default 24h)', '24h')
+    .option('--since <duration>', 'how far back: 30m, 1h, 7d …', '24h')
     .option('--version <n>', 'one version (default: the one that served the range)')
     .addOption(new Option('--method <method>', 'one drift method for every feature it applies to').choices(METHODS))
     .option('--home <dir>', 'BERTH_HOME: where berth.db lives (env BERTH_HOME, default ./.berth)')

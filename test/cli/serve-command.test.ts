@@ -16,6 +16,16 @@ describe('berth CLI', () => {
     expect(stdout).toContain('Usage: berth');
   });
 
+  it('help states each default once', async () => {
+    for (const command of ['monitor', 'drift', 'train', 'predict']) {
+      const help = (await runBerth([command, '--help'])).stdout;
+      // An option's description and its text wrapped onto the lines below it, up to the next option.
+      for (const option of help.split(/\n(?= {2}-)/)) {
+        expect((option.match(/\(default/g) ?? []).length, `${command}: ${option}`).toBeLessThanOrEqual(1);
+      }
+    }
+  });
+
   it('serve --help describes every option', async () => {
     const { code, stdout } = await runBerth(['serve', '--help']);
     expect(code).toBe(0);
