@@ -3,6 +3,7 @@
  * Scripts use --json instead, which prints the command's return value as it is.
  */
 import Table from 'cli-table3';
+import type { FeatureSchema } from '../core/feature-schema.js';
 import type { Signature, TensorSpec } from '../core/signature.js';
 import type { AliasChange, AliasRecord, AuditEntry, DeleteResult, ModelRecord, RegisterResult, VersionDetail, VersionRecord } from '../registry/index.js';
 
@@ -106,12 +107,42 @@ export function renderVersionDetail(v: VersionDetail): string {
   if (m.description) lines.push(`  description  ${m.description}`);
   if (Object.keys(v.tags).length) lines.push(`  tags         ${formatTags(v.tags)}`);
   if (m.model.producer) lines.push(`  producer     ${m.model.producer}${m.model.producerVersion ? ` ${m.model.producerVersion}` : ''}`);
-  if (m.metrics && Object.keys(m.metrics).length) lines.push(`  metrics      ${Object.entries(m.metrics).map(([k, n]) => `${k}=${n}`).join(', ')}`);
+  if (m.metrics && Object.keys(m.metrics).length) lines.push(`  metrics      ${Object.entries(m.metrics).map(([k, n]) => `${k}=${formatMetric(n)}`).join(', ')}`);
+  if (m.pipeline?.output.task === 'classification') lines.push(`  classes      ${m.pipeline.output.labels.join(', ')} (probability columns in this order)`);
   const extras = (['schema', 'pipeline', 'profile', 'lineage'] as const).filter((k) => m[k] !== undefined);
   if (extras.length) lines.push(`  carries      ${extras.join(', ')}`);
   lines.push(`  files        ${v.files.map((f) => `${f.path} (${formatBytes(f.size)})`).join(', ')}`);
+  if (m.schema) lines.push('', indent(renderSchema(m.schema)));
   lines.push('', indent(renderSignature(m.signature)));
   return lines.join('\n');
+}
+
+/** A metric as people read it: integers (row counts) whole, other values to four significant digits. */
+export function formatMetric(value: number): string {
+  return Number.isInteger(value) ? String(value) : value.toPrecision(4);
+}
+
+/** A feature schema as a table: what a caller sends, with each feature's allowed values. */
+export function renderSchema(schema: FeatureSchema): string {
+  const allowed = (f: FeatureSchema['features'][number]): string => {
+    switch (f.type) {
+      case 'number':
+      case 'integer':
+        return f.min === undefined && f.max === undefined ? '' : `${f.min ?? '-inf'} to ${f.max ?? 'inf'}${f.outOfRange === 'reject' ? ' (else refused)' : ''}`;
+      case 'category': {
+        const shown = f.categories.slice(0, 6).join(', ');
+        return f.categories.length > 6 ? `${shown}, … (${f.categories.length} in all)` : shown;
+      }
+      case 'boolean':
+        return 'true, false';
+      default:
+        return f.maxLength === undefined ? '' : `up to ${f.maxLength} characters`;
+    }
+  };
+  return plainTable(
+    ['feature', 'type', 'required', 'values'],
+    schema.features.map((f) => [f.name, f.type, f.required ? 'yes' : 'no', allowed(f)]),
+  );
 }
 
 /** `berth show model`. */

@@ -99,6 +99,20 @@ describe('berth predict (function)', () => {
     expect(keptRows.slice(1).map((r) => r.slice(header.length))).toEqual(rows.slice(1));
   });
 
+  it('berth show gives rounded metrics, the class order and the schema a caller sends', async () => {
+    const { showCommand } = await import('../../src/cli/commands/show.js');
+    const { renderVersionDetail } = await import('../../src/cli/registry-output.js');
+    const shown = await showCommand({ config, reference: 'wine@production' });
+    const text = renderVersionDetail(shown.version!);
+    const metrics = /metrics {6}(.*)/.exec(text)![1]!;
+    expect(metrics).toMatch(/logLoss=0\.\d+/);
+    // Every metric at four significant digits at most, row counts whole.
+    for (const [, value] of metrics.matchAll(/=([^,]+)/g)) expect(value!.replace(/^0\.0*/, '').replace('.', '').length).toBeLessThanOrEqual(4);
+    expect(text).toContain('classes      class_0, class_1, class_2 (probability columns in this order)');
+    expect(text).toMatch(/FEATURE\s+TYPE\s+REQUIRED\s+VALUES/);
+    expect(text).toMatch(/alcohol\s+number\s+yes\s+\d/);
+  });
+
   it('names the line and field of a bad row, and writes nothing', async () => {
     const bad = join(work, 'wine-bad.csv');
     const lines = readFileSync(`${DATASETS}wine.csv`, 'utf8').split(/\r?\n/);
