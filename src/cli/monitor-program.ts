@@ -56,9 +56,10 @@ export function addMonitorCommands(program: Command, context: MonitorProgramCont
     .option('--target <column>', 'a column compared as the prediction (prediction drift) rather than as a feature')
     .addOption(new Option('--method <method>', 'one drift method for every column it applies to').choices(METHODS))
     .option('-o, --output <file>', 'write the report to a file instead of standard output')
+    .option('--delimiter <char>', 'field separator of both CSV files (default: detected from each header row: comma, semicolon, tab or pipe)')
     .addHelpText('after', '\nExamples:\n  berth drift train.csv last-week.csv\n  berth drift train.csv last-week.csv --target defaulted --format html -o drift.html\n')
-    .action(async (reference: string, current: string, opts: { format: 'table' | 'json' | 'html'; target?: string; method?: string; output?: string }) => {
-      const result = await driftCommand({ reference, current, target: opts.target, method: opts.method as never });
+    .action(async (reference: string, current: string, opts: { format: 'table' | 'json' | 'html'; target?: string; method?: string; output?: string; delimiter?: string }) => {
+      const result = await driftCommand({ reference, current, target: opts.target, method: opts.method as never, delimiter: opts.delimiter });
       const heading = { title: `Drift of ${current} against ${reference}` };
       const text =
         opts.format === 'json'

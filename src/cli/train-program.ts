@@ -73,6 +73,7 @@ export function addTrainCommands(program: Command, context: TrainProgramContext)
       .addOption(new Option('--task <task>', 'what to learn (default: auto, from the target)').choices(['auto', 'classification', 'regression']))
       .addOption(new Option('--algorithm <algorithm>', 'trainer (default: auto, the better on validation)').choices(['auto', 'linear', 'gbdt']))
       .option('--name <name>', 'model name (default: the file name without .csv)')
+      .option('--delimiter <char>', 'field separator of the CSV (default: detected from the header row: comma, semicolon, tab or pipe)')
       .option('--seed <n>', 'seed of the train/validation split (default 0)', integer)
       .option('-o, --out <dir>', 'bundle folder to write (default ./<name>.bundle; none when registering)')
       .option('--register', 'add the bundle to the registry as a new version')
@@ -92,6 +93,7 @@ export function addTrainCommands(program: Command, context: TrainProgramContext)
           config: config(opts),
           data,
           target: opts.target as string,
+          delimiter: opts.delimiter as string | undefined,
           task: opts.task as Task | 'auto' | undefined,
           algorithm: opts.algorithm as AlgorithmChoice | undefined,
           name: opts.name as string | undefined,
@@ -118,11 +120,12 @@ export function addTrainCommands(program: Command, context: TrainProgramContext)
       .argument('<data.csv>', 'rows of named features with a header row')
       .option('-o, --output <file.csv>', 'CSV file to write (default: standard output)')
       .option('--keep-input', 'copy the input columns in front of the predictions')
+      .option('--delimiter <char>', 'field separator of the CSV (default: detected from the header row: comma, semicolon, tab or pipe)')
       .option('--json', 'print a JSON summary instead of a line (with -o)'),
   )
     .addHelpText('after', '\nExamples:\n  berth predict loans@production applicants.csv -o scored.csv\n  berth predict loans:3 applicants.csv --keep-input | head\n')
-    .action(async (model: string, data: string, opts: StoreFlags & { output?: string; keepInput?: boolean; json?: boolean }) => {
-      const result = await predictCommand({ config: config(opts), model, data, output: opts.output, keepInput: opts.keepInput, stdout: context.stdout });
+    .action(async (model: string, data: string, opts: StoreFlags & { output?: string; keepInput?: boolean; delimiter?: string; json?: boolean }) => {
+      const result = await predictCommand({ config: config(opts), model, data, output: opts.output, keepInput: opts.keepInput, delimiter: opts.delimiter, stdout: context.stdout });
       // Without -o the CSV is on standard output; the summary must not mix with it.
       const summary = opts.json ? JSON.stringify(result, null, 2) : renderPredictResult(result);
       if (result.output === null) context.stderr.write(`${summary}\n`);

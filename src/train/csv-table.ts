@@ -1,6 +1,7 @@
 /**
  * Reading CSV files into a table of strings with csv-parse (a maintained RFC 4180 parser: quoted
- * fields, embedded separators and newlines, a byte-order mark). Typing the values is schema
+ * fields, embedded separators and newlines, a byte-order mark), with the separator detected from
+ * the header row unless given. Typing the values is schema
  * inference's job, so a number is never misread before it is seen in context.
  */
 import { createHash } from 'node:crypto';
@@ -23,14 +24,46 @@ export interface CsvTable {
   readonly sha256: string;
 }
 
+/** How a CSV file is read. */
+export interface CsvOptions {
+  /** The field separator; absent: detected from the header row (see {@link detectDelimiter}). */
+  readonly delimiter?: string;
+}
+
+/** Separators detected in a header row, most usual first (it wins ties). */
+const DELIMITERS = [',', ';', '\t', '|'] as const;
+
+/**
+ * The separator a CSV file uses: the candidate (comma, semicolon, tab, pipe) found most often in
+ * its first line outside quotes. Spreadsheets in many locales write semicolons, and exports from
+ * databases often tabs; a header with none of them is one column, read with commas.
+ */
+export function detectDelimiter(bytes: Uint8Array): string {
+  const head = Buffer.from(bytes.subarray(0, Math.min(bytes.length, 64 * 1024))).toString('utf8');
+  const counts = new Map<string, number>(DELIMITERS.map((d) => [d, 0]));
+  let quoted = false;
+  for (const char of head) {
+    if (char === '"') quoted = !quoted;
+    else if (!quoted && (char === '\n' || char === '\r')) break;
+    else if (!quoted && counts.has(char)) counts.set(char, counts.get(char)! + 1);
+  }
+  let best: string = DELIMITERS[0];
+  for (const d of DELIMITERS) if (counts.get(d)! > counts.get(best)!) best = d;
+  return best;
+}
+
 /** Parses CSV text or bytes. Throws BERTH_TRAIN_CSV_INVALID with the parser's reason and line. */
-export function parseCsv(data: string | Uint8Array, source = 'the CSV data'): CsvTable {
+export function parseCsv(data: string | Uint8Array, source = 'the CSV data', options: CsvOptions = {}): CsvTable {
   const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
   const sha256 = createHash('sha256').update(bytes).digest('hex');
+  const delimiter = options.delimiter ?? detectDelimiter(bytes);
+  if (delimiter.length !== 1 || delimiter === '"' || delimiter === '\n' || delimiter === '\r') {
+    throw Errors.TRAIN_CSV_INVALID.create(source, `the delimiter ${JSON.stringify(delimiter)} is not one character other than a quote or a line break`);
+  }
   // With `info: true` each record comes with where it was read; csv-parse's types do not model it.
   let parsed: { record: string[]; info: { bytes: number } }[];
   try {
-    parsed = parse(bytes, { bom: true, skip_empty_lines: true, relax_column_count: false, info: true }) as unknown as typeof parsed;
+    parsed = parse(bytes, { bom: true, delimiter, skip_empty_lines: true, relax_column_count: false, info: true }) as unknown as typeof parsed;
   } catch (error) {
     throw Errors.TRAIN_CSV_INVALID.create(source, (error as Error).message);
   }
@@ -62,7 +95,7 @@ export function parseCsv(data: string | Uint8Array, source = 'the CSV data'): Cs
 }
 
 /** Reads and parses a CSV file; a file that cannot be read is BERTH_TRAIN_CSV_INVALID too. */
-export async function readCsvFile(path: string): Promise<CsvTable> {
+export async function readCsvFile(path: string, options: CsvOptions = {}): Promise<CsvTable> {
   let bytes: Buffer;
   try {
     bytes = await readFile(path);
@@ -71,7 +104,7 @@ export async function readCsvFile(path: string): Promise<CsvTable> {
     const reason = code === 'ENOENT' ? 'there is no such file' : code === 'EISDIR' ? 'it is a folder' : (error as Error).message;
     throw Errors.TRAIN_CSV_INVALID.create(path, reason);
   }
-  return parseCsv(bytes, path);
+  return parseCsv(bytes, path, options);
 }
 
 /** The table's rows (all, or those at `indices`) as records keyed by column name. */

@@ -6,7 +6,10 @@ import { type CsvTable, parseCsv, readCsvFile } from './csv-table.js';
 import { type TrainOptions, type TrainResult, trainFromTable } from './train-model.js';
 
 /** Where the CSV comes from: a file path, or its contents with a name for messages. */
-export type CsvSource = { readonly file: string } | { readonly data: string | Uint8Array; readonly name?: string };
+export type CsvSource = ({ readonly file: string } | { readonly data: string | Uint8Array; readonly name?: string }) & {
+  /** The field separator; absent: detected from the header row. */
+  readonly delimiter?: string;
+};
 
 /** Options for {@link trainFromCsv}: the source and every {@link TrainOptions} setting. */
 export type TrainFromCsvOptions = TrainOptions & { readonly csv: CsvSource };
@@ -27,7 +30,8 @@ export async function trainFromCsv(options: TrainFromCsvOptions): Promise<TrainF
   const { csv, ...trainOptions } = options;
   const source = 'file' in csv ? csv.file : (csv.name ?? 'the CSV data');
   options.onProgress?.({ stage: 'read', completed: 0, total: 1, fraction: 0, message: `reading ${source}` });
-  const table = 'file' in csv ? await readCsvFile(csv.file) : parseCsv(csv.data, source);
+  const csvOptions = csv.delimiter === undefined ? {} : { delimiter: csv.delimiter };
+  const table = 'file' in csv ? await readCsvFile(csv.file, csvOptions) : parseCsv(csv.data, source, csvOptions);
   const result = await trainFromTable(table, trainOptions);
   return { ...result, table };
 }

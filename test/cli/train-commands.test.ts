@@ -103,7 +103,8 @@ describe('berth predict (function)', () => {
     const { showCommand } = await import('../../src/cli/commands/show.js');
     const { renderVersionDetail } = await import('../../src/cli/registry-output.js');
     const shown = await showCommand({ config, reference: 'wine@production' });
-    const text = renderVersionDetail(shown.version!);
+    if (shown.kind !== 'version') throw new Error('expected one version');
+    const text = renderVersionDetail(shown.version);
     const metrics = /metrics {6}(.*)/.exec(text)![1]!;
     expect(metrics).toMatch(/logLoss=0\.\d+/);
     // Every metric at four significant digits at most, row counts whole.
@@ -111,6 +112,20 @@ describe('berth predict (function)', () => {
     expect(text).toContain('classes      class_0, class_1, class_2 (probability columns in this order)');
     expect(text).toMatch(/FEATURE\s+TYPE\s+REQUIRED\s+VALUES/);
     expect(text).toMatch(/alcohol\s+number\s+yes\s+\d/);
+  });
+
+  it('scores a semicolon-separated file as it scores the comma-separated one, detected or forced', async () => {
+    const lines = readFileSync(`${DATASETS}wine.csv`, 'utf8').trim().split(/\r?\n/);
+    const semicolons = join(work, 'wine-semicolons.csv');
+    writeFileSync(semicolons, `${lines.map((l) => l.replaceAll(',', ';')).join('\n')}\n`);
+    const read = (file: string) => parse(readFileSync(file, 'utf8'), { columns: true }) as Record<string, string>[];
+    await predictCommand({ config, model: 'wine', data: `${DATASETS}wine.csv`, output: join(work, 'commas-out.csv') });
+    await predictCommand({ config, model: 'wine', data: semicolons, output: join(work, 'detected-out.csv') });
+    await predictCommand({ config, model: 'wine', data: semicolons, delimiter: ';', output: join(work, 'forced-out.csv') });
+    const expected = read(join(work, 'commas-out.csv'));
+    expect(expected).toHaveLength(lines.length - 1);
+    expect(read(join(work, 'detected-out.csv'))).toEqual(expected);
+    expect(read(join(work, 'forced-out.csv'))).toEqual(expected);
   });
 
   it('names the line and field of a bad row, and writes nothing', async () => {

@@ -77,6 +77,21 @@ describe('inferSchema', () => {
     expect(() => inferSchema(table, { target: 'b', task: 'regression' })).toThrowError(expect.objectContaining({ code: 'BERTH_TRAIN_TARGET_INVALID' }));
   });
 
+  it('detects semicolon, tab and pipe separators from the header row, and takes a forced one', () => {
+    for (const d of [';', '\t', '|']) {
+      // A decimal comma, as semicolon files from many locales have, stays inside its field.
+      const table = parseCsv([`a${d}b${d}"c${d}d"`, `1,5${d}x${d}"y${d}z"`].join('\n'));
+      expect(table.header, JSON.stringify(d)).toEqual(['a', 'b', `c${d}d`]);
+      expect(table.rows[0], JSON.stringify(d)).toEqual(['1,5', 'x', `y${d}z`]);
+    }
+    expect(parseCsv('a,b\n1,2').rows).toEqual([['1', '2']]);
+    // A semicolon file whose header has commas inside quotes is still read with semicolons.
+    expect(parseCsv('"a,1";"b,2"\n1;2').header).toEqual(['a,1', 'b,2']);
+    // Forced: the header has more semicolons, but the file is comma-separated.
+    expect(parseCsv('a;x,b\n1,2', 'f.csv', { delimiter: ',' }).header).toEqual(['a;x', 'b']);
+    expect(() => parseCsv('a,b\n1,2', 'f.csv', { delimiter: '"' })).toThrowError(expect.objectContaining({ code: 'BERTH_TRAIN_CSV_INVALID' }));
+  });
+
   it('refuses an identifier as the target, and more classes than it trains on, with advice', () => {
     const ids = parseCsv(['x,customer', ...Array.from({ length: 120 }, (_, i) => `${i % 7},cust-${i}`)].join('\n'));
     expect(() => inferSchema(ids, { target: 'customer' })).toThrowError(

@@ -11,6 +11,8 @@ export interface DriftCommandOptions {
   readonly target?: string | undefined;
   readonly method?: DriftReportOptions['method'] | undefined;
   readonly correction?: DriftReportOptions['correction'] | undefined;
+  /** Field separator of both files; absent: detected from each header row. */
+  readonly delimiter?: string | undefined;
 }
 
 /** The comparison, with the files' names and sizes for the report's header. */
@@ -24,7 +26,8 @@ export interface DriftCommandResult extends DatasetComparison {
  * BERTH_TRAIN_TARGET_NOT_FOUND when `target` is not a column of the reference.
  */
 export async function driftCommand(options: DriftCommandOptions): Promise<DriftCommandResult> {
-  const [reference, current] = await Promise.all([readCsvFile(options.reference), readCsvFile(options.current)]);
+  const csv = options.delimiter === undefined ? {} : { delimiter: options.delimiter };
+  const [reference, current] = await Promise.all([readCsvFile(options.reference, csv), readCsvFile(options.current, csv)]);
   if (options.target !== undefined && !reference.header.includes(options.target)) {
     throw Errors.TRAIN_TARGET_NOT_FOUND.create(options.target, reference.header);
   }

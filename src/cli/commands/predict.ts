@@ -30,6 +30,8 @@ export interface PredictCommandOptions {
   readonly output?: string | undefined;
   /** Copy the input columns in front of the prediction columns. */
   readonly keepInput?: boolean | undefined;
+  /** Field separator of the CSV; absent: detected from its header row. */
+  readonly delimiter?: string | undefined;
   /** Where the CSV goes without `output`. */
   readonly stdout?: Writable | undefined;
   readonly actor?: AuditActor | undefined;
@@ -65,7 +67,7 @@ export async function predictCommand(options: PredictCommandOptions): Promise<Pr
   const { schema, pipeline: spec } = version.manifest;
   if (!schema || !spec) throw Errors.MODEL_NO_SCHEMA.create(version.model, String(version.version));
 
-  const table = await readCsvFile(options.data);
+  const table = await readCsvFile(options.data, options.delimiter === undefined ? {} : { delimiter: options.delimiter });
   const { predictions, unknownFields } = await scoreRows({
     onnx,
     schema,

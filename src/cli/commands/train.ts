@@ -22,6 +22,8 @@ export interface TrainCommandOptions {
   readonly data: string;
   /** The column to predict. */
   readonly target: string;
+  /** Field separator of the CSV; absent: detected from its header row. */
+  readonly delimiter?: string | undefined;
   readonly task?: Task | 'auto' | undefined;
   readonly algorithm?: AlgorithmChoice | undefined;
   /** Model name; default the CSV's file name without its extension. */
@@ -63,7 +65,7 @@ export async function trainCommand(options: TrainCommandOptions): Promise<TrainC
     const scratch = out === undefined ? await mkdtemp(join(tmpdir(), 'berth-train-')) : undefined;
     try {
       const { bundle, result, summary } = await trainBundle({
-        csv: { file: options.data },
+        csv: { file: options.data, ...(options.delimiter !== undefined ? { delimiter: options.delimiter } : {}) },
         target: options.target,
         ...(options.task !== undefined ? { task: options.task } : {}),
         ...(options.algorithm !== undefined ? { algorithm: options.algorithm } : {}),
