@@ -43,6 +43,8 @@ export interface TrainingSummary {
   readonly schema: FeatureSchema;
   /** Data rows in the file. */
   readonly rows: number;
+  /** Rows left out of training because their target was missing. */
+  readonly droppedRows: number;
   readonly ignoredColumns: readonly IgnoredColumn[];
 }
 
@@ -108,6 +110,7 @@ export function trainingSummary(result: TrainFromCsvResult): TrainingSummary {
     candidates: result.candidates,
     schema: result.schema,
     rows: result.table.rows.length,
+    droppedRows: result.lineage.droppedRows,
     ignoredColumns: result.ignoredColumns,
   };
 }

@@ -8,13 +8,20 @@ import type { PredictCommandResult } from './commands/predict.js';
 import type { TrainCommandResult } from './commands/train.js';
 import { formatBytes, plainTable, shortDigest } from './registry-output.js';
 
+/** The rows trained on, and those left out and why. */
+function rowsUsed(result: TrainCommandResult): string {
+  if (result.droppedRows === 0) return `${result.rows} rows`;
+  const dropped = result.droppedRows;
+  return `${result.rows - dropped} of ${result.rows} rows (${dropped} left out: their '${result.target}' is missing)`;
+}
+
 /** The `berth train` report. */
 export function renderTrainResult(result: TrainCommandResult): string {
   const m = result.metrics;
   const features = result.schema.features.length;
   const ignored = result.ignoredColumns.map((c) => `\n  ignored column '${c.name}': ${c.reason}`).join('');
   const lines = [
-    `Trained ${result.name}: ${result.task} of '${result.target}' from ${result.rows} rows and ${features} feature${features === 1 ? '' : 's'}${ignored}`,
+    `Trained ${result.name}: ${result.task} of '${result.target}' from ${rowsUsed(result)} and ${features} feature${features === 1 ? '' : 's'}${ignored}`,
     '',
     renderCandidates(result),
     '',

@@ -55,6 +55,19 @@ describe('berth train (function)', () => {
     expect(text).toContain(`Bundle: ${join(work, 'diabetes.bundle')} (sha256:`);
   });
 
+  it('reports the rows trained on, and those left out because their target is missing', async () => {
+    const lines = readFileSync(`${DATASETS}diabetes.csv`, 'utf8').trim().split(/\r?\n/);
+    const header = lines[0]!.split(',');
+    const target = header.indexOf('progression');
+    // Every tenth row loses its target.
+    const gappy = lines.map((line, i) => (i > 0 && i % 10 === 0 ? line.split(',').map((v, j) => (j === target ? '' : v)).join(',') : line));
+    const data = join(work, 'gappy.csv');
+    writeFileSync(data, `${gappy.join('\n')}\n`);
+    const result = await trainCommand({ config, data, target: 'progression', algorithm: 'linear', out: join(work, 'gappy.bundle') });
+    expect(result).toMatchObject({ rows: 442, droppedRows: 44 });
+    expect(renderTrainResult(result)).toMatch(/^Trained gappy: regression of 'progression' from 398 of 442 rows \(44 left out: their 'progression' is missing\)/);
+  });
+
   it('refuses an existing output folder and bad names before training', async () => {
     const started = Date.now();
     await expect(trainCommand({ config, data: `${DATASETS}diabetes.csv`, target: 'progression', out: join(work, 'diabetes.bundle') })).rejects.toMatchObject({
