@@ -120,12 +120,31 @@ export function addTrainCommands(program: Command, context: TrainProgramContext)
       .argument('<data.csv>', 'rows of named features with a header row')
       .option('-o, --output <file.csv>', 'CSV file to write (default: standard output)')
       .option('--keep-input', 'copy the input columns in front of the predictions')
+      .option('--url <url>', 'score through the berth server at this URL (batched) instead of in this process')
+      .option('--token <token>', 'bearer token for --url (env BERTH_TOKEN)')
       .option('--delimiter <char>', 'field separator of the CSV (default: detected from the header row: comma, semicolon, tab or pipe)')
       .option('--json', 'print a JSON summary instead of a line (with -o)'),
   )
-    .addHelpText('after', '\nExamples:\n  berth predict loans@production applicants.csv -o scored.csv\n  berth predict loans:3 applicants.csv --keep-input | head\n')
-    .action(async (model: string, data: string, opts: StoreFlags & { output?: string; keepInput?: boolean; delimiter?: string; json?: boolean }) => {
-      const result = await predictCommand({ config: config(opts), model, data, output: opts.output, keepInput: opts.keepInput, delimiter: opts.delimiter, stdout: context.stdout });
+    .addHelpText('after', '\nExamples:\n  berth predict loans@production applicants.csv -o scored.csv\n  berth predict loans:3 applicants.csv --keep-input | head\n  berth predict --url http://berth.internal:8080 loans applicants.csv -o scored.csv\n')
+    .action(async (model: string, data: string, opts: StoreFlags & { output?: string; keepInput?: boolean; delimiter?: string; url?: string; token?: string; json?: boolean }) => {
+      const progress = opts.url !== undefined ? createTrainProgress(context.stderr, 'scoring') : undefined;
+      let result: Awaited<ReturnType<typeof predictCommand>>;
+      try {
+        result = await predictCommand({
+          config: config(opts),
+          model,
+          data,
+          output: opts.output,
+          keepInput: opts.keepInput,
+          delimiter: opts.delimiter,
+          url: opts.url,
+          token: opts.token ?? context.env.BERTH_TOKEN,
+          stdout: context.stdout,
+          onProgress: progress && ((scored, total) => progress.update({ stage: 'score', fraction: scored / total, message: `${scored} of ${total} rows` })),
+        });
+      } finally {
+        progress?.stop();
+      }
       // Without -o the CSV is on standard output; the summary must not mix with it.
       const summary = opts.json ? JSON.stringify(result, null, 2) : renderPredictResult(result);
       if (result.output === null) context.stderr.write(`${summary}\n`);

@@ -3,11 +3,17 @@
  * file) a plain line per stage and per tenth of the way, so logs stay short and readable.
  */
 import { Presets, SingleBar } from 'cli-progress';
-import type { TrainProgress } from '../train/index.js';
+/** One step of progress: its stage, the share done overall, and a line for people. */
+export interface ProgressUpdate {
+  readonly stage: string;
+  /** Overall progress in [0, 1], monotone. */
+  readonly fraction: number;
+  readonly message: string;
+}
 
-/** Receives training progress; `stop` when training is over (or failed). */
+/** Receives progress (training, batch scoring); `stop` when the work is over (or failed). */
 export interface TrainProgressSink {
-  update(progress: TrainProgress): void;
+  update(progress: ProgressUpdate): void;
   stop(): void;
 }
 
@@ -24,14 +30,14 @@ export interface ProgressStream {
  *   const progress = createTrainProgress(process.stderr);
  *   try { await trainCommand({ ..., onProgress: (p) => progress.update(p) }); } finally { progress.stop(); }
  */
-export function createTrainProgress(stream: ProgressStream): TrainProgressSink {
-  return stream.isTTY ? barProgress(stream) : lineProgress(stream);
+export function createTrainProgress(stream: ProgressStream, label = 'training'): TrainProgressSink {
+  return stream.isTTY ? barProgress(stream, label) : lineProgress(stream);
 }
 
-function barProgress(stream: ProgressStream): TrainProgressSink {
+function barProgress(stream: ProgressStream, label: string): TrainProgressSink {
   const bar = new SingleBar(
     {
-      format: 'training {bar} {percentage}% | {message}',
+      format: `${label} {bar} {percentage}% | {message}`,
       stream: stream as NodeJS.WritableStream,
       hideCursor: true,
       clearOnComplete: true,

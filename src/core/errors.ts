@@ -321,6 +321,10 @@ export const Errors = {
   MODEL_FOLDER_INVALID: define('BERTH_MODEL_FOLDER_INVALID', 400, 'INVALID_ARGUMENT', (folder: string, reason: string) =>
     `${folder} is not a model folder Berth can serve: ${reason}. Make one with berth build (it is /models in the image).`),
 
+  // --- the CLI as a client ---
+  REMOTE_FAILED: define('BERTH_REMOTE_FAILED', 502, 'UNAVAILABLE', (url: string, reason: string) =>
+    `The server at ${url} did not do what was asked: ${reason}. Check the URL, the token (--token or BERTH_TOKEN) and the server's log.`),
+
   // --- anything else ---
   INTERNAL: define('BERTH_SERVER_INTERNAL', 500, 'INTERNAL', (requestId: string) =>
     `Internal server error (request ${requestId}). This is a bug in Berth: please report it with the server log for this request id.`),

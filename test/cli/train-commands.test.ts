@@ -141,6 +141,38 @@ describe('berth predict (function)', () => {
     expect(read(join(work, 'forced-out.csv'))).toEqual(expected);
   });
 
+  it('scores through a running server (--url) in batches, with the same output as scoring here', async () => {
+    const { startRegistryServer } = await import('../helpers/server.js');
+    const server = await startRegistryServer(join(work, 'home'));
+    try {
+      const local = join(work, 'local-out.csv');
+      const remote = join(work, 'remote-out.csv');
+      await predictCommand({ config, model: 'wine@production', data: `${DATASETS}wine.csv`, output: local, keepInput: true });
+      const progress: number[] = [];
+      const result = await predictCommand({
+        config,
+        model: 'wine@production',
+        data: `${DATASETS}wine.csv`,
+        output: remote,
+        keepInput: true,
+        url: server.url,
+        batchSize: 50,
+        onProgress: (scored) => progress.push(scored),
+      });
+      expect(readFileSync(remote, 'utf8')).toBe(readFileSync(local, 'utf8'));
+      expect(result).toMatchObject({ model: 'wine', version: 1, rows: 178 });
+      expect(progress).toEqual([50, 100, 150, 178]);
+      // A server's refusal comes back with its message and code, and nothing is written.
+      await expect(predictCommand({ config, model: 'nope', data: `${DATASETS}wine.csv`, output: join(work, 'nope-out.csv'), url: server.url })).rejects.toMatchObject({
+        code: 'BERTH_REMOTE_FAILED',
+        message: expect.stringContaining('BERTH_'),
+      });
+      expect(existsSync(join(work, 'nope-out.csv'))).toBe(false);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('names the line and field of a bad row, and writes nothing', async () => {
     const bad = join(work, 'wine-bad.csv');
     const lines = readFileSync(`${DATASETS}wine.csv`, 'utf8').split(/\r?\n/);

@@ -17,6 +17,7 @@ import type { AuditActor } from '../../registry/index.js';
 import type { Prediction } from '../../runtime/pipeline.js';
 import { type CsvTable, readCsvFile, rowLine, scoreRows, tableRecords } from '../../train/index.js';
 import { formatFloat32 } from '../format-float32.js';
+import { scoreRemotely } from '../remote-scoring.js';
 import { withRegistry } from '../with-registry.js';
 
 /** Options of `berth predict`. */
@@ -32,6 +33,14 @@ export interface PredictCommandOptions {
   readonly keepInput?: boolean | undefined;
   /** Field separator of the CSV; absent: detected from its header row. */
   readonly delimiter?: string | undefined;
+  /** Score through the server at this URL instead of in this process. */
+  readonly url?: string | undefined;
+  /** Bearer token for the server at `url`. */
+  readonly token?: string | undefined;
+  /** Rows per request with `url`; default 1000. */
+  readonly batchSize?: number | undefined;
+  /** Told as rows are scored: so far and in all. */
+  readonly onProgress?: ((scored: number, total: number) => void) | undefined;
   /** Where the CSV goes without `output`. */
   readonly stdout?: Writable | undefined;
   readonly actor?: AuditActor | undefined;
@@ -58,27 +67,19 @@ export interface PredictCommandResult {
  * nothing is written (the output appears complete or not at all).
  */
 export async function predictCommand(options: PredictCommandOptions): Promise<PredictCommandResult> {
-  const opened = await withRegistry(options.config, options.actor, async (registry) => {
-    const { version, bundle } = await registry.openBundle(options.model);
-    // The unpacked bundle stays in the registry's cache; read what scoring needs while it is open.
-    return { version, onnx: await readFile(bundle.modelPath) };
-  });
-  const { version, onnx } = opened;
-  const { schema, pipeline: spec } = version.manifest;
-  if (!schema || !spec) throw Errors.MODEL_NO_SCHEMA.create(version.model, String(version.version));
-
   const table = await readCsvFile(options.data, options.delimiter === undefined ? {} : { delimiter: options.delimiter });
-  const { predictions, unknownFields } = await scoreRows({
-    onnx,
-    schema,
-    pipeline: spec,
-    rows: tableRecords(table),
-    describeRow: (index) => `${options.data} line ${rowLine(table, index)}`,
-  });
-  const outputColumns = predictionColumns(spec.output);
+  const scored = options.url !== undefined ? await remoteBatches(options, table) : await localBatches(options, table);
+  const outputColumns = predictionColumns(scored.output);
   const inputColumns = options.keepInput ? table.header.map((name) => (outputColumns.includes(name) ? `input_${name}` : name)) : [];
   const columns = [...inputColumns, ...outputColumns];
-  const records = Readable.from(outputRows(table, predictions, spec.output, columns, options.keepInput === true));
+  let rows = 0;
+  const counted = async function* (): AsyncGenerator<readonly Prediction[]> {
+    for await (const batch of scored.batches) {
+      rows += batch.length;
+      yield batch;
+    }
+  };
+  const records = Readable.from(outputRows(table, counted(), scored.output, columns, options.keepInput === true));
 
   const output = options.output === undefined ? null : resolve(options.output);
   if (output === null) {
@@ -89,7 +90,51 @@ export async function predictCommand(options: PredictCommandOptions): Promise<Pr
   } else {
     await writeAtomically(output, (file) => pipeline(records, stringify(SPREADSHEET_SAFE), file));
   }
-  return { model: version.model, version: version.version, rows: predictions.length, columns, output, ignoredColumns: unknownFields };
+  return { model: scored.model, version: scored.version, rows, columns, output, ignoredColumns: [...scored.unknownFields] };
+}
+
+/** What either kind of scoring hands the output writer. */
+interface ScoredBatches {
+  readonly model: string;
+  readonly version: number;
+  readonly output: PipelineOutput;
+  readonly batches: AsyncIterable<readonly Prediction[]>;
+  readonly unknownFields: Iterable<string>;
+}
+
+/** Scores in this process with the registered version's pipeline and model. */
+async function localBatches(options: PredictCommandOptions, table: CsvTable): Promise<ScoredBatches> {
+  const { version, onnx } = await withRegistry(options.config, options.actor, async (registry) => {
+    const { version, bundle } = await registry.openBundle(options.model);
+    // The unpacked bundle stays in the registry's cache; read what scoring needs while it is open.
+    return { version, onnx: await readFile(bundle.modelPath) };
+  });
+  const { schema, pipeline: spec } = version.manifest;
+  if (!schema || !spec) throw Errors.MODEL_NO_SCHEMA.create(version.model, String(version.version));
+  const { predictions, unknownFields } = await scoreRows({
+    onnx,
+    schema,
+    pipeline: spec,
+    rows: tableRecords(table),
+    describeRow: (index) => `${options.data} line ${rowLine(table, index)}`,
+  });
+  options.onProgress?.(predictions.length, predictions.length);
+  const batches = (async function* () {
+    yield predictions;
+  })();
+  return { model: version.model, version: version.version, output: spec.output, batches, unknownFields };
+}
+
+/** Scores through a running server, batch by batch as the output is written. */
+async function remoteBatches(options: PredictCommandOptions, table: CsvTable): Promise<ScoredBatches> {
+  return scoreRemotely({
+    url: options.url!,
+    model: options.model,
+    table,
+    token: options.token,
+    ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+  });
 }
 
 /** Every text cell, the header's included, guarded against being run as a spreadsheet formula. */
@@ -100,23 +145,26 @@ function predictionColumns(output: PipelineOutput): string[] {
   return output.task === 'classification' ? ['prediction', ...output.labels.map((label) => `probability_${label}`)] : ['prediction'];
 }
 
-function* outputRows(
+async function* outputRows(
   table: CsvTable,
-  predictions: readonly Prediction[],
+  batches: AsyncIterable<readonly Prediction[]>,
   output: PipelineOutput,
   header: readonly string[],
   keepInput: boolean,
-): Generator<readonly string[]> {
+): AsyncGenerator<readonly string[]> {
   yield header;
-  for (let r = 0; r < predictions.length; r++) {
-    const p = predictions[r]!;
-    const values: string[] = keepInput ? [...table.rows[r]!] : [];
-    if ('value' in p) values.push(formatFloat32(p.value));
-    else {
-      values.push(p.label);
-      if (output.task === 'classification') for (const label of output.labels) values.push(formatFloat32(p.probabilities[label]!));
+  let r = 0;
+  for await (const predictions of batches) {
+    for (const p of predictions) {
+      const values: string[] = keepInput ? [...table.rows[r]!] : [];
+      if ('value' in p) values.push(formatFloat32(p.value));
+      else {
+        values.push(p.label);
+        if (output.task === 'classification') for (const label of output.labels) values.push(formatFloat32(p.probabilities[label]!));
+      }
+      r += 1;
+      yield values;
     }
-    yield values;
   }
 }
 
