@@ -322,7 +322,7 @@ export const Errors = {
     `${folder} is not a model folder Berth can serve: ${reason}. Make one with berth build (it is /models in the image).`),
 
   // --- the CLI as a client ---
-  REMOTE_FAILED: define('BERTH_REMOTE_FAILED', 502, 'UNAVAILABLE', (url: string, reason: string) =>
+  REMOTE_FAILED: define('BERTH_REMOTE_FAILED', 503, 'UNAVAILABLE', (url: string, reason: string) =>
     `The server at ${url} did not do what was asked: ${reason}. Check the URL, the token (--token or BERTH_TOKEN) and the server's log.`),
 
   // --- anything else ---
