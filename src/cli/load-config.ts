@@ -17,6 +17,7 @@ export const ENVIRONMENT: Readonly<Record<string, { path: Path; type: 'string' |
   BERTH_BODY_LIMIT: { path: ['server', 'bodyLimit'], type: 'number' },
   BERTH_MAX_RESPONSE_BYTES: { path: ['server', 'maxResponseBytes'], type: 'number' },
   BERTH_REQUEST_TIMEOUT_MS: { path: ['server', 'requestTimeoutMs'], type: 'number' },
+  BERTH_MLFLOW_MODEL: { path: ['server', 'mlflowModel'], type: 'string' },
   BERTH_SHUTDOWN_TIMEOUT_MS: { path: ['server', 'shutdownTimeoutMs'], type: 'number' },
   BERTH_WORKERS: { path: ['server', 'workers'], type: 'number' },
   BERTH_HEAP_GROWTH_PERCENT: { path: ['server', 'heapGrowthPercent'], type: 'number' },

@@ -74,6 +74,8 @@ export const ConfigSchema = z
         allowedOrigins: z.array(z.url()).max(64).default([]),
         /** Host names accepted besides loopback ones while listening on loopback (DNS rebinding defence). */
         allowedHosts: z.array(z.string().trim().min(1)).max(64).default([]),
+        /** The model MLflow's `/invocations` answers for (its production version); default the only model served. */
+        mlflowModel: z.string().min(1).optional(),
         /** Largest model upload accepted by `POST /api/models`, in bytes. */
         uploadLimit: z.number().int().positive().default(2 * 1024 * 1024 * 1024),
         /** Server processes sharing the port (node:cluster); 1 runs in this process. */

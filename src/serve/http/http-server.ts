@@ -19,6 +19,7 @@ import type { ImageJobs } from '../../app/image/image-jobs.js';
 import { requireBearer } from './api-auth.js';
 import { guardOrigins } from './origin-guard.js';
 import { RouteMethods } from './route-methods.js';
+import { registerMlflowRoutes } from './mlflow-routes.js';
 import { errorBody, toBerthError } from './error-reply.js';
 import { registerImageRoutes } from './image-routes.js';
 import { registerOipRoutes } from './oip-routes.js';
@@ -140,6 +141,7 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
 
   registerOipRoutes(app, dataPlane);
   registerV1Routes(app, dataPlane);
+  registerMlflowRoutes(app, dataPlane, { model: config.server.mlflowModel, serverVersion: options.serverVersion ?? '0' });
   app.get('/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
 
   const registry = options.registry;

@@ -1,7 +1,7 @@
 /**
  * The body formats of named-feature prediction, to rows (one object of feature → value per row):
- * `{"records": [...]}`, `{"columns": {...}}`, MLflow's `{"dataframe_split": ...}` and
- * `{"dataframe_records": [...]}`, and `text/csv` with a header row.
+ * `{"records": [...]}`, `{"columns": {...}}`, MLflow's `{"dataframe_split": ...}`,
+ * `{"dataframe_records": [...]}` and `{"instances"|"inputs": ...}`, and `text/csv` with a header row.
  */
 import { parse as parseCsv } from 'csv-parse/sync';
 import { Errors } from '../../core/errors.js';
@@ -10,7 +10,7 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-const FORMATS = '{"records": [...]}, {"columns": {...}}, {"dataframe_split": {"columns", "data"}}, {"dataframe_records": [...]} or text/csv';
+const FORMATS = '{"records": [...]}, {"columns": {...}}, {"dataframe_split": {"columns", "data"}}, {"dataframe_records": [...]}, {"instances": ...} or text/csv';
 
 function fromColumns(columns: Record<string, unknown>, where: string): Record<string, unknown>[] {
   const names = Object.keys(columns);
@@ -36,6 +36,14 @@ export function rowsFromJson(body: unknown): unknown[] {
   if (body.dataframe_records !== undefined) {
     if (!Array.isArray(body.dataframe_records)) throw Errors.REQUEST_INVALID.create("'dataframe_records' must be an array of objects");
     return body.dataframe_records;
+  }
+  // MLflow's scoring protocol also takes rows as `instances` or `inputs`: records, or columns.
+  for (const key of ['instances', 'inputs'] as const) {
+    const value = body[key];
+    if (value === undefined) continue;
+    if (Array.isArray(value)) return value;
+    if (isObject(value)) return fromColumns(value, `'${key}'`);
+    throw Errors.REQUEST_INVALID.create(`'${key}' must be an array of objects or an object of feature name to array of values`);
   }
   if (body.columns !== undefined) {
     if (!isObject(body.columns)) throw Errors.REQUEST_INVALID.create("'columns' must be an object of feature name to array of values");
