@@ -18,6 +18,7 @@ export const ENVIRONMENT: Readonly<Record<string, { path: Path; type: 'string' |
   BERTH_MAX_RESPONSE_BYTES: { path: ['server', 'maxResponseBytes'], type: 'number' },
   BERTH_REQUEST_TIMEOUT_MS: { path: ['server', 'requestTimeoutMs'], type: 'number' },
   BERTH_MLFLOW_MODEL: { path: ['server', 'mlflowModel'], type: 'string' },
+  BERTH_RATE_LIMIT_PER_MINUTE: { path: ['server', 'rateLimitPerMinute'], type: 'number' },
   BERTH_SHUTDOWN_TIMEOUT_MS: { path: ['server', 'shutdownTimeoutMs'], type: 'number' },
   BERTH_WORKERS: { path: ['server', 'workers'], type: 'number' },
   BERTH_HEAP_GROWTH_PERCENT: { path: ['server', 'heapGrowthPercent'], type: 'number' },

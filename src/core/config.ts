@@ -74,6 +74,11 @@ export const ConfigSchema = z
         allowedOrigins: z.array(z.url()).max(64).default([]),
         /** Host names accepted besides loopback ones while listening on loopback (DNS rebinding defence). */
         allowedHosts: z.array(z.string().trim().min(1)).max(64).default([]),
+        /**
+         * Requests a client may make per minute (per bearer token, else per address; health,
+         * readiness and metrics are not counted); past it, 429 with Retry-After. 0 turns it off.
+         */
+        rateLimitPerMinute: z.number().int().min(0).max(100_000_000).default(0),
         /** The model MLflow's `/invocations` answers for (its production version); default the only model served. */
         mlflowModel: z.string().min(1).optional(),
         /** Largest model upload accepted by `POST /api/models`, in bytes. */

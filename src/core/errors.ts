@@ -107,6 +107,8 @@ export const Errors = {
     `The answer of model '${model}' would hold ${bytes} bytes of tensor data, more than the limit of ${limit} bytes. Send fewer rows or ask for fewer outputs, or raise the limit with --max-response-bytes (BERTH_MAX_RESPONSE_BYTES).`),
   MLFLOW_MODEL_UNSET: define('BERTH_MLFLOW_MODEL_UNSET', 404, 'NOT_FOUND', (served: readonly string[]) =>
     `/invocations answers for one model, and this server serves ${served.length === 0 ? 'none' : listNames(served)}. Choose it with server.mlflowModel (BERTH_MLFLOW_MODEL), or use /api/models/{name}/predict.`),
+  RATE_LIMITED: define('BERTH_RATE_LIMITED', 429, 'RESOURCE_EXHAUSTED', (limit: number, retryAfter: string) =>
+    `More than ${limit} requests a minute came from this client. Retry after ${retryAfter}, or ask the operator to raise server.rateLimitPerMinute.`),
   ROUTE_NOT_FOUND: define('BERTH_ROUTE_NOT_FOUND', 404, 'UNIMPLEMENTED', (method: string, url: string) =>
     `No endpoint answers ${method} ${url}. See GET /v2 for the server's protocol and the README for every endpoint.`),
   METHOD_NOT_ALLOWED: define('BERTH_METHOD_NOT_ALLOWED', 405, 'UNIMPLEMENTED', (method: string, url: string, allowed: string) =>

@@ -20,6 +20,7 @@ import { requireBearer } from './api-auth.js';
 import { guardOrigins } from './origin-guard.js';
 import { RouteMethods } from './route-methods.js';
 import { registerMlflowRoutes } from './mlflow-routes.js';
+import { limitRate } from './rate-limit.js';
 import { errorBody, toBerthError } from './error-reply.js';
 import { registerImageRoutes } from './image-routes.js';
 import { registerOipRoutes } from './oip-routes.js';
@@ -92,6 +93,7 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   app.decorateRequest('inference', null);
   const routes = new RouteMethods(app);
   guardOrigins(app, { listenHost: config.server.host, allowedOrigins: config.server.allowedOrigins, allowedHosts: config.server.allowedHosts });
+  void limitRate(app, config.server.rateLimitPerMinute);
 
   app.addHook('onRequest', async (request, reply) => {
     metrics.inFlight.inc();
@@ -139,8 +141,12 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     return reply.code(error.httpStatus).send(errorBody(error));
   });
 
-  registerOipRoutes(app, dataPlane);
-  registerV1Routes(app, dataPlane);
+  // Inside a plugin so that they are added after the rate limit's plugin has loaded (it limits
+  // the routes added after it).
+  void app.register(async (inference) => {
+    registerOipRoutes(inference, dataPlane);
+    registerV1Routes(inference, dataPlane);
+  });
   registerMlflowRoutes(app, dataPlane, { model: config.server.mlflowModel, serverVersion: options.serverVersion ?? '0' });
   app.get('/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
 
