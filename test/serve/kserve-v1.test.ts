@@ -68,7 +68,7 @@ describe('KServe V1', () => {
     const { status, json } = await postJson(`${server.url}/v1/models/pair:predict`, { instances: [{ a: [1, 2] }] });
     expect(status).toBe(400);
     expect(json.code).toBe('BERTH_INPUT_MISSING');
-    expect(json.error).toContain("'b'");
+    expect(json.error).toContain("Input 'b' of model 'pair' is missing");
   });
 
   it('404 for other verbs', async () => {

@@ -37,8 +37,8 @@ function input(name: string, datatype: Datatype, rows: unknown[]): InferenceInpu
   };
 }
 
-/** Decodes a V1 predict body for a model with `signature`. */
-export function decodeV1Predict(body: Buffer, signature: Signature): InferenceRequest {
+/** Decodes a V1 predict body for model `model` with `signature`. */
+export function decodeV1Predict(body: Buffer, signature: Signature, model: string): InferenceRequest {
   const json = parseJsonBody(body.toString('utf8'));
   if (!isObject(json) || !Array.isArray(json.instances) || json.instances.length === 0) {
     throw Errors.REQUEST_INVALID.create('the body must be {"instances": [...]} with at least one instance');
@@ -53,7 +53,7 @@ export function decodeV1Predict(body: Buffer, signature: Signature): InferenceRe
       if (!isObject(instance)) {
         throw Errors.REQUEST_INVALID.create(`instances[${index}] must be an object keyed by input name, since the model has several inputs`);
       }
-      if (!(spec.name in instance)) throw Errors.INPUT_MISSING.create(spec.name, `instances[${index}]`);
+      if (!(spec.name in instance)) throw Errors.INPUT_MISSING.create(spec.name, model);
       return instance[spec.name];
     });
     return input(spec.name, spec.datatype, rows);

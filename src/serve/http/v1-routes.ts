@@ -25,7 +25,7 @@ export function registerV1Routes(app: FastifyInstance, dataPlane: DataPlane): vo
       const model = dataPlane.resolve(target.slice(0, colon));
       request.inference = { model: model.name, version: model.version, protocol: 'v1-rest' };
       const body = rawBody(request, ['application/json']);
-      const inferRequest = decodeV1Predict(body, model.runtime.signature);
+      const inferRequest = decodeV1Predict(body, model.runtime.signature, model.name);
       const response = await dataPlane.infer(model, inferRequest, { requestId: request.id, protocol: 'v1-rest' });
       const rows = (inferRequest.inputs[0]?.shape[0] as number | undefined) ?? 0;
       return reply.type('application/json').send(encodeV1Predict(response, rows));
