@@ -8,10 +8,10 @@ const UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 
 const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?$/;
 
 /**
- * Longest duration any setting may name: ten years. Anything longer is a typo, and accepting it
- * turns `now - duration` into an instant no date can represent.
+ * Longest duration any setting may name: a thousand years (`--since 100000d` is a way to say "all
+ * of it"). Much longer ones turn `now - duration` into an instant no date can represent.
  */
-export const MAX_DURATION_MS = 3650 * UNITS.d!;
+export const MAX_DURATION_MS = 365_250 * UNITS.d!;
 
 /**
  * Milliseconds in a duration such as `15m`, `1.5h` or `250` (plain numbers are milliseconds), or

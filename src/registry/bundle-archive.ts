@@ -203,7 +203,7 @@ function checkArchive(archive: string): Promise<BundleManifest> {
             if (settled) return;
             settled = true;
             input.destroy();
-            reject(error instanceof BerthError ? Errors.BUNDLE_ARCHIVE_INVALID.create(archive, error.message) : error);
+            reject(error);
             return;
           }
           for (const file of pending.splice(0)) {

@@ -10,7 +10,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Errors } from '../../core/errors.js';
-import { isLoopback } from './api-auth.js';
+import { isLoopback } from '../../core/config.js';
 
 /** Options of {@link guardOrigins}. */
 export interface OriginGuardOptions {
