@@ -18,8 +18,8 @@
 import { z } from 'zod';
 import { parseDuration } from './duration.js';
 
-/** An alert rule looks back at least one minute (a window of sketches) and at most a year. */
-const MIN_RULE_WINDOW_MS = 60_000;
+/** An alert rule looks back at least a second and at most a year. */
+const MIN_RULE_WINDOW_MS = 1000;
 const MAX_RULE_WINDOW_MS = 366 * 86_400_000;
 
 /** What a rule measures. */
@@ -65,7 +65,7 @@ export const AlertRuleSchema = z
       .refine((w) => {
         const ms = parseDuration(w);
         return ms !== undefined && ms >= MIN_RULE_WINDOW_MS && ms <= MAX_RULE_WINDOW_MS;
-      }, 'must be a duration from 1m to 366d, such as 15m, 1h or 1d')
+      }, 'must be a duration from 1s to 366d, such as 15m, 1h or 1d')
       .default('1h'),
     /** Evaluations in a row at or above the threshold before the alert fires. */
     fireAfter: z.number().int().min(1).max(100).default(1),

@@ -112,7 +112,7 @@ export class AlertEvaluator {
     const transitions: AlertTransition[] = [];
     const windowMs = parseDuration(rule.window);
     // Rules stored before windows were bounded may name one no evaluation can use.
-    if (windowMs === undefined) throw Errors.MONITOR_RULE_INVALID.create(`window '${rule.window}' is not a duration from 1m to 366d; update or remove rule '${rule.id}'`);
+    if (windowMs === undefined) throw Errors.MONITOR_RULE_INVALID.create(`window '${rule.window}' is not a duration from 1s to 366d; update or remove rule '${rule.id}'`);
     for (const model of await this.#modelsOf(rule, windowMs)) {
       const key = `${rule.id}\u0000${model}`;
       let measurement: Measurement | undefined;
