@@ -14,13 +14,13 @@ const CACHE_LIMIT = 256;
 const NOT_FOUND = new Set([Errors.REGISTRY_MODEL_NOT_FOUND.code, Errors.REGISTRY_VERSION_NOT_FOUND.code, Errors.REGISTRY_NAME_INVALID.code]);
 
 /**
- * References read through `registry`; a version's is cached, which version a plain name means is
- * asked each time (an alias may have moved).
+ * References read through `registry` (a Registry, or RegistryReads where no blob store is open); a
+ * version's is cached, which version a plain name means is asked each time (an alias may have moved).
  *
  * @example
  *   const monitor = new MonitorService({ stores, config: config.monitor, references: registryReferenceSource(registry) });
  */
-export function registryReferenceSource(registry: Registry): ReferenceSource {
+export function registryReferenceSource(registry: Pick<Registry, 'getVersion' | 'getModel'>): ReferenceSource {
   const cache = new Map<string, VersionReference>();
   return {
     async version(model, version) {

@@ -34,5 +34,6 @@ export { MODEL_FILE, type PackageOptions, packageModel } from './package-model.j
 export { type AuditLogOptions } from './change-log.js';
 export { type GarbageCollected } from './garbage-collector.js';
 export { Registry, type RegistryOptions } from './registry.js';
+export { RegistryReads } from './registry-reads.js';
 export { type ChangeOptions, type RegisterOptions } from './version-writer.js';
 export type * from './registry-records.js';

@@ -2,8 +2,8 @@
 import type { Config } from '../../core/config.js';
 import { registryReferenceSource } from '../../app/registry-reference-source.js';
 import { type MonitorDriftReport, MonitorReports } from '../../monitor/index.js';
-import { monitorStores } from '../../store/index.js';
-import { withRegistry } from '../with-registry.js';
+import { RegistryReads } from '../../registry/index.js';
+import { monitorStores, openMetadataStore } from '../../store/index.js';
 
 /** Options of `berth monitor`. */
 export interface MonitorCommandOptions {
@@ -26,15 +26,19 @@ export interface MonitorCommandOptions {
  */
 export async function monitorCommand(options: MonitorCommandOptions): Promise<MonitorDriftReport> {
   const { config } = options;
-  return withRegistry(config, undefined, async (registry) => {
+  // Only the metadata database: a report reads no blob, so it needs no blob store (S3) either.
+  const store = await openMetadataStore({ home: config.store.home, databaseUrl: config.store.databaseUrl, schema: config.store.databaseSchema });
+  try {
     const { method, correction, datasetDriftShare } = config.monitor.drift;
     const reports = new MonitorReports({
-      stores: monitorStores(registry.store),
-      references: registryReferenceSource(registry),
+      stores: monitorStores(store),
+      references: registryReferenceSource(new RegistryReads(store.db)),
       windowMs: config.monitor.windowMs,
       drift: { ...(method !== undefined ? { method } : {}), correction, datasetDriftShare },
       ...(options.now ? { now: options.now } : {}),
     });
-    return reports.drift(options.model, { from: options.since ?? '24h', version: options.version, method: options.method });
-  });
+    return await reports.drift(options.model, { from: options.since ?? '24h', version: options.version, method: options.method });
+  } finally {
+    await store.close();
+  }
 }
