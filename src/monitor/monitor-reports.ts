@@ -6,6 +6,7 @@
  */
 import { type PerformanceMetric } from '../core/alert-rule.js';
 import { Errors } from '../core/errors.js';
+import { parseVersionNumber } from '../core/model-ref.js';
 import type { MonitorStores } from '../store/index.js';
 import { driftReport, type DriftReport, type DriftReportOptions } from './drift-report.js';
 import { readJoinedFeedback } from './feedback.js';
@@ -303,8 +304,7 @@ export class MonitorReports {
 function versionParameter(value: unknown): string | undefined {
   if (value === undefined || value === '') return undefined;
   const text = String(value);
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(text)) throw Errors.REQUEST_INVALID.create(`version=${text} is not a version (e.g. 3)`);
-  return text;
+  return String(parseVersionNumber(text, `version=${text}`));
 }
 
 function kindsOf(profile: Profile): Map<string, FeatureKind> {

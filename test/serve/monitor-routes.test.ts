@@ -134,6 +134,9 @@ for (const backend of STORE_BACKENDS) {
         ['/api/models/m/monitor/drift/history?step=1s', 400, 'BERTH_MONITOR_RANGE_INVALID'],
         ['/api/models/m/monitor/drift?method=magic', 400, 'BERTH_MONITOR_OPTION_INVALID'],
         ['/api/models/m/monitor/requests?limit=5000', 400, 'BERTH_REQUEST_INVALID'],
+        // A version is a whole number from 1 up, as in every model reference (core/model-ref.ts).
+        ['/api/models/m/monitor/traffic?version=abc', 400, 'BERTH_REGISTRY_REFERENCE_INVALID'],
+        ['/api/models/m/monitor/drift?version=01', 400, 'BERTH_REGISTRY_REFERENCE_INVALID'],
       ];
       for (const [url, status, code] of cases) {
         const response = await api.inject({ method: 'GET', url });
