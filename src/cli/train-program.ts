@@ -7,7 +7,7 @@
 import type { Writable } from 'node:stream';
 import { type Command, Option } from 'commander';
 import type { Logger } from 'pino';
-import type { Config, ConfigInput } from '../core/config.js';
+import type { Config, ConfigInput, ConfigPurpose } from '../core/config.js';
 import type { AlgorithmChoice, Task } from '../train/index.js';
 import { demo } from './commands/demo.js';
 import { predictCommand } from './commands/predict.js';
@@ -56,12 +56,12 @@ function storeOptions(command: Command): Command {
 
 /** Registers `train`, `predict` and `demo` on `program`. */
 export function addTrainCommands(program: Command, context: TrainProgramContext): void {
-  const config = (flags: StoreFlags, more: ConfigInput = {}): Config => {
+  const config = (flags: StoreFlags, more: ConfigInput = {}, purpose: ConfigPurpose = {}): Config => {
     const store: Record<string, unknown> = {};
     if (flags.home !== undefined) store.home = flags.home;
     if (flags.database !== undefined) store.databaseUrl = flags.database;
     if (flags.blobs !== undefined) store.blobs = flags.blobs;
-    return loadConfig({ file: flags.config ?? context.env.BERTH_CONFIG, env: context.env, flags: { ...more, store } as ConfigInput });
+    return loadConfig({ file: flags.config ?? context.env.BERTH_CONFIG, env: context.env, flags: { ...more, store } as ConfigInput }, purpose);
   };
 
   storeOptions(
@@ -164,7 +164,8 @@ export function addTrainCommands(program: Command, context: TrainProgramContext)
     const server: Record<string, unknown> = {};
     if (opts.host !== undefined) server.host = opts.host;
     if (opts.port !== undefined) server.port = opts.port;
-    const settings = config(opts, { server, ...(opts.logLevel ? { log: { level: opts.logLevel } } : {}) } as ConfigInput);
+    // The demo serves the registry, and with it the management API.
+    const settings = config(opts, { server, ...(opts.logLevel ? { log: { level: opts.logLevel } } : {}) } as ConfigInput, { managementApi: true });
     const logger = context.createLogger(settings);
     const progress = createTrainProgress(context.stderr);
     let running: Awaited<ReturnType<typeof demo>>;

@@ -1,5 +1,5 @@
 /** The registry half of the management API over HTTP, with OpenAPI docs and bearer auth. */
-import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { create } from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -196,5 +196,12 @@ describe('management API authentication', () => {
     expect(code).toBe(1);
     expect(stderr).toContain('BERTH_ADMIN_TOKEN');
     expect(stderr).toContain('BERTH_CONFIG_INVALID');
+    // The demo serves the registry too, so the same rule holds, checked before it trains anything.
+    const home = tempDir();
+    const demo = await runBerth(['demo', '--host', '0.0.0.0', '--port', '0', '--home', home]);
+    expect(demo.code).toBe(1);
+    expect(demo.stderr).toContain('server.adminToken: is required when the server listens on 0.0.0.0');
+    expect(demo.stderr).toContain('BERTH_ADMIN_TOKEN');
+    expect(readdirSync(home)).toEqual([]);
   });
 });
