@@ -26,6 +26,7 @@ export const ENVIRONMENT: Readonly<Record<string, { path: Path; type: 'string' |
   BERTH_INTRA_OP_THREADS: { path: ['runtime', 'intraOpThreads'], type: 'number' },
   BERTH_EXECUTION: { path: ['runtime', 'execution'], type: 'string' },
   BERTH_INLINE_BUDGET_US: { path: ['runtime', 'inlineBudgetUs'], type: 'number' },
+  BERTH_MAX_PENDING_RUNS: { path: ['runtime', 'maxPendingRuns'], type: 'number' },
   BERTH_LOG_LEVEL: { path: ['log', 'level'], type: 'string' },
   BERTH_LOG_STREAM: { path: ['log', 'stream'], type: 'string' },
   BERTH_ADMIN_TOKEN: { path: ['server', 'adminToken'], type: 'string' },

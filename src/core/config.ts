@@ -108,6 +108,12 @@ export const ConfigSchema = z
          */
         execution: z.enum(['auto', 'worker', 'inline']).default('auto'),
         inlineBudgetUs: z.number().int().min(0).default(200),
+        /**
+         * Most runs the inference workers hold at once (running, or waiting in a worker's queue),
+         * across every model; past it a request gets 503 with Retry-After. `0` means eight per
+         * worker thread. Each model's own queue is bounded by `batching.maxQueue`.
+         */
+        maxPendingRuns: z.number().int().min(0).max(1_000_000).default(0),
       })
       .strict()
       .prefault({}),

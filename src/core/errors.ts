@@ -161,6 +161,8 @@ export const Errors = {
     `Model '${model}' is overloaded: ${limit} requests are already waiting. Retry after the Retry-After delay, send larger batches, or add replicas.`),
   QUEUE_TIMEOUT: define('BERTH_QUEUE_TIMEOUT', 503, 'DEADLINE_EXCEEDED', (model: string, timeoutMs: number) =>
     `The request waited more than ${timeoutMs} ms for model '${model}' and was dropped unrun. The server is overloaded; retry later or raise batching.timeoutMs.`),
+  SERVER_OVERLOADED: define('BERTH_SERVER_OVERLOADED', 503, 'UNAVAILABLE', (limit: number) =>
+    `The server is overloaded: ${limit} inference runs are already waiting for its workers, across all models. Retry after the Retry-After delay, add replicas, or raise runtime.maxPendingRuns.`),
 
   // --- management API ---
   AUTH_REQUIRED: define('BERTH_AUTH_REQUIRED', 401, 'UNAUTHENTICATED', () =>

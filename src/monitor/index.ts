@@ -7,6 +7,15 @@
  */
 export { buildProfile, type BuildProfileOptions, PROFILE_KLL_K, PROFILE_MAX_CATEGORIES, PROFILE_QUANTILES } from './build-profile.js';
 export {
+  eventFromFailure,
+  eventFromRecords,
+  eventFromTensors,
+  MAX_TENSOR_COLUMNS,
+  type RequestFacts,
+  tensorColumns,
+  tensorRows,
+} from './build-prediction-event.js';
+export {
   alignCategories,
   type AlignedCategories,
   CategoricalSketch,

@@ -30,7 +30,7 @@ export type Columns = Readonly<Record<string, readonly unknown[]>>;
 /** One prediction request, as the monitor records it. */
 export interface PredictionEvent {
   readonly model: string;
-  /** The served version (`ServedModel.version`, e.g. `3`). */
+  /** The served version (`LoadedVersion.version` as text, e.g. `3`). */
   readonly version: string;
   /** The request id (`x-request-id`), which feedback quotes. */
   readonly requestId: string;

@@ -78,7 +78,7 @@ export function monitorSchemaOf(reference: Pick<VersionReference, 'profile' | 's
  *
  * @example
  *   schemaFor: (model, version) => {
- *     const manifest = models.get(model, version)?.bundle?.manifest;
+ *     const manifest = models.get(model, Number(version))?.manifest;
  *     return manifest ? monitorSchemaFromManifest(manifest) : undefined;
  *   }
  */

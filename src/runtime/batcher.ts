@@ -8,11 +8,13 @@
  * batches. `maxWaitMs > 0` additionally holds a batch back for up to that long to fill it.
  *
  * The queue is bounded (`maxQueue` requests): past it, submit fails at once with
- * BERTH_QUEUE_FULL. A request still queued after `timeoutMs` fails with BERTH_QUEUE_TIMEOUT. If a
- * stacked batch fails, its requests are retried one by one so a bad request fails alone.
+ * BERTH_QUEUE_FULL. A request still queued after `timeoutMs` fails with BERTH_QUEUE_TIMEOUT, and
+ * that deadline goes with its batch to the runner (the worker pool drops a run still waiting past
+ * it). If a stacked batch fails, its requests are retried one by one so a bad request fails alone;
+ * a batch refused for overload or dropped past its deadline fails as a whole.
  */
 import { datatypeInfo, type TensorData } from '../core/datatypes.js';
-import { Errors } from '../core/errors.js';
+import { BerthError, Errors } from '../core/errors.js';
 import type { Tensor } from '../core/tensor.js';
 
 /** Batching and queueing settings of one model. */
@@ -32,11 +34,16 @@ export interface BatcherObserver {
   batch?(rows: number, requests: number): void;
   queueWait?(ms: number): void;
   queueDepth?(depth: number): void;
-  rejected?(reason: 'queue_full' | 'timeout'): void;
+  /** A request refused: its model's queue full, past its deadline, or the shared worker pool full. */
+  rejected?(reason: 'queue_full' | 'timeout' | 'overloaded'): void;
 }
 
-/** Runs one (possibly stacked) set of inputs. */
-export type BatchRunner = (inputs: readonly Tensor[], outputNames: readonly string[]) => Promise<Tensor[]>;
+/**
+ * Runs one (possibly stacked) set of inputs. `deadline` (epoch ms, `performance.timeOrigin +
+ * performance.now()`) is the latest deadline of the batch's requests: past it nobody waits for the
+ * run any more.
+ */
+export type BatchRunner = (inputs: readonly Tensor[], outputNames: readonly string[], deadline: number) => Promise<Tensor[]>;
 
 /** Options for {@link Batcher}. */
 export interface BatcherOptions {
@@ -163,6 +170,11 @@ export class Batcher {
     return batch;
   }
 
+  /** When a request stops waiting, as epoch ms (the clock worker threads share). */
+  #deadline(job: Job): number {
+    return performance.timeOrigin + job.enqueuedAt + this.#options.settings.timeoutMs;
+  }
+
   async #execute(batch: Job[]): Promise<void> {
     const { observer } = this.#options;
     const started = performance.now();
@@ -171,20 +183,27 @@ export class Batcher {
     observer?.batch?.(rows, batch.length);
     if (batch.length === 1) {
       const job = batch[0]!;
-      await this.#run(job.inputs, job.outputNames).then(job.resolve, job.reject);
+      await this.#run(job.inputs, job.outputNames, this.#deadline(job)).then(job.resolve, job.reject);
       return;
     }
+    let deadline = 0;
+    for (const job of batch) deadline = Math.max(deadline, this.#deadline(job));
     let outputs: Tensor[];
     try {
-      outputs = await this.#run(stack(batch), batch[0]!.outputNames);
-    } catch {
+      outputs = await this.#run(stack(batch), batch[0]!.outputNames, deadline);
+    } catch (error) {
+      // Refused for overload or dropped past its deadline: alone, its requests would be too.
+      if (error instanceof BerthError && error.httpStatus === 503) {
+        for (const job of batch) job.reject(error);
+        return;
+      }
       // One request's values may have broken the whole batch: run each alone so only it fails.
-      for (const job of batch) await this.#run(job.inputs, job.outputNames).then(job.resolve, job.reject);
+      for (const job of batch) await this.#run(job.inputs, job.outputNames, this.#deadline(job)).then(job.resolve, job.reject);
       return;
     }
     if (!outputs.every((o) => o.shape[0] === rows)) {
       // The model does not keep rows apart (an output is not per row): batching cannot apply.
-      for (const job of batch) await this.#run(job.inputs, job.outputNames).then(job.resolve, job.reject);
+      for (const job of batch) await this.#run(job.inputs, job.outputNames, this.#deadline(job)).then(job.resolve, job.reject);
       return;
     }
     let offset = 0;

@@ -27,6 +27,8 @@ async function handle(message: WorkerRequest): Promise<WorkerReply> {
       return { op: 'load', id: message.id };
     }
     case 'run': {
+      // A run that waited in this worker's queue past its deadline is dropped unrun: its caller has been answered or given up.
+      if (message.deadline !== undefined && performance.timeOrigin + performance.now() > message.deadline) return { op: 'run', id: message.id, expired: true };
       const session = sessions.get(message.key);
       if (!session) throw new Error(`model ${message.key} is not loaded in this worker`);
       const started = performance.now();

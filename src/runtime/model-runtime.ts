@@ -3,17 +3,13 @@ import type { Signature } from '../core/signature.js';
 import type { Tensor } from '../core/tensor.js';
 
 /**
- * Lifecycle of a runtime: `loading` → `ready` → `draining` (no new runs; runs in flight finish)
- * → `released`. Runs are accepted only while `ready`.
+ * A loaded model that runs on tensors. Its serving lifecycle (warming, draining, refusing requests
+ * after release) belongs to the {@link LoadedVersion} that owns it (loaded-version.ts).
  */
-export type RuntimeState = 'loading' | 'ready' | 'draining' | 'released';
-
-/** A loaded model that runs on tensors. */
 export interface ModelRuntime {
   readonly signature: Signature;
-  readonly state: RuntimeState;
   /** Runs the model; inputs must already match the signature. Input buffers may be transferred. */
   run(inputs: readonly Tensor[], outputNames: readonly string[]): Promise<Tensor[]>;
-  /** Stops new runs, waits for those in flight, then frees the model. Idempotent. */
+  /** Frees the model once no run is in flight; runs after it fail. Idempotent. */
   release(): Promise<void>;
 }

@@ -9,11 +9,11 @@ import { hasDynamicBatch, type Signature } from '../core/signature.js';
 import type { Tensor } from '../core/tensor.js';
 import { Batcher, type BatcherObserver, type BatchingSettings } from './batcher.js';
 import { inputElements, measureRunCost, predictRunUs, type RunCost } from './run-cost.js';
-import type { ModelRuntime, RuntimeState } from './model-runtime.js';
+import type { ModelRuntime } from './model-runtime.js';
 import { signatureFromSession } from './onnx-signature.js';
 import { type CompatibleModel, makeCompatible } from './onnx-compat.js';
 import { type ModelSource, createSession, runSession } from './session-runner.js';
-import type { WorkerPool } from './worker-pool.js';
+import type { WorkerPool, WorkerRunResult } from './worker-pool.js';
 
 /** Where requests of a model run; see the `runtime.execution` setting. */
 export type ExecutionMode = 'auto' | 'worker' | 'inline';
@@ -31,6 +31,8 @@ export interface OnnxRuntimeOptions {
   readonly observer?: BatcherObserver;
   /** Names the model in queue errors. */
   readonly label: string;
+  /** Called once the model is loaded in the workers, as its warm-up runs begin. */
+  readonly onWarming?: () => void;
 }
 
 /** What loading found out about a model, for logs and metrics. */
@@ -47,9 +49,6 @@ export interface LoadReport {
 
 /** An ONNX model version ready to run; see {@link ModelRuntime}. */
 export class OnnxRuntime implements ModelRuntime {
-  #state: RuntimeState = 'loading';
-  #inFlight = 0;
-  #drained: (() => void) | undefined;
   #released: Promise<void> | undefined;
   readonly #batcher: Batcher;
   /** Settles once the model is loaded in every worker; unset while it runs inline only. */
@@ -68,7 +67,7 @@ export class OnnxRuntime implements ModelRuntime {
     private readonly options: OnnxRuntimeOptions,
   ) {
     if (report.workerSessions) this.#inWorkers = Promise.resolve();
-    this.#batcher = new Batcher((inputs, outputNames) => this.#execute(inputs, outputNames), {
+    this.#batcher = new Batcher((inputs, outputNames, deadline) => this.#execute(inputs, outputNames, deadline), {
       settings: options.batching,
       concurrency: pool.size,
       stackable: hasDynamicBatch(signature),
@@ -99,6 +98,7 @@ export class OnnxRuntime implements ModelRuntime {
     }
     const key = `${options.key}#${randomUUID()}`;
     await options.pool.load(key, source, { intraOpThreads: options.intraOpThreads });
+    options.onWarming?.();
 
     // Warm in a worker and measure: single rows and, for batching models, a batch as large as
     // the batcher makes (capped so loading stays quick).
@@ -121,7 +121,7 @@ export class OnnxRuntime implements ModelRuntime {
       options.execution === 'inline' ||
       (inlineCapable && cost !== undefined && predictRunUs(cost, cost.rowElements * maxRows) < options.inlineBudgetUs);
     if (workersIdle) await options.pool.unload(key);
-    const runtime = new OnnxRuntime(
+    return new OnnxRuntime(
       signature,
       { skippedOutputs, warmRunUs, inline: inlineCapable, workerSessions: !workersIdle, rewrites },
       options.pool,
@@ -131,31 +131,29 @@ export class OnnxRuntime implements ModelRuntime {
       cost,
       options,
     );
-    runtime.#state = 'ready';
-    return runtime;
   }
 
-  get state(): RuntimeState {
-    return this.#state;
+  run(inputs: readonly Tensor[], outputNames: readonly string[]): Promise<Tensor[]> {
+    if (this.#released) return Promise.reject(Errors.MODEL_NOT_READY.create(this.options.label));
+    return this.#batcher.submit(inputs, outputNames);
   }
 
-  async run(inputs: readonly Tensor[], outputNames: readonly string[]): Promise<Tensor[]> {
-    // A draining runtime still takes runs from requests that resolved it before it was replaced;
-    // release() waits for them.
-    if (this.#state !== 'ready' && this.#state !== 'draining') throw Errors.MODEL_NOT_READY.create(this.options.label);
-    this.#inFlight++;
-    try {
-      return await this.#batcher.submit(inputs, outputNames);
-    } finally {
-      this.#inFlight--;
-      if (this.#inFlight === 0) this.#drained?.();
-    }
-  }
-
-  async #execute(inputs: readonly Tensor[], outputNames: readonly string[]): Promise<Tensor[]> {
+  async #execute(inputs: readonly Tensor[], outputNames: readonly string[], deadline: number): Promise<Tensor[]> {
     if (this.#runsInline(inputs)) return runSession(this.inlineSession!, inputs, outputNames);
     await this.#loadInWorkers();
-    return (await this.pool.run(this.key, inputs, outputNames)).outputs;
+    const { observer, label, batching } = this.options;
+    let result: WorkerRunResult;
+    try {
+      result = await this.pool.run(this.key, inputs, outputNames, deadline);
+    } catch (error) {
+      if (Errors.SERVER_OVERLOADED.is(error)) observer?.rejected?.('overloaded');
+      throw error;
+    }
+    if (result.expired) {
+      observer?.rejected?.('timeout');
+      throw Errors.QUEUE_TIMEOUT.create(label, batching.timeoutMs);
+    }
+    return result.outputs;
   }
 
   /** Loads the model in the workers if it was running inline only; a failed load is retried next time. */
@@ -173,11 +171,8 @@ export class OnnxRuntime implements ModelRuntime {
   }
 
   async #release(): Promise<void> {
-    this.#state = 'draining';
-    if (this.#inFlight > 0) await new Promise<void>((resolve) => (this.#drained = resolve));
     await this.pool.unload(this.key);
     await this.inlineSession?.release();
-    this.#state = 'released';
   }
 
   #runsInline(inputs: readonly Tensor[]): boolean {

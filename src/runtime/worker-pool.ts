@@ -3,6 +3,11 @@
  * idle worker can take any request; a request goes to the worker with the fewest in flight.
  * A worker that dies is replaced and its models reloaded; its requests in flight fail with the
  * reason.
+ *
+ * The pool admits at most `maxPendingRuns` runs at once (running, or queued in a worker's message
+ * queue), whatever model they belong to: past it `run` fails at once with
+ * BERTH_SERVER_OVERLOADED. A run carries its deadline into the worker, which drops it unrun when
+ * the deadline has passed by the time the worker picks it up.
  */
 import { Worker } from 'node:worker_threads';
 import { Errors } from '../core/errors.js';
@@ -29,18 +34,27 @@ export interface WorkerRunResult {
   readonly outputs: Tensor[];
   /** Time onnxruntime spent in the run, in ms, measured in the worker. */
   readonly runMs: number;
+  /** True when the worker picked the run up past its deadline and did not run it (`outputs` is empty). */
+  readonly expired: boolean;
 }
 
 /** Options for {@link WorkerPool}. */
 export interface WorkerPoolOptions {
   readonly size: number;
+  /** Most runs admitted at once across every worker; default {@link DEFAULT_RUNS_PER_WORKER} per worker. */
+  readonly maxPendingRuns?: number;
   /** Called when a worker dies unexpectedly (it is replaced). */
   readonly onWorkerError?: (error: Error) => void;
 }
 
+/** Runs admitted per worker thread when no bound is given: one running and a few waiting. */
+export const DEFAULT_RUNS_PER_WORKER = 8;
+
 /** Inference worker threads shared by all models of a server. */
 export class WorkerPool {
   readonly #workers: PoolWorker[] = [];
+  readonly #maxPendingRuns: number;
+  #pendingRuns = 0;
   readonly #loaded = new Map<string, { source: ModelSource; settings: SessionSettings }>();
   readonly #onWorkerError: ((error: Error) => void) | undefined;
   #nextId = 1;
@@ -48,6 +62,7 @@ export class WorkerPool {
 
   constructor(options: WorkerPoolOptions) {
     if (options.size < 1) throw new Error('a worker pool needs at least one worker');
+    this.#maxPendingRuns = options.maxPendingRuns || options.size * DEFAULT_RUNS_PER_WORKER;
     this.#onWorkerError = options.onWorkerError;
     for (let i = 0; i < options.size; i++) this.#workers.push(this.#spawn());
   }
@@ -55,6 +70,11 @@ export class WorkerPool {
   /** Number of worker threads. */
   get size(): number {
     return this.#workers.length;
+  }
+
+  /** Runs admitted now (running or waiting in a worker). */
+  get pendingRuns(): number {
+    return this.#pendingRuns;
   }
 
   /** Number of models loaded in the workers. */
@@ -81,13 +101,24 @@ export class WorkerPool {
     await Promise.allSettled(this.#workers.map((w) => this.#send(w, { op: 'unload', key })));
   }
 
-  /** Runs a loaded model on the least busy worker. Input buffers are transferred, not copied. */
-  async run(key: string, inputs: readonly Tensor[], outputNames: readonly string[]): Promise<WorkerRunResult> {
+  /**
+   * Runs a loaded model on the least busy worker. Input buffers are transferred, not copied.
+   * `deadline` (epoch ms, `performance.timeOrigin + performance.now()`) is when the worker may no
+   * longer start it: such a run resolves with `expired` set. Throws BERTH_SERVER_OVERLOADED when
+   * `maxPendingRuns` runs are admitted already.
+   */
+  async run(key: string, inputs: readonly Tensor[], outputNames: readonly string[], deadline?: number): Promise<WorkerRunResult> {
     this.#assertOpen();
+    if (this.#pendingRuns >= this.#maxPendingRuns) throw Errors.SERVER_OVERLOADED.create(this.#maxPendingRuns);
     let worker = this.#workers[0]!;
     for (const w of this.#workers) if (w.inFlight < worker.inFlight) worker = w;
-    const reply = await this.#send(worker, { op: 'run', key, inputs, outputNames }, transferablesOf(inputs));
-    return { outputs: reply.outputs ?? [], runMs: reply.runMs ?? 0 };
+    this.#pendingRuns++;
+    try {
+      const reply = await this.#send(worker, { op: 'run', key, inputs, outputNames, deadline }, transferablesOf(inputs));
+      return { outputs: reply.outputs ?? [], runMs: reply.runMs ?? 0, expired: reply.expired === true };
+    } finally {
+      this.#pendingRuns--;
+    }
   }
 
   /** Stops every worker. Requests in flight fail. */

@@ -5,7 +5,15 @@ import type { ModelSource, SessionSettings } from './session-runner.js';
 /** A request to a worker. `id` pairs it with its reply. */
 export type WorkerRequest =
   | { readonly op: 'load'; readonly id: number; readonly key: string; readonly source: ModelSource; readonly settings: SessionSettings }
-  | { readonly op: 'run'; readonly id: number; readonly key: string; readonly inputs: readonly Tensor[]; readonly outputNames: readonly string[] }
+  | {
+      readonly op: 'run';
+      readonly id: number;
+      readonly key: string;
+      readonly inputs: readonly Tensor[];
+      readonly outputNames: readonly string[];
+      /** Epoch ms (`performance.timeOrigin + performance.now()`) after which the worker must not start the run. */
+      readonly deadline: number | undefined;
+    }
   | { readonly op: 'unload'; readonly id: number; readonly key: string };
 
 /** A worker's reply: `error` set when the operation failed. */
@@ -15,6 +23,8 @@ export interface WorkerReply {
   readonly error?: string;
   readonly outputs?: Tensor[];
   readonly runMs?: number;
+  /** Set when the run was past its deadline as the worker picked it up, so it was not run. */
+  readonly expired?: true;
 }
 
 /**

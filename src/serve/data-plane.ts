@@ -1,23 +1,35 @@
 /**
- * The transport-free data plane: health, metadata and inference over the live models. REST (and
- * any later transport) decodes its wire format into these types, calls the data plane, and
- * encodes what it returns; validation and execution live here once.
+ * The transport-free data plane: health, metadata and inference over the live models. REST, gRPC
+ * and KServe V1 decode their wire format into these types, call the data plane, and encode what it
+ * returns. The data plane resolves the loaded version, checks tensors against its signature,
+ * delegates the run to it, and observes every request the same way (readiness, timing, outcome,
+ * error wrapping, recording for the monitor).
  */
 import { type Datatype, type TensorData, datatypeInfo, isDatatype } from '../core/datatypes.js';
 import { BerthError, Errors } from '../core/errors.js';
-import { parseModelRef } from '../core/model-ref.js';
+import { parseModelRef, parseVersionNumber } from '../core/model-ref.js';
 import { advertisedShape, predictedOutputBytes, shapeFits } from '../core/signature.js';
 import type { Tensor } from '../core/tensor.js';
 import { elementCount, formatShape, tensorsByteLength } from '../core/tensor.js';
-import { type FeatureValue, RowValidator } from '../core/validate-row.js';
-import type { Prediction } from '../runtime/pipeline.js';
-import type { Columns, PredictionEvent, PredictionOutcome, PredictionProtocol } from '../monitor/index.js';
-import type { ModelTable, ServedModel } from './model-table.js';
+import {
+  type Columns,
+  eventFromFailure,
+  eventFromRecords,
+  eventFromTensors,
+  type PredictionEvent,
+  type PredictionOutcome,
+  type PredictionProtocol,
+  type RequestFacts,
+  tensorColumns,
+  tensorRows,
+} from '../monitor/index.js';
+import type { LoadedVersion } from '../runtime/loaded-version.js';
+import type { RowPredictions } from '../runtime/pipeline.js';
+import type { ModelTable } from './model-table.js';
 import { AfterResponseQueue } from './after-response-queue.js';
-import { eventFromRecords, eventFromTensors, tensorColumns, tensorRows } from './monitor-events.js';
 
-function outcomeOf(error: unknown): PredictionOutcome {
-  return error instanceof BerthError && error.httpStatus < 500 ? 'client_error' : 'server_error';
+function outcomeOf(error: BerthError): Exclude<PredictionOutcome, 'success'> {
+  return error.httpStatus < 500 ? 'client_error' : 'server_error';
 }
 
 /**
@@ -61,14 +73,9 @@ export interface InferenceResponse {
   readonly outputs: readonly Tensor[];
 }
 
-/** Named predictions for rows, with what the monitor needs. */
-export interface RecordPredictions {
-  readonly model: ServedModel;
-  readonly predictions: readonly Prediction[];
-  /** Fields the rows carried that the schema does not know (ignored). */
-  readonly unknownFields: readonly string[];
-  /** The validated feature values of each row, in schema order. */
-  readonly values: readonly (readonly FeatureValue[])[];
+/** Named predictions for rows (with the fields ignored and the values validated), and the version that made them. */
+export interface RecordPredictions extends RowPredictions {
+  readonly model: LoadedVersion;
 }
 
 /** Server metadata (OIP `GET /v2`). */
@@ -157,20 +164,36 @@ export class DataPlane {
     return this.#models.names();
   }
 
-  /** The served version named (or the default one); 404 errors when not served. */
-  resolve(name: string, version?: string): ServedModel {
-    const model = this.#models.get(name, version);
+  /**
+   * The served version named by its number as the wire carries it (or the default version when
+   * absent); 404 errors when not served.
+   */
+  resolve(name: string, version?: string): LoadedVersion {
+    if (version === undefined) return this.#resolve(name, undefined, undefined);
+    let number: number;
+    try {
+      number = parseVersionNumber(version);
+    } catch {
+      // A version that is not a number is, at this address, a version not served here.
+      if (!this.#models.has(name)) throw Errors.MODEL_NOT_FOUND.create(name);
+      throw Errors.VERSION_NOT_FOUND.create(name, version);
+    }
+    return this.#resolve(name, number, version);
+  }
+
+  #resolve(name: string, number: number | undefined, asWritten: string | undefined): LoadedVersion {
+    const model = this.#models.get(name, number);
     if (model) return model;
     if (!this.#models.has(name)) throw Errors.MODEL_NOT_FOUND.create(name);
-    if (version !== undefined) throw Errors.VERSION_NOT_FOUND.create(name, version);
-    throw Errors.MODEL_NO_DEFAULT.create(name, this.#models.versions(name).map((m) => m.version));
+    if (number !== undefined) throw Errors.VERSION_NOT_FOUND.create(name, asWritten ?? String(number));
+    throw Errors.MODEL_NO_DEFAULT.create(name, this.#models.versions(name).map((m) => String(m.version)));
   }
 
   /** Resolves `name`, `name@alias` or `name:version` (core/model-ref.ts) to a served version. */
-  resolveReference(reference: string): ServedModel {
+  resolveReference(reference: string): LoadedVersion {
     const ref = parseModelRef(reference);
-    if (ref.kind === 'version') return this.resolve(ref.model, String(ref.version));
-    if (ref.kind === 'default') return this.resolve(ref.model);
+    if (ref.kind === 'version') return this.#resolve(ref.model, ref.version, undefined);
+    if (ref.kind === 'default') return this.#resolve(ref.model, undefined, undefined);
     const model = this.#models.getByAlias(ref.model, ref.alias);
     if (model) return model;
     if (!this.#models.has(ref.model)) throw Errors.MODEL_NOT_FOUND.create(ref.model);
@@ -181,21 +204,21 @@ export class DataPlane {
   served(): { model: string; version: string; digest?: string; aliases: string[]; default: boolean; state: string; source: string }[] {
     return this.#models.all().map((m) => ({
       model: m.name,
-      version: m.version,
-      ...(m.bundle ? { digest: m.bundle.digest } : {}),
+      version: String(m.version),
+      ...(m.digest !== undefined ? { digest: m.digest } : {}),
       aliases: [...this.#models.aliases(m.name)].filter(([, v]) => v === m.version).map(([a]) => a),
       default: this.#models.defaultVersion(m.name) === m.version,
-      state: m.runtime.state,
+      state: m.state,
       source: m.source,
     }));
   }
 
   /** True when the version can take requests now. */
-  isModelReady(model: ServedModel): boolean {
-    return this.#ready && model.runtime.state === 'ready';
+  isModelReady(model: LoadedVersion): boolean {
+    return this.#ready && model.isReady;
   }
 
-  modelMetadata(model: ServedModel): ModelMetadata {
+  modelMetadata(model: LoadedVersion): ModelMetadata {
     const describe = (t: { name: string; datatype: Datatype; shape: readonly number[] | undefined }) => ({
       name: t.name,
       datatype: t.datatype,
@@ -203,141 +226,64 @@ export class DataPlane {
     });
     return {
       name: model.name,
-      versions: this.#models.versions(model.name).map((m) => m.version),
+      versions: this.#models.versions(model.name).map((m) => String(m.version)),
       platform: 'onnx_onnxv1',
-      inputs: model.runtime.signature.inputs.map(describe),
-      outputs: model.runtime.signature.outputs.map(describe),
+      inputs: model.signature.inputs.map(describe),
+      outputs: model.signature.outputs.map(describe),
     };
   }
 
   /**
-   * Validates a request against the model's signature, runs it and returns the outputs asked for.
-   * Every outcome after the model is resolved, failures included, is passed to the recorder.
+   * Validates a tensor request (OIP or KServe V1) against the version's signature, runs it and
+   * returns the outputs asked for.
    */
-  async infer(model: ServedModel, request: InferenceRequest, context: RequestContext = ANONYMOUS): Promise<InferenceResponse> {
-    const at = Date.now();
-    const started = performance.now();
-    let rows = 0;
-    let features: Columns | undefined;
+  async infer(model: LoadedVersion, request: InferenceRequest, context: RequestContext = ANONYMOUS): Promise<InferenceResponse> {
+    const observation = this.#observe(model, context);
     let outputs: Tensor[];
     try {
-      // Only the runtime's state matters here: a request accepted before shutdown began, or one
-      // that resolved a version just before an alias moved away from it, must finish (new requests
-      // are refused by the transport or resolve the new version).
-      if (model.runtime.state === 'released' || model.runtime.state === 'loading') throw Errors.MODEL_NOT_READY.create(model.name);
       const inputs = this.#decodeInputs(model, request.inputs);
       const outputNames = this.#outputNames(model, request.outputs);
-      rows = tensorRows(inputs);
-      this.#checkResponseSize(model, predictedOutputBytes(model.runtime.signature, outputNames, rows, (d) => datatypeInfo(d).byteSize));
+      const rows = tensorRows(inputs);
+      this.#checkResponseSize(model, predictedOutputBytes(model.signature, outputNames, rows, (d) => datatypeInfo(d).byteSize));
       // Taken before the run: input buffers are transferred to the worker that runs them.
-      if (this.#recorder) features = tensorColumns(inputs, rows);
-      try {
-        outputs = await model.runtime.run(inputs, outputNames);
-      } catch (error) {
-        if (error instanceof BerthError) throw error;
-        throw Errors.MODEL_EXECUTION_FAILED.create(model.name, error instanceof Error ? error.message : String(error));
-      }
+      const features = this.#recorder ? tensorColumns(inputs, rows) : undefined;
+      outputs = await model.infer(inputs, outputNames);
       this.#checkResponseSize(model, tensorsByteLength(outputs));
+      observation.answeredTensors(rows, features, outputs);
     } catch (error) {
-      this.#recordTensors(model, context, at, started, rows, 'failed', error);
-      throw error;
+      throw observation.failed(error);
     }
-    this.#recordTensors(model, context, at, started, rows, features, undefined, outputs);
-    return { modelName: model.name, modelVersion: model.version, ...(request.id !== undefined ? { id: request.id } : {}), outputs };
-  }
-
-  #recordTensors(
-    model: ServedModel,
-    context: RequestContext,
-    at: number,
-    started: number,
-    rows: number,
-    features: Columns | 'failed' | undefined,
-    error?: unknown,
-    outputs?: readonly Tensor[],
-  ): void {
-    const record = this.#recorder;
-    if (!record) return;
-    const latencyMs = performance.now() - started;
-    const outcome = features === 'failed' ? outcomeOf(error) : 'success';
-    this.#afterResponse.run(() =>
-      record(
-        eventFromTensors({
-          model: model.name,
-          version: model.version,
-          requestId: context.requestId,
-          at,
-          protocol: context.protocol,
-          latencyMs,
-          outcome,
-          rows,
-          ...(features !== undefined && features !== 'failed' ? { features } : {}),
-          ...(outputs ? { outputs } : {}),
-        }),
-      ),
-    );
+    return { modelName: model.name, modelVersion: String(model.version), ...(request.id !== undefined ? { id: request.id } : {}), outputs };
   }
 
   /**
-   * Predicts named results for rows of named features through the version's schema and pipeline.
-   * Rows are validated first (400 naming the row and field); fields the schema does not know are
-   * ignored and reported in `unknownFields`.
+   * Predicts named results for rows of named features through the version's schema and pipeline
+   * (see LoadedVersion.predict).
    */
-  async predict(model: ServedModel, rows: readonly unknown[], context: RequestContext = { requestId: '', protocol: 'predict' }): Promise<RecordPredictions> {
-    const at = Date.now();
-    const started = performance.now();
+  async predict(model: LoadedVersion, rows: readonly unknown[], context: RequestContext = { requestId: '', protocol: 'predict' }): Promise<RecordPredictions> {
+    const observation = this.#observe(model, context);
+    let result: RowPredictions;
     try {
-      const result = await this.#predict(model, rows);
-      const record = this.#recorder;
-      if (record) {
-        const latencyMs = performance.now() - started;
-        this.#afterResponse.run(() => record(eventFromRecords(result, context.requestId, latencyMs, at, context.protocol)));
-      }
-      return result;
+      result = await model.predict(rows, this.#maxResponseBytes);
+      observation.answeredRecords(result);
     } catch (error) {
-      const record = this.#recorder;
-      if (record) {
-        const latencyMs = performance.now() - started;
-        const outcome = outcomeOf(error);
-        this.#afterResponse.run(() =>
-          record(eventFromTensors({ model: model.name, version: model.version, requestId: context.requestId, at, protocol: context.protocol, latencyMs, outcome, rows: 0 })),
-        );
-      }
-      throw error;
+      throw observation.failed(error);
     }
+    return { model, predictions: result.predictions, unknownFields: result.unknownFields, values: result.values };
   }
 
-  async #predict(model: ServedModel, rows: readonly unknown[]): Promise<RecordPredictions> {
-    const pipeline = model.bundle?.pipeline;
-    if (!pipeline) throw Errors.MODEL_NO_SCHEMA.create(model.name, model.version);
-    if (rows.length === 0) throw Errors.REQUEST_INVALID.create('there are no rows to predict');
-    if (model.runtime.state === 'released') throw Errors.MODEL_NOT_READY.create(model.name);
-    const validator = new RowValidator(pipeline.schema);
-    const values = new Array<FeatureValue[]>(rows.length);
-    const unknown = new Set<string>();
-    for (let i = 0; i < rows.length; i++) {
-      values[i] = validator.validate(rows[i], i);
-      for (const field of validator.unknownFields(rows[i])) unknown.add(field);
-    }
-    const tensor = pipeline.encodeValues(values);
-    let outputs: Tensor[];
-    try {
-      outputs = await model.runtime.run([tensor], pipeline.outputNames);
-    } catch (error) {
-      if (error instanceof BerthError) throw error;
-      throw Errors.MODEL_EXECUTION_FAILED.create(model.name, error instanceof Error ? error.message : String(error));
-    }
-    this.#checkResponseSize(model, tensorsByteLength(outputs));
-    return { model, predictions: pipeline.decode(outputs, rows.length), unknownFields: [...unknown], values };
+  /** Starts observing a request to a resolved version; see {@link Observation}. */
+  #observe(model: LoadedVersion, context: RequestContext): Observation {
+    return new Observation(model, context, this.#recorder, this.#afterResponse);
   }
 
   /** Refuses an answer too large to encode safely, before the run where its size is known. */
-  #checkResponseSize(model: ServedModel, bytes: number | undefined): void {
+  #checkResponseSize(model: LoadedVersion, bytes: number | undefined): void {
     if (bytes !== undefined && bytes > this.#maxResponseBytes) throw Errors.RESPONSE_TOO_LARGE.create(model.name, bytes, this.#maxResponseBytes);
   }
 
-  #decodeInputs(model: ServedModel, inputs: readonly InferenceInput[]): Tensor[] {
-    const specs = model.runtime.signature.inputs;
+  #decodeInputs(model: LoadedVersion, inputs: readonly InferenceInput[]): Tensor[] {
+    const specs = model.signature.inputs;
     const seen = new Set<string>();
     for (const input of inputs) {
       if (seen.has(input.name)) throw Errors.INPUT_DUPLICATE.create(input.name);
@@ -363,8 +309,8 @@ export class DataPlane {
     return tensors;
   }
 
-  #outputNames(model: ServedModel, requested: readonly RequestedOutput[] | undefined): string[] {
-    const available = model.runtime.signature.outputs.map((o) => o.name);
+  #outputNames(model: LoadedVersion, requested: readonly RequestedOutput[] | undefined): string[] {
+    const available = model.signature.outputs.map((o) => o.name);
     if (requested === undefined || requested.length === 0) return available;
     const names: string[] = [];
     for (const output of requested) {
@@ -372,5 +318,69 @@ export class DataPlane {
       if (!names.includes(output.name)) names.push(output.name);
     }
     return names;
+  }
+}
+
+/**
+ * One request to a resolved version, observed the same way whatever its protocol (as MLServer's
+ * `_infer_contextmanager`): it starts by refusing a version that is not serving, and ends either
+ * answered, or failed with a catalogue error (an unexpected failure becomes
+ * BERTH_MODEL_EXECUTION_FAILED keeping the original as its `cause`). Either way its latency and
+ * outcome, with the columns the monitor sketches, are recorded once the response is on its way.
+ */
+class Observation {
+  readonly #at = Date.now();
+  readonly #started = performance.now();
+  readonly #model: LoadedVersion;
+  readonly #context: RequestContext;
+  readonly #recorder: ((event: PredictionEvent) => void) | undefined;
+  readonly #afterResponse: AfterResponseQueue;
+
+  constructor(model: LoadedVersion, context: RequestContext, recorder: ((event: PredictionEvent) => void) | undefined, afterResponse: AfterResponseQueue) {
+    this.#model = model;
+    this.#context = context;
+    this.#recorder = recorder;
+    this.#afterResponse = afterResponse;
+    // Only the version's state matters here: a request accepted before shutdown began, or one
+    // that resolved a version just before an alias moved away from it, must finish.
+    if (!model.serving) throw this.failed(Errors.MODEL_NOT_READY.create(model.name));
+  }
+
+  /** A tensor request answered: `features` are its input columns, taken before the run. */
+  answeredTensors(rows: number, features: Columns | undefined, outputs: readonly Tensor[]): void {
+    const record = this.#recorder;
+    if (!record) return;
+    const facts = this.#facts();
+    this.#afterResponse.run(() => record(eventFromTensors(facts, rows, features, outputs)));
+  }
+
+  /** A records request answered. */
+  answeredRecords(result: RowPredictions): void {
+    const record = this.#recorder;
+    const schema = this.#model.pipeline?.schema;
+    if (!record || !schema) return;
+    const facts = this.#facts();
+    this.#afterResponse.run(() => record(eventFromRecords(facts, schema, result.values, result.predictions)));
+  }
+
+  /** The request failed: records it and returns the catalogue error to throw. */
+  failed(error: unknown): BerthError {
+    const failure =
+      error instanceof BerthError
+        ? error
+        : Errors.MODEL_EXECUTION_FAILED.create(this.#model.name, error instanceof Error ? error.message : String(error), { cause: error });
+    const record = this.#recorder;
+    if (record) {
+      const facts = this.#facts();
+      const outcome = outcomeOf(failure);
+      this.#afterResponse.run(() => record(eventFromFailure(facts, outcome)));
+    }
+    return failure;
+  }
+
+  #facts(): RequestFacts {
+    const model = this.#model;
+    const context = this.#context;
+    return { model: model.name, version: String(model.version), requestId: context.requestId, at: this.#at, protocol: context.protocol, latencyMs: performance.now() - this.#started };
   }
 }

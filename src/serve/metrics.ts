@@ -64,7 +64,7 @@ export class ServerMetrics {
   });
   readonly rejections = new Counter({
     name: 'berth_queue_rejections_total',
-    help: 'Requests refused by a full queue or dropped past their queue deadline.',
+    help: 'Requests refused by a full queue or a full worker pool (overloaded), or dropped past their deadline (timeout).',
     labelNames: ['model', 'version', 'reason'] as const,
     registers: [this.registry],
   });

@@ -7,10 +7,11 @@
 import { defaultVersion } from '../core/model-ref.js';
 import type { Bundle, ModelFolderVersion } from '../registry/index.js';
 import { loadModelFolderBundle, readModelFolderIndex } from '../registry/index.js';
-import type { ModelTable, ServedModel } from './model-table.js';
+import type { LoadedVersion } from '../runtime/loaded-version.js';
+import type { ModelTable } from './model-table.js';
 
-/** Loads a bundle as a served version (the server's loader). */
-export type BundleLoad = (bundle: Bundle, model: string, version: number) => Promise<ServedModel>;
+/** Loads a bundle as a loaded version (the server's version loader). */
+export type BundleLoad = (bundle: Bundle, model: string, version: number) => Promise<LoadedVersion>;
 
 /**
  * Reads the folder's index, loads every version into `table` and sets aliases and defaults.
@@ -25,10 +26,9 @@ export async function putModelFolder(dir: string, table: ModelTable, load: Bundl
   }
   for (const model of new Set(index.versions.map((v) => v.model))) {
     const versions = index.versions.filter((v) => v.model === model);
-    const aliases = new Map(versions.flatMap((v) => v.aliases.map((alias) => [alias, String(v.version)] as const)));
+    const aliases = new Map(versions.flatMap((v) => v.aliases.map((alias) => [alias, v.version] as const)));
     table.setAliases(model, aliases);
-    const version = defaultVersion({ aliases: new Map([...aliases].map(([alias, v]) => [alias, Number(v)])), latestVersion: Math.max(...versions.map((v) => v.version)) });
-    table.setDefault(model, version === undefined ? undefined : String(version));
+    table.setDefault(model, defaultVersion({ aliases, latestVersion: Math.max(...versions.map((v) => v.version)) }));
   }
   return index.versions;
 }

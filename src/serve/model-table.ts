@@ -1,37 +1,14 @@
 /**
- * Which model versions are live, which aliases point at them, and which version answers for a
+ * Which loaded versions are live, which aliases point at them, and which version answers for a
  * model's plain name. The data plane reads it on every request; the server's composition (or the
- * registry follower) writes it as versions load, swap and go away.
+ * registry follower) writes it as versions load, swap and go away. Versions are numbers here.
  */
-import type { FeatureSchema } from '../core/feature-schema.js';
-import type { Pipeline } from '../runtime/pipeline.js';
-import type { ModelRuntime } from '../runtime/model-runtime.js';
-
-/** What a registry version brings beyond its ONNX model. */
-export interface ServedBundle {
-  readonly digest: string;
-  readonly schema?: FeatureSchema;
-  /** The compiled pipeline, when the bundle has a schema and pipeline. */
-  readonly pipeline?: Pipeline;
-  /** The bundle manifest as stored (metrics, profile, lineage, …). */
-  readonly manifest: Readonly<Record<string, unknown>>;
-}
-
-/** A version of a model that the server can run. */
-export interface ServedModel {
-  readonly name: string;
-  readonly version: string;
-  readonly runtime: ModelRuntime;
-  /** Where it came from (a file path or a registry reference), for metadata and logs. */
-  readonly source: string;
-  /** Set for versions served from the registry. */
-  readonly bundle?: ServedBundle;
-}
+import type { LoadedVersion } from '../runtime/loaded-version.js';
 
 interface Entry {
-  defaultVersion: string | undefined;
-  readonly versions: Map<string, ServedModel>;
-  aliases: ReadonlyMap<string, string>;
+  defaultVersion: number | undefined;
+  readonly versions: Map<number, LoadedVersion>;
+  aliases: ReadonlyMap<string, number>;
 }
 
 /** The live versions of every served model. */
@@ -48,62 +25,62 @@ export class ModelTable {
   }
 
   /**
-   * Makes `model` live. With `isDefault`, it also answers requests that name no version. Returns
-   * the version it replaced at the same name and version, if any, for the caller to release.
+   * Makes `version` live. With `isDefault`, it also answers requests that name no version. Returns
+   * the version it replaced at the same name and number, if any, for the caller to release.
    */
-  put(model: ServedModel, isDefault: boolean): ServedModel | undefined {
-    const entry = this.#entry(model.name);
-    const previous = entry.versions.get(model.version);
-    entry.versions.set(model.version, model);
-    if (isDefault) entry.defaultVersion = model.version;
+  put(version: LoadedVersion, isDefault: boolean): LoadedVersion | undefined {
+    const entry = this.#entry(version.name);
+    const previous = entry.versions.get(version.version);
+    entry.versions.set(version.version, version);
+    if (isDefault) entry.defaultVersion = version.version;
     return previous;
   }
 
   /** Takes a version out of service; returns it for the caller to release. */
-  remove(name: string, version: string): ServedModel | undefined {
+  remove(name: string, number: number): LoadedVersion | undefined {
     const entry = this.#models.get(name);
-    const model = entry?.versions.get(version);
-    if (!entry || !model) return undefined;
-    entry.versions.delete(version);
-    if (entry.defaultVersion === version) entry.defaultVersion = undefined;
+    const version = entry?.versions.get(number);
+    if (!entry || !version) return undefined;
+    entry.versions.delete(number);
+    if (entry.defaultVersion === number) entry.defaultVersion = undefined;
     if (entry.versions.size === 0) this.#models.delete(name);
-    return model;
+    return version;
   }
 
   /** Sets which version answers for the model's plain name (undefined: none does). */
-  setDefault(name: string, version: string | undefined): void {
+  setDefault(name: string, number: number | undefined): void {
     const entry = this.#models.get(name);
-    if (entry) entry.defaultVersion = version !== undefined && entry.versions.has(version) ? version : undefined;
+    if (entry) entry.defaultVersion = number !== undefined && entry.versions.has(number) ? number : undefined;
   }
 
   /** Replaces the model's aliases (alias → version), as the registry has them. */
-  setAliases(name: string, aliases: ReadonlyMap<string, string>): void {
+  setAliases(name: string, aliases: ReadonlyMap<string, number>): void {
     const entry = this.#models.get(name);
     if (entry) entry.aliases = new Map(aliases);
   }
 
-  /** The version named, or the default version; undefined when not served. */
-  get(name: string, version?: string): ServedModel | undefined {
+  /** The version numbered, or the default version; undefined when not served. */
+  get(name: string, number?: number): LoadedVersion | undefined {
     const entry = this.#models.get(name);
     if (!entry) return undefined;
-    const wanted = version ?? entry.defaultVersion;
+    const wanted = number ?? entry.defaultVersion;
     return wanted === undefined ? undefined : entry.versions.get(wanted);
   }
 
   /** The version an alias of the model points at, if that version is served. */
-  getByAlias(name: string, alias: string): ServedModel | undefined {
+  getByAlias(name: string, alias: string): LoadedVersion | undefined {
     const entry = this.#models.get(name);
-    const version = entry?.aliases.get(alias);
-    return version === undefined ? undefined : entry!.versions.get(version);
+    const number = entry?.aliases.get(alias);
+    return number === undefined ? undefined : entry!.versions.get(number);
   }
 
   /** The default version's number, if the model has one. */
-  defaultVersion(name: string): string | undefined {
+  defaultVersion(name: string): number | undefined {
     return this.#models.get(name)?.defaultVersion;
   }
 
   /** Aliases of the model, alias → version. */
-  aliases(name: string): ReadonlyMap<string, string> {
+  aliases(name: string): ReadonlyMap<string, number> {
     return this.#models.get(name)?.aliases ?? new Map();
   }
 
@@ -113,7 +90,7 @@ export class ModelTable {
   }
 
   /** Served versions of a model, in the order they were put. */
-  versions(name: string): readonly ServedModel[] {
+  versions(name: string): readonly LoadedVersion[] {
     return [...(this.#models.get(name)?.versions.values() ?? [])];
   }
 
@@ -123,7 +100,7 @@ export class ModelTable {
   }
 
   /** Every served version of every model. */
-  all(): readonly ServedModel[] {
+  all(): readonly LoadedVersion[] {
     return [...this.#models.values()].flatMap((e) => [...e.versions.values()]);
   }
 }

@@ -12,7 +12,8 @@
 import type { Logger } from 'pino';
 import { defaultVersion } from '../core/model-ref.js';
 import type { Registry } from '../registry/index.js';
-import type { ModelTable, ServedModel } from './model-table.js';
+import type { LoadedVersion } from '../runtime/loaded-version.js';
+import type { ModelTable } from './model-table.js';
 
 /** A version the follower could not load, and why. */
 export interface LoadFailure {
@@ -30,7 +31,7 @@ export interface RegistryFollowerOptions {
   /** How often the registry is polled for changes, in ms. */
   readonly pollMs: number;
   /** Loads and warms a version; the follower puts it in the table. */
-  readonly load: (model: string, version: number) => Promise<ServedModel>;
+  readonly load: (model: string, version: number) => Promise<LoadedVersion>;
 }
 
 /** Follows the registry's aliases; see the module comment. */
@@ -98,18 +99,15 @@ export class RegistryFollower {
     const models = await registry.listModels();
 
     // model → version → its aliases, and the version each model's plain name means
-    const wanted = new Map<string, Map<string, string[]>>();
-    const defaults = new Map<string, string>();
+    const wanted = new Map<string, Map<number, string[]>>();
+    const defaults = new Map<string, number>();
     for (const m of models) {
-      const versions = new Map<string, string[]>();
-      for (const [alias, number] of Object.entries(m.aliases)) {
-        const version = String(number);
-        versions.set(version, [...(versions.get(version) ?? []), alias]);
-      }
+      const versions = new Map<number, string[]>();
+      for (const [alias, number] of Object.entries(m.aliases)) versions.set(number, [...(versions.get(number) ?? []), alias]);
       const plain = defaultVersion(m);
       if (plain !== undefined) {
-        defaults.set(m.name, String(plain));
-        if (!versions.has(String(plain))) versions.set(String(plain), []);
+        defaults.set(m.name, plain);
+        if (!versions.has(plain)) versions.set(plain, []);
       }
       if (versions.size > 0) wanted.set(m.name, versions);
     }
@@ -121,12 +119,12 @@ export class RegistryFollower {
         const key = `${model}:${version}`;
         const started = performance.now();
         try {
-          table.put(await this.#options.load(model, Number(version)), false);
+          table.put(await this.#options.load(model, version), false);
           this.#failures.delete(key);
           logger.info({ model, version, seconds: Number(((performance.now() - started) / 1000).toFixed(3)) }, 'version loaded from the registry');
         } catch (error) {
           const reason = error instanceof Error ? error.message : String(error);
-          this.#failures.set(key, { model, version, reason, at: new Date().toISOString() });
+          this.#failures.set(key, { model, version: String(version), reason, at: new Date().toISOString() });
           logger.error({ model, version, err: error }, `could not load ${key}; it is not served`);
         }
       }
@@ -134,14 +132,14 @@ export class RegistryFollower {
 
     // 2. Switch aliases and default versions over, all in this one synchronous step.
     for (const [model, versions] of wanted) {
-      const served = new Map<string, string>();
+      const served = new Map<string, number>();
       for (const [version, names] of versions) if (table.get(model, version)) for (const alias of names) served.set(alias, version);
       table.setAliases(model, served);
       table.setDefault(model, defaults.get(model));
     }
 
     // 3. Retire what no alias points at any more; release() lets its requests in flight finish.
-    const retired: ServedModel[] = [];
+    const retired: LoadedVersion[] = [];
     for (const model of table.all()) {
       if (!wanted.get(model.name)?.has(model.version)) {
         table.remove(model.name, model.version);
@@ -149,12 +147,12 @@ export class RegistryFollower {
       }
     }
     for (const failure of this.#failures.values()) {
-      if (!wanted.get(failure.model)?.has(failure.version)) this.#failures.delete(`${failure.model}:${failure.version}`);
+      if (!wanted.get(failure.model)?.has(Number(failure.version))) this.#failures.delete(`${failure.model}:${failure.version}`);
     }
     this.#lastSequence = sequence;
     await Promise.all(
       retired.map((model) =>
-        model.runtime.release().then(
+        model.release().then(
           () => logger.info({ model: model.name, version: model.version }, 'version released'),
           (error: unknown) => logger.error({ model: model.name, version: model.version, err: error }, 'could not release version'),
         ),

@@ -9,11 +9,12 @@ import type { ModelTable } from './model-table.js';
 export function servedReferenceSource(table: ModelTable): ReferenceSource {
   return {
     async version(model, version) {
-      const manifest = table.get(model, version)?.bundle?.manifest;
+      const manifest = table.get(model, Number(version))?.manifest;
       return manifest ? referenceFromManifest(model, version, manifest) : undefined;
     },
     async defaultVersion(model) {
-      return table.defaultVersion(model);
+      const version = table.defaultVersion(model);
+      return version === undefined ? undefined : String(version);
     },
   };
 }

@@ -7,32 +7,26 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../core/config.js';
-import { BerthError, Errors } from '../core/errors.js';
+import { Errors } from '../core/errors.js';
 import { registryReferenceSource } from '../app/registry-reference-source.js';
 import { MonitorService, type PredictionEvent, monitorSchemaFromManifest } from '../monitor/index.js';
-import type { Bundle, Registry } from '../registry/index.js';
+import type { Registry } from '../registry/index.js';
 import { type MetadataStore, monitorStores } from '../store/index.js';
-import type { BatcherObserver, BatchingSettings } from '../runtime/batcher.js';
-import { OnnxRuntime } from '../runtime/onnx-runtime.js';
-import { Pipeline } from '../runtime/pipeline.js';
 import { WorkerPool } from '../runtime/worker-pool.js';
 import { DataPlane } from './data-plane.js';
 import { type RunningGrpcServer, startGrpcServer } from './grpc/grpc-server.js';
 import { createHttpServer } from './http/http-server.js';
 import { ServerMetrics } from './metrics.js';
 import { listenError } from './listen-error.js';
-import { ModelTable, type ServedModel } from './model-table.js';
+import { ModelTable } from './model-table.js';
 import { putModelFolder } from './model-folder-versions.js';
 import { ImageJobs, type ImageJobsOptions } from '../app/image/image-jobs.js';
 import { RegistryFollower } from './registry-follower.js';
 import { servedReferenceSource } from './served-reference-source.js';
 import { TrainingJobs } from './training-jobs.js';
+import { type ModelFile, VersionLoader } from './version-loader.js';
 
-/** A model to serve from a file. */
-export interface ModelFile {
-  readonly name: string;
-  readonly path: string;
-}
+export type { ModelFile } from './version-loader.js';
 
 /** Options for {@link startServer}. */
 export interface StartServerOptions {
@@ -74,11 +68,12 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   if (options.models.length === 0 && !registry && !options.modelFolder) throw Errors.MODEL_SPEC_INVALID.create('', 'give model files or a registry to serve');
   const pool = new WorkerPool({
     size: config.runtime.threads || Math.max(1, Math.floor(availableParallelism() / config.server.workers)),
+    maxPendingRuns: config.runtime.maxPendingRuns,
     onWorkerError: (error) => logger.error({ err: error }, 'inference worker failed and was replaced'),
   });
   const table = new ModelTable();
   const metrics = new ServerMetrics();
-  const loader = new VersionLoader(pool, config, metrics, logger);
+  const loader = new VersionLoader({ pool, config, metrics, logger });
   let follower: RegistryFollower | undefined;
   // Training jobs live beside the registry's home but outside tmp/, which its garbage collection sweeps.
   const trainingJobs = registry
@@ -107,7 +102,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
           references: registry ? registryReferenceSource(registry) : servedReferenceSource(table),
           // The monitor sketches a version's features as its bundle's schema names them.
           schemaFor: (model, version) => {
-            const manifest = table.get(model, version)?.bundle?.manifest;
+            const manifest = table.get(model, Number(version))?.manifest;
             return manifest ? monitorSchemaFromManifest(manifest) : undefined;
           },
           logger,
@@ -117,7 +112,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     await follower?.close();
     await trainingJobs?.close();
     await imageJobs?.close();
-    await Promise.allSettled(table.all().map((m) => m.runtime.release()));
+    await Promise.allSettled(table.all().map((m) => m.release()));
     await pool.close();
     // Last: flushes the windows and logs of every request answered.
     await monitor?.close();
@@ -217,87 +212,4 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     dataPlane,
     close: () => (closed ??= close()),
   };
-}
-
-/** Loads model files and registry versions into runtimes on the shared worker pool. */
-class VersionLoader {
-  constructor(
-    private readonly pool: WorkerPool,
-    private readonly config: Config,
-    private readonly metrics: ServerMetrics,
-    private readonly logger: Logger,
-  ) {}
-
-  async loadFile(file: ModelFile): Promise<ServedModel> {
-    const runtime = await this.#load(file.name, '1', file.path, {});
-    return { name: file.name, version: '1', runtime, source: file.path };
-  }
-
-  async loadVersion(registry: Registry, model: string, version: number): Promise<ServedModel> {
-    const { bundle } = await registry.openBundle({ model, kind: 'version', version });
-    return this.loadBundle(bundle, model, version, `registry:${model}:${version}`);
-  }
-
-  async loadBundle(bundle: Bundle, model: string, version: number, source = bundle.dir): Promise<ServedModel> {
-    const manifest = bundle.manifest;
-    const runtime = await this.#load(model, String(version), bundle.modelPath, manifest.serving?.batching ?? {});
-    try {
-      const pipeline = manifest.schema && manifest.pipeline ? new Pipeline(manifest.schema, manifest.pipeline) : undefined;
-      return {
-        name: model,
-        version: String(version),
-        runtime,
-        source,
-        bundle: {
-          digest: bundle.digest,
-          manifest,
-          ...(manifest.schema ? { schema: manifest.schema } : {}),
-          ...(pipeline ? { pipeline } : {}),
-        },
-      };
-    } catch (error) {
-      await runtime.release();
-      throw error;
-    }
-  }
-
-  async #load(name: string, version: string, path: string, bundleBatching: Partial<BatchingSettings>): Promise<OnnxRuntime> {
-    const started = performance.now();
-    const observer: BatcherObserver = this.metrics.batcherObserver(name, version);
-    let runtime: OnnxRuntime;
-    try {
-      runtime = await OnnxRuntime.load(path, {
-        pool: this.pool,
-        key: `${name}:${version}`,
-        label: name,
-        intraOpThreads: this.config.runtime.intraOpThreads,
-        execution: this.config.runtime.execution,
-        inlineBudgetUs: this.config.runtime.inlineBudgetUs,
-        // Precedence: server defaults < the bundle's own settings < the operator's per-model config.
-        batching: { ...this.config.batching, ...bundleBatching, ...(this.config.models[name]?.batching ?? {}) },
-        observer,
-      });
-    } catch (error) {
-      if (error instanceof BerthError) throw error;
-      throw Errors.MODEL_LOAD_FAILED.create(path, error instanceof Error ? error.message : String(error), { cause: error });
-    }
-    const seconds = (performance.now() - started) / 1000;
-    this.metrics.loadSeconds.set({ model: name, version }, seconds);
-    this.logger.info(
-      {
-        model: name,
-        version,
-        path,
-        loadSeconds: Number(seconds.toFixed(3)),
-        warmRunUs: runtime.report.warmRunUs,
-        inline: runtime.report.inline,
-        workerSessions: runtime.report.workerSessions,
-        batching: runtime.batches,
-        skippedOutputs: runtime.report.skippedOutputs.length ? runtime.report.skippedOutputs : undefined,
-        rewrites: runtime.report.rewrites.length ? runtime.report.rewrites : undefined,
-      },
-      'model loaded',
-    );
-    return runtime;
-  }
 }

@@ -4,7 +4,7 @@
  */
 import ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BerthError } from '../../src/core/errors.js';
+import { type BerthError, Errors } from '../../src/core/errors.js';
 import { floatTensor, node, onnxModel, tensorValueInfo } from '../../src/core/onnx-model-builder.js';
 import { OnnxElementType, encodeOnnxModel } from '../../src/core/onnx-proto.js';
 import type { Tensor } from '../../src/core/tensor.js';
@@ -164,6 +164,34 @@ describe('batcher', () => {
     gate.open();
     await first;
     expect(log).toEqual([[1]]);
+  });
+
+  it('hands the runner the latest deadline of its batch, and fails a batch refused for overload as a whole', async () => {
+    const gate = gateOpen();
+    const calls: { rows: number; deadline: number }[] = [];
+    const rejected: string[] = [];
+    const batcher = new Batcher(
+      async (inputs, outputNames, deadline) => {
+        calls.push({ rows: inputs[0]!.shape[0]!, deadline });
+        await gate.wait;
+        // The worker pool refuses the stacked batch: its requests alone would be refused too.
+        if (inputs[0]!.shape[0]! > 1) throw Errors.SERVER_OVERLOADED.create(1);
+        return runSession(scale, inputs, outputNames);
+      },
+      { settings: { ...DEFAULTS, timeoutMs: 5000 }, concurrency: 1, stackable: true, model: 'm', observer: { rejected: (reason) => rejected.push(reason) } },
+    );
+    const before = performance.timeOrigin + performance.now();
+    const lone = batcher.submit(row([1]), ['y']);
+    const stacked = [batcher.submit(row([2]), ['y']), batcher.submit(row([3]), ['y'])];
+    const after = performance.timeOrigin + performance.now();
+    gate.open();
+    expect(Array.from((await lone)[0]!.data as Float32Array)).toEqual([2]);
+    for (const answer of stacked) await expect(answer).rejects.toMatchObject({ code: 'BERTH_SERVER_OVERLOADED', httpStatus: 503 });
+    expect(calls.map((c) => c.rows)).toEqual([1, 2]);
+    expect(calls[0]!.deadline).toBeGreaterThanOrEqual(before + 5000);
+    expect(calls[0]!.deadline).toBeLessThanOrEqual(after + 5000);
+    expect(calls[1]!.deadline).toBeGreaterThanOrEqual(calls[0]!.deadline);
+    expect(calls[1]!.deadline).toBeLessThanOrEqual(after + 5000);
   });
 
   it('holds a batch back up to maxWaitMs to fill it', async () => {

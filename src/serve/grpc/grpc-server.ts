@@ -92,7 +92,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
       let statusCode = 200;
       try {
         const model = dataPlane.resolve(request.model_name, request.model_version || undefined);
-        labels = { model: model.name, version: model.version };
+        labels = { model: model.name, version: String(model.version) };
         const response = await dataPlane.infer(model, decodeGrpcInfer(request), { requestId, protocol: 'v2-grpc' });
         return encodeGrpcInfer(response);
       } catch (error) {

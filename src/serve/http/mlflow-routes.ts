@@ -30,7 +30,7 @@ export function registerMlflowRoutes(app: FastifyInstance, dataPlane: DataPlane,
       const name = options.model ?? (names.length === 1 ? names[0]! : undefined);
       if (name === undefined) throw Errors.MLFLOW_MODEL_UNSET.create(names);
       const model = dataPlane.resolveReference(name);
-      request.inference = { model: model.name, version: model.version, protocol: 'predict' };
+      request.inference = { model: model.name, version: String(model.version), protocol: 'predict' };
       const rows = typeof request.body === 'string' ? rowsFromCsv(request.body) : rowsFromJson(request.body);
       const result = await dataPlane.predict(model, rows, { requestId: request.id, protocol: 'predict' });
       return { predictions: result.predictions.map((p) => ('value' in p ? p.value : p.label)) };

@@ -37,7 +37,7 @@ export function registerOipRoutes(app: FastifyInstance, dataPlane: DataPlane): v
     const model = dataPlane.resolve(name, version);
     const isReady = dataPlane.isModelReady(model);
     if (!isReady) reply.code(503);
-    return { name: model.name, version: model.version, ready: isReady };
+    return { name: model.name, version: String(model.version), ready: isReady };
   };
   app.get<{ Params: ModelParams }>('/v2/models/:name/ready', ready);
   app.get<{ Params: ModelParams }>('/v2/models/:name/versions/:version/ready', ready);
@@ -50,7 +50,7 @@ export function registerOipRoutes(app: FastifyInstance, dataPlane: DataPlane): v
     ) => {
       const { name, version } = request.params;
       const model = dataPlane.resolve(name, version);
-      request.inference = { model: model.name, version: model.version, protocol: 'v2-rest' };
+      request.inference = { model: model.name, version: String(model.version), protocol: 'v2-rest' };
       const body = rawBody(request, INFER_MEDIA_TYPES);
       const headerLength = request.headers[HEADER_LENGTH];
       const decoded = decodeInferRequest(body, Array.isArray(headerLength) ? headerLength[0] : headerLength);

@@ -19,12 +19,12 @@ export function registerPredictRoutes(api: FastifyInstance, dataPlane: DataPlane
     },
     async (request) => {
       const model = dataPlane.resolveReference(request.params.ref);
-      request.inference = { model: model.name, version: model.version, protocol: 'predict' };
+      request.inference = { model: model.name, version: String(model.version), protocol: 'predict' };
       const rows = typeof request.body === 'string' ? rowsFromCsv(request.body) : rowsFromJson(request.body);
       const result = await dataPlane.predict(model, rows, { requestId: request.id, protocol: 'predict' });
       return {
         model: model.name,
-        version: Number(model.version),
+        version: model.version,
         requestId: request.id,
         predictions: result.predictions,
         ...(result.unknownFields.length ? { warnings: result.unknownFields.map((f) => `unknown field '${f}' ignored`) } : {}),

@@ -11,7 +11,7 @@ export function registerV1Routes(app: FastifyInstance, dataPlane: DataPlane): vo
 
   app.get<{ Params: { name: string } }>('/v1/models/:name', async (request) => {
     const model = dataPlane.resolve(request.params.name);
-    return { name: model.name, version: model.version, ready: dataPlane.isModelReady(model) };
+    return { name: model.name, version: String(model.version), ready: dataPlane.isModelReady(model) };
   });
 
   void app.register(async (scope) => {
@@ -23,9 +23,9 @@ export function registerV1Routes(app: FastifyInstance, dataPlane: DataPlane): vo
       const colon = target.lastIndexOf(':');
       if (colon < 0 || target.slice(colon + 1) !== 'predict') throw Errors.ROUTE_NOT_FOUND.create(request.method, request.url);
       const model = dataPlane.resolve(target.slice(0, colon));
-      request.inference = { model: model.name, version: model.version, protocol: 'v1-rest' };
+      request.inference = { model: model.name, version: String(model.version), protocol: 'v1-rest' };
       const body = rawBody(request, ['application/json']);
-      const inferRequest = decodeV1Predict(body, model.runtime.signature, model.name);
+      const inferRequest = decodeV1Predict(body, model.signature, model.name);
       const response = await dataPlane.infer(model, inferRequest, { requestId: request.id, protocol: 'v1-rest' });
       const rows = (inferRequest.inputs[0]?.shape[0] as number | undefined) ?? 0;
       return reply.type('application/json').send(encodeV1Predict(response, rows));

@@ -1,30 +1,46 @@
 /**
- * Turning what the data plane already holds after a request into the monitor's PredictionEvent:
- * named-feature predictions (validated rows and their named results) and tensor requests (OIP,
- * KServe V1). Called off the request path, from the data plane's AfterResponseQueue.
+ * Building the monitor's {@link PredictionEvent} from what a request already holds: named-feature
+ * predictions (validated rows and their named results) and tensor requests (OIP, KServe V1). Pure
+ * functions; the data plane calls them off the request path.
  */
 import { getFloat16 } from '@petamoriken/float16';
+import type { FeatureSchema } from '../core/feature-schema.js';
+import type { Prediction } from '../core/prediction.js';
 import type { Tensor } from '../core/tensor.js';
-import type { Columns, PredictionEvent, PredictionOutcome, PredictionProtocol } from '../monitor/index.js';
-import type { RecordPredictions } from './data-plane.js';
+import type { Columns, PredictionEvent, PredictionOutcome, PredictionProtocol } from './prediction-event.js';
 
 /** Most columns taken from one tensor (an image has thousands; the monitor keeps `maxColumns` names per version anyway). */
 export const MAX_TENSOR_COLUMNS = 64;
+
+/** What every event says about its request. */
+export interface RequestFacts {
+  readonly model: string;
+  readonly version: string;
+  readonly requestId: string;
+  /** When the request arrived, epoch ms. */
+  readonly at: number;
+  readonly protocol: PredictionProtocol;
+  readonly latencyMs: number;
+}
 
 /**
  * The event of a named-feature prediction: the schema's fields as validated, and `label`/`probability_<label>` or `value`.
  * Built for every answered request, so with plain loops (no closures, spreads or iterator
  * helpers): at one row per request they cost more than the values they copy.
  */
-export function eventFromRecords(result: RecordPredictions, requestId: string, latencyMs: number, at: number, protocol: PredictionProtocol = 'predict'): PredictionEvent {
-  const { values, predictions } = result;
+export function eventFromRecords(
+  facts: RequestFacts,
+  schema: FeatureSchema,
+  values: readonly (readonly unknown[])[],
+  predictions: readonly Prediction[],
+): PredictionEvent {
   const rows = values.length;
   const features: Record<string, unknown[]> = {};
-  const schema = result.model.bundle?.pipeline?.schema.features ?? [];
-  for (let j = 0; j < schema.length; j++) {
+  const names = schema.features;
+  for (let j = 0; j < names.length; j++) {
     const column = new Array<unknown>(rows);
     for (let i = 0; i < rows; i++) column[i] = values[i]![j];
-    features[schema[j]!.name] = column;
+    features[names[j]!.name] = column;
   }
   const outputs: Record<string, unknown[]> = {};
   const first = predictions[0];
@@ -51,36 +67,6 @@ export function eventFromRecords(result: RecordPredictions, requestId: string, l
     }
     outputs.value = column;
   }
-  return { model: result.model.name, version: result.model.version, requestId, at, protocol, rows, latencyMs, outcome: 'success', features, outputs };
-}
-
-/** What a tensor request's event is made of. */
-export interface TensorRequestFacts {
-  readonly model: string;
-  readonly version: string;
-  readonly requestId: string;
-  readonly at: number;
-  readonly protocol: PredictionProtocol;
-  readonly latencyMs: number;
-  readonly outcome: PredictionOutcome;
-  /** Rows of the request (its first dimension). */
-  readonly rows: number;
-  /**
-   * Columns of the inputs, taken with {@link tensorColumns} before the run: input buffers are
-   * transferred to an inference worker and cannot be read afterwards.
-   */
-  readonly features?: Columns;
-  /** The outputs answered (absent for failed requests). */
-  readonly outputs?: readonly Tensor[];
-}
-
-/**
- * The event of a tensor request: each column j of a 2-D input `x` [n, k] is the feature `x[j]`
- * (the first MAX_TENSOR_COLUMNS columns), a 1-D input `x` [n] is the feature `x`; outputs alike.
- * Rows are the first dimension. Tensors of higher rank (images) are counted, not sketched.
- */
-export function eventFromTensors(facts: TensorRequestFacts): PredictionEvent {
-  const rows = facts.outcome === 'success' ? facts.rows : 0;
   return {
     model: facts.model,
     version: facts.version,
@@ -89,9 +75,45 @@ export function eventFromTensors(facts: TensorRequestFacts): PredictionEvent {
     protocol: facts.protocol,
     rows,
     latencyMs: facts.latencyMs,
-    outcome: facts.outcome,
-    ...(facts.features !== undefined && facts.outcome === 'success' ? { features: facts.features } : {}),
-    ...(facts.outputs !== undefined && facts.outcome === 'success' ? { outputs: tensorColumns(facts.outputs, rows) } : {}),
+    outcome: 'success',
+    features,
+    outputs,
+  };
+}
+
+/**
+ * The event of an answered tensor request: each column j of a 2-D input `x` [n, k] is the feature
+ * `x[j]` (the first MAX_TENSOR_COLUMNS columns), a 1-D input `x` [n] is the feature `x`; outputs
+ * alike. Rows are the first dimension. Tensors of higher rank (images) are counted, not sketched.
+ * `features` are the inputs' columns, taken with {@link tensorColumns} before the run: input
+ * buffers are transferred to an inference worker and cannot be read afterwards.
+ */
+export function eventFromTensors(facts: RequestFacts, rows: number, features: Columns | undefined, outputs: readonly Tensor[]): PredictionEvent {
+  return {
+    model: facts.model,
+    version: facts.version,
+    requestId: facts.requestId,
+    at: facts.at,
+    protocol: facts.protocol,
+    rows,
+    latencyMs: facts.latencyMs,
+    outcome: 'success',
+    ...(features !== undefined ? { features } : {}),
+    outputs: tensorColumns(outputs, rows),
+  };
+}
+
+/** The event of a request that failed (any kind): no rows, no columns. */
+export function eventFromFailure(facts: RequestFacts, outcome: Exclude<PredictionOutcome, 'success'>): PredictionEvent {
+  return {
+    model: facts.model,
+    version: facts.version,
+    requestId: facts.requestId,
+    at: facts.at,
+    protocol: facts.protocol,
+    rows: 0,
+    latencyMs: facts.latencyMs,
+    outcome,
   };
 }
 
