@@ -4,8 +4,9 @@
  * version as the index says, named-feature prediction, the token rule of `berth serve`, and drift
  * reports against the served bundles' reference profiles.
  */
-import { appendFileSync, cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadBundle, modelFolderIndexText } from '../../dist/registry/index.js';
 import { runBerth, startBerthServe } from '../helpers/cli.js';
@@ -93,6 +94,30 @@ describe('berth serve <model folder>', () => {
       server.child.kill('SIGTERM');
       await server.exited;
     }
+  });
+
+  it('writes its monitoring windows to the database it is given', async () => {
+    const dir = folder(['production']);
+    const database = join(dir, 'monitor.db');
+    const server = await startBerthServe([dir, '--port', '0'], { BERTH_HOME: join(dir, 'home'), BERTH_DATABASE_URL: `sqlite:${database}` });
+    try {
+      for (let i = 0; i < 3; i++) {
+        const response = await fetch(`${server.url}/api/models/loans/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ records: [RECORD] }) });
+        expect(response.status).toBe(200);
+      }
+    } finally {
+      server.child.kill('SIGTERM');
+      expect(await server.exited).toBe(0);
+    }
+    // Closing flushes the windows; the folder's home is never written.
+    const db = new Database(database, { readonly: true });
+    try {
+      const rows = db.prepare('select model, version, sum(requests) as requests from monitor_windows group by model, version').all();
+      expect(rows).toEqual([{ model: 'loans', version: '3', requests: 3 }]);
+    } finally {
+      db.close();
+    }
+    expect(existsSync(join(dir, 'home'))).toBe(false);
   });
 
   it('refuses a bundle that does not match the digest in the index, a tampered file and a broken index', async () => {
