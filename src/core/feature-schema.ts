@@ -89,7 +89,8 @@ const FeatureSpecSchema = z.discriminatedUnion('type', [
   z.object({ ...base, type: z.literal('string'), maxLength: z.number().int().positive().optional() }).strict(),
 ]);
 
-const FeatureSchemaSchema = z
+/** The zod schema of a feature schema, for the HTTP API's contract; use parseFeatureSchema to check one. */
+export const FeatureSchemaSchema = z
   .object({
     format: z.literal('berth.schema/v1'),
     features: z.array(FeatureSpecSchema).min(1),

@@ -8,67 +8,34 @@ import type { AuditEntry, DriftReport, FeatureDrift, FeatureSchema, Profile } fr
 import { parseCsvPreview, modelNameOf } from '../../web/src/lib/csv-preview.js';
 import { driftStatus } from '../../web/src/lib/drift-status.js';
 import { exampleRow, recordOf } from '../../web/src/lib/example-row.js';
-import { categoryBins, featureDistribution, featureSample, MAX_CATEGORY_BINS, numericBins, weightedOfSketch } from '../../web/src/lib/feature-bins.js';
+import { featureBins, MAX_CATEGORY_BINS } from '../../web/src/lib/feature-bins.js';
 import { formatRate } from '../../web/src/lib/format.js';
 import { parseModelRef, resolveVersion } from '../../web/src/lib/model-ref.js';
 import { rollbackTarget } from '../../web/src/lib/rollback-target.js';
 import { tensorDraft, tensorOf } from '../../web/src/lib/tensor-input.js';
 
-const close = (values: readonly number[]) => values.map((v) => Number(v.toFixed(6)));
-
 describe('feature distributions', () => {
-  it('counts current values into the reference histogram, with bars for values outside its range', () => {
-    const bins = numericBins([0, 10, 20], [30, 10], { values: [-5, 0, 5, 10, 20, 25], weights: [1, 1, 1, 1, 1, 1] });
-    expect(bins.map((b) => b.label)).toEqual(['< 0', '0–10', '10–20', '> 20']);
-    expect(close(bins.map((b) => b.reference))).toEqual([0, 0.75, 0.25, 0]);
-    // 20 is the top edge, which the last bin holds (numpy's convention).
-    expect(close(bins.map((b) => b.current))).toEqual(close([1 / 6, 2 / 6, 2 / 6, 1 / 6]));
-  });
-
-  it('reads a KLL sketch as values weighted 2^level, and exact counts when the sketch has them', () => {
-    const kll = weightedOfSketch({ kind: 'numeric', n: 5, min: 1, max: 9, distinct: null, quantiles: { k: 8, n: 5, levels: [[1], [5, 9]] } });
-    expect(kll).toEqual({ values: [1, 5, 9], weights: [1, 2, 2] });
-    const exact = weightedOfSketch({ kind: 'numeric', n: 3, min: 0, max: 1, distinct: [[0, 2], [1, 1]], quantiles: { k: 8, n: 3, levels: [[0, 0, 1]] } });
-    expect(exact).toEqual({ values: [0, 1], weights: [2, 1] });
-  });
-
-  it('puts categories only the current window has after the reference ones, and sums the long tail', () => {
-    const bins = categoryBins([['a', 3], ['b', 1]], [['b', 2], ['new', 2]]);
-    expect(bins).toEqual([
-      { label: 'a', reference: 0.75, current: 0 },
-      { label: 'b', reference: 0.25, current: 0.5 },
-      { label: 'new', reference: 0, current: 0.5 },
+  it('labels the bins the server sent: ranges for edges, the value otherwise', () => {
+    const ranges = featureBins({ kind: 'numeric', bins: { edges: [0, 1, 2], reference: [0.5, 0.5], current: [0, 1] } });
+    expect(ranges).toEqual([
+      { label: '0–1', reference: 0.5, current: 0 },
+      { label: '1–2', reference: 0.5, current: 1 },
     ]);
-    const many = categoryBins(Array.from({ length: 15 }, (_, i) => [`c${i}`, 1] as const), []);
-    expect(many).toHaveLength(MAX_CATEGORY_BINS);
-    expect(many.at(-1)?.label).toBe('6 more');
-    expect(many.at(-1)?.reference).toBeCloseTo(6 / 15, 12);
+    const values = featureBins({ kind: 'numeric', bins: { values: [0, 1], reference: [0.25, 0.75], current: [1, 0] } });
+    expect(values.map((b) => b.label)).toEqual(['0', '1']);
+    expect(featureBins({ kind: 'numeric' })).toEqual([]);
   });
 
-  it('prefers bins the server sent, then the window sketch, then sampled requests', () => {
-    const profile: Profile['features'][number] = { name: 'x', kind: 'numeric', count: 4, missing: 0, n: 4, min: 0, max: 2, mean: 1, histogram: { edges: [0, 1, 2], counts: [2, 2] } };
-    const base: FeatureDrift = { name: 'x', kind: 'numeric', method: 'ks', statistic: 0, pValue: 1, threshold: 0.05, drifted: false };
-    const server = featureDistribution({ ...base, bins: { edges: [0, 1, 2], reference: [0.5, 0.5], current: [0, 1] } }, profile);
-    expect(server).toEqual({ source: 'server', bins: [{ label: '0–1', reference: 0.5, current: 0 }, { label: '1–2', reference: 0.5, current: 1 }] });
-    const sketch = featureDistribution({ ...base, current: { kind: 'numeric', n: 2, min: 1.5, max: 1.5, distinct: [[1.5, 2]], quantiles: { k: 8, n: 2, levels: [[1.5, 1.5]] } } }, profile);
-    expect(sketch.source).toBe('sketch');
-    expect(sketch.bins.map((b) => b.current)).toEqual([0, 1]);
-    const sampled = featureDistribution(base, profile, ['0.5', 1.5, null, 'n/a']);
-    expect(sampled.source).toBe('sample');
-    expect(sampled.bins.map((b) => b.current)).toEqual([0.5, 0.5]);
-    expect(featureDistribution(base, undefined).bins).toEqual([]);
-  });
-
-  it('finds a feature in every shape a logged request takes', () => {
-    const inputs = [
-      { age: [41, 37] },
-      { records: [{ age: 50 }, { other: 1 }] },
-      [{ age: 60 }],
-      { dataframe_split: { columns: ['income', 'age'], data: [[1, 70]] } },
-      { columns: { age: [80] } },
-      { inputs: [{ name: 'x', data: [1] }] },
-    ];
-    expect(featureSample(inputs, 'age')).toEqual([41, 37, 50, 60, 70, 80]);
+  it('keeps the largest categories on either side and sums the long tail', () => {
+    const names = Array.from({ length: 15 }, (_, i) => `c${i}`);
+    const reference = names.map((_, i) => (i === 14 ? 0 : 1 / 14));
+    const current = names.map((_, i) => (i === 14 ? 1 : 0));
+    const bins = featureBins({ kind: 'categorical', bins: { values: names, reference, current } });
+    expect(bins).toHaveLength(MAX_CATEGORY_BINS);
+    // The category only the current window has stays in view: that is where drift shows.
+    expect(bins.some((b) => b.label === 'c14' && b.current === 1)).toBe(true);
+    expect(bins.at(-1)?.label).toBe('6 more');
+    expect(bins.at(-1)?.reference).toBeCloseTo(6 / 14, 12);
   });
 });
 
@@ -76,6 +43,8 @@ describe('rollbackTarget', () => {
   const set = (seq: number, version: number, previous: number | null): AuditEntry => ({
     seq,
     at: '',
+    interface: 'api',
+    actor: null,
     action: 'alias.set',
     model: 'm',
     version,
@@ -123,9 +92,9 @@ describe('the Playground form', () => {
   const schema: FeatureSchema = {
     format: 'berth.schema/v1',
     features: [
-      { name: 'age', type: 'integer', required: true, min: 18, max: 90 },
-      { name: 'income', type: 'number', required: false },
-      { name: 'region', type: 'category', required: true, categories: ['north', 'south'] },
+      { name: 'age', type: 'integer', required: true, min: 18, max: 90, outOfRange: 'reject' },
+      { name: 'income', type: 'number', required: false, outOfRange: 'reject' },
+      { name: 'region', type: 'category', required: true, categories: ['north', 'south'], outOfRange: 'reject' },
       { name: 'member', type: 'boolean', required: false },
     ],
   };
@@ -167,7 +136,22 @@ describe('model references and at-a-glance words', () => {
   });
 
   it('says stable, n drifting, drifted, or no traffic', () => {
-    const feature = (name: string, drifted: boolean): FeatureDrift => ({ name, kind: 'numeric', method: 'ks', statistic: 0, pValue: 1, threshold: 0.05, drifted });
+    const pair = { reference: 0, current: 0 };
+    const feature = (name: string, drifted: boolean): FeatureDrift => ({
+      name,
+      kind: 'numeric',
+      method: 'ks',
+      statistic: 0,
+      pValue: 1,
+      adjustedPValue: 1,
+      effectSize: 0,
+      threshold: 0.05,
+      drifted,
+      status: 'ok',
+      rows: pair,
+      missing: pair,
+      invalid: pair,
+    });
     const report = (features: FeatureDrift[], datasetDrift: boolean, rows = 100): DriftReport => ({
       model: 'm',
       version: '1',
@@ -179,6 +163,8 @@ describe('model references and at-a-glance words', () => {
       predictionDrift: null,
       driftedShare: features.filter((f) => f.drifted).length / features.length,
       datasetDrift,
+      settings: { correction: 'none', datasetDriftShare: 0.5, thresholds: {}, minEffect: { ks: 0.1, chisquare: 0.1 } },
+      warnings: [],
     });
     expect(driftStatus(report([feature('a', false)], false)).label).toBe('stable');
     expect(driftStatus(report([feature('a', true), feature('b', false), feature('c', false)], false))).toMatchObject({ level: 'warn', label: '1 drifting' });

@@ -18,6 +18,9 @@ import type { TrainingJobs } from '../training-jobs.js';
 import type { ImageJobs } from '../../app/image/image-jobs.js';
 import { requireBearer } from './api-auth.js';
 import { guardOrigins } from './origin-guard.js';
+import { openApiTransform, openApiTransformObject, useApiContract } from './api-contract.js';
+import { errorResponses } from './api-schemas.js';
+import { ServerStatus } from './registry-schemas.js';
 import { RouteMethods } from './route-methods.js';
 import { registerMlflowRoutes } from './mlflow-routes.js';
 import { limitRate } from './rate-limit.js';
@@ -155,7 +158,11 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     void app.register(
       async (api) => {
         if (token) requireBearer(api, token);
-        api.get('/server', async () => ({ version: options.serverVersion, served: dataPlane.served(), failures: [] }));
+        useApiContract(api).get(
+          '/server',
+          { schema: { response: { 200: ServerStatus, ...errorResponses } } },
+          async () => ({ version: options.serverVersion ?? '0', served: dataPlane.served(), failures: [] }),
+        );
         registerPredictRoutes(api, dataPlane);
         if (options.monitor) registerMonitorRoutes(api, { monitor: options.monitor });
       },
@@ -165,11 +172,14 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   if (registry) {
     void app.register(swagger, {
       openapi: {
+        openapi: '3.1.0',
         info: { title: 'Berth management API', version: options.serverVersion ?? '0', description: 'See docs/api.md. Inference is under /v2 (Open Inference Protocol) and /v1 (KServe V1).' },
         components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
         security: token ? [{ bearer: [] }] : [],
       },
       hideUntagged: true,
+      transform: openApiTransform,
+      transformObject: openApiTransformObject,
     });
     void app.register(swaggerUi, { routePrefix: '/api/docs' });
     // The dashboard speaks only the management and inference APIs, so it comes with the registry.

@@ -5,39 +5,26 @@
  */
 import { createReadStream } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
 import type { ImageJobs } from '../../app/image/image-jobs.js';
-
-interface JobParams {
-  id: string;
-}
-
-interface StartBody {
-  models: string[];
-  modelcar?: boolean;
-  tag?: string;
-}
+import { useApiContract } from './api-contract.js';
+import { errorResponses, list } from './api-schemas.js';
+import { ImageJob, ImageJobParams, StartImageBody } from './image-schemas.js';
 
 /**
  * Registers `POST /images`, `GET /images`, `GET /images/{id}` and `GET /images/{id}/archive` on
  * the API scope (auth is the scope's hook's job).
  */
-export function registerImageRoutes(api: FastifyInstance, jobs: ImageJobs, prefix = '/api'): void {
-  api.post<{ Body: StartBody }>(
+export function registerImageRoutes(scope: FastifyInstance, jobs: ImageJobs, prefix = '/api'): void {
+  const api = useApiContract(scope);
+  api.post(
     '/images',
     {
       schema: {
         tags: ['images'],
         summary: 'Build an OCI image serving registered versions (a job; 202 with its Location)',
-        body: {
-          type: 'object',
-          required: ['models'],
-          additionalProperties: false,
-          properties: {
-            models: { type: 'array', minItems: 1, maxItems: 64, items: { type: 'string', minLength: 1, maxLength: 300 } },
-            modelcar: { type: 'boolean' },
-            tag: { type: 'string', minLength: 1, maxLength: 255 },
-          },
-        },
+        body: StartImageBody,
+        response: { 202: ImageJob, ...errorResponses },
       },
     },
     async (request, reply) => {
@@ -46,15 +33,28 @@ export function registerImageRoutes(api: FastifyInstance, jobs: ImageJobs, prefi
     },
   );
 
-  api.get('/images', { schema: { tags: ['images'], summary: 'Image builds on this replica, newest first' } }, async () => ({ jobs: jobs.list() }));
-
-  api.get<{ Params: JobParams }>('/images/:id', { schema: { tags: ['images'], summary: 'An image build: state, progress, the image once built' } }, async (request) =>
-    jobs.get(request.params.id),
+  api.get(
+    '/images',
+    { schema: { tags: ['images'], summary: 'Image builds on this replica, newest first', response: { 200: z.object({ jobs: list(ImageJob) }), ...errorResponses } } },
+    async () => ({ jobs: jobs.list() }),
   );
 
-  api.get<{ Params: JobParams }>(
+  api.get(
+    '/images/:id',
+    { schema: { tags: ['images'], summary: 'An image build: state, progress, the image once built', params: ImageJobParams, response: { 200: ImageJob, ...errorResponses } } },
+    async (request) => jobs.get(request.params.id),
+  );
+
+  api.get(
     '/images/:id/archive',
-    { schema: { tags: ['images'], summary: 'The built image as an OCI archive (podman load / docker load)' } },
+    {
+      schema: {
+        tags: ['images'],
+        summary: 'The built image as an OCI archive (podman load / docker load)',
+        params: ImageJobParams,
+        produces: ['application/x-tar'],
+      },
+    },
     async (request, reply) => {
       const archive = jobs.archive(request.params.id);
       return reply

@@ -8,99 +8,166 @@
  *   app.register(async (api) => registerMonitorRoutes(api, { monitor }), { prefix: '/api' });
  */
 import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
 import { Errors } from '../../core/errors.js';
 import type { MonitorService } from '../../monitor/index.js';
+import { useApiContract } from './api-contract.js';
+import { errorResponses, list, NameParams } from './api-schemas.js';
+import {
+  AlertRecord,
+  AlertRuleBody,
+  AlertRuleRecord,
+  DriftHistory,
+  DriftQuery,
+  DriftReport,
+  FeedbackBody,
+  FeedbackResult,
+  LoggedRequest,
+  PerformanceReport,
+  SteppedQuery,
+  Traffic,
+} from './monitor-schemas.js';
 
 /** What the monitoring routes need. */
 export interface MonitorRoutesOptions {
   readonly monitor: MonitorService;
 }
 
-type Query = Record<string, string | undefined>;
-
-const name = { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] } as const;
-const range = {
-  type: 'object',
-  properties: {
-    from: { type: 'string', description: 'ISO 8601 time, or a duration ago such as 1h, 30m, 7d (default: 24h before to)' },
-    to: { type: 'string', description: 'ISO 8601 time, or a duration ago (default: now)' },
-    version: { type: 'string', description: 'one version (default: the one that served the range)' },
-  },
-} as const;
-const stepped = { ...range, properties: { ...range.properties, step: { type: 'string', description: 'duration of one point, e.g. 5m, 1h (default: about 24 points)' } } } as const;
-
 /** Registers the monitoring routes on the API scope (paths relative to `/api`). */
-export function registerMonitorRoutes(api: FastifyInstance, options: MonitorRoutesOptions): void {
+export function registerMonitorRoutes(scope: FastifyInstance, options: MonitorRoutesOptions): void {
+  const api = useApiContract(scope);
   const { monitor } = options;
   const tags = ['monitoring'];
 
-  api.get<{ Params: { name: string }; Querystring: Query }>(
+  api.get(
     '/models/:name/monitor/drift',
     {
       schema: {
         tags,
         summary: 'Drift report of a model over a time range against its reference profile',
-        params: name,
-        querystring: { ...range, properties: { ...range.properties, method: { type: 'string', description: 'ks, wasserstein, psi, jensenshannon or chisquare for every feature it applies to' } } },
+        description: "Each feature's `bins` hold the reference and current distributions as proportions per bin, for charts.",
+        params: NameParams,
+        querystring: DriftQuery,
+        response: { 200: DriftReport, ...errorResponses },
       },
     },
     async (request) => monitor.reports.drift(request.params.name, request.query),
   );
 
-  api.get<{ Params: { name: string }; Querystring: Query }>(
+  api.get(
     '/models/:name/monitor/drift/history',
-    { schema: { tags, summary: 'Drift per step: rows, drifted share and each feature\'s statistic', params: name, querystring: stepped } },
+    {
+      schema: {
+        tags,
+        summary: "Drift per step: rows, drifted share and each feature's statistic",
+        params: NameParams,
+        querystring: SteppedQuery.extend({ method: DriftQuery.shape.method }),
+        response: { 200: DriftHistory, ...errorResponses },
+      },
+    },
     async (request) => monitor.reports.driftHistory(request.params.name, request.query),
   );
 
-  api.get<{ Params: { name: string }; Querystring: Query }>(
+  api.get(
     '/models/:name/monitor/traffic',
-    { schema: { tags, summary: 'Requests, rows, errors and latency percentiles per step', params: name, querystring: stepped } },
+    {
+      schema: {
+        tags,
+        summary: 'Requests, rows, errors and latency percentiles per step',
+        params: NameParams,
+        querystring: SteppedQuery,
+        response: { 200: Traffic, ...errorResponses },
+      },
+    },
     async (request) => monitor.reports.traffic(request.params.name, request.query),
   );
 
-  api.get<{ Params: { name: string }; Querystring: Query }>(
+  api.get(
     '/models/:name/monitor/performance',
-    { schema: { tags, summary: 'Accuracy, F1 and ROC AUC (or RMSE, MAE and R²) from feedback, per step, beside the training metrics', params: name, querystring: stepped } },
+    {
+      schema: {
+        tags,
+        summary: 'Accuracy, F1 and ROC AUC (or RMSE, MAE and R²) from feedback, per step, beside the training metrics',
+        params: NameParams,
+        querystring: SteppedQuery,
+        response: { 200: PerformanceReport, ...errorResponses },
+      },
+    },
     async (request) => monitor.reports.performance(request.params.name, request.query),
   );
 
-  api.post<{ Params: { name: string } }>(
+  api.post(
     '/models/:name/feedback',
     {
       schema: {
         tags,
         summary: 'Ground truth for logged predictions: {requestId, actual} or a list of them',
         description: 'Answers {accepted, unknown: [requestId...], rejected: [{requestId, reason}]}; unknown ids are kept and joined if their prediction is logged later.',
-        params: name,
+        params: NameParams,
+        body: FeedbackBody,
+        response: { 200: FeedbackResult, ...errorResponses },
       },
     },
     async (request) => monitor.feedback(request.params.name, request.body),
   );
 
-  api.get<{ Params: { name: string }; Querystring: Query }>(
+  api.get(
     '/models/:name/monitor/requests',
-    { schema: { tags, summary: 'The newest sampled requests with their inputs and outputs', params: name, querystring: { type: 'object', properties: { limit: { type: 'string' } } } } },
+    {
+      schema: {
+        tags,
+        summary: 'The newest sampled requests with their inputs and outputs',
+        params: NameParams,
+        querystring: z.object({ limit: z.string().optional().describe('how many, 1 to 1000 (default 50)') }),
+        response: { 200: z.object({ requests: list(LoggedRequest) }), ...errorResponses },
+      },
+    },
     async (request) => monitor.reports.requests(request.params.name, request.query),
   );
 
-  api.get('/alerts/rules', { schema: { tags, summary: 'Alert rules, from the config file and the API' } }, async () => ({ rules: await monitor.listRules() }));
+  api.get(
+    '/alerts/rules',
+    { schema: { tags, summary: 'Alert rules, from the config file and the API', response: { 200: z.object({ rules: list(AlertRuleRecord) }), ...errorResponses } } },
+    async () => ({ rules: await monitor.listRules() }),
+  );
 
   api.post(
     '/alerts/rules',
-    { schema: { tags, summary: 'Add an alert rule', description: 'A rule: {type, model?, feature?, metric?, threshold, window?, fireAfter?, resolveAfter?, minRows?, webhooks?}.' } },
+    {
+      schema: {
+        tags,
+        summary: 'Add an alert rule',
+        description: 'A rule: {type, model?, feature?, metric?, threshold, window?, fireAfter?, resolveAfter?, minRows?, webhooks?}.',
+        body: AlertRuleBody,
+        response: { 201: AlertRuleRecord, ...errorResponses },
+      },
+    },
     async (request, reply) => reply.code(201).send(await monitor.addRule(request.body)),
   );
 
-  api.delete<{ Params: { id: string } }>(
+  api.delete(
     '/alerts/rules/:id',
-    { schema: { tags, summary: 'Delete an alert rule added through the API', params: { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] } } },
+    {
+      schema: {
+        tags,
+        summary: 'Delete an alert rule added through the API',
+        params: z.object({ id: z.string() }),
+        response: { 200: AlertRuleRecord, ...errorResponses },
+      },
+    },
     async (request) => monitor.removeRule(request.params.id),
   );
 
-  api.get<{ Querystring: Query }>(
+  api.get(
     '/alerts',
-    { schema: { tags, summary: 'Alerts, firing first', querystring: { type: 'object', properties: { state: { type: 'string' } } } } },
+    {
+      schema: {
+        tags,
+        summary: 'Alerts, firing first',
+        querystring: z.object({ state: z.string().optional().describe('firing or resolved') }),
+        response: { 200: z.object({ alerts: list(AlertRecord) }), ...errorResponses },
+      },
+    },
     async (request) => {
       const state = request.query.state;
       if (state !== undefined && state !== '' && state !== 'firing' && state !== 'resolved') {

@@ -1,12 +1,42 @@
 /** Prediction by named features: `POST /api/models/{ref}/predict`. Converts and delegates. */
 import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
 import type { DataPlane } from '../data-plane.js';
+import { useApiContract } from './api-contract.js';
+import { errorResponses, JsonObject, list, named } from './api-schemas.js';
 import { rowsFromCsv, rowsFromJson } from './records-codec.js';
 
+/**
+ * Rows of named features in one of the accepted forms, or CSV text. Only the outline is checked
+ * here: the records codec and the version's schema name the row and field of a bad value.
+ */
+const PredictBody = z.union([
+  z.string().describe('text/csv with a header row'),
+  z.looseObject({
+    records: list(z.unknown()).optional().describe('[{"age": 41, "income": 52000}, ...]'),
+    columns: z.record(z.string(), z.unknown()).optional().describe('{"age": [41, 37], "income": [52000, 61000]}'),
+    dataframe_split: z.unknown().optional().describe('MLflow: {"columns": [...], "data": [[...], ...]}'),
+    dataframe_records: list(z.unknown()).optional().describe('MLflow: [{"age": 41}, ...]'),
+  }),
+]);
+
+/** The answer of a prediction. */
+const PredictResponse = named(
+  'PredictResponse',
+  z.object({
+    model: z.string(),
+    version: z.number().int(),
+    requestId: z.string(),
+    predictions: list(JsonObject).describe('One per row: {label, probabilities: {class: p}} for a classifier, {value} for a regressor, or the named outputs.'),
+    warnings: list(z.string()).optional(),
+  }),
+);
+
 /** Registers the predict route on the API scope. */
-export function registerPredictRoutes(api: FastifyInstance, dataPlane: DataPlane): void {
+export function registerPredictRoutes(scope: FastifyInstance, dataPlane: DataPlane): void {
+  const api = useApiContract(scope);
   api.addContentTypeParser(['text/csv', 'application/csv'], { parseAs: 'string' }, (_request, body, done) => done(null, body));
-  api.post<{ Params: { ref: string } }>(
+  api.post(
     '/models/:ref/predict',
     {
       schema: {
@@ -14,7 +44,10 @@ export function registerPredictRoutes(api: FastifyInstance, dataPlane: DataPlane
         summary: 'Predict named results for rows of named features',
         description:
           'Body: {"records": [...]}, {"columns": {...}}, {"dataframe_split": ...}, {"dataframe_records": [...]} or text/csv. `ref` is name, name@alias or name:version.',
-        params: { type: 'object', properties: { ref: { type: 'string' } }, required: ['ref'] },
+        params: z.object({ ref: z.string() }),
+        consumes: ['application/json', 'text/csv'],
+        body: PredictBody,
+        response: { 200: PredictResponse, ...errorResponses },
       },
     },
     async (request) => {

@@ -11,12 +11,31 @@ import { pipeline } from 'node:stream/promises';
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import multipart from '@fastify/multipart';
+import { z } from 'zod';
 import { RegistryChanges } from '../../app/registry-changes.js';
 import { Errors } from '../../core/errors.js';
 import { parseVersionNumber } from '../../core/model-ref.js';
 import type { AuditActor, Registry } from '../../registry/index.js';
 import type { DataPlane } from '../data-plane.js';
 import type { RegistryFollower } from '../registry-follower.js';
+import { useApiContract } from './api-contract.js';
+import { errorResponses, list, NameParams } from './api-schemas.js';
+import {
+  AliasChange,
+  AliasRecord,
+  AuditEntry,
+  DeleteResult,
+  ModelDetail,
+  ModelRecord,
+  NameAliasParams,
+  NameVersionParams,
+  QueryBoolean,
+  RegisterResult,
+  ServerStatus,
+  SetAliasBody,
+  VersionDetail,
+  VersionRecord,
+} from './registry-schemas.js';
 
 /** What the registry routes need. */
 export interface RegistryRoutesOptions {
@@ -29,18 +48,6 @@ export interface RegistryRoutesOptions {
   readonly serverVersion: string;
 }
 
-const name = { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] } as const;
-const nameVersion = {
-  type: 'object',
-  properties: { name: { type: 'string' }, version: { type: 'string' } },
-  required: ['name', 'version'],
-} as const;
-const nameAlias = {
-  type: 'object',
-  properties: { name: { type: 'string' }, alias: { type: 'string' } },
-  required: ['name', 'alias'],
-} as const;
-
 function actorOf(request: FastifyRequest): AuditActor {
   return { interface: 'api', actor: request.ip };
 }
@@ -50,33 +57,50 @@ function versionParam(model: string, version: string): number {
 }
 
 /** Registers the registry routes on the API scope. */
-export function registerRegistryRoutes(api: FastifyInstance, options: RegistryRoutesOptions): void {
+export function registerRegistryRoutes(scope: FastifyInstance, options: RegistryRoutesOptions): void {
+  const api = useApiContract(scope);
   const { registry, dataPlane, follower } = options;
   const changes = new RegistryChanges(registry, follower);
   void api.register(multipart, { limits: { fileSize: options.uploadLimit, files: 1, fields: 20, fieldSize: 64 * 1024 } });
 
-  api.get('/models', { schema: { tags: ['registry'], summary: 'List models with their aliases and latest version' } }, async () => ({
-    models: await registry.listModels(),
-  }));
+  api.get(
+    '/models',
+    { schema: { tags: ['registry'], summary: 'List models with their aliases and latest version', response: { 200: z.object({ models: list(ModelRecord) }), ...errorResponses } } },
+    async () => ({ models: await registry.listModels() }),
+  );
 
-  api.get<{ Params: { name: string } }>(
+  api.get(
     '/models/:name',
-    { schema: { tags: ['registry'], summary: 'A model and its versions', params: name } },
+    { schema: { tags: ['registry'], summary: 'A model and its versions', params: NameParams, response: { 200: ModelDetail, ...errorResponses } } },
     async (request) => ({
       model: await registry.getModel(request.params.name),
       versions: await registry.listVersions(request.params.name),
     }),
   );
 
-  api.get<{ Params: { name: string } }>(
+  api.get(
     '/models/:name/versions',
-    { schema: { tags: ['registry'], summary: "A model's versions, oldest first", params: name } },
+    {
+      schema: {
+        tags: ['registry'],
+        summary: "A model's versions, oldest first",
+        params: NameParams,
+        response: { 200: z.object({ versions: list(VersionRecord) }), ...errorResponses },
+      },
+    },
     async (request) => ({ versions: await registry.listVersions(request.params.name) }),
   );
 
-  api.get<{ Params: { name: string; version: string } }>(
+  api.get(
     '/models/:name/versions/:version',
-    { schema: { tags: ['registry'], summary: 'A version with its manifest (signature, schema, pipeline, metrics, lineage, profile)', params: nameVersion } },
+    {
+      schema: {
+        tags: ['registry'],
+        summary: 'A version with its manifest (signature, schema, pipeline, metrics, lineage, profile)',
+        params: NameVersionParams,
+        response: { 200: VersionDetail, ...errorResponses },
+      },
+    },
     async (request) => {
       const { name: model, version } = request.params;
       return registry.getVersion(model, versionParam(model, version));
@@ -90,6 +114,7 @@ export function registerRegistryRoutes(api: FastifyInstance, options: RegistryRo
         tags: ['registry'],
         summary: 'Register a model: multipart with `file` (.onnx or .berth) and optional `name`, `alias` (repeatable), `description`, `tags` (JSON)',
         consumes: ['multipart/form-data'],
+        response: { 200: RegisterResult, 201: RegisterResult, ...errorResponses },
       },
     },
     async (request, reply) => {
@@ -151,19 +176,15 @@ export function registerRegistryRoutes(api: FastifyInstance, options: RegistryRo
     },
   );
 
-  api.put<{ Params: { name: string; alias: string }; Body: { version: number | string } }>(
+  api.put(
     '/models/:name/aliases/:alias',
     {
       schema: {
         tags: ['registry'],
         summary: 'Point an alias at a version (promote, roll back)',
-        params: nameAlias,
-        body: {
-          type: 'object',
-          properties: { version: { anyOf: [{ type: 'integer', minimum: 1 }, { type: 'string', pattern: '^[0-9]+$' }] } },
-          required: ['version'],
-          additionalProperties: false,
-        },
+        params: NameAliasParams,
+        body: SetAliasBody,
+        response: { 200: AliasChange, ...errorResponses },
       },
     },
     async (request) => {
@@ -172,22 +193,23 @@ export function registerRegistryRoutes(api: FastifyInstance, options: RegistryRo
     },
   );
 
-  api.delete<{ Params: { name: string; alias: string } }>(
+  api.delete(
     '/models/:name/aliases/:alias',
-    { schema: { tags: ['registry'], summary: 'Remove an alias', params: nameAlias } },
+    { schema: { tags: ['registry'], summary: 'Remove an alias', params: NameAliasParams, response: { 200: AliasRecord, ...errorResponses } } },
     async (request) => {
       return changes.removeAlias(request.params.name, request.params.alias, { actor: actorOf(request) });
     },
   );
 
-  api.delete<{ Params: { name: string; version: string }; Querystring: { force?: boolean } }>(
+  api.delete(
     '/models/:name/versions/:version',
     {
       schema: {
         tags: ['registry'],
         summary: 'Delete a version (refused while an alias points at it, unless force=true)',
-        params: nameVersion,
-        querystring: { type: 'object', properties: { force: { type: 'boolean' } }, additionalProperties: false },
+        params: NameVersionParams,
+        querystring: z.strictObject({ force: QueryBoolean.optional() }),
+        response: { 200: DeleteResult, ...errorResponses },
       },
     },
     async (request) => {
@@ -196,17 +218,18 @@ export function registerRegistryRoutes(api: FastifyInstance, options: RegistryRo
     },
   );
 
-  api.get<{ Querystring: { model?: string; after?: number; limit?: number } }>(
+  api.get(
     '/audit',
     {
       schema: {
         tags: ['registry'],
         summary: 'The audit log of registry changes',
-        querystring: {
-          type: 'object',
-          properties: { model: { type: 'string' }, after: { type: 'integer', minimum: 0 }, limit: { type: 'integer', minimum: 1, maximum: 10000 } },
-          additionalProperties: false,
-        },
+        querystring: z.strictObject({
+          model: z.string().optional(),
+          after: z.coerce.number().int().min(0).optional(),
+          limit: z.coerce.number().int().min(1).max(10000).optional(),
+        }),
+        response: { 200: z.object({ entries: list(AuditEntry) }), ...errorResponses },
       },
     },
     async (request) => ({
@@ -219,9 +242,9 @@ export function registerRegistryRoutes(api: FastifyInstance, options: RegistryRo
     }),
   );
 
-  api.get('/server', { schema: { tags: ['registry'], summary: 'What this replica serves now, and versions that failed to load' } }, async () => ({
-    version: options.serverVersion,
-    served: dataPlane.served(),
-    failures: follower?.failures() ?? [],
-  }));
+  api.get(
+    '/server',
+    { schema: { tags: ['registry'], summary: 'What this replica serves now, and versions that failed to load', response: { 200: ServerStatus, ...errorResponses } } },
+    async () => ({ version: options.serverVersion, served: dataPlane.served(), failures: [...(follower?.failures() ?? [])] }),
+  );
 }

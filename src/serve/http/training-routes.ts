@@ -9,9 +9,14 @@ import type { ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
 import { BerthError, Errors } from '../../core/errors.js';
 import type { AuditActor, Registry } from '../../registry/index.js';
 import type { TrainingJob, TrainingJobs } from '../training-jobs.js';
+import { useApiContract } from './api-contract.js';
+import { errorResponses, list } from './api-schemas.js';
+import { RegisterResult } from './registry-schemas.js';
+import { JobParams, RegisterJobBody, TrainingJob as TrainingJobSchema } from './training-schemas.js';
 
 /** What the training routes need. */
 export interface TrainingRoutesDeps {
@@ -27,10 +32,6 @@ export interface TrainingRoutesDeps {
   readonly prefix?: string;
   /** How often an event stream sends a keep-alive comment, in ms; default 15000. */
   readonly heartbeatMs?: number;
-}
-
-interface JobParams {
-  id: string;
 }
 
 /** Text fields a training upload may carry, and the most bytes each may have. */
@@ -55,7 +56,9 @@ export function registerTrainingRoutes(app: FastifyInstance, deps: TrainingRoute
   const streams = new Set<ServerResponse>();
 
   void app.register(
-    async (scope) => {
+    async (plain) => {
+      const scope = useApiContract(plain);
+      const tags = ['training'];
       // One multipart parser per app: use the app's when it has one, else one of our own here.
       if (!scope.hasContentTypeParser('multipart/form-data')) await scope.register(multipart);
 
@@ -64,25 +67,67 @@ export function registerTrainingRoutes(app: FastifyInstance, deps: TrainingRoute
         streams.clear();
       });
 
-      scope.post('/training', async (request, reply) => {
+      scope.post(
+        '/training',
+        {
+          schema: {
+            tags,
+            summary: 'Start training on a CSV: multipart with `file` and fields `target`, optional `task`, `algorithm`, `name`, `seed`',
+            consumes: ['multipart/form-data'],
+            response: { 202: TrainingJobSchema, ...errorResponses },
+          },
+        },
+        async (request, reply) => {
         const job = await startJob(request, jobs);
-        return reply.code(202).header('location', `${deps.prefix ?? '/api'}/training/${job.id}`).send(job);
-      });
+          return reply.code(202).header('location', `${deps.prefix ?? '/api'}/training/${job.id}`).send(job);
+        },
+      );
 
-      scope.get('/training', async () => ({ jobs: jobs.list() }));
+      scope.get(
+        '/training',
+        { schema: { tags, summary: 'Training jobs, newest first', response: { 200: z.object({ jobs: list(TrainingJobSchema) }), ...errorResponses } } },
+        async () => ({ jobs: jobs.list() }),
+      );
 
-      scope.get<{ Params: JobParams }>('/training/:id', async (request) => jobs.get(request.params.id));
+      scope.get(
+        '/training/:id',
+        { schema: { tags, summary: 'A training job', params: JobParams, response: { 200: TrainingJobSchema, ...errorResponses } } },
+        async (request) => jobs.get(request.params.id),
+      );
 
-      scope.get<{ Params: JobParams }>('/training/:id/events', (request, reply) => {
-        streamJob(request, reply, jobs, streams, heartbeatMs);
-      });
+      scope.get(
+        '/training/:id/events',
+        {
+          schema: {
+            tags,
+            summary: 'A training job now and as it changes, as server-sent events (`data:` lines), then `event: end` once it has finished',
+            params: JobParams,
+            produces: ['text/event-stream'],
+          },
+        },
+        (request, reply) => {
+          streamJob(request.params.id, request, reply, jobs, streams, heartbeatMs);
+        },
+      );
 
-      scope.post<{ Params: JobParams; Body: unknown }>('/training/:id/register', async (request, reply) => {
-        const body = registerBody(request.body);
-        const result = await jobs.register(request.params.id, deps.registry, { ...body, actor: actor(request) });
-        if (result.aliasesSet.length > 0) await deps.onAliasesChanged?.();
-        return reply.code(result.created ? 201 : 200).send(result);
-      });
+      scope.post(
+        '/training/:id/register',
+        {
+          schema: {
+            tags,
+            summary: "Register a finished job's model",
+            params: JobParams,
+            body: RegisterJobBody,
+            response: { 200: RegisterResult, 201: RegisterResult, ...errorResponses },
+          },
+        },
+        async (request, reply) => {
+          const body = request.body ?? {};
+          const result = await jobs.register(request.params.id, deps.registry, { ...body, actor: actor(request) });
+          if (result.aliasesSet.length > 0) await deps.onAliasesChanged?.();
+          return reply.code(result.created ? 201 : 200).send(result);
+        },
+      );
     },
     { prefix: deps.prefix ?? '/api' },
   );
@@ -135,22 +180,11 @@ function uploadError(error: unknown, limit: number): unknown {
   return error;
 }
 
-/** `{"name"?: string, "alias"?: string}`, or an empty body. */
-function registerBody(body: unknown): { name?: string; alias?: string } {
-  if (body === undefined || body === null) return {};
-  if (typeof body !== 'object' || Array.isArray(body)) throw Errors.REQUEST_INVALID.create('the body must be a JSON object: {"name"?: "…", "alias"?: "…"}');
-  const { name, alias } = body as Record<string, unknown>;
-  if (name !== undefined && typeof name !== 'string') throw Errors.REQUEST_INVALID.create("'name' must be a string");
-  if (alias !== undefined && typeof alias !== 'string') throw Errors.REQUEST_INVALID.create("'alias' must be a string");
-  return { ...(name !== undefined ? { name } : {}), ...(alias !== undefined ? { alias } : {}) };
-}
-
 /**
  * Server-sent events: the job now, then each change, then `event: end` once it has finished.
  * An unknown id is answered 404 before the stream starts.
  */
-function streamJob(request: FastifyRequest<{ Params: JobParams }>, reply: FastifyReply, jobs: TrainingJobs, streams: Set<ServerResponse>, heartbeatMs: number): void {
-  const { id } = request.params;
+function streamJob(id: string, request: FastifyRequest, reply: FastifyReply, jobs: TrainingJobs, streams: Set<ServerResponse>, heartbeatMs: number): void {
   jobs.get(id);
   const raw = reply.raw;
   reply.hijack();

@@ -8,7 +8,7 @@ function allowed(feature: FeatureSpec): string {
     return `${formatNumber(feature.min ?? -Infinity).replace('—', '−∞')} … ${formatNumber(feature.max ?? Infinity).replace('—', '∞')}`;
   }
   if (feature.type === 'boolean') return 'true, false';
-  return feature.maxLength ? `up to ${feature.maxLength} characters` : 'text';
+  return 'maxLength' in feature && feature.maxLength ? `up to ${feature.maxLength} characters` : 'text';
 }
 
 /** The named features a caller sends: type, required, and allowed values. */

@@ -18,7 +18,7 @@ function exampleValue(feature: FeatureSpec, profile: Profile['features'][number]
     case 'boolean':
       return false;
     case 'category': {
-      const top = profile?.kind === 'categorical' ? profile.frequencies[0]?.[0] : undefined;
+      const top = profile?.kind === 'categorical' ? profile.frequencies?.[0]?.[0] : undefined;
       return top ?? feature.categories?.[0] ?? '';
     }
     case 'number':

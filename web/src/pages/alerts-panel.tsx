@@ -9,8 +9,7 @@ import { href } from '../router/use-hash-route.js';
 
 /** What people call the rule: its name, else its type, else its id. */
 function ruleName(alert: Alert): string {
-  const rule = typeof alert.rule === 'string' ? { id: alert.rule } : alert.rule;
-  return alert.name ?? rule.name ?? alert.type?.replace(/_/g, ' ') ?? rule.type ?? rule.id ?? 'rule';
+  return alert.name || alert.type.replace(/_/g, ' ') || alert.rule;
 }
 
 /** Alerts, firing first; one model's when `model` is given, else every model's. */
@@ -39,7 +38,6 @@ export function AlertsPanel({ model }: { readonly model?: string }) {
                 <span className="muted">
                   value {formatNumber(a.value)} (threshold {formatNumber(a.threshold)}) · since {formatAgo(a.since)}
                 </span>
-                {a.message ? <span className="alert-message">{a.message}</span> : null}
               </li>
             ))}
           </ul>

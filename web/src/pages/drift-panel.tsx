@@ -7,16 +7,9 @@ import { driftStatus } from '../lib/drift-status.js';
 import { formatNumber, formatPercent, formatTime } from '../lib/format.js';
 import { DriftTable } from './drift-table.js';
 
-/** How many logged requests to read for the current distributions when the report has no sketches. */
-const SAMPLE_LIMIT = 200;
-
 /** The drift report of a range: a summary line and the per-feature table with distributions. */
 export function DriftPanel({ model, from }: { readonly model: string; readonly from: string }) {
   const report = useApi(`drift:${model}:${from}`, (signal) => berthApi.drift(model, { from }, signal), { refreshMs: 15_000 });
-  const version = report.data?.version ?? null;
-  const detail = useApi(version === null ? null : `version:${model}:${version}`, (signal) => berthApi.version(model, Number(version), signal));
-  const needsSample = !!report.data && report.data.rows > 0 && report.data.features.some((f) => !f.bins && !f.current);
-  const sample = useApi(needsSample ? `requests:${model}:${from}:${report.data?.rows}` : null, (signal) => berthApi.requests(model, SAMPLE_LIMIT, signal));
 
   return (
     <section className="panel" aria-labelledby="drift-title">
@@ -52,7 +45,7 @@ export function DriftPanel({ model, from }: { readonly model: string; readonly f
                   <dt>Window</dt>
                   <dd className="small">
                     {formatTime(data.from)} – {formatTime(data.to)}
-                    {data.version !== null ? ` · v${data.version}` : ''}
+                    {` · v${data.version}`}
                   </dd>
                 </div>
               </dl>
@@ -62,7 +55,7 @@ export function DriftPanel({ model, from }: { readonly model: string; readonly f
                   <code>POST /api/models/{model}/predict</code>) and the report fills in.
                 </EmptyState>
               ) : (
-                <DriftTable report={data} profile={detail.data?.manifest.profile} sampleInputs={(sample.data?.requests ?? []).map((r) => r.inputs)} />
+                <DriftTable report={data} />
               )}
             </>
           );

@@ -1,16 +1,12 @@
-import type { DriftReport, FeatureDrift, Profile } from '../api/api-types.js';
+import type { DriftReport, FeatureDrift } from '../api/api-types.js';
 import { DistributionChart } from '../components/distribution-chart.js';
 import { StatusBadge } from '../components/status-badge.js';
-import { featureDistribution, featureSample } from '../lib/feature-bins.js';
+import { featureBins } from '../lib/feature-bins.js';
 import { formatNumber } from '../lib/format.js';
 
 /** Props of {@link DriftTable}. */
 export interface DriftTableProps {
   readonly report: DriftReport;
-  /** The reference profile of the version the report compares with. */
-  readonly profile: Profile | undefined;
-  /** Inputs of sampled requests, for the current side when the report carries no sketches. */
-  readonly sampleInputs: readonly unknown[];
 }
 
 function status(feature: FeatureDrift) {
@@ -22,9 +18,8 @@ function status(feature: FeatureDrift) {
 }
 
 /** Each feature's drift test beside its reference and current distributions; drifted first. */
-export function DriftTable({ report, profile, sampleInputs }: DriftTableProps) {
+export function DriftTable({ report }: DriftTableProps) {
   const features = [...report.features].sort((a, b) => Number(b.drifted) - Number(a.drifted) || a.name.localeCompare(b.name));
-  const profiles = new Map((profile?.features ?? []).map((f) => [f.name, f]));
   return (
     <div className="table-scroll">
       <p className="legend" aria-hidden="true">
@@ -45,7 +40,7 @@ export function DriftTable({ report, profile, sampleInputs }: DriftTableProps) {
         </thead>
         <tbody>
           {features.map((f) => {
-            const distribution = featureDistribution(f, profiles.get(f.name), f.bins || f.current ? [] : featureSample(sampleInputs, f.name));
+            const bins = featureBins(f);
             return (
               <tr key={f.name} className={f.drifted ? 'drifted' : undefined}>
                 <th scope="row" data-label="Feature">
@@ -66,11 +61,8 @@ export function DriftTable({ report, profile, sampleInputs }: DriftTableProps) {
                   <StatusBadge {...status(f)} />
                 </td>
                 <td data-label="Distribution" className="distribution-cell">
-                  {distribution.bins.length > 0 ? (
-                    <>
-                      <DistributionChart feature={f.name} bins={distribution.bins} numeric={f.kind === 'numeric'} />
-                      {distribution.source === 'sample' ? <div className="muted small">current: sampled requests</div> : null}
-                    </>
+                  {bins.length > 0 ? (
+                    <DistributionChart feature={f.name} bins={bins} numeric={f.kind === 'numeric'} />
                   ) : (
                     <span className="muted small">no distribution data</span>
                   )}

@@ -4,11 +4,12 @@ import { ResourceView } from '../components/resource-view.js';
 import { TimeSeriesChart } from '../components/time-series-chart.js';
 import { useApi } from '../hooks/use-api.js';
 import { metricLabel } from '../lib/format.js';
+import type { PerformanceReport } from '../api/api-types.js';
 import { HISTORY_STEP } from './drift-history-panel.js';
 
 /** Metrics drawn per task, in this order, when present. */
-const METRICS: Readonly<Record<string, readonly string[]>> = {
-  classification: ['accuracy', 'macroF1', 'f1', 'rocAuc'],
+const METRICS: Readonly<Record<string, readonly (keyof PerformanceReport['training'])[]>> = {
+  classification: ['accuracy', 'f1', 'rocAuc'],
   regression: ['r2', 'rmse', 'mae'],
 };
 
@@ -40,7 +41,7 @@ export function PerformancePanel({ model, from }: { readonly model: string; read
                 title="Metrics per window (dashed: on the validation rows at training)"
                 rows={data.points.filter((p) => p.rows > 0).map((p) => ({ ...p, at: p.from }))}
                 range={[data.points[0]?.from ?? '', data.points.at(-1)?.to ?? '']}
-                series={keys.map((k) => ({ key: k, label: metricLabel(k), ...(typeof training[k] === 'number' ? { reference: training[k] as number } : {}) }))}
+                series={keys.map((k) => ({ key: k, label: metricLabel(k), ...(typeof training[k] === 'number' ? { reference: training[k] } : {}) }))}
               />
               {data.unmatched ? <p className="muted small">{data.unmatched} feedback entries matched no logged prediction.</p> : null}
             </>

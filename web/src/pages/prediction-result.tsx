@@ -3,8 +3,8 @@ import { formatNumber, formatPercent } from '../lib/format.js';
 
 /** A named prediction: the label with a bar per class probability, or the value. */
 export function PredictionResult({ response }: { readonly response: PredictResponse }) {
-  const prediction = response.predictions[0];
-  const probabilities = Object.entries(prediction?.probabilities ?? {}).sort((a, b) => b[1] - a[1]);
+  const prediction: Readonly<Record<string, unknown>> | undefined = response.predictions[0];
+  const probabilities = probabilitiesOf(prediction?.probabilities).sort((a, b) => b[1] - a[1]);
   const extra = Object.entries(prediction ?? {}).filter(([k]) => !['label', 'probabilities', 'value'].includes(k));
   return (
     <div className="result" aria-live="polite">
@@ -15,7 +15,7 @@ export function PredictionResult({ response }: { readonly response: PredictRespo
       ) : null}
       {prediction?.value !== undefined ? (
         <p className="result-main">
-          <span className="muted">Prediction</span> <output data-testid="prediction">{formatNumber(prediction.value)}</output>
+          <span className="muted">Prediction</span> <output data-testid="prediction">{typeof prediction.value === 'number' ? formatNumber(prediction.value) : String(prediction.value)}</output>
         </p>
       ) : null}
       {probabilities.length > 0 ? (
@@ -59,4 +59,10 @@ export function PredictionResult({ response }: { readonly response: PredictRespo
       </p>
     </div>
   );
+}
+
+/** A classifier's `{class: probability}` as pairs; nothing for any other value. */
+function probabilitiesOf(value: unknown): [string, number][] {
+  if (typeof value !== 'object' || value === null) return [];
+  return Object.entries(value).filter((entry): entry is [string, number] => typeof entry[1] === 'number');
 }

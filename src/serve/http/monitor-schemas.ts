@@ -1,0 +1,209 @@
+/**
+ * Request and response schemas of the monitoring routes (docs/api.md, "Monitoring"). The shapes
+ * are the monitor's reports (monitor/monitor-reports.ts, monitor/drift-report.ts) on the wire.
+ */
+import { z } from 'zod';
+import { ALERT_RULE_TYPES, AlertRuleSchema, PERFORMANCE_METRICS } from '../../core/alert-rule.js';
+import { Errors } from '../../core/errors.js';
+import { refusedWith } from './api-contract.js';
+import { CountPair, IsoTime, list, named } from './api-schemas.js';
+
+const DriftMethod = z.enum(['ks', 'wasserstein', 'psi', 'jensenshannon', 'chisquare']);
+const Pair = z.object({ reference: z.number(), current: z.number() });
+
+/** Proportions of the reference and the current data per bin, for charts. */
+export const FeatureBins = named(
+  'FeatureBins',
+  z.object({
+    edges: list(z.number()).optional().describe('Edges of equal-width bins: bin i holds [edges[i], edges[i+1]).'),
+    values: list(z.union([z.number(), z.string()])).optional().describe('The value (or category) of each bin, when each bin is one value.'),
+    reference: list(z.number()),
+    current: list(z.number()),
+  }),
+  'The two distributions compared, as proportions per bin. With `edges`, bins are ranges; with `values`, each bin is one value or category.',
+);
+
+/** One feature's (or output's) line of a drift report. */
+export const FeatureDrift = named(
+  'FeatureDrift',
+  z.object({
+    name: z.string(),
+    kind: z.enum(['numeric', 'categorical']),
+    method: DriftMethod,
+    statistic: z.number(),
+    pValue: z.number().nullable(),
+    adjustedPValue: z.number().nullable(),
+    effectSize: z.number().nullable(),
+    threshold: z.number(),
+    drifted: z.boolean(),
+    status: z.enum(['ok', 'no-reference-data', 'no-current-data']),
+    rows: Pair,
+    missing: Pair,
+    invalid: Pair,
+    unseenCategories: z.object({ count: z.number(), categories: list(CountPair), unknown: z.number() }).optional(),
+    bins: FeatureBins.optional(),
+  }),
+);
+
+/** A drift report with the model, version and range it covers. */
+export const DriftReport = named(
+  'DriftReport',
+  z.object({
+    model: z.string(),
+    version: z.string(),
+    from: IsoTime,
+    to: IsoTime,
+    rows: z.number().int(),
+    reference: z.object({ rows: z.number() }),
+    features: list(FeatureDrift),
+    predictionDrift: z.object({ features: list(FeatureDrift), driftedShare: z.number(), drifted: z.boolean() }).nullable(),
+    driftedShare: z.number(),
+    datasetDrift: z.boolean(),
+    settings: z.object({
+      correction: z.enum(['none', 'bonferroni', 'benjamini-hochberg']),
+      datasetDriftShare: z.number(),
+      thresholds: z.record(DriftMethod, z.number()),
+      minEffect: z.object({ ks: z.number(), chisquare: z.number() }),
+    }),
+    warnings: list(z.string()),
+  }),
+);
+
+/** One step of drift history. */
+export const DriftHistoryPoint = named(
+  'DriftHistoryPoint',
+  z.object({
+    from: IsoTime,
+    to: IsoTime,
+    rows: z.number().int(),
+    driftedShare: z.number().nullable().describe('null when the step had no rows.'),
+    datasetDrift: z.boolean(),
+    features: z.record(z.string(), z.object({ statistic: z.number(), drifted: z.boolean() })),
+  }),
+);
+
+/** Drift per step. */
+export const DriftHistory = named('DriftHistory', z.object({ model: z.string(), version: z.string(), points: list(DriftHistoryPoint) }));
+
+/** One step of traffic. */
+export const TrafficPoint = named(
+  'TrafficPoint',
+  z.object({
+    from: IsoTime,
+    to: IsoTime,
+    requests: z.number().int(),
+    rows: z.number().int(),
+    errors: z.number().int().describe('Failed requests: clientErrors + serverErrors.'),
+    clientErrors: z.number().int(),
+    serverErrors: z.number().int(),
+    latencyMs: z.object({ p50: z.number().nullable(), p99: z.number().nullable() }).describe('Latency percentiles, ms; null without requests.'),
+  }),
+);
+
+/** Traffic per step. */
+export const Traffic = named('Traffic', z.object({ model: z.string(), points: list(TrafficPoint) }));
+
+const metricShape = Object.fromEntries(PERFORMANCE_METRICS.map((m) => [m, z.number().nullable().optional()])) as Record<
+  (typeof PERFORMANCE_METRICS)[number],
+  z.ZodOptional<z.ZodNullable<z.ZodNumber>>
+>;
+
+/** Metrics of one step (or the whole range) of performance. */
+export const PerformancePoint = named('PerformancePoint', z.object({ from: IsoTime, to: IsoTime, rows: z.number().int(), ...metricShape }));
+
+/** Performance from feedback over a range, beside the training metrics. */
+export const PerformanceReport = named(
+  'PerformanceReport',
+  z.object({
+    model: z.string(),
+    version: z.string().nullable(),
+    task: z.enum(['classification', 'regression']).nullable().describe('null until feedback or the pipeline says what the model predicts.'),
+    training: z.object(Object.fromEntries(PERFORMANCE_METRICS.map((m) => [m, z.number().optional()])) as Record<(typeof PERFORMANCE_METRICS)[number], z.ZodOptional<z.ZodNumber>>),
+    from: IsoTime,
+    to: IsoTime,
+    overall: PerformancePoint,
+    points: list(PerformancePoint),
+    unmatched: z.number().int().describe("Feedback in the range whose request id is not (yet) in the prediction log."),
+  }),
+);
+
+/** One entry of the sampled request log. */
+export const LoggedRequest = named(
+  'LoggedRequest',
+  z.object({ requestId: z.string(), at: IsoTime, version: z.string(), protocol: z.string(), inputs: z.unknown(), outputs: z.unknown() }),
+);
+
+const FeedbackValue = z.union([z.string(), z.number(), z.boolean()]);
+const FeedbackItem = z.object({ requestId: z.string(), actual: z.union([FeedbackValue, list(FeedbackValue)]) });
+
+/** Ground truth for logged predictions: one item, a list, or `{"feedback": [...]}`. */
+export const FeedbackBody = refusedWith(z.union([FeedbackItem, list(FeedbackItem), z.object({ feedback: list(FeedbackItem) })]), Errors.MONITOR_FEEDBACK_INVALID);
+
+/** What happened to a batch of feedback. */
+export const FeedbackResult = named(
+  'FeedbackResult',
+  z.object({
+    accepted: z.number().int(),
+    unknown: list(z.string()).describe('Request ids not (yet) in the prediction log; kept and joined if the prediction turns up.'),
+    rejected: list(z.object({ requestId: z.string(), reason: z.string() })),
+  }),
+);
+
+/** An alert rule as written in a request. */
+export const AlertRuleBody = refusedWith(AlertRuleSchema, Errors.MONITOR_RULE_INVALID);
+
+/** An alert rule with its id and where it came from. */
+export const AlertRuleRecord = named(
+  'AlertRuleRecord',
+  z.object({
+    id: z.string(),
+    name: z.string().optional(),
+    model: z.string().optional(),
+    type: z.enum(ALERT_RULE_TYPES),
+    feature: z.string().optional(),
+    metric: z.enum(PERFORMANCE_METRICS).optional(),
+    threshold: z.number().optional(),
+    resolveThreshold: z.number().optional(),
+    window: z.string(),
+    fireAfter: z.number().int(),
+    resolveAfter: z.number().int(),
+    minRows: z.number().int(),
+    webhooks: list(z.string()).optional(),
+    source: z.enum(['config', 'api']),
+    created: IsoTime.optional().describe('When it was added through the API.'),
+  }),
+);
+
+/** An alert. */
+export const AlertRecord = named(
+  'AlertRecord',
+  z.object({
+    rule: z.string().describe("The rule's id."),
+    name: z.string(),
+    type: z.string(),
+    model: z.string(),
+    version: z.string().nullable(),
+    state: z.enum(['firing', 'resolved']),
+    since: IsoTime.describe('When it entered its state.'),
+    value: z.number().nullable().describe('The value at the last evaluation.'),
+    threshold: z.number().nullable(),
+    updated: IsoTime,
+  }),
+);
+
+const from = z.string().optional().describe('ISO 8601 time, or a duration ago such as 1h, 30m, 7d (default: 24h before to)');
+const to = z.string().optional().describe('ISO 8601 time, or a duration ago (default: now)');
+const version = z.string().optional().describe('one version (default: the one that served the range)');
+
+/** The query of a report over a range. */
+export const RangeQuery = z.object({ from, to, version });
+
+/** The query of a drift report. */
+export const DriftQuery = RangeQuery.extend({
+  method: z.string().optional().describe('ks, wasserstein, psi, jensenshannon or chisquare for every feature it applies to'),
+});
+
+/** The query of a report per step. */
+export const SteppedQuery = RangeQuery.extend({
+  step: z.string().optional().describe('duration of one point, e.g. 5m, 1h (default: about 24 points)'),
+});

@@ -1,0 +1,46 @@
+/**
+ * Request and response schemas of the training routes (docs/api.md, "Training"). A job is
+ * declared with the fields clients read; fields it gains are carried along undeclared.
+ */
+import { z } from 'zod';
+import { IsoTime, JsonObject, list, named, sentAs } from './api-schemas.js';
+import { FeatureSchema } from './registry-schemas.js';
+
+/** A training job as the API shows it. */
+export const TrainingJob = named(
+  'TrainingJob',
+  sentAs<object>(
+    z.looseObject({
+      id: z.string(),
+      state: z.enum(['queued', 'running', 'succeeded', 'failed']),
+      created: IsoTime,
+      started: IsoTime.optional(),
+      finished: IsoTime.optional(),
+      file: z.string().describe("The uploaded file's name."),
+      target: z.string(),
+      name: z.string().describe("The model name the bundle suggests (the upload's name, else the file's)."),
+      options: z.looseObject({ task: z.string(), algorithm: z.string(), seed: z.number().optional() }),
+      progress: z.object({ stage: z.string(), fraction: z.number(), message: z.string() }),
+      result: z
+        .looseObject({
+          task: z.string(),
+          algorithm: z.string(),
+          method: z.string().describe('The trainer chosen: logistic-regression, ridge-regression, gbdt.'),
+          metrics: JsonObject,
+          candidates: list(z.looseObject({ algorithm: z.string(), method: z.string().optional(), metrics: JsonObject })),
+          schema: FeatureSchema,
+          rows: z.number().int(),
+          ignoredColumns: list(z.unknown()),
+        })
+        .optional(),
+      error: z.object({ error: z.string(), code: z.string() }).optional(),
+      registered: z.object({ model: z.string(), version: z.number().int() }).optional().describe('The version this job was last registered as.'),
+    }),
+  ),
+);
+
+/** `{id}` in a path. */
+export const JobParams = z.object({ id: z.string() });
+
+/** The body of `POST /api/training/{id}/register`; an empty body is allowed. */
+export const RegisterJobBody = z.object({ name: z.string().optional(), alias: z.string().optional() }).nullish();
