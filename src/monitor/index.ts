@@ -92,6 +92,7 @@ export {
   type ReportQuery,
   type TrafficPoint,
 } from './monitor-reports.js';
+export { modelMonitorSummary, type ModelMonitorSummary, SUMMARY_DRIFT_RANGE, SUMMARY_TRAFFIC_RANGE } from './model-summary.js';
 export { pruneMonitorData, type RetentionSettings } from './monitor-retention.js';
 export { type MonitorLogger, MonitorService, type MonitorServiceOptions } from './monitor-service.js';
 export { emptyMonitorWindow, mergeMonitorWindows, type MonitorWindowData, MonitorWindowMerger } from './monitor-window.js';

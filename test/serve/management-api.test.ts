@@ -73,6 +73,10 @@ describe('management API', () => {
   it('lists and reads models and versions', async () => {
     const models = (await json(await fetch(`${server.url}/api/models`))).models as { name: string; aliases: Record<string, number> }[];
     expect(models.map((m) => m.name).sort()).toEqual(['ident', 'ints']);
+    expect(models[0]).not.toHaveProperty('summary');
+    // The dashboard's list in one request: no traffic yet, and no drift without a reference profile.
+    const summarized = (await json(await fetch(`${server.url}/api/models?summary=true`))).models as { name: string; summary: Record<string, unknown> }[];
+    expect(summarized.find((m) => m.name === 'ident')?.summary).toMatchObject({ traffic: { requests: 0, errors: 0, requestsPerSecond: 0 }, drift: null, driftUnavailable: expect.stringContaining('ident') });
     const ident = await json(await fetch(`${server.url}/api/models/ident`));
     expect(ident).toMatchObject({ model: { name: 'ident', versions: 1, aliases: { production: 1, staging: 1 } }, versions: [{ version: 1 }] });
     const version = await json(await fetch(`${server.url}/api/models/ident/versions/1`));

@@ -132,6 +132,27 @@ describe('monitoring through the server', () => {
     expect(alerts.alerts.some((a) => a.state === 'firing')).toBe(true);
   });
 
+  it("sums up the models list in one request: the last minutes' traffic and the day's drift verdict", async () => {
+    const response = await fetch(`${server.url}/api/models?summary=true`);
+    expect(response.status).toBe(200);
+    type Summary = { traffic: { requests: number; requestsPerSecond: number }; drift: { rows: number; datasetDrift: boolean; driftedFeatures: string[] } | null };
+    const { models } = (await response.json()) as { models: { name: string; summary: Summary }[] };
+    const { summary } = models.find((m) => m.name === 'loans')!;
+    expect(summary.traffic.requests).toBeGreaterThan(0);
+    expect(summary.traffic.requestsPerSecond).toBeGreaterThan(0);
+    // The same verdict as the full 24-hour report the list used to ask for, model by model.
+    const report = (await (await fetch(`${server.url}/api/models/loans/monitor/drift?from=24h`)).json()) as { rows: number; datasetDrift: boolean; features: Feature[] };
+    expect(summary.drift).toEqual({
+      from: expect.any(String),
+      to: expect.any(String),
+      version: '1',
+      rows: report.rows,
+      driftedShare: expect.any(Number),
+      datasetDrift: report.datasetDrift,
+      driftedFeatures: report.features.filter((f) => f.drifted).map((f) => f.name),
+    });
+  });
+
   it('counts OIP tensor requests beside named-feature ones in the traffic report', async () => {
     const meta = (await (await fetch(`${server.url}/v2/models/loans`)).json()) as { inputs: { name: string; shape: number[] }[] };
     const width = meta.inputs[0]!.shape[1]!;

@@ -5,8 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { AuditEntry, DriftReport, FeatureDrift, FeatureSchema, Profile } from '../../web/src/api/api-types.js';
-import { parseCsvPreview, modelNameOf } from '../../web/src/lib/csv-preview.js';
-import { driftStatus } from '../../web/src/lib/drift-status.js';
+import { modelNameOf, parseCsvPreview, PREVIEW_BYTES } from '../../web/src/lib/csv-preview.js';
+import { driftBrief, driftStatus } from '../../web/src/lib/drift-status.js';
 import { exampleRow, recordOf } from '../../web/src/lib/example-row.js';
 import { featureBins, MAX_CATEGORY_BINS } from '../../web/src/lib/feature-bins.js';
 import { formatRate } from '../../web/src/lib/format.js';
@@ -80,6 +80,11 @@ describe('CSV preview', () => {
   it('keeps a last line without a newline, and stops after the rows asked for', () => {
     expect(parseCsvPreview('a,b\n1,2').rows).toEqual([['1', '2']]);
     expect(parseCsvPreview('a\n1\n2\n3\n4', 2).rows).toEqual([['1'], ['2']]);
+  });
+
+  it('drops a last row that the first chunk of a larger file cut off', () => {
+    const chunk = `a,b\n1,2\n3,${'4'.repeat(PREVIEW_BYTES)}`.slice(0, PREVIEW_BYTES);
+    expect(parseCsvPreview(chunk).rows).toEqual([['1', '2']]);
   });
 
   it('names a model after its file', () => {
@@ -166,10 +171,10 @@ describe('model references and at-a-glance words', () => {
       settings: { correction: 'none', datasetDriftShare: 0.5, thresholds: {}, minEffect: { ks: 0.1, chisquare: 0.1 } },
       warnings: [],
     });
-    expect(driftStatus(report([feature('a', false)], false)).label).toBe('stable');
-    expect(driftStatus(report([feature('a', true), feature('b', false), feature('c', false)], false))).toMatchObject({ level: 'warn', label: '1 drifting' });
-    expect(driftStatus(report([feature('a', true), feature('b', true)], true))).toMatchObject({ level: 'bad', label: 'drifted' });
-    expect(driftStatus(report([], false, 0)).label).toBe('no traffic');
+    expect(driftStatus(driftBrief(report([feature('a', false)], false))).label).toBe('stable');
+    expect(driftStatus(driftBrief(report([feature('a', true), feature('b', false), feature('c', false)], false)))).toMatchObject({ level: 'warn', label: '1 drifting' });
+    expect(driftStatus(driftBrief(report([feature('a', true), feature('b', true)], true)))).toMatchObject({ level: 'bad', label: 'drifted' });
+    expect(driftStatus(driftBrief(report([], false, 0))).label).toBe('no traffic');
   });
 
   it('writes request rates per second when busy and per minute when quiet', () => {

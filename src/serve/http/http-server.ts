@@ -9,7 +9,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Config } from '../../core/config.js';
 import { Errors } from '../../core/errors.js';
-import type { MonitorService } from '../../monitor/index.js';
+import { type MonitorService, modelMonitorSummary } from '../../monitor/index.js';
 import type { Registry } from '../../registry/index.js';
 import type { DataPlane } from '../data-plane.js';
 import type { Protocol, ServerMetrics } from '../metrics.js';
@@ -154,6 +154,7 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   app.get('/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
 
   const registry = options.registry;
+  const monitor = options.monitor;
   if (!registry && options.servesBundles) {
     void app.register(
       async (api) => {
@@ -195,6 +196,7 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
           uploadDir: join(config.store.home, 'tmp', 'uploads'),
           uploadLimit: config.server.uploadLimit,
           serverVersion: options.serverVersion ?? '0',
+          ...(monitor ? { summarize: (model: string) => modelMonitorSummary(monitor.reports, model) } : {}),
         });
         registerPredictRoutes(api, dataPlane);
         if (options.monitor) registerMonitorRoutes(api, { monitor: options.monitor });

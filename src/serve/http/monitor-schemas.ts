@@ -207,3 +207,26 @@ export const DriftQuery = RangeQuery.extend({
 export const SteppedQuery = RangeQuery.extend({
   step: z.string().optional().describe('duration of one point, e.g. 5m, 1h (default: about 24 points)'),
 });
+
+/** What the models list shows of a model's monitoring (`GET /api/models?summary=true`). */
+export const ModelMonitorSummary = named(
+  'ModelMonitorSummary',
+  z.object({
+    traffic: z
+      .object({ from: IsoTime, to: IsoTime, requests: z.number().int(), errors: z.number().int(), requestsPerSecond: z.number() })
+      .describe('Requests over the last five minutes.'),
+    drift: z
+      .object({
+        from: IsoTime,
+        to: IsoTime,
+        version: z.string(),
+        rows: z.number().int(),
+        driftedShare: z.number(),
+        datasetDrift: z.boolean(),
+        driftedFeatures: list(z.string()),
+      })
+      .nullable()
+      .describe('The drift report of the last 24 hours in brief; null when there is none.'),
+    driftUnavailable: z.string().nullable().describe('Why there is no drift report (a version without a reference profile, say).'),
+  }),
+);

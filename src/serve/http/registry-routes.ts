@@ -17,9 +17,11 @@ import { Errors } from '../../core/errors.js';
 import { parseVersionNumber } from '../../core/model-ref.js';
 import type { AuditActor, Registry } from '../../registry/index.js';
 import type { DataPlane } from '../data-plane.js';
+import type { ModelMonitorSummary as ModelMonitorSummaryType } from '../../monitor/index.js';
 import type { RegistryFollower } from '../registry-follower.js';
 import { useApiContract } from './api-contract.js';
-import { errorResponses, list, NameParams } from './api-schemas.js';
+import { errorResponses, list, NameParams, named } from './api-schemas.js';
+import { ModelMonitorSummary } from './monitor-schemas.js';
 import {
   AliasChange,
   AliasRecord,
@@ -46,6 +48,8 @@ export interface RegistryRoutesOptions {
   readonly uploadDir: string;
   readonly uploadLimit: number;
   readonly serverVersion: string;
+  /** A model's monitoring summary for `GET /models?summary=true`; absent while monitoring is off. */
+  readonly summarize?: (model: string) => Promise<ModelMonitorSummaryType>;
 }
 
 function actorOf(request: FastifyRequest): AuditActor {
@@ -56,6 +60,9 @@ function versionParam(model: string, version: string): number {
   return parseVersionNumber(version, `${model}:${version}`);
 }
 
+/** A model of the list, with its monitoring summary when asked for. */
+const ModelListEntry = named('ModelListEntry', ModelRecord.extend({ summary: ModelMonitorSummary.nullable().optional() }));
+
 /** Registers the registry routes on the API scope. */
 export function registerRegistryRoutes(scope: FastifyInstance, options: RegistryRoutesOptions): void {
   const api = useApiContract(scope);
@@ -65,8 +72,21 @@ export function registerRegistryRoutes(scope: FastifyInstance, options: Registry
 
   api.get(
     '/models',
-    { schema: { tags: ['registry'], summary: 'List models with their aliases and latest version', response: { 200: z.object({ models: list(ModelRecord) }), ...errorResponses } } },
-    async () => ({ models: await registry.listModels() }),
+    {
+      schema: {
+        tags: ['registry'],
+        summary: 'List models with their aliases and latest version',
+        description: 'With summary=true, each model also carries `summary`: its traffic over the last 5 minutes and its drift over the last 24 hours (null while monitoring is off).',
+        querystring: z.object({ summary: QueryBoolean.optional() }),
+        response: { 200: z.object({ models: list(ModelListEntry) }), ...errorResponses },
+      },
+    },
+    async (request) => {
+      const models = await registry.listModels();
+      if (request.query.summary !== true) return { models };
+      const summarize = options.summarize;
+      return { models: await Promise.all(models.map(async (m) => ({ ...m, summary: summarize ? await summarize(m.name) : null }))) };
+    },
   );
 
   api.get(

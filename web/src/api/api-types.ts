@@ -9,6 +9,8 @@ import type { components } from './generated/openapi.js';
 type Schemas = components['schemas'];
 
 export type ModelRecord = Schemas['ModelRecord'];
+export type ModelListEntry = Schemas['ModelListEntry'];
+export type ModelMonitorSummary = Schemas['ModelMonitorSummary'];
 export type VersionRecord = Schemas['VersionRecord'];
 export type TensorSpec = Schemas['TensorSpec'];
 export type FeatureSchema = Schemas['FeatureSchema'];

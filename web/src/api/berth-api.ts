@@ -11,6 +11,7 @@ import type {
   DriftReport,
   LoggedRequest,
   ModelDetail,
+  ModelListEntry,
   ModelRecord,
   OipInferResponse,
   OipModelMetadata,
@@ -36,6 +37,8 @@ const model = (name: string): string => `/api/models/${segment(name)}`;
 /** The endpoints, grouped as docs/api.md groups them. */
 export const berthApi = {
   models: (signal?: AbortSignal) => apiRequest<{ models: ModelRecord[] }>('/api/models', { signal }),
+  /** The models list with each model's recent traffic and drift, in one request. */
+  modelsSummary: (signal?: AbortSignal) => apiRequest<{ models: ModelListEntry[] }>('/api/models', { query: { summary: true }, signal }),
   /** Names of every model: from the registry API, or from KServe V1 on a server without it. */
   modelNames: async (signal?: AbortSignal): Promise<string[]> => {
     try {

@@ -1,4 +1,5 @@
-import { type ReactNode, useEffect, useRef, useState } from 'react';
+import { useMutation } from '@tanstack/react-query';
+import { type ReactNode, useEffect, useRef } from 'react';
 import { FormError } from './form-error.js';
 
 /** An action waiting for the user's confirmation. */
@@ -27,31 +28,22 @@ export interface ConfirmDialogProps {
  */
 export function ConfirmDialog({ action, onClose }: ConfirmDialogProps) {
   const ref = useRef<HTMLDialogElement>(null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const mutation = useMutation({ mutationFn: (run: () => Promise<void>) => run(), onSuccess: () => onClose(true) });
+  const busy = mutation.isPending;
+  const error = mutation.error?.message ?? null;
+  const { reset } = mutation;
 
   useEffect(() => {
     const dialog = ref.current;
     if (!dialog) return;
     if (action && !dialog.open) {
-      setError(null);
-      setBusy(false);
+      reset();
       dialog.showModal();
     } else if (!action && dialog.open) dialog.close();
-  }, [action]);
+  }, [action, reset]);
 
-  const confirm = async (): Promise<void> => {
-    if (!action) return;
-    setBusy(true);
-    setError(null);
-    try {
-      await action.run();
-      onClose(true);
-    } catch (failure) {
-      setError((failure as Error).message);
-    } finally {
-      setBusy(false);
-    }
+  const confirm = (): void => {
+    if (action) mutation.mutate(action.run);
   };
 
   return (
@@ -69,7 +61,7 @@ export function ConfirmDialog({ action, onClose }: ConfirmDialogProps) {
           method="dialog"
           onSubmit={(event) => {
             event.preventDefault();
-            void confirm();
+            confirm();
           }}
         >
           <h2 id="confirm-title">{action.title}</h2>

@@ -1,5 +1,5 @@
-import { berthApi } from '../api/berth-api.js';
-import { useApi } from '../hooks/use-api.js';
+import { useQuery } from '@tanstack/react-query';
+import { queries } from '../api/queries.js';
 import { navigate } from '../router/use-hash-route.js';
 import { EmptyState } from './empty-state.js';
 import { ResourceView } from './resource-view.js';
@@ -13,7 +13,7 @@ export interface ModelPickerProps {
 
 /** A select of every model that switches the section to the model chosen. */
 export function ModelPicker({ section, current }: ModelPickerProps) {
-  const models = useApi('model-names', (signal) => berthApi.modelNames(signal));
+  const models = useQuery(queries.modelNames());
   return (
     <ResourceView
       resource={models}

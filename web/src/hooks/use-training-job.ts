@@ -1,12 +1,13 @@
 /**
- * Follows a training job live: its event stream while the server offers one, polling once a
- * second when the stream is unavailable or ends before the job does.
+ * Follows a training job live: its event stream while the server offers one, each event written
+ * into the query cache; the cached query polls once a second while the stream is unavailable or
+ * ended before the job did.
  */
-import { useEffect, useState, useSyncExternalStore } from 'react';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useEffect, useState } from 'react';
 import { streamEvents } from '../api/api-client.js';
 import type { TrainingJob } from '../api/api-types.js';
-import { authSnapshot, subscribeAuth } from '../api/auth-store.js';
-import { berthApi } from '../api/berth-api.js';
+import { every, keys, queries } from '../api/queries.js';
 
 const POLL_MS = 1000;
 
@@ -16,48 +17,31 @@ export function isFinished(job: TrainingJob): boolean {
 }
 
 /** The latest state of job `id`, and the error that stopped following it (if any). */
-export function useTrainingJob(id: string): { job: TrainingJob | undefined; error: Error | undefined; refresh: () => void } {
-  const { generation } = useSyncExternalStore(subscribeAuth, authSnapshot);
-  const [job, setJob] = useState<TrainingJob | undefined>(undefined);
-  const [error, setError] = useState<Error | undefined>(undefined);
-  const [nonce, setNonce] = useState(0);
+export function useTrainingJob(id: string): { job: TrainingJob | undefined; error: Error | null; refresh: () => void } {
+  const client = useQueryClient();
+  const [streaming, setStreaming] = useState(true);
+  const poll = every(POLL_MS);
+  const query = useQuery({
+    ...queries.trainingJob(id),
+    refetchInterval: (q) => (streaming || (q.state.data && isFinished(q.state.data)) ? false : poll(q)),
+  });
 
   useEffect(() => {
     const controller = new AbortController();
-    const { signal } = controller;
-    let latest: TrainingJob | undefined;
+    setStreaming(true);
     const accept = (value: unknown): void => {
-      const next = value as TrainingJob;
-      if (next && typeof next === 'object' && next.id === id) {
-        latest = next;
-        setJob(next);
-        setError(undefined);
-      }
+      const job = value as TrainingJob;
+      if (job && typeof job === 'object' && job.id === id) client.setQueryData(keys.trainingJob(id), job);
     };
-    const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-    const follow = async (): Promise<void> => {
-      try {
-        // The stream sends the job as it is now, then every change, and ends once it has finished.
-        try {
-          await streamEvents(`/api/training/${encodeURIComponent(id)}/events`, accept, signal);
-        } catch (streamError) {
-          if (signal.aborted) return;
-          // No stream (an older server, a proxy that buffers, an unknown id): polling below
-          // follows the job, or reports why it cannot.
-          void streamError;
-        }
-        while (!signal.aborted && !(latest && isFinished(latest))) {
-          accept(await berthApi.trainingJob(id, signal));
-          if (latest && isFinished(latest)) break;
-          await sleep(POLL_MS);
-        }
-      } catch (failure) {
-        if (!signal.aborted) setError(failure as Error);
-      }
-    };
-    void follow();
+    // The stream sends the job as it is now, then every change, and ends once it has finished. An
+    // older server, a proxy that buffers or an unknown id ends it early: polling takes over.
+    streamEvents(`/api/training/${encodeURIComponent(id)}/events`, accept, controller.signal)
+      .catch(() => undefined)
+      .finally(() => {
+        if (!controller.signal.aborted) setStreaming(false);
+      });
     return () => controller.abort();
-  }, [id, nonce, generation]);
+  }, [client, id]);
 
-  return { job, error, refresh: () => setNonce((n) => n + 1) };
+  return { job: query.data, error: query.error, refresh: () => void query.refetch() };
 }

@@ -1,7 +1,9 @@
 /**
  * The header and first rows of a CSV file, read in the browser before upload so the user can
- * choose the target column. Only the first chunk of the file is read; quoting follows RFC 4180.
+ * choose the target column. Only the first chunk of the file is read; Papa Parse reads it
+ * (RFC 4180 quoting, any line ending).
  */
+import Papa from 'papaparse';
 
 /** What the form shows of a CSV file. */
 export interface CsvPreview {
@@ -12,42 +14,18 @@ export interface CsvPreview {
 /** Bytes read from the start of the file: enough for the header and a few rows of any sane CSV. */
 export const PREVIEW_BYTES = 64 * 1024;
 
-/** Parses the header and up to `maxRows` rows of `text`; a row cut off at the end is dropped. */
+/**
+ * Parses the header and up to `maxRows` rows of `text`. When `text` is a whole first chunk
+ * (PREVIEW_BYTES long), its last line may be cut off, so it is left out.
+ */
 export function parseCsvPreview(text: string, maxRows = 5): CsvPreview {
-  const records: string[][] = [];
-  let field = '';
-  let record: string[] = [];
-  let quoted = false;
-  let complete = false;
   const clean = text.replace(/^\uFEFF/, '');
-  for (let i = 0; i < clean.length && records.length <= maxRows; i++) {
-    const c = clean[i]!;
-    complete = false;
-    if (quoted) {
-      if (c === '"' && clean[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"' && field === '') quoted = true;
-    else if (c === ',') {
-      record.push(field);
-      field = '';
-    } else if (c === '\n' || c === '\r') {
-      if (c === '\r' && clean[i + 1] === '\n') i++;
-      record.push(field);
-      records.push(record);
-      record = [];
-      field = '';
-      complete = true;
-    } else field += c;
-  }
-  // The last line counts when the text ended there (a whole small file), not when the chunk cut it.
-  if (!complete && (field !== '' || record.length > 0) && text.length < PREVIEW_BYTES) {
-    record.push(field);
-    records.push(record);
-  }
-  const [header = [], ...rows] = records.filter((r) => !(r.length === 1 && r[0] === ''));
+  const whole = text.length < PREVIEW_BYTES;
+  const result = Papa.parse<string[]>(clean, { preview: maxRows + 2, skipEmptyLines: true });
+  const records = result.data;
+  // A row that ends where the chunk ends is only complete when the chunk was the whole file.
+  if (!whole && !result.meta.truncated && !/[\r\n]$/.test(clean)) records.pop();
+  const [header = [], ...rows] = records;
   return { header: header.map((h) => h.trim()), rows: rows.slice(0, maxRows) };
 }
 

@@ -1,5 +1,5 @@
-/** A drift report reduced to the one word the models list shows. */
-import type { DriftReport } from '../api/api-types.js';
+/** A drift verdict reduced to the one word the models list and the drift panel show. */
+import type { DriftReport, ModelMonitorSummary } from '../api/api-types.js';
 
 /** The at-a-glance drift state of a model. */
 export interface DriftStatus {
@@ -9,17 +9,25 @@ export interface DriftStatus {
   readonly detail: string;
 }
 
+/** A drift report in brief, as the models list's summary carries it. */
+export type DriftBrief = Pick<NonNullable<ModelMonitorSummary['drift']>, 'rows' | 'driftedShare' | 'datasetDrift' | 'driftedFeatures'>;
+
+/** The brief of a full drift report. */
+export function driftBrief(report: DriftReport): DriftBrief {
+  return { rows: report.rows, driftedShare: report.driftedShare, datasetDrift: report.datasetDrift, driftedFeatures: report.features.filter((f) => f.drifted).map((f) => f.name) };
+}
+
 /**
  * `drifted` when the dataset drifts (the report's own judgement), `n drifting` when some features
  * do, `stable` otherwise, and `no traffic` when the window holds no rows to judge.
  */
-export function driftStatus(report: DriftReport): DriftStatus {
-  if (report.rows === 0) return { level: 'none', label: 'no traffic', detail: 'No predictions in the window, so nothing to compare.' };
-  const drifted = report.features.filter((f) => f.drifted).map((f) => f.name);
-  const share = `${Math.round(report.driftedShare * 100)}% of features drifted`;
-  if (report.datasetDrift) return { level: 'bad', label: 'drifted', detail: `Dataset drift: ${share} (${drifted.join(', ')}).` };
+export function driftStatus(drift: DriftBrief): DriftStatus {
+  if (drift.rows === 0) return { level: 'none', label: 'no traffic', detail: 'No predictions in the window, so nothing to compare.' };
+  const drifted = drift.driftedFeatures;
+  const share = `${Math.round(drift.driftedShare * 100)}% of features drifted`;
+  if (drift.datasetDrift) return { level: 'bad', label: 'drifted', detail: `Dataset drift: ${share} (${drifted.join(', ')}).` };
   if (drifted.length > 0) {
     return { level: 'warn', label: `${drifted.length} drifting`, detail: `${drifted.join(', ')} drifted; ${share}.` };
   }
-  return { level: 'ok', label: 'stable', detail: `No feature drifted over ${report.rows} rows.` };
+  return { level: 'ok', label: 'stable', detail: `No feature drifted over ${drift.rows} rows.` };
 }

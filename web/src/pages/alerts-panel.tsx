@@ -1,9 +1,9 @@
 import type { Alert } from '../api/api-types.js';
-import { berthApi } from '../api/berth-api.js';
+import { useQuery } from '@tanstack/react-query';
+import { every, queries } from '../api/queries.js';
 import { EmptyState } from '../components/empty-state.js';
 import { ResourceView } from '../components/resource-view.js';
 import { StatusBadge } from '../components/status-badge.js';
-import { useApi } from '../hooks/use-api.js';
 import { formatAgo, formatNumber } from '../lib/format.js';
 import { href } from '../router/use-hash-route.js';
 
@@ -14,8 +14,8 @@ function ruleName(alert: Alert): string {
 
 /** Alerts, firing first; one model's when `model` is given, else every model's. */
 export function AlertsPanel({ model }: { readonly model?: string }) {
-  const alerts = useApi('alerts', (signal) => berthApi.alerts(signal), { refreshMs: 15_000 });
-  const mine = (data: { alerts: Alert[] }): Alert[] =>
+  const alerts = useQuery({ ...queries.alerts(), refetchInterval: every(15_000) });
+  const mine = (data: { readonly alerts: readonly Alert[] }): Alert[] =>
     data.alerts
       .filter((a) => model === undefined || a.model === model)
       .sort((a, b) => Number(b.state === 'firing') - Number(a.state === 'firing') || b.since.localeCompare(a.since));

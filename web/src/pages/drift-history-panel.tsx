@@ -1,8 +1,8 @@
-import { berthApi } from '../api/berth-api.js';
+import { useQuery } from '@tanstack/react-query';
+import { every, queries } from '../api/queries.js';
 import { EmptyState } from '../components/empty-state.js';
 import { ResourceView } from '../components/resource-view.js';
 import { TimeSeriesChart } from '../components/time-series-chart.js';
-import { useApi } from '../hooks/use-api.js';
 import { formatPercent } from '../lib/format.js';
 
 /** Step of the history per range: about 30 to 60 points. */
@@ -10,9 +10,7 @@ export const HISTORY_STEP: Readonly<Record<string, string>> = { '1h': '2m', '24h
 
 /** The share of drifted features per window over the range. */
 export function DriftHistoryPanel({ model, from }: { readonly model: string; readonly from: string }) {
-  const history = useApi(`drift-history:${model}:${from}`, (signal) => berthApi.driftHistory(model, { from, step: HISTORY_STEP[from] ?? '1h' }, signal), {
-    refreshMs: 30_000,
-  });
+  const history = useQuery({ ...queries.driftHistory(model, { from, step: HISTORY_STEP[from] ?? '1h' }), refetchInterval: every(30_000) });
   return (
     <section className="panel" aria-labelledby="history-title">
       <h2 id="history-title">Drift over time</h2>

@@ -1,22 +1,22 @@
-import { berthApi } from '../api/berth-api.js';
+import { useQuery } from '@tanstack/react-query';
+import { every, queries } from '../api/queries.js';
 import { EmptyState } from '../components/empty-state.js';
 import { ResourceView } from '../components/resource-view.js';
 import { StatusBadge } from '../components/status-badge.js';
-import { useApi } from '../hooks/use-api.js';
-import { driftStatus } from '../lib/drift-status.js';
+import { driftBrief, driftStatus } from '../lib/drift-status.js';
 import { formatNumber, formatPercent, formatTime } from '../lib/format.js';
 import { DriftTable } from './drift-table.js';
 
 /** The drift report of a range: a summary line and the per-feature table with distributions. */
 export function DriftPanel({ model, from }: { readonly model: string; readonly from: string }) {
-  const report = useApi(`drift:${model}:${from}`, (signal) => berthApi.drift(model, { from }, signal), { refreshMs: 15_000 });
+  const report = useQuery({ ...queries.drift(model, { from }), refetchInterval: every(15_000) });
 
   return (
     <section className="panel" aria-labelledby="drift-title">
       <h2 id="drift-title">Drift</h2>
       <ResourceView resource={report} what="the drift report">
         {(data) => {
-          const status = driftStatus(data);
+          const status = driftStatus(driftBrief(data));
           const predicted = data.predictionDrift;
           return (
             <>

@@ -1,9 +1,9 @@
+import { useQueries, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import type { VersionDetail } from '../api/api-types.js';
-import { berthApi } from '../api/berth-api.js';
+import { afterModelChange, every, queries } from '../api/queries.js';
 import { ConfirmDialog, type PendingAction } from '../components/confirm-dialog.js';
 import { ResourceView } from '../components/resource-view.js';
-import { useApi } from '../hooks/use-api.js';
 import { formatTime } from '../lib/format.js';
 import { href } from '../router/use-hash-route.js';
 import { AliasesPanel } from './aliases-panel.js';
@@ -17,21 +17,23 @@ const DETAILED_VERSIONS = 12;
 
 /** One model: live traffic, aliases with promote and roll back, versions, and the schema. */
 export function ModelPage({ name }: { readonly name: string }) {
-  const detail = useApi(`model:${name}`, (signal) => berthApi.model(name, signal), { refreshMs: 15_000 });
+  const client = useQueryClient();
+  const detail = useQuery({ ...queries.model(name), refetchInterval: every(15_000) });
   const versionNumbers = (detail.data?.versions ?? []).map((v) => v.version).sort((a, b) => b - a);
   const wanted = versionNumbers.slice(0, DETAILED_VERSIONS);
-  const details = useApi(wanted.length ? `details:${name}:${wanted.join(',')}` : null, async (signal) => {
-    const settled = await Promise.allSettled(wanted.map((v) => berthApi.version(name, v, signal)));
-    return new Map(settled.flatMap((s) => (s.status === 'fulfilled' ? [[s.value.version, s.value] as const] : [])));
+  // One cached query per version (the Playground reads the same ones); those that failed are left out.
+  const details = useQueries({
+    queries: wanted.map((v) => queries.version(name, v)),
+    combine: (results) => new Map(results.flatMap((r) => (r.data ? [[r.data.version, r.data] as const] : []))),
   });
   const aliasKey = Object.entries(detail.data?.model.aliases ?? {}).join(';');
-  const audit = useApi(detail.data ? `audit:${name}:${aliasKey}` : null, (signal) => berthApi.audit(name, signal));
+  const audit = useQuery({ ...queries.audit(name, aliasKey), enabled: detail.data !== undefined });
   const [pending, setPending] = useState<PendingAction | null>(null);
   const [chosen, setChosen] = useState<number | undefined>(undefined);
 
   const model = detail.data?.model;
   const shown = chosen ?? model?.aliases.production ?? model?.latestVersion ?? undefined;
-  const shownDetail: VersionDetail | undefined = shown === undefined ? undefined : details.data?.get(shown);
+  const shownDetail: VersionDetail | undefined = shown === undefined ? undefined : details.get(shown);
 
   return (
     <main className="page" aria-labelledby="page-title">
@@ -66,7 +68,7 @@ export function ModelPage({ name }: { readonly name: string }) {
             <VersionsTable
               model={data.model}
               versions={data.versions}
-              details={details.data ?? new Map()}
+              details={details}
               selected={shown}
               onSelect={setChosen}
               confirm={setPending}
@@ -78,10 +80,7 @@ export function ModelPage({ name }: { readonly name: string }) {
         action={pending}
         onClose={(done) => {
           setPending(null);
-          if (done) {
-            detail.reload();
-            audit.reload();
-          }
+          if (done) void afterModelChange(client, name);
         }}
       />
     </main>

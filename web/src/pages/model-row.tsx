@@ -1,21 +1,14 @@
-import type { ModelRecord } from '../api/api-types.js';
-import { berthApi } from '../api/berth-api.js';
+import type { ModelListEntry } from '../api/api-types.js';
 import { AliasChips } from '../components/alias-chips.js';
 import { StatusBadge } from '../components/status-badge.js';
-import { useApi } from '../hooks/use-api.js';
 import { driftStatus } from '../lib/drift-status.js';
 import { formatAgo, formatRate } from '../lib/format.js';
-import { requestRate } from '../lib/traffic-series.js';
 import { href } from '../router/use-hash-route.js';
 
-/** How often the list refreshes each model's traffic and drift. */
-const REFRESH_MS = 10_000;
-
-/** One model of the models list, with its recent request rate and drift loaded beside it. */
-export function ModelRow({ model }: { readonly model: ModelRecord }) {
-  const traffic = useApi(`traffic:${model.name}`, (signal) => berthApi.traffic(model.name, { from: '5m', step: '1m' }, signal), { refreshMs: REFRESH_MS });
-  const drift = useApi(`drift:${model.name}`, (signal) => berthApi.drift(model.name, { from: '24h' }, signal), { refreshMs: REFRESH_MS * 3 });
-  const status = drift.data ? driftStatus(drift.data) : undefined;
+/** One model of the models list, with its recent request rate and drift from the list's summary. */
+export function ModelRow({ model }: { readonly model: ModelListEntry }) {
+  const summary = model.summary;
+  const status = summary?.drift ? driftStatus(summary.drift) : undefined;
   return (
     <tr>
       <th scope="row" data-label="Model">
@@ -34,10 +27,10 @@ export function ModelRow({ model }: { readonly model: ModelRecord }) {
         </div>
       </td>
       <td data-label="Requests (5 min)" className="num">
-        {traffic.data ? formatRate(requestRate(traffic.data.points)) : traffic.error ? <span className="muted">—</span> : <span className="muted">…</span>}
+        {summary ? formatRate(summary.traffic.requestsPerSecond) : <span className="muted">—</span>}
       </td>
       <td data-label="Drift (24 h)">
-        {status ? <StatusBadge {...status} /> : drift.error ? <span className="muted" title={drift.error.message}>—</span> : <span className="muted">…</span>}
+        {status ? <StatusBadge {...status} /> : <span className="muted" title={summary?.driftUnavailable ?? 'Monitoring is off.'}>—</span>}
       </td>
       <td data-label="Open" className="actions">
         <a href={href('monitoring', model.name)}>Monitoring</a>

@@ -1,12 +1,12 @@
-import { berthApi } from '../api/berth-api.js';
+import { useQuery } from '@tanstack/react-query';
+import { every, queries } from '../api/queries.js';
 import { EmptyState } from '../components/empty-state.js';
 import { ResourceView } from '../components/resource-view.js';
-import { useApi } from '../hooks/use-api.js';
 import { ModelRow } from './model-row.js';
 
-/** Every model at a glance: aliases, latest version, request rate and drift. */
+/** Every model at a glance: aliases, latest version, request rate and drift, in one request. */
 export function ModelsPage() {
-  const models = useApi('models', (signal) => berthApi.models(signal), { refreshMs: 10_000 });
+  const models = useQuery({ ...queries.models(), refetchInterval: every(10_000) });
   return (
     <main className="page" aria-labelledby="page-title">
       <div className="page-head">

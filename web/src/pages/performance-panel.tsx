@@ -1,8 +1,8 @@
-import { berthApi } from '../api/berth-api.js';
+import { useQuery } from '@tanstack/react-query';
+import { every, queries } from '../api/queries.js';
 import { EmptyState } from '../components/empty-state.js';
 import { ResourceView } from '../components/resource-view.js';
 import { TimeSeriesChart } from '../components/time-series-chart.js';
-import { useApi } from '../hooks/use-api.js';
 import { metricLabel } from '../lib/format.js';
 import type { PerformanceReport } from '../api/api-types.js';
 import { HISTORY_STEP } from './drift-history-panel.js';
@@ -15,9 +15,7 @@ const METRICS: Readonly<Record<string, readonly (keyof PerformanceReport['traini
 
 /** Model quality per window from feedback (ground truth), against the training metrics. */
 export function PerformancePanel({ model, from }: { readonly model: string; readonly from: string }) {
-  const performance = useApi(`performance:${model}:${from}`, (signal) => berthApi.performance(model, { from, step: HISTORY_STEP[from] ?? '1h' }, signal), {
-    refreshMs: 30_000,
-  });
+  const performance = useQuery({ ...queries.performance(model, { from, step: HISTORY_STEP[from] ?? '1h' }), refetchInterval: every(30_000) });
   return (
     <section className="panel" aria-labelledby="performance-title">
       <h2 id="performance-title">Performance from feedback</h2>

@@ -1,13 +1,13 @@
-import { useState } from 'react';
+import { useMutation, useQuery } from '@tanstack/react-query';
 import { ApiError } from '../api/api-client.js';
 import { currentToken } from '../api/auth-store.js';
 import type { OipInferResponse, OipTensor, PredictResponse } from '../api/api-types.js';
 import { berthApi } from '../api/berth-api.js';
+import { queries } from '../api/queries.js';
 import { EmptyState } from '../components/empty-state.js';
 import { ErrorState } from '../components/error-state.js';
 import { LoadingState } from '../components/loading-state.js';
 import { ModelPicker } from '../components/model-picker.js';
-import { useApi } from '../hooks/use-api.js';
 import { parseModelRef, resolveVersion } from '../lib/model-ref.js';
 import { href } from '../router/use-hash-route.js';
 import { InferResult } from './infer-result.js';
@@ -48,36 +48,26 @@ function curlOf(url: string, body: unknown): string {
 }
 
 function Playground({ modelRef, name }: { readonly modelRef: string; readonly name: string }) {
-  const detail = useApi(`model:${name}`, (signal) => berthApi.model(name, signal));
+  const detail = useQuery(queries.model(name));
   const ref = parseModelRef(modelRef);
   const version = detail.data && ref ? resolveVersion(ref, detail.data.model) : undefined;
-  const manifest = useApi(version === undefined ? null : `version:${name}:${version}`, (signal) => berthApi.version(name, version!, signal));
+  const manifest = useQuery({ ...queries.version(name, version ?? 0), enabled: version !== undefined });
   // A server without the registry API still describes its models over the inference protocol.
   const registryMissing = detail.error instanceof ApiError && detail.error.missingRoute;
-  const oip = useApi(registryMissing ? `oip:${name}` : null, (signal) => berthApi.oipMetadata(name, undefined, signal));
-  const [busy, setBusy] = useState(false);
-  const [outcome, setOutcome] = useState<Outcome | null>(null);
-  const [failure, setFailure] = useState<Error | null>(null);
+  const oip = useQuery({ ...queries.oipMetadata(name), enabled: registryMissing });
+  const call = useMutation({ mutationFn: (run: () => Promise<Outcome>) => run() });
+  const busy = call.isPending;
+  const outcome = call.data ?? null;
+  const failure = call.error;
+  const run = (request: () => Promise<Outcome>): void => call.mutate(request);
 
-  const run = async (call: () => Promise<Outcome>): Promise<void> => {
-    setBusy(true);
-    setFailure(null);
-    try {
-      setOutcome(await call());
-    } catch (error) {
-      setOutcome(null);
-      setFailure(error as Error);
-    } finally {
-      setBusy(false);
-    }
-  };
   const predict = (record: Record<string, unknown>): void =>
-    void run(async () => {
+    run(async () => {
       const request = { records: [record] };
       return { kind: 'predict', request, url: `/api/models/${modelRef}/predict`, response: await berthApi.predict(modelRef, request.records) };
     });
   const infer = (inputs: OipTensor[]): void =>
-    void run(async () => {
+    run(async () => {
       const path = `/v2/models/${name}${version === undefined ? '' : `/versions/${version}`}/infer`;
       return { kind: 'infer', request: { inputs }, url: path, response: await berthApi.infer(name, version, inputs) };
     });
@@ -93,7 +83,7 @@ function Playground({ modelRef, name }: { readonly modelRef: string; readonly na
   } else if (oip.data) form = <TensorForm inputs={oip.data.inputs} busy={busy} onSubmit={infer} />;
   else if (registryMissing ? oip.error : (detail.error ?? manifest.error)) {
     const error = (registryMissing ? oip.error : (detail.error ?? manifest.error))!;
-    form = <ErrorState error={error} title={`Could not load ${modelRef}`} onRetry={registryMissing ? oip.reload : detail.error ? detail.reload : manifest.reload} />;
+    form = <ErrorState error={error} title={`Could not load ${modelRef}`} onRetry={() => void (registryMissing ? oip : detail.error ? detail : manifest).refetch()} />;
   } else if (detail.data && version === undefined) form = <EmptyState title={`${modelRef} points at no version`}>Set the alias on the model's page.</EmptyState>;
   else form = <LoadingState label={`Loading ${modelRef}…`} />;
 

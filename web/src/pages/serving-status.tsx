@@ -1,7 +1,7 @@
 import type { ModelRecord } from '../api/api-types.js';
-import { berthApi } from '../api/berth-api.js';
+import { useQuery } from '@tanstack/react-query';
+import { every, queries } from '../api/queries.js';
 import { StatusBadge } from '../components/status-badge.js';
-import { useApi } from '../hooks/use-api.js';
 
 /**
  * What the server does with this model right now: which versions it serves and whether they are
@@ -10,7 +10,7 @@ import { useApi } from '../hooks/use-api.js';
  */
 export function ServingStatus({ model }: { readonly model: ModelRecord }) {
   const aliased = new Set(Object.values(model.aliases).map(String));
-  const status = useApi('server', (signal) => berthApi.server(signal), { refreshMs: 3_000 });
+  const status = useQuery({ ...queries.server(), refetchInterval: every(3_000) });
   if (!status.data) return null;
   const served = status.data.served.filter((s) => s.model === model.name).sort((a, b) => Number(b.default) - Number(a.default));
   const failures = (status.data.failures ?? []).filter((f) => f.model === model.name);

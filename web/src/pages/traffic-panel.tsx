@@ -1,9 +1,9 @@
 import { useState } from 'react';
-import { berthApi } from '../api/berth-api.js';
+import { useQuery } from '@tanstack/react-query';
+import { every, queries } from '../api/queries.js';
 import { EmptyState } from '../components/empty-state.js';
 import { ResourceView } from '../components/resource-view.js';
 import { TrafficCharts } from '../components/traffic-charts.js';
-import { useApi } from '../hooks/use-api.js';
 
 /** Ranges of the live charts and the window step each uses. */
 const RANGES = [
@@ -15,9 +15,7 @@ const RANGES = [
 /** Live request rate, latency and errors of a model, refreshed every few seconds. */
 export function TrafficPanel({ model }: { readonly model: string }) {
   const [range, setRange] = useState<(typeof RANGES)[number]>(RANGES[1]);
-  const traffic = useApi(`traffic:${model}:${range.id}`, (signal) => berthApi.traffic(model, { from: range.id, step: range.step }, signal), {
-    refreshMs: 5_000,
-  });
+  const traffic = useQuery({ ...queries.traffic(model, { from: range.id, step: range.step }), refetchInterval: every(5_000) });
   return (
     <section className="panel" aria-labelledby="traffic-title">
       <div className="panel-head">

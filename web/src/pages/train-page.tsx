@@ -1,7 +1,7 @@
-import { berthApi } from '../api/berth-api.js';
+import { useQuery } from '@tanstack/react-query';
+import { queries } from '../api/queries.js';
 import { ResourceView } from '../components/resource-view.js';
 import { StatusBadge } from '../components/status-badge.js';
-import { useApi } from '../hooks/use-api.js';
 import { formatAgo } from '../lib/format.js';
 import { href } from '../router/use-hash-route.js';
 import { TrainingJobView } from './training-job-view.js';
@@ -28,7 +28,7 @@ export function TrainPage({ jobId }: { readonly jobId: string | undefined }) {
 }
 
 function RecentJobs() {
-  const jobs = useApi('training-jobs', (signal) => berthApi.trainingJobs(signal));
+  const jobs = useQuery(queries.trainingJobs());
   return (
     <ResourceView resource={jobs} what="earlier training runs" isEmpty={(data) => data.jobs.length === 0} empty={null}>
       {(data) => (

@@ -1,6 +1,8 @@
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import type { TrainingJob } from '../api/api-types.js';
 import { berthApi } from '../api/berth-api.js';
+import { afterModelChange, keys } from '../api/queries.js';
 import { ConfusionMatrix, isConfusionMatrix } from '../components/confusion-matrix.js';
 import { ErrorState } from '../components/error-state.js';
 import { LoadingState } from '../components/loading-state.js';
@@ -116,8 +118,15 @@ function TrainingResult({ result }: { readonly result: NonNullable<TrainingJob['
 function RegisterForm({ job }: { readonly job: TrainingJob }) {
   const [name, setName] = useState(job.registered?.model ?? job.name ?? modelNameOf(job.file));
   const [alias, setAlias] = useState('production');
-  const [busy, setBusy] = useState(false);
-  const [problem, setProblem] = useState<string | null>(null);
+  const client = useQueryClient();
+  const register = useMutation({
+    mutationFn: (body: { name: string; alias?: string }) => berthApi.registerTraining(job.id, body),
+    onSuccess: async (registered) => {
+      await Promise.all([afterModelChange(client, registered.version.model), client.invalidateQueries({ queryKey: keys.training() })]);
+      navigate(href('models', registered.version.model));
+    },
+  });
+  const busy = register.isPending || register.isSuccess;
   if (job.registered) {
     return (
       <section className="panel" aria-labelledby="register-title">
@@ -134,15 +143,7 @@ function RegisterForm({ job }: { readonly job: TrainingJob }) {
       aria-labelledby="register-title"
       onSubmit={(event) => {
         event.preventDefault();
-        setBusy(true);
-        setProblem(null);
-        berthApi
-          .registerTraining(job.id, { name: name.trim(), ...(alias.trim() ? { alias: alias.trim() } : {}) })
-          .then((registered) => navigate(href('models', registered.version.model)))
-          .catch((error: Error) => {
-            setProblem(error.message);
-            setBusy(false);
-          });
+        register.mutate({ name: name.trim(), ...(alias.trim() ? { alias: alias.trim() } : {}) });
       }}
     >
       <h2 id="register-title">3. Deploy</h2>
@@ -161,7 +162,7 @@ function RegisterForm({ job }: { readonly job: TrainingJob }) {
           </datalist>
         </label>
       </div>
-      <FormError message={problem} />
+      <FormError message={register.error?.message ?? null} />
       <div className="form-actions">
         <button type="submit" className="button button-primary" disabled={busy}>
           {busy ? 'Registering…' : alias.trim() ? `Register and set ${alias.trim()}` : 'Register'}

@@ -1,5 +1,7 @@
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { berthApi } from '../api/berth-api.js';
+import { keys } from '../api/queries.js';
 import { type CsvPreview, PREVIEW_BYTES, modelNameOf, parseCsvPreview } from '../lib/csv-preview.js';
 import { navigate } from '../router/use-hash-route.js';
 import { FormError } from '../components/form-error.js';
@@ -15,7 +17,15 @@ export function UploadForm() {
   const [task, setTask] = useState('auto');
   const [algorithm, setAlgorithm] = useState('auto');
   const [problem, setProblem] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const client = useQueryClient();
+  const upload = useMutation({
+    mutationFn: (form: FormData) => berthApi.startTraining(form),
+    onSuccess: async (job) => {
+      await client.invalidateQueries({ queryKey: keys.training() });
+      navigate(`#/train/${encodeURIComponent(job.id)}`);
+    },
+  });
+  const busy = upload.isPending || upload.isSuccess;
 
   const choose = async (chosen: File | undefined): Promise<void> => {
     setProblem(null);
@@ -31,24 +41,17 @@ export function UploadForm() {
     setTarget(parsed.header[parsed.header.length - 1]!);
   };
 
-  const start = async (): Promise<void> => {
+  const start = (): void => {
     if (!file || !target) return;
-    setBusy(true);
     setProblem(null);
-    try {
-      const form = new FormData();
-      // Fields before the file: a streaming multipart parser sees them first.
-      form.append('target', target);
-      if (task !== 'auto') form.append('task', task);
-      if (algorithm !== 'auto') form.append('algorithm', algorithm);
-      form.append('name', modelNameOf(file.name));
-      form.append('file', file, file.name);
-      const job = await berthApi.startTraining(form);
-      navigate(`#/train/${encodeURIComponent(job.id)}`);
-    } catch (error) {
-      setProblem((error as Error).message);
-      setBusy(false);
-    }
+    const form = new FormData();
+    // Fields before the file: a streaming multipart parser sees them first.
+    form.append('target', target);
+    if (task !== 'auto') form.append('task', task);
+    if (algorithm !== 'auto') form.append('algorithm', algorithm);
+    form.append('name', modelNameOf(file.name));
+    form.append('file', file, file.name);
+    upload.mutate(form);
   };
 
   return (
@@ -57,7 +60,7 @@ export function UploadForm() {
       aria-labelledby="upload-title"
       onSubmit={(event) => {
         event.preventDefault();
-        void start();
+        start();
       }}
     >
       <h2 id="upload-title">1. Data</h2>
@@ -128,7 +131,7 @@ export function UploadForm() {
           </div>
         </>
       ) : null}
-      <FormError message={problem} />
+      <FormError message={problem ?? upload.error?.message ?? null} />
       <div className="form-actions">
         <button type="submit" className="button button-primary" disabled={!preview || busy}>
           {busy ? 'Uploading…' : 'Train'}

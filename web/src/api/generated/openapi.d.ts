@@ -310,10 +310,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List models with their aliases and latest version */
+        /**
+         * List models with their aliases and latest version
+         * @description With summary=true, each model also carries `summary`: its traffic over the last 5 minutes and its drift over the last 24 hours (null while monitoring is off).
+         */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    summary?: "true" | "false";
+                };
                 header?: never;
                 path?: never;
                 cookie?: never;
@@ -345,7 +350,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            models: components["schemas"]["ModelRecord"][];
+                            models: components["schemas"]["ModelListEntry"][];
                         };
                     };
                 };
@@ -1787,6 +1792,35 @@ export interface components {
         ModelDetail: {
             model: components["schemas"]["ModelRecord"];
             versions: components["schemas"]["VersionRecord"][];
+        };
+        ModelListEntry: {
+            aliases: {
+                [key: string]: number;
+            };
+            created: string;
+            latestVersion: number | null;
+            name: string;
+            summary?: components["schemas"]["ModelMonitorSummary"] | null;
+            versions: number;
+        };
+        ModelMonitorSummary: {
+            drift: {
+                datasetDrift: boolean;
+                driftedFeatures: string[];
+                driftedShare: number;
+                from: string;
+                rows: number;
+                to: string;
+                version: string;
+            } | null;
+            driftUnavailable: string | null;
+            traffic: {
+                errors: number;
+                from: string;
+                requests: number;
+                requestsPerSecond: number;
+                to: string;
+            };
         };
         ModelRecord: {
             aliases: {
