@@ -127,14 +127,21 @@ export const ConfigSchema = z
     /** Training jobs started through the management API (`POST /api/training`). */
     training: z
       .object({
-        /** Jobs trained at once, each in its own worker thread. */
+        /** Jobs this replica trains at once, each in its own worker thread. */
         maxConcurrentJobs: z.number().int().min(1).max(64).default(1),
-        /** Jobs waiting for a free trainer; past it new jobs get 503. */
+        /** Jobs waiting in the database for a free trainer on any replica; past it new jobs get 503. */
         maxQueuedJobs: z.number().int().min(0).max(10_000).default(16),
         /** Largest CSV upload, in bytes; a larger upload is stopped as soon as it passes the limit. */
         maxUploadBytes: z.number().int().positive().default(256 * 1024 * 1024),
-        /** Finished jobs kept in memory with their bundles; the oldest are dropped first. */
+        /** Finished jobs kept in the database with their bundles, across replicas; the oldest are dropped first. */
         keepJobs: z.number().int().min(1).max(10_000).default(50),
+        /**
+         * A replica renews its lease on each job it runs every third of this, in ms; a running job
+         * whose lease is older (its replica died) is marked failed by any replica that sees it.
+         */
+        leaseMs: z.number().int().min(300).max(3_600_000).default(30_000),
+        /** How often a replica looks for queued jobs and event streams look for changes made elsewhere, in ms. */
+        pollMs: z.number().int().min(10).max(60_000).default(500),
         /** Heap limit of one training worker, in MiB: a job past it fails and the server carries on. */
         maxMemoryMb: z.number().int().min(64).default(4096),
       })

@@ -212,13 +212,15 @@ export const Errors = {
   TRAIN_OPTION_INVALID: define('BERTH_TRAIN_OPTION_INVALID', 400, 'INVALID_ARGUMENT', (option: string, reason: string) =>
     `Training option '${option}' is invalid: ${reason}.`),
   TRAINING_JOB_NOT_FOUND: define('BERTH_TRAINING_JOB_NOT_FOUND', 404, 'NOT_FOUND', (id: string) =>
-    `Training job '${id}' does not exist here. Jobs live in the server's memory until it restarts (the oldest finished ones are dropped); GET /api/training lists them.`),
+    `Training job '${id}' does not exist. Only the newest finished jobs are kept (training.keepJobs); GET /api/training lists them.`),
   TRAINING_JOB_NOT_FINISHED: define('BERTH_TRAINING_JOB_NOT_FINISHED', 409, 'FAILED_PRECONDITION', (id: string, state: string) =>
     `Training job '${id}' is ${state}, so it has no model to register. Wait until it has succeeded (GET /api/training/${id}/events), or start a new job.`),
   TRAINING_QUEUE_FULL: define('BERTH_TRAINING_QUEUE_FULL', 503, 'UNAVAILABLE', (waiting: number) =>
     `${waiting} training jobs are already waiting to run. Retry when one has finished, or train from the command line with berth train.`),
   TRAINING_UPLOAD_TOO_LARGE: define('BERTH_TRAINING_UPLOAD_TOO_LARGE', 413, 'RESOURCE_EXHAUSTED', (limit: number) =>
     `The uploaded CSV is larger than the limit of ${limit} bytes. Train on it from the command line (berth train), or raise training.maxUploadBytes.`),
+  TRAINING_REPLICA_LOST: define('BERTH_TRAINING_REPLICA_LOST', 503, 'UNAVAILABLE', (id: string, replica: string, since: string) =>
+    `Training job '${id}' stopped: the replica running it (${replica}) has not renewed its lease since ${since}, so it was stopped, crashed or lost the database. Start the job again.`),
   TRAINING_FAILED: define('BERTH_TRAINING_FAILED', 500, 'INTERNAL', (id: string, reason: string) =>
     `Training job '${id}' failed unexpectedly: ${reason}. This is a bug in Berth, or the trainer ran out of memory (training.maxMemoryMb); please report it with the server log.`),
 

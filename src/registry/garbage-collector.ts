@@ -6,6 +6,7 @@ import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import { type BlobStore, digestHex } from '../store/blob-store.js';
+import { referencedDigests } from '../store/blob-references.js';
 import type { StoreTables } from '../store/store-tables.js';
 import type { BundleCache } from './bundle-cache.js';
 
@@ -31,7 +32,7 @@ export interface GarbageCollected {
  */
 export async function collectGarbage(target: GarbageCollectionTarget, options: { readonly graceMs: number; readonly temporaryAgeMs: number }): Promise<GarbageCollected> {
   const { db, blobs, bundles, temporary } = target;
-  const used = new Set((await db.selectFrom('version_files').select('digest').distinct().execute()).map((r) => r.digest));
+  const used = await referencedDigests(db);
   let blobsRemoved = 0;
   for await (const blob of blobs.list()) {
     if (!used.has(blob.digest) && (await blobs.delete(blob.digest, { graceMs: options.graceMs }))) blobsRemoved++;

@@ -104,6 +104,11 @@ export class Registry {
     return this.#store;
   }
 
+  /** The blob store, for services that keep their own blobs beside the registry's (training jobs). */
+  get blobs(): BlobStore {
+    return this.#blobs;
+  }
+
   /** Where the metadata lives, for messages. */
   get description(): string {
     return `${this.#store.description} with ${this.#blobs.description}`;

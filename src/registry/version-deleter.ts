@@ -6,6 +6,7 @@ import type { Kysely } from 'kysely';
 import { Errors } from '../core/errors.js';
 import { validateModelName } from '../core/names.js';
 import type { BlobStore } from '../store/blob-store.js';
+import { stillReferenced } from '../store/blob-references.js';
 import type { StoreTables } from '../store/store-tables.js';
 import type { BundleCache } from './bundle-cache.js';
 import type { ChangeLog } from './change-log.js';
@@ -60,9 +61,7 @@ export class VersionDeleter {
     });
 
     let blobsRemoved = 0;
-    const stillUsed = new Set(
-      outcome.digests.length === 0 ? [] : (await db.selectFrom('version_files').select('digest').where('digest', 'in', outcome.digests).execute()).map((r) => r.digest),
-    );
+    const stillUsed = await stillReferenced(db, outcome.digests);
     for (const digest of outcome.digests) {
       if (!stillUsed.has(digest) && (await blobs.delete(digest, { graceMs }))) blobsRemoved++;
     }

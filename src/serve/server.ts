@@ -75,12 +75,16 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const metrics = new ServerMetrics();
   const loader = new VersionLoader({ pool, config, metrics, logger });
   let follower: RegistryFollower | undefined;
-  // Training jobs live beside the registry's home but outside tmp/, which its garbage collection sweeps.
+  // Training jobs are rows of the registry's database with blobs in its blob store; their work in
+  // progress lives beside the registry's home but outside tmp/, which its garbage collection sweeps.
   const trainingJobs = registry
     ? new TrainingJobs({
+        config: config.training,
+        db: registry.database,
+        blobs: registry.blobs,
         workDir: join(config.store.home, 'training'),
-        ...config.training,
         onInternalError: (job, detail) => logger.error({ job: job.id, detail }, 'training job failed'),
+        onBackgroundError: (error) => logger.error({ err: error }, 'training jobs: background work failed; retrying'),
       })
     : undefined;
   const imageJobs =

@@ -1,17 +1,31 @@
 /**
- * Training jobs: the no-code path of the dashboard. A job trains on an uploaded CSV in a worker
- * thread of its own (training is CPU-bound; the event loop keeps serving), reports its progress,
- * and leaves a bundle that can then be registered. Jobs live in memory: a bounded number run at
- * once, a bounded number wait, and only the newest finished ones are kept, with their bundles.
+ * Training jobs: the no-code path of the dashboard. A job is a row in the metadata database with
+ * its uploaded CSV and, once trained, its bundle in the blob store, so every replica shows,
+ * follows and registers every job. A queued job waits in the database until a replica with a
+ * free trainer takes it; that replica trains it in a worker thread of its own (training is
+ * CPU-bound; the event loop keeps serving) and renews its lease on the job while it runs. A job
+ * whose lease runs out, because its replica died, is marked failed by whichever replica sees it.
  */
-import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { dirname, join, sep } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { Errors } from '../core/errors.js';
+import type { Kysely } from 'kysely';
+import { v7 as uuidv7 } from 'uuid';
+import type { Config } from '../core/config.js';
+import { type BerthError, Errors } from '../core/errors.js';
 import type { FeatureSchema } from '../core/feature-schema.js';
 import { type AuditActor, type RegisterResult, type Registry, validateAliasName, validateModelName } from '../registry/index.js';
+import {
+  type BlobStore,
+  type StoreTables,
+  type TrainingJobFile,
+  type TrainingJobOutcome,
+  type TrainingJobRow,
+  TrainingJobStore,
+  stillReferenced,
+} from '../store/index.js';
 import type { AlgorithmChoice, TrainProgress } from '../train/index.js';
 import { modelNameForFile } from '../app/model-name-for-file.js';
 import type { TrainingSummary } from '../app/train-bundle.js';
@@ -62,22 +76,22 @@ export interface TrainingRequest {
   readonly seed?: number | undefined;
 }
 
-/** Options for {@link TrainingJobs}; the limits default as `training` in the configuration does. */
+/** Options for {@link TrainingJobs}. */
 export interface TrainingJobsOptions {
-  /** A folder for uploads and bundles; the jobs work in a private folder inside it, which close() removes. */
+  /** The validated `training` section of the configuration. */
+  readonly config: Config['training'];
+  /** The metadata database the jobs are rows of (the registry's). */
+  readonly db: Kysely<StoreTables>;
+  /** The blob store uploads and bundles go to (the registry's). */
+  readonly blobs: BlobStore;
+  /** A local folder for work in progress; the jobs work in a private folder inside it, which close() removes. */
   readonly workDir: string;
-  /** Jobs trained at once; default 1. */
-  readonly maxConcurrentJobs?: number;
-  /** Jobs waiting for a trainer before submit refuses more; default 16. */
-  readonly maxQueuedJobs?: number;
-  /** Largest CSV accepted, in bytes; default 256 MiB. */
-  readonly maxUploadBytes?: number;
-  /** Finished jobs kept; default 50. */
-  readonly keepJobs?: number;
-  /** Heap limit of a training worker in MiB; default 4096. */
-  readonly maxMemoryMb?: number;
+  /** This replica's name in the jobs it runs; default host, process id and a random suffix. */
+  readonly replica?: string;
   /** Called when a job fails for a reason that is not the data's (for the server log). */
   readonly onInternalError?: (job: TrainingJob, detail: string) => void;
+  /** Called when background work (taking jobs, renewing leases) fails; it is retried on the next tick. */
+  readonly onBackgroundError?: (error: unknown) => void;
   /** The clock, for tests. */
   readonly now?: () => Date;
   /** The worker script; default training-worker.js beside this module (run from dist/). */
@@ -103,56 +117,87 @@ export type TrainingWorkerMessage =
   | { readonly type: 'succeeded'; readonly result: TrainingSummary }
   | { readonly type: 'failed'; readonly error: { readonly code: string; readonly message: string }; readonly detail?: string };
 
-interface JobRecord {
-  job: TrainingJob;
-  readonly request: TrainingWorkerRequest;
-  readonly dir: string;
+/** A job this replica runs. */
+interface LocalJob {
+  readonly row: TrainingJobRow;
   worker?: Worker;
+  /** Set once the outcome is decided (or the lease lost): nothing more is written. */
+  settled: boolean;
+  /** The newest progress not yet written, and the write under way. */
+  pending?: TrainingJob['progress'];
+  writing?: Promise<void>;
+  /** Finishing the job (storing the bundle, writing the outcome). */
+  finishing?: Promise<void>;
+  /** Resolves once the job's worker has exited and its folder is removed. */
+  done?: Promise<void>;
 }
 
 const TASKS = ['auto', 'classification', 'regression'] as const;
 const ALGORITHMS = ['auto', 'linear', 'gbdt'] as const;
+/** Blobs stored this recently are not removed: another writer may be about to reference them (as the registry does). */
+const BLOB_GRACE_MS = 60_000;
 
 /**
- * The training jobs of one server. Construct one per server and close it at shutdown.
+ * The training jobs of one replica's view of the database. Construct one per server and close it
+ * at shutdown. `maxConcurrentJobs` bounds the trainers of this replica; `maxQueuedJobs` bounds the
+ * jobs waiting in the database for any replica; `keepJobs` bounds the finished jobs kept across
+ * replicas.
  *
  * @example
- *   const jobs = new TrainingJobs({ workDir: join(config.store.home, 'training'), ...config.training });
+ *   const jobs = new TrainingJobs({ config: config.training, db: registry.database, blobs: registry.blobs, workDir });
  *   const csv = await jobs.uploadPath();           // stream the upload here
  *   const job = await jobs.submit({ csv, file: 'loans.csv', target: 'defaulted' });
- *   jobs.subscribe(job.id, (j) => console.log(j.state, j.progress.fraction));
- *   // later: await jobs.register(job.id, registry, { alias: 'staging' });
+ *   await jobs.subscribe(job.id, (j) => console.log(j.state, j.progress.fraction));
+ *   // later, on this or any replica: await jobs.register(job.id, registry, { alias: 'staging' });
  */
 export class TrainingJobs {
   /** Largest CSV accepted, in bytes. */
   readonly maxUploadBytes: number;
+  /** This replica's name in the jobs it runs. */
+  readonly replica: string;
+  readonly #config: Config['training'];
+  readonly #store: TrainingJobStore;
+  readonly #db: Kysely<StoreTables>;
+  readonly #blobs: BlobStore;
   readonly #workDir: string;
-  readonly #maxConcurrent: number;
-  readonly #maxQueued: number;
-  readonly #keep: number;
-  readonly #maxMemoryMb: number;
   readonly #onInternalError: TrainingJobsOptions['onInternalError'];
+  readonly #onBackgroundError: (error: unknown) => void;
   readonly #now: () => Date;
   readonly #workerUrl: URL;
-  readonly #jobs = new Map<string, JobRecord>();
-  readonly #queue: JobRecord[] = [];
+  readonly #local = new Map<string, LocalJob>();
   readonly #events = new EventEmitter();
-  #running = 0;
+  readonly #followers = new Set<NodeJS.Timeout>();
+  readonly #timers: NodeJS.Timeout[];
+  #pumping: Promise<void> | undefined;
+  #pumpAgain = false;
+  #leaseTick: Promise<void> | undefined;
   #root: Promise<string> | undefined;
   #closed = false;
 
   constructor(options: TrainingJobsOptions) {
+    this.#config = options.config;
+    this.maxUploadBytes = options.config.maxUploadBytes;
+    this.#db = options.db;
+    this.#store = new TrainingJobStore(options.db);
+    this.#blobs = options.blobs;
     this.#workDir = options.workDir;
-    this.#maxConcurrent = options.maxConcurrentJobs ?? 1;
-    this.#maxQueued = options.maxQueuedJobs ?? 16;
-    this.maxUploadBytes = options.maxUploadBytes ?? 256 * 1024 * 1024;
-    this.#keep = options.keepJobs ?? 50;
-    this.#maxMemoryMb = options.maxMemoryMb ?? 4096;
+    this.replica = options.replica ?? `${hostname()}-${process.pid}-${uuidv7().slice(-6)}`;
     this.#onInternalError = options.onInternalError;
+    this.#onBackgroundError = options.onBackgroundError ?? (() => undefined);
     this.#now = options.now ?? (() => new Date());
     this.#workerUrl = options.workerUrl ?? new URL('./training-worker.js', import.meta.url);
     // Every open event stream listens on its job; there is no leak to warn about.
     this.#events.setMaxListeners(0);
+    this.#timers = [
+      // Jobs queued on other replicas (or before a restart) are taken when a trainer is free here.
+      setInterval(() => {
+        if (this.#local.size < this.#config.maxConcurrentJobs) void this.#pump();
+      }, this.#config.pollMs),
+      setInterval(() => void this.#tickLeases(), Math.max(100, Math.floor(this.#config.leaseMs / 3))),
+    ];
+    for (const timer of this.#timers) timer.unref();
+    // A replica coming up finds the jobs of replicas that died while none was watching.
+    void this.#tickLeases();
   }
 
   /**
@@ -161,96 +206,143 @@ export class TrainingJobs {
    */
   async uploadPath(): Promise<string> {
     this.#assertOpen();
-    this.#assertRoom();
+    await this.#assertRoom();
     const uploads = join(await this.#ensureRoot(), 'uploads');
     await mkdir(uploads, { recursive: true });
-    return join(uploads, `${randomUUID()}.csv`);
+    return join(uploads, `${uuidv7()}.csv`);
   }
 
   /**
-   * Queues a job and returns it. Throws, removing the upload, BERTH_REQUEST_INVALID without a
+   * Queues a job (its upload goes to the blob store) and returns it; it starts at once when this
+   * replica has a free trainer. Throws, removing the upload, BERTH_REQUEST_INVALID without a
    * target, BERTH_TRAIN_OPTION_INVALID for an unknown task or algorithm, BERTH_REGISTRY_NAME_INVALID
    * for a bad name, BERTH_TRAINING_UPLOAD_TOO_LARGE or BERTH_TRAINING_QUEUE_FULL.
    */
   async submit(request: TrainingRequest): Promise<TrainingJob> {
-    let record: JobRecord;
+    let row: TrainingJobRow;
+    let upload: string | undefined;
     try {
       this.#assertOpen();
-      record = await this.#createJob(request);
+      row = await this.#newRow(request);
+      await this.#assertRoom();
+      upload = (await this.#blobs.put(request.csv)).digest;
+      row = { ...row, upload_digest: upload };
+      await this.#store.insert(row);
     } catch (error) {
-      await rm(request.csv, { force: true });
+      if (upload) await this.#release([upload]).catch(this.#onBackgroundError);
       throw error;
+    } finally {
+      await rm(request.csv, { force: true });
     }
-    this.#jobs.set(record.job.id, record);
-    this.#queue.push(record);
-    this.#pump();
-    return record.job;
+    await this.#pump();
+    return this.get(row.id);
   }
 
   /** Every job, newest first. */
-  list(): TrainingJob[] {
-    return [...this.#jobs.values()].map((r) => r.job).reverse();
+  async list(): Promise<TrainingJob[]> {
+    return (await this.#store.list()).map(toJob);
   }
 
   /** One job; throws BERTH_TRAINING_JOB_NOT_FOUND. */
-  get(id: string): TrainingJob {
-    return this.#record(id).job;
+  async get(id: string): Promise<TrainingJob> {
+    return toJob(await this.#row(id));
   }
 
   /**
-   * Calls `listener` with the job each time it changes, until the returned function is called.
-   * Throws BERTH_TRAINING_JOB_NOT_FOUND.
+   * Calls `listener` with the job as it is now, then each time it changes (on this replica at
+   * once, on another within `training.pollMs`), until the returned function is called. Throws
+   * BERTH_TRAINING_JOB_NOT_FOUND.
    */
-  subscribe(id: string, listener: (job: TrainingJob) => void): () => void {
-    this.#record(id);
-    this.#events.on(id, listener);
-    return () => this.#events.off(id, listener);
+  async subscribe(id: string, listener: (job: TrainingJob) => void): Promise<() => void> {
+    const row = await this.#row(id);
+    let seen = row.revision;
+    const deliver = (next: TrainingJobRow): void => {
+      if (next.revision <= seen) return;
+      seen = next.revision;
+      listener(toJob(next));
+    };
+    let reading = false;
+    const follower = setInterval(() => {
+      // A job trained here announces its changes itself; others are read from the database.
+      if (reading || this.#local.has(id)) return;
+      reading = true;
+      this.#store
+        .get(id)
+        .then((next) => next && deliver(next))
+        .catch(this.#onBackgroundError)
+        .finally(() => (reading = false));
+    }, this.#config.pollMs);
+    follower.unref();
+    this.#followers.add(follower);
+    this.#events.on(id, deliver);
+    listener(toJob(row));
+    return () => {
+      clearInterval(follower);
+      this.#followers.delete(follower);
+      this.#events.off(id, deliver);
+    };
   }
 
   /**
    * Registers a succeeded job's bundle as a version of `name` (default the job's name), pointing
-   * `alias` at it. Throws BERTH_TRAINING_JOB_NOT_FOUND, BERTH_TRAINING_JOB_NOT_FINISHED, and the
-   * registry's errors.
+   * `alias` at it; works on any replica. Throws BERTH_TRAINING_JOB_NOT_FOUND,
+   * BERTH_TRAINING_JOB_NOT_FINISHED, and the registry's errors.
    */
   async register(
     id: string,
     registry: Registry,
     options: { readonly name?: string | undefined; readonly alias?: string | undefined; readonly actor?: AuditActor | undefined } = {},
   ): Promise<RegisterResult> {
-    const record = this.#record(id);
-    if (record.job.state !== 'succeeded') throw Errors.TRAINING_JOB_NOT_FINISHED.create(id, record.job.state);
-    const name = validateModelName(options.name ?? record.job.name);
+    const row = await this.#row(id);
+    if (row.state !== 'succeeded') throw Errors.TRAINING_JOB_NOT_FINISHED.create(id, row.state);
+    const name = validateModelName(options.name ?? row.name);
     const aliases = options.alias === undefined ? [] : [validateAliasName(options.alias)];
-    const result = await registry.register(record.request.outDir, {
-      name,
-      aliases,
-      actor: options.actor,
-      source: `training:${id} (${record.job.file})`,
-    });
+    const files = await this.#store.files(id);
+    const dir = await mkdtemp(join(await this.#ensureRoot(), 'register-'));
+    let result: RegisterResult;
+    try {
+      for (const file of files) {
+        const target = join(dir, ...file.path.split('/'));
+        await mkdir(dirname(target), { recursive: true });
+        await this.#blobs.copyTo(file.digest, target);
+      }
+      result = await registry.register(dir, { name, aliases, actor: options.actor, source: `training:${id} (${row.file})` });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
     // The job may have been dropped meanwhile; its bundle was read before that.
-    if (this.#jobs.has(id)) this.#update(record, { registered: { model: result.version.model, version: result.version.version } });
+    if (await this.#store.setRegistered(id, JSON.stringify({ model: result.version.model, version: result.version.version }))) await this.#announce(id);
     return result;
   }
 
-  /** Stops every worker, fails the jobs that had not finished, and removes the working folder. */
+  /**
+   * Stops this replica's trainers and fails the jobs they ran (queued jobs stay queued for any
+   * replica), and removes the working folder.
+   */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    this.#queue.length = 0;
-    const workers: Promise<number>[] = [];
-    for (const record of this.#jobs.values()) {
-      if (record.job.state === 'queued' || record.job.state === 'running') {
-        if (record.worker) workers.push(record.worker.terminate());
-        this.#finish(record, { state: 'failed', error: { error: 'The server shut down before the job finished. Start it again.', code: Errors.SERVER_SHUTTING_DOWN.code } });
-      }
-    }
-    await Promise.allSettled(workers);
+    for (const timer of this.#timers) clearInterval(timer);
+    // A claim under way finishes first, so that its job is failed below, not left running.
+    await this.#pumping;
+    await this.#leaseTick;
+    const jobs = [...this.#local.values()];
+    const error = Errors.SERVER_SHUTTING_DOWN.create();
+    await Promise.allSettled(
+      jobs.map(async (local) => {
+        await local.worker?.terminate();
+        await this.#settle(local, { state: 'failed', error: { error: 'The server shut down before the job finished. Start it again.', code: error.code } });
+      }),
+    );
+    await Promise.allSettled(jobs.map((local) => local.done));
+    for (const follower of this.#followers) clearInterval(follower);
+    this.#followers.clear();
     this.#events.removeAllListeners();
     const root = this.#root ? await this.#root.catch(() => undefined) : undefined;
     if (root) await rm(root, { recursive: true, force: true });
   }
 
-  async #createJob(request: TrainingRequest): Promise<JobRecord> {
+  async #newRow(request: TrainingRequest): Promise<TrainingJobRow> {
     const target = request.target?.trim();
     if (!target) throw Errors.REQUEST_INVALID.create("field 'target' is required: the name of the column to predict");
     const task = request.task || 'auto';
@@ -263,119 +355,313 @@ export class TrainingJobs {
     const name = request.name ? validateModelName(request.name) : modelNameForFile(request.file);
     const size = (await stat(request.csv)).size;
     if (size > this.maxUploadBytes) throw Errors.TRAINING_UPLOAD_TOO_LARGE.create(this.maxUploadBytes);
-    this.#assertRoom();
-
-    const id = randomUUID();
-    const dir = join(await this.#ensureRoot(), 'jobs', id);
-    await mkdir(dir, { recursive: true });
     const options = { task, algorithm, ...(request.seed !== undefined ? { seed: request.seed } : {}) };
-    const job: TrainingJob = {
-      id,
+    return {
+      // Time-ordered, so jobs created in the same millisecond still list in the order they came.
+      id: uuidv7(),
       state: 'queued',
-      created: this.#now().toISOString(),
+      created_at: this.#now().toISOString(),
+      started_at: null,
+      finished_at: null,
       file: request.file,
       target,
       name,
-      options,
-      progress: { stage: 'queued', fraction: 0, message: 'waiting for a free trainer' },
+      options: JSON.stringify(options),
+      progress: JSON.stringify({ stage: 'queued', fraction: 0, message: 'waiting for a free trainer' }),
+      result: null,
+      error: null,
+      registered: null,
+      upload_digest: null,
+      holder: null,
+      heartbeat_at: null,
+      revision: 1,
     };
-    const workerRequest: TrainingWorkerRequest = {
-      id,
-      csv: request.csv,
-      file: request.file,
-      target,
-      task: task as TrainingWorkerRequest['task'],
-      algorithm: algorithm as AlgorithmChoice,
-      ...(request.seed !== undefined ? { seed: request.seed } : {}),
-      name,
-      outDir: join(dir, 'bundle'),
-    };
-    return { job, request: workerRequest, dir };
   }
 
-  /** Starts queued jobs while trainers are free. */
-  #pump(): void {
-    while (!this.#closed && this.#running < this.#maxConcurrent && this.#queue.length > 0) this.#start(this.#queue.shift()!);
-  }
-
-  #start(record: JobRecord): void {
-    this.#running++;
-    this.#update(record, { state: 'running', started: this.#now().toISOString(), progress: { stage: 'read', fraction: 0, message: `reading ${record.job.file}` } });
-    const worker = new Worker(this.#workerUrl, {
-      workerData: record.request,
-      // Past its heap limit the worker alone dies (ERR_WORKER_OUT_OF_MEMORY), not the server.
-      resourceLimits: { maxOldGenerationSizeMb: this.#maxMemoryMb },
-    });
-    record.worker = worker;
-    let outcome: 'settled' | undefined;
-    worker.on('message', (message: TrainingWorkerMessage) => {
-      if (message.type === 'progress') {
-        if (record.job.state === 'running') this.#update(record, { progress: message.progress });
-        return;
+  /** Takes queued jobs while this replica has free trainers; one claim loop at a time. */
+  #pump(): Promise<void> {
+    this.#pumpAgain = true;
+    this.#pumping ??= (async () => {
+      while (this.#pumpAgain) {
+        this.#pumpAgain = false;
+        while (!this.#closed && this.#local.size < this.#config.maxConcurrentJobs) {
+          const row = await this.#store.claimNext(this.replica, this.#iso(), (file) => JSON.stringify({ stage: 'read', fraction: 0, message: `reading ${file}` }));
+          if (!row) break;
+          this.#start(row);
+        }
       }
-      outcome = 'settled';
-      if (message.type === 'succeeded') {
-        const { target: _target, ...result } = message.result;
-        this.#finish(record, { state: 'succeeded', result, progress: { stage: 'done', fraction: 1, message: `trained ${result.method}` } });
-      } else {
-        this.#finish(record, { state: 'failed', error: { error: message.error.message, code: message.error.code } });
-        if (message.error.code === Errors.TRAINING_FAILED.code) this.#onInternalError?.(record.job, message.detail ?? message.error.message);
-      }
-    });
-    // A worker that dies without a word (out of memory, a crash) fails its job; the server carries on.
-    const died = (reason: string): void => {
-      if (outcome || this.#closed) return;
-      outcome = 'settled';
-      const error = Errors.TRAINING_FAILED.create(record.job.id, reason);
-      this.#finish(record, { state: 'failed', error: { error: error.message, code: error.code } });
-      this.#onInternalError?.(record.job, reason);
-    };
-    worker.on('error', (error: Error) => died(error.message));
-    worker.on('exit', (code) => {
-      died(`the training worker exited with code ${code}`);
-      record.worker = undefined;
-      this.#running--;
-      void rm(record.request.csv, { force: true });
-      this.#evict();
-      this.#pump();
-    });
+    })()
+      .catch(this.#onBackgroundError)
+      // Cleared asynchronously, after the assignment above, even when the loop had nothing to do.
+      .finally(() => (this.#pumping = undefined));
+    return this.#pumping;
   }
 
-  /** Drops the oldest finished jobs beyond the number kept, with their bundles. */
-  #evict(): void {
-    const finished = [...this.#jobs.values()].filter((r) => r.job.state === 'succeeded' || r.job.state === 'failed');
-    for (const record of finished.slice(0, Math.max(0, finished.length - this.#keep))) {
-      this.#jobs.delete(record.job.id);
-      void rm(record.dir, { recursive: true, force: true });
+  #start(row: TrainingJobRow): void {
+    const local: LocalJob = { row, settled: false };
+    this.#local.set(row.id, local);
+    local.done = this.#train(local).finally(() => {
+      this.#local.delete(row.id);
+      if (!this.#closed) void this.#evict().then(() => this.#pump());
+    });
+    void this.#announce(row.id);
+  }
+
+  async #train(local: LocalJob): Promise<void> {
+    const { row } = local;
+    let dir: string | undefined;
+    try {
+      dir = join(await this.#ensureRoot(), 'jobs', row.id);
+      await mkdir(dir, { recursive: true });
+      const csv = join(dir, 'upload.csv');
+      await this.#blobs.copyTo(row.upload_digest!, csv);
+      if (local.settled) return;
+      const options = JSON.parse(row.options) as TrainingJob['options'];
+      const request: TrainingWorkerRequest = {
+        id: row.id,
+        csv,
+        file: row.file,
+        target: row.target,
+        task: options.task as TrainingWorkerRequest['task'],
+        algorithm: options.algorithm as AlgorithmChoice,
+        ...(options.seed !== undefined ? { seed: options.seed } : {}),
+        name: row.name,
+        outDir: join(dir, 'bundle'),
+      };
+      await this.#runWorker(local, request);
+      await local.finishing;
+    } catch (error) {
+      await this.#failInternally(local, error instanceof Error ? error.message : String(error));
+    } finally {
+      if (dir) await rm(dir, { recursive: true, force: true });
     }
   }
 
-  #finish(record: JobRecord, change: Partial<TrainingJob>): void {
-    if (record.job.state === 'succeeded' || record.job.state === 'failed') return;
-    this.#update(record, { ...change, finished: this.#now().toISOString() });
+  /** Runs the worker until it exits; its messages and its death settle the job. */
+  #runWorker(local: LocalJob, request: TrainingWorkerRequest): Promise<void> {
+    const worker = new Worker(this.#workerUrl, {
+      workerData: request,
+      // Past its heap limit the worker alone dies (ERR_WORKER_OUT_OF_MEMORY), not the server.
+      resourceLimits: { maxOldGenerationSizeMb: this.#config.maxMemoryMb },
+    });
+    local.worker = worker;
+    return new Promise((resolve) => {
+      worker.on('message', (message: TrainingWorkerMessage) => {
+        if (message.type === 'progress') {
+          this.#progress(local, message.progress);
+        } else if (message.type === 'succeeded') {
+          local.finishing ??= this.#succeed(local, request.outDir, message.result);
+        } else {
+          local.finishing ??= this.#settle(local, { state: 'failed', error: { error: message.error.message, code: message.error.code } }).then(() => {
+            if (message.error.code === Errors.TRAINING_FAILED.code) this.#internalError(local, message.detail ?? message.error.message);
+          });
+        }
+      });
+      // A worker that dies without a word (out of memory, a crash) fails its job; the server carries on.
+      const died = (reason: string): void => {
+        if (local.finishing || this.#closed) return;
+        local.finishing = this.#failInternally(local, reason);
+      };
+      worker.on('error', (error: Error) => died(error.message));
+      worker.on('exit', (code) => {
+        died(`the training worker exited with code ${code}`);
+        local.worker = undefined;
+        resolve();
+      });
+    });
   }
 
-  #update(record: JobRecord, change: Partial<TrainingJob>): void {
-    record.job = Object.freeze({ ...record.job, ...change });
-    this.#events.emit(record.job.id, record.job);
+  /** Stores the bundle the worker wrote in the blob store and marks the job succeeded. */
+  async #succeed(local: LocalJob, outDir: string, summary: TrainingSummary): Promise<void> {
+    let files: TrainingJobFile[];
+    try {
+      files = await this.#storeBundle(outDir);
+    } catch (error) {
+      await this.#failInternally(local, `its bundle could not be stored: ${error instanceof Error ? error.message : String(error)}`);
+      return;
+    }
+    const { target: _target, ...result } = summary;
+    const stored = await this.#settle(local, { state: 'succeeded', result, progress: { stage: 'done', fraction: 1, message: `trained ${result.method}` } }, files);
+    // Another replica declared this one dead meanwhile: the bundle belongs to no job.
+    if (!stored) await this.#release(files.map((f) => f.digest));
   }
 
-  #record(id: string): JobRecord {
-    const record = this.#jobs.get(id);
-    if (!record) throw Errors.TRAINING_JOB_NOT_FOUND.create(id);
-    return record;
+  async #storeBundle(outDir: string): Promise<TrainingJobFile[]> {
+    const files: TrainingJobFile[] = [];
+    for (const entry of await readdir(outDir, { recursive: true, withFileTypes: true })) {
+      if (!entry.isFile()) continue;
+      const path = join(entry.parentPath, entry.name);
+      const blob = await this.#blobs.put(path);
+      files.push({ path: path.slice(outDir.length + 1).split(sep).join('/'), digest: blob.digest, size: blob.size });
+    }
+    return files;
   }
 
-  #assertRoom(): void {
-    if (this.#running >= this.#maxConcurrent && this.#queue.length >= this.#maxQueued) throw Errors.TRAINING_QUEUE_FULL.create(this.#queue.length);
+  async #failInternally(local: LocalJob, reason: string): Promise<void> {
+    const error = Errors.TRAINING_FAILED.create(local.row.id, reason);
+    if (await this.#settle(local, { state: 'failed', error: { error: error.message, code: error.code } })) this.#internalError(local, reason);
+  }
+
+  #internalError(local: LocalJob, detail: string): void {
+    this.#store
+      .get(local.row.id)
+      .then((row) => row && this.#onInternalError?.(toJob(row), detail))
+      .catch(this.#onBackgroundError);
+  }
+
+  /** Writes the newest progress; older progress not yet written is skipped. */
+  #progress(local: LocalJob, progress: TrainingJob['progress']): void {
+    if (local.settled) return;
+    local.pending = progress;
+    local.writing ??= (async () => {
+      try {
+        while (local.pending && !local.settled) {
+          const next = local.pending;
+          local.pending = undefined;
+          if (!(await this.#store.progress(local.row.id, this.replica, JSON.stringify(next), this.#iso()))) {
+            await this.#lost(local);
+            return;
+          }
+          await this.#announce(local.row.id);
+        }
+      } catch (error) {
+        this.#onBackgroundError(error);
+      } finally {
+        local.writing = undefined;
+      }
+    })();
+  }
+
+  /**
+   * Writes a job's outcome, once. Returns false when this replica no longer held the job (another
+   * replica found its lease stale and failed it).
+   */
+  async #settle(
+    local: LocalJob,
+    outcome: { state: 'succeeded' | 'failed'; result?: TrainingJob['result']; error?: TrainingJob['error']; progress?: TrainingJob['progress'] },
+    files?: readonly TrainingJobFile[],
+  ): Promise<boolean> {
+    if (local.settled) return false;
+    local.settled = true;
+    local.pending = undefined;
+    await local.writing;
+    const written: TrainingJobOutcome = {
+      state: outcome.state,
+      finished_at: this.#iso(),
+      ...(outcome.progress ? { progress: JSON.stringify(outcome.progress) } : {}),
+      ...(outcome.result ? { result: JSON.stringify(outcome.result) } : {}),
+      ...(outcome.error ? { error: JSON.stringify(outcome.error) } : {}),
+      ...(files ? { files } : {}),
+    };
+    const finished = await this.#store.finish(local.row.id, this.replica, written);
+    if (!finished) return false;
+    if (finished.upload) await this.#release([finished.upload]);
+    await this.#announce(local.row.id);
+    return true;
+  }
+
+  /** Another replica took this job away (our lease lapsed): stop training it. */
+  async #lost(local: LocalJob): Promise<void> {
+    local.settled = true;
+    local.pending = undefined;
+    await local.worker?.terminate();
+  }
+
+  /** Renews this replica's leases, fails jobs whose replica died, and drops old finished jobs. */
+  #tickLeases(): Promise<void> {
+    this.#leaseTick ??= (async () => {
+      const mine = [...this.#local.values()].filter((l) => !l.settled);
+        if (mine.length > 0) {
+          const held = await this.#store.renew(
+            this.replica,
+            mine.map((l) => l.row.id),
+            this.#iso(),
+          );
+          for (const local of mine) if (!held.has(local.row.id) && !local.settled) await this.#lost(local);
+        }
+        await this.#failStale();
+        await this.#evict();
+    })()
+      .catch(this.#onBackgroundError)
+      .finally(() => (this.#leaseTick = undefined));
+    return this.#leaseTick;
+  }
+
+  async #failStale(): Promise<void> {
+    const now = this.#now();
+    for (const row of await this.#store.stale(new Date(now.getTime() - this.#config.leaseMs).toISOString())) {
+      const error: BerthError = Errors.TRAINING_REPLICA_LOST.create(row.id, row.holder ?? 'unknown', row.heartbeat_at ?? row.started_at ?? row.created_at);
+      const failed = await this.#store.failStale(row.id, row.heartbeat_at!, {
+        state: 'failed',
+        finished_at: now.toISOString(),
+        error: JSON.stringify({ error: error.message, code: error.code }),
+      });
+      if (!failed) continue;
+      if (failed.upload) await this.#release([failed.upload]);
+      await this.#announce(row.id);
+      this.#onInternalError?.(toJob((await this.#store.get(row.id)) ?? row), error.message);
+    }
+  }
+
+  /** Drops the oldest finished jobs beyond the number kept, with the blobs only they used. */
+  async #evict(): Promise<void> {
+    await this.#release(await this.#store.evict(this.#config.keepJobs));
+  }
+
+  /** Removes the blobs of `digests` that no row references any more. */
+  async #release(digests: readonly string[]): Promise<void> {
+    const used = await stillReferenced(this.#db, digests);
+    for (const digest of digests) if (!used.has(digest)) await this.#blobs.delete(digest, { graceMs: BLOB_GRACE_MS });
+  }
+
+  /** Tells this replica's followers of a job about its latest row. */
+  async #announce(id: string): Promise<void> {
+    if (this.#events.listenerCount(id) === 0) return;
+    const row = await this.#store.get(id);
+    if (row) this.#events.emit(id, row);
+  }
+
+  async #row(id: string): Promise<TrainingJobRow> {
+    const row = await this.#store.get(id);
+    if (!row) throw Errors.TRAINING_JOB_NOT_FOUND.create(id);
+    return row;
+  }
+
+  async #assertRoom(): Promise<void> {
+    if (this.#local.size < this.#config.maxConcurrentJobs) return;
+    const waiting = await this.#store.countQueued();
+    if (waiting >= this.#config.maxQueuedJobs) throw Errors.TRAINING_QUEUE_FULL.create(waiting);
   }
 
   #assertOpen(): void {
     if (this.#closed) throw Errors.SERVER_SHUTTING_DOWN.create();
   }
 
+  #iso(): string {
+    return this.#now().toISOString();
+  }
+
   #ensureRoot(): Promise<string> {
     this.#root ??= mkdir(this.#workDir, { recursive: true }).then(() => mkdtemp(join(this.#workDir, 'jobs-')));
     return this.#root;
   }
+}
+
+/** A row as the API shows it. */
+function toJob(row: TrainingJobRow): TrainingJob {
+  return Object.freeze({
+    id: row.id,
+    state: row.state as TrainingJobState,
+    created: row.created_at,
+    ...(row.started_at ? { started: row.started_at } : {}),
+    ...(row.finished_at ? { finished: row.finished_at } : {}),
+    file: row.file,
+    target: row.target,
+    name: row.name,
+    options: JSON.parse(row.options) as TrainingJob['options'],
+    progress: JSON.parse(row.progress) as TrainingJob['progress'],
+    ...(row.result ? { result: JSON.parse(row.result) as TrainingJob['result'] } : {}),
+    ...(row.error ? { error: JSON.parse(row.error) as TrainingJob['error'] } : {}),
+    ...(row.registered ? { registered: JSON.parse(row.registered) as TrainingJob['registered'] } : {}),
+  });
 }

@@ -31,3 +31,5 @@ export { redactUrl } from './postgres-store-dialect.js';
 export type { StoreDialect } from './store-dialect.js';
 export type { StoreKind, StoreMigration } from './store-migration.js';
 export type * from './store-tables.js';
+export { referencedDigests, stillReferenced } from './blob-references.js';
+export { type TrainingJobFile, type TrainingJobOutcome, type TrainingJobRow, TrainingJobStore } from './training-job-store.js';

@@ -192,6 +192,52 @@ export interface MonitorLeasesTable {
   readonly expires_at: string;
 }
 
+/**
+ * A training job (the dashboard's no-code path). Queued jobs wait here for any replica with a
+ * free trainer; the replica running one holds it (`holder`) and renews `heartbeat_at`, and a
+ * job whose heartbeat is older than the lease is marked failed by whichever replica sees it.
+ */
+export interface TrainingJobsTable {
+  readonly id: string;
+  /** `queued`, `running`, `succeeded` or `failed`. */
+  readonly state: string;
+  readonly created_at: string;
+  readonly started_at: string | null;
+  readonly finished_at: string | null;
+  /** The uploaded file's name. */
+  readonly file: string;
+  readonly target: string;
+  /** The model name the bundle suggests. */
+  readonly name: string;
+  /** JSON: `{task, algorithm, seed?}`. */
+  readonly options: string;
+  /** JSON: `{stage, fraction, message}`. */
+  readonly progress: string;
+  /** JSON: the training summary, once succeeded. */
+  readonly result: string | null;
+  /** JSON: `{error, code}`, once failed. */
+  readonly error: string | null;
+  /** JSON: `{model, version}` the bundle was last registered as. */
+  readonly registered: string | null;
+  /** Blob of the uploaded CSV (needed until the job has finished). */
+  readonly upload_digest: string | null;
+  /** The replica running the job; null unless running. */
+  readonly holder: string | null;
+  /** When the holder last renewed its lease on the job. */
+  readonly heartbeat_at: string | null;
+  /** Grows with every change, so a follower on another replica sees what is new. */
+  readonly revision: number;
+}
+
+/** The files of a succeeded training job's bundle and the blobs that hold them. */
+export interface TrainingJobFilesTable {
+  readonly job_id: string;
+  /** Path inside the bundle, `/`-separated. */
+  readonly path: string;
+  readonly digest: string;
+  readonly size: number;
+}
+
 /** Every table of the metadata database. */
 export interface StoreTables {
   readonly models: ModelsTable;
@@ -208,4 +254,6 @@ export interface StoreTables {
   readonly monitor_alert_rules: MonitorAlertRulesTable;
   readonly monitor_alerts: MonitorAlertsTable;
   readonly monitor_leases: MonitorLeasesTable;
+  readonly training_jobs: TrainingJobsTable;
+  readonly training_job_files: TrainingJobFilesTable;
 }

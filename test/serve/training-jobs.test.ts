@@ -7,6 +7,7 @@ import { copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } fr
 import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { buildConfig } from '../../dist/core/config.js';
 import type { TrainingJob, TrainingJobs as TrainingJobsType } from '../../dist/serve/training-jobs.js';
 import { errorBody, toBerthError } from '../../dist/serve/http/error-reply.js';
 import { registerTrainingRoutes } from '../../dist/serve/http/training-routes.js';
@@ -25,30 +26,37 @@ function upload(dataset: string): string {
   return path;
 }
 
-function finished(jobs: TrainingJobsType, id: string): Promise<TrainingJob> {
-  return new Promise((resolve) => {
-    const check = (job: TrainingJob) => {
-      if (job.state === 'succeeded' || job.state === 'failed') {
-        unsubscribe();
-        resolve(job);
-      }
-    };
-    const unsubscribe = jobs.subscribe(id, check);
-    check(jobs.get(id));
-  });
+async function finished(jobs: TrainingJobsType, id: string): Promise<TrainingJob> {
+  let done: (job: TrainingJob) => void = () => undefined;
+  const job = new Promise<TrainingJob>((resolve) => (done = resolve));
+  const unsubscribe = await jobs.subscribe(id, (j) => (j.state === 'succeeded' || j.state === 'failed') && done(j));
+  try {
+    return await job;
+  } finally {
+    unsubscribe();
+  }
 }
 
-let registry: Registry;
-beforeAll(async () => {
-  registry = await openRegistry({ home: join(work, 'home') });
-});
+const registries: Registry[] = [];
+/** A registry of its own (jobs are rows of its database), so tests never see each other's jobs. */
+async function freshRegistry(): Promise<Registry> {
+  const opened = await openRegistry({ home: join(work, `home-${registries.length}`) });
+  registries.push(opened);
+  return opened;
+}
 afterAll(async () => {
-  await registry.close();
+  for (const r of registries) await r.close();
 });
+
+/** Training jobs over `registry`'s database and blobs, with `training` settings over the defaults. */
+function trainingJobs(registry: Registry, workDir: string, training: Record<string, unknown> = {}): TrainingJobsType {
+  return new TrainingJobs({ config: buildConfig({ training }).training, db: registry.database, blobs: registry.blobs, workDir });
+}
 
 describe('TrainingJobs', () => {
   it('trains in a worker while the event loop stays free, reports progress, and registers the result', async () => {
-    const jobs = new TrainingJobs({ workDir: join(work, 'jobs-a') });
+    const registry = await freshRegistry();
+    const jobs = trainingJobs(registry, join(work, 'jobs-a'));
     try {
       // The loans data takes a second or two to train; the event loop must keep ticking meanwhile.
       let longestGap = 0;
@@ -63,7 +71,7 @@ describe('TrainingJobs', () => {
       const csv = upload('loans_current_stable.csv');
       const submitted = await jobs.submit({ csv, file: 'loans.csv', target: 'defaulted' });
       expect(submitted).toMatchObject({ state: 'running', file: 'loans.csv', target: 'defaulted', name: 'loans', options: { task: 'auto', algorithm: 'auto' } });
-      jobs.subscribe(submitted.id, (job) => seen.push(job));
+      await jobs.subscribe(submitted.id, (job) => seen.push(job));
       const job = await finished(jobs, submitted.id);
       clearInterval(ticker);
       const trainingMs = performance.now() - startedAt;
@@ -86,7 +94,7 @@ describe('TrainingJobs', () => {
       const manifest = registered.version.manifest;
       expect(manifest.lineage).toMatchObject({ data: { source: 'loans.csv', rows: 5000 }, target: 'defaulted' });
       expect((manifest.profile as { rows: number }).rows).toBe(5000);
-      expect(jobs.get(job.id).registered).toEqual({ model: 'loans', version: 1 });
+      expect((await jobs.get(job.id)).registered).toEqual({ model: 'loans', version: 1 });
       // The upload is gone once the job has finished.
       await vi.waitFor(() => expect(existsSync(csv)).toBe(false));
     } finally {
@@ -96,7 +104,8 @@ describe('TrainingJobs', () => {
   });
 
   it('queues beyond the concurrency limit, refuses beyond the queue, and fails jobs with the data error', async () => {
-    const jobs = new TrainingJobs({ workDir: join(work, 'jobs-b'), maxConcurrentJobs: 1, maxQueuedJobs: 1, maxUploadBytes: 20_000 });
+    const registry = await freshRegistry();
+    const jobs = trainingJobs(registry, join(work, 'jobs-b'), { maxConcurrentJobs: 1, maxQueuedJobs: 1, maxUploadBytes: 20_000 });
     try {
       const first = await jobs.submit({ csv: upload('iris.csv'), file: 'iris.csv', target: 'nope' });
       const second = await jobs.submit({ csv: upload('iris.csv'), file: 'flowers.csv', target: 'species', name: 'flowers', algorithm: 'linear' });
@@ -109,14 +118,14 @@ describe('TrainingJobs', () => {
       expect(failed.error!.error).toContain("'nope'");
       const done = await finished(jobs, second.id);
       expect(done).toMatchObject({ state: 'succeeded', name: 'flowers', result: { algorithm: 'linear' } });
-      expect(jobs.list().map((j) => j.id)).toEqual([second.id, first.id]);
+      expect((await jobs.list()).map((j) => j.id)).toEqual([second.id, first.id]);
     } finally {
       await jobs.close();
     }
   });
 
   it('refuses bad requests before queuing, and removes the upload', async () => {
-    const jobs = new TrainingJobs({ workDir: join(work, 'jobs-c'), maxUploadBytes: 1000 });
+    const jobs = trainingJobs(await freshRegistry(), join(work, 'jobs-c'), { maxUploadBytes: 1000 });
     try {
       const cases: [Record<string, unknown>, string, string][] = [
         [{ target: undefined }, 'iris.csv', 'BERTH_REQUEST_INVALID'],
@@ -130,18 +139,18 @@ describe('TrainingJobs', () => {
         await expect(jobs.submit({ csv, file: dataset, target: undefined, ...fields })).rejects.toMatchObject({ code });
         expect(existsSync(csv)).toBe(false);
       }
-      expect(jobs.list()).toEqual([]);
-      expect(() => jobs.get('missing')).toThrow(expect.objectContaining({ code: 'BERTH_TRAINING_JOB_NOT_FOUND' }));
+      expect(await jobs.list()).toEqual([]);
+      await expect(jobs.get('missing')).rejects.toMatchObject({ code: 'BERTH_TRAINING_JOB_NOT_FOUND' });
     } finally {
       await jobs.close();
     }
   });
 
   it('fails the jobs still running when closed', async () => {
-    const jobs = new TrainingJobs({ workDir: join(work, 'jobs-d') });
+    const jobs = trainingJobs(await freshRegistry(), join(work, 'jobs-d'));
     const job = await jobs.submit({ csv: upload('loans_current_stable.csv'), file: 'loans.csv', target: 'defaulted' });
     await jobs.close();
-    expect(jobs.get(job.id)).toMatchObject({ state: 'failed', error: { code: 'BERTH_SERVER_SHUTTING_DOWN' } });
+    expect(await jobs.get(job.id)).toMatchObject({ state: 'failed', error: { code: 'BERTH_SERVER_SHUTTING_DOWN' } });
     await expect(jobs.uploadPath()).rejects.toMatchObject({ code: 'BERTH_SERVER_SHUTTING_DOWN' });
   });
 });
@@ -149,9 +158,11 @@ describe('TrainingJobs', () => {
 describe('training routes', () => {
   let app: FastifyInstance;
   let jobs: TrainingJobsType;
+  let registry: Registry;
   let url: string;
   beforeAll(async () => {
-    jobs = new TrainingJobs({ workDir: join(work, 'jobs-http'), maxUploadBytes: 10_000 });
+    registry = await freshRegistry();
+    jobs = trainingJobs(registry, join(work, 'jobs-http'), { maxUploadBytes: 10_000 });
     app = Fastify();
     app.setErrorHandler((error, request, reply) => {
       const berthError = toBerthError(error, request.id, 1 << 20);
@@ -252,7 +263,8 @@ describe('training routes', () => {
 
 describe('training routes at shutdown', () => {
   it('end open event streams when the app closes, so they never hold a shutdown up', async () => {
-    const jobs = new TrainingJobs({ workDir: join(work, 'jobs-close') });
+    const registry = await freshRegistry();
+    const jobs = trainingJobs(registry, join(work, 'jobs-close'));
     const app = Fastify();
     registerTrainingRoutes(app, { jobs, registry });
     const url = await app.listen({ port: 0, host: '127.0.0.1' });

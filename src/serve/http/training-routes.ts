@@ -47,7 +47,7 @@ const FIELD_LIMIT = 1024;
  * the app closes, so they never hold a shutdown up.
  *
  * @example
- *   registerTrainingRoutes(app, { jobs: new TrainingJobs({ workDir, ...config.training }), registry });
+ *   registerTrainingRoutes(app, { jobs: new TrainingJobs({ config: config.training, db, blobs, workDir }), registry });
  */
 export function registerTrainingRoutes(app: FastifyInstance, deps: TrainingRoutesDeps): void {
   const { jobs } = deps;
@@ -86,7 +86,7 @@ export function registerTrainingRoutes(app: FastifyInstance, deps: TrainingRoute
       scope.get(
         '/training',
         { schema: { tags, summary: 'Training jobs, newest first', response: { 200: z.object({ jobs: list(TrainingJobSchema) }), ...errorResponses } } },
-        async () => ({ jobs: jobs.list() }),
+        async () => ({ jobs: await jobs.list() }),
       );
 
       scope.get(
@@ -105,8 +105,8 @@ export function registerTrainingRoutes(app: FastifyInstance, deps: TrainingRoute
             produces: ['text/event-stream'],
           },
         },
-        (request, reply) => {
-          streamJob(request.params.id, request, reply, jobs, streams, heartbeatMs);
+        async (request, reply) => {
+          await streamJob(request.params.id, request, reply, jobs, streams, heartbeatMs);
         },
       );
 
@@ -181,11 +181,14 @@ function uploadError(error: unknown, limit: number): unknown {
 }
 
 /**
- * Server-sent events: the job now, then each change, then `event: end` once it has finished.
- * An unknown id is answered 404 before the stream starts.
+ * Server-sent events: the job now, then each change (made on this replica or another), then
+ * `event: end` once it has finished. An unknown id is answered 404 before the stream starts.
  */
-function streamJob(id: string, request: FastifyRequest, reply: FastifyReply, jobs: TrainingJobs, streams: Set<ServerResponse>, heartbeatMs: number): void {
-  jobs.get(id);
+async function streamJob(id: string, request: FastifyRequest, reply: FastifyReply, jobs: TrainingJobs, streams: Set<ServerResponse>, heartbeatMs: number): Promise<void> {
+  // Followed before the stream starts, so an unknown id is still an ordinary 404.
+  const pending: TrainingJob[] = [];
+  let send: (job: TrainingJob) => void = (job) => pending.push(job);
+  const unsubscribe = await jobs.subscribe(id, (job) => send(job));
   const raw = reply.raw;
   reply.hijack();
   raw.writeHead(200, {
@@ -198,20 +201,23 @@ function streamJob(id: string, request: FastifyRequest, reply: FastifyReply, job
   });
   streams.add(raw);
   const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), heartbeatMs);
+  let stopped = false;
   const stop = (): void => {
+    stopped = true;
     clearInterval(heartbeat);
     unsubscribe();
     streams.delete(raw);
   };
-  const send = (job: TrainingJob): void => {
+  send = (job: TrainingJob): void => {
+    if (stopped) return;
     raw.write(`data: ${JSON.stringify(job)}\n\n`);
     if (job.state === 'succeeded' || job.state === 'failed') {
       raw.end('event: end\ndata: {}\n\n');
       stop();
     }
   };
-  const unsubscribe = jobs.subscribe(id, send);
   request.raw.on('close', stop);
   raw.on('close', stop);
-  send(jobs.get(id));
+  if (raw.destroyed) stop();
+  for (const job of pending.splice(0)) send(job);
 }
