@@ -169,6 +169,7 @@ export class TrainingJobs {
   readonly #followers = new Set<NodeJS.Timeout>();
   readonly #timers: NodeJS.Timeout[];
   #pumping: Promise<void> | undefined;
+  #pumpLooping = false;
   #pumpAgain = false;
   #leaseTick: Promise<void> | undefined;
   #root: Promise<string> | undefined;
@@ -381,7 +382,15 @@ export class TrainingJobs {
   /** Takes queued jobs while this replica has free trainers; one claim loop at a time. */
   #pump(): Promise<void> {
     this.#pumpAgain = true;
-    this.#pumping ??= (async () => {
+    if (!this.#pumpLooping) {
+      this.#pumpLooping = true;
+      this.#pumping = this.#claimWhileFree().catch(this.#onBackgroundError);
+    }
+    return this.#pumping!;
+  }
+
+  async #claimWhileFree(): Promise<void> {
+    try {
       while (this.#pumpAgain) {
         this.#pumpAgain = false;
         while (!this.#closed && this.#local.size < this.#config.maxConcurrentJobs) {
@@ -390,11 +399,10 @@ export class TrainingJobs {
           this.#start(row);
         }
       }
-    })()
-      .catch(this.#onBackgroundError)
-      // Cleared asynchronously, after the assignment above, even when the loop had nothing to do.
-      .finally(() => (this.#pumping = undefined));
-    return this.#pumping;
+    } finally {
+      // Cleared in the same step as the last look at #pumpAgain, so no request to pump is missed.
+      this.#pumpLooping = false;
+    }
   }
 
   #start(row: TrainingJobRow): void {

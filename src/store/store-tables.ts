@@ -221,7 +221,7 @@ export interface TrainingJobsTable {
   readonly registered: string | null;
   /** Blob of the uploaded CSV (needed until the job has finished). */
   readonly upload_digest: string | null;
-  /** The replica running the job; null unless running. */
+  /** The replica running the job, or that ran it; null while queued. */
   readonly holder: string | null;
   /** When the holder last renewed its lease on the job. */
   readonly heartbeat_at: string | null;

@@ -67,16 +67,19 @@ export class TrainingJobStore {
    */
   async claimNext(holder: string, now: string, progress: (file: string) => string): Promise<TrainingJobRow | undefined> {
     return this.#write(async (trx) => {
-      const next = await trx.selectFrom('training_jobs').select(['id', 'file']).where('state', '=', 'queued').orderBy('created_at').orderBy('id').limit(1).executeTakeFirst();
-      if (!next) return undefined;
-      const claimed = await trx
-        .updateTable('training_jobs')
-        .set((eb) => ({ state: 'running', holder, heartbeat_at: now, started_at: now, progress: progress(next.file), revision: eb('revision', '+', 1) }))
-        .where('id', '=', next.id)
-        .where('state', '=', 'queued')
-        .executeTakeFirst();
-      if (Number(claimed.numUpdatedRows) === 0) return undefined;
-      return normalise(await trx.selectFrom('training_jobs').selectAll().where('id', '=', next.id).executeTakeFirst());
+      // Another replica may take the job we chose first (PostgreSQL re-checks the condition once
+      // its transaction commits): then the next one is chosen, until none is left.
+      for (;;) {
+        const next = await trx.selectFrom('training_jobs').select(['id', 'file']).where('state', '=', 'queued').orderBy('created_at').orderBy('id').limit(1).executeTakeFirst();
+        if (!next) return undefined;
+        const claimed = await trx
+          .updateTable('training_jobs')
+          .set((eb) => ({ state: 'running', holder, heartbeat_at: now, started_at: now, progress: progress(next.file), revision: eb('revision', '+', 1) }))
+          .where('id', '=', next.id)
+          .where('state', '=', 'queued')
+          .executeTakeFirst();
+        if (Number(claimed.numUpdatedRows) > 0) return normalise(await trx.selectFrom('training_jobs').selectAll().where('id', '=', next.id).executeTakeFirst());
+      }
     });
   }
 
@@ -198,7 +201,6 @@ function finishedColumns(outcome: TrainingJobOutcome): Partial<TrainingJobRow> {
   return {
     state: outcome.state,
     finished_at: outcome.finished_at,
-    holder: null,
     ...(outcome.progress !== undefined ? { progress: outcome.progress } : {}),
     ...(outcome.result !== undefined ? { result: outcome.result } : {}),
     ...(outcome.error !== undefined ? { error: outcome.error } : {}),

@@ -79,7 +79,9 @@ export function registerTrainingRoutes(app: FastifyInstance, deps: TrainingRoute
         },
         async (request, reply) => {
         const job = await startJob(request, jobs);
-          return reply.code(202).header('location', `${deps.prefix ?? '/api'}/training/${job.id}`).send(job);
+          // The job's own URL, wherever the routes are mounted; any replica answers it.
+          const path = request.url.split('?')[0]!.replace(/\/+$/, '');
+          return reply.code(202).header('location', `${path}/${job.id}`).send(job);
         },
       );
 
