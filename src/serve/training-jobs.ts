@@ -194,7 +194,7 @@ export class TrainingJobs {
       setInterval(() => {
         if (this.#local.size < this.#config.maxConcurrentJobs) void this.#pump();
       }, this.#config.pollMs),
-      setInterval(() => void this.#tickLeases(), Math.max(100, Math.floor(this.#config.leaseMs / 3))),
+      setInterval(() => void this.#tickLeases(), this.#config.leaseMs / 3),
     ];
     for (const timer of this.#timers) timer.unref();
     // A replica coming up finds the jobs of replicas that died while none was watching.

@@ -66,6 +66,8 @@ export class TrainingJobStore {
    * heartbeat at `now`. Of replicas racing for one job only one gets it. Undefined when none waits.
    */
   async claimNext(holder: string, now: string, progress: (file: string) => string): Promise<TrainingJobRow | undefined> {
+    // Replicas look every few hundred milliseconds: only a queued job is worth a write transaction.
+    if (!(await this.#db.selectFrom('training_jobs').select('id').where('state', '=', 'queued').limit(1).executeTakeFirst())) return undefined;
     return this.#write(async (trx) => {
       // Another replica may take the job we chose first (PostgreSQL re-checks the condition once
       // its transaction commits): then the next one is chosen, until none is left.
@@ -172,17 +174,20 @@ export class TrainingJobStore {
    * rows; returns the digests they referenced, for the caller to release.
    */
   async evict(keep: number): Promise<string[]> {
-    return this.#write(async (trx) => {
-      const old = await trx
+    const beyond = (db: Kysely<StoreTables>) =>
+      db
         .selectFrom('training_jobs')
         .select(['id', 'upload_digest'])
         .where('state', 'in', ['succeeded', 'failed'])
         .orderBy('finished_at', 'desc')
         .orderBy('id', 'desc')
-        .offset(keep)
-        // PostgreSQL needs a limit with an offset in this form; no store holds more jobs than this.
+        // SQLite accepts an offset only after a limit; no store holds more jobs than this.
         .limit(1_000_000)
-        .execute();
+        .offset(keep);
+    // Every replica looks now and then: only jobs to drop are worth a write transaction.
+    if ((await beyond(this.#db).execute()).length === 0) return [];
+    return this.#write(async (trx) => {
+      const old = await beyond(trx).execute();
       if (old.length === 0) return [];
       const ids = old.map((r) => r.id);
       const files = await trx.selectFrom('training_job_files').select('digest').where('job_id', 'in', ids).execute();
