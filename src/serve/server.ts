@@ -23,7 +23,7 @@ import { putModelFolder } from './model-folder-versions.js';
 import { ImageJobs, type ImageJobsOptions } from '../app/image/image-jobs.js';
 import { RegistryFollower } from './registry-follower.js';
 import { servedReferenceSource } from './served-reference-source.js';
-import { TrainingJobs } from './training-jobs.js';
+import { TrainingJobs } from '../app/training-jobs.js';
 import { type ModelFile, VersionLoader } from './version-loader.js';
 
 export type { ModelFile } from './version-loader.js';

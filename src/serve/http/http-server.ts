@@ -14,7 +14,7 @@ import type { Registry } from '../../registry/index.js';
 import type { DataPlane } from '../data-plane.js';
 import type { Protocol, ServerMetrics } from '../metrics.js';
 import type { RegistryFollower } from '../registry-follower.js';
-import type { TrainingJobs } from '../training-jobs.js';
+import type { TrainingJobs } from '../../app/training-jobs.js';
 import type { ImageJobs } from '../../app/image/image-jobs.js';
 import { requireBearer } from './api-auth.js';
 import { guardOrigins } from './origin-guard.js';

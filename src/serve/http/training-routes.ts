@@ -12,7 +12,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { BerthError, Errors } from '../../core/errors.js';
 import type { AuditActor, Registry } from '../../registry/index.js';
-import type { TrainingJob, TrainingJobs } from '../training-jobs.js';
+import type { TrainingJob, TrainingJobs } from '../../app/training-jobs.js';
 import { useApiContract } from './api-contract.js';
 import { errorResponses, list } from './api-schemas.js';
 import { RegisterResult } from './registry-schemas.js';

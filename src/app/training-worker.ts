@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { parentPort, workerData } from 'node:worker_threads';
 import { BerthError, Errors } from '../core/errors.js';
 import type { TrainProgress } from '../train/index.js';
-import { trainBundle } from '../app/train-bundle.js';
+import { trainBundle } from './train-bundle.js';
 import type { TrainingWorkerMessage, TrainingWorkerRequest } from './training-jobs.js';
 
 const request = workerData as TrainingWorkerRequest;

@@ -8,10 +8,10 @@ import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildConfig } from '../../dist/core/config.js';
-import type { TrainingJob, TrainingJobs as TrainingJobsType } from '../../dist/serve/training-jobs.js';
+import type { TrainingJob, TrainingJobs as TrainingJobsType } from '../../dist/app/training-jobs.js';
 import { errorBody, toBerthError } from '../../dist/serve/http/error-reply.js';
 import { registerTrainingRoutes } from '../../dist/serve/http/training-routes.js';
-import { TrainingJobs } from '../../dist/serve/training-jobs.js';
+import { TrainingJobs } from '../../dist/app/training-jobs.js';
 import { type Registry, openRegistry } from '../../dist/registry/index.js';
 import { tempDir } from '../helpers/models.js';
 

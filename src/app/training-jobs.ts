@@ -27,8 +27,8 @@ import {
   stillReferenced,
 } from '../store/index.js';
 import type { AlgorithmChoice, TrainProgress } from '../train/index.js';
-import { modelNameForFile } from '../app/model-name-for-file.js';
-import type { TrainingSummary } from '../app/train-bundle.js';
+import { modelNameForFile } from './model-name-for-file.js';
+import type { TrainingSummary } from './train-bundle.js';
 
 /** Where a job is. */
 export type TrainingJobState = 'queued' | 'running' | 'succeeded' | 'failed';
