@@ -6,6 +6,7 @@
  * `npm test` does) because servers run inference and training in worker threads.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
+import { get } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildConfig } from '../../dist/core/config.js';
@@ -44,6 +45,17 @@ async function follow(url: string, id: string): Promise<{ jobs: TrainingJob[]; n
 async function getJson(url: string): Promise<{ status: number; body: Record<string, unknown> }> {
   const response = await fetch(url);
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+/** GETs JSON on a connection of its own (fetch would reuse one, and so reach one process only). */
+function getOnNewConnection(url: string): Promise<{ status: number; body: Record<string, unknown> }> {
+  return new Promise((resolve, reject) => {
+    get(url, { agent: false }, (response) => {
+      let text = '';
+      response.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body: JSON.parse(text) as Record<string, unknown> }));
+    }).on('error', reject);
+  });
 }
 
 /** A job started on A is shown, followed to its end and registered from B. */
@@ -100,6 +112,24 @@ describe('training jobs on two servers sharing one SQLite home', () => {
     expect(holders[0]!.holder).toBeTruthy();
     expect(holders[1]!.holder).toBeTruthy();
     expect(holders[1]!.holder).not.toBe(holders[0]!.holder);
+  });
+});
+
+describe('training jobs on berth serve --workers 2 (SQLite)', () => {
+  it('answers a job on every worker process, whichever one started it', async () => {
+    const home = tempDir('berth-training-workers-');
+    const server = await startBerthServe(['--port', '0', '--workers', '2'], { BERTH_HOME: home });
+    try {
+      const { job, location } = await startJob(server.url, 'iris.csv', { target: 'species', algorithm: 'linear', name: 'iris-workers' });
+      // The cluster's primary hands new connections to its workers in turn, so both answer.
+      const answers = await Promise.all(Array.from({ length: 6 }, () => getOnNewConnection(`${server.url}${location}`)));
+      for (const answer of answers) expect(answer).toMatchObject({ status: 200, body: { id: job.id, name: 'iris-workers' } });
+      const stream = await follow(server.url, job.id);
+      expect(stream.jobs.at(-1)).toMatchObject({ state: 'succeeded' });
+    } finally {
+      server.child.kill('SIGTERM');
+      await server.exited;
+    }
   });
 });
 
