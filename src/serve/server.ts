@@ -80,7 +80,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const trainingJobs = registry
     ? new TrainingJobs({
         config: config.training,
-        db: registry.database,
+        db: registry.store.db,
         blobs: registry.blobs,
         workDir: join(config.store.home, 'training'),
         onInternalError: (job, detail) => logger.error({ job: job.id, detail }, 'training job failed'),
