@@ -144,7 +144,7 @@ const BLOB_GRACE_MS = 60_000;
  * replicas.
  *
  * @example
- *   const jobs = new TrainingJobs({ config: config.training, db: registry.database, blobs: registry.blobs, workDir });
+ *   const jobs = new TrainingJobs({ config: config.training, db: registry.store.db, blobs: registry.blobs, workDir });
  *   const csv = await jobs.uploadPath();           // stream the upload here
  *   const job = await jobs.submit({ csv, file: 'loans.csv', target: 'defaulted' });
  *   await jobs.subscribe(job.id, (j) => console.log(j.state, j.progress.fraction));

@@ -29,7 +29,7 @@ export interface TrainingJobOutcome {
  * what they mean is the training jobs' business.
  *
  * @example
- *   const store = new TrainingJobStore(registry.database);
+ *   const store = new TrainingJobStore(registry.store.db);
  *   const job = await store.claimNext('replica-a', new Date().toISOString(), (file) => progressJson(file));
  */
 export class TrainingJobStore {

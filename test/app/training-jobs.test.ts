@@ -50,7 +50,7 @@ afterAll(async () => {
 
 /** Training jobs over `registry`'s database and blobs, with `training` settings over the defaults. */
 function trainingJobs(registry: Registry, workDir: string, training: Record<string, unknown> = {}): TrainingJobsType {
-  return new TrainingJobs({ config: buildConfig({ training }).training, db: registry.database, blobs: registry.blobs, workDir });
+  return new TrainingJobs({ config: buildConfig({ training }).training, db: registry.store.db, blobs: registry.blobs, workDir });
 }
 
 describe('TrainingJobs', () => {

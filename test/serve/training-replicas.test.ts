@@ -107,7 +107,7 @@ describe('training jobs on two servers sharing one SQLite home', () => {
     const list = (await getJson(`${b}/api/training`)).body as { jobs: TrainingJob[] };
     expect(list.jobs.slice(0, 2).map((j) => j.id)).toEqual([second.job.id, first.job.id]);
     // Each job's row names the replica that trained it: not the same one.
-    const store = new TrainingJobStore(servers[0]!.registry.database);
+    const store = new TrainingJobStore(servers[0]!.registry.store.db);
     const holders = await Promise.all([store.get(first.job.id), store.get(second.job.id)]);
     expect(holders[0]!.holder).toBeTruthy();
     expect(holders[1]!.holder).toBeTruthy();
@@ -137,7 +137,7 @@ describe('a job whose replica died', () => {
   it('is marked failed, with the replica and the reason, by the replica that finds its lease stale', async () => {
     const home = tempDir('berth-training-stale-');
     const registry = await openRegistry({ home });
-    const store = new TrainingJobStore(registry.database);
+    const store = new TrainingJobStore(registry.store.db);
     const an = new Date(Date.now() - 3_600_000).toISOString();
     await store.insert({
       id: '0190a0a0-0000-7000-8000-000000000001',
@@ -158,7 +158,7 @@ describe('a job whose replica died', () => {
       heartbeat_at: an,
       revision: 7,
     });
-    const jobs = new TrainingJobs({ config: buildConfig({}).training, db: registry.database, blobs: registry.blobs, workDir: join(home, 'training') });
+    const jobs = new TrainingJobs({ config: buildConfig({}).training, db: registry.store.db, blobs: registry.blobs, workDir: join(home, 'training') });
     try {
       let failed: TrainingJob | undefined;
       const unsubscribe = await jobs.subscribe('0190a0a0-0000-7000-8000-000000000001', (job) => job.state === 'failed' && (failed = job));
