@@ -130,18 +130,37 @@ export class RegistryFollower {
       }
     }
 
-    // 2. Switch aliases and default versions over, all in this one synchronous step.
+    // 2. Switch aliases and default versions over, all in this one synchronous step. An alias
+    // whose new version failed to load (the blob store unreachable, say) stays on the version it
+    // served, which keeps serving until the new one loads on a later try.
+    const kept = new Set<string>();
     for (const [model, versions] of wanted) {
+      const before = table.aliases(model);
       const served = new Map<string, number>();
-      for (const [version, names] of versions) if (table.get(model, version)) for (const alias of names) served.set(alias, version);
+      for (const [version, names] of versions) {
+        for (const alias of names) {
+          const previous = before.get(alias);
+          if (table.get(model, version)) served.set(alias, version);
+          else if (previous !== undefined && table.get(model, previous)) {
+            served.set(alias, previous);
+            kept.add(`${model}:${previous}`);
+          }
+        }
+      }
       table.setAliases(model, served);
-      table.setDefault(model, defaults.get(model));
+      let plain = defaults.get(model);
+      const previousPlain = table.defaultVersion(model);
+      if (plain !== undefined && !table.get(model, plain) && previousPlain !== undefined && table.get(model, previousPlain)) {
+        plain = previousPlain;
+        kept.add(`${model}:${previousPlain}`);
+      }
+      table.setDefault(model, plain);
     }
 
     // 3. Retire what no alias points at any more; release() lets its requests in flight finish.
     const retired: LoadedVersion[] = [];
     for (const model of table.all()) {
-      if (!wanted.get(model.name)?.has(model.version)) {
+      if (!wanted.get(model.name)?.has(model.version) && !kept.has(`${model.name}:${model.version}`)) {
         table.remove(model.name, model.version);
         retired.push(model);
       }

@@ -32,7 +32,7 @@ async function infer(url: string, model: string) {
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ inputs: [{ name: 'x', shape: [1, 3], datatype: 'FP32', data: [1, 2, 3] }] }),
   });
-  return { status: response.status, body: (await response.json()) as { outputs?: { data: number[] }[]; code?: string } };
+  return { status: response.status, body: (await response.json()) as { model_version?: string; outputs?: { datatype: string; data: number[] }[]; code?: string } };
 }
 
 describe.skipIf(skip !== undefined)(`berth with --blobs s3://…${skip ? ` (${skip})` : ''}`, () => {
@@ -54,6 +54,10 @@ describe.skipIf(skip !== undefined)(`berth with --blobs s3://…${skip ? ` (${sk
     // The replica's copy is on its own disk, checked against the digest on every load.
     expect(readdirSync(join(work, 'b', 'bundles'))).toHaveLength(1);
     expect(existsSync(join(work, 'b', 'blobs'))).toBe(false);
+
+    // A second version, not yet aliased, for the fault below.
+    const second = await runBerth(['register', writeIdentityModel(work, 'FP64'), '--name', 'shared', '--home', join(work, 'a'), '--blobs', url], env());
+    expect(second.code).toBe(0);
   });
 
   it('keeps serving what is loaded when S3 goes away; commands that need S3 exit 1 with a clear error', async () => {
@@ -69,6 +73,20 @@ describe.skipIf(skip !== undefined)(`berth with --blobs s3://…${skip ? ` (${sk
     expect(uploaded.status).toBe(503);
     expect(uploaded.headers.get('retry-after')).toBe('1');
     expect(((await uploaded.json()) as { code: string }).code).toBe('BERTH_STORE_BLOBS_UNAVAILABLE');
+
+    // An alias moved to a version this replica cannot fetch: the version it served keeps
+    // answering, and the failed load is reported until S3 is back.
+    const moved = await fetch(`${server!.url}/api/models/shared/aliases/production`, {
+      method: 'PUT',
+      headers: { authorization: 'Bearer secret-token-1', 'content-type': 'application/json' },
+      body: JSON.stringify({ version: 2 }),
+    });
+    expect(moved.status).toBe(200);
+    const still = await infer(server!.url, 'shared');
+    expect(still.status).toBe(200);
+    expect(still.body).toMatchObject({ model_version: '1', outputs: [{ datatype: 'FP32', data: [1, 2, 3] }] });
+    const info = (await (await fetch(`${server!.url}/api/server`, { headers: { authorization: 'Bearer secret-token-1' } })).json()) as { failures: { model: string; version: string; reason: string }[] };
+    expect(info.failures).toEqual([expect.objectContaining({ model: 'shared', version: '2', reason: expect.stringMatching(/Cannot use the blob store s3:\/\/.*ECONNREFUSED/s) })]);
 
     const registered = await runBerth(['register', model, '--name', 'other', '--home', join(work, 'a'), '--blobs', url], { ...env(), AWS_MAX_ATTEMPTS: '1' });
     expect(registered.code).toBe(1);

@@ -3,6 +3,8 @@
  * Kubernetes accepts, and the facts about the server image that the manifests rely on.
  */
 import { Errors } from '../../core/errors.js';
+import { IMAGE_PORT, IMAGE_WRITABLE_DIR } from '../image/build-image.js';
+import { IMAGE_USER } from '../image/host-runtime.js';
 
 /** Object metadata, as far as Berth writes it. */
 export interface ObjectMeta {
@@ -21,10 +23,16 @@ export interface KubernetesObject {
 }
 
 /**
- * The server image `berth build` writes: it listens on 8080, runs as uid/gid 65532, and under a
- * read-only root writes only below /tmp, where BERTH_HOME is.
+ * The server image `berth build` writes, as the manifests rely on it: the port it listens on, the
+ * user it runs as, and the one writable folder under a read-only root, which holds BERTH_HOME.
  */
-export const SERVER_IMAGE = { port: 8080, uid: 65532, gid: 65532, writable: '/tmp', home: '/tmp/berth' } as const;
+export const SERVER_IMAGE = {
+  port: IMAGE_PORT,
+  uid: IMAGE_USER.uid,
+  gid: IMAGE_USER.gid,
+  writable: IMAGE_WRITABLE_DIR,
+  home: `${IMAGE_WRITABLE_DIR}/berth`,
+} as const;
 
 /** The recommended labels (app.kubernetes.io/*) of every object of one deployment. */
 export function kubernetesLabels(instance: string): Record<string, string> {
