@@ -4,7 +4,7 @@
  * model with its storage URI (`s3://…`, or `oci://…` for a `berth build --modelcar` image). KServe
  * puts the model at /mnt/models; the runtime serves that folder.
  */
-import { type KubernetesObject, SERVER_IMAGE, kubernetesLabels } from './kubernetes-object.js';
+import { type KubernetesObject, SERVER_IMAGE, kubernetesLabels, serverSecurityContext } from './kubernetes-object.js';
 import { PRE_STOP_SECONDS, terminationGraceSeconds } from './kubernetes-manifests.js';
 
 /** Where KServe's storage initializer (or modelcar) puts the model. */
@@ -76,15 +76,7 @@ export function kserveManifests(options: KServeManifestOptions): KubernetesObjec
           readinessProbe: { httpGet: { path: '/v2/health/ready', port: SERVER_IMAGE.port }, periodSeconds: 5, failureThreshold: 2, timeoutSeconds: 2 },
           livenessProbe: { httpGet: { path: '/v2/health/live', port: SERVER_IMAGE.port }, periodSeconds: 10, failureThreshold: 3, timeoutSeconds: 2 },
           lifecycle: { preStop: { sleep: { seconds: PRE_STOP_SECONDS } } },
-          securityContext: {
-            runAsNonRoot: true,
-            runAsUser: SERVER_IMAGE.uid,
-            runAsGroup: SERVER_IMAGE.gid,
-            allowPrivilegeEscalation: false,
-            privileged: false,
-            readOnlyRootFilesystem: true,
-            capabilities: { drop: ['ALL'] },
-          },
+          securityContext: serverSecurityContext(),
           volumeMounts: [{ name: 'writable', mountPath: SERVER_IMAGE.writable }],
         },
       ],

@@ -8,7 +8,7 @@
  * alias moves; the database URL comes from a Secret, never from the manifests.
  */
 import { createHash } from 'node:crypto';
-import { type KubernetesObject, type ObjectMeta, SERVER_IMAGE, kubernetesLabels } from './kubernetes-object.js';
+import { type KubernetesObject, type ObjectMeta, SERVER_IMAGE, kubernetesLabels, serverSecurityContext } from './kubernetes-object.js';
 
 /** Where the registry lives in shared mode. */
 export interface SharedStore {
@@ -133,15 +133,7 @@ export function kubernetesManifests(options: KubernetesManifestOptions): Kuberne
     readinessProbe: { httpGet: { path: '/v2/health/ready', port: 'http' }, periodSeconds: 5, failureThreshold: 2, timeoutSeconds: 2 },
     livenessProbe: { httpGet: { path: '/v2/health/live', port: 'http' }, periodSeconds: 10, failureThreshold: 3, timeoutSeconds: 2 },
     lifecycle: { preStop: { sleep: { seconds: PRE_STOP_SECONDS } } },
-    securityContext: {
-      runAsNonRoot: true,
-      runAsUser: SERVER_IMAGE.uid,
-      runAsGroup: SERVER_IMAGE.gid,
-      allowPrivilegeEscalation: false,
-      privileged: false,
-      readOnlyRootFilesystem: true,
-      capabilities: { drop: ['ALL'] },
-    },
+    securityContext: serverSecurityContext(),
     volumeMounts: [
       { name: 'writable', mountPath: SERVER_IMAGE.writable },
       { name: 'config', mountPath: CONFIG_PATH.slice(0, CONFIG_PATH.lastIndexOf('/')), readOnly: true },

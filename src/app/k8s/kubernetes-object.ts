@@ -34,6 +34,22 @@ export const SERVER_IMAGE = {
   home: `${IMAGE_WRITABLE_DIR}/berth`,
 } as const;
 
+/**
+ * The security context of the server's container wherever it runs (a Deployment or a KServe
+ * ServingRuntime): the image's non-root user, a read-only root, no privilege, no capabilities.
+ */
+export function serverSecurityContext() {
+  return {
+    runAsNonRoot: true,
+    runAsUser: SERVER_IMAGE.uid,
+    runAsGroup: SERVER_IMAGE.gid,
+    allowPrivilegeEscalation: false,
+    privileged: false,
+    readOnlyRootFilesystem: true,
+    capabilities: { drop: ['ALL'] },
+  };
+}
+
 /** The recommended labels (app.kubernetes.io/*) of every object of one deployment. */
 export function kubernetesLabels(instance: string): Record<string, string> {
   return {
