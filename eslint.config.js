@@ -60,6 +60,25 @@ export default tseslint.config(
     files: ['src/cli/main.ts', 'test/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts', 'vitest.config.ts', 'web/vite.config.ts'],
     rules: { 'no-restricted-syntax': 'off' },
   },
+  // berth/client runs in browsers too: the platform only (no node:*, no dependencies), and of the
+  // server's code only the pure datatype list and type-only imports of the error catalogue.
+  {
+    files: ['src/client/**/*.ts'],
+    rules: {
+      'no-restricted-globals': ['error', { name: 'Buffer', message: 'berth/client runs in browsers: use Uint8Array.' }, { name: 'process', message: 'berth/client runs in browsers.' }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(?!\\./[\\w./-]+$|\\.\\./core/(datatypes|errors)\\.js$)',
+              message: 'berth/client runs in browsers: it imports only its own modules, core/datatypes.js and the types of core/errors.js.',
+            },
+          ],
+        },
+      ],
+    },
+  },
   // The dashboard runs in the browser and imports nothing server-side (design.md: the web layer).
   {
     files: ['web/src/**/*.{ts,tsx}'],

@@ -31,9 +31,14 @@ export interface ErrorExtras {
   readonly cause?: unknown;
 }
 
+/** Type-only key of an entry's literal code (no value exists at run time). */
+declare const LITERAL_CODE: unique symbol;
+
 /** One entry of the catalogue: a factory for errors of one code. */
-export interface ErrorDefinition<Args extends readonly unknown[]> {
+export interface ErrorDefinition<Args extends readonly unknown[], Code extends string = string> {
   readonly code: string;
+  /** The code as a literal type, for {@link ErrorCode}; never set. */
+  readonly [LITERAL_CODE]?: Code;
   readonly httpStatus: number;
   readonly grpcStatus: GrpcStatus;
   /**
@@ -71,12 +76,12 @@ export class BerthError extends Error {
  * One catalogue entry. A template declares plain parameters (no defaults, no rest), so `create`
  * can tell an extra last argument, the {@link ErrorExtras}, from the template's own.
  */
-function define<Args extends readonly unknown[]>(
-  code: string,
+function define<Code extends string, Args extends readonly unknown[]>(
+  code: Code,
   httpStatus: number,
   grpcStatus: GrpcStatus,
   template: (...args: Args) => string,
-): ErrorDefinition<Args> {
+): ErrorDefinition<Args, Code> {
   const create = (...given: readonly unknown[]): BerthError => {
     const args = [...given];
     const extras = args.length > template.length ? (args.pop() as ErrorExtras) : undefined;
@@ -337,6 +342,9 @@ export const Errors = {
   INTERNAL: define('BERTH_SERVER_INTERNAL', 500, 'INTERNAL', (requestId: string) =>
     `Internal server error (request ${requestId}). This is a bug in Berth: please report it with the server log for this request id.`),
 } as const;
+
+/** Every catalogue code as a union type (the typed client's errors carry one). */
+export type ErrorCode = NonNullable<(typeof Errors)[keyof typeof Errors][typeof LITERAL_CODE]>;
 
 /** The code of every catalogue entry, for docs and tests. */
 export function catalogue(): readonly ErrorDefinition<readonly never[]>[] {

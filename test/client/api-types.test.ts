@@ -1,0 +1,14 @@
+/**
+ * The client's management API types are the dashboard's, generated from the same OpenAPI document
+ * in the same run of scripts/api-types.ts (test/web/api-types.test.ts checks that document).
+ */
+import { readFile } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import { API_TYPES_FILE, CLIENT_API_TYPES_FILE } from '../../scripts/api-types.js';
+
+describe('berth/client API types', () => {
+  it('are the generated types, unchanged: run npm run build:api-types when this fails', async () => {
+    const [client, web] = await Promise.all([readFile(CLIENT_API_TYPES_FILE, 'utf8'), readFile(API_TYPES_FILE, 'utf8')]);
+    expect(client === web, `${CLIENT_API_TYPES_FILE} differs from ${API_TYPES_FILE}`).toBe(true);
+  });
+});

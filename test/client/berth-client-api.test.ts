@@ -1,0 +1,102 @@
+/**
+ * berth/client against a real registry server: register a trained bundle and an ONNX file,
+ * aliases, versions, named-feature prediction (records, columns, CSV), feedback joined to
+ * predictions, the audit log and the server's status, with catalogue errors and the admin token.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BerthClient, BerthServerError, tensor } from '../../dist/client/index.js';
+import { exportBundle } from '../../dist/registry/index.js';
+import { tempDir, writeIdentityModel } from '../helpers/models.js';
+import { eventually, startRegistryServer } from '../helpers/server.js';
+import { trainBundle } from '../helpers/trained.js';
+
+const TOKEN = 'client-test-token';
+let server: Awaited<ReturnType<typeof startRegistryServer>>;
+let berth: BerthClient;
+
+const setosa = { sepal_length_cm: 5.1, sepal_width_cm: 3.5, petal_length_cm: 1.4, petal_width_cm: 0.2 };
+const virginica = { sepal_length_cm: 7.7, sepal_width_cm: 3.0, petal_length_cm: 6.1, petal_width_cm: 2.3 };
+
+async function rejection(call: Promise<unknown>): Promise<BerthServerError> {
+  const error = await call.then(() => undefined, (e: unknown) => e);
+  expect(error).toBeInstanceOf(BerthServerError);
+  return error as BerthServerError;
+}
+
+beforeAll(async () => {
+  server = await startRegistryServer(tempDir(), { server: { adminToken: TOKEN }, monitor: { windowMs: 1000, flushIntervalMs: 200 } });
+  berth = new BerthClient({ url: server.url, token: TOKEN });
+}, 120_000);
+afterAll(async () => {
+  await server?.close();
+});
+
+describe('BerthClient over the management API', () => {
+  it('needs the admin token: without it, BERTH_AUTH_REQUIRED', async () => {
+    const anonymous = new BerthClient({ url: server.url });
+    const error = await rejection(anonymous.models());
+    expect([error.status, error.code]).toEqual([401, 'BERTH_AUTH_REQUIRED']);
+  });
+
+  it('registers a trained bundle, predicts records, columns and CSV, and joins feedback', async () => {
+    const archive = join(tempDir(), 'iris.berth');
+    await exportBundle(await trainBundle('iris.csv', 'species', 'iris'), archive);
+    const registered = await berth.register(readFileSync(archive), { filename: 'iris.berth', aliases: ['production'], tags: { team: 'client' } });
+    expect(registered.version).toMatchObject({ model: 'iris', version: 1, aliases: ['production'], tags: { team: 'client' } });
+    expect(await eventually(async () => (await berth.models()).some((m) => m.name === 'iris'))).toBe(true);
+    await eventually(() => berth.modelReady('iris'));
+
+    const byRecords = await berth.predict('iris@production', [setosa, virginica]);
+    expect(byRecords).toMatchObject({ model: 'iris', version: 1 });
+    expect(byRecords.predictions.map((p) => (p as { label: string }).label)).toEqual(['setosa', 'virginica']);
+    const names = Object.keys(setosa) as (keyof typeof setosa)[];
+    const byColumns = await berth.predict('iris', { columns: Object.fromEntries(names.map((n) => [n, [setosa[n], virginica[n]]])) });
+    expect(byColumns.predictions).toEqual(byRecords.predictions);
+    const csv = `${names.join(',')}\n${names.map((n) => setosa[n]).join(',')}\n${names.map((n) => virginica[n]).join(',')}\n`;
+    expect((await berth.predictCsv('iris:1', csv)).predictions).toEqual(byRecords.predictions);
+
+    const bad = await rejection(berth.predict('iris', [{ ...setosa, petal_width_cm: 'wide' }]));
+    expect(bad.status).toBe(400);
+    expect(bad.code).toMatch(/^BERTH_SCHEMA_/);
+
+    expect(await eventually(async () => (await berth.feedback('iris', { requestId: byRecords.requestId, actual: ['setosa', 'virginica'] })).accepted === 1, 10_000)).toBe(true);
+    const unknown = await berth.feedback('iris', [{ requestId: 'no-such-request', actual: 'setosa' }]);
+    expect(unknown.unknown).toEqual(['no-such-request']);
+  });
+
+  it('registers an ONNX file and manages versions and aliases', async () => {
+    const onnx = readFileSync(writeIdentityModel(tempDir(), 'INT64'));
+    const first = await berth.register(onnx, { filename: 'ids.onnx', name: 'ids', description: 'identity' });
+    expect(first.version).toMatchObject({ model: 'ids', version: 1 });
+    const second = await berth.register(new Blob([onnx]), { filename: 'ids.onnx', name: 'ids', description: 'identity' });
+    // The same model and manifest are the same digest: no new version.
+    expect(second.version.version).toBe(1);
+
+    expect((await berth.setAlias('ids', 'production', 1)).version).toBe(1);
+    const detail = await berth.model('ids');
+    expect(detail.model.aliases).toEqual({ production: 1 });
+    expect((await berth.versions('ids')).map((v) => v.version)).toEqual([1]);
+    const version = await berth.version('ids', 1);
+    expect(version.manifest.signature.inputs[0]).toMatchObject({ name: 'x', datatype: 'INT64' });
+
+    await eventually(() => berth.modelReady('ids').catch(() => false));
+    const result = await berth.infer('ids', [tensor('x', 'INT64', [1, 3], [9223372036854775807n, -1n, 0n])], { version: 1 });
+    expect([...(result.output('y').data as BigInt64Array)]).toEqual([9223372036854775807n, -1n, 0n]);
+
+    const inUse = await rejection(berth.deleteVersion('ids', 1));
+    expect([inUse.status, inUse.code]).toEqual([409, 'BERTH_REGISTRY_VERSION_IN_USE']);
+    expect((await berth.deleteAlias('ids', 'production')).alias).toBe('production');
+    const missing = await rejection(berth.deleteAlias('ids', 'production'));
+    expect(missing.code).toBe('BERTH_REGISTRY_ALIAS_NOT_FOUND');
+    expect((await berth.deleteVersion('ids', 1)).deleted).toMatchObject({ model: 'ids', version: 1 });
+
+    const audit = await berth.audit({ model: 'ids' });
+    expect(audit.map((e) => e.action)).toEqual(expect.arrayContaining(['version.register', 'alias.set', 'alias.remove', 'version.delete']));
+    const status = await berth.server();
+    expect(status.served.some((s) => s.model === 'iris')).toBe(true);
+    const unknownModel = await rejection(berth.model('nope'));
+    expect([unknownModel.status, unknownModel.code]).toEqual([404, 'BERTH_REGISTRY_MODEL_NOT_FOUND']);
+  });
+});
