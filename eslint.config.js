@@ -17,6 +17,7 @@ const LAYERS = {
   train: ['store', 'registry', 'monitor', 'app', 'serve', 'cli'],
   app: ['serve', 'cli'],
   serve: ['cli'],
+  conformance: ['store', 'registry', 'runtime', 'monitor', 'train', 'app', 'serve', 'cli'],
 };
 
 const NO_PROCESS_ENV = {

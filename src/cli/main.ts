@@ -15,6 +15,7 @@ import { serve } from './commands/serve.js';
 import { loadConfig } from './load-config.js';
 import { berthVersion } from './package-info.js';
 import { addBuildCommand } from './build-program.js';
+import { addConformanceCommand } from './conformance-program.js';
 import { addK8sCommands } from './k8s-program.js';
 import { addMonitorCommands } from './monitor-program.js';
 import { addRegistryCommands } from './registry-program.js';
@@ -141,6 +142,15 @@ addMonitorCommands(program, { env: process.env, print: (text) => process.stdout.
 
 // k8s
 addK8sCommands(program, { env: process.env, print: (text) => process.stdout.write(`${text}\n`) });
+
+// conformance
+addConformanceCommand(program, {
+  env: process.env,
+  print: (text) => process.stdout.write(`${text}\n`),
+  setExitCode: (code) => {
+    process.exitCode = code;
+  },
+});
 
 function pick(values: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined));

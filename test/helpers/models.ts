@@ -2,6 +2,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { identityModel, pairModel } from '../../src/conformance/conformance-models.js';
+import type { Datatype } from '../../src/core/datatypes.js';
 import { floatTensor, node, onnxModel, tensorValueInfo } from '../../src/core/onnx-model-builder.js';
 import { OnnxElementType, encodeOnnxModel } from '../../src/core/onnx-proto.js';
 
@@ -27,16 +29,10 @@ export const ELEMENT_TYPES: Record<string, number> = {
   BYTES: OnnxElementType.STRING,
 };
 
-/** `y = Identity(x)` for a datatype, with shape [batch, 3] (batch dynamic). */
+/** `y = Identity(x)` for a datatype, with shape [batch, 3] (batch dynamic): the conformance suite's model. */
 export function writeIdentityModel(dir: string, datatype: string): string {
-  const elem = ELEMENT_TYPES[datatype]!;
   const path = join(dir, `identity_${datatype.toLowerCase()}.onnx`);
-  const model = onnxModel({
-    nodes: [node('Identity', ['x'], ['y'])],
-    inputs: [tensorValueInfo('x', elem, ['batch', 3])],
-    outputs: [tensorValueInfo('y', elem, ['batch', 3])],
-  });
-  writeFileSync(path, encodeOnnxModel(model));
+  writeFileSync(path, identityModel(datatype as Datatype));
   return path;
 }
 
@@ -59,15 +55,10 @@ export function writeHeavyModel(dir: string, width = 1024): string {
   return path;
 }
 
-/** A two-input, two-output model: sum = a + b, product = a * b, FP32 [batch, 2]. */
+/** A two-input, two-output model: sum = a + b, product = a * b, FP32 [batch, 2] (the conformance suite's pair). */
 export function writeTwoInOutModel(dir: string): string {
   const path = join(dir, 'two_in_out.onnx');
-  const model = onnxModel({
-    nodes: [node('Add', ['a', 'b'], ['sum']), node('Mul', ['a', 'b'], ['product'])],
-    inputs: [tensorValueInfo('a', OnnxElementType.FLOAT, ['batch', 2]), tensorValueInfo('b', OnnxElementType.FLOAT, ['batch', 2])],
-    outputs: [tensorValueInfo('sum', OnnxElementType.FLOAT, ['batch', 2]), tensorValueInfo('product', OnnxElementType.FLOAT, ['batch', 2])],
-  });
-  writeFileSync(path, encodeOnnxModel(model));
+  writeFileSync(path, pairModel());
   return path;
 }
 
