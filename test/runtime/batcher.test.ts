@@ -196,9 +196,11 @@ describe('batcher', () => {
 
   it('holds a batch back up to maxWaitMs to fill it', async () => {
     const log: number[][] = [];
-    const batcher = new Batcher(runner(scale, log), { settings: { ...DEFAULTS, maxWaitMs: 50, maxBatchSize: 4 }, concurrency: 1, stackable: true, model: 'm' });
+    // A wait far longer than the test: the batch can only leave by filling up, whatever the load.
+    const batcher = new Batcher(runner(scale, log), { settings: { ...DEFAULTS, maxWaitMs: 600_000, maxBatchSize: 4 }, concurrency: 1, stackable: true, model: 'm' });
     const first = batcher.submit(row([1]), ['y']);
     await new Promise((r) => setTimeout(r, 5));
+    expect(log).toEqual([]);
     const rest = [batcher.submit(row([2]), ['y']), batcher.submit(row([3]), ['y']), batcher.submit(row([4]), ['y'])];
     await Promise.all([first, ...rest]);
     // The full batch left as soon as it reached maxBatchSize, in one run.
