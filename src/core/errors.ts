@@ -292,6 +292,14 @@ export const Errors = {
   REGISTRY_VERSION_IN_USE: define('BERTH_REGISTRY_VERSION_IN_USE', 409, 'FAILED_PRECONDITION', (model: string, version: number, aliases: readonly string[]) =>
     `Version ${version} of model '${model}' is what alias ${listNames(aliases)} points at. Move the alias first, or delete with --force to remove the alias too.`),
 
+  // --- deployments (traffic policies) ---
+  DEPLOYMENT_INVALID: define('BERTH_DEPLOYMENT_INVALID', 400, 'INVALID_ARGUMENT', (model: string, problems: string) =>
+    `The deployment of model '${model}' is not valid: ${problems}. Nothing changed; fix it and send it again (berth traffic <model> 1=80 2=20, weights in percent summing to 100).`),
+  DEPLOYMENT_CHANGED: define('BERTH_DEPLOYMENT_CHANGED', 409, 'FAILED_PRECONDITION', (model: string, expected: number, actual: number) =>
+    `The deployment of model '${model}' changed meanwhile (expected change ${expected}, found ${actual}). Nothing changed; read it again and retry.`),
+  DEPLOYMENT_VERSION_IN_USE: define('BERTH_DEPLOYMENT_VERSION_IN_USE', 409, 'FAILED_PRECONDITION', (model: string, version: number) =>
+    `Version ${version} of model '${model}' takes part in its deployment (a variant or a shadow). Change the deployment first (berth traffic, berth shadow --remove), or delete with --force to clear the deployment too.`),
+
   // --- monitor ---
   MONITOR_DATA_INVALID: define('BERTH_MONITOR_DATA_INVALID', 400, 'INVALID_ARGUMENT', (what: string, problem: string) =>
     `${what} is not valid monitor data: ${problem}. Sketches and profiles are written by Berth; rebuild the profile (berth package --reference) rather than editing them.`),

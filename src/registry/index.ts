@@ -32,6 +32,7 @@ export { MAX_NAME_LENGTH, isModelName, validateAliasName, validateModelName } fr
 export { type OpenRegistryOptions, openRegistry } from './open-registry.js';
 export { MODEL_FILE, type PackageOptions, packageModel } from './package-model.js';
 export { type AuditLogOptions } from './change-log.js';
+export { type ClearDeploymentOptions, type DeploymentChangeOptions } from './deployment-writer.js';
 export { type GarbageCollected } from './garbage-collector.js';
 export { Registry, type RegistryOptions } from './registry.js';
 export { RegistryReads } from './registry-reads.js';

@@ -1,4 +1,5 @@
 /** What the registry returns: plain, JSON-ready records of models, versions, aliases and changes. */
+import type { DeploymentPolicy } from '../core/deployment.js';
 import type { Bundle } from './bundle.js';
 import type { BundleManifest } from './bundle-manifest.js';
 
@@ -71,7 +72,7 @@ export interface AuditEntry {
   readonly at: string;
   readonly interface: string;
   readonly actor: string | null;
-  /** `model.create`, `version.register`, `version.delete`, `alias.set`, `alias.remove`. */
+  /** `model.create`, `version.register`, `version.delete`, `alias.set`, `alias.remove`, `deployment.set`, `deployment.clear`. */
   readonly action: AuditAction;
   readonly model: string | null;
   readonly version: number | null;
@@ -80,7 +81,7 @@ export interface AuditEntry {
 }
 
 /** The kinds of change the audit log records. */
-export type AuditAction = 'model.create' | 'version.register' | 'version.delete' | 'alias.set' | 'alias.remove';
+export type AuditAction = 'model.create' | 'version.register' | 'version.delete' | 'alias.set' | 'alias.remove' | 'deployment.set' | 'deployment.clear';
 
 /** What {@link Registry.register} did. */
 export interface RegisterResult {
@@ -110,4 +111,20 @@ export interface OpenedVersion {
 export interface AliasChange extends AliasRecord {
   /** The version it pointed at before, or null when it is new. */
   readonly previous: number | null;
+}
+
+/** A model's stored deployment (traffic policy). */
+export interface DeploymentRecord extends DeploymentPolicy {
+  readonly model: string;
+  /** When it last changed, ISO 8601. */
+  readonly updated: string;
+  /** The sequence number of the change that wrote it; pass it as `expectedSeq` to change it safely. */
+  readonly seq: number;
+}
+
+/** What {@link Registry.setDeployment} and {@link Registry.clearDeployment} did. */
+export interface DeploymentChange {
+  /** The deployment now, or null when there is none (the default version takes all traffic). */
+  readonly deployment: DeploymentRecord | null;
+  readonly previous: DeploymentRecord | null;
 }

@@ -3,10 +3,11 @@
  * point at versions, and an audit log of every change, over the metadata store and the blob
  * store. This class is the public face; each job is a module of its own: registering
  * (VersionWriter, crash-safe), reading (RegistryReads), aliases (AliasWriter), deletion
- * (VersionDeleter), bundles unpacked on disk (BundleCache), change transactions and the audit log
+ * (VersionDeleter), deployments (DeploymentWriter), bundles unpacked on disk (BundleCache), change transactions and the audit log
  * (ChangeLog), and garbage collection (collectGarbage).
  */
 import { join, resolve } from 'node:path';
+import type { DeploymentPolicyInput } from '../core/deployment.js';
 import { Errors } from '../core/errors.js';
 import type { ModelRef } from '../core/model-ref.js';
 import type { BlobStore } from '../store/blob-store.js';
@@ -16,6 +17,7 @@ import type { Bundle } from './bundle.js';
 import { exportBundle } from './bundle-archive.js';
 import { BundleCache } from './bundle-cache.js';
 import { type AuditLogOptions, ChangeLog } from './change-log.js';
+import { type ClearDeploymentOptions, type DeploymentChangeOptions, DeploymentWriter, readDeployment, readDeployments } from './deployment-writer.js';
 import { type GarbageCollected, collectGarbage } from './garbage-collector.js';
 import type {
   AliasChange,
@@ -23,6 +25,8 @@ import type {
   AuditActor,
   AuditEntry,
   DeleteResult,
+  DeploymentChange,
+  DeploymentRecord,
   ModelRecord,
   OpenedVersion,
   RegisterResult,
@@ -75,6 +79,7 @@ export class Registry {
   readonly #reads: RegistryReads;
   readonly #writer: VersionWriter;
   readonly #aliases: AliasWriter;
+  readonly #deployments: DeploymentWriter;
   readonly #bundles: BundleCache;
   readonly #deleter: VersionDeleter;
   #closed: Promise<void> | undefined;
@@ -92,6 +97,7 @@ export class Registry {
     this.#reads = new RegistryReads(db);
     this.#writer = new VersionWriter({ changes: this.#changes, reads: this.#reads, blobs: this.#blobs, temporary: this.#temporary, now });
     this.#aliases = new AliasWriter(this.#changes, now);
+    this.#deployments = new DeploymentWriter(this.#changes, now);
     this.#bundles = new BundleCache(join(resolve(options.home), 'bundles'), this.#blobs, db);
     this.#deleter = new VersionDeleter({ db, changes: this.#changes, blobs: this.#blobs, bundles: this.#bundles, graceMs: this.#graceMs });
   }
@@ -190,6 +196,44 @@ export class Registry {
   async removeAlias(model: string, alias: string, options: ChangeOptions = {}): Promise<AliasRecord> {
     this.#ensureOpen();
     return this.#aliases.removeAlias(model, alias, options.actor ?? this.#actor);
+  }
+
+  // ---------------------------------------------------------------- deployments
+
+  /** The model's deployment (traffic policy), or null when its default version takes all traffic. Throws BERTH_REGISTRY_MODEL_NOT_FOUND. */
+  async getDeployment(model: string): Promise<DeploymentRecord | null> {
+    this.#ensureOpen();
+    await this.#reads.requireModel(model);
+    return readDeployment(this.#store.db, model);
+  }
+
+  /** Every model's deployment, by model name. */
+  async listDeployments(): Promise<DeploymentRecord[]> {
+    this.#ensureOpen();
+    return readDeployments(this.#store.db);
+  }
+
+  /**
+   * Replaces the model's whole deployment in one change (audit `deployment.set`). Throws
+   * BERTH_DEPLOYMENT_INVALID (the policy's shape, versions taking different inputs, a shadow of
+   * the default version with no variants), BERTH_REGISTRY_VERSION_NOT_FOUND, _MODEL_NOT_FOUND,
+   * and BERTH_DEPLOYMENT_CHANGED when `expectedSeq` is stale; nothing changes then.
+   *
+   * @example
+   *   await registry.setDeployment('digits', { variants: [{ version: 1, weight: 80 }, { version: 2, weight: 20 }] });
+   */
+  async setDeployment(model: string, policy: DeploymentPolicyInput, options: DeploymentChangeOptions = {}): Promise<DeploymentChange> {
+    this.#ensureOpen();
+    return this.#deployments.setDeployment(model, policy, options.actor ?? this.#actor, options);
+  }
+
+  /**
+   * Removes the model's deployment (audit `deployment.clear`); with `setAlias`, also moves that
+   * alias in the same change. With none, writes nothing but the alias and returns `previous: null`.
+   */
+  async clearDeployment(model: string, options: ClearDeploymentOptions = {}): Promise<DeploymentChange> {
+    this.#ensureOpen();
+    return this.#deployments.clearDeployment(model, options.actor ?? this.#actor, options);
   }
 
   // ---------------------------------------------------------------- deleting

@@ -9,6 +9,7 @@ import type { BlobStore } from '../store/blob-store.js';
 import { stillReferenced } from '../store/blob-references.js';
 import type { StoreTables } from '../store/store-tables.js';
 import type { BundleCache } from './bundle-cache.js';
+import { readDeployment, removeDeployment } from './deployment-writer.js';
 import type { ChangeLog } from './change-log.js';
 import type { AuditActor, DeleteResult } from './registry-records.js';
 import { toVersionRecord } from './registry-reads.js';
@@ -33,7 +34,8 @@ export class VersionDeleter {
 
   /**
    * Deletes a version. Refused with BERTH_REGISTRY_VERSION_IN_USE while an alias points at it,
-   * unless `force`, which removes those aliases too. Blobs that no other version uses are then
+   * and BERTH_DEPLOYMENT_VERSION_IN_USE while its model's deployment names it, unless `force`,
+   * which removes those aliases (and clears that deployment) too. Blobs that no other version uses are then
    * removed (those stored or reused within the grace time are left for garbage collection, as a
    * register running beside us may be about to reference them).
    */
@@ -49,6 +51,10 @@ export class VersionDeleter {
       }
       const aliases = (await trx.selectFrom('aliases').select('name').where('model', '=', model).where('number', '=', version).orderBy('name').execute()).map((a) => a.name);
       if (aliases.length > 0 && !force) throw Errors.REGISTRY_VERSION_IN_USE.create(model, version, aliases);
+      const deployment = await readDeployment(trx, model);
+      const deployed = deployment !== null && [...deployment.variants, ...deployment.shadows].some((v) => v.version === version);
+      if (deployed && !force) throw Errors.DEPLOYMENT_VERSION_IN_USE.create(model, version);
+      if (deployed) await removeDeployment(trx, log, deployment, `version ${version} deleted`);
       for (const alias of aliases) {
         await trx.deleteFrom('aliases').where('model', '=', model).where('name', '=', alias).execute();
         await log({ action: 'alias.remove', model, alias, version, details: { digest: row.digest, reason: 'version deleted' } });

@@ -238,6 +238,41 @@ export interface TrainingJobFilesTable {
   readonly size: number;
 }
 
+/** A model's deployment (traffic policy); no row: its default version takes all traffic. */
+export interface DeploymentsTable {
+  readonly model: string;
+  /** JSON: the checked policy (core/deployment.ts DeploymentPolicy). */
+  readonly policy: string;
+  /** The sequence number of the change that wrote it (audit_log.seq). */
+  readonly seq: number;
+  readonly updated_at: string;
+}
+
+/**
+ * One window of one shadow's comparison with the versions that answered, as one replica saw it;
+ * windows of several replicas merge into one report.
+ */
+export interface ShadowComparisonsTable {
+  readonly model: string;
+  /** The shadow's version number. */
+  readonly shadow: number;
+  /** Start of the window, ISO 8601 UTC. */
+  readonly start_at: string;
+  readonly replica: string;
+  readonly window_ms: number;
+  /** Requests copied to the shadow and run; dropped because it fell behind; failed in the shadow. */
+  readonly requests: number;
+  readonly dropped: number;
+  readonly failed: number;
+  /** Rows compared; rows whose labels were compared (classification); of those, rows that agreed. */
+  readonly rows: number;
+  readonly labelled: number;
+  readonly agreed: number;
+  /** JSON: KLL sketches of the differences (shadow − primary) and of both latencies. */
+  readonly sketches: string;
+  readonly updated_at: string;
+}
+
 /** Every table of the metadata database. */
 export interface StoreTables {
   readonly models: ModelsTable;
@@ -256,4 +291,6 @@ export interface StoreTables {
   readonly monitor_leases: MonitorLeasesTable;
   readonly training_jobs: TrainingJobsTable;
   readonly training_job_files: TrainingJobFilesTable;
+  readonly deployments: DeploymentsTable;
+  readonly shadow_comparisons: ShadowComparisonsTable;
 }

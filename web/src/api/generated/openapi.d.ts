@@ -1559,7 +1559,7 @@ export interface components {
         };
         AuditEntry: {
             /** @enum {string} */
-            action: "model.create" | "version.register" | "version.delete" | "alias.set" | "alias.remove";
+            action: "model.create" | "version.register" | "version.delete" | "alias.set" | "alias.remove" | "deployment.set" | "deployment.clear";
             actor: string | null;
             alias: string | null;
             at: string;
