@@ -46,6 +46,8 @@ export interface TrainingSummary {
   /** Rows left out of training because their target was missing. */
   readonly droppedRows: number;
   readonly ignoredColumns: readonly IgnoredColumn[];
+  /** The validation file the metrics come from, when one was given instead of a random split. */
+  readonly validationSource?: string;
 }
 
 /** The outcome of {@link trainBundle}. */
@@ -112,6 +114,7 @@ export function trainingSummary(result: TrainFromCsvResult): TrainingSummary {
     rows: result.table.rows.length,
     droppedRows: result.lineage.droppedRows,
     ignoredColumns: result.ignoredColumns,
+    ...(result.lineage.validationSource !== undefined ? { validationSource: result.lineage.validationSource } : {}),
   };
 }
 

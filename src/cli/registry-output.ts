@@ -3,6 +3,7 @@
  * Scripts use --json instead, which prints the command's return value as it is.
  */
 import Table from 'cli-table3';
+import type { DatetimePart } from '../core/datetime-value.js';
 import type { FeatureSchema } from '../core/feature-schema.js';
 import type { Signature, TensorSpec } from '../core/signature.js';
 import type { AliasChange, AliasRecord, AuditEntry, DeleteResult, ModelRecord, RegisterResult, VersionDetail, VersionRecord } from '../registry/index.js';
@@ -108,6 +109,8 @@ export function renderVersionDetail(v: VersionDetail): string {
   if (Object.keys(v.tags).length) lines.push(`  tags         ${formatTags(v.tags)}`);
   if (m.model.producer) lines.push(`  producer     ${m.model.producer}${m.model.producerVersion ? ` ${m.model.producerVersion}` : ''}`);
   if (m.metrics && Object.keys(m.metrics).length) lines.push(`  metrics      ${Object.entries(m.metrics).map(([k, n]) => `${k}=${formatMetric(n)}`).join(', ')}`);
+  const trained = trainedWith(m.lineage);
+  if (trained) lines.push(`  trained      ${trained}`);
   if (m.pipeline?.output.task === 'classification') lines.push(`  classes      ${m.pipeline.output.labels.join(', ')} (probability columns in this order)`);
   const extras = (['schema', 'pipeline', 'profile', 'lineage'] as const).filter((k) => m[k] !== undefined);
   if (extras.length) lines.push(`  carries      ${extras.join(', ')}`);
@@ -117,10 +120,38 @@ export function renderVersionDetail(v: VersionDetail): string {
   return lines.join('\n');
 }
 
+/**
+ * The trainer and the hyperparameters it used, from a trained bundle's lineage:
+ * `gbdt (learningRate=0.1, …, iterations=87) on 4000 rows, validated on 1000`.
+ */
+function trainedWith(lineage: Readonly<Record<string, unknown>> | undefined): string | undefined {
+  if (!lineage || typeof lineage.method !== 'string') return undefined;
+  const parameters = lineage.parameters !== null && typeof lineage.parameters === 'object' ? Object.entries(lineage.parameters) : [];
+  const shown = parameters.filter(([, v]) => v !== null).map(([k, v]) => `${k}=${typeof v === 'number' ? String(Number(v.toPrecision(4))) : String(v)}`);
+  const settings = [
+    ...(typeof lineage.classWeight === 'string' && lineage.classWeight !== 'none' ? [`class weights ${lineage.classWeight}`] : []),
+  ];
+  const rows =
+    typeof lineage.folds === 'number'
+      ? `, ${lineage.folds}-fold cross-validation on ${String(lineage.trainRows)} rows`
+      : typeof lineage.trainRows === 'number'
+        ? ` on ${lineage.trainRows} rows, validated on ${String(lineage.validationRows)}${typeof lineage.validationSource === 'string' ? ` from ${lineage.validationSource}` : ''}`
+        : '';
+  return `${lineage.method}${shown.length ? ` (${shown.join(', ')})` : ''}${settings.length ? `, ${settings.join(', ')}` : ''}${rows}${lineage.refit === true ? ', refitted on every row' : ''}`;
+}
+
 /** A metric as people read it: integers (row counts) whole, other values to four significant digits. */
 export function formatMetric(value: number): string {
   return Number.isInteger(value) ? String(value) : value.toPrecision(4);
 }
+
+const DATETIME_PART_NAMES: Readonly<Record<DatetimePart, string>> = {
+  year: 'year',
+  month: 'month',
+  dayOfWeek: 'day of week',
+  hour: 'hour',
+  daysSinceEpoch: 'days since 1970',
+};
 
 /** A feature schema as a table: what a caller sends, with each feature's allowed values. */
 export function renderSchema(schema: FeatureSchema): string {
@@ -135,14 +166,19 @@ export function renderSchema(schema: FeatureSchema): string {
       }
       case 'boolean':
         return 'true, false';
+      case 'datetime': {
+        const range = f.min !== undefined && f.max !== undefined ? `${f.min} to ${f.max}; ` : '';
+        return `${range}the model uses ${f.parts.map((p) => DATETIME_PART_NAMES[p]).join(', ')}`;
+      }
       default:
         return f.maxLength === undefined ? '' : `up to ${f.maxLength} characters`;
     }
   };
-  return plainTable(
+  const table = plainTable(
     ['feature', 'type', 'required', 'values'],
     schema.features.map((f) => [f.name, f.type, f.required ? 'yes' : 'no', allowed(f)]),
   );
+  return schema.strict ? `${table}\nstrict: unseen categories and numbers outside the training range are refused` : table;
 }
 
 /** `berth show model`. */

@@ -34,6 +34,8 @@ export interface RemoteScoring {
   readonly batches: AsyncGenerator<readonly Prediction[]>;
   /** Fields the server reported as ignored, as far as the batches have gone. */
   readonly unknownFields: ReadonlySet<string>;
+  /** The server's other warnings (values training never saw), as far as the batches have gone. */
+  readonly warnings: ReadonlySet<string>;
 }
 
 interface PredictAnswer {
@@ -42,6 +44,9 @@ interface PredictAnswer {
   readonly predictions: Prediction[];
   readonly warnings?: string[];
 }
+
+/** Most server warnings kept: past it, more batches repeat what was said. */
+const MAX_WARNINGS = 20;
 
 /**
  * Sends the first batch and reads the version's output description; the rest is sent as the
@@ -54,6 +59,7 @@ export async function scoreRemotely(options: RemoteScoringOptions): Promise<Remo
   const total = options.table.rows.length;
   const headers = { ...(options.token ? { authorization: `Bearer ${options.token}` } : {}) };
   const unknownFields = new Set<string>();
+  const warnings = new Set<string>();
 
   const call = async (path: string, init: RequestInit, what: string): Promise<unknown> => {
     let response: Response;
@@ -84,6 +90,8 @@ export async function scoreRemotely(options: RemoteScoringOptions): Promise<Remo
     for (const warning of answer.warnings ?? []) {
       const field = /^unknown field '(.*)' ignored$/.exec(warning)?.[1];
       if (field !== undefined) unknownFields.add(field);
+      // Row numbers in the server's warnings count from each batch's first row.
+      else if (warnings.size < MAX_WARNINGS) warnings.add(`${warning} (in ${lines})`);
     }
     options.onProgress?.(Math.min(total, first + rows.length), total);
     return answer;
@@ -102,5 +110,5 @@ export async function scoreRemotely(options: RemoteScoringOptions): Promise<Remo
     yield firstAnswer.predictions;
     for (let first = batchSize; first < total; first += batchSize) yield (await predictBatch(pinned, first)).predictions;
   }
-  return { model: firstAnswer.model, version: firstAnswer.version, output, batches: batches(), unknownFields };
+  return { model: firstAnswer.model, version: firstAnswer.version, output, batches: batches(), unknownFields, warnings };
 }

@@ -25,7 +25,7 @@ export function renderTrainResult(result: TrainCommandResult): string {
     '',
     renderCandidates(result),
     '',
-    `Validation metrics of ${result.method} (${m.rows} held-out rows):`,
+    `Validation metrics of ${result.method} (${result.validationSource !== undefined ? `${m.rows} rows of ${result.validationSource}` : `${m.rows} held-out rows`}):`,
     renderMetrics(m),
   ];
   if (m.task === 'classification') lines.push('', 'Confusion matrix (rows: true label, columns: predicted):', renderConfusion(m));
@@ -43,7 +43,8 @@ export function renderTrainResult(result: TrainCommandResult): string {
 /** The `berth predict` summary line. */
 export function renderPredictResult(result: PredictCommandResult): string {
   const ignored = result.ignoredColumns.length ? `\nIgnored columns the model does not use: ${result.ignoredColumns.join(', ')}` : '';
-  return `Scored ${result.rows} row${result.rows === 1 ? '' : 's'} with ${result.model}:${result.version}${result.output ? ` into ${result.output}` : ''} (columns: ${result.columns.join(', ')})${ignored}`;
+  const warnings = result.warnings.map((w) => `\nwarning: ${w}`).join('');
+  return `Scored ${result.rows} row${result.rows === 1 ? '' : 's'} with ${result.model}:${result.version}${result.output ? ` into ${result.output}` : ''} (columns: ${result.columns.join(', ')})${ignored}${warnings}`;
 }
 
 function renderCandidates(result: TrainCommandResult): string {

@@ -8,7 +8,7 @@ import type { Writable } from 'node:stream';
 import { type Command, Option } from 'commander';
 import type { Logger } from 'pino';
 import type { Config, ConfigInput, ConfigPurpose } from '../core/config.js';
-import type { AlgorithmChoice, Task } from '../train/index.js';
+import type { AlgorithmChoice, ClassWeight, Task } from '../train/index.js';
 import { demo } from './commands/demo.js';
 import { predictCommand } from './commands/predict.js';
 import { trainCommand } from './commands/train.js';
@@ -75,6 +75,9 @@ export function addTrainCommands(program: Command, context: TrainProgramContext)
       .option('--name <name>', 'model name (default: the file name without .csv)')
       .option('--delimiter <char>', 'field separator of the CSV (default: detected from the header row: comma, semicolon, tab or pipe)')
       .option('--seed <n>', 'seed of the train/validation split (default 0)', integer)
+      .option('--validation <data.csv>', 'validate on this file (same columns) instead of a random 20% of the training rows')
+      .addOption(new Option('--class-weight <weights>', 'balanced: weigh rare classes up so each class counts alike (default: none)').choices(['none', 'balanced']))
+      .option('--strict', 'the schema refuses unseen categories and numbers outside the training range (default: answer them with a warning)')
       .option('-o, --out <dir>', 'bundle folder to write (default ./<name>.bundle; none when registering)')
       .option('--register', 'add the bundle to the registry as a new version')
       .option('--alias <alias>', 'point this alias at the new version (implies --register); repeat for more', collect)
@@ -84,7 +87,7 @@ export function addTrainCommands(program: Command, context: TrainProgramContext)
   )
     .addHelpText(
       'after',
-      '\nExamples:\n  berth train loans.csv --target defaulted\n  berth train loans.csv --target defaulted --register --alias production\n  berth train houses.csv --target price --algorithm gbdt -o bundles/houses\n',
+      '\nExamples:\n  berth train loans.csv --target defaulted\n  berth train loans.csv --target defaulted --register --alias production\n  berth train houses.csv --target price --algorithm gbdt -o bundles/houses\n  berth train fraud.csv --target fraud --class-weight balanced --validation fraud-2024.csv\n',
     )
     .action(async (data: string, opts: StoreFlags & Record<string, unknown>) => {
       const progress = createTrainProgress(context.stderr);
@@ -98,6 +101,9 @@ export function addTrainCommands(program: Command, context: TrainProgramContext)
           algorithm: opts.algorithm as AlgorithmChoice | undefined,
           name: opts.name as string | undefined,
           seed: opts.seed as number | undefined,
+          validation: opts.validation as string | undefined,
+          classWeight: opts.classWeight as ClassWeight | undefined,
+          strict: opts.strict as boolean | undefined,
           out: opts.out as string | undefined,
           register: opts.register as boolean | undefined,
           aliases: opts.alias as string[] | undefined,

@@ -13,10 +13,11 @@
  *   };
  */
 import { z } from 'zod';
+import { DATETIME_PARTS, type DatetimePart, parseDatetime } from './datetime-value.js';
 import { Errors } from './errors.js';
 
 /** The kinds of value a feature holds. */
-export const FEATURE_TYPES = ['number', 'integer', 'boolean', 'category', 'string'] as const;
+export const FEATURE_TYPES = ['number', 'integer', 'boolean', 'category', 'datetime', 'string'] as const;
 
 /** The kind of value a feature holds. */
 export type FeatureType = (typeof FEATURE_TYPES)[number];
@@ -56,6 +57,19 @@ export interface CategoryFeature extends FeatureBase {
   readonly outOfRange: Exclude<OutOfRangePolicy, 'clip'>;
 }
 
+/**
+ * A date or date-time sent as ISO 8601 text (`2024-03-07`, `2024-03-07T14:05:00Z`); a time without
+ * a zone is UTC. The model does not see the text but the numbers `parts` derives from it (see
+ * src/core/datetime-value.ts), which the schema lists so callers know what the model uses.
+ */
+export interface DatetimeFeature extends FeatureBase {
+  readonly type: 'datetime';
+  /** The earliest and latest values seen in training, as ISO text; for people, never enforced. */
+  readonly min?: string;
+  readonly max?: string;
+  readonly parts: readonly DatetimePart[];
+}
+
 /** Free text; carried through validation, never encoded by the pipeline. */
 export interface StringFeature extends FeatureBase {
   readonly type: 'string';
@@ -63,7 +77,7 @@ export interface StringFeature extends FeatureBase {
 }
 
 /** One named feature. */
-export type FeatureSpec = NumericFeature | BooleanFeature | CategoryFeature | StringFeature;
+export type FeatureSpec = NumericFeature | BooleanFeature | CategoryFeature | DatetimeFeature | StringFeature;
 
 /** The schema of a model's named features. */
 export interface FeatureSchema {
@@ -74,6 +88,12 @@ export interface FeatureSchema {
    * and the empty string are always missing.
    */
   readonly missingValues?: readonly string[];
+  /**
+   * Refuse values the model never saw in training: a category not listed, or a number outside its
+   * feature's `min`/`max`, whatever the feature's `outOfRange` says. Without it they are answered
+   * with a warning.
+   */
+  readonly strict?: boolean;
 }
 
 /** The tokens CSV files commonly use for a missing value. */
@@ -86,6 +106,15 @@ const FeatureSpecSchema = z.discriminatedUnion('type', [
   z.object({ ...base, type: z.enum(['number', 'integer']), min: z.number().optional(), max: z.number().optional(), outOfRange: policy }).strict(),
   z.object({ ...base, type: z.literal('boolean') }).strict(),
   z.object({ ...base, type: z.literal('category'), categories: z.array(z.string()).min(1), outOfRange: z.enum(['reject', 'accept']) }).strict(),
+  z
+    .object({
+      ...base,
+      type: z.literal('datetime'),
+      min: z.string().optional(),
+      max: z.string().optional(),
+      parts: z.array(z.enum(DATETIME_PARTS)).min(1),
+    })
+    .strict(),
   z.object({ ...base, type: z.literal('string'), maxLength: z.number().int().positive().optional() }).strict(),
 ]);
 
@@ -95,6 +124,7 @@ export const FeatureSchemaSchema = z
     format: z.literal('berth.schema/v1'),
     features: z.array(FeatureSpecSchema).min(1),
     missingValues: z.array(z.string()).optional(),
+    strict: z.boolean().optional(),
   })
   .strict();
 
@@ -119,6 +149,14 @@ export function parseFeatureSchema(value: unknown): FeatureSchema {
     }
     if (feature.type === 'category' && new Set(feature.categories).size !== feature.categories.length) {
       throw Errors.SCHEMA_INVALID.create(`feature '${feature.name}' lists a category twice`);
+    }
+    if (feature.type === 'datetime') {
+      if (new Set(feature.parts).size !== feature.parts.length) throw Errors.SCHEMA_INVALID.create(`feature '${feature.name}' lists a part twice`);
+      for (const bound of [feature.min, feature.max]) {
+        if (bound !== undefined && parseDatetime(bound) === undefined) {
+          throw Errors.SCHEMA_INVALID.create(`feature '${feature.name}' has bound '${bound}', which is not an ISO 8601 date or date-time`);
+        }
+      }
     }
   }
   return schema;

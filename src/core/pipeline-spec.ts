@@ -18,6 +18,7 @@
  *   };
  */
 import { z } from 'zod';
+import { DATETIME_PARTS, type DatetimePart } from './datetime-value.js';
 import { Errors } from './errors.js';
 import type { FeatureSchema } from './feature-schema.js';
 
@@ -58,8 +59,22 @@ export interface OrdinalStep {
   readonly unseenValue: number;
 }
 
+/**
+ * A datetime feature as one numeric column per derived part (see src/core/datetime-value.ts), in
+ * the order of `parts`: each imputed when the date is missing, then scaled like a numeric step.
+ */
+export interface DatetimeStep {
+  readonly feature: string;
+  readonly encoding: 'datetime';
+  readonly parts: readonly {
+    readonly part: DatetimePart;
+    readonly impute: number;
+    readonly scale?: { readonly mean: number; readonly std: number };
+  }[];
+}
+
 /** One feature's encoding into tensor columns. */
-export type PipelineStep = NumericStep | OneHotStep | OrdinalStep;
+export type PipelineStep = NumericStep | OneHotStep | OrdinalStep | DatetimeStep;
 
 /** A classifier's output: `tensor` is FP32 `[n, labels.length]` of class probabilities. */
 export interface ClassificationOutput {
@@ -91,6 +106,7 @@ export interface PipelineSpec {
 }
 
 const finite = z.number().refine(Number.isFinite, 'must be a finite number');
+const Scale = z.object({ mean: finite, std: finite.refine((s) => s > 0, 'must be positive') }).strict();
 
 const StepSchema = z.discriminatedUnion('encoding', [
   z
@@ -98,7 +114,14 @@ const StepSchema = z.discriminatedUnion('encoding', [
       feature: z.string().min(1),
       encoding: z.literal('numeric'),
       impute: finite,
-      scale: z.object({ mean: finite, std: finite.refine((s) => s > 0, 'must be positive') }).strict().optional(),
+      scale: Scale.optional(),
+    })
+    .strict(),
+  z
+    .object({
+      feature: z.string().min(1),
+      encoding: z.literal('datetime'),
+      parts: z.array(z.object({ part: z.enum(DATETIME_PARTS), impute: finite, scale: Scale.optional() }).strict()).min(1),
     })
     .strict(),
   z
@@ -138,7 +161,7 @@ const PipelineSpecSchema = z
 
 /** Number of tensor columns a step fills. */
 export function stepWidth(step: PipelineStep): number {
-  return step.encoding === 'one-hot' ? step.categories.length : 1;
+  return step.encoding === 'one-hot' ? step.categories.length : step.encoding === 'datetime' ? step.parts.length : 1;
 }
 
 /** Number of columns `k` of the input tensor. */
@@ -148,9 +171,15 @@ export function pipelineWidth(spec: PipelineSpec): number {
   return width;
 }
 
-/** A name per input tensor column: the feature, or `feature=category` for one-hot columns. */
+/** A name per input tensor column: the feature, `feature=category` for one-hot columns, `feature.part` for datetime parts. */
 export function pipelineColumnNames(spec: PipelineSpec): string[] {
-  return spec.steps.flatMap((step) => (step.encoding === 'one-hot' ? step.categories.map((c) => `${step.feature}=${c}`) : [step.feature]));
+  return spec.steps.flatMap((step) =>
+    step.encoding === 'one-hot'
+      ? step.categories.map((c) => `${step.feature}=${c}`)
+      : step.encoding === 'datetime'
+        ? step.parts.map((p) => `${step.feature}.${p.part}`)
+        : [step.feature],
+  );
 }
 
 /**
@@ -168,7 +197,9 @@ export function parsePipelineSpec(value: unknown, schema?: FeatureSchema): Pipel
   for (const step of spec.steps) {
     if (seen.has(step.feature)) throw Errors.PIPELINE_INVALID.create(`feature '${step.feature}' is encoded twice`);
     seen.add(step.feature);
-    if (step.encoding !== 'numeric') {
+    if (step.encoding === 'datetime') {
+      if (new Set(step.parts.map((p) => p.part)).size !== step.parts.length) throw Errors.PIPELINE_INVALID.create(`feature '${step.feature}' lists a part twice`);
+    } else if (step.encoding !== 'numeric') {
       if (new Set(step.categories).size !== step.categories.length) throw Errors.PIPELINE_INVALID.create(`feature '${step.feature}' lists a category twice`);
       if (step.impute !== null && !step.categories.includes(step.impute)) {
         throw Errors.PIPELINE_INVALID.create(`feature '${step.feature}' imputes '${step.impute}', which is not one of its categories`);
@@ -178,8 +209,11 @@ export function parsePipelineSpec(value: unknown, schema?: FeatureSchema): Pipel
       const feature = schema.features.find((f) => f.name === step.feature);
       if (!feature) throw Errors.PIPELINE_INVALID.create(`step for feature '${step.feature}', which the schema does not have`);
       const numericType = feature.type === 'number' || feature.type === 'integer' || feature.type === 'boolean';
-      if (step.encoding === 'numeric' ? !numericType : feature.type !== 'category') {
-        throw Errors.PIPELINE_INVALID.create(`feature '${step.feature}' is of type ${feature.type} and cannot have a ${step.encoding} step`);
+      const fits = step.encoding === 'numeric' ? numericType : step.encoding === 'datetime' ? feature.type === 'datetime' : feature.type === 'category';
+      if (!fits) throw Errors.PIPELINE_INVALID.create(`feature '${step.feature}' is of type ${feature.type} and cannot have a ${step.encoding} step`);
+      if (step.encoding === 'datetime' && feature.type === 'datetime') {
+        const missing = step.parts.find((p) => !feature.parts.includes(p.part));
+        if (missing) throw Errors.PIPELINE_INVALID.create(`feature '${step.feature}' encodes part '${missing.part}', which its schema does not list`);
       }
     }
   }

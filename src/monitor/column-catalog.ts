@@ -16,6 +16,8 @@ export class ColumnCatalog {
   /** Declared features and outputs, sketched in every window. */
   readonly declared: { readonly feature: readonly FeatureSpec[]; readonly output: readonly FeatureSpec[] };
   private readonly known: { readonly feature: Map<string, FeatureSpec>; readonly output: Map<string, FeatureSpec> };
+  /** Input columns the schema leaves out on purpose (dates, identifiers): never taken on sight. */
+  private readonly skipped: ReadonlySet<string>;
   private count: number;
   private droppedNames = 0;
 
@@ -28,6 +30,7 @@ export class ColumnCatalog {
     this.declared = { feature: features, output: outputs };
     this.known = { feature: new Map(features.map((f) => [f.name, f])), output: new Map(outputs.map((f) => [f.name, f])) };
     this.count = features.length + outputs.length;
+    this.skipped = new Set((schema?.skipped ?? []).map((c) => c.name));
   }
 
   /**
@@ -37,6 +40,7 @@ export class ColumnCatalog {
   specOf(role: ColumnRole, name: string, values: readonly unknown[]): FeatureSpec | undefined {
     const known = this.known[role].get(name);
     if (known !== undefined) return known;
+    if (role === 'feature' && this.skipped.has(name)) return undefined;
     if (this.count >= this.maxColumns) {
       this.droppedNames += 1;
       return undefined;

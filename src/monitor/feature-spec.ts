@@ -16,15 +16,25 @@ export interface FeatureSpec {
   readonly max?: number;
 }
 
+/** A column left out of monitoring, and why (an identifier, a date, free text, or the user's choice). */
+export interface SkippedColumn {
+  readonly name: string;
+  readonly reason: string;
+}
+
 /** The features and the model outputs to sketch; a bare list means features only. */
 export interface MonitorSchema {
   readonly features: readonly FeatureSpec[];
   readonly outputs?: readonly FeatureSpec[];
+  /** Input columns never sketched, even when a request carries them. */
+  readonly skipped?: readonly SkippedColumn[];
 }
 
 /** Accepts a MonitorSchema or a bare feature list. */
 export function toMonitorSchema(schema: MonitorSchema | readonly FeatureSpec[]): MonitorSchema {
-  return isFeatureList(schema) ? { features: schema, outputs: [] } : { features: schema.features, outputs: schema.outputs ?? [] };
+  return isFeatureList(schema)
+    ? { features: schema, outputs: [], skipped: [] }
+    : { features: schema.features, outputs: schema.outputs ?? [], skipped: schema.skipped ?? [] };
 }
 
 function isFeatureList(schema: MonitorSchema | readonly FeatureSpec[]): schema is readonly FeatureSpec[] {

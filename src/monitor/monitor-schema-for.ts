@@ -5,7 +5,7 @@
  */
 import type { FeatureSchema } from '../core/feature-schema.js';
 import type { PipelineOutput } from '../core/pipeline-spec.js';
-import type { FeatureSpec, MonitorSchema } from './feature-spec.js';
+import type { FeatureSpec, MonitorSchema, SkippedColumn } from './feature-spec.js';
 
 /**
  * Features and outputs to sketch for a schema and (when the model has a pipeline) its output.
@@ -19,17 +19,27 @@ import type { FeatureSpec, MonitorSchema } from './feature-spec.js';
  *   //   outputs: [{ name: 'label', kind: 'categorical' }, { name: 'probability_no', kind: 'numeric' }, ...] }
  */
 export function monitorSchemaFor(schema: FeatureSchema, output?: PipelineOutput): MonitorSchema {
-  const features = schema.features.map((feature): FeatureSpec => {
-    if (feature.type === 'category' || feature.type === 'string') return { name: feature.name, kind: 'categorical' };
-    if (feature.type === 'boolean') return { name: feature.name, kind: 'numeric' };
-    return {
-      name: feature.name,
-      kind: 'numeric',
-      ...(feature.min !== undefined ? { min: feature.min } : {}),
-      ...(feature.max !== undefined ? { max: feature.max } : {}),
-    };
+  const skipped: SkippedColumn[] = [];
+  const features = schema.features.flatMap((feature): FeatureSpec[] => {
+    // Dates move forward by nature: against the training dates every live window would drift.
+    if (feature.type === 'datetime') {
+      skipped.push({ name: feature.name, reason: 'a date: its values move on with time, so it is not compared' });
+      return [];
+    }
+    return [featureSpec(feature)];
   });
-  return { features, outputs: output ? outputSpecs(output) : [] };
+  return { features, outputs: output ? outputSpecs(output) : [], ...(skipped.length ? { skipped } : {}) };
+}
+
+function featureSpec(feature: Exclude<FeatureSchema['features'][number], { type: 'datetime' }>): FeatureSpec {
+  if (feature.type === 'category' || feature.type === 'string') return { name: feature.name, kind: 'categorical' };
+  if (feature.type === 'boolean') return { name: feature.name, kind: 'numeric' };
+  return {
+    name: feature.name,
+    kind: 'numeric',
+    ...(feature.min !== undefined ? { min: feature.min } : {}),
+    ...(feature.max !== undefined ? { max: feature.max } : {}),
+  };
 }
 
 function outputSpecs(output: PipelineOutput): FeatureSpec[] {

@@ -69,7 +69,7 @@ export function monitorSchemaOf(reference: Pick<VersionReference, 'profile' | 's
   const features = combine(declared?.features ?? [], specsOf(reference.profile?.features));
   const outputs = combine(declared?.outputs ?? [], specsOf(reference.profile?.outputs));
   if (features.length === 0 && outputs.length === 0) return undefined;
-  return { features, outputs };
+  return { features, outputs, ...(declared?.skipped?.length ? { skipped: declared.skipped } : {}) };
 }
 
 /**

@@ -151,11 +151,11 @@ export class LoadedVersion {
     if (rows.length === 0) throw Errors.REQUEST_INVALID.create('there are no rows to predict');
     const runtime = this.#enter();
     try {
-      const { tensor, unknownFields, values } = pipeline.encode(rows);
+      const { tensor, unknownFields, values, valueWarnings } = pipeline.encode(rows);
       const outputs = await runtime.run([tensor], pipeline.outputNames);
       const bytes = tensorsByteLength(outputs);
       if (bytes > maxOutputBytes) throw Errors.RESPONSE_TOO_LARGE.create(this.name, bytes, maxOutputBytes);
-      return { predictions: pipeline.decode(outputs, rows.length), unknownFields, values };
+      return { predictions: pipeline.decode(outputs, rows.length), unknownFields, values, valueWarnings };
     } finally {
       this.#leave();
     }

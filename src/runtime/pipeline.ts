@@ -3,12 +3,13 @@
  * model's output tensors back to named results. Training, batch scoring and the server all run
  * this one implementation, so a row predicts the same wherever it is scored.
  */
+import { datetimePart } from '../core/datetime-value.js';
 import { Errors } from '../core/errors.js';
 import { type FeatureSchema, parseFeatureSchema } from '../core/feature-schema.js';
-import { type PipelineSpec, type PipelineStep, parsePipelineSpec, pipelineWidth } from '../core/pipeline-spec.js';
+import { type PipelineSpec, type PipelineStep, parsePipelineSpec, pipelineWidth, stepWidth } from '../core/pipeline-spec.js';
 import type { Prediction } from '../core/prediction.js';
 import type { Tensor } from '../core/tensor.js';
-import { type FeatureValue, RowValidator, type RowValidatorOptions } from '../core/validate-row.js';
+import { type FeatureValue, RowValidator, type RowValidatorOptions, type ValueWarning } from '../core/validate-row.js';
 
 export type { ClassificationPrediction, Prediction, RegressionPrediction } from '../core/prediction.js';
 
@@ -24,6 +25,8 @@ export interface EncodedRows {
   readonly unknownFields: readonly string[];
   /** The validated feature values of each row, in schema order (what the monitor sketches). */
   readonly values: readonly (readonly FeatureValue[])[];
+  /** Values answered although training never saw them (see RowValidator.validate). */
+  readonly valueWarnings: readonly ValueWarning[];
 }
 
 /** Options for encoding rows: how messages name rows, and the index of the first row given. */
@@ -36,6 +39,8 @@ export interface EncodeOptions extends RowValidatorOptions {
 export interface PipelinePredictions {
   readonly predictions: Prediction[];
   readonly unknownFields: readonly string[];
+  /** Values answered although training never saw them. */
+  readonly valueWarnings: readonly ValueWarning[];
 }
 
 /** The outcome of {@link Pipeline.predict} for one set of rows, with the values validated from them. */
@@ -81,10 +86,11 @@ export class Pipeline {
     let offset = 0;
     this.#steps = this.spec.steps.map((step) => {
       const schemaIndex = this.schema.features.findIndex((f) => f.name === step.feature);
-      const index = step.encoding === 'numeric' ? undefined : new Map(step.categories.map((c, i) => [c, i]));
-      const imputeIndex = step.encoding !== 'numeric' && step.impute !== null ? index!.get(step.impute)! : -1;
+      const categorical = step.encoding === 'one-hot' || step.encoding === 'ordinal';
+      const index = categorical ? new Map(step.categories.map((c, i) => [c, i])) : undefined;
+      const imputeIndex = categorical && step.impute !== null ? index!.get(step.impute)! : -1;
       const compiled: CompiledStep = { step, schemaIndex, offset, index, imputeIndex };
-      offset += step.encoding === 'one-hot' ? step.categories.length : 1;
+      offset += stepWidth(step);
       return compiled;
     });
   }
@@ -95,11 +101,12 @@ export class Pipeline {
     const first = options.firstRow ?? 0;
     const values: FeatureValue[][] = new Array(rows.length);
     const unknown = new Set<string>();
+    const valueWarnings: ValueWarning[] = [];
     for (let i = 0; i < rows.length; i++) {
-      values[i] = validator.validate(rows[i], first + i);
+      values[i] = validator.validate(rows[i], first + i, valueWarnings);
       for (const field of validator.unknownFields(rows[i])) unknown.add(field);
     }
-    return { tensor: this.encodeValues(values, options), unknownFields: [...unknown], values };
+    return { tensor: this.encodeValues(values, options), unknownFields: [...unknown], values, valueWarnings };
   }
 
   /** Encodes rows already checked by a `RowValidator` of this schema (values in schema order). */
@@ -119,6 +126,15 @@ export class Pipeline {
           let x = value === null ? step.impute : typeof value === 'boolean' ? (value ? 1 : 0) : (value as number);
           if (step.scale) x = (x - step.scale.mean) / step.scale.std;
           data[base + compiled.offset] = x;
+          continue;
+        }
+        if (step.encoding === 'datetime') {
+          for (let p = 0; p < step.parts.length; p++) {
+            const part = step.parts[p]!;
+            let x = value === null ? part.impute : datetimePart(value as number, part.part);
+            if (part.scale) x = (x - part.scale.mean) / part.scale.std;
+            data[base + compiled.offset + p] = x;
+          }
           continue;
         }
         let category = value === null ? compiled.imputeIndex : (compiled.index!.get(String(value)) ?? -2);
@@ -176,8 +192,8 @@ export class Pipeline {
 
   /** Validates, encodes, runs and decodes: the whole path from rows to named results. */
   async predict(runner: TensorRunner, rows: readonly unknown[], options: EncodeOptions = {}): Promise<RowPredictions> {
-    const { tensor, unknownFields, values } = this.encode(rows, options);
+    const { tensor, unknownFields, values, valueWarnings } = this.encode(rows, options);
     const outputs = await runner.run([tensor], this.outputNames);
-    return { predictions: this.decode(outputs, rows.length), unknownFields, values };
+    return { predictions: this.decode(outputs, rows.length), unknownFields, values, valueWarnings };
   }
 }

@@ -269,7 +269,7 @@ export class DataPlane {
     } catch (error) {
       throw observation.failed(error);
     }
-    return { model, predictions: result.predictions, unknownFields: result.unknownFields, values: result.values };
+    return { model, predictions: result.predictions, unknownFields: result.unknownFields, values: result.values, valueWarnings: result.valueWarnings };
   }
 
   /** Starts observing a request to a resolved version; see {@link Observation}. */

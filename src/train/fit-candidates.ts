@@ -24,6 +24,8 @@ export interface CandidateInput {
   readonly k: number;
   readonly train: EncodedRows;
   readonly validation: EncodedRows;
+  /** A weight per row of the target column (class weights); absent: every row weighs 1. */
+  readonly weights?: Float64Array | undefined;
 }
 
 /** Hyperparameter settings a caller may pass. */
@@ -54,7 +56,15 @@ export function fitCandidate(algorithm: Algorithm, input: CandidateInput, settin
  * Refits a chosen candidate on `all` rows with its hyperparameters fixed (no validation). A linear
  * model starts from the candidate's solution, which is close to the refitted one.
  */
-export function refitCandidate(chosen: CandidateFit, target: TargetColumn, k: number, all: EncodedRows, settings: CandidateSettings): FittedModel {
+export function refitCandidate(
+  chosen: CandidateFit,
+  target: TargetColumn,
+  k: number,
+  all: EncodedRows,
+  settings: CandidateSettings,
+  weights?: Float64Array,
+): FittedModel {
+  const rowWeights = weights ? pickWeights(weights, all.rows) : undefined;
   const { report } = chosen;
   const n = all.rows.length;
   if (report.method === 'ridge-regression') {
@@ -64,10 +74,14 @@ export function refitCandidate(chosen: CandidateFit, target: TargetColumn, k: nu
   if (report.method === 'logistic-regression') {
     if (target.task !== 'classification') throw new Error('logistic regression needs a classification target');
     const start = chosen.model.kind === 'linear' && chosen.model.inputs === k ? { start: chosen.model } : {};
-    return fitLogistic(all.x, n, k, pick(target.classes, all.rows), target.labels.length, { c: report.parameters.C as number, ...start });
+    return fitLogistic(all.x, n, k, pick(target.classes, all.rows), target.labels.length, {
+      c: report.parameters.C as number,
+      ...start,
+      ...(rowWeights ? { weights: rowWeights } : {}),
+    });
   }
   const fit = fitGbdt(
-    { x: all.x, n, y: targetValues(target, all.rows) },
+    { x: all.x, n, y: targetValues(target, all.rows), ...(rowWeights ? { weights: rowWeights } : {}) },
     undefined,
     k,
     objectiveOf(target),
@@ -100,8 +114,9 @@ export function betterMetrics(a: Metrics, b: Metrics): boolean {
  * the simpler model generalises better; large ones make the rule pick the best.
  */
 function fitLinear(input: CandidateInput, penalties: readonly number[] | undefined, onStep: StepCallback): CandidateFit {
-  const { target, k, train, validation } = input;
+  const { target, k, train, validation, weights } = input;
   const n = train.rows.length;
+  const trainWeights = weights ? pickWeights(weights, train.rows) : undefined;
   // Fits ordered from the most to the least regularised.
   const fits: CandidateFit[] = [];
   if (target.task === 'regression') {
@@ -116,28 +131,32 @@ function fitLinear(input: CandidateInput, penalties: readonly number[] | undefin
     let previous: FittedModel | undefined;
     cs.forEach((c, i) => {
       // Warm start along increasing C: each solution is close to the next one's.
-      const model = fitLogistic(train.x, n, k, classes, target.labels.length, { c, ...(previous ? { start: previous as LinearModel } : {}) });
+      const model = fitLogistic(train.x, n, k, classes, target.labels.length, {
+        c,
+        ...(previous ? { start: previous as LinearModel } : {}),
+        ...(trainWeights ? { weights: trainWeights } : {}),
+      });
       previous = model;
       fits.push({ model, report: { algorithm: 'linear', method: 'logistic-regression', parameters: { C: c }, metrics: evaluateModel(model, target, validation) } });
       onStep(i + 1, cs.length);
     });
   }
-  const losses = fits.map((fit) => rowLosses(fit.model, target, validation));
+  const losses = fits.map((fit) => rowLosses(fit.model, target, validation, weights));
   let best = 0;
   for (let i = 1; i < fits.length; i++) if (mean(losses[i]!) < mean(losses[best]!)) best = i;
   const limit = mean(losses[best]!) + standardError(losses[best]!);
   return fits[losses.findIndex((l) => mean(l) <= limit)]!;
 }
 
-/** Per-row validation loss: squared error, or the negative log-probability of the true class. */
-function rowLosses(model: FittedModel, target: TargetColumn, rows: EncodedRows): Float64Array {
+/** Per-row validation loss: squared error, or the (weighted) negative log-probability of the true class. */
+function rowLosses(model: FittedModel, target: TargetColumn, rows: EncodedRows, weights?: Float64Array): Float64Array {
   const n = rows.rows.length;
   const outputs = predictOutputs(model, rows.x, n);
   const losses = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const r = rows.rows[i]!;
     if (target.task === 'regression') losses[i] = (outputs[i]! - target.values[r]!) ** 2;
-    else losses[i] = -Math.log(Math.max(outputs[i * target.labels.length + target.classes[r]!]!, 1e-15));
+    else losses[i] = -Math.log(Math.max(outputs[i * target.labels.length + target.classes[r]!]!, 1e-15)) * (weights ? weights[r]! : 1);
   }
   return losses;
 }
@@ -157,11 +176,12 @@ function standardError(values: Float64Array): number {
 
 /** Gradient-boosted trees with early stopping on the validation rows. */
 function fitBoosted(input: CandidateInput, overrides: Partial<GbdtParameters> | undefined, onStep: StepCallback): CandidateFit {
-  const { target, k, train, validation } = input;
+  const { target, k, train, validation, weights } = input;
   const parameters = { ...DEFAULT_GBDT_PARAMETERS, ...overrides };
+  const weighted = (rows: Uint32Array) => (weights ? { weights: pickWeights(weights, rows) } : {});
   const fit = fitGbdt(
-    { x: train.x, n: train.rows.length, y: targetValues(target, train.rows) },
-    { x: validation.x, n: validation.rows.length, y: targetValues(target, validation.rows) },
+    { x: train.x, n: train.rows.length, y: targetValues(target, train.rows), ...weighted(train.rows) },
+    { x: validation.x, n: validation.rows.length, y: targetValues(target, validation.rows), ...weighted(validation.rows) },
     k,
     objectiveOf(target),
     parameters,
@@ -191,6 +211,10 @@ function objectiveOf(target: TargetColumn): { task: 'regression' } | { task: 'cl
 
 function targetValues(target: TargetColumn, rows: Uint32Array): number[] {
   return target.task === 'classification' ? pick(target.classes, rows) : pick(target.values, rows);
+}
+
+function pickWeights(weights: Float64Array, rows: Uint32Array): Float64Array {
+  return Float64Array.from(rows, (r) => weights[r]!);
 }
 
 function pick(values: ArrayLike<number>, rows: Uint32Array): number[] {

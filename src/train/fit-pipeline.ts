@@ -2,8 +2,9 @@
  * Fitting a pipeline to training rows: imputation values, scaling statistics and category
  * encodings, computed from the training side of the split only, so validation figures are honest.
  */
+import { datetimePart } from '../core/datetime-value.js';
 import type { FeatureSchema } from '../core/feature-schema.js';
-import type { PipelineOutput, PipelineSpec, PipelineStep } from '../core/pipeline-spec.js';
+import type { DatetimeStep, PipelineOutput, PipelineSpec, PipelineStep } from '../core/pipeline-spec.js';
 import type { ParsedColumn } from './infer-schema.js';
 
 /** How features are encoded; linear models want scaled numbers and one-hot categories. */
@@ -42,6 +43,19 @@ export function fitPipeline(
       continue;
     }
     const numbers = column.values as Float64Array;
+    if (feature.type === 'datetime') {
+      const parts: DatetimeStep['parts'][number][] = feature.parts.map((part) => {
+        const present: number[] = [];
+        for (let i = 0; i < trainRows.length; i++) {
+          const ms = numbers[trainRows[i]!]!;
+          if (!Number.isNaN(ms)) present.push(datetimePart(ms, part));
+        }
+        const impute = median(present);
+        return { part, impute, ...(options.scale ? { scale: scaleOf(present, impute, trainRows.length) } : {}) };
+      });
+      steps.push({ feature: feature.name, encoding: 'datetime', parts });
+      continue;
+    }
     const present: number[] = [];
     for (let i = 0; i < trainRows.length; i++) {
       const v = numbers[trainRows[i]!]!;
@@ -49,21 +63,24 @@ export function fitPipeline(
     }
     const impute = column.type === 'boolean' ? majorityBit(present) : median(present);
     const step: PipelineStep = { feature: feature.name, encoding: 'numeric', impute };
-    if (!options.scale) {
-      steps.push(step);
-      continue;
-    }
-    // Statistics over the imputed column, as scikit-learn's imputer-then-scaler computes them.
-    const missingCount = trainRows.length - present.length;
-    let sum = missingCount * impute;
-    for (const v of present) sum += v;
-    const mean = sum / trainRows.length;
-    let squares = missingCount * (impute - mean) ** 2;
-    for (const v of present) squares += (v - mean) ** 2;
-    const std = Math.sqrt(squares / trainRows.length);
-    steps.push({ ...step, scale: { mean, std: std > 1e-12 * Math.max(1, Math.abs(mean)) ? std : 1 } });
+    steps.push(options.scale ? { ...step, scale: scaleOf(present, impute, trainRows.length) } : step);
   }
   return { format: 'berth.pipeline/v1', input: options.input ?? 'features', steps, output: options.output };
+}
+
+/**
+ * Mean and standard deviation of a column after imputation, as scikit-learn's imputer-then-scaler
+ * computes them; a constant column keeps std 1.
+ */
+function scaleOf(present: readonly number[], impute: number, rows: number): { mean: number; std: number } {
+  const missingCount = rows - present.length;
+  let sum = missingCount * impute;
+  for (const v of present) sum += v;
+  const mean = sum / rows;
+  let squares = missingCount * (impute - mean) ** 2;
+  for (const v of present) squares += (v - mean) ** 2;
+  const std = Math.sqrt(squares / rows);
+  return { mean, std: std > 1e-12 * Math.max(1, Math.abs(mean)) ? std : 1 };
 }
 
 function median(values: number[]): number {

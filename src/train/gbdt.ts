@@ -43,6 +43,8 @@ export interface GbdtData {
   readonly n: number;
   /** Regression values, or class indices. */
   readonly y: ArrayLike<number>;
+  /** A weight per row (class weights for imbalanced targets); absent: every row weighs 1. */
+  readonly weights?: ArrayLike<number>;
 }
 
 /** What to fit. */
@@ -96,6 +98,7 @@ export function fitGbdt(
   let iteration = 0;
   for (; iteration < p.maxIterations; iteration++) {
     computeGradients(link, train.y, scores, n, m, gradients, hessians);
+    if (train.weights) applyWeights(train.weights, n, gradients, hessians);
     for (let j = 0; j < m; j++) {
       const grown = grower.grow(gradients[j]!, hessians[j]!, j);
       trees.push(grown.tree);
@@ -106,7 +109,7 @@ export function fitGbdt(
     }
     onIteration?.(iteration + 1, p.maxIterations);
     if (!validation) continue;
-    const loss = meanLoss(link, validation.y, validationScores, vn, m);
+    const loss = meanLoss(link, validation.y, validationScores, vn, m, validation.weights);
     losses.push(loss);
     if (loss < best - p.tolerance) {
       best = loss;
@@ -123,17 +126,31 @@ export function fitGbdt(
   };
 }
 
-/** The constant model: mean, log-odds or log class priors; float32 as the exported model holds it. */
+/** Scales each row's gradient and hessian by its weight: the weighted loss's derivatives. */
+function applyWeights(weights: ArrayLike<number>, n: number, gradients: Float32Array[], hessians: Float32Array[]): void {
+  for (let j = 0; j < gradients.length; j++) {
+    const g = gradients[j]!;
+    const h = hessians[j]!;
+    for (let r = 0; r < n; r++) {
+      g[r] = g[r]! * weights[r]!;
+      h[r] = h[r]! * weights[r]!;
+    }
+  }
+}
+
+/** The constant model: (weighted) mean, log-odds or log class priors; float32 as the exported model holds it. */
 function initialScores(train: GbdtData, objective: GbdtObjective, m: number): Float64Array {
   const base = new Float64Array(m);
-  const n = train.n;
+  const w = train.weights;
+  let n = 0;
+  for (let r = 0; r < train.n; r++) n += w ? w[r]! : 1;
   if (objective.task === 'regression') {
     let sum = 0;
-    for (let r = 0; r < n; r++) sum += train.y[r]!;
+    for (let r = 0; r < train.n; r++) sum += train.y[r]! * (w ? w[r]! : 1);
     base[0] = sum / n;
   } else {
     const counts = new Float64Array(objective.classes);
-    for (let r = 0; r < n; r++) counts[train.y[r]!]!++;
+    for (let r = 0; r < train.n; r++) counts[train.y[r]!]! += w ? w[r]! : 1;
     const clip = (q: number): number => Math.min(Math.max(q, 1e-12), 1 - 1e-12);
     if (m === 1) {
       const q = clip(counts[1]! / n);
@@ -192,24 +209,29 @@ function computeGradients(
   }
 }
 
-/** Mean loss of raw scores: half squared error, binary log loss or cross-entropy. */
-function meanLoss(link: Link, y: ArrayLike<number>, scores: Float64Array, n: number, m: number): number {
+/** (Weighted) mean loss of raw scores: half squared error, binary log loss or cross-entropy. */
+function meanLoss(link: Link, y: ArrayLike<number>, scores: Float64Array, n: number, m: number, weights?: ArrayLike<number>): number {
   let total = 0;
+  let weight = 0;
   for (let r = 0; r < n; r++) {
+    let loss: number;
     if (link === 'identity') {
-      total += 0.5 * (scores[r]! - y[r]!) ** 2;
+      loss = 0.5 * (scores[r]! - y[r]!) ** 2;
     } else if (link === 'sigmoid') {
       const s = scores[r]!;
-      total += (s > 0 ? s + Math.log1p(Math.exp(-s)) : Math.log1p(Math.exp(s))) - (y[r] === 1 ? s : 0);
+      loss = (s > 0 ? s + Math.log1p(Math.exp(-s)) : Math.log1p(Math.exp(s))) - (y[r] === 1 ? s : 0);
     } else {
       let max = -Infinity;
       for (let j = 0; j < m; j++) max = Math.max(max, scores[r * m + j]!);
       let sum = 0;
       for (let j = 0; j < m; j++) sum += Math.exp(scores[r * m + j]! - max);
-      total += max + Math.log(sum) - scores[r * m + y[r]!]!;
+      loss = max + Math.log(sum) - scores[r * m + y[r]!]!;
     }
+    const w = weights ? weights[r]! : 1;
+    total += w * loss;
+    weight += w;
   }
-  return total / n;
+  return total / weight;
 }
 
 /**

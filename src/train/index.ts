@@ -11,6 +11,7 @@ export { DEFAULT_GBDT_PARAMETERS, type GbdtParameters, fitGbdt } from './gbdt.js
 export { exportOnnx } from './export-onnx.js';
 export { type Algorithm, type AlgorithmChoice, type CandidateReport } from './candidate-report.js';
 export {
+  type ClassWeight,
   type Lineage,
   type TrainOptions,
   type TrainProgress,

@@ -3,6 +3,8 @@
  * category, or free text that the model ignores), its range or categories and whether it is ever
  * missing, and decides the task from the target column.
  */
+import { columnKind, defaultMaxCategories } from '../core/column-kind.js';
+import { DATETIME_PARTS, formatDatetime, parseDatetime } from '../core/datetime-value.js';
 import { Errors } from '../core/errors.js';
 import { DEFAULT_MISSING_VALUES, type FeatureSchema, type FeatureSpec } from '../core/feature-schema.js';
 import type { CsvTable } from './csv-table.js';
@@ -10,9 +12,9 @@ import type { CsvTable } from './csv-table.js';
 /** What the model learns to predict. */
 export type Task = 'classification' | 'regression';
 
-/** A column's parsed values: numbers (NaN for missing; booleans as 1/0) or strings (null for missing). */
+/** A column's parsed values: numbers (NaN for missing; booleans as 1/0; dates as epoch ms) or strings (null for missing). */
 export type ParsedColumn =
-  | { readonly name: string; readonly type: 'number' | 'integer' | 'boolean'; readonly values: Float64Array }
+  | { readonly name: string; readonly type: 'number' | 'integer' | 'boolean' | 'datetime'; readonly values: Float64Array }
   | { readonly name: string; readonly type: 'category' | 'string'; readonly values: readonly (string | null)[] };
 
 /** The target column, read for the task. */
@@ -50,7 +52,6 @@ export interface InferredData {
 }
 
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
-const BOOLEAN_WORDS = new Set(['true', 'false']);
 
 /** Infers the feature schema and the task from a table. */
 export function inferSchema(table: CsvTable, options: InferSchemaOptions): InferredData {
@@ -65,7 +66,7 @@ export function inferSchema(table: CsvTable, options: InferSchemaOptions): Infer
   const column = (c: number): string[] => Array.from(rows, (r) => table.rows[r]![c]!);
 
   const target = readTarget(options, column(targetIndex));
-  const maxCategories = options.maxCategories ?? Math.max(20, Math.min(100, Math.floor(rows.length / 20)));
+  const maxCategories = options.maxCategories ?? defaultMaxCategories(rows.length);
   const specs: FeatureSpec[] = [];
   const features: ParsedColumn[] = [];
   const ignored: IgnoredColumn[] = [];
@@ -95,49 +96,54 @@ function inferColumn(
   isMissing: (s: string) => boolean,
   maxCategories: number,
 ): { spec: FeatureSpec; column: ParsedColumn } | IgnoredColumn {
-  let present = 0;
-  let numeric = true;
-  let integer = true;
-  let boolean = true;
-  for (const s of raw) {
-    if (isMissing(s)) continue;
-    present++;
-    const t = s.trim();
-    if (numeric && !DECIMAL.test(t)) numeric = false;
-    if (integer && !(numeric && Number.isInteger(Number(t)))) integer = false;
-    if (boolean && !BOOLEAN_WORDS.has(t.toLowerCase())) boolean = false;
-  }
-  if (present === 0) return { name, reason: 'every value is missing' };
-  const required = present === raw.length;
-  if (numeric) {
-    const values = new Float64Array(raw.length);
-    let min = Infinity;
-    let max = -Infinity;
-    for (let i = 0; i < raw.length; i++) {
-      const s = raw[i]!;
-      const v = isMissing(s) ? NaN : Number(s.trim());
-      values[i] = v;
-      if (v < min) min = v;
-      if (v > max) max = v;
+  const info = columnKind(name, raw, { isMissing, maxCategories });
+  const required = info.present === raw.length;
+  switch (info.kind) {
+    case 'empty':
+    case 'identifier':
+    case 'text':
+      return { name, reason: info.reason! };
+    case 'number':
+    case 'integer': {
+      const values = new Float64Array(raw.length);
+      let min = Infinity;
+      let max = -Infinity;
+      for (let i = 0; i < raw.length; i++) {
+        const s = raw[i]!;
+        const v = isMissing(s) ? NaN : Number(s.trim());
+        values[i] = v;
+        if (v < min) min = v;
+        if (v > max) max = v;
+      }
+      const type = info.kind;
+      // The observed range is recorded for callers and the monitor; values outside it are answered
+      // with a warning (or refused by a strict schema): production data drifts.
+      return { spec: { name, type, required, min, max, outOfRange: 'accept' }, column: { name, type, values } };
     }
-    const type = integer ? 'integer' : 'number';
-    // The observed range is recorded for callers and the monitor, but values outside it are
-    // accepted: production data drifts, and a trained model still answers for them.
-    return { spec: { name, type, required, min, max, outOfRange: 'accept' }, column: { name, type, values } };
+    case 'boolean': {
+      const values = Float64Array.from(raw, (s) => (isMissing(s) ? NaN : s.trim().toLowerCase() === 'true' ? 1 : 0));
+      return { spec: { name, type: 'boolean', required }, column: { name, type: 'boolean', values } };
+    }
+    case 'datetime': {
+      const values = Float64Array.from(raw, (s) => (isMissing(s) ? NaN : parseDatetime(s)!.ms));
+      let min = Infinity;
+      let max = -Infinity;
+      for (const v of values) {
+        if (v < min) min = v;
+        if (v > max) max = v;
+      }
+      // The hour of a column of dates alone is always 0: a constant the model cannot use.
+      const parts = DATETIME_PARTS.filter((part) => part !== 'hour' || info.hasTime === true);
+      const spec: FeatureSpec = { name, type: 'datetime', required, min: formatDatetime(min), max: formatDatetime(max), parts };
+      return { spec, column: { name, type: 'datetime', values } };
+    }
+    case 'category': {
+      const values = raw.map((s) => (isMissing(s) ? null : s));
+      const categories = sortLabels(new Set(values.filter((v): v is string => v !== null)));
+      // Unseen categories are answered with a warning; the pipeline encodes them as none of the known.
+      return { spec: { name, type: 'category', required, categories, outOfRange: 'accept' }, column: { name, type: 'category', values } };
+    }
   }
-  if (boolean) {
-    const values = Float64Array.from(raw, (s) => (isMissing(s) ? NaN : s.trim().toLowerCase() === 'true' ? 1 : 0));
-    return { spec: { name, type: 'boolean', required }, column: { name, type: 'boolean', values } };
-  }
-  const values = raw.map((s) => (isMissing(s) ? null : s));
-  const distinct = new Set<string>();
-  for (const v of values) if (v !== null) distinct.add(v);
-  if (distinct.size > maxCategories) {
-    return { name, reason: `${distinct.size} distinct text values (more than ${maxCategories}); free text is not encoded` };
-  }
-  const categories = sortLabels(distinct);
-  // Unseen categories are accepted by the schema; the pipeline encodes them as "none of the known".
-  return { spec: { name, type: 'category', required, categories, outOfRange: 'accept' }, column: { name, type: 'category', values } };
 }
 
 /** Most classes a classifier is trained on: each costs a model per boosting round. */

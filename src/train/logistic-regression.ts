@@ -13,6 +13,8 @@ export interface LogisticOptions {
   /** A previous model to start from (warm start along a path of `c`). */
   readonly start?: LinearModel;
   readonly maxIterations?: number;
+  /** A weight per row (class weights for imbalanced targets); absent: every row weighs 1. */
+  readonly weights?: ArrayLike<number>;
 }
 
 /** Fits on rows of `x` (row-major `[n, k]`) with class indices `classes` in [0, labels). */
@@ -24,6 +26,7 @@ export function fitLogistic(x: Float32Array, n: number, k: number, classes: Arra
   // Parameters as [m, k] weights then m biases, so every inner loop is a contiguous dot product.
   const biasAt = k * m;
   const z = new Float64Array(m);
+  const rowWeights = options.weights;
   const objective = (w: Float64Array, grad: Float64Array): number => {
     grad.fill(0);
     let loss = 0;
@@ -36,21 +39,22 @@ export function fitLogistic(x: Float32Array, n: number, k: number, classes: Arra
         z[j] = s;
       }
       const t = ys[r]!;
+      const weight = rowWeights ? rowWeights[r]! : 1;
       if (m === 1) {
         const s = z[0]!;
         const yv = t === 1 ? 1 : 0;
         // log(1 + e^s) − y·s, computed without overflow.
-        loss += (s > 0 ? s + Math.log1p(Math.exp(-s)) : Math.log1p(Math.exp(s))) - yv * s;
-        z[0] = (s >= 0 ? 1 / (1 + Math.exp(-s)) : Math.exp(s) / (1 + Math.exp(s))) - yv;
+        loss += weight * ((s > 0 ? s + Math.log1p(Math.exp(-s)) : Math.log1p(Math.exp(s))) - yv * s);
+        z[0] = weight * ((s >= 0 ? 1 / (1 + Math.exp(-s)) : Math.exp(s) / (1 + Math.exp(s))) - yv);
       } else {
         let max = -Infinity;
         for (let j = 0; j < m; j++) max = Math.max(max, z[j]!);
         let sum = 0;
         for (let j = 0; j < m; j++) sum += Math.exp(z[j]! - max);
-        loss += max + Math.log(sum) - z[t]!;
-        for (let j = 0; j < m; j++) z[j] = Math.exp(z[j]! - max) / sum - (j === t ? 1 : 0);
+        loss += weight * (max + Math.log(sum) - z[t]!);
+        for (let j = 0; j < m; j++) z[j] = weight * (Math.exp(z[j]! - max) / sum - (j === t ? 1 : 0));
       }
-      // z now holds the residuals (p − y).
+      // z now holds the weighted residuals w·(p − y).
       for (let j = 0; j < m; j++) {
         const e = z[j]!;
         const gj = j * k;

@@ -11,8 +11,12 @@ export type CsvSource = ({ readonly file: string } | { readonly data: string | U
   readonly delimiter?: string;
 };
 
-/** Options for {@link trainFromCsv}: the source and every {@link TrainOptions} setting. */
-export type TrainFromCsvOptions = TrainOptions & { readonly csv: CsvSource };
+/** Options for {@link trainFromCsv}: the source, an optional validation file, and every other {@link TrainOptions} setting. */
+export type TrainFromCsvOptions = Omit<TrainOptions, 'validation'> & {
+  readonly csv: CsvSource;
+  /** A fixed validation set (see TrainOptions.validation), read with the same delimiter rule. */
+  readonly validationCsv?: CsvSource | undefined;
+};
 
 /** Everything training produced, plus the parsed table (for reports and the reference profile). */
 export interface TrainFromCsvResult extends TrainResult {
@@ -27,11 +31,19 @@ export interface TrainFromCsvResult extends TrainResult {
  *   await writeFile('model.onnx', result.onnx);
  */
 export async function trainFromCsv(options: TrainFromCsvOptions): Promise<TrainFromCsvResult> {
-  const { csv, ...trainOptions } = options;
-  const source = 'file' in csv ? csv.file : (csv.name ?? 'the CSV data');
-  options.onProgress?.({ stage: 'read', completed: 0, total: 1, fraction: 0, message: `reading ${source}` });
-  const csvOptions = csv.delimiter === undefined ? {} : { delimiter: csv.delimiter };
-  const table = 'file' in csv ? await readCsvFile(csv.file, csvOptions) : parseCsv(csv.data, source, csvOptions);
-  const result = await trainFromTable(table, trainOptions);
+  const { csv, validationCsv, ...trainOptions } = options;
+  options.onProgress?.({ stage: 'read', completed: 0, total: 1, fraction: 0, message: `reading ${sourceName(csv)}` });
+  const table = await readTable(csv);
+  const validation = validationCsv ? await readTable(validationCsv) : undefined;
+  const result = await trainFromTable(table, { ...trainOptions, ...(validation ? { validation } : {}) });
   return { ...result, table };
+}
+
+function sourceName(csv: CsvSource): string {
+  return 'file' in csv ? csv.file : (csv.name ?? 'the CSV data');
+}
+
+function readTable(csv: CsvSource): Promise<CsvTable> {
+  const csvOptions = csv.delimiter === undefined ? {} : { delimiter: csv.delimiter };
+  return 'file' in csv ? readCsvFile(csv.file, csvOptions) : Promise.resolve(parseCsv(csv.data, sourceName(csv), csvOptions));
 }

@@ -18,7 +18,7 @@ import { fitPipeline } from './fit-pipeline.js';
 import { type FittedModel, outputWidth, predictOutputs } from './fitted-model.js';
 import { type IgnoredColumn, type ParsedColumn, type TargetColumn, type Task, inferSchema } from './infer-schema.js';
 import type { Metrics } from './metrics.js';
-import { splitRows } from './split-rows.js';
+import { type RowSplit, splitRows } from './split-rows.js';
 
 /** One step of training, for progress bars and logs. */
 export interface TrainProgress {
@@ -54,8 +54,24 @@ export interface TrainOptions extends CandidateSettings {
    * refits up to REFIT_AUTO_MAX_ROWS rows, where the extra rows help most and refitting is cheap.
    */
   readonly refit?: boolean | 'auto';
+  /**
+   * A fixed validation set instead of a random split: rows with the training file's columns (in
+   * any order). Its rows choose the model and give the metrics; the schema is read from both.
+   */
+  readonly validation?: CsvTable;
+  /**
+   * `balanced` weighs each class by rows / (classes × rows of the class) on the training rows, as
+   * scikit-learn's `class_weight='balanced'`, so a rare class counts as much as a common one;
+   * `none` (the default) weighs every row 1. Classification only.
+   */
+  readonly classWeight?: ClassWeight;
+  /** Write `strict: true` in the schema: the server refuses values training never saw instead of warning. */
+  readonly strict?: boolean;
   readonly onProgress?: (progress: TrainProgress) => void;
 }
+
+/** How rows are weighed by class; see {@link TrainOptions.classWeight}. */
+export type ClassWeight = 'none' | 'balanced';
 
 /** Where a model came from. */
 export interface Lineage {
@@ -66,7 +82,11 @@ export interface Lineage {
   readonly method: CandidateReport['method'];
   readonly parameters: Readonly<Record<string, number | string | null>>;
   readonly seed: number;
-  readonly validationFraction: number;
+  /** Share held out by the random split; null with a validation file. */
+  readonly validationFraction: number | null;
+  /** The validation file, when one was given. */
+  readonly validationSource?: string;
+  readonly classWeight: ClassWeight;
   readonly trainRows: number;
   readonly validationRows: number;
   /** Whether the exported model was refitted on every row after validation. */
@@ -119,6 +139,8 @@ export async function trainFromTable(table: CsvTable, options: TrainOptions): Pr
   if (!Number.isInteger(seed) || seed < 0) throw Errors.TRAIN_OPTION_INVALID.create('seed', 'it must be a non-negative integer');
   const choice = options.algorithm ?? 'auto';
   if (!['auto', 'linear', 'gbdt'].includes(choice)) throw Errors.TRAIN_OPTION_INVALID.create('algorithm', `'${choice}' is not auto, linear or gbdt`);
+  const classWeight = options.classWeight ?? 'none';
+  if (!['none', 'balanced'].includes(classWeight)) throw Errors.TRAIN_OPTION_INVALID.create('classWeight', `'${classWeight}' is not none or balanced`);
   const task = options.task ?? 'auto';
   if (!['auto', 'classification', 'regression'].includes(task)) throw Errors.TRAIN_OPTION_INVALID.create('task', `'${task}' is not auto, classification or regression`);
   checkSettings(options);
@@ -127,24 +149,34 @@ export async function trainFromTable(table: CsvTable, options: TrainOptions): Pr
   }
   const report = progressReporter(options.onProgress);
 
-  report({ stage: 'infer', completed: 0, total: 1, message: `inferring the schema of ${table.rows.length} rows` }, 0.02);
-  const inferred = inferSchema(table, {
+  // With a validation file the two tables are read as one, its rows last; the split is then fixed.
+  const source = options.validation ? appendValidation(table, options.validation) : { table, trainCount: table.rows.length };
+  const all = source.table;
+  report({ stage: 'infer', completed: 0, total: 1, message: `inferring the schema of ${all.rows.length} rows` }, 0.02);
+  const inferred = inferSchema(all, {
     target: options.target,
     task,
     ...(options.missingValues ? { missingValues: options.missingValues } : {}),
     ...(options.maxCategories !== undefined ? { maxCategories: options.maxCategories } : {}),
   });
-  const { schema, target } = inferred;
+  const target = inferred.target;
+  const schema: FeatureSchema = options.strict ? { ...inferred.schema, strict: true } : inferred.schema;
+  if (classWeight !== 'none' && target.task !== 'classification') {
+    throw Errors.TRAIN_OPTION_INVALID.create('classWeight', `class weights apply to classification, but '${target.name}' is learned as regression`);
+  }
   const n = inferred.rows.length;
   if (n < 10) throw Errors.TRAIN_DATA_INSUFFICIENT.create(`${n} rows with a target value; at least 10 are needed`);
   const refit = options.refit === 'auto' || options.refit === undefined ? n <= REFIT_AUTO_MAX_ROWS : options.refit;
 
   report({ stage: 'split', completed: 0, total: 1, message: 'splitting train and validation rows' }, 0.05);
-  const split = splitRows(n, { fraction, seed, ...(target.task === 'classification' ? { strata: target.classes } : {}) });
+  const split = options.validation
+    ? fixedSplit(inferred.rows, source.trainCount, options.validation.source)
+    : splitRows(n, { fraction, seed, ...(target.task === 'classification' ? { strata: target.classes } : {}) });
   const everyRow = Uint32Array.from({ length: n }, (_, i) => i);
+  const weights = classWeight === 'balanced' && target.task === 'classification' ? balancedWeights(target.classes, target.labels.length, split.train) : undefined;
   // Feature values through the schema validator, exactly as a served request's are.
-  const validator = new RowValidator(schema, { describeRow: (i) => `${table.source} line ${rowLine(table, inferred.rows[i]!)}` });
-  const values: FeatureValue[][] = tableRecords(table, inferred.rows).map((record, i) => validator.validate(record, i));
+  const validator = new RowValidator(schema, { describeRow: (i) => describeLine(all, source.trainCount, inferred.rows[i]!, table.source, options.validation?.source) });
+  const values: FeatureValue[][] = tableRecords(all, inferred.rows).map((record, i) => validator.validate(record, i));
   const encode = (pipeline: Pipeline, rows: Uint32Array): EncodedRows => ({
     x: pipeline.encodeValues(Array.from(rows, (r) => values[r]!)).data as Float32Array,
     rows,
@@ -161,7 +193,7 @@ export async function trainFromTable(table: CsvTable, options: TrainOptions): Pr
   const candidates: (CandidateFit & { pipeline: Pipeline; validation: EncodedRows })[] = [];
   for (const [index, algorithm] of algorithms.entries()) {
     const pipeline = pipelineFor(algorithm, split.train);
-    const input: CandidateInput = { target, k: pipeline.width, train: encode(pipeline, split.train), validation: encode(pipeline, split.validation) };
+    const input: CandidateInput = { target, k: pipeline.width, train: encode(pipeline, split.train), validation: encode(pipeline, split.validation), weights };
     const start = 0.1 + index * share;
     const fitted = fitCandidate(algorithm, input, options, (completed, total) =>
       report({ stage: 'fit', algorithm, completed, total, message: `${algorithm}: ${completed}/${total}` }, start + (share * completed) / total),
@@ -174,7 +206,7 @@ export async function trainFromTable(table: CsvTable, options: TrainOptions): Pr
   if (refit) {
     report({ stage: 'refit', algorithm: chosen.report.algorithm, completed: 0, total: 1, message: `refitting ${chosen.report.method} on every row` }, 0.8);
     pipeline = pipelineFor(chosen.report.algorithm, everyRow);
-    model = refitCandidate(chosen, target, pipeline.width, encode(pipeline, everyRow), options);
+    model = refitCandidate(chosen, target, pipeline.width, encode(pipeline, everyRow), options, weights);
     validation = encode(pipeline, split.validation);
   }
 
@@ -197,7 +229,9 @@ export async function trainFromTable(table: CsvTable, options: TrainOptions): Pr
     method: chosen.report.method,
     parameters: chosen.report.parameters,
     seed,
-    validationFraction: fraction,
+    validationFraction: options.validation ? null : fraction,
+    ...(options.validation ? { validationSource: options.validation.source } : {}),
+    classWeight,
     trainRows: split.train.length,
     validationRows: split.validation.length,
     refit,
@@ -262,6 +296,43 @@ function outputColumnsOf(spec: PipelineSpec, predictions: readonly Prediction[])
   const columns: Record<string, (number | string)[]> = { label: predictions.map((p) => ('label' in p ? p.label : '')) };
   for (const label of output.labels) columns[`probability_${label}`] = predictions.map((p) => ('probabilities' in p ? p.probabilities[label]! : NaN));
   return columns;
+}
+
+/** The training table with the validation table's rows appended, its columns in the training file's order. */
+function appendValidation(table: CsvTable, validation: CsvTable): { table: CsvTable; trainCount: number } {
+  const positions = table.header.map((name) => validation.header.indexOf(name));
+  const missing = table.header.filter((_, c) => positions[c]! < 0);
+  if (missing.length) {
+    throw Errors.TRAIN_CSV_INVALID.create(validation.source, `as the validation file it needs every column of ${table.source}, but it lacks ${missing.map((m) => `'${m}'`).join(', ')}`);
+  }
+  if (validation.rows.length === 0) throw Errors.TRAIN_CSV_INVALID.create(validation.source, 'as the validation file it needs rows, but it has none');
+  const rows = [...table.rows, ...validation.rows.map((row) => positions.map((p) => row[p]!))];
+  const lines = [...table.rows.map((_, i) => rowLine(table, i)), ...validation.rows.map((_, i) => rowLine(validation, i))];
+  return { table: { ...table, rows, lines }, trainCount: table.rows.length };
+}
+
+/** Training rows are the first file's, validation rows the validation file's (indices into the used rows). */
+function fixedSplit(used: Uint32Array, trainCount: number, validationSource: string): RowSplit {
+  const train: number[] = [];
+  const validation: number[] = [];
+  used.forEach((row, i) => (row < trainCount ? train : validation).push(i));
+  if (validation.length === 0) throw Errors.TRAIN_DATA_INSUFFICIENT.create(`${validationSource} has no row with a target value to validate on`);
+  if (train.length < 10) throw Errors.TRAIN_DATA_INSUFFICIENT.create(`${train.length} training rows with a target value; at least 10 are needed`);
+  return { train: Uint32Array.from(train), validation: Uint32Array.from(validation) };
+}
+
+/** Names a row of the (possibly combined) table by its file and line. */
+function describeLine(all: CsvTable, trainCount: number, row: number, source: string, validationSource: string | undefined): string {
+  return `${row < trainCount || validationSource === undefined ? source : validationSource} line ${rowLine(all, row)}`;
+}
+
+/** scikit-learn's balanced class weights, from the training rows: rows / (classes × rows of the class), per row. */
+function balancedWeights(classes: Int32Array, labels: number, trainRows: Uint32Array): Float64Array {
+  const counts = new Float64Array(labels);
+  for (const r of trainRows) counts[classes[r]!]!++;
+  const present = counts.filter((c) => c > 0).length;
+  const perClass = Array.from(counts, (c) => (c > 0 ? trainRows.length / (present * c) : 0));
+  return Float64Array.from(classes, (c) => perClass[c]!);
 }
 
 /** Refuses hyperparameters the trainers cannot work with. */

@@ -125,6 +125,35 @@ describe('berth predict (function)', () => {
     expect(text).toContain('classes      class_0, class_1, class_2 (probability columns in this order)');
     expect(text).toMatch(/FEATURE\s+TYPE\s+REQUIRED\s+VALUES/);
     expect(text).toMatch(/alcohol\s+number\s+yes\s+\d/);
+    // The hyperparameters the trainer chose, and the rows it used.
+    expect(text).toMatch(/trained {6}logistic-regression \(C=[\d.]+\) on 142 rows, validated on 36, refitted on every row/);
+  });
+
+  it('berth predict and berth show speak of values training never saw, and a strict schema', async () => {
+    const lines = readFileSync(`${DATASETS}iris.csv`, 'utf8').trim().split(/\r?\n/);
+    const file = join(work, 'iris-dated.csv');
+    writeFileSync(file, [`${lines[0]},measured`, ...lines.slice(1).map((line, i) => `${line},2024-0${1 + (i % 9)}-1${i % 10}`)].join('\n'));
+    await trainCommand({ config, data: file, target: 'species', algorithm: 'linear', name: 'irisdated', register: true, strict: true, classWeight: 'balanced' });
+    const { showCommand } = await import('../../src/cli/commands/show.js');
+    const { renderVersionDetail } = await import('../../src/cli/registry-output.js');
+    const shown = await showCommand({ config, reference: 'irisdated:1' });
+    if (shown.kind !== 'version') throw new Error('expected one version');
+    const text = renderVersionDetail(shown.version);
+    expect(text).toMatch(/measured\s+datetime\s+yes\s+2024-01-10 to 2024-09-19; the model uses year, month, day of week, days since 1970/);
+    expect(text).toContain('strict: unseen categories and numbers outside the training range are refused');
+    expect(text).toContain(', class weights balanced on ');
+
+    const wide = join(work, 'iris-wide.csv');
+    writeFileSync(wide, [lines[0], ...lines.slice(1, 4).map((line, i) => (i === 0 ? line.replace(/^[\d.]+/, '12.5') : line))].join('\n'));
+    const result = await predictCommand({ config, model: 'wine', data: `${DATASETS}wine.csv`, output: join(work, 'w.csv') });
+    expect(result.warnings).toEqual([]);
+    const { renderPredictResult } = await import('../../src/cli/train-output.js');
+    await trainCommand({ config, data: `${DATASETS}iris.csv`, target: 'species', algorithm: 'linear', name: 'irisloose', register: true });
+    const loose = await predictCommand({ config, model: 'irisloose', data: wide, output: join(work, 'iw.csv') });
+    expect(loose.warnings).toEqual([
+      `feature '${lines[0]!.split(',')[0]}': 12.5 is outside the training range [4.3, 7.9] (1 row, first row 0); the answer is an extrapolation. A schema with "strict": true refuses such values`,
+    ]);
+    expect(renderPredictResult(loose)).toContain('\nwarning: feature ');
   });
 
   it('scores a semicolon-separated file as it scores the comma-separated one, detected or forced', async () => {

@@ -205,6 +205,22 @@ describe('windows', () => {
     expect(catalog.dropped).toBe(1);
   });
 
+  it('never sketches the columns a schema leaves out (a date moves on with time)', () => {
+    const schema = monitorSchemaFromManifest({
+      schema: {
+        format: 'berth.schema/v1',
+        features: [
+          { name: 'signup', type: 'datetime', required: true, parts: ['year'] },
+          { name: 'plan', type: 'category', required: true, categories: ['a'], outOfRange: 'accept' },
+        ],
+      },
+    });
+    expect(schema).toMatchObject({ features: [{ name: 'plan', kind: 'categorical' }], skipped: [{ name: 'signup', reason: expect.stringContaining('a date') }] });
+    const window = new LiveWindow(0, new ColumnCatalog(schema, 10), {});
+    window.record({ model: 'm', version: '1', requestId: 'a', at: 0, protocol: 'predict', rows: 1, latencyMs: 1, outcome: 'success', features: { signup: [1.7e12], plan: ['a'] } });
+    expect(Object.keys(window.toData().sketches.features)).toEqual(['plan']);
+  });
+
   it('counts every column whatever order, gaps or late arrivals the requests bring', () => {
     const window = new LiveWindow(0, new ColumnCatalog(undefined, 10), {});
     const e = { model: 'm', version: '1', requestId: 'a', at: 0, protocol: 'predict', rows: 1, latencyMs: 1, outcome: 'success' } as const;

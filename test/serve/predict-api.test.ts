@@ -82,6 +82,20 @@ describe('named-feature prediction', () => {
     expect((json.predictions as Prediction[])[0]).toEqual((json.predictions as Prediction[])[1]);
   });
 
+  it('answers unseen categories and numbers outside the training range with one warning per feature', async () => {
+    const row = { age: 45, employment: 'retired', region: 'east', loan_amount: 16120, term_months: 24, credit_score: 716, open_accounts: 6, has_mortgage: 0 };
+    const records = [row, { ...row, employment: 'astronaut' }, { ...row, employment: 'astronaut', age: 130 }, { ...row, age: 131 }];
+    const { status, json } = await postJson(`${server.url}/api/models/loans/predict`, { records });
+    expect(status, JSON.stringify(json)).toBe(200);
+    expect((json.predictions as Prediction[]).length).toBe(4);
+    expect(json.warnings).toEqual([
+      "feature 'employment': 'astronaut' is a category never seen in training (2 rows, first row 1); answered as none of the known categories. A schema with \"strict\": true refuses such values",
+      "feature 'age': 130, 131 are outside the training range [18, 85] (2 rows, first row 2); the answer is an extrapolation. A schema with \"strict\": true refuses such values",
+    ]);
+    const clean = await postJson(`${server.url}/api/models/loans/predict`, { records: [row] });
+    expect(clean.json.warnings).toBeUndefined();
+  });
+
   it.each([
     ['a missing required feature', { records: [setosa, { sepal_length_cm: 5 }] }, 'BERTH_SCHEMA_FEATURE_MISSING', ['row 1', "'sepal_width_cm'"]],
     ['a wrong type', { records: [{ ...setosa, petal_length_cm: true }] }, 'BERTH_SCHEMA_TYPE_MISMATCH', ['row 0', "'petal_length_cm'"]],

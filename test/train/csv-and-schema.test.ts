@@ -60,11 +60,14 @@ describe('inferSchema', () => {
     expect(sortLabels(['b', 'a', '10'])).toEqual(['10', 'a', 'b']);
   });
 
-  it('leaves free text out, drops rows without a target and honours the requested task', () => {
-    const rows = Array.from({ length: 40 }, (_, i) => `id-${i},${i % 3 === 0 ? 'x' : 'y'},${i === 5 ? '' : i % 4}`);
-    const table = parseCsv(['id,kind,y', ...rows].join('\n'));
+  it('leaves identifiers and free text out, drops rows without a target and honours the requested task', () => {
+    const rows = Array.from({ length: 40 }, (_, i) => `id-${i},comment ${i},${i % 3 === 0 ? 'x' : 'y'},${i === 5 ? '' : i % 4}`);
+    const table = parseCsv(['id,note,kind,y', ...rows].join('\n'));
     const inferred = inferSchema(table, { target: 'y', task: 'regression', maxCategories: 10 });
-    expect(inferred.ignored).toEqual([{ name: 'id', reason: expect.stringContaining('39 distinct') }]);
+    expect(inferred.ignored).toEqual([
+      { name: 'id', reason: 'an identifier: named like one and all 39 values are distinct' },
+      { name: 'note', reason: '39 distinct text values (more than 10); free text is not encoded' },
+    ]);
     expect(inferred.schema.features.map((f) => f.name)).toEqual(['kind']);
     expect(inferred.droppedRows).toBe(1);
     expect(inferred.target.task).toBe('regression');

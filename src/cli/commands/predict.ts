@@ -57,6 +57,8 @@ export interface PredictCommandResult {
   readonly output: string | null;
   /** Input columns the model's schema does not know (ignored). */
   readonly ignoredColumns: readonly string[];
+  /** Values training never saw (unseen categories, numbers outside the training range), one line per feature. */
+  readonly warnings: readonly string[];
 }
 
 /**
@@ -90,7 +92,7 @@ export async function predictCommand(options: PredictCommandOptions): Promise<Pr
   } else {
     await writeAtomically(output, (file) => pipeline(records, stringify(SPREADSHEET_SAFE), file));
   }
-  return { model: scored.model, version: scored.version, rows, columns, output, ignoredColumns: [...scored.unknownFields] };
+  return { model: scored.model, version: scored.version, rows, columns, output, ignoredColumns: [...scored.unknownFields], warnings: [...scored.warnings] };
 }
 
 /** What either kind of scoring hands the output writer. */
@@ -100,6 +102,8 @@ interface ScoredBatches {
   readonly output: PipelineOutput;
   readonly batches: AsyncIterable<readonly Prediction[]>;
   readonly unknownFields: Iterable<string>;
+  /** Read once every batch was scored. */
+  readonly warnings: Iterable<string>;
 }
 
 /** Scores in this process with the registered version's pipeline and model. */
@@ -111,7 +115,7 @@ async function localBatches(options: PredictCommandOptions, table: CsvTable): Pr
   });
   const { schema, pipeline: spec } = version.manifest;
   if (!schema || !spec) throw Errors.MODEL_NO_SCHEMA.create(version.model, String(version.version));
-  const { predictions, unknownFields } = await scoreRows({
+  const { predictions, unknownFields, warnings } = await scoreRows({
     onnx,
     schema,
     pipeline: spec,
@@ -122,7 +126,7 @@ async function localBatches(options: PredictCommandOptions, table: CsvTable): Pr
   const batches = (async function* () {
     yield predictions;
   })();
-  return { model: version.model, version: version.version, output: spec.output, batches, unknownFields };
+  return { model: version.model, version: version.version, output: spec.output, batches, unknownFields, warnings };
 }
 
 /** Scores through a running server, batch by batch as the output is written. */

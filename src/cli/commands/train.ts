@@ -11,7 +11,7 @@ import type { PipelineSpec } from '../../core/pipeline-spec.js';
 import { type AuditActor, type Registry, validateAliasName, validateModelName } from '../../registry/index.js';
 import { modelNameForFile } from '../../app/model-name-for-file.js';
 import { type TrainingSummary, trainBundle } from '../../app/train-bundle.js';
-import type { AlgorithmChoice, Task, TrainProgress } from '../../train/index.js';
+import type { AlgorithmChoice, ClassWeight, Task, TrainProgress } from '../../train/index.js';
 import { withRegistry } from '../with-registry.js';
 
 /** Options of `berth train`. */
@@ -29,6 +29,11 @@ export interface TrainCommandOptions {
   /** Model name; default the CSV's file name without its extension. */
   readonly name?: string | undefined;
   readonly seed?: number | undefined;
+  /** A fixed validation CSV instead of a random split. */
+  readonly validation?: string | undefined;
+  readonly classWeight?: ClassWeight | undefined;
+  /** Write a strict schema: values training never saw are refused when served. */
+  readonly strict?: boolean | undefined;
   /** Bundle folder to create; default `./<name>.bundle`, or none (a temporary one) when registering. */
   readonly out?: string | undefined;
   /** Add the bundle to the registry; implied by `aliases`. */
@@ -70,6 +75,11 @@ export async function trainCommand(options: TrainCommandOptions): Promise<TrainC
         ...(options.task !== undefined ? { task: options.task } : {}),
         ...(options.algorithm !== undefined ? { algorithm: options.algorithm } : {}),
         ...(options.seed !== undefined ? { seed: options.seed } : {}),
+        ...(options.validation !== undefined
+          ? { validationCsv: { file: options.validation, ...(options.delimiter !== undefined ? { delimiter: options.delimiter } : {}) } }
+          : {}),
+        ...(options.classWeight !== undefined ? { classWeight: options.classWeight } : {}),
+        ...(options.strict ? { strict: true } : {}),
         ...(options.onProgress ? { onProgress: options.onProgress } : {}),
         name,
         description: options.description,

@@ -8,6 +8,10 @@ function allowed(feature: FeatureSpec): string {
     return `${formatNumber(feature.min ?? -Infinity).replace('—', '−∞')} … ${formatNumber(feature.max ?? Infinity).replace('—', '∞')}`;
   }
   if (feature.type === 'boolean') return 'true, false';
+  if (feature.type === 'datetime') {
+    const range = feature.min !== undefined && feature.max !== undefined ? `${feature.min} … ${feature.max}; ` : '';
+    return `${range}ISO date; the model uses ${(feature.parts ?? []).join(', ')}`;
+  }
   return 'maxLength' in feature && feature.maxLength ? `up to ${feature.maxLength} characters` : 'text';
 }
 

@@ -1763,6 +1763,15 @@ export interface components {
                 type: "category";
             } | {
                 description?: string;
+                max?: string;
+                min?: string;
+                name: string;
+                parts: ("year" | "month" | "dayOfWeek" | "hour" | "daysSinceEpoch")[];
+                required: boolean;
+                /** @constant */
+                type: "datetime";
+            } | {
+                description?: string;
                 maxLength?: number;
                 name: string;
                 required: boolean;
@@ -1772,6 +1781,7 @@ export interface components {
             /** @constant */
             format: "berth.schema/v1";
             missingValues?: string[];
+            strict?: boolean;
         };
         FeedbackResult: {
             accepted: number;
