@@ -10,7 +10,7 @@ import { BerthClient, BerthServerError, tensor } from '../../dist/client/index.j
 import { exportBundle } from '../../dist/registry/index.js';
 import { tempDir, writeIdentityModel } from '../helpers/models.js';
 import { eventually, startRegistryServer } from '../helpers/server.js';
-import { trainBundle } from '../helpers/trained.js';
+import { DATASETS, trainBundle } from '../helpers/trained.js';
 
 const TOKEN = 'client-test-token';
 let server: Awaited<ReturnType<typeof startRegistryServer>>;
@@ -26,7 +26,7 @@ async function rejection(call: Promise<unknown>): Promise<BerthServerError> {
 }
 
 beforeAll(async () => {
-  server = await startRegistryServer(tempDir(), { server: { adminToken: TOKEN }, monitor: { windowMs: 1000, flushIntervalMs: 200 } });
+  server = await startRegistryServer(tempDir(), { server: { adminToken: TOKEN }, monitor: { windowMs: 1000, flushIntervalMs: 200, sampleRate: 1 } });
   berth = new BerthClient({ url: server.url, token: TOKEN });
 }, 120_000);
 afterAll(async () => {
@@ -98,5 +98,41 @@ describe('BerthClient over the management API', () => {
     expect(status.served.some((s) => s.model === 'iris')).toBe(true);
     const unknownModel = await rejection(berth.model('nope'));
     expect([unknownModel.status, unknownModel.code]).toEqual([404, 'BERTH_REGISTRY_MODEL_NOT_FOUND']);
+  });
+
+  it('trains in the server, follows the job and registers its bundle', async () => {
+    const job = await berth.train(readFileSync(join(DATASETS, 'iris.csv')), { target: 'species', algorithm: 'linear', name: 'flowers', seed: 3, filename: 'iris.csv' });
+    expect(['queued', 'running']).toContain(job.state);
+    let current = job;
+    const finished = await eventually(async () => {
+      current = await berth.trainingJob(job.id);
+      return current.state === 'succeeded' || current.state === 'failed';
+    }, 90_000);
+    expect([finished, current.state, current.error]).toEqual([true, 'succeeded', undefined]);
+    expect((await berth.trainingJobs()).map((j) => j.id)).toContain(job.id);
+    const registered = await berth.registerTrainingJob(job.id, { alias: 'production' });
+    expect(registered.version).toMatchObject({ model: 'flowers', version: 1, aliases: ['production'] });
+    const early = await rejection(berth.trainingJob('no-such-job'));
+    expect([early.status, early.code]).toEqual([404, 'BERTH_TRAINING_JOB_NOT_FOUND']);
+  }, 120_000);
+
+  it('adds, lists and deletes alert rules, and reads the monitoring reports', async () => {
+    const rule = await berth.addAlertRule({ id: 'iris-errors', model: 'iris', type: 'error_rate', threshold: 0.5, window: '1m' });
+    expect(rule).toMatchObject({ id: 'iris-errors', source: 'api', type: 'error_rate' });
+    expect((await berth.alertRules()).map((r) => r.id)).toContain('iris-errors');
+    const invalid = await rejection(berth.addAlertRule({ type: 'no_such_type', threshold: 1 } as never));
+    expect([invalid.status, invalid.code]).toEqual([400, 'BERTH_MONITOR_RULE_INVALID']);
+    await berth.deleteAlertRule('iris-errors');
+    expect((await berth.alertRules()).map((r) => r.id)).not.toContain('iris-errors');
+    expect(Array.isArray(await berth.alerts({ state: 'firing' }))).toBe(true);
+
+    // The predictions of the first test reach the monitor's windows within a flush.
+    expect(await eventually(async () => (await berth.traffic('iris', { from: '1h', step: '1m' })).points.some((p) => p.requests > 0), 10_000)).toBe(true);
+    const performance = await berth.performance('iris', { from: '1h' });
+    expect(performance.task).toBe('classification');
+    expect(await eventually(async () => (await berth.loggedRequests('iris', { limit: 5 })).length > 0, 10_000)).toBe(true);
+    const noProfile = await berth.drift('iris').then(() => undefined, (e: unknown) => e as BerthServerError);
+    // The helper's bundle carries no reference profile: the report says so with its code.
+    expect(noProfile?.code).toBe('BERTH_MONITOR_PROFILE_MISSING');
   });
 });
