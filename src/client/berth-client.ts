@@ -387,6 +387,42 @@ export class BerthClient {
     return this.#json({ method: 'GET', path: `/api/training/${segment(id)}` }, options);
   }
 
+  /**
+   * `GET /api/training/{id}/events`: the job now and each change, until it has succeeded or failed
+   * (server-sent events). Break out of the loop, or abort `signal`, to stop listening.
+   *
+   * @example
+   *   for await (const job of berth.trainingEvents(id)) console.log(job.state, job.progress.fraction);
+   */
+  async *trainingEvents(id: string, options: CallOptions = {}): AsyncGenerator<TrainingJob> {
+    const { signal, ...retry } = options;
+    const response = await this.#transport.stream({
+      method: 'GET',
+      path: `/api/training/${segment(id)}/events`,
+      headers: { accept: 'text/event-stream' },
+      ...(signal ? { signal } : {}),
+      retry: pickRetry(retry),
+    });
+    const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let buffer = '';
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) return;
+        buffer += value;
+        let end: number;
+        while ((end = buffer.indexOf('\n\n')) >= 0) {
+          const event = parseServerSentEvent(buffer.slice(0, end));
+          buffer = buffer.slice(end + 2);
+          if (event.name === 'end') return;
+          if (event.data !== undefined) yield JSON.parse(event.data) as TrainingJob;
+        }
+      }
+    } finally {
+      await reader.cancel().catch(() => undefined);
+    }
+  }
+
   /** `POST /api/training/{id}/register`: registers a finished job's bundle. */
   async registerTrainingJob(id: string, target: { readonly name?: string; readonly alias?: string } = {}, options: CallOptions = {}): Promise<RegisterResult> {
     return this.#post(`/api/training/${segment(id)}/register`, target, options);
@@ -417,6 +453,17 @@ export class BerthClient {
     const { signal, ...retry } = options;
     return this.#transport.exchange({ ...request, ...(signal ? { signal } : {}), retry: pickRetry(retry) });
   }
+}
+
+/** One server-sent event block: its `event:` name and its `data:` lines joined; comments skipped. */
+function parseServerSentEvent(block: string): { name?: string; data?: string } {
+  let name: string | undefined;
+  const data: string[] = [];
+  for (const line of block.split('\n')) {
+    if (line.startsWith('event:')) name = line.slice(6).trim();
+    else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
+  }
+  return { ...(name !== undefined ? { name } : {}), ...(data.length > 0 ? { data: data.join('\n') } : {}) };
 }
 
 function pickRetry(options: RetryOptions): RetryOptions {

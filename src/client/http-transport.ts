@@ -128,7 +128,28 @@ export class HttpTransport {
     }
   }
 
-  async #attempt(request: ExchangeRequest, timeoutMs: number): Promise<Exchange> {
+  /**
+   * Opens a streamed answer (server-sent events): retried and timed out like {@link exchange} until
+   * the status arrives, then the body is the caller's to read, for as long as it lasts.
+   */
+  async stream(request: ExchangeRequest): Promise<Response> {
+    const retry = { ...this.#options, ...request.retry };
+    const retries = retry.retries ?? 3;
+    for (let attempt = 0; ; attempt++) {
+      const response = await this.#attempt(request, retry.timeoutMs ?? 30_000, true);
+      if (response.status < 400) return response.response!;
+      const delay = retryAfterMs(response.headers.get('retry-after')) ?? Math.min(retry.maxRetryDelayMs ?? 30_000, (retry.retryBaseDelayMs ?? 100) * 2 ** attempt);
+      if (RETRY_STATUSES.has(response.status) && attempt < retries && delay <= (retry.maxRetryDelayMs ?? 30_000)) {
+        await sleep(delay, request.signal);
+        continue;
+      }
+      throw serverError(response, request);
+    }
+  }
+
+  async #attempt(request: ExchangeRequest, timeoutMs: number): Promise<Exchange>;
+  async #attempt(request: ExchangeRequest, timeoutMs: number, streamed: true): Promise<Exchange & { response?: Response }>;
+  async #attempt(request: ExchangeRequest, timeoutMs: number, streamed = false): Promise<Exchange & { response?: Response }> {
     const url = new URL(this.#base + request.path);
     for (const [key, value] of Object.entries(request.query ?? {})) if (value !== undefined) url.searchParams.set(key, String(value));
     const headers: Record<string, string> = { accept: 'application/json', ...this.#options.headers, ...request.headers };
@@ -149,6 +170,7 @@ export class HttpTransport {
         ...(request.body !== undefined ? { body: request.body as string } : {}),
         signal: controller.signal,
       });
+      if (streamed && response.ok) return { status: response.status, headers: response.headers, body: new Uint8Array(0), response };
       const body = new Uint8Array(await response.arrayBuffer());
       return { status: response.status, headers: response.headers, body };
     } catch (error) {
@@ -157,7 +179,8 @@ export class HttpTransport {
       throw new BerthConnectionError(`Cannot reach the Berth server at ${this.#base} (${describe(error)}). Is it running, and is the URL right?`, error);
     } finally {
       clearTimeout(timer);
-      request.signal?.removeEventListener('abort', onAbort);
+      // A stream keeps listening for the caller's abort while its body is read.
+      if (!streamed) request.signal?.removeEventListener('abort', onAbort);
     }
   }
 }

@@ -103,12 +103,12 @@ describe('BerthClient over the management API', () => {
   it('trains in the server, follows the job and registers its bundle', async () => {
     const job = await berth.train(readFileSync(join(DATASETS, 'iris.csv')), { target: 'species', algorithm: 'linear', name: 'flowers', seed: 3, filename: 'iris.csv' });
     expect(['queued', 'running']).toContain(job.state);
-    let current = job;
-    const finished = await eventually(async () => {
-      current = await berth.trainingJob(job.id);
-      return current.state === 'succeeded' || current.state === 'failed';
-    }, 90_000);
-    expect([finished, current.state, current.error]).toEqual([true, 'succeeded', undefined]);
+    const states: string[] = [];
+    for await (const event of berth.trainingEvents(job.id)) states.push(event.state);
+    // The stream ends by itself once the job has finished.
+    expect(states.at(-1)).toBe('succeeded');
+    const current = await berth.trainingJob(job.id);
+    expect([current.state, current.error, current.result?.algorithm]).toEqual(['succeeded', undefined, 'linear']);
     expect((await berth.trainingJobs()).map((j) => j.id)).toContain(job.id);
     const registered = await berth.registerTrainingJob(job.id, { alias: 'production' });
     expect(registered.version).toMatchObject({ model: 'flowers', version: 1, aliases: ['production'] });
