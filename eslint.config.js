@@ -62,7 +62,8 @@ export default tseslint.config(
     rules: { 'no-restricted-syntax': 'off' },
   },
   // berth/client runs in browsers too: the platform only (no node:*, no dependencies), and of the
-  // server's code only the pure datatype list and type-only imports of the error catalogue.
+  // server's code only the pure datatype list, type-only imports of the error catalogue and the
+  // API types generated from the OpenAPI document (web/src/api/generated, shared with the dashboard).
   {
     files: ['src/client/**/*.ts'],
     rules: {
@@ -72,8 +73,8 @@ export default tseslint.config(
         {
           patterns: [
             {
-              regex: '^(?!\\./[\\w./-]+$|\\.\\./core/(datatypes|errors)\\.js$)',
-              message: 'berth/client runs in browsers: it imports only its own modules, core/datatypes.js and the types of core/errors.js.',
+              regex: '^(?!\\./[\\w./-]+$|\\.\\./core/(datatypes|errors)\\.js$|\\.\\./\\.\\./web/src/api/generated/openapi\\.js$)',
+              message: 'berth/client runs in browsers: it imports only its own modules, core/datatypes.js, the types of core/errors.js and the generated API types.',
             },
           ],
         },

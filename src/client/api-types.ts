@@ -1,10 +1,11 @@
 /**
- * The management API's shapes under short names, taken from ./generated/openapi.ts, which the
- * build generates from the server's OpenAPI document (scripts/api-types.ts): the client and the
- * server cannot drift apart silently. Only the inference protocol's shapes, which that document
+ * The management API's shapes under short names, taken from the types the build generates from
+ * the server's OpenAPI document (scripts/api-types.ts), the same file the dashboard uses: the
+ * client and the server cannot drift apart silently. The package ships that file (package.json
+ * `files`), so the declarations in dist/client resolve it. Only the inference protocol's shapes, which that document
  * does not describe, are written out by hand (in oip-wire.ts and berth-client.ts).
  */
-import type { components, paths } from './generated/openapi.js';
+import type { components, paths } from '../../web/src/api/generated/openapi.js';
 
 type Schemas = components['schemas'];
 type Method = 'get' | 'post' | 'put' | 'delete';
