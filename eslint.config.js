@@ -9,15 +9,19 @@ import tseslint from 'typescript-eslint';
  * internal layers a folder may NOT import.
  */
 const LAYERS = {
-  core: ['store', 'registry', 'runtime', 'monitor', 'train', 'app', 'serve', 'cli'],
-  store: ['registry', 'runtime', 'monitor', 'train', 'app', 'serve', 'cli'],
-  registry: ['runtime', 'monitor', 'train', 'app', 'serve', 'cli'],
-  runtime: ['store', 'registry', 'monitor', 'train', 'app', 'serve', 'cli'],
-  monitor: ['registry', 'runtime', 'train', 'app', 'serve', 'cli'],
-  train: ['store', 'registry', 'monitor', 'app', 'serve', 'cli'],
-  app: ['serve', 'cli'],
-  serve: ['cli'],
-  conformance: ['store', 'registry', 'runtime', 'monitor', 'train', 'app', 'serve', 'cli'],
+  core: ['store', 'registry', 'runtime', 'monitor', 'train', 'app', 'serve', 'cli', 'edge', 'library'],
+  store: ['registry', 'runtime', 'monitor', 'train', 'app', 'serve', 'cli', 'edge', 'library'],
+  registry: ['runtime', 'monitor', 'train', 'app', 'serve', 'cli', 'edge', 'library'],
+  runtime: ['store', 'registry', 'monitor', 'train', 'app', 'serve', 'cli', 'edge', 'library'],
+  monitor: ['registry', 'runtime', 'train', 'app', 'serve', 'cli', 'edge', 'library'],
+  train: ['store', 'registry', 'monitor', 'app', 'serve', 'cli', 'edge', 'library'],
+  // The exported browser module: the pipeline and the model in onnxruntime-web, nothing server-side.
+  edge: ['store', 'registry', 'monitor', 'train', 'app', 'serve', 'cli', 'library', 'conformance'],
+  app: ['serve', 'cli', 'edge', 'library'],
+  serve: ['cli', 'edge', 'library'],
+  conformance: ['store', 'registry', 'runtime', 'monitor', 'train', 'app', 'serve', 'cli', 'edge', 'library'],
+  // The in-process library composes what a server composes, for the caller's own process.
+  library: ['cli', 'edge', 'conformance'],
 };
 
 const NO_PROCESS_ENV = {

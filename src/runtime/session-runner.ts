@@ -3,9 +3,8 @@
  * and by inline execution on the main thread, so both run models the same way.
  */
 import ort from 'onnxruntime-node';
-import type { Datatype, TensorData } from '../core/datatypes.js';
-import { datatypeFromOrt, datatypeInfo } from '../core/datatypes.js';
 import type { Tensor } from '../core/tensor.js';
+import { ortFeeds, tensorsFromOrt } from './ort-tensors.js';
 
 /** Options for one onnxruntime session. */
 export interface SessionSettings {
@@ -34,17 +33,6 @@ export async function runSession(
   inputs: readonly Tensor[],
   outputNames: readonly string[],
 ): Promise<Tensor[]> {
-  const feeds: Record<string, ort.Tensor> = {};
-  for (const input of inputs) {
-    const type = datatypeInfo(input.datatype).ortType as ort.Tensor.Type;
-    feeds[input.name] = new ort.Tensor(type, input.data as ort.Tensor.DataType, input.shape);
-  }
-  const results = await session.run(feeds, outputNames as string[]);
-  return outputNames.map((name) => {
-    const value = results[name]!;
-    const datatype: Datatype | undefined = datatypeFromOrt(value.type);
-    if (!datatype) throw new Error(`output '${name}' has element type ${value.type}, which Berth cannot serve`);
-    const tensor: Tensor = { name, datatype, shape: value.dims.slice(), data: value.data as TensorData };
-    return tensor;
-  });
+  const results = await session.run(ortFeeds(ort.Tensor, inputs), outputNames as string[]);
+  return tensorsFromOrt(results, outputNames);
 }
