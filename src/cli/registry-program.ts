@@ -9,7 +9,7 @@ import type { Config, ConfigInput } from '../core/config.js';
 import { aliasCommand } from './commands/alias.js';
 import { auditCommand } from './commands/audit.js';
 import { deleteCommand } from './commands/delete.js';
-import { exportCommand } from './commands/export.js';
+import { EXPORT_TARGETS, exportCommand } from './commands/export.js';
 import { importCommand } from './commands/import.js';
 import { modelsCommand } from './commands/models.js';
 import { packageCommand } from './commands/package.js';
@@ -190,13 +190,22 @@ export function addRegistryCommands(program: Command, context: RegistryProgramCo
   storeOptions(
     program
       .command('export')
-      .description('Write a version as one .berth archive, to move it to another machine (berth import there).')
+      .description('Write a version as one .berth archive, to move it to another machine (berth import there); with --target, as a folder that runs it without a server.')
       .argument('<reference>', 'model (latest version), model:version or model@alias')
-      .option('-o, --output <file.berth>', 'archive to write (default: ./<model>-<version>.berth)')
-      .option('--overwrite', 'replace an existing file'),
-  ).action(async (reference: string, opts: StoreFlags & { output?: string; overwrite?: boolean }) => {
-    const result = await exportCommand({ config: config(opts), reference, output: opts.output, overwrite: opts.overwrite });
-    out(opts, result, () => `Exported ${result.model}:${result.version} (${shortDigest(result.digest)}) to ${result.archive} (${formatBytes(result.bytes)})`);
+      .addOption(
+        new Option('--target <target>', 'archive: a .berth file; web: a static folder for browsers (index.html, model.js); node: a folder for plain node')
+          .choices([...EXPORT_TARGETS])
+          .default('archive'),
+      )
+      .option('-o, --output <path>', 'archive or folder to write (default: ./<model>-<version>.berth, or ./<model>-<version>-<target>/)')
+      .option('--overwrite', 'replace an existing file or folder'),
+  ).action(async (reference: string, opts: StoreFlags & { output?: string; overwrite?: boolean; target: (typeof EXPORT_TARGETS)[number] }) => {
+    const result = await exportCommand({ config: config(opts), reference, target: opts.target, output: opts.output, overwrite: opts.overwrite });
+    out(opts, result, () =>
+      result.archive !== undefined
+        ? `Exported ${result.model}:${result.version} (${shortDigest(result.digest)}) to ${result.archive} (${formatBytes(result.bytes)})`
+        : `Exported ${result.model}:${result.version} (${shortDigest(result.digest)}) for ${result.target} to ${result.dir}/ (${result.files} files, ${formatBytes(result.bytes)})`,
+    );
   });
 
   storeOptions(

@@ -273,6 +273,8 @@ export const Errors = {
     `${file} is not a readable .berth archive: ${reason}. Export it again with berth export; a copy cut short is the usual cause.`),
   BUNDLE_OUTPUT_EXISTS: define('BERTH_BUNDLE_OUTPUT_EXISTS', 409, 'ALREADY_EXISTS', (path: string) =>
     `${path} already exists and is not empty. Choose another output with -o, or remove it first.`),
+  EXPORT_TARGET_MISSING: define('BERTH_EXPORT_TARGET_MISSING', 500, 'INTERNAL', (target: string, path: string) =>
+    `This Berth was built without the files of export target '${target}' (${path} is missing). Run npm run build in Berth's folder, or reinstall Berth.`),
 
   // --- registry: models, versions and aliases ---
   REGISTRY_NAME_INVALID: define('BERTH_REGISTRY_NAME_INVALID', 400, 'INVALID_ARGUMENT', (kind: string, name: string, reason: string) =>

@@ -238,5 +238,7 @@ export function encodeOnnxModel(model: OnnxModel): Uint8Array {
 export function decodeOnnxModel(bytes: Uint8Array): OnnxModel {
   const type = modelProto();
   const message = type.decode(bytes);
-  return type.toObject(message, { longs: Number, bytes: Buffer, defaults: false, arrays: true }) as OnnxModel;
+  // Any `bytes` option but String or Array keeps bytes fields as decoded (Buffer in Node,
+  // Uint8Array in a browser, where this runs in the module berth export ships).
+  return type.toObject(message, { longs: Number, bytes: Uint8Array, defaults: false, arrays: true }) as OnnxModel;
 }

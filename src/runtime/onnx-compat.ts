@@ -162,10 +162,11 @@ function expandGradients(model: OnnxModel, changes: string[]): void {
   let counter = 0;
   for (const node of model.graph.node) {
     if (!(node.domain === TRAINING_DOMAIN && node.opType === 'Gradient')) continue;
-    const xs = (node.attribute?.find((a) => a.name === 'xs')?.strings ?? []).map((s) => Buffer.from(s).toString('utf8'));
+    const utf8 = new TextDecoder();
+    const xs = (node.attribute?.find((a) => a.name === 'xs')?.strings ?? []).map((s) => utf8.decode(s));
     const yBytes = node.attribute?.find((a) => a.name === 'y')?.s;
     if (!yBytes) throw new Error('a Gradient node has no y attribute');
-    const y = Buffer.from(yBytes).toString('utf8');
+    const y = utf8.decode(yBytes);
     const emit: Emit = (opType, inputs) => {
       const output = `__berth_grad_${counter++}`;
       expanded.push({ opType, domain: '', input: inputs, output: [output], attribute: [] });

@@ -69,6 +69,8 @@ describe('error catalogue', () => {
       'BERTH_TRAINING_FAILED',
       // An image build stopped by the machine (a full disk), or a registry that refused or failed a push or pull.
       'BERTH_IMAGE_BUILD_FAILED', 'BERTH_IMAGE_PUSH_FAILED', 'BERTH_IMAGE_PULL_FAILED',
+      // Berth's own build lacks the files berth export copies: an installation fault.
+      'BERTH_EXPORT_TARGET_MISSING',
     ]);
     for (const entry of catalogue()) {
       if (entry.httpStatus >= 500 && entry.httpStatus !== 503 && entry.httpStatus !== 504) expect(serverSide.has(entry.code), entry.code).toBe(true);
