@@ -8,6 +8,7 @@ import type { FeatureSchema } from './feature-schema.js';
 import type { Prediction } from './prediction.js';
 import type { Signature } from './signature.js';
 import type { Tensor } from './tensor.js';
+import { type ValueWarning, describeValueWarnings } from './validate-row.js';
 
 /** The answer of {@link EmbeddedModel.predict}: the body `POST /api/models/{ref}/predict` answers, less the request id. */
 export interface PredictResult {
@@ -15,7 +16,7 @@ export interface PredictResult {
   readonly version: number;
   /** One per row: `{label, probabilities}` for a classifier, `{value}` for a regressor. */
   readonly predictions: Prediction[];
-  /** Fields the rows carried that the schema does not know (they were ignored). */
+  /** Fields the rows carried that the schema does not know (ignored), values outside what training saw. */
   readonly warnings?: string[];
 }
 
@@ -53,7 +54,16 @@ export interface EmbeddedModel {
   close(): Promise<void>;
 }
 
-/** The warnings a prediction carries for fields its rows had that the schema does not know. */
-export function predictionWarnings(unknownFields: readonly string[]): string[] {
-  return unknownFields.map((field) => `unknown field '${field}' ignored`);
+/**
+ * The `warnings` of a prediction, as every way of predicting words them: fields the schema does
+ * not know (ignored), then values outside what training saw, one line per feature and kind.
+ */
+export function predictionWarnings(
+  result: { readonly unknownFields: readonly string[]; readonly valueWarnings: readonly ValueWarning[] },
+  schema: FeatureSchema | undefined,
+): string[] {
+  return [
+    ...result.unknownFields.map((field) => `unknown field '${field}' ignored`),
+    ...(result.valueWarnings.length > 0 && schema !== undefined ? describeValueWarnings(schema, result.valueWarnings) : []),
+  ];
 }

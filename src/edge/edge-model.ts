@@ -86,9 +86,9 @@ export async function openEdgeModel(options: EdgeModelOptions): Promise<EdgeMode
     async predict(records: readonly unknown[]): Promise<PredictResult> {
       if (!pipeline) throw Errors.MODEL_NO_SCHEMA.create(name, String(version));
       if (!Array.isArray(records) || records.length === 0) throw Errors.REQUEST_INVALID.create('there are no rows to predict');
-      const { predictions, unknownFields } = await pipeline.predict({ run }, records);
-      const warnings = predictionWarnings(unknownFields);
-      return { model: name, version, predictions, ...(warnings.length ? { warnings } : {}) };
+      const result = await pipeline.predict({ run }, records);
+      const warnings = predictionWarnings(result, pipeline.schema);
+      return { model: name, version, predictions: result.predictions, ...(warnings.length ? { warnings } : {}) };
     },
     async infer(tensors: readonly TensorInput[], outputs?: readonly string[]): Promise<Tensor[]> {
       const names = outputs === undefined || outputs.length === 0 ? outputNames : outputs;

@@ -319,7 +319,7 @@ class InProcessModel implements LoadedModel {
   async predict(records: readonly unknown[]): Promise<PredictResult> {
     if (!Array.isArray(records)) throw Errors.REQUEST_INVALID.create('predict takes an array of records (objects of feature name to value)');
     const result = await this.#dataPlane.predict(this.#version, records, PREDICT);
-    const warnings = predictionWarnings(result.unknownFields);
+    const warnings = predictionWarnings(result, this.schema);
     return { model: this.name, version: this.version, predictions: result.predictions, ...(warnings.length ? { warnings } : {}) };
   }
 

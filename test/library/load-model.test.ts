@@ -79,8 +79,11 @@ describe('loadModel', () => {
   it('reports unknown fields as the server does, and refuses bad rows with the server’s error', async () => {
     const model = await loadModel(bundleDir);
     try {
-      const rows = [{ ...STABLE[0], note: 'x' }];
-      expect((await model.predict(rows)).warnings).toEqual((await serverPredictions(rows)).warnings);
+      // A field the schema does not know, and a value beyond what training saw: the server's words for both.
+      const rows = [{ ...STABLE[0], note: 'x' }, { ...STABLE[1], age: '120' }];
+      const warnings = (await model.predict(rows)).warnings;
+      expect(warnings).toHaveLength(2);
+      expect(warnings).toEqual((await serverPredictions(rows)).warnings);
       const bad = [{ ...STABLE[0], credit_score: 'high' }];
       const { json } = await postJson(`${server.url}/api/models/loans@production/predict`, { records: bad });
       await expect(model.predict(bad)).rejects.toMatchObject({ code: json.code, httpStatus: 400, details: { row: 0, feature: 'credit_score' } });

@@ -1,7 +1,7 @@
 /** Prediction by named features: `POST /api/models/{ref}/predict`. Converts and delegates. */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { describeValueWarnings } from '../../core/validate-row.js';
+import { predictionWarnings } from '../../core/embedded-model.js';
 import type { DataPlane } from '../data-plane.js';
 import { useApiContract } from './api-contract.js';
 import { errorResponses, JsonObject, list, named } from './api-schemas.js';
@@ -56,10 +56,7 @@ export function registerPredictRoutes(scope: FastifyInstance, dataPlane: DataPla
       request.inference = { model: model.name, version: String(model.version), protocol: 'predict' };
       const rows = typeof request.body === 'string' ? rowsFromCsv(request.body) : rowsFromJson(request.body);
       const result = await dataPlane.predict(model, rows, { requestId: request.id, protocol: 'predict' });
-      const warnings = [
-        ...result.unknownFields.map((f) => `unknown field '${f}' ignored`),
-        ...(result.valueWarnings.length && model.pipeline ? describeValueWarnings(model.pipeline.schema, result.valueWarnings) : []),
-      ];
+      const warnings = predictionWarnings(result, model.pipeline?.schema);
       return {
         model: model.name,
         version: model.version,
