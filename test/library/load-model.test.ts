@@ -4,7 +4,7 @@
  * ONNX model runs tensors; bad input gets the server's catalogue errors; and with monitoring on,
  * an embedded model's predictions land in the windows the server's drift report reads.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -121,6 +121,29 @@ describe('loadModel', () => {
     await expect(loadModel(join(home, 'missing.berth'))).rejects.toMatchObject({ code: 'BERTH_BUNDLE_NOT_FOUND' });
     await expect(loadModel({ registry: home, ref: 'loans@staging' })).rejects.toMatchObject({ code: 'BERTH_REGISTRY_ALIAS_NOT_FOUND' });
     await expect(loadModel(bundleDir, { monitor: true })).rejects.toMatchObject({ code: 'BERTH_REQUEST_INVALID' });
+  });
+
+  it('records a bundle into the database it is given, and its reports read the windows of earlier runs', async () => {
+    const monitorHome = tempDir('berth-library-monitor-');
+    // Recording happens once the answer is on its way (after this turn of the event loop), as in a server.
+    const recorded = () => new Promise((resolve) => setImmediate(resolve));
+    const first = await loadModel(bundleDir, { monitor: { home: monitorHome } });
+    try {
+      await first.predict(STABLE.slice(0, 120));
+      await recorded();
+      expect((await first.monitor!.reports.drift('loans', { from: '1h' })).rows).toBe(120);
+    } finally {
+      await first.close();
+    }
+    expect(existsSync(join(monitorHome, 'berth.db'))).toBe(true);
+    const second = await loadModel(bundleDir, { monitor: { home: monitorHome } });
+    try {
+      await second.predict(STABLE.slice(0, 30));
+      await recorded();
+      expect((await second.monitor!.reports.drift('loans', { from: '1h' })).rows).toBe(150);
+    } finally {
+      await second.close();
+    }
   });
 
   it("writes the server's monitoring windows, so the dashboard's drift report counts an embedded model's rows", async () => {
