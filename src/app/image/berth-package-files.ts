@@ -31,6 +31,9 @@ interface PackageJson {
 /** Files of a package that no running server reads. */
 const LEFT_OUT = /(\.d\.[cm]?ts|\.d\.ts\.map|\.[cm]?ts|\.map|\.md|\.markdown|\.tsbuildinfo)$/i;
 
+/** What `berth export --target web | node` copies out (onnxruntime-web's 14 MB of WebAssembly): a served image never exports. */
+const DIST_LEFT_OUT = /^targets\//;
+
 /** A package's own tests and examples, and native prebuilds for platforms other than Linux x64. */
 const DEPENDENCY_LEFT_OUT = /^(test|tests|__tests__|example|examples|\.github)\/|(^|\/)prebuilds\/(?!linux-x64[^/]*\/)/;
 
@@ -64,7 +67,7 @@ export async function berthPackageFiles(root: string): Promise<BerthPackageFiles
     if (!(await lstat(join(root, built)).catch(() => undefined))?.isDirectory()) {
       throw Errors.IMAGE_BUILD_FAILED.create(`Berth's ${built}/ folder is missing in ${root}; run npm run build first`);
     }
-    await add(join(root, built), (path) => !LEFT_OUT.test(path));
+    await add(join(root, built), (path) => !LEFT_OUT.test(path) && !(built === 'dist' && DIST_LEFT_OUT.test(path)));
   }
 
   const seen = new Set<string>();
