@@ -4,12 +4,14 @@
  * features and, where the model has a pipeline, the model's named outputs on the same rows.
  */
 import { datatypeInfo } from '../core/datatypes.js';
+import { type Tensor, tensorDataFromJson } from '../core/tensor.js';
+import { createSession, runSession } from '../runtime/session-runner.js';
 import { Errors } from '../core/errors.js';
 import { type FeatureSchema, parseFeatureSchema } from '../core/feature-schema.js';
 import type { PipelineOutput, PipelineSpec } from '../core/pipeline-spec.js';
 import type { Signature, TensorSpec } from '../core/signature.js';
 import { type FeatureValue, RowValidator } from '../core/validate-row.js';
-import { type FeatureSpec, type Profile, buildProfile, monitorSchemaFor } from '../monitor/index.js';
+import { type FeatureSpec, type Profile, buildProfile, inferKind, monitorSchemaFor, tensorColumns as monitoredTensorColumns } from '../monitor/index.js';
 import type { Prediction } from '../runtime/pipeline.js';
 import { type CsvTable, type TrainResult, columnValues, rowLine, scoreRows, tableRecords } from '../train/index.js';
 
@@ -37,16 +39,24 @@ export function trainingProfile(result: TrainResult): Profile {
  * request's would be (an error names the line and field) and, with a pipeline too, scored to
  * profile the outputs. Without one, the columns are the model's numeric tensor inputs: `x[0]`,
  * `x[1]`, … for a `[n, k]` input `x` (or, when the header lacks those names, exactly as many
- * columns as the inputs are wide, in order), `x` for a `[n]` input. Throws
- * BERTH_MONITOR_REFERENCE_INVALID when the CSV does not fit.
+ * columns as the inputs are wide, in order), `x` for a `[n]` input; the model is run on them and
+ * its outputs profiled under the names the live monitor gives them (`y[0]`, … or `y`), so
+ * prediction drift works for imported models too. Throws BERTH_MONITOR_REFERENCE_INVALID when the
+ * CSV does not fit or the model cannot run on it.
  */
 export async function referenceProfile(table: CsvTable, model: ReferenceModel): Promise<Profile> {
   if (table.rows.length === 0) throw Errors.MONITOR_REFERENCE_INVALID.create(table.source, 'it has a header but no data rows');
   if (!model.schema) {
-    const columns = tensorColumns(table, model.signature);
+    const groups = tensorColumns(table, model.signature);
+    const columns = groups.flatMap((g) => g.columns);
     const features: Record<string, string[]> = {};
     for (const { name, index } of columns) features[name] = table.rows.map((row) => row[index]!);
-    return profileOf(features, {}, { features: columns.map(({ name }): FeatureSpec => ({ name, kind: 'numeric' })) });
+    const outputs = await modelOutputColumns(table, model, groups);
+    const outputSpecs = Object.entries(outputs).flatMap(([name, values]): FeatureSpec[] => {
+      const kind = inferKind(values);
+      return kind === undefined ? [] : [{ name, kind }];
+    });
+    return profileOf(features, outputs, { features: columns.map(({ name }): FeatureSpec => ({ name, kind: 'numeric' })), outputs: outputSpecs });
   }
 
   // The schema may come straight from a user's file: check it before rows are checked against it.
@@ -91,17 +101,90 @@ interface TensorColumn {
   readonly index: number;
 }
 
-/** The CSV column of every element of the model's tensor inputs. */
-function tensorColumns(table: CsvTable, signature: Signature): TensorColumn[] {
+/** One tensor input and the CSV columns of its elements, in order. */
+interface InputColumns {
+  readonly input: TensorSpec;
+  readonly columns: readonly TensorColumn[];
+}
+
+/** Rows per run when the model's batch dimension is dynamic. */
+const REFERENCE_BATCH_ROWS = 4096;
+
+/**
+ * The model's outputs on the reference rows as the live monitor names them (tensorColumns of
+ * src/monitor/build-prediction-event.ts). A model whose batch dimension is fixed above 1 cannot
+ * take arbitrary row counts; its outputs are not profiled.
+ */
+async function modelOutputColumns(table: CsvTable, model: ReferenceModel, groups: readonly InputColumns[]): Promise<Record<string, unknown[]>> {
+  const fixed = groups.map((g) => g.input.shape?.[0] ?? -1).find((d) => d > 0);
+  if (fixed !== undefined && fixed !== 1) return {};
+  const batch = fixed ?? REFERENCE_BATCH_ROWS;
+  const session = await createSession(model.onnx, { intraOpThreads: 1 });
+  const columns: Record<string, unknown[]> = {};
+  try {
+    for (let first = 0; first < table.rows.length; first += batch) {
+      const rows = table.rows.slice(first, first + batch);
+      const inputs = groups.map(({ input, columns: inputColumns }): Tensor => {
+        const shape = input.shape?.length === 1 ? [rows.length] : [rows.length, inputColumns.length];
+        const cell = cellReader(input.datatype);
+        const values = rows.flatMap((row) => inputColumns.map(({ index }) => cell(row[index]!)));
+        try {
+          return { name: input.name, datatype: input.datatype, shape, data: tensorDataFromJson(input.datatype, values, shape, input.name) };
+        } catch (error) {
+          const line = rowLine(table, first);
+          throw Errors.MONITOR_REFERENCE_INVALID.create(table.source, `its rows from line ${line} cannot be the model's input: ${(error as Error).message.replace(/\.$/, '')}`);
+        }
+      });
+      let outputs: Tensor[];
+      try {
+        outputs = await runSession(session, inputs, model.signature.outputs.map((o) => o.name));
+      } catch (error) {
+        throw Errors.MONITOR_REFERENCE_INVALID.create(table.source, `the model could not run on its rows: ${(error as Error).message.replace(/\.$/, '')}`);
+      }
+      for (const [name, values] of Object.entries(monitoredTensorColumns(outputs, rows.length))) {
+        const column = (columns[name] ??= new Array<unknown>(first).fill(null));
+        for (const v of values) column.push(typeof v === 'bigint' ? Number(v) : v);
+      }
+    }
+  } finally {
+    await session.release();
+  }
+  return columns;
+}
+
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+/**
+ * A CSV cell as the JSON value tensorDataFromJson takes for `datatype`: numbers as numbers (64-bit
+ * integers as their exact text), `true`/`false` for booleans, a missing cell as NaN for floats;
+ * anything else is passed on as text for the conversion to name.
+ */
+function cellReader(datatype: TensorSpec['datatype']): (cell: string) => unknown {
+  const kind = datatypeInfo(datatype).kind;
+  const float = kind === 'float' || kind === 'half';
+  return (cell) => {
+    const text = cell.trim();
+    if (kind === 'bool') return text.toLowerCase() === 'true' || text === '1' ? true : text.toLowerCase() === 'false' || text === '0' ? false : text;
+    if (text === '') return float ? 'NaN' : text;
+    return DECIMAL.test(text) && kind !== 'bigint' ? Number(text) : text;
+  };
+}
+
+/** The CSV column of every element of the model's tensor inputs, input by input. */
+function tensorColumns(table: CsvTable, signature: Signature): InputColumns[] {
   const refuse = (reason: string): never => {
     throw Errors.MONITOR_REFERENCE_INVALID.create(table.source, reason);
   };
   if (signature.inputs.length === 0) refuse('the model has no inputs');
-  const names: string[] = [];
-  for (const input of signature.inputs) names.push(...inputColumnNames(input, signature, table.header.length, refuse));
+  const perInput = signature.inputs.map((input) => ({ input, names: inputColumnNames(input, signature, table.header.length, refuse) }));
+  const names = perInput.flatMap((p) => p.names);
   const byName = new Map(table.header.map((name, index) => [name, index]));
-  if (names.every((name) => byName.has(name))) return names.map((name) => ({ name, index: byName.get(name)! }));
-  if (names.length === table.header.length) return names.map((name, index) => ({ name, index }));
+  const group = (indexOf: (name: string, position: number) => number): InputColumns[] => {
+    let position = 0;
+    return perInput.map(({ input, names: inputNames }) => ({ input, columns: inputNames.map((name) => ({ name, index: indexOf(name, position++) })) }));
+  };
+  if (names.every((name) => byName.has(name))) return group((name) => byName.get(name)!);
+  if (names.length === table.header.length) return group((_, position) => position);
   const shown = names.length > 4 ? `${names.slice(0, 3).join(', ')}, … ${names.at(-1)}` : names.join(', ');
   return refuse(
     `the model has no feature schema, so its columns must be its tensor inputs: ${names.length} columns named ${shown}, ` +

@@ -11,6 +11,7 @@ import { driftCommand } from './commands/drift.js';
 import { monitorCommand } from './commands/monitor.js';
 import { renderDriftHtml, renderDriftTable } from './drift-output.js';
 import { loadConfig } from './load-config.js';
+import { formatDuration } from '../core/duration.js';
 
 /** What the monitor commands need from the entry point. */
 export interface MonitorProgramContext {
@@ -21,6 +22,11 @@ export interface MonitorProgramContext {
 }
 
 const METHODS = ['ks', 'wasserstein', 'psi', 'jensenshannon', 'chisquare'];
+
+/** A comma-separated list of names, repeatable: `--exclude a,b --exclude c`. */
+function list(value: string, previous: string[] = []): string[] {
+  return [...previous, ...value.split(',').map((s) => s.trim()).filter((s) => s !== '')];
+}
 
 /** Registers `monitor` and `drift` on `program`. */
 export function addMonitorCommands(program: Command, context: MonitorProgramContext): void {
@@ -34,18 +40,44 @@ export function addMonitorCommands(program: Command, context: MonitorProgramCont
     .option('--home <dir>', 'BERTH_HOME: where berth.db lives (env BERTH_HOME, default ./.berth)')
     .option('--database <url>', 'metadata database: postgres://… (env BERTH_DATABASE_URL; default BERTH_HOME/berth.db)')
     .option('--config <file>', 'JSON config file (env BERTH_CONFIG)')
+    .option('--columns <names>', 'compare only these features, comma-separated', list)
+    .option('--exclude <names>', 'leave these features out, comma-separated', list)
+    .option('--url <url>', 'ask this running berth server, whose report includes the window still in its memory')
+    .option('--token <token>', 'bearer token for --url (env BERTH_TOKEN)')
     .option('--json', 'print the report as JSON')
-    .addHelpText('after', '\nExamples:\n  berth monitor loans\n  berth monitor loans --since 1h --json\n')
-    .action(async (model: string, opts: { since: string; version?: string; method?: string; home?: string; database?: string; config?: string; json?: boolean }) => {
-      const store: Record<string, unknown> = {};
-      if (opts.home !== undefined) store.home = opts.home;
-      if (opts.database !== undefined) store.databaseUrl = opts.database;
-      const config = loadConfig({ file: opts.config ?? context.env.BERTH_CONFIG, env: context.env, flags: { store } as ConfigInput });
-      const report = await monitorCommand({ config, model, since: opts.since, version: opts.version, method: opts.method });
-      context.print(
-        opts.json ? JSON.stringify(report, null, 2) : renderDriftTable(report, { title: `Drift of ${report.model} version ${report.version}`, range: `${report.from} to ${report.to}` }),
-      );
-    });
+    .addHelpText('after', '\nExamples:\n  berth monitor loans\n  berth monitor loans --since 1h --json\n  berth monitor loans --url http://localhost:8080 --exclude region\n')
+    .action(
+      async (
+        model: string,
+        opts: { since: string; version?: string; method?: string; columns?: string[]; exclude?: string[]; url?: string; token?: string; home?: string; database?: string; config?: string; json?: boolean },
+      ) => {
+        const store: Record<string, unknown> = {};
+        if (opts.home !== undefined) store.home = opts.home;
+        if (opts.database !== undefined) store.databaseUrl = opts.database;
+        const config = loadConfig({ file: opts.config ?? context.env.BERTH_CONFIG, env: context.env, flags: { store } as ConfigInput });
+        const report = await monitorCommand({
+          config,
+          model,
+          since: opts.since,
+          version: opts.version,
+          method: opts.method,
+          columns: opts.columns,
+          exclude: opts.exclude,
+          url: opts.url,
+          token: opts.token ?? context.env.BERTH_TOKEN,
+        });
+        if (opts.json) {
+          context.print(JSON.stringify(report, null, 2));
+          return;
+        }
+        const table = renderDriftTable(report, { title: `Drift of ${report.model} version ${report.version}`, range: `${report.from} to ${report.to}` });
+        // Windows are written when they close: say what the database cannot show yet, and how to see it.
+        const pending = report.pending
+          ? `\nTraffic of the current window is still in the servers' memory: it is written when the window closes at ${report.pending.windowCloses} (windows last ${formatDuration(report.pending.windowMs)}). Add --url http://host:port to include it from a running server.`
+          : '';
+        context.print(table + pending);
+      },
+    );
 
   program
     .command('drift')
@@ -57,16 +89,20 @@ export function addMonitorCommands(program: Command, context: MonitorProgramCont
     .addOption(new Option('--method <method>', 'one drift method for every column it applies to').choices(METHODS))
     .option('-o, --output <file>', 'write the report to a file instead of standard output')
     .option('--delimiter <char>', 'field separator of both CSV files (default: detected from each header row: comma, semicolon, tab or pipe)')
-    .addHelpText('after', '\nExamples:\n  berth drift train.csv last-week.csv\n  berth drift train.csv last-week.csv --target defaulted --format html -o drift.html\n')
-    .action(async (reference: string, current: string, opts: { format: 'table' | 'json' | 'html'; target?: string; method?: string; output?: string; delimiter?: string }) => {
-      const result = await driftCommand({ reference, current, target: opts.target, method: opts.method as never, delimiter: opts.delimiter });
+    .option('--columns <names>', 'compare only these columns, comma-separated (identifiers, dates and free text are always left out, and listed)', list)
+    .option('--exclude <names>', 'leave these columns out, comma-separated', list)
+    .addHelpText('after', '\nExamples:\n  berth drift train.csv last-week.csv\n  berth drift train.csv last-week.csv --target defaulted --format html -o drift.html\n  berth drift train.csv last-week.csv --exclude region,channel\n')
+    .action(async (reference: string, current: string, opts: { format: 'table' | 'json' | 'html'; target?: string; method?: string; output?: string; delimiter?: string; columns?: string[]; exclude?: string[] }) => {
+      const result = await driftCommand({ reference, current, target: opts.target, method: opts.method as never, delimiter: opts.delimiter, columns: opts.columns, exclude: opts.exclude });
       const heading = { title: `Drift of ${current} against ${reference}` };
       const text =
         opts.format === 'json'
-          ? JSON.stringify({ ...result.report, files: result.files, ignored: result.ignored }, null, 2)
+          ? JSON.stringify({ ...result.report, files: result.files, ignored: result.ignored, skipped: result.skipped }, null, 2)
           : opts.format === 'html'
             ? renderDriftHtml({ report: result.report, reference: result.reference, current: result.current, heading, generated: new Date().toISOString() })
-            : renderDriftTable(result.report, heading) + (result.ignored.length ? `\nNot in the reference, not compared: ${result.ignored.join(', ')}` : '');
+            : renderDriftTable(result.report, heading) +
+              result.skipped.map((c) => `\nNot compared: ${c.name} (${c.reason})`).join('') +
+              (result.ignored.length ? `\nNot in the reference, not compared: ${result.ignored.join(', ')}` : '');
       if (opts.output !== undefined) {
         await writeFile(opts.output, text);
         context.print(`Wrote the ${opts.format} report to ${opts.output}`);

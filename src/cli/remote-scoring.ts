@@ -6,6 +6,7 @@
  */
 import { stringify } from 'csv-stringify/sync';
 import { Errors } from '../core/errors.js';
+import { remoteJson } from './remote-json.js';
 import type { PipelineOutput } from '../core/pipeline-spec.js';
 import type { Prediction } from '../runtime/pipeline.js';
 import { type CsvTable, rowLine } from '../train/index.js';
@@ -57,30 +58,10 @@ export async function scoreRemotely(options: RemoteScoringOptions): Promise<Remo
   const base = options.url.replace(/\/+$/, '');
   const batchSize = Math.max(1, options.batchSize ?? 1000);
   const total = options.table.rows.length;
-  const headers = { ...(options.token ? { authorization: `Bearer ${options.token}` } : {}) };
   const unknownFields = new Set<string>();
   const warnings = new Set<string>();
 
-  const call = async (path: string, init: RequestInit, what: string): Promise<unknown> => {
-    let response: Response;
-    try {
-      response = await fetch(`${base}${path}`, { ...init, headers: { ...headers, ...(init.headers as Record<string, string> | undefined) } });
-    } catch (error) {
-      throw Errors.REMOTE_FAILED.create(base, `${what}: ${error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error)}`);
-    }
-    const text = await response.text();
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      throw Errors.REMOTE_FAILED.create(base, `${what}: HTTP ${response.status}, not a Berth answer (${text.slice(0, 120)})`);
-    }
-    if (!response.ok) {
-      const body = json as { error?: string; code?: string };
-      throw Errors.REMOTE_FAILED.create(base, `${what}: ${body.error ?? `HTTP ${response.status}`}${body.code ? ` [${body.code}]` : ''}`);
-    }
-    return json;
-  };
+  const call = (path: string, init: RequestInit, what: string): Promise<unknown> => remoteJson({ url: base, token: options.token }, path, init, what);
 
   const predictBatch = async (reference: string, first: number): Promise<PredictAnswer> => {
     const rows = options.table.rows.slice(first, first + batchSize);

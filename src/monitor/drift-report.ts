@@ -49,6 +49,10 @@ export interface DriftReportOptions {
   readonly datasetDriftShare?: number;
   /** KS p-value method (default 'auto', as scipy). */
   readonly ksMethod?: KsPValueMethod;
+  /** Compare only these features (outputs are always compared); an unknown name is refused. */
+  readonly columns?: readonly string[];
+  /** Leave these features out; an unknown name is refused. */
+  readonly exclude?: readonly string[];
 }
 
 /** Why a feature was or was not compared. */
@@ -140,7 +144,12 @@ export function driftReport(reference: Profile, current: WindowSketchesData, opt
   if (reference.formatVersion !== PROFILE_FORMAT_VERSION) {
     throw Errors.MONITOR_DATA_INVALID.create('The reference profile', `its format version ${String(reference.formatVersion)} is not ${PROFILE_FORMAT_VERSION}`);
   }
-  const features = compareFamily(reference.features, current.features, settings);
+  const chosen = chooseFeatures(reference.features, current.features, options);
+  const features = compareFamily(
+    reference.features.filter((f) => chosen(f.name)),
+    Object.fromEntries(Object.entries(current.features).filter(([name]) => chosen(name))),
+    settings,
+  );
   const hasOutputs = reference.outputs.length > 0 || Object.keys(current.outputs ?? {}).length > 0;
   const outputs = hasOutputs ? compareFamily(reference.outputs, current.outputs ?? {}, settings) : null;
   const share = driftedShare(features);
@@ -153,6 +162,31 @@ export function driftReport(reference: Profile, current: WindowSketchesData, opt
     datasetDrift: features.some((f) => f.status === 'ok') && share >= settings.datasetDriftShare,
     settings: { correction: settings.correction, datasetDriftShare: settings.datasetDriftShare, thresholds: settings.thresholds, minEffect: settings.minEffect },
   };
+}
+
+/**
+ * The features `columns` and `exclude` keep. Throws BERTH_MONITOR_OPTION_INVALID naming a column
+ * neither side has, so a typo does not pass for "no drift".
+ */
+function chooseFeatures(
+  profiles: readonly FeatureProfile[],
+  sketches: Readonly<Record<string, SketchData>>,
+  options: Pick<DriftReportOptions, 'columns' | 'exclude'>,
+): (name: string) => boolean {
+  const known = new Set([...profiles.map((f) => f.name), ...Object.keys(sketches)]);
+  for (const [option, names] of [['columns', options.columns], ['exclude', options.exclude]] as const) {
+    const unknown = (names ?? []).filter((name) => !known.has(name));
+    if (unknown.length) {
+      const list = [...known].sort();
+      throw Errors.MONITOR_OPTION_INVALID.create(
+        option,
+        `${unknown.map((n) => `'${n}'`).join(', ')} ${unknown.length === 1 ? 'is not a column' : 'are not columns'} of the report; the columns are ${list.slice(0, 30).join(', ')}${list.length > 30 ? ', …' : ''}`,
+      );
+    }
+  }
+  const only = options.columns?.length ? new Set(options.columns) : undefined;
+  const excluded = new Set(options.exclude ?? []);
+  return (name) => (only === undefined || only.has(name)) && !excluded.has(name);
 }
 
 type Draft = Omit<FeatureDrift, 'adjustedPValue' | 'drifted'>;

@@ -40,6 +40,10 @@ export interface ReportQuery {
   readonly step?: unknown;
   readonly version?: unknown;
   readonly method?: unknown;
+  /** Features to compare, comma-separated (outputs always are). */
+  readonly columns?: unknown;
+  /** Features to leave out, comma-separated. */
+  readonly exclude?: unknown;
 }
 
 /** Options of {@link MonitorReports}. */
@@ -157,7 +161,7 @@ export class MonitorReports {
     const merger = new MonitorWindowMerger(kindsOf(profile));
     await this.#collect(model, version, range, () => merger);
     const merged = merger.result();
-    const report = driftReport(profile, merged.sketches, this.#driftOptions(query.method));
+    const report = driftReport(profile, merged.sketches, { ...this.#driftOptions(query.method), ...columnOptions(query) });
     return { model, version, from: iso(range.from), to: iso(range.to), ...report, warnings: conflictWarnings(merger.conflicts) };
   }
 
@@ -298,6 +302,18 @@ export class MonitorReports {
     if (method === undefined || method === '') return this.#drift;
     return { ...this.#drift, method: String(method) as DriftReportOptions['method'] };
   }
+}
+
+/** `columns` and `exclude` as lists: comma-separated strings (the API's query) or arrays (the CLI). */
+function columnOptions(query: ReportQuery): Pick<DriftReportOptions, 'columns' | 'exclude'> {
+  const list = (value: unknown): string[] | undefined => {
+    if (value === undefined || value === '') return undefined;
+    const items = Array.isArray(value) ? value.map(String) : String(value).split(',');
+    return items.map((s) => s.trim()).filter((s) => s !== '');
+  };
+  const columns = list(query.columns);
+  const exclude = list(query.exclude);
+  return { ...(columns ? { columns } : {}), ...(exclude ? { exclude } : {}) };
 }
 
 /** A `version` parameter: undefined when absent; throws BERTH_REQUEST_INVALID when it is not a version. */

@@ -91,7 +91,7 @@ export interface ModelMetadata {
   readonly versions: readonly string[];
   readonly platform: string;
   readonly inputs: readonly { name: string; datatype: Datatype; shape: readonly number[] }[];
-  readonly outputs: readonly { name: string; datatype: Datatype; shape: readonly number[] }[];
+  readonly outputs: readonly { name: string; datatype: Datatype; shape: readonly number[]; parameters?: { labels: readonly string[] } }[];
 }
 
 /** Options for {@link DataPlane}. */
@@ -229,7 +229,7 @@ export class DataPlane {
       versions: this.#models.versions(model.name).map((m) => String(m.version)),
       platform: 'onnx_onnxv1',
       inputs: model.signature.inputs.map(describe),
-      outputs: model.signature.outputs.map(describe),
+      outputs: model.signature.outputs.map((t) => ({ ...describe(t), ...classLabels(model, t.name) })),
     };
   }
 
@@ -383,4 +383,10 @@ class Observation {
     const context = this.#context;
     return { model: model.name, version: String(model.version), requestId: context.requestId, at: this.#at, protocol: context.protocol, latencyMs: performance.now() - this.#started };
   }
+}
+
+/** A classifier's probability output names its columns' class labels, in order (OIP tensor parameters). */
+function classLabels(model: LoadedVersion, tensor: string): { parameters?: { labels: readonly string[] } } {
+  const output = model.pipeline?.spec.output;
+  return output?.task === 'classification' && output.tensor === tensor ? { parameters: { labels: output.labels } } : {};
 }

@@ -16,6 +16,7 @@ import { WorkerPool } from '../runtime/worker-pool.js';
 import { DataPlane } from './data-plane.js';
 import { type RunningGrpcServer, startGrpcServer } from './grpc/grpc-server.js';
 import { createHttpServer } from './http/http-server.js';
+import { DriftGauges } from './drift-gauges.js';
 import { ServerMetrics } from './metrics.js';
 import { listenError } from './listen-error.js';
 import { ModelTable } from './model-table.js';
@@ -188,6 +189,18 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       throw listenError('gRPC', config.server.host, config.server.grpcPort, error);
     }
   }
+  // Drift per feature as Prometheus gauges, recomputed every window.
+  const driftGauges = monitor
+    ? new DriftGauges({
+        metrics,
+        reports: monitor.reports,
+        defaultVersions: () => dataPlane.served().filter((s) => s.default),
+        intervalMs: config.monitor.windowMs,
+        range: '1h',
+        logger,
+      })
+    : undefined;
+  driftGauges?.start();
   dataPlane.setReady(true);
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.server.port;
@@ -197,6 +210,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const close = async (): Promise<void> => {
     closing = true;
     dataPlane.setReady(false);
+    await driftGauges?.close();
     await follower?.close();
     const timeout = setTimeout(() => {
       logger.warn({ timeoutMs: config.server.shutdownTimeoutMs }, 'requests still in flight at the shutdown deadline; closing their connections');

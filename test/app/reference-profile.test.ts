@@ -41,7 +41,7 @@ describe('reference profiles', () => {
     expect(fromFile).toEqual(profile);
   });
 
-  it('profiles tensor inputs by column name, or by position when the names are not there', async () => {
+  it('profiles tensor inputs by column name, or by position when the names are not there, and the outputs of running the model', async () => {
     const dir = tempDir();
     const onnx = readFileSync(writeIdentityModel(dir, 'FP32'));
     const signature = describeOnnx(onnx).signature;
@@ -52,7 +52,12 @@ describe('reference profiles', () => {
       ['x[1]', 20],
       ['x[2]', 30],
     ]);
-    expect(byName.outputs).toEqual([]);
+    // The model runs on the reference rows: its outputs are profiled as the live monitor names them.
+    expect(byName.outputs.map((f) => [f.name, f.kind, (f as NumericFeatureProfile).max])).toEqual([
+      ['y[0]', 'numeric', 10],
+      ['y[1]', 'numeric', 20],
+      ['y[2]', 'numeric', 30],
+    ]);
     const positional = await referenceProfile(parseCsv('a,b,c\n1,2,3\n10,20,30\n', 'plain.csv'), { onnx, signature });
     expect(positional.features.map((f) => f.name)).toEqual(['x[0]', 'x[1]', 'x[2]']);
     expect(positional.features.map((f) => (f as NumericFeatureProfile).mean)).toEqual([5.5, 11, 16.5]);
@@ -67,6 +72,10 @@ describe('reference profiles', () => {
       message: expect.stringMatching(/two\.csv .*3 columns named x\[0\], x\[1\], x\[2\].*the file has 2/),
     });
     await expect(referenceProfile(parseCsv('a,b,c\n', 'empty.csv'), { onnx, signature })).rejects.toMatchObject({ code: 'BERTH_MONITOR_REFERENCE_INVALID' });
+    await expect(referenceProfile(parseCsv('a,b,c\n1,2,3\n4,five,6\n', 'words.csv'), { onnx, signature })).rejects.toMatchObject({
+      code: 'BERTH_MONITOR_REFERENCE_INVALID',
+      message: expect.stringMatching(/words\.csv .*line 2 cannot be the model's input: .*five/),
+    });
 
     const trained = await trainFromCsv({ csv: { file: `${DATASETS}iris.csv` }, target: 'species', algorithm: 'linear' });
     const bad = join(dir, 'bad.csv');

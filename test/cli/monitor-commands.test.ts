@@ -2,7 +2,7 @@
  * `berth monitor` and `berth drift` as functions and through their commander wiring, and the
  * monitor's configuration from the environment.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
@@ -65,6 +65,51 @@ describe('berth drift', () => {
   });
 });
 
+describe('berth drift column kinds', () => {
+  /** Customers with an id, a date, free text, a boolean (`senior`), a category and a number. */
+  function customers(rows: number, shift: number): string {
+    const lines = ['customer_id,signup,note,senior,plan,monthly'];
+    for (let i = 0; i < rows; i++) {
+      lines.push([i + shift * 100_000, `202${i % 4}-0${1 + (i % 9)}-1${i % 10}`, `said ${i * 7 + shift}`, i % 5 === 0 ? 'true' : 'false', ['a', 'b', 'c'][i % 3], (i % 50) + shift].join(','));
+    }
+    return `${lines.join('\n')}\n`;
+  }
+
+  it('leaves identifiers, dates and free text out as the trainer does, and measures booleans as the live monitor does', async () => {
+    const dir = tempDir();
+    const [reference, current] = [join(dir, 'ref.csv'), join(dir, 'cur.csv')];
+    writeFileSync(reference, customers(400, 0));
+    writeFileSync(current, customers(300, 1));
+    const result = await driftCommand({ reference, current });
+    expect(result.schema.features.map((f) => `${f.name}:${f.kind}`)).toEqual(['senior:numeric', 'plan:categorical', 'monthly:numeric']);
+    expect(result.skipped).toEqual([
+      { name: 'customer_id', reason: 'an identifier: named like one and all 400 values are distinct' },
+      { name: 'signup', reason: 'a date: its values move on with time, so it is not compared' },
+      { name: 'note', reason: '400 distinct text values (more than 20); free text is not encoded' },
+    ]);
+    expect(result.report.features.find((f) => f.name === 'senior')).toMatchObject({ kind: 'numeric', drifted: false });
+
+    const chosen = await driftCommand({ reference, current, columns: ['plan', 'monthly'] });
+    expect(chosen.report.features.map((f) => f.name)).toEqual(['plan', 'monthly']);
+    const excluded = await driftCommand({ reference, current, exclude: ['monthly'] });
+    expect(excluded.report.features.map((f) => f.name)).toEqual(['senior', 'plan']);
+    expect(excluded.skipped).toContainEqual({ name: 'monthly', reason: 'excluded' });
+    await expect(driftCommand({ reference, current, exclude: ['montly'] })).rejects.toMatchObject({
+      code: 'BERTH_MONITOR_OPTION_INVALID',
+      message: expect.stringContaining("'montly' not in the reference, whose columns are customer_id, signup, note, senior, plan, monthly"),
+    });
+
+    const printed: string[] = [];
+    const program = new Command().exitOverride();
+    addMonitorCommands(program, { env: {}, print: (text) => printed.push(text) });
+    await program.parseAsync(['node', 'berth', 'drift', reference, current, '--exclude', 'plan', '--exclude', 'senior']);
+    expect(printed[0]).toMatch(/^monthly\s+numeric/m);
+    expect(printed[0]).not.toMatch(/^plan\s/m);
+    expect(printed[0]).toContain('Not compared: customer_id (an identifier: named like one and all 400 values are distinct)');
+    expect(printed[0]).toContain('Not compared: plan (excluded)');
+  });
+});
+
 describe('berth monitor', () => {
   it('prints the drift table of the windows in the database', async () => {
     const home = tempDir();
@@ -88,6 +133,11 @@ describe('berth monitor', () => {
     await program.parseAsync(['node', 'berth', 'monitor', 'm', '--since', '100000d']);
     expect(printed[0]).toMatch(/^Drift of m version 1, .* to .*: 30 rows \(reference 200\)/);
     expect(printed[0]).toMatch(/^age\s+numeric/m);
+    // Reading the database, the current window is not there yet: the report says so and when it closes.
+    expect(printed[0]).toMatch(/Traffic of the current window is still in the servers' memory: it is written when the window closes at \d{4}-\d\d-\d\dT\d\d:\d\d:00\.000Z \(windows last 1m\)\. Add --url/);
+    const excluded = await monitorCommand({ config, model: 'm', since: '1h', now: () => now, exclude: ['age'] });
+    expect(excluded.features.map((f) => f.name)).not.toContain('age');
+    expect(excluded.pending).toEqual({ windowCloses: '2025-03-01T10:01:00.000Z', windowMs: 60_000 });
   });
 });
 

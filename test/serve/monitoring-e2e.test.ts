@@ -132,6 +132,34 @@ describe('monitoring through the server', () => {
     expect(alerts.alerts.some((a) => a.state === 'firing')).toBe(true);
   });
 
+  it('exports drift per feature as Prometheus gauges for the default version', async () => {
+    const report = await drift('1h', new Date().toISOString());
+    const metrics = async () => (await fetch(`${server.url}/metrics`)).text();
+    // The gauges are recomputed every window (1 s here) over the last hour.
+    expect(await eventually(async () => /berth_feature_drifted\{model="loans",version="1",feature="annual_income",role="feature"\} 1/.test(await metrics()), 10_000)).toBe(true);
+    const text = await metrics();
+    for (const f of report.features) expect(text).toMatch(new RegExp(`berth_feature_drift_statistic\\{model="loans",version="1",feature="${f.name}",role="feature",method="\\w+"\\} [\\d.e-]+`));
+    expect(text).toMatch(/berth_feature_drifted\{model="loans",version="1",feature="label",role="output"\} [01]/);
+    expect(text).toMatch(/berth_dataset_drifted\{model="loans",version="1"\} [01]/);
+    expect(text).toMatch(/berth_drifted_feature_share\{model="loans",version="1"\} [\d.]+/);
+  });
+
+  it('compares only the columns asked for, and refuses a column the report does not have', async () => {
+    const all = await drift('1h', new Date().toISOString());
+    const without = (await (await fetch(`${server.url}/api/models/loans/monitor/drift?from=1h&exclude=annual_income,region`)).json()) as { features: Feature[] };
+    expect(without.features.map((f) => f.name)).toEqual(all.features.map((f) => f.name).filter((n) => n !== 'annual_income' && n !== 'region'));
+    const only = (await (await fetch(`${server.url}/api/models/loans/monitor/drift?from=1h&columns=age`)).json()) as { features: Feature[] };
+    expect(only.features.map((f) => f.name)).toEqual(['age']);
+    const bad = await fetch(`${server.url}/api/models/loans/monitor/drift?from=1h&columns=age,agee`);
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ code: 'BERTH_MONITOR_OPTION_INVALID', error: expect.stringContaining("'agee' is not a column of the report; the columns are age,") });
+  });
+
+  it('names the class label of each probability column in the OIP metadata', async () => {
+    const meta = (await (await fetch(`${server.url}/v2/models/loans`)).json()) as { outputs: { name: string; parameters?: { labels: string[] } }[] };
+    expect(meta.outputs).toEqual([{ name: 'probabilities', datatype: 'FP32', shape: [-1, 2], parameters: { labels: ['0', '1'] } }]);
+  });
+
   it("sums up the models list in one request: the last minutes' traffic and the day's drift verdict", async () => {
     const response = await fetch(`${server.url}/api/models?summary=true`);
     expect(response.status).toBe(200);
@@ -166,5 +194,18 @@ describe('monitoring through the server', () => {
         return traffic.points.reduce((n, p) => n + p.rows, 0) === 10_003;
       }),
     ).toBe(true);
+  });
+
+  it('berth monitor --url reads the running server, the window in its memory included', async () => {
+    const { monitorCommand } = await import('../../dist/cli/commands/monitor.js');
+    const { buildConfig } = await import('../../dist/core/config.js');
+    const from = new Date().toISOString();
+    const { records, actual } = await rowsOf('loans_current_stable.csv');
+    await send(records.slice(0, 250), actual.slice(0, 250));
+    // At once: the window holding these rows has not been written to the database yet.
+    const report = await monitorCommand({ config: buildConfig({}), model: 'loans', since: from, url: server.url, exclude: ['region'] });
+    expect(report.rows).toBeGreaterThanOrEqual(250);
+    expect(report.pending).toBeNull();
+    expect(report.features.map((f) => f.name)).not.toContain('region');
   });
 });

@@ -13,6 +13,10 @@ export interface DriftCommandOptions {
   readonly correction?: DriftReportOptions['correction'] | undefined;
   /** Field separator of both files; absent: detected from each header row. */
   readonly delimiter?: string | undefined;
+  /** Compare only these columns (and the target). */
+  readonly columns?: readonly string[] | undefined;
+  /** Leave these columns out. */
+  readonly exclude?: readonly string[] | undefined;
 }
 
 /** The comparison, with the files' names and sizes for the report's header. */
@@ -22,7 +26,8 @@ export interface DriftCommandResult extends DatasetComparison {
 
 /**
  * Reads both CSV files (a header row each) and compares the current one with the reference; kinds
- * are inferred from the reference. Throws BERTH_TRAIN_CSV_INVALID for unreadable files and
+ * are inferred from the reference by the trainer's rule (identifiers, dates and free text are left
+ * out and listed in `skipped`). Throws BERTH_TRAIN_CSV_INVALID for unreadable files and
  * BERTH_TRAIN_TARGET_NOT_FOUND when `target` is not a column of the reference.
  */
 export async function driftCommand(options: DriftCommandOptions): Promise<DriftCommandResult> {
@@ -35,6 +40,8 @@ export async function driftCommand(options: DriftCommandOptions): Promise<DriftC
     ...(options.target !== undefined ? { target: options.target } : {}),
     ...(options.method !== undefined ? { method: options.method } : {}),
     ...(options.correction !== undefined ? { correction: options.correction } : {}),
+    ...(options.columns?.length ? { columns: options.columns } : {}),
+    ...(options.exclude?.length ? { exclude: options.exclude } : {}),
   });
   return { ...comparison, files: { reference: options.reference, current: options.current } };
 }

@@ -1,9 +1,14 @@
-/** `berth monitor <model>`: the drift report of a model's recent traffic, read from the metadata database. */
+/**
+ * `berth monitor <model>`: the drift report of a model's recent traffic, read from the metadata
+ * database, or with `url` from a running server, whose answer includes the windows still in its
+ * memory.
+ */
 import type { Config } from '../../core/config.js';
 import { registryReferenceSource } from '../../app/registry-reference-source.js';
 import { type MonitorDriftReport, MonitorReports } from '../../monitor/index.js';
 import { RegistryReads } from '../../registry/index.js';
 import { monitorStores, openMetadataStore } from '../../store/index.js';
+import { remoteJson } from '../remote-json.js';
 
 /** Options of `berth monitor`. */
 export interface MonitorCommandOptions {
@@ -15,29 +20,61 @@ export interface MonitorCommandOptions {
   readonly version?: string | undefined;
   /** One drift method for every feature it applies to. */
   readonly method?: string | undefined;
+  /** Compare only these features. */
+  readonly columns?: readonly string[] | undefined;
+  /** Leave these features out. */
+  readonly exclude?: readonly string[] | undefined;
+  /** A running server to ask instead of the database: its report includes the window in its memory. */
+  readonly url?: string | undefined;
+  readonly token?: string | undefined;
   /** The clock, for tests. */
   readonly now?: () => number;
 }
 
+/** The report, and what it could not include. */
+export interface MonitorCommandResult extends MonitorDriftReport {
+  /**
+   * Read from the database, traffic of the current window is still in the servers' memory: when
+   * that window closes (ISO time) and how long windows last. Null when a server was asked.
+   */
+  readonly pending: { readonly windowCloses: string; readonly windowMs: number } | null;
+}
+
 /**
- * The drift report over the windows every replica has stored (windows still in a server's memory,
- * at most one window old, are not included). Throws BERTH_MONITOR_PROFILE_MISSING,
- * BERTH_REGISTRY_MODEL_NOT_FOUND or BERTH_MONITOR_RANGE_INVALID.
+ * The drift report over the windows every replica has stored, or, with `url`, the one the server
+ * answers (its own windows in memory included). Throws BERTH_MONITOR_PROFILE_MISSING,
+ * BERTH_REGISTRY_MODEL_NOT_FOUND, BERTH_MONITOR_RANGE_INVALID, BERTH_MONITOR_OPTION_INVALID for an
+ * unknown column, or BERTH_REMOTE_FAILED.
  */
-export async function monitorCommand(options: MonitorCommandOptions): Promise<MonitorDriftReport> {
+export async function monitorCommand(options: MonitorCommandOptions): Promise<MonitorCommandResult> {
   const { config } = options;
+  const query = {
+    from: options.since ?? '24h',
+    ...(options.version !== undefined ? { version: options.version } : {}),
+    ...(options.method !== undefined ? { method: options.method } : {}),
+    ...(options.columns?.length ? { columns: options.columns.join(',') } : {}),
+    ...(options.exclude?.length ? { exclude: options.exclude.join(',') } : {}),
+  };
+  if (options.url !== undefined) {
+    const path = `/api/models/${encodeURIComponent(options.model)}/monitor/drift?${new URLSearchParams(query).toString()}`;
+    const report = (await remoteJson({ url: options.url, token: options.token }, path, {}, `reading the drift report of ${options.model}`)) as MonitorDriftReport;
+    return { ...report, pending: null };
+  }
   // Only the metadata database: a report reads no blob, so it needs no blob store (S3) either.
   const store = await openMetadataStore({ home: config.store.home, databaseUrl: config.store.databaseUrl, schema: config.store.databaseSchema });
   try {
     const { method, correction, datasetDriftShare } = config.monitor.drift;
+    const now = options.now ?? Date.now;
     const reports = new MonitorReports({
       stores: monitorStores(store),
       references: registryReferenceSource(new RegistryReads(store.db)),
       windowMs: config.monitor.windowMs,
       drift: { ...(method !== undefined ? { method } : {}), correction, datasetDriftShare },
-      ...(options.now ? { now: options.now } : {}),
+      now,
     });
-    return await reports.drift(options.model, { from: options.since ?? '24h', version: options.version, method: options.method });
+    const report = await reports.drift(options.model, query);
+    const windowMs = config.monitor.windowMs;
+    return { ...report, pending: { windowCloses: new Date((Math.floor(now() / windowMs) + 1) * windowMs).toISOString(), windowMs } };
   } finally {
     await store.close();
   }

@@ -201,6 +201,8 @@ export const RangeQuery = z.object({ from, to, version });
 /** The query of a drift report. */
 export const DriftQuery = RangeQuery.extend({
   method: z.string().optional().describe('ks, wasserstein, psi, jensenshannon or chisquare for every feature it applies to'),
+  columns: z.string().optional().describe('features to compare, comma-separated (outputs are always compared)'),
+  exclude: z.string().optional().describe('features to leave out, comma-separated'),
 });
 
 /** The query of a report per step. */

@@ -659,6 +659,8 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
+                    columns?: string;
+                    exclude?: string;
                     from?: string;
                     method?: string;
                     to?: string;
