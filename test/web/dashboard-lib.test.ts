@@ -6,13 +6,50 @@
 import { describe, expect, it } from 'vitest';
 import type { AuditEntry, DriftReport, FeatureDrift, FeatureSchema, Profile } from '../../web/src/api/api-types.js';
 import { modelNameOf, parseCsvPreview, PREVIEW_BYTES } from '../../web/src/lib/csv-preview.js';
-import { driftBrief, driftStatus } from '../../web/src/lib/drift-status.js';
+import { axisStart } from '../../web/src/lib/chart-axis.js';
+import { driftBrief, driftStatus, predictionDriftStatus } from '../../web/src/lib/drift-status.js';
 import { exampleRow, recordOf } from '../../web/src/lib/example-row.js';
 import { featureBins, MAX_CATEGORY_BINS } from '../../web/src/lib/feature-bins.js';
-import { formatRate } from '../../web/src/lib/format.js';
+import { formatNumber, formatRate } from '../../web/src/lib/format.js';
 import { parseModelRef, resolveVersion } from '../../web/src/lib/model-ref.js';
 import { rollbackTarget } from '../../web/src/lib/rollback-target.js';
 import { tensorDraft, tensorOf } from '../../web/src/lib/tensor-input.js';
+
+describe('numbers, axes and verdicts a user reads', () => {
+  it('writes years without a thousands separator and never rounds away the integer part', () => {
+    expect([1920, 2023, 999, 12_345, 378_245.81, -45_000.4, 0.6920201013221674, 1.5, 0.0001234].map(formatNumber)).toEqual([
+      '1920',
+      '2023',
+      '999',
+      '12,345',
+      '378,246',
+      '-45,000',
+      '0.692',
+      '1.5',
+      '1.23e-4',
+    ]);
+  });
+
+  it('starts a mostly empty time axis just before the first point, and a full one at the range start', () => {
+    const day = 86_400_000;
+    const to = Date.parse('2025-03-01T12:00:00Z');
+    const from = to - day;
+    // Five minutes of traffic at the end of a 24-hour range: the axis starts about a minute before it.
+    const recent = [{ t: to - 5 * 60_000 }, { t: to - 60_000 }];
+    expect(axisStart(from, to, recent)).toBe(to - 5 * 60_000 - 60_000);
+    expect(axisStart(from, to, [{ t: to - 20 * 3_600_000 }, ...recent])).toBe(from);
+    expect(axisStart(from, to, [])).toBe(from);
+  });
+
+  it('says "no reference" for prediction drift when the profile holds no outputs, never "stable"', () => {
+    const output = (status: FeatureDrift['status'], drifted = false) => ({ name: 'label', kind: 'categorical', status, drifted }) as unknown as FeatureDrift;
+    expect(predictionDriftStatus(null, 100).label).toBe('no reference');
+    expect(predictionDriftStatus({ features: [output('no-reference-data')], driftedShare: 0, drifted: false }, 100).label).toBe('no reference');
+    expect(predictionDriftStatus({ features: [output('no-current-data')], driftedShare: 0, drifted: false }, 0).label).toBe('no traffic');
+    expect(predictionDriftStatus({ features: [output('ok')], driftedShare: 0, drifted: false }, 100)).toMatchObject({ level: 'ok', label: 'stable' });
+    expect(predictionDriftStatus({ features: [output('ok', true)], driftedShare: 1, drifted: true }, 100)).toMatchObject({ level: 'bad', label: 'drifted' });
+  });
+});
 
 describe('feature distributions', () => {
   it('labels the bins the server sent: ranges for edges, the value otherwise', () => {

@@ -119,6 +119,11 @@ describe.skipIf(NO_BROWSER !== undefined)(`dashboard${NO_BROWSER ? ` (skipped: $
     await page.getByRole('cell', { name: 'setosa' }).first().waitFor();
     await page.getByRole('button', { name: 'Train', exact: true }).click();
     await page.waitForURL(/#\/train\/.+/);
+    // The steps still start at 1 once training runs: the data step stays, marked done.
+    const dataStep = page.getByRole('region', { name: '1. Data' });
+    await dataStep.getByText('done', { exact: true }).waitFor();
+    await dataStep.getByText('iris.csv').waitFor();
+    await page.getByRole('heading', { name: '2. Training' }).waitFor();
     await page.getByText('Metrics on the validation rows').waitFor({ timeout: TRAINING_TIMEOUT_MS });
     await page.getByText(/Accuracy/).first().waitFor();
     await page.getByRole('table', { name: /Confusion matrix/ }).waitFor();
@@ -129,7 +134,7 @@ describe.skipIf(NO_BROWSER !== undefined)(`dashboard${NO_BROWSER ? ` (skipped: $
     await page.getByRole('button', { name: 'Register and set production' }).click();
     await page.waitForURL(/#\/models\/iris$/);
     await page.getByRole('heading', { level: 1, name: 'iris' }).waitFor();
-    await page.getByRole('table', { name: /Versions of iris/ }).getByRole('row', { name: /^v1\b/ }).getByText('production').waitFor();
+    await page.getByRole('table', { name: /Versions of iris/ }).getByRole('row', { name: /^v1\b/ }).getByText('production', { exact: true }).waitFor();
     await page.getByRole('list', { name: 'Serving now' }).getByText('serving', { exact: true }).waitFor();
     await page.getByRole('heading', { name: /Schema/ }).waitFor();
     await page.getByRole('rowheader', { name: 'petal_length_cm' }).waitFor();
@@ -144,6 +149,18 @@ describe.skipIf(NO_BROWSER !== undefined)(`dashboard${NO_BROWSER ? ` (skipped: $
     expect(await prediction.textContent()).toBe('virginica');
     await page.getByRole('list', { name: 'Probability per class' }).waitFor();
     await screenshot(page, 'playground');
+
+    // A required field emptied: the form is not sent, and the old result does not pass for its answer.
+    await page.getByLabel('petal_width_cm').fill('');
+    await page.getByRole('button', { name: 'Predict' }).click();
+    await page.getByText('Fill in the required fields').waitFor();
+    await page.getByText('petal_width_cm is empty or invalid').waitFor();
+    expect(await prediction.count()).toBe(0);
+    await page.getByLabel('petal_width_cm').fill('0.2');
+    await page.getByLabel('petal_length_cm').fill('1.4');
+    await page.getByRole('button', { name: 'Predict' }).click();
+    await page.getByTestId('prediction').waitFor();
+    expect(await page.getByTestId('prediction').textContent()).toBe('setosa');
     expect(problems).toEqual([]);
     await context.close();
   });
@@ -174,6 +191,11 @@ describe.skipIf(NO_BROWSER !== undefined)(`dashboard${NO_BROWSER ? ` (skipped: $
     }
     await table.getByRole('row', { name: /region/ }).getByText('stable', { exact: true }).waitFor();
     expect(await table.locator('figure.distribution').count()).toBeGreaterThanOrEqual(9);
+    // Categories are named under their bars.
+    const employment = table.getByRole('row', { name: /employment/ });
+    await employment.locator('.recharts-cartesian-axis-tick-value', { hasText: 'salaried' }).waitFor();
+    // A trained model's profile has its outputs: prediction drift is judged, not "no reference".
+    await page.locator('.facts', { hasText: 'Prediction drift' }).locator('.badge', { hasText: /^(drifted|stable)$/ }).waitFor();
     await page.getByRole('heading', { name: 'Drift over time' }).waitFor();
     await page.getByRole('list', { name: 'Alerts' }).getByText('Loans input drift').waitFor();
     await page.getByText('Metrics per window').waitFor();
@@ -181,6 +203,9 @@ describe.skipIf(NO_BROWSER !== undefined)(`dashboard${NO_BROWSER ? ` (skipped: $
 
     await page.goto(`${server.url}#/models/loans`);
     await page.getByText('Requests per second').waitFor();
+    await page.getByRole('table', { name: /Versions of loans/ }).getByText('ROC AUC').waitFor();
+    // Row counts are facts about the data, not metrics; years are written without a separator.
+    expect(await page.getByText('Validation Rows').count()).toBe(0);
     await screenshot(page, 'model');
 
     await page.goto(`${server.url}#/models`);
@@ -230,14 +255,18 @@ describe.skipIf(NO_BROWSER !== undefined)(`dashboard${NO_BROWSER ? ` (skipped: $
     await rollback.waitFor({ state: 'hidden' });
     expect(await production()).toBe(1);
 
-    // Deleting the version production points at is refused by the server, and the dialog says why.
+    // The server refuses to delete the version production points at: Delete is off, saying why.
     const v1 = page.getByRole('table', { name: /Versions of iris/ }).getByRole('row', { name: /^v1\b/ });
-    await v1.getByRole('button', { name: 'Delete' }).click();
-    const remove = page.getByRole('dialog', { name: 'Delete version 1' });
-    await remove.getByRole('button', { name: 'Delete v1' }).click();
-    await remove.getByRole('alert').waitFor();
-    await remove.getByRole('button', { name: 'Cancel' }).click();
-    expect(problems.filter((p) => !/status of 409/.test(p))).toEqual([]);
+    const remove = v1.getByRole('button', { name: 'Delete' });
+    expect(await remove.isDisabled()).toBe(true);
+    await v1.getByText('Delete is off: @production points at this version. Move it first.').waitFor();
+    expect(await remove.getAttribute('aria-describedby')).toBe('delete-blocked-1');
+    // v2 has no alias: it can be deleted (the dialog asks first; cancelled here).
+    await v2.getByRole('button', { name: 'Delete' }).click();
+    const dialogDelete = page.getByRole('dialog', { name: 'Delete version 2' });
+    await dialogDelete.getByRole('button', { name: 'Cancel' }).click();
+    await dialogDelete.waitFor({ state: 'hidden' });
+    expect(problems).toEqual([]);
     await context.close();
   });
 
@@ -254,9 +283,17 @@ describe.skipIf(NO_BROWSER !== undefined)(`dashboard${NO_BROWSER ? ` (skipped: $
       await screenshot(page, name);
     }
     await page.goto(`${server.url}#/monitoring/loans`);
-    await page.getByRole('table', { name: /Drift per feature/ }).waitFor();
+    const drift = page.getByRole('table', { name: /Drift per feature/ });
+    await drift.waitFor();
     expect(await fitsWidth(page)).toBe(true);
+    // Each feature's distribution waits behind a tap, so the page stays a phone's length.
+    expect(await drift.locator('figure.distribution').count()).toBe(0);
+    const height = await page.evaluate(() => document.documentElement.scrollHeight);
+    expect(height).toBeLessThan(4500);
     await screenshot(page, 'monitoring-phone');
+    await drift.getByRole('row', { name: /employment/ }).getByText('Distribution', { exact: true }).click();
+    await drift.locator('figure.distribution').first().waitFor();
+    expect(await drift.locator('figure.distribution').count()).toBe(1);
     expect(problems).toEqual([]);
     await context.close();
   });

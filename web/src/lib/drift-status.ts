@@ -31,3 +31,21 @@ export function driftStatus(drift: DriftBrief): DriftStatus {
   }
   return { level: 'ok', label: 'stable', detail: `No feature drifted over ${drift.rows} rows.` };
 }
+
+/**
+ * The verdict on the model's outputs: `no reference` when the profile holds no outputs to compare
+ * with (a model imported without them), `no traffic` without rows, else drifted or stable. Never
+ * "stable" for a comparison that was not made.
+ */
+export function predictionDriftStatus(prediction: DriftReport['predictionDrift'], rows: number): DriftStatus {
+  const compared = prediction?.features.filter((f) => f.status === 'ok') ?? [];
+  const referenced = prediction?.features.some((f) => f.status !== 'no-reference-data') ?? false;
+  if (!prediction || !referenced) {
+    return { level: 'none', label: 'no reference', detail: "The reference profile has no model outputs, so the predictions cannot be compared. Register the model with --reference data.csv to profile them." };
+  }
+  if (rows === 0 || compared.length === 0) return { level: 'none', label: 'no traffic', detail: 'No predictions in the window, so nothing to compare.' };
+  const drifted = compared.filter((f) => f.drifted).map((f) => f.name);
+  return drifted.length > 0
+    ? { level: 'bad', label: 'drifted', detail: `The predictions drifted: ${drifted.join(', ')}.` }
+    : { level: 'ok', label: 'stable', detail: `No output drifted over ${rows} rows.` };
+}

@@ -1,13 +1,18 @@
 /** How the dashboard writes numbers, sizes, times and digests: compact, and the same everywhere. */
 
-const compact = new Intl.NumberFormat('en', { maximumSignificantDigits: 4 });
+// Thousands are grouped from five digits on, so years read as 1920 and 2023, not 1,920.
+const compact = new Intl.NumberFormat('en', { maximumSignificantDigits: 4, useGrouping: 'min2' });
+const whole = new Intl.NumberFormat('en', { maximumFractionDigits: 0, useGrouping: 'min2' });
 const rate = new Intl.NumberFormat('en', { maximumSignificantDigits: 2 });
 
-/** A number with at most 4 significant digits; `—` for null and non-finite values. */
+/**
+ * A number with at most 4 significant digits, but never fewer than its integer part (378,245.81
+ * is 378,246, not 378,200); `—` for null and non-finite values.
+ */
 export function formatNumber(value: number | null | undefined): string {
   if (value === null || value === undefined || !Number.isFinite(value)) return '—';
   if (value !== 0 && Math.abs(value) < 1e-3) return value.toExponential(2);
-  return compact.format(value);
+  return Math.abs(value) >= 10_000 ? whole.format(value) : compact.format(value);
 }
 
 /** A chart axis tick: two significant digits are enough to read a scale. */

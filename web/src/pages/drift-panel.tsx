@@ -3,7 +3,7 @@ import { every, queries } from '../api/queries.js';
 import { EmptyState } from '../components/empty-state.js';
 import { ResourceView } from '../components/resource-view.js';
 import { StatusBadge } from '../components/status-badge.js';
-import { driftBrief, driftStatus } from '../lib/drift-status.js';
+import { driftBrief, driftStatus, predictionDriftStatus } from '../lib/drift-status.js';
 import { formatNumber, formatPercent, formatTime } from '../lib/format.js';
 import { DriftTable } from './drift-table.js';
 
@@ -39,7 +39,9 @@ export function DriftPanel({ model, from }: { readonly model: string; readonly f
                 </div>
                 <div>
                   <dt>Prediction drift</dt>
-                  <dd>{predicted ? (predicted.drifted ? <StatusBadge level="bad" label="drifted" /> : <StatusBadge level="ok" label="stable" />) : '—'}</dd>
+                  <dd>
+                    <StatusBadge {...predictionDriftStatus(predicted, data.rows)} />
+                  </dd>
                 </div>
                 <div>
                   <dt>Window</dt>

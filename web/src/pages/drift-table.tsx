@@ -1,8 +1,21 @@
+import { type ReactNode, useState } from 'react';
 import type { DriftReport, FeatureDrift } from '../api/api-types.js';
 import { DistributionChart } from '../components/distribution-chart.js';
 import { StatusBadge } from '../components/status-badge.js';
+import { NARROW_SCREEN, useMediaQuery } from '../hooks/use-media-query.js';
 import { featureBins } from '../lib/feature-bins.js';
 import { formatNumber } from '../lib/format.js';
+
+/** Content behind a disclosure, drawn only once opened (a closed chart costs nothing). */
+function Tapped({ label, children }: { readonly label: string; readonly children: ReactNode }) {
+  const [open, setOpen] = useState(false);
+  return (
+    <details className="distribution-details" onToggle={(event) => setOpen(event.currentTarget.open)}>
+      <summary>{label}</summary>
+      {open ? children : null}
+    </details>
+  );
+}
 
 /** Props of {@link DriftTable}. */
 export interface DriftTableProps {
@@ -19,6 +32,8 @@ function status(feature: FeatureDrift) {
 
 /** Each feature's drift test beside its reference and current distributions; drifted first. */
 export function DriftTable({ report }: DriftTableProps) {
+  // On a phone every chart open makes the page thousands of pixels tall: each one waits for a tap.
+  const narrow = useMediaQuery(NARROW_SCREEN);
   const features = [...report.features].sort((a, b) => Number(b.drifted) - Number(a.drifted) || a.name.localeCompare(b.name));
   return (
     <div className="table-scroll">
@@ -61,7 +76,11 @@ export function DriftTable({ report }: DriftTableProps) {
                   <StatusBadge {...status(f)} />
                 </td>
                 <td data-label="Distribution" className="distribution-cell">
-                  {bins.length > 0 ? (
+                  {bins.length > 0 && narrow ? (
+                    <Tapped label="Distribution">
+                      <DistributionChart feature={f.name} bins={bins} numeric={f.kind === 'numeric'} />
+                    </Tapped>
+                  ) : bins.length > 0 ? (
                     <DistributionChart feature={f.name} bins={bins} numeric={f.kind === 'numeric'} />
                   ) : (
                     <span className="muted small">no distribution data</span>

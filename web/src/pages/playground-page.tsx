@@ -1,4 +1,5 @@
 import { useMutation, useQuery } from '@tanstack/react-query';
+import { useState } from 'react';
 import { ApiError } from '../api/api-client.js';
 import { currentToken } from '../api/auth-store.js';
 import type { OipInferResponse, OipTensor, PredictResponse } from '../api/api-types.js';
@@ -56,10 +57,19 @@ function Playground({ modelRef, name }: { readonly modelRef: string; readonly na
   const registryMissing = detail.error instanceof ApiError && detail.error.missingRoute;
   const oip = useQuery({ ...queries.oipMetadata(name), enabled: registryMissing });
   const call = useMutation({ mutationFn: (run: () => Promise<Outcome>) => run() });
+  // Fields the browser refused on the last submit: the previous result no longer answers the form.
+  const [refused, setRefused] = useState<readonly string[] | null>(null);
   const busy = call.isPending;
-  const outcome = call.data ?? null;
-  const failure = call.error;
-  const run = (request: () => Promise<Outcome>): void => call.mutate(request);
+  const outcome = refused ? null : (call.data ?? null);
+  const failure = refused ? null : call.error;
+  const run = (request: () => Promise<Outcome>): void => {
+    setRefused(null);
+    call.mutate(request);
+  };
+  const refuse = (fields: readonly string[]): void => {
+    call.reset();
+    setRefused(fields);
+  };
 
   const predict = (record: Record<string, unknown>): void =>
     run(async () => {
@@ -76,7 +86,7 @@ function Playground({ modelRef, name }: { readonly modelRef: string; readonly na
   if (manifest.data) {
     const m = manifest.data.manifest;
     form = m.schema ? (
-      <SchemaForm schema={m.schema} profile={m.profile} busy={busy} onSubmit={predict} />
+      <SchemaForm schema={m.schema} profile={m.profile} busy={busy} onSubmit={predict} onInvalid={refuse} />
     ) : (
       <TensorForm inputs={m.signature.inputs} busy={busy} onSubmit={infer} />
     );
@@ -105,7 +115,13 @@ function Playground({ modelRef, name }: { readonly modelRef: string; readonly na
         {failure ? <ErrorState error={failure} title="The prediction failed" /> : null}
         {outcome?.kind === 'predict' ? <PredictionResult response={outcome.response} /> : null}
         {outcome?.kind === 'infer' ? <InferResult response={outcome.response} /> : null}
-        {!failure && !outcome ? <EmptyState title="No prediction yet">Fill in the form and press {manifest.data?.manifest.schema ? 'Predict' : 'Infer'}.</EmptyState> : null}
+        {refused ? (
+          <EmptyState title="Fill in the required fields">
+            {refused.length ? `${[...new Set(refused)].join(', ')} ${new Set(refused).size === 1 ? 'is' : 'are'} empty or invalid; ` : ''}the form was not sent, so there is no
+            result for it.
+          </EmptyState>
+        ) : null}
+        {!refused && !failure && !outcome ? <EmptyState title="No prediction yet">Fill in the form and press {manifest.data?.manifest.schema ? 'Predict' : 'Infer'}.</EmptyState> : null}
         {outcome ? (
           <details className="disclosure">
             <summary>The request, to send from code</summary>

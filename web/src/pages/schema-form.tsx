@@ -9,6 +9,8 @@ export interface SchemaFormProps {
   readonly profile: Profile | undefined;
   readonly busy: boolean;
   readonly onSubmit: (record: Record<string, unknown>) => void;
+  /** Called instead of onSubmit when the browser refuses the form, with the fields it refused. */
+  readonly onInvalid?: (fields: readonly string[]) => void;
 }
 
 function FeatureInput({ feature, value, onChange }: { feature: FeatureSpec; value: FormValue; onChange: (v: FormValue) => void }) {
@@ -69,12 +71,18 @@ function FeatureInput({ feature, value, onChange }: { feature: FeatureSpec; valu
 }
 
 /** A form with one field per feature of the schema, started from a typical training row. */
-export function SchemaForm({ schema, profile, busy, onSubmit }: SchemaFormProps) {
+export function SchemaForm({ schema, profile, busy, onSubmit, onInvalid }: SchemaFormProps) {
   const [values, setValues] = useState<Record<string, FormValue>>(() => exampleRow(schema, profile));
   return (
     <form
       className="feature-form"
       aria-label="Features"
+      // The browser fires `invalid` on each refused field before it blocks the submit.
+      onInvalidCapture={(event) => {
+        const form = event.currentTarget;
+        const refused = Array.from(form.elements).flatMap((e) => (e instanceof HTMLInputElement || e instanceof HTMLSelectElement) && !e.validity.valid ? [e.name] : []);
+        onInvalid?.(refused);
+      }}
       onSubmit={(event) => {
         event.preventDefault();
         onSubmit(recordOf(schema, values));

@@ -13,6 +13,7 @@ import { modelNameOf } from '../lib/csv-preview.js';
 import { formatNumber, metricLabel } from '../lib/format.js';
 import { href, navigate } from '../router/use-hash-route.js';
 import { FormError } from '../components/form-error.js';
+import { DataStepDone } from './data-step-done.js';
 
 const STATE_LEVEL = { queued: 'none', running: 'warn', succeeded: 'ok', failed: 'bad' } as const;
 
@@ -22,6 +23,7 @@ export function TrainingJobView({ id }: { readonly id: string }) {
   if (!job) return error ? <ErrorState error={error} title="Could not follow the training run" onRetry={refresh} /> : <LoadingState label="Loading the training run…" />;
   return (
     <>
+      <DataStepDone job={job} />
       <section className="panel" aria-labelledby="progress-title">
         <div className="panel-head">
           <h2 id="progress-title">2. Training</h2>

@@ -93,6 +93,10 @@ export function VersionsTable({ model, versions, details, selected, onSelect, co
                   <button
                     type="button"
                     className="button button-small button-quiet"
+                    // The server refuses to delete a version an alias points at: say so before the click.
+                    disabled={v.aliases.length > 0}
+                    title={v.aliases.length > 0 ? deleteBlockedReason(v.aliases) : undefined}
+                    aria-describedby={v.aliases.length > 0 ? `delete-blocked-${v.version}` : undefined}
                     onClick={() =>
                       confirm({
                         title: `Delete version ${v.version}`,
@@ -112,6 +116,11 @@ export function VersionsTable({ model, versions, details, selected, onSelect, co
                   >
                     Delete
                   </button>
+                  {v.aliases.length > 0 ? (
+                    <span id={`delete-blocked-${v.version}`} className="muted small action-note">
+                      {deleteBlockedReason(v.aliases)}
+                    </span>
+                  ) : null}
                 </td>
               </tr>
             ))}
@@ -120,4 +129,9 @@ export function VersionsTable({ model, versions, details, selected, onSelect, co
       </div>
     </section>
   );
+}
+
+/** Why Delete is off for a version aliases point at. */
+function deleteBlockedReason(aliases: readonly string[]): string {
+  return `Delete is off: ${aliases.map((a) => `@${a}`).join(', ')} point${aliases.length === 1 ? 's' : ''} at this version. Move ${aliases.length === 1 ? 'it' : 'them'} first.`;
 }
