@@ -258,8 +258,9 @@ describe.skipIf(NO_BROWSER !== undefined)(`dashboard${NO_BROWSER ? ` (skipped: $
     // The server refuses to delete the version production points at: Delete is off, saying why.
     const v1 = page.getByRole('table', { name: /Versions of iris/ }).getByRole('row', { name: /^v1\b/ });
     const remove = v1.getByRole('button', { name: 'Delete' });
-    expect(await remove.isDisabled()).toBe(true);
+    // The table follows the rollback when its data refreshes: wait for the reason, then check the button.
     await v1.getByText('Delete is off: @production points at this version. Move it first.').waitFor();
+    expect(await remove.isDisabled()).toBe(true);
     expect(await remove.getAttribute('aria-describedby')).toBe('delete-blocked-1');
     // v2 has no alias: it can be deleted (the dialog asks first; cancelled here).
     await v2.getByRole('button', { name: 'Delete' }).click();
@@ -288,7 +289,7 @@ describe.skipIf(NO_BROWSER !== undefined)(`dashboard${NO_BROWSER ? ` (skipped: $
     expect(await fitsWidth(page)).toBe(true);
     // Each feature's distribution waits behind a tap, so the page stays a phone's length.
     expect(await drift.locator('figure.distribution').count()).toBe(0);
-    const height = await page.evaluate(() => document.documentElement.scrollHeight);
+    const height = await page.evaluate<number>('document.documentElement.scrollHeight');
     expect(height).toBeLessThan(4500);
     await screenshot(page, 'monitoring-phone');
     await drift.getByRole('row', { name: /employment/ }).getByText('Distribution', { exact: true }).click();
