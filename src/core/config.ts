@@ -124,6 +124,16 @@ export const ConfigSchema = z
       })
       .strict()
       .prefault({}),
+    /** Deployments: how shadows take their copies of requests. */
+    deployments: z
+      .object({
+        /** Copies one shadow may hold, running or waiting; past it copies are dropped (and counted). */
+        shadowQueue: z.number().int().min(1).max(100_000).default(256),
+        /** Copies one shadow runs at once (its batcher stacks them). */
+        shadowConcurrency: z.number().int().min(1).max(1024).default(16),
+      })
+      .strict()
+      .prefault({}),
     /** Training jobs started through the management API (`POST /api/training`). */
     training: z
       .object({

@@ -297,8 +297,12 @@ export const Errors = {
   // --- deployments (traffic policies) ---
   DEPLOYMENT_INVALID: define('BERTH_DEPLOYMENT_INVALID', 400, 'INVALID_ARGUMENT', (model: string, problems: string) =>
     `The deployment of model '${model}' is not valid: ${problems}. Nothing changed; fix it and send it again (berth traffic <model> 1=80 2=20, weights in percent summing to 100).`),
+  DEPLOYMENT_VERSION_UNLOADABLE: define('BERTH_DEPLOYMENT_VERSION_UNLOADABLE', 422, 'FAILED_PRECONDITION', (model: string, version: number, reason: string) =>
+    `Version ${version} of model '${model}' cannot be loaded (${reason}), so it cannot take traffic. Nothing changed; register a version that loads, or leave this one out.`),
   DEPLOYMENT_CHANGED: define('BERTH_DEPLOYMENT_CHANGED', 409, 'FAILED_PRECONDITION', (model: string, expected: number, actual: number) =>
     `The deployment of model '${model}' changed meanwhile (expected change ${expected}, found ${actual}). Nothing changed; read it again and retry.`),
+  DEPLOYMENT_SHADOW_NOT_FOUND: define('BERTH_DEPLOYMENT_SHADOW_NOT_FOUND', 404, 'NOT_FOUND', (model: string, version: number, shadows: readonly number[]) =>
+    `Version ${version} is not a shadow of model '${model}'${shadows.length ? `; its shadows are ${shadows.map(String).join(', ')}` : ': it has none'}. Add one with berth shadow <model> <version>.`),
   DEPLOYMENT_VERSION_IN_USE: define('BERTH_DEPLOYMENT_VERSION_IN_USE', 409, 'FAILED_PRECONDITION', (model: string, version: number) =>
     `Version ${version} of model '${model}' takes part in its deployment (a variant or a shadow). Change the deployment first (berth traffic, berth shadow --remove), or delete with --force to clear the deployment too.`),
 

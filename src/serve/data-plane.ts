@@ -27,6 +27,11 @@ import type { LoadedVersion } from '../runtime/loaded-version.js';
 import type { RowPredictions } from '../runtime/pipeline.js';
 import type { ModelTable } from './model-table.js';
 import { AfterResponseQueue } from './after-response-queue.js';
+import type { ShadowRunner } from './shadow-runner.js';
+import { type RouteKeySource, chooseVariant, routeKey } from './variant-choice.js';
+
+/** The response header (gRPC: metadata) naming the version that answered an inference request, on every protocol. */
+export const MODEL_VERSION_HEADER = 'x-berth-model-version';
 
 function outcomeOf(error: BerthError): Exclude<PredictionOutcome, 'success'> {
   return error.httpStatus < 500 ? 'client_error' : 'server_error';
@@ -108,12 +113,19 @@ export interface DataPlaneOptions {
   readonly onRecordError?: (error: unknown) => void;
   /** Most bytes of tensor data one answer may hold (default unbounded). */
   readonly maxResponseBytes?: number;
+  /** Runs copies of requests on the shadows of deployments; absent: shadows see nothing. */
+  readonly shadows?: ShadowRunner;
 }
 
 /** Who asked, for the monitor: the request id and the protocol it came through. */
 export interface RequestContext {
   readonly requestId: string;
   readonly protocol: PredictionProtocol;
+  /**
+   * True when the request named the model plainly, so its deployment chose the version: only such
+   * requests are copied to the deployment's shadows (one naming a version or an alias is not).
+   */
+  readonly routed?: boolean;
 }
 
 const ANONYMOUS: RequestContext = { requestId: '', protocol: 'v2-rest' };
@@ -126,6 +138,7 @@ export class DataPlane {
   /** Where recording waits until the response is on its way. */
   readonly #afterResponse: AfterResponseQueue;
   readonly #maxResponseBytes: number;
+  readonly #shadows: ShadowRunner | undefined;
   #ready = false;
 
   constructor(options: DataPlaneOptions) {
@@ -133,6 +146,7 @@ export class DataPlane {
     this.#recorder = options.recorder;
     this.#afterResponse = new AfterResponseQueue(options.onRecordError ?? (() => undefined));
     this.#maxResponseBytes = options.maxResponseBytes ?? Infinity;
+    this.#shadows = options.shadows;
     this.#metadata = Object.freeze({
       name: options.serverName,
       version: options.serverVersion,
@@ -165,11 +179,12 @@ export class DataPlane {
   }
 
   /**
-   * The served version named by its number as the wire carries it (or the default version when
-   * absent); 404 errors when not served.
+   * The served version named by its number as the wire carries it; when absent, the variant of
+   * the model's deployment the request's sticky key (`keys`) or chance picks, else the default
+   * version. 404 errors when not served.
    */
-  resolve(name: string, version?: string): LoadedVersion {
-    if (version === undefined) return this.#resolve(name, undefined, undefined);
+  resolve(name: string, version?: string, keys?: RouteKeySource): LoadedVersion {
+    if (version === undefined) return this.#resolve(name, undefined, undefined, keys);
     let number: number;
     try {
       number = parseVersionNumber(version);
@@ -181,7 +196,11 @@ export class DataPlane {
     return this.#resolve(name, number, version);
   }
 
-  #resolve(name: string, number: number | undefined, asWritten: string | undefined): LoadedVersion {
+  #resolve(name: string, number: number | undefined, asWritten: string | undefined, keys?: RouteKeySource): LoadedVersion {
+    if (number === undefined) {
+      const routed = this.#route(name, keys);
+      if (routed) return routed;
+    }
     const model = this.#models.get(name, number);
     if (model) return model;
     if (!this.#models.has(name)) throw Errors.MODEL_NOT_FOUND.create(name);
@@ -189,11 +208,26 @@ export class DataPlane {
     throw Errors.MODEL_NO_DEFAULT.create(name, this.#models.versions(name).map((m) => String(m.version)));
   }
 
-  /** Resolves `name`, `name@alias` or `name:version` (core/model-ref.ts) to a served version. */
-  resolveReference(reference: string): LoadedVersion {
+  /**
+   * The variant of the model's deployment that answers a request naming the model plainly
+   * (variant-choice.ts); undefined when it has no variants. Without `keys` (metadata, readiness)
+   * the default version answers, else the first variant.
+   */
+  #route(name: string, keys: RouteKeySource | undefined): LoadedVersion | undefined {
+    const deployment = this.#models.deployment(name);
+    if (deployment === undefined || deployment.variants.length === 0) return undefined;
+    if (keys === undefined) return this.#models.get(name) ?? this.#models.get(name, deployment.variants[0]!.version);
+    return this.#models.get(name, chooseVariant(name, deployment, routeKey(deployment.sticky, keys)));
+  }
+
+  /**
+   * Resolves `name`, `name@alias` or `name:version` (core/model-ref.ts) to a served version; a
+   * plain name is routed by the model's deployment, with the request's sticky key from `keys`.
+   */
+  resolveReference(reference: string, keys?: RouteKeySource): LoadedVersion {
     const ref = parseModelRef(reference);
     if (ref.kind === 'version') return this.#resolve(ref.model, ref.version, undefined);
-    if (ref.kind === 'default') return this.#resolve(ref.model, undefined, undefined);
+    if (ref.kind === 'default') return this.#resolve(ref.model, undefined, undefined, keys);
     const model = this.#models.getByAlias(ref.model, ref.alias);
     if (model) return model;
     if (!this.#models.has(ref.model)) throw Errors.MODEL_NOT_FOUND.create(ref.model);
@@ -247,9 +281,16 @@ export class DataPlane {
       this.#checkResponseSize(model, predictedOutputBytes(model.signature, outputNames, rows, (d) => datatypeInfo(d).byteSize));
       // Taken before the run: input buffers are transferred to the worker that runs them.
       const features = this.#recorder ? tensorColumns(inputs, rows) : undefined;
+      const shadows = this.#sampleShadows(model, context);
+      const copies = shadows.map(() => copyTensors(inputs));
       outputs = await model.infer(inputs, outputNames);
       this.#checkResponseSize(model, tensorsByteLength(outputs));
       observation.answeredTensors(rows, features, outputs);
+      const primary = outputs;
+      const primaryMs = observation.elapsedMs();
+      shadows.forEach((shadow, i) =>
+        this.#afterResponse.run(() => this.#shadows!.submit(shadow, { kind: 'tensors', inputs: copies[i]!, outputNames, rows, primary, primaryMs })),
+      );
     } catch (error) {
       throw observation.failed(error);
     }
@@ -266,10 +307,29 @@ export class DataPlane {
     try {
       result = await model.predict(rows, this.#maxResponseBytes);
       observation.answeredRecords(result);
+      const primary = result.predictions;
+      const primaryMs = observation.elapsedMs();
+      for (const shadow of this.#sampleShadows(model, context)) this.#afterResponse.run(() => this.#shadows!.submit(shadow, { kind: 'records', rows, primary, primaryMs }));
     } catch (error) {
       throw observation.failed(error);
     }
     return { model, predictions: result.predictions, unknownFields: result.unknownFields, values: result.values, valueWarnings: result.valueWarnings };
+  }
+
+  /**
+   * The shadows of the model's deployment that see a copy of this request (a routed one): each by
+   * its sample share, never the version answering, only while serving.
+   */
+  #sampleShadows(model: LoadedVersion, context: RequestContext): LoadedVersion[] {
+    const deployment = this.#shadows && context.routed === true ? this.#models.deployment(model.name) : undefined;
+    if (deployment === undefined || deployment.shadows.length === 0) return [];
+    const chosen: LoadedVersion[] = [];
+    for (const { version, sample } of deployment.shadows) {
+      if (version === model.version || (sample < 1 && Math.random() >= sample)) continue;
+      const shadow = this.#models.get(model.name, version);
+      if (shadow?.serving) chosen.push(shadow);
+    }
+    return chosen;
   }
 
   /** Starts observing a request to a resolved version; see {@link Observation}. */
@@ -363,6 +423,11 @@ class Observation {
     this.#afterResponse.run(() => record(eventFromRecords(facts, schema, result.values, result.predictions)));
   }
 
+  /** Milliseconds since the request reached the data plane. */
+  elapsedMs(): number {
+    return performance.now() - this.#started;
+  }
+
   /** The request failed: records it and returns the catalogue error to throw. */
   failed(error: unknown): BerthError {
     const failure =
@@ -389,4 +454,9 @@ class Observation {
 function classLabels(model: LoadedVersion, tensor: string): { parameters?: { labels: readonly string[] } } {
   const output = model.pipeline?.spec.output;
   return output?.task === 'classification' && output.tensor === tensor ? { parameters: { labels: output.labels } } : {};
+}
+
+/** A copy of tensors with data of their own, for a shadow (a run may transfer the buffers it is given). */
+function copyTensors(tensors: readonly Tensor[]): Tensor[] {
+  return tensors.map((t) => ({ ...t, data: t.data.slice() as TensorData }));
 }

@@ -93,6 +93,12 @@ export class ServerMetrics {
     labelNames: ['model', 'version'] as const,
     registers: [this.registry],
   });
+  readonly shadowRequests = new Counter({
+    name: 'berth_shadow_requests_total',
+    help: 'Copies of requests sent to shadows, by model, shadow version and outcome: answered, failed (never seen by callers), or dropped because the shadow fell behind.',
+    labelNames: ['model', 'version', 'outcome'] as const,
+    registers: [this.registry],
+  });
 
   /** Feeds one model version's batcher observations into the metrics. */
   batcherObserver(model: string, version: string): BatcherObserver {

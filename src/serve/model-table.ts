@@ -3,12 +3,15 @@
  * model's plain name. The data plane reads it on every request; the server's composition (or the
  * registry follower) writes it as versions load, swap and go away. Versions are numbers here.
  */
+import type { DeploymentPolicy } from '../core/deployment.js';
 import type { LoadedVersion } from '../runtime/loaded-version.js';
 
 interface Entry {
   defaultVersion: number | undefined;
   readonly versions: Map<number, LoadedVersion>;
   aliases: ReadonlyMap<string, number>;
+  /** The model's traffic policy, over versions in `versions` only. */
+  deployment: DeploymentPolicy | undefined;
 }
 
 /** The live versions of every served model. */
@@ -18,7 +21,7 @@ export class ModelTable {
   #entry(name: string): Entry {
     let entry = this.#models.get(name);
     if (!entry) {
-      entry = { defaultVersion: undefined, versions: new Map(), aliases: new Map() };
+      entry = { defaultVersion: undefined, versions: new Map(), aliases: new Map(), deployment: undefined };
       this.#models.set(name, entry);
     }
     return entry;
@@ -57,6 +60,20 @@ export class ModelTable {
   setAliases(name: string, aliases: ReadonlyMap<string, number>): void {
     const entry = this.#models.get(name);
     if (entry) entry.aliases = new Map(aliases);
+  }
+
+  /**
+   * Sets the model's deployment (undefined: none). The caller names only versions it has put in
+   * the table, and takes the deployment away before it removes one of them.
+   */
+  setDeployment(name: string, deployment: DeploymentPolicy | undefined): void {
+    const entry = this.#models.get(name);
+    if (entry) entry.deployment = deployment;
+  }
+
+  /** The model's deployment, if it has one. */
+  deployment(name: string): DeploymentPolicy | undefined {
+    return this.#models.get(name)?.deployment;
   }
 
   /** The version numbered, or the default version; undefined when not served. */

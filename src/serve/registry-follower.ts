@@ -1,7 +1,8 @@
 /**
- * Keeps the model table in step with the registry: every version an alias points at is served,
- * and a model's plain name answers with its default version (core/model-ref.ts: the `production`
- * alias, else the latest version).
+ * Keeps the model table in step with the registry: every version an alias points at or a
+ * deployment names is served, a model's plain name answers with its default version
+ * (core/model-ref.ts: the `production` alias, else the latest version), or with the variants of
+ * its deployment, whose shadows see copies of its requests.
  *
  * The registry's change sequence is polled (a one-row read); when it moves, the aliases are read
  * again and the difference applied in an order that never drops a request: new versions are
@@ -10,8 +11,10 @@
  * running on them. Several server processes sharing a database follow the same moves.
  */
 import type { Logger } from 'pino';
+import { type DeploymentPolicy, deploymentVersions } from '../core/deployment.js';
+import { Errors } from '../core/errors.js';
 import { defaultVersion } from '../core/model-ref.js';
-import type { Registry } from '../registry/index.js';
+import type { DeploymentRecord, Registry } from '../registry/index.js';
 import type { LoadedVersion } from '../runtime/loaded-version.js';
 import type { ModelTable } from './model-table.js';
 
@@ -34,7 +37,7 @@ export interface RegistryFollowerOptions {
   readonly load: (model: string, version: number) => Promise<LoadedVersion>;
 }
 
-/** Follows the registry's aliases; see the module comment. */
+/** Follows the registry's aliases and deployments; see the module comment. */
 export class RegistryFollower {
   readonly #options: RegistryFollowerOptions;
   readonly #failures = new Map<string, LoadFailure>();
@@ -71,6 +74,35 @@ export class RegistryFollower {
     return tracked;
   }
 
+  /**
+   * Loads versions of a model that are not served yet (before a deployment sends them traffic),
+   * in turn with syncs so none retires them meanwhile; the next sync keeps those the registry
+   * wants. Throws BERTH_DEPLOYMENT_VERSION_UNLOADABLE for one that cannot load.
+   */
+  prepare(model: string, versions: readonly number[]): Promise<void> {
+    const next = (this.#syncing ?? Promise.resolve()).catch(() => undefined).then(async () => {
+      const { table, logger } = this.#options;
+      for (const version of versions) {
+        if (table.get(model, version)) continue;
+        try {
+          table.put(await this.#options.load(model, version), false);
+          logger.info({ model, version }, 'version loaded for a deployment');
+        } catch (error) {
+          // A version that does not exist is the registry's 404, not a load failure.
+          if (Errors.REGISTRY_VERSION_NOT_FOUND.is(error) || Errors.REGISTRY_MODEL_NOT_FOUND.is(error)) throw error;
+          const reason = error instanceof Error ? error.message : String(error);
+          throw Errors.DEPLOYMENT_VERSION_UNLOADABLE.create(model, version, reason, { cause: error });
+        }
+      }
+    });
+    // Later syncs wait for this one whether it loads or fails.
+    const settled: Promise<void> = next.catch(() => undefined).finally(() => {
+      if (this.#syncing === settled) this.#syncing = undefined;
+    });
+    this.#syncing = settled;
+    return next;
+  }
+
   /** Stops polling and waits for a sync in progress. */
   async close(): Promise<void> {
     this.#closed = true;
@@ -97,6 +129,7 @@ export class RegistryFollower {
     const { registry, table, logger } = this.#options;
     const sequence = await registry.changeSequence();
     const models = await registry.listModels();
+    const deployments = new Map((await registry.listDeployments()).map((d) => [d.model, d]));
 
     // model → version → its aliases, and the version each model's plain name means
     const wanted = new Map<string, Map<number, string[]>>();
@@ -109,6 +142,9 @@ export class RegistryFollower {
         defaults.set(m.name, plain);
         if (!versions.has(plain)) versions.set(plain, []);
       }
+      // A deployment's variants and shadows are served too.
+      const deployment = deployments.get(m.name);
+      for (const version of deployment ? deploymentVersions(deployment) : []) if (!versions.has(version)) versions.set(version, []);
       if (versions.size > 0) wanted.set(m.name, versions);
     }
 
@@ -155,6 +191,7 @@ export class RegistryFollower {
         kept.add(`${model}:${previousPlain}`);
       }
       table.setDefault(model, plain);
+      table.setDeployment(model, servedDeployment(table, model, deployments.get(model)));
     }
 
     // 3. Retire what no alias points at any more; release() lets its requests in flight finish.
@@ -178,4 +215,17 @@ export class RegistryFollower {
       ),
     );
   }
+}
+
+/**
+ * The part of a deployment this replica can serve: variants and shadows whose versions are loaded
+ * (a variant that failed to load leaves its share to the others, in proportion); undefined when
+ * nothing of it is served.
+ */
+function servedDeployment(table: ModelTable, model: string, deployment: DeploymentRecord | undefined): DeploymentPolicy | undefined {
+  if (!deployment) return undefined;
+  const variants = deployment.variants.filter((v) => table.get(model, v.version) && v.weight > 0);
+  const shadows = deployment.shadows.filter((s) => table.get(model, s.version));
+  if (variants.length === 0 && shadows.length === 0) return undefined;
+  return { variants, shadows, sticky: deployment.sticky };
 }

@@ -3,15 +3,16 @@
  * following its aliases), puts them in the model table, starts the HTTP transport, and shuts
  * everything down in order.
  */
-import { availableParallelism } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { availableParallelism, hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../core/config.js';
 import { Errors } from '../core/errors.js';
 import { registryReferenceSource } from '../app/registry-reference-source.js';
-import { MonitorService, type PredictionEvent, monitorSchemaFromManifest } from '../monitor/index.js';
+import { MonitorService, type PredictionEvent, ShadowComparisons, monitorSchemaFromManifest } from '../monitor/index.js';
 import type { Registry } from '../registry/index.js';
-import { type MetadataStore, monitorStores } from '../store/index.js';
+import { type MetadataStore, ShadowComparisonStore, monitorStores } from '../store/index.js';
 import { WorkerPool } from '../runtime/worker-pool.js';
 import { DataPlane } from './data-plane.js';
 import { type RunningGrpcServer, startGrpcServer } from './grpc/grpc-server.js';
@@ -24,10 +25,14 @@ import { putModelFolder } from './model-folder-versions.js';
 import { ImageJobs, type ImageJobsOptions } from '../app/image/image-jobs.js';
 import { RegistryFollower } from './registry-follower.js';
 import { servedReferenceSource } from './served-reference-source.js';
+import { ShadowRunner } from './shadow-runner.js';
 import { TrainingJobs } from '../app/training-jobs.js';
 import { type ModelFile, VersionLoader } from './version-loader.js';
 
 export type { ModelFile } from './version-loader.js';
+
+/** How often this replica writes its shadow comparisons, ms (a report on this replica writes them first). */
+const SHADOW_COMPARISON_FLUSH_MS = 5000;
 
 /** Options for {@link startServer}. */
 export interface StartServerOptions {
@@ -113,8 +118,28 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
           logger,
         })
       : undefined;
+  // Shadows' comparisons are rows of the metadata database, like the monitor's windows.
+  const comparisons = monitorStore
+    ? new ShadowComparisons({
+        store: new ShadowComparisonStore(monitorStore.db),
+        windowMs: config.monitor.windowMs,
+        replica: monitor?.replica ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
+        flushMs: SHADOW_COMPARISON_FLUSH_MS,
+        retentionMs: config.monitor.windowRetentionDays * 86_400_000,
+        onError: (error) => logger.error({ err: error }, 'shadow comparisons could not be stored; retrying'),
+      })
+    : undefined;
+  const shadows = new ShadowRunner({
+    comparisons,
+    metrics,
+    maxQueue: config.deployments.shadowQueue,
+    concurrency: config.deployments.shadowConcurrency,
+    onFailure: (shadow, error) => logger.debug({ model: shadow.name, version: shadow.version, err: error }, 'a shadow failed on a copied request'),
+  });
   const releaseAll = async () => {
     await follower?.close();
+    await shadows.idle();
+    await comparisons?.close();
     await trainingJobs?.close();
     await imageJobs?.close();
     await Promise.allSettled(table.all().map((m) => m.release()));
@@ -147,6 +172,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     serverName: 'berth',
     serverVersion: options.version,
     maxResponseBytes: config.server.maxResponseBytes,
+    shadows,
     ...(monitor ? { recorder: (event: PredictionEvent) => monitor.record(event) } : {}),
     onRecordError: (error) => logger.error({ err: error }, 'a prediction could not be recorded for monitoring'),
   });
@@ -164,6 +190,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     ...(trainingJobs ? { trainingJobs } : {}),
     ...(imageJobs ? { imageJobs } : {}),
     ...(monitor ? { monitor } : {}),
+    ...(comparisons ? { comparisons } : {}),
   });
   try {
     await app.listen({ host: config.server.host, port: config.server.port });

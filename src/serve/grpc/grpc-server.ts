@@ -2,10 +2,10 @@
  * The gRPC transport of the Open Inference Protocol: the GRPCInferenceService calls converted to
  * the data plane's and back, errors rendered with each catalogue entry's gRPC status.
  */
-import { type Server, type ServerUnaryCall, type sendUnaryData, Server as GrpcServer, ServerCredentials, status as GrpcCode } from '@grpc/grpc-js';
+import { Metadata, type Server, type ServerUnaryCall, type sendUnaryData, Server as GrpcServer, ServerCredentials, status as GrpcCode } from '@grpc/grpc-js';
 import type { FastifyBaseLogger } from 'fastify';
 import { BerthError, Errors, type GrpcStatus } from '../../core/errors.js';
-import type { DataPlane } from '../data-plane.js';
+import { type DataPlane, MODEL_VERSION_HEADER } from '../data-plane.js';
 import type { ServerMetrics } from '../metrics.js';
 import { decodeGrpcInfer, encodeGrpcInfer } from './oip-grpc-codec.js';
 import { type GrpcInferRequest, oipGrpcService } from './oip-grpc-proto.js';
@@ -56,14 +56,14 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
   });
 
   /** Runs a call, rendering any error with its catalogue gRPC status and message. */
-  const unary = <Req, Res>(work: (request: Req, requestId: string) => Promise<Res>): Handler<Req, Res> => (call, callback) => {
+  const unary = <Req, Res>(work: (request: Req, requestId: string, call: ServerUnaryCall<Req, Res>) => Promise<Res>): Handler<Req, Res> => (call, callback) => {
     const requestId = (call.metadata.get('x-request-id')[0] as string | undefined) ?? nextRequestId();
     if (options.isClosing()) {
       const error = Errors.SERVER_SHUTTING_DOWN.create();
       callback({ code: CODES[error.grpcStatus], details: error.message });
       return;
     }
-    work(call.request, requestId).then(
+    work(call.request, requestId, call).then(
       (response) => callback(null, response),
       (error: unknown) => {
         const berthError = error instanceof BerthError ? error : Errors.INTERNAL.create(requestId);
@@ -86,14 +86,26 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
       const tensors = (list: typeof metadata.inputs) => list.map((t) => ({ name: t.name, datatype: t.datatype, shape: t.shape.map(String) }));
       return { ...metadata, inputs: tensors(metadata.inputs), outputs: tensors(metadata.outputs) };
     }),
-    ModelInfer: unary(async (request: GrpcInferRequest, requestId: string) => {
+    ModelInfer: unary(async (request: GrpcInferRequest, requestId: string, call) => {
       const started = performance.now();
       let labels: { model: string; version: string } | undefined;
       let statusCode = 200;
       try {
-        const model = dataPlane.resolve(request.model_name, request.model_version || undefined);
+        let decoded: ReturnType<typeof decodeGrpcInfer> | undefined;
+        const decode = () => (decoded ??= decodeGrpcInfer(request));
+        const model = dataPlane.resolve(request.model_name, request.model_version || undefined, {
+          header: (name) => {
+            const value = call.metadata.get(name)[0];
+            return value === undefined ? undefined : String(value);
+          },
+          feature: (name) => decode().parameters?.[name],
+        });
         labels = { model: model.name, version: String(model.version) };
-        const response = await dataPlane.infer(model, decodeGrpcInfer(request), { requestId, protocol: 'v2-grpc' });
+        // As the HTTP transport's header: the version that answers, before the answer.
+        const metadata = new Metadata();
+        metadata.set(MODEL_VERSION_HEADER, labels.version);
+        call.sendMetadata(metadata);
+        const response = await dataPlane.infer(model, decode(), { requestId, protocol: 'v2-grpc', routed: !request.model_version });
         return encodeGrpcInfer(response);
       } catch (error) {
         statusCode = error instanceof BerthError ? error.httpStatus : 500;

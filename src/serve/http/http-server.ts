@@ -9,9 +9,9 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Config } from '../../core/config.js';
 import { Errors } from '../../core/errors.js';
-import { type MonitorService, modelMonitorSummary } from '../../monitor/index.js';
+import { type MonitorService, type ShadowComparisons, modelMonitorSummary } from '../../monitor/index.js';
 import type { Registry } from '../../registry/index.js';
-import type { DataPlane } from '../data-plane.js';
+import { type DataPlane, MODEL_VERSION_HEADER } from '../data-plane.js';
 import type { Protocol, ServerMetrics } from '../metrics.js';
 import type { RegistryFollower } from '../registry-follower.js';
 import type { TrainingJobs } from '../../app/training-jobs.js';
@@ -26,6 +26,8 @@ import { registerMlflowRoutes } from './mlflow-routes.js';
 import { limitRate } from './rate-limit.js';
 import { errorBody, toBerthError } from './error-reply.js';
 import { registerImageRoutes } from './image-routes.js';
+import { registerDeploymentRoutes } from './deployment-routes.js';
+import { RegistryChanges } from '../../app/registry-changes.js';
 import { registerOipRoutes } from './oip-routes.js';
 import { registerMonitorRoutes } from './monitor-routes.js';
 import { registerPredictRoutes } from './predict-routes.js';
@@ -65,6 +67,8 @@ export interface HttpServerOptions {
   readonly servesBundles?: boolean;
   readonly follower?: RegistryFollower;
   readonly serverVersion?: string;
+  /** Shadow comparisons behind `/api/models/{name}/shadows/{version}/comparison` (with a registry only). */
+  readonly comparisons?: ShadowComparisons;
   /** The monitor behind `/api/.../monitor`, feedback and alerts (with a registry only). */
   readonly monitor?: MonitorService;
   /** Training jobs behind `/api/training` (with a registry only). */
@@ -111,8 +115,10 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
 
   // Responses finished during shutdown close their connection, so keep-alive clients cannot hold
   // the server open after the last request in flight.
-  app.addHook('onSend', async (_request, reply, payload) => {
+  app.addHook('onSend', async (request, reply, payload) => {
     if (options.isClosing()) void reply.header('connection', 'close');
+    // Every inference answer names the version that served it, on every protocol.
+    if (request.inference) void reply.header(MODEL_VERSION_HEADER, request.inference.version);
     return payload;
   });
 
@@ -198,6 +204,7 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
           serverVersion: options.serverVersion ?? '0',
           ...(monitor ? { summarize: (model: string) => modelMonitorSummary(monitor.reports, model) } : {}),
         });
+        registerDeploymentRoutes(api, { registry, changes: new RegistryChanges(registry, options.follower), dataPlane, reports: monitor?.reports, comparisons: options.comparisons });
         registerPredictRoutes(api, dataPlane);
         if (options.monitor) registerMonitorRoutes(api, { monitor: options.monitor });
         if (options.imageJobs) registerImageRoutes(api, options.imageJobs);

@@ -10,6 +10,7 @@ import type { FastifyInstance } from 'fastify';
 import { Errors } from '../../core/errors.js';
 import type { DataPlane } from '../data-plane.js';
 import { rowsFromCsv, rowsFromJson } from './records-codec.js';
+import { firstRowField, routeKeysOf } from './route-keys.js';
 
 /** Options of {@link registerMlflowRoutes}. */
 export interface MlflowRoutesOptions {
@@ -29,10 +30,11 @@ export function registerMlflowRoutes(app: FastifyInstance, dataPlane: DataPlane,
       const names = dataPlane.modelNames();
       const name = options.model ?? (names.length === 1 ? names[0]! : undefined);
       if (name === undefined) throw Errors.MLFLOW_MODEL_UNSET.create(names);
-      const model = dataPlane.resolveReference(name);
+      let rows: unknown[] | undefined;
+      const readRows = () => (rows ??= typeof request.body === 'string' ? rowsFromCsv(request.body) : rowsFromJson(request.body));
+      const model = dataPlane.resolveReference(name, routeKeysOf(request, (feature) => firstRowField(readRows(), feature)));
       request.inference = { model: model.name, version: String(model.version), protocol: 'predict' };
-      const rows = typeof request.body === 'string' ? rowsFromCsv(request.body) : rowsFromJson(request.body);
-      const result = await dataPlane.predict(model, rows, { requestId: request.id, protocol: 'predict' });
+      const result = await dataPlane.predict(model, readRows(), { requestId: request.id, protocol: 'predict', routed: true });
       return { predictions: result.predictions.map((p) => ('value' in p ? p.value : p.label)) };
     });
   });

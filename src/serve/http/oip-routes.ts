@@ -5,6 +5,7 @@ import type { DataPlane } from '../data-plane.js';
 import { errorBody } from './error-reply.js';
 import { HEADER_LENGTH, decodeInferRequest, encodeInferResponse } from './oip-rest-codec.js';
 import { acceptRawBodies, rawBody } from './raw-body.js';
+import { routeKeysOf } from './route-keys.js';
 
 interface ModelParams {
   name: string;
@@ -49,13 +50,19 @@ export function registerOipRoutes(app: FastifyInstance, dataPlane: DataPlane): v
       reply: FastifyReply,
     ) => {
       const { name, version } = request.params;
-      const model = dataPlane.resolve(name, version);
+      // Decoded when first needed: after the model is found, or earlier when a deployment routes by a request parameter.
+      let decoded: ReturnType<typeof decodeInferRequest> | undefined;
+      const decode = () => {
+        if (decoded) return decoded;
+        const headerLength = request.headers[HEADER_LENGTH];
+        decoded = decodeInferRequest(rawBody(request, INFER_MEDIA_TYPES), Array.isArray(headerLength) ? headerLength[0] : headerLength);
+        return decoded;
+      };
+      const model = dataPlane.resolve(name, version, routeKeysOf(request, (feature) => decode().request.parameters?.[feature]));
       request.inference = { model: model.name, version: String(model.version), protocol: 'v2-rest' };
-      const body = rawBody(request, INFER_MEDIA_TYPES);
-      const headerLength = request.headers[HEADER_LENGTH];
-      const decoded = decodeInferRequest(body, Array.isArray(headerLength) ? headerLength[0] : headerLength);
-      const response = await dataPlane.infer(model, decoded.request, { requestId: request.id, protocol: 'v2-rest' });
-      const encoded = encodeInferResponse(response, decoded.binaryOutput);
+      const response = await dataPlane.infer(model, decode().request, { requestId: request.id, protocol: 'v2-rest', routed: version === undefined });
+      const { binaryOutput } = decode();
+      const encoded = encodeInferResponse(response, binaryOutput);
       if (encoded.headerLength !== undefined) void reply.header(HEADER_LENGTH, encoded.headerLength);
       return reply.type(encoded.contentType).send(encoded.body);
     };

@@ -2,10 +2,12 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { predictionWarnings } from '../../core/embedded-model.js';
+import { parseModelRef } from '../../core/model-ref.js';
 import type { DataPlane } from '../data-plane.js';
 import { useApiContract } from './api-contract.js';
 import { errorResponses, JsonObject, list, named } from './api-schemas.js';
 import { rowsFromCsv, rowsFromJson } from './records-codec.js';
+import { firstRowField, routeKeysOf } from './route-keys.js';
 
 /**
  * Rows of named features in one of the accepted forms, or CSV text. Only the outline is checked
@@ -52,10 +54,11 @@ export function registerPredictRoutes(scope: FastifyInstance, dataPlane: DataPla
       },
     },
     async (request) => {
-      const model = dataPlane.resolveReference(request.params.ref);
+      let rows: unknown[] | undefined;
+      const readRows = () => (rows ??= typeof request.body === 'string' ? rowsFromCsv(request.body) : rowsFromJson(request.body));
+      const model = dataPlane.resolveReference(request.params.ref, routeKeysOf(request, (feature) => firstRowField(readRows(), feature)));
       request.inference = { model: model.name, version: String(model.version), protocol: 'predict' };
-      const rows = typeof request.body === 'string' ? rowsFromCsv(request.body) : rowsFromJson(request.body);
-      const result = await dataPlane.predict(model, rows, { requestId: request.id, protocol: 'predict' });
+      const result = await dataPlane.predict(model, readRows(), { requestId: request.id, protocol: 'predict', routed: parseModelRef(request.params.ref).kind === 'default' });
       const warnings = predictionWarnings(result, model.pipeline?.schema);
       return {
         model: model.name,

@@ -4,6 +4,7 @@ import { Errors } from '../../core/errors.js';
 import type { DataPlane } from '../data-plane.js';
 import { decodeV1Predict, encodeV1Predict } from './kserve-v1-codec.js';
 import { acceptRawBodies, rawBody } from './raw-body.js';
+import { routeKeysOf } from './route-keys.js';
 
 /** Registers `/v1/...` on the app. */
 export function registerV1Routes(app: FastifyInstance, dataPlane: DataPlane): void {
@@ -22,11 +23,11 @@ export function registerV1Routes(app: FastifyInstance, dataPlane: DataPlane): vo
       const { target } = request.params;
       const colon = target.lastIndexOf(':');
       if (colon < 0 || target.slice(colon + 1) !== 'predict') throw Errors.ROUTE_NOT_FOUND.create(request.method, request.url);
-      const model = dataPlane.resolve(target.slice(0, colon));
+      const model = dataPlane.resolve(target.slice(0, colon), undefined, routeKeysOf(request));
       request.inference = { model: model.name, version: String(model.version), protocol: 'v1-rest' };
       const body = rawBody(request, ['application/json']);
       const inferRequest = decodeV1Predict(body, model.signature, model.name);
-      const response = await dataPlane.infer(model, inferRequest, { requestId: request.id, protocol: 'v1-rest' });
+      const response = await dataPlane.infer(model, inferRequest, { requestId: request.id, protocol: 'v1-rest', routed: true });
       const rows = (inferRequest.inputs[0]?.shape[0] as number | undefined) ?? 0;
       return reply.type('application/json').send(encodeV1Predict(response, rows));
     });

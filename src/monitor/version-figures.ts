@@ -1,0 +1,63 @@
+/**
+ * Live figures of single versions of a model side by side (a deployment's variants): requests,
+ * error rate, latency percentiles and the drift verdict, each over its own windows, so one variant's
+ * trouble never hides in another's numbers.
+ */
+import { BerthError } from '../core/errors.js';
+import type { MonitorReports } from './monitor-reports.js';
+
+/** One version's recent figures. */
+export interface VersionFigures {
+  readonly version: number;
+  readonly from: string;
+  readonly to: string;
+  readonly requests: number;
+  readonly errors: number;
+  /** errors / requests; null without requests. */
+  readonly errorRate: number | null;
+  readonly requestsPerSecond: number;
+  readonly latencyMs: { readonly p50: number | null; readonly p99: number | null };
+  /** Drift against the version's reference profile; null when there is no report (see driftUnavailable). */
+  readonly drift: { readonly driftedShare: number; readonly datasetDrift: boolean; readonly driftedFeatures: readonly string[] } | null;
+  readonly driftUnavailable: string | null;
+}
+
+/**
+ * The figures of each of `versions` over the last `since` (a duration such as `5m`; default 5m).
+ * A version without a profile, or without traffic, still has its counts.
+ */
+export async function versionFigures(reports: MonitorReports, model: string, versions: readonly number[], since = '5m'): Promise<VersionFigures[]> {
+  return Promise.all(
+    versions.map(async (version): Promise<VersionFigures> => {
+      const traffic = await reports.traffic(model, { from: since, step: since, version: String(version) });
+      const from = traffic.points[0]?.from ?? '';
+      const to = traffic.points.at(-1)?.to ?? '';
+      const requests = traffic.points.reduce((sum, p) => sum + p.requests, 0);
+      const errors = traffic.points.reduce((sum, p) => sum + p.errors, 0);
+      const seconds = (Date.parse(to) - Date.parse(from)) / 1000;
+      // One step covers the range, so its percentiles are the range's.
+      const latencyMs = traffic.points.length === 1 ? traffic.points[0]!.latencyMs : { p50: null, p99: null };
+      let drift: VersionFigures['drift'] = null;
+      let driftUnavailable: string | null = null;
+      try {
+        const report = await reports.drift(model, { from: since, version: String(version) });
+        drift = { driftedShare: report.driftedShare, datasetDrift: report.datasetDrift, driftedFeatures: report.features.filter((f) => f.drifted).map((f) => f.name) };
+      } catch (error) {
+        if (!(error instanceof BerthError) || error.httpStatus >= 500) throw error;
+        driftUnavailable = error.message;
+      }
+      return {
+        version,
+        from,
+        to,
+        requests,
+        errors,
+        errorRate: requests > 0 ? errors / requests : null,
+        requestsPerSecond: seconds > 0 ? requests / seconds : 0,
+        latencyMs,
+        drift,
+        driftUnavailable,
+      };
+    }),
+  );
+}
