@@ -1,14 +1,16 @@
 /**
  * The registry's commands on the command line (package, register, models, versions, alias, show,
- * delete, export, import, audit): parses their arguments with commander, builds the
+ * delete, export, import, audit; traffic, shadow and deployment for deployments): parses their arguments with commander, builds the
  * configuration, calls the command function and prints a table for people or JSON for scripts.
  * main.ts adds them to the program and handles errors and exit codes.
  */
-import { type Command, Option } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { Config, ConfigInput } from '../core/config.js';
 import { aliasCommand } from './commands/alias.js';
 import { auditCommand } from './commands/audit.js';
 import { deleteCommand } from './commands/delete.js';
+import { deploymentCommand, shadowCommand, trafficCommand } from './commands/deployment.js';
+import { renderDeploymentChange, renderDeploymentStatus } from './deployment-output.js';
 import { EXPORT_TARGETS, exportCommand } from './commands/export.js';
 import { importCommand } from './commands/import.js';
 import { modelsCommand } from './commands/models.js';
@@ -231,4 +233,55 @@ export function addRegistryCommands(program: Command, context: RegistryProgramCo
     const entries = await auditCommand({ config: config(opts), model, limit: opts.limit, after: opts.after });
     out(opts, entries, () => renderAudit(entries));
   });
+
+  storeOptions(
+    program
+      .command('traffic')
+      .description("Split a model's traffic between versions by weight (percent, summing to 100); shadows are kept. --clear removes the split.")
+      .argument('<model>', 'model name')
+      .argument('[version=weight...]', 'e.g. 1=80 2=20; the first listed keeps its sticky users as its weight grows')
+      .option('--clear', 'remove the split: the default version (production, else the latest) takes all traffic again')
+      .option('--sticky-header <name>', 'the request header that keeps one user on one variant (default x-berth-route-key)')
+      .option('--sticky-feature <name>', "a named feature that does: the first record's field, or a request parameter of tensor requests"),
+  )
+    .addHelpText('after', '\nExamples:\n  berth traffic digits 1=80 2=20\n  berth traffic digits 2=10 1=90 --sticky-header x-user-id\n  berth traffic digits --clear\n')
+    .action(async (model: string, split: string[], opts: StoreFlags & { clear?: boolean; stickyHeader?: string; stickyFeature?: string }) => {
+      const result = await trafficCommand({ config: config(opts), model, split, clear: opts.clear, stickyHeader: opts.stickyHeader, stickyFeature: opts.stickyFeature });
+      out(opts, result, () => renderDeploymentChange(model, result));
+    });
+
+  storeOptions(
+    program
+      .command('shadow')
+      .description('Copy a share of a model\'s requests to a version that is never answered from, and compare it with the version that answers; --remove stops it.')
+      .argument('<model>', 'model name')
+      .argument('<version>', 'the shadow version')
+      .option('--sample <share>', 'share of requests copied, above 0 and at most 1 (default 1)', shareOf)
+      .option('--remove', 'stop shadowing with this version'),
+  )
+    .addHelpText('after', '\nExamples:\n  berth shadow digits 3\n  berth shadow digits 3 --sample 0.5\n  berth shadow digits 3 --remove\n')
+    .action(async (model: string, version: string, opts: StoreFlags & { sample?: number; remove?: boolean }) => {
+      const result = await shadowCommand({ config: config(opts), model, version, sample: opts.sample, remove: opts.remove });
+      out(opts, result, () => renderDeploymentChange(model, result));
+    });
+
+  storeOptions(
+    program
+      .command('deployment')
+      .description("Show a model's deployment (variants, shadows, sticky key) and each version's live figures: requests, errors, latency, drift.")
+      .argument('<model>', 'model name')
+      .option('--since <duration>', 'range of the figures: 5m, 1h …', '5m'),
+  )
+    .addHelpText('after', '\nExamples:\n  berth deployment digits\n  berth deployment digits --since 1h --json\n')
+    .action(async (model: string, opts: StoreFlags & { since: string }) => {
+      const result = await deploymentCommand({ config: config(opts), model, since: opts.since });
+      out(opts, result, () => renderDeploymentStatus(result));
+    });
+}
+
+/** A share in (0, 1]. */
+function shareOf(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0 || n > 1) throw new InvalidArgumentError('expected a share above 0 and at most 1, e.g. 0.5');
+  return n;
 }

@@ -187,7 +187,7 @@ export class OnnxRuntime implements ModelRuntime {
  * Opens a probe session on the model as it is or, when onnxruntime refuses it, on a compatible
  * rewrite (see onnx-compat.ts). The original error is what the user sees if both fail.
  */
-async function openSession(
+export async function openSession(
   path: string,
   intraOpThreads: number,
 ): Promise<{ probe: ort.InferenceSession; source: ModelSource; rewrites: readonly string[] }> {
