@@ -139,7 +139,7 @@ export function renderReport(input: ReportInput): string {
   if (notes.length > 0) {
     lines.push('## Notes', '', ...notes.map((n) => `- ${n}`), '');
   }
-  lines.push('Run it again with `npm run bench` (about 11 minutes), `npm run bench -- --quick` (about 3 minutes) or `npm run bench -- --only mlp,cnn,fixtures,monitor`.', '');
+  lines.push('Run it again with `npm run bench` (about 11 minutes), `npm run bench -- --quick` (about 3 minutes) or `npm run bench -- --only mlp,cnn,fixtures,monitor,deploy`.', '');
   return lines.join('\n');
 }
 
@@ -200,7 +200,27 @@ function targetRows(get: Lookup): TargetRow[] {
       from: [monitorOn, monitorOff],
     });
   }
+  const single = get('deploy.single');
+  for (const [key, label, target] of [['split', '50/50 split', 0.95], ['shadow', '100% shadow', 0.7]] as const) {
+    const m = get(`deploy.${key}`);
+    if (!m || !single) continue;
+    const ratio = m.result.requestsPerSec / single.result.requestsPerSec;
+    rows.push({
+      what: `Issue 16. ${label} ÷ one version, named-feature predictions, req/s over interleaved slices${cpuPerRequestNote(m, single)}`,
+      measured: `${pct(ratio)} (${count(m.result.requestsPerSec)} ÷ ${count(single.result.requestsPerSec)}; cycles ${spread(cycleRatios(m, single))})`,
+      target: `≥ ${pct(target)}`,
+      met: ratio >= target,
+      from: [m, single],
+    });
+  }
   return rows;
+}
+
+/** `; server CPU per request a ÷ b µs`, leading a deployment's figures, or nothing without CPU samples. */
+function cpuPerRequestNote(a: Measurement, b: Measurement): string {
+  if (a.serverCpuPercent === undefined || b.serverCpuPercent === undefined) return '';
+  const perRequest = (x: Measurement) => (x.serverCpuPercent! * 1e4) / x.result.requestsPerSec;
+  return ` (server CPU per request ${perRequest(a).toFixed(0)} ÷ ${perRequest(b).toFixed(0)} µs = ${pct(perRequest(a) / perRequest(b))})`;
 }
 
 /** The ratio of two interleaved measurements in each cycle: slice i of one ÷ slice i of the other. */
@@ -264,6 +284,17 @@ function ratioRows(get: Lookup): [string, string][] {
       const perRequest = (x: Measurement) => (x.serverCpuPercent! * 1e4) / x.result.requestsPerSec;
       rows.push([`Monitoring: server CPU per request, ${label} ÷ off`, `${pct(perRequest(m) / perRequest(off))} (${perRequest(m).toFixed(0)} ÷ ${perRequest(off).toFixed(0)} µs)`]);
     }
+  }
+  const single = get('deploy.single');
+  for (const [key, label] of [['split', '50/50 split'], ['shadow', '100% shadow']] as const) {
+    const m = get(`deploy.${key}`);
+    if (!m || !single) continue;
+    // Server CPU time per request first: what routing, or a shadow's extra run, adds to each request's work.
+    if (m.serverCpuPercent !== undefined && single.serverCpuPercent !== undefined) {
+      const perRequest = (x: Measurement) => (x.serverCpuPercent! * 1e4) / x.result.requestsPerSec;
+      rows.push([`Deployments: server CPU per request, ${label} ÷ one version`, `${pct(perRequest(m) / perRequest(single))} (${perRequest(m).toFixed(0)} ÷ ${perRequest(single).toFixed(0)} µs)`]);
+    }
+    rows.push([`Deployments: ${label} ÷ one version (req/s, all slices)`, `${pct(m.result.requestsPerSec / single.result.requestsPerSec)} (cycles ${spread(cycleRatios(m, single))})`]);
   }
   // What the prediction log and samples cost on their own: the two monitored servers side by side.
   const on = get('monitor.on');

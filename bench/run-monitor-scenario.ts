@@ -49,7 +49,7 @@ export function monitorSlicing(quick: boolean): { readonly generations: number; 
 }
 
 /** One slice of load on one server. */
-interface Slice {
+export interface Slice {
   readonly result: LoadResult;
   readonly cpuPercent: number;
   readonly rssPeakMb: number;
@@ -126,7 +126,8 @@ async function startServers(root: string, trained: string, generation: number): 
   }
 }
 
-async function loadSlice(server: ServerProcess, requests: readonly BenchRequest[], seconds: number): Promise<Slice> {
+/** One slice of load on `server`, with its CPU, memory and the machine's noise meanwhile. */
+export async function loadSlice(server: ServerProcess, requests: readonly BenchRequest[], seconds: number): Promise<Slice> {
   const sampler = sampleServer(server.pid);
   const noise = startNoiseMeter();
   const result = await runLoad({ url: server.url, requests, connections: CONNECTIONS, seconds, warmupSeconds: 0 });
@@ -169,7 +170,8 @@ function summarise(key: string, setting: string, slices: readonly Slice[], died:
   };
 }
 
-async function predictRequests(): Promise<BenchRequest[]> {
+/** One-row named-feature predictions of the loans model, cycling through real rows. */
+export async function predictRequests(): Promise<BenchRequest[]> {
   const table = await readCsvFile(join(DATA, 'loans_current_stable.csv'));
   return table.rows.slice(0, DISTINCT_REQUESTS).map((values) => {
     const record: Record<string, string | number | null> = {};

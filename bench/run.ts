@@ -3,7 +3,7 @@
  *
  *   npm run bench                      # the full run (a few minutes)
  *   npm run bench -- --quick           # short measurements, to check the harness
- *   npm run bench -- --only mlp,cnn    # some scenarios: mlp, cnn, fixtures, monitor
+ *   npm run bench -- --only mlp,cnn    # some scenarios: mlp, cnn, fixtures, monitor, deploy
  *   npm run bench -- --seconds 10 --warmup 3 --out /tmp/BENCHMARKS.md
  *   npm run bench -- --max-noise 25 --attempts 3 --noise-budget 600
  *
@@ -20,6 +20,7 @@ import { ensureBuild } from './ensure-build.js';
 import { loadAverage, machineInfo } from './machine-info.js';
 import { renderReport } from './render-report.js';
 import { runCnnScenarios } from './run-cnn-scenarios.js';
+import { runDeployScenario } from './run-deploy-scenario.js';
 import { runFixtureScenario } from './run-fixture-scenario.js';
 import { runMlpScenarios } from './run-mlp-scenarios.js';
 import { runMonitorScenario } from './run-monitor-scenario.js';
@@ -27,7 +28,7 @@ import { type QuietPolicy, QuietRunner } from './quiet-runner.js';
 import { pythonServerMissing, pythonServerVersions } from './start-python-server.js';
 import type { SuiteContext } from './suite-context.js';
 
-const SCENARIOS = { mlp: runMlpScenarios, cnn: runCnnScenarios, fixtures: runFixtureScenario, monitor: runMonitorScenario } as const;
+const SCENARIOS = { mlp: runMlpScenarios, cnn: runCnnScenarios, fixtures: runFixtureScenario, monitor: runMonitorScenario, deploy: runDeployScenario } as const;
 type ScenarioName = keyof typeof SCENARIOS;
 
 const { values: args } = parseArgs({

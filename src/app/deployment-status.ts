@@ -4,7 +4,7 @@
  */
 import type { DeploymentRecord, Registry } from '../registry/index.js';
 import { defaultVersion } from '../core/model-ref.js';
-import { type MonitorReports, type VersionFigures, versionFigures } from '../monitor/index.js';
+import { type MonitorReports, type ShadowComparisons, type VersionFigures, versionFigures } from '../monitor/index.js';
 
 /** One version of a deployment and its figures. */
 export interface DeploymentVersionStatus extends VersionFigures {
@@ -14,6 +14,17 @@ export interface DeploymentVersionStatus extends VersionFigures {
   readonly sample: number | null;
   /** Loaded on this replica; null when asked without a server. */
   readonly served: boolean | null;
+  /**
+   * For a shadow, how its copies compared with the answers over the same range (its requests,
+   * errors and latency above are those of its copies); null for the others, or without comparisons.
+   */
+  readonly comparison: {
+    readonly dropped: number;
+    /** Share of labels that disagreed; null when no labels were compared. */
+    readonly disagreement: number | null;
+    /** Mean |shadow − primary| of values; null when none were compared. */
+    readonly meanAbsoluteDifference: number | null;
+  } | null;
 }
 
 /** A model's deployment and its versions' figures. */
@@ -31,6 +42,8 @@ export interface DeploymentStatusOptions {
   readonly registry: Pick<Registry, 'getDeployment' | 'getModel'>;
   /** The monitor's reports; absent: no figures. */
   readonly reports?: MonitorReports | undefined;
+  /** Shadow comparisons; absent: shadows have no figures of their own. */
+  readonly comparisons?: ShadowComparisons | undefined;
   /** Whether this replica serves a version; absent: unknown. */
   readonly served?: ((version: number) => boolean) | undefined;
   /** Range of the figures, e.g. `5m` (default) or `1h`. */
@@ -49,12 +62,23 @@ export async function deploymentStatus(model: string, options: DeploymentStatusO
     ...(deployment?.shadows ?? []).map((s) => ({ version: s.version, role: 'shadow' as const, weight: null, sample: s.sample })),
   ];
   const figures = options.reports ? await versionFigures(options.reports, model, parts.map((p) => p.version), options.since) : undefined;
-  return {
-    model,
-    deployment,
-    defaultVersion: plain,
-    versions: figures
-      ? parts.map((part, i) => ({ ...figures[i]!, role: part.role, weight: part.weight, sample: part.sample, served: options.served ? options.served(part.version) : null }))
-      : null,
-  };
+  if (!figures) return { model, deployment, defaultVersion: plain, versions: null };
+  const versions = await Promise.all(
+    parts.map(async (part, i): Promise<DeploymentVersionStatus> => {
+      const base = { ...figures[i]!, role: part.role, weight: part.weight, sample: part.sample, served: options.served ? options.served(part.version) : null, comparison: null };
+      if (part.role !== 'shadow' || !options.comparisons) return base;
+      // A shadow answers nobody, so the monitor has no traffic of it: its figures are its copies'.
+      const report = await options.comparisons.report(model, part.version, { from: options.since ?? '5m' });
+      return {
+        ...base,
+        requests: report.requests,
+        errors: report.failed,
+        errorRate: report.failureRate,
+        requestsPerSecond: report.requests / Math.max(1, (Date.parse(report.to) - Date.parse(report.from)) / 1000),
+        latencyMs: report.latencyMs.shadow,
+        comparison: { dropped: report.dropped, disagreement: report.agreement?.disagreement ?? null, meanAbsoluteDifference: report.differences?.meanAbsolute ?? null },
+      };
+    }),
+  );
+  return { model, deployment, defaultVersion: plain, versions };
 }

@@ -1,5 +1,5 @@
 /** How the deployment commands show their results to people; scripts use --json. */
-import type { DeploymentStatus } from '../app/deployment-status.js';
+import type { DeploymentStatus, DeploymentVersionStatus } from '../app/deployment-status.js';
 import type { DeploymentChange, DeploymentRecord } from '../registry/index.js';
 import { plainTable } from './registry-output.js';
 
@@ -33,9 +33,20 @@ export function renderDeploymentStatus(status: DeploymentStatus): string {
     ms(v.latencyMs.p50),
     ms(v.latencyMs.p99),
     v.drift ? `${(v.drift.driftedShare * 100).toFixed(0)}% of features${v.drift.datasetDrift ? ' (drift)' : ''}` : '-',
+    compared(v.comparison),
   ]);
   const range = status.versions[0] ? `\n\nLast ${status.versions[0].from} to ${status.versions[0].to}, every replica:` : '';
-  return `${head}${range}\n${plainTable(['version', 'role', 'share', 'requests', 'req/s', 'errors', 'p50 ms', 'p99 ms', 'drift'], rows)}`;
+  return `${head}${range}\n${plainTable(['version', 'role', 'share', 'requests', 'req/s', 'errors', 'p50 ms', 'p99 ms', 'drift', 'vs answers'], rows)}`;
+}
+
+/** A shadow's comparison in short: disagreement of labels, or the mean difference of values, and drops. */
+function compared(comparison: DeploymentVersionStatus['comparison']): string {
+  if (!comparison) return '-';
+  const parts: string[] = [];
+  if (comparison.disagreement !== null) parts.push(`${(comparison.disagreement * 100).toFixed(1)}% disagree`);
+  if (comparison.meanAbsoluteDifference !== null) parts.push(`mean |diff| ${Number(comparison.meanAbsoluteDifference.toPrecision(3))}`);
+  if (comparison.dropped > 0) parts.push(`${comparison.dropped} dropped`);
+  return parts.length ? parts.join(', ') : '-';
 }
 
 function formatShare(sample: number): string {

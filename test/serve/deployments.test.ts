@@ -275,6 +275,13 @@ describe('shadows', () => {
     expect(latency.shadow.p50).toBeGreaterThan(0);
     const metrics = await (await fetch(`${server.url}/metrics`)).text();
     expect(metrics).toMatch(/berth_shadow_requests_total\{model="scale",version="3",outcome="answered"\} \d+/);
+    // The deployment's status shows the shadow's copies and how they compared, beside the default version.
+    const status = (await (await fetch(`${server.url}/api/models/scale/deployment`)).json()) as { versions: Record<string, unknown>[] };
+    expect(status.versions.map((v) => [v.version, v.role, v.served])).toEqual([
+      [1, 'default', true],
+      [3, 'shadow', true],
+    ]);
+    expect(status.versions[1]).toMatchObject({ requests: xs.length, errors: 0, errorRate: 0, comparison: { dropped: 0, disagreement: null, meanAbsoluteDifference: d.meanAbsolute } });
   });
 
   it('sends a shadow its sample share of requests', async () => {

@@ -12,9 +12,9 @@ import { checkVersionsLoad } from '../../app/check-versions-load.js';
 import { type DeploymentStatus, deploymentStatus } from '../../app/deployment-status.js';
 import { withShadow, withVariants, withoutShadow } from '../../app/deployment-edits.js';
 import { registryReferenceSource } from '../../app/registry-reference-source.js';
-import { MonitorReports } from '../../monitor/index.js';
+import { MonitorReports, ShadowComparisons } from '../../monitor/index.js';
 import type { AuditActor, DeploymentChange, DeploymentRecord, Registry } from '../../registry/index.js';
-import { monitorStores } from '../../store/index.js';
+import { ShadowComparisonStore, monitorStores } from '../../store/index.js';
 import { withRegistry } from '../with-registry.js';
 
 /** Options of `berth traffic`. */
@@ -105,6 +105,19 @@ export async function deploymentCommand(options: DeploymentCommandOptions): Prom
       windowMs: config.monitor.windowMs,
       drift: { ...(method !== undefined ? { method } : {}), correction, datasetDriftShare },
     });
-    return deploymentStatus(options.model, { registry, reports, since: options.since });
+    const comparisons = new ShadowComparisons({
+      store: new ShadowComparisonStore(registry.store.db),
+      windowMs: config.monitor.windowMs,
+      // This process only reads: it writes no comparisons of its own.
+      replica: 'cli',
+      flushMs: 0,
+      retentionMs: config.monitor.windowRetentionDays * 86_400_000,
+      onError: () => undefined,
+    });
+    try {
+      return await deploymentStatus(options.model, { registry, reports, comparisons, since: options.since });
+    } finally {
+      await comparisons.close();
+    }
   });
 }

@@ -51,7 +51,7 @@ export function registerDeploymentRoutes(scope: FastifyInstance, options: Deploy
     async (request) => {
       const model = request.params.name;
       const served = new Set(dataPlane.served().filter((s) => s.model === model).map((s) => Number(s.version)));
-      return deploymentStatus(model, { registry, reports: options.reports, served: (version) => served.has(version) });
+      return deploymentStatus(model, { registry, reports: options.reports, comparisons: options.comparisons, served: (version) => served.has(version) });
     },
   );
 

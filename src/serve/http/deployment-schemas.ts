@@ -58,6 +58,10 @@ export const VersionFigures = named(
     latencyMs: z.object({ p50: z.number().nullable(), p99: z.number().nullable() }),
     drift: z.object({ driftedShare: z.number(), datasetDrift: z.boolean(), driftedFeatures: list(z.string()) }).nullable(),
     driftUnavailable: z.string().nullable(),
+    comparison: z
+      .object({ dropped: z.number().int(), disagreement: z.number().nullable(), meanAbsoluteDifference: z.number().nullable() })
+      .nullable()
+      .describe("For a shadow: how its copies compared with the answers (its requests, errors and latency are its copies'); null otherwise."),
   }),
 );
 
