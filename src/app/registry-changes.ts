@@ -82,7 +82,14 @@ export class RegistryChanges {
     const checked = parseDeploymentPolicy(model, policy);
     await this.#registry.getModel(model);
     await this.#replica?.prepare?.(model, deploymentVersions(checked));
-    const change = await this.#registry.setDeployment(model, checked, options);
+    let change: DeploymentChange;
+    try {
+      change = await this.#registry.setDeployment(model, checked, options);
+    } catch (error) {
+      // Refused after loading: the next sync releases what no alias or deployment wants.
+      await this.sync().catch(() => undefined);
+      throw error;
+    }
     await this.sync();
     return change;
   }
