@@ -571,6 +571,149 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/models/{name}/deployment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A model's deployment (variants, shadows, sticky key) and each version's figures over the last 5 minutes */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["DeploymentStatus"];
+                    };
+                };
+            };
+        };
+        /**
+         * Replace a model's deployment: variants with weights summing to 100, shadows with a sample share, a sticky key
+         * @description Refused with nothing changed: weights not summing to 100, a version twice, a shadow that is a variant (400 BERTH_DEPLOYMENT_INVALID), an unknown version (404), a version that cannot load (422 BERTH_DEPLOYMENT_VERSION_UNLOADABLE), a stale expectedSeq (409).
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["SetDeploymentBodyInput"];
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["DeploymentChange"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        /** Clear a model's deployment: its default version takes all traffic again */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["DeploymentChange"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/models/{name}/feedback": {
         parameters: {
             query?: never;
@@ -943,6 +1086,69 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["Traffic"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/models/{name}/shadows/{version}/comparison": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * How a shadow compares with the versions that answered: label agreement, differences of values, latency side by side
+         * @description Merged from every replica. `from` and `to` as ISO times or durations ago (default: the last hour).
+         */
+        get: {
+            parameters: {
+                query?: {
+                    from?: string;
+                    to?: string;
+                };
+                header?: never;
+                path: {
+                    name: string;
+                    version: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ShadowComparisonReport"];
                     };
                 };
             };
@@ -1615,6 +1821,40 @@ export interface components {
             blobsRemoved: number;
             deleted: components["schemas"]["VersionRecord"];
         };
+        DeploymentChange: {
+            deployment: components["schemas"]["DeploymentRecord"] | null;
+            previous: components["schemas"]["DeploymentRecord"] | null;
+        };
+        DeploymentRecord: {
+            model: string;
+            seq: number;
+            shadows: components["schemas"]["DeploymentShadow"][];
+            sticky: components["schemas"]["StickyKey"];
+            updated: string;
+            variants: components["schemas"]["DeploymentVariant"][];
+        };
+        DeploymentShadow: {
+            sample: number;
+            version: number;
+        };
+        DeploymentShadowInput: {
+            sample: number;
+            version: number;
+        };
+        DeploymentStatus: {
+            defaultVersion: number | null;
+            deployment: components["schemas"]["DeploymentRecord"] | null;
+            model: string;
+            versions: components["schemas"]["VersionFigures"][] | null;
+        };
+        DeploymentVariant: {
+            version: number;
+            weight: number;
+        };
+        DeploymentVariantInput: {
+            version: number;
+            weight: number;
+        };
         DriftHistory: {
             model: string;
             points: components["schemas"]["DriftHistoryPoint"][];
@@ -1911,6 +2151,56 @@ export interface components {
             }[];
             version: string;
         };
+        SetDeploymentBodyInput: {
+            expectedSeq?: number;
+            shadows?: components["schemas"]["DeploymentShadowInput"][];
+            sticky?: {
+                /** @enum {string} */
+                kind: "header" | "feature";
+                name: string;
+            };
+            variants?: components["schemas"]["DeploymentVariantInput"][];
+        };
+        ShadowComparisonReport: {
+            agreement: {
+                disagreement: number;
+                labels: number;
+                rate: number;
+            } | null;
+            differences: {
+                count: number;
+                mean: number;
+                meanAbsolute: number;
+                quantiles: {
+                    q: number;
+                    value: number;
+                }[];
+            } | null;
+            dropped: number;
+            failed: number;
+            failureRate: number | null;
+            from: string;
+            latencyMs: {
+                primary: {
+                    p50: number | null;
+                    p99: number | null;
+                };
+                shadow: {
+                    p50: number | null;
+                    p99: number | null;
+                };
+            };
+            model: string;
+            requests: number;
+            rows: number;
+            shadow: number;
+            to: string;
+        };
+        StickyKey: {
+            /** @enum {string} */
+            kind: "header" | "feature";
+            name: string;
+        };
         TensorSpec: {
             datatype: string;
             name: string;
@@ -2005,6 +2295,35 @@ export interface components {
                 [key: string]: string;
             };
             version: number;
+        };
+        VersionFigures: {
+            comparison: {
+                disagreement: number | null;
+                dropped: number;
+                meanAbsoluteDifference: number | null;
+            } | null;
+            drift: {
+                datasetDrift: boolean;
+                driftedFeatures: string[];
+                driftedShare: number;
+            } | null;
+            driftUnavailable: string | null;
+            errorRate: number | null;
+            errors: number;
+            from: string;
+            latencyMs: {
+                p50: number | null;
+                p99: number | null;
+            };
+            requests: number;
+            requestsPerSecond: number;
+            /** @enum {string} */
+            role: "variant" | "shadow" | "default";
+            sample: number | null;
+            served: boolean | null;
+            to: string;
+            version: number;
+            weight: number | null;
         };
         VersionRecord: {
             aliases: string[];
