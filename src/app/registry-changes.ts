@@ -58,6 +58,13 @@ export class RegistryChanges {
     return change;
   }
 
+  /** Rolls an alias (default production) back to the version it served before (see Registry.rollback). */
+  async rollback(model: string, options: ChangeOptions & { readonly alias?: string; readonly reason?: string } = {}): Promise<AliasChange> {
+    const change = await this.#registry.rollback(model, options);
+    await this.sync();
+    return change;
+  }
+
   /** Removes an alias (see Registry.removeAlias). */
   async removeAlias(model: string, alias: string, options: ChangeOptions = {}): Promise<AliasRecord> {
     const removed = await this.#registry.removeAlias(model, alias, options);

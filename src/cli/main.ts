@@ -19,6 +19,7 @@ import { addConformanceCommand } from './conformance-program.js';
 import { addK8sCommands } from './k8s-program.js';
 import { addMonitorCommands } from './monitor-program.js';
 import { addRegistryCommands } from './registry-program.js';
+import { addRolloutCommands } from './rollout-program.js';
 import { addTrainCommands } from './train-program.js';
 import { integer } from './option-parsers.js';
 
@@ -139,6 +140,9 @@ addBuildCommand(program, {
 
 // monitor, drift
 addMonitorCommands(program, { env: process.env, print: (text) => process.stdout.write(`${text}\n`) });
+
+// rollout, rollback
+addRolloutCommands(program, { env: process.env, print: (text) => process.stdout.write(`${text}\n`), exit: (code) => process.exit(code) });
 
 // k8s
 addK8sCommands(program, { env: process.env, print: (text) => process.stdout.write(`${text}\n`) });

@@ -293,6 +293,26 @@ export const Errors = {
     'The registry is closed: this process is shutting down. Retry against another replica.'),
   REGISTRY_VERSION_IN_USE: define('BERTH_REGISTRY_VERSION_IN_USE', 409, 'FAILED_PRECONDITION', (model: string, version: number, aliases: readonly string[]) =>
     `Version ${version} of model '${model}' is what alias ${listNames(aliases)} points at. Move the alias first, or delete with --force to remove the alias too.`),
+  REGISTRY_ROLLBACK_UNAVAILABLE: define('BERTH_REGISTRY_ROLLBACK_UNAVAILABLE', 409, 'FAILED_PRECONDITION', (model: string, alias: string, version: number) =>
+    `Alias '${alias}' of model '${model}' points at version ${version} and no earlier version is left to roll back to; nothing changed. Point it at a version with berth alias ${model} ${alias} <version>.`),
+
+  // --- rollouts ---
+  ROLLOUT_GUARD_INVALID: define('BERTH_ROLLOUT_GUARD_INVALID', 400, 'INVALID_ARGUMENT', (guard: string, reason: string) =>
+    `Guard ${JSON.stringify(guard)} does not parse: ${reason}. Write metric<limit, e.g. error_rate<0.01, p99_ms<50, p99_ms<1.5x (times the champion's), drift<0.1, disagreement<0.05.`),
+  ROLLOUT_PLAN_INVALID: define('BERTH_ROLLOUT_PLAN_INVALID', 400, 'INVALID_ARGUMENT', (option: string, value: string, reason: string) =>
+    `Rollout ${option} ${JSON.stringify(value)} is invalid: ${reason}. Example: --steps shadow,10,50,100 --bake 5m --interval 10s --min-requests 100.`),
+  ROLLOUT_ALREADY_RUNNING: define('BERTH_ROLLOUT_ALREADY_RUNNING', 409, 'ALREADY_EXISTS', (model: string, id: string, challenger: number) =>
+    `Model '${model}' already has a rollout running (${id}, to version ${challenger}); nothing was started. Follow it with berth rollout status ${model}, or stop it with berth rollout abort ${model}.`),
+  ROLLOUT_NOT_FOUND: define('BERTH_ROLLOUT_NOT_FOUND', 404, 'NOT_FOUND', (model: string, id: string) =>
+    `Model '${model}' has no rollout ${id}. berth rollout status ${model} --json lists its rollouts.`),
+  ROLLOUT_NOT_RUNNING: define('BERTH_ROLLOUT_NOT_RUNNING', 409, 'FAILED_PRECONDITION', (model: string, what: string) =>
+    `Model '${model}' has no rollout running (${what}); nothing was aborted. Start one with berth rollout ${model} <version>.`),
+  ROLLOUT_CHALLENGER_INVALID: define('BERTH_ROLLOUT_CHALLENGER_INVALID', 409, 'FAILED_PRECONDITION', (model: string, version: number, reason: string) =>
+    `A rollout of '${model}' to version ${version} cannot start: ${reason}. Nothing was started.`),
+  ROLLOUT_CHALLENGER_FAILED: define('BERTH_ROLLOUT_CHALLENGER_FAILED', 422, 'FAILED_PRECONDITION', (model: string, version: number, reason: string) =>
+    `The rollout of '${model}' to version ${version} failed before any traffic moved: ${reason}. Fix the version (or register a fixed one), then start a new rollout.`),
+  ROLLOUT_RUNNING: define('BERTH_ROLLOUT_RUNNING', 409, 'FAILED_PRECONDITION', (model: string, id: string) =>
+    `Model '${model}' has a rollout running (${id}); its production alias is left alone until it ends. To send traffic back to the champion now, run berth rollout abort ${model}.`),
 
   // --- deployments (traffic policies) ---
   DEPLOYMENT_INVALID: define('BERTH_DEPLOYMENT_INVALID', 400, 'INVALID_ARGUMENT', (model: string, problems: string) =>

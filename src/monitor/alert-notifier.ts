@@ -19,25 +19,38 @@ export interface AlertNotification {
   readonly rule: {
     readonly id: string;
     readonly name: string;
-    readonly type: AlertRuleRecord['type'];
+    /** The rule's type, or `rollout_guard` for a rollout that rolled back or failed. */
+    readonly type: AlertRuleRecord['type'] | 'rollout_guard';
     readonly feature?: string;
     readonly metric?: string;
   };
   readonly model: string;
   readonly version: string | null;
-  /** The value measured at this evaluation. */
+  /**
+   * The value measured at this evaluation; a rollout's alert carries the breached guard's value
+   * and limit, or NaN (null in JSON) when it failed without a guard breached.
+   */
   readonly value: number;
   readonly threshold: number;
   /** When the alert entered this state, ISO 8601. */
   readonly since: string;
   /** One line for people. */
   readonly message: string;
+  /** For a rollout's alert: which rollout, how it ended and why. */
+  readonly rollout?: {
+    readonly id: string;
+    readonly champion: number;
+    readonly challenger: number;
+    readonly state: 'rolled_back' | 'failed';
+    readonly guard: string | null;
+    readonly reason: string;
+  };
 }
 
 /** Something that delivers notifications. */
 export interface AlertNotifier {
-  /** Delivers a notification about `rule`'s alert; resolves when delivered or given up (never rejects). */
-  notify(notification: AlertNotification, rule: AlertRuleRecord): Promise<void>;
+  /** Delivers a notification about `rule`'s alert (to the rule's webhooks too); resolves when delivered or given up (never rejects). */
+  notify(notification: AlertNotification, rule: Pick<AlertRuleRecord, 'webhooks'>): Promise<void>;
   /** Waits up to `graceMs` for deliveries in progress, then abandons them. */
   close(graceMs: number): Promise<void>;
 }
@@ -71,7 +84,7 @@ export class WebhookNotifier implements AlertNotifier {
     this.#guard = new WebhookGuard(options.allowPrivate);
   }
 
-  notify(notification: AlertNotification, rule: AlertRuleRecord): Promise<void> {
+  notify(notification: AlertNotification, rule: Pick<AlertRuleRecord, 'webhooks'>): Promise<void> {
     const urls = [...new Set([...this.#options.urls, ...(rule.webhooks ?? [])])];
     const body = JSON.stringify(notification);
     const all = Promise.all(urls.map((url) => this.#track(this.#deliver(url, body)))).then(() => undefined);

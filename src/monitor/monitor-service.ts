@@ -20,7 +20,7 @@ import { hostname } from 'node:os';
 import type { Config } from '../core/config.js';
 import type { MonitorStores } from '../store/index.js';
 import { type AlertRecord, type AlertTransition } from './alert-evaluator.js';
-import { type AlertNotifier, WebhookNotifier } from './alert-notifier.js';
+import { type AlertNotification, type AlertNotifier, WebhookNotifier } from './alert-notifier.js';
 import { type AlertRuleRecord } from './alert-rule-store.js';
 import { type FeedbackResult, parseFeedback, recordFeedback, rematchFeedback } from './feedback.js';
 import { type MonitorSchema } from './feature-spec.js';
@@ -86,6 +86,7 @@ export class MonitorService {
   readonly #windows: WindowRecorder;
   readonly #log: PredictionLogWriter;
   readonly #alerts: MonitorAlerts;
+  readonly #notifier: AlertNotifier;
   readonly #tasks: IntervalTasks;
   #flushing: Promise<void> | undefined;
   #lastPrune = 0;
@@ -129,18 +130,19 @@ export class MonitorService {
       now: this.#now,
       consistentRead: (read) => this.#windows.consistentRead(read),
     });
+    this.#notifier =
+      options.notifier ??
+      new WebhookNotifier({
+        urls: settings.webhooks,
+        attempts: settings.webhookAttempts,
+        allowPrivate: settings.webhookAllowPrivate,
+        onGiveUp: (url, reason) => this.#logger?.warn({ url: redactUrl(url), reason }, 'alert webhook given up'),
+      });
     this.#alerts = new MonitorAlerts({
       stores: options.stores,
       rules: settings.rules,
       reports: this.reports,
-      notifier:
-        options.notifier ??
-        new WebhookNotifier({
-          urls: settings.webhooks,
-          attempts: settings.webhookAttempts,
-          allowPrivate: settings.webhookAllowPrivate,
-          onGiveUp: (url, reason) => this.#logger?.warn({ url: redactUrl(url), reason }, 'alert webhook given up'),
-        }),
+      notifier: this.#notifier,
       replica: this.replica,
       intervalMs: settings.alertIntervalMs,
       now: this.#now,
@@ -219,6 +221,14 @@ export class MonitorService {
    */
   evaluateAlerts(): Promise<AlertTransition[]> {
     return this.#alerts.evaluate();
+  }
+
+  /**
+   * Sends an alert that no rule raised (a rollout rolled back by its guard, say) to the alert
+   * webhooks (`monitor.webhooks`); resolves when delivered or given up.
+   */
+  notify(notification: AlertNotification): Promise<void> {
+    return this.#notifier.notify(notification, {});
   }
 
   /** Entries dropped from the prediction log or samples under overload, and events that failed to record. */

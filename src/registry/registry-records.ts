@@ -107,6 +107,16 @@ export interface OpenedVersion {
   readonly bundle: Bundle;
 }
 
+/** Where an alias would roll back to: {@link Registry.rollbackPlan}. */
+export interface RollbackPlan {
+  readonly model: string;
+  readonly alias: string;
+  /** The version the alias points at now. */
+  readonly version: number;
+  /** The version a roll back would point it at, or null when there is no earlier one. */
+  readonly target: number | null;
+}
+
 /** What {@link Registry.setAlias} did. */
 export interface AliasChange extends AliasRecord {
   /** The version it pointed at before, or null when it is new. */

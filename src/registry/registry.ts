@@ -12,7 +12,7 @@ import { Errors } from '../core/errors.js';
 import type { ModelRef } from '../core/model-ref.js';
 import type { BlobStore } from '../store/blob-store.js';
 import type { MetadataStore } from '../store/metadata-store.js';
-import { AliasWriter } from './alias-writer.js';
+import { AliasWriter, planRollback } from './alias-writer.js';
 import type { Bundle } from './bundle.js';
 import { exportBundle } from './bundle-archive.js';
 import { BundleCache } from './bundle-cache.js';
@@ -30,6 +30,7 @@ import type {
   ModelRecord,
   OpenedVersion,
   RegisterResult,
+  RollbackPlan,
   VersionDetail,
   VersionRecord,
 } from './registry-records.js';
@@ -190,6 +191,25 @@ export class Registry {
   async setAlias(model: string, alias: string, version: number, options: ChangeOptions = {}): Promise<AliasChange> {
     this.#ensureOpen();
     return this.#aliases.setAlias(model, alias, version, options.actor ?? this.#actor);
+  }
+
+  /**
+   * Where `alias` (default `production`) would roll back to: the version it served before, never
+   * a newer one (see rollbackTarget). Throws BERTH_REGISTRY_MODEL_NOT_FOUND or _ALIAS_NOT_FOUND.
+   */
+  async rollbackPlan(model: string, alias = 'production'): Promise<RollbackPlan> {
+    this.#ensureOpen();
+    return planRollback(this.#store.db, model, alias);
+  }
+
+  /**
+   * Rolls `alias` (default `production`) back to the version it served before, in one change;
+   * `reason` goes into the audit entry. Throws BERTH_REGISTRY_ROLLBACK_UNAVAILABLE when there is
+   * none, and the not-found errors.
+   */
+  async rollback(model: string, options: ChangeOptions & { readonly alias?: string; readonly reason?: string } = {}): Promise<AliasChange> {
+    this.#ensureOpen();
+    return this.#aliases.rollback(model, options.alias ?? 'production', options.actor ?? this.#actor, options.reason);
   }
 
   /** Removes an alias. Throws BERTH_REGISTRY_ALIAS_NOT_FOUND (or _MODEL_NOT_FOUND). Returns what it pointed at. */

@@ -10,9 +10,14 @@ import type { Logger } from 'pino';
 import type { Config } from '../core/config.js';
 import { Errors } from '../core/errors.js';
 import { registryReferenceSource } from '../app/registry-reference-source.js';
+import { RegistryChanges } from '../app/registry-changes.js';
+import { registryTraffic } from '../app/rollouts/registry-traffic.js';
+import { monitorFigureSource } from '../app/rollouts/rollout-figures.js';
+import { RolloutRunner } from '../app/rollouts/rollout-runner.js';
+import { Rollouts } from '../app/rollouts/rollouts.js';
 import { MonitorService, type PredictionEvent, ShadowComparisons, monitorSchemaFromManifest } from '../monitor/index.js';
 import type { Registry } from '../registry/index.js';
-import { type MetadataStore, ShadowComparisonStore, monitorStores } from '../store/index.js';
+import { KyselyLeaseStore, type MetadataStore, RolloutStore, ShadowComparisonStore, monitorStores } from '../store/index.js';
 import { WorkerPool } from '../runtime/worker-pool.js';
 import { DataPlane } from './data-plane.js';
 import { type RunningGrpcServer, startGrpcServer } from './grpc/grpc-server.js';
@@ -50,6 +55,10 @@ export interface StartServerOptions {
   readonly logger: Logger;
   /** Berth's version, reported by `GET /v2`. */
   readonly version: string;
+  /** The clock of the monitor and of rollouts, epoch ms; default Date.now (tests move it). */
+  readonly now?: () => number;
+  /** Step rollouts on a timer (default true; tests call `rollouts.runner.tick()` instead). */
+  readonly rolloutTimers?: boolean;
 }
 
 /** A listening server. */
@@ -60,6 +69,8 @@ export interface RunningServer {
   /** The gRPC port, when gRPC is served. */
   readonly grpcPort?: number;
   readonly dataPlane: DataPlane;
+  /** Rollouts and this replica's runner, when serving a registry with monitoring on. */
+  readonly rollouts?: { readonly service: Rollouts; readonly runner: RolloutRunner };
   /** Stops accepting, lets requests in flight finish, releases every model. Idempotent. */
   close(): Promise<void>;
 }
@@ -116,8 +127,10 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
             return manifest ? monitorSchemaFromManifest(manifest) : undefined;
           },
           logger,
+          ...(options.now ? { now: options.now } : {}),
         })
       : undefined;
+  let rollouts: { readonly service: Rollouts; readonly runner: RolloutRunner } | undefined;
   // Shadows' comparisons are rows of the metadata database, like the monitor's windows.
   const comparisons = monitorStore
     ? new ShadowComparisons({
@@ -127,6 +140,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         flushMs: SHADOW_COMPARISON_FLUSH_MS,
         retentionMs: config.monitor.windowRetentionDays * 86_400_000,
         onError: (error) => logger.error({ err: error }, 'shadow comparisons could not be stored; retrying'),
+        ...(options.now ? { now: options.now } : {}),
       })
     : undefined;
   const shadows = new ShadowRunner({
@@ -137,6 +151,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     onFailure: (shadow, error) => logger.debug({ model: shadow.name, version: shadow.version, err: error }, 'a shadow failed on a copied request'),
   });
   const releaseAll = async () => {
+    await rollouts?.runner.close();
     await follower?.close();
     await shadows.idle();
     await comparisons?.close();
@@ -167,13 +182,37 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     throw error;
   }
 
+  // Rollouts are judged on the monitor's figures, so they run where the monitor does.
+  if (registry && monitor && follower) {
+    const now = options.now ?? Date.now;
+    const changes = new RegistryChanges(registry, follower);
+    const traffic = registryTraffic(registry, changes);
+    const store = new RolloutStore(registry.store.db);
+    rollouts = {
+      service: new Rollouts({ registry, store, traffic, now, rollback: (model, rollback) => changes.rollback(model, rollback) }),
+      runner: new RolloutRunner({
+        store,
+        leases: new KyselyLeaseStore(registry.store.db),
+        traffic,
+        figures: monitorFigureSource(monitor.reports, comparisons),
+        production: async (model) => (await registry.getModel(model)).aliases.production,
+        notify: (notification) => monitor.notify(notification),
+        replica: monitor.replica,
+        now,
+        onError: (error, rollout) => logger.error({ err: error, rollout: rollout.id, model: rollout.model }, 'rollout could not be checked; retrying'),
+        onEvent: (event, rollout) => logger.info({ rollout: rollout.id, model: rollout.model, kind: event.kind, step: event.step }, event.message),
+      }),
+    };
+    if (options.rolloutTimers !== false) rollouts.runner.start(config.registry.pollMs);
+  }
+
   const dataPlane = new DataPlane({
     models: table,
     serverName: 'berth',
     serverVersion: options.version,
     maxResponseBytes: config.server.maxResponseBytes,
     shadows,
-    ...(monitor ? { recorder: (event: PredictionEvent) => monitor.record(event) } : {}),
+    ...(monitor ? { recorder: recorderFor(monitor, options.now) } : {}),
     onRecordError: (error) => logger.error({ err: error }, 'a prediction could not be recorded for monitoring'),
   });
   let closing = false;
@@ -191,6 +230,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     ...(imageJobs ? { imageJobs } : {}),
     ...(monitor ? { monitor } : {}),
     ...(comparisons ? { comparisons } : {}),
+    ...(rollouts ? { rollouts: rollouts.service, rolloutRunner: rollouts.runner } : {}),
   });
   try {
     await app.listen({ host: config.server.host, port: config.server.port });
@@ -238,6 +278,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     closing = true;
     dataPlane.setReady(false);
     await driftGauges?.close();
+    await rollouts?.runner.close();
     await follower?.close();
     const timeout = setTimeout(() => {
       logger.warn({ timeoutMs: config.server.shutdownTimeoutMs }, 'requests still in flight at the shutdown deadline; closing their connections');
@@ -255,6 +296,12 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     port,
     ...(grpc ? { grpcPort: grpc.port } : {}),
     dataPlane,
+    ...(rollouts ? { rollouts } : {}),
     close: () => (closed ??= close()),
   };
+}
+
+/** What records a request for the monitor; with a clock of its own, stamped by that clock (tests). */
+function recorderFor(monitor: MonitorService, now: (() => number) | undefined): (event: PredictionEvent) => void {
+  return now ? (event) => monitor.record({ ...event, at: now() }) : (event) => monitor.record(event);
 }

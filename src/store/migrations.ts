@@ -8,6 +8,7 @@ import { monitorTables } from './migrations/0002-monitor.js';
 import { predictionPages } from './migrations/0003-prediction-pages.js';
 import { trainingJobTables } from './migrations/0004-training-jobs.js';
 import { deploymentTables } from './migrations/0005-deployments.js';
+import { rolloutTables } from './migrations/0006-rollouts.js';
 import type { StoreMigration } from './store-migration.js';
 
 /** The migrations, keyed by name; they run in the names' alphabetical order. */
@@ -17,4 +18,5 @@ export const STORE_MIGRATIONS: Readonly<Record<string, StoreMigration>> = {
   '0003-prediction-pages': predictionPages,
   '0004-training-jobs': trainingJobTables,
   '0005-deployments': deploymentTables,
+  '0006-rollouts': rolloutTables,
 };

@@ -273,6 +273,46 @@ export interface ShadowComparisonsTable {
   readonly updated_at: string;
 }
 
+/**
+ * A rollout: a stepwise move of a model's traffic from its champion to a challenger under guards
+ * (see src/app/rollouts). The replica holding the rollout's lease advances it; `revision` makes
+ * every write conditional, so a replica that lost the lease cannot overwrite the one that took it.
+ */
+export interface RolloutsTable {
+  readonly id: string;
+  readonly model: string;
+  /** The model while the rollout runs, null once it has finished: a unique index allows one running rollout per model. */
+  readonly active_model: string | null;
+  readonly champion: number;
+  readonly challenger: number;
+  /** `running`, `succeeded`, `rolled_back`, `aborted` or `failed`. */
+  readonly state: string;
+  /** JSON: the plan (steps, bake, interval, least requests, guards as written). */
+  readonly plan: string;
+  /** Index of the step traffic is at; -1 before the first step. */
+  readonly step: number;
+  readonly step_started_at: string | null;
+  /** When the guards are next checked. */
+  readonly next_check_at: string;
+  readonly created_at: string;
+  readonly updated_at: string;
+  readonly finished_at: string | null;
+  /** Who started it: the interface and, where known, the actor. */
+  readonly interface: string;
+  readonly actor: string | null;
+  /** Why it ended other than by succeeding: the guard breached, the abort, the failure. */
+  readonly reason: string | null;
+  /** The change sequence number of the deployment the rollout last wrote (null before the first step). */
+  readonly deployment_seq: number | null;
+  /** JSON: the figures and guard verdicts of the latest check. */
+  readonly last_check: string | null;
+  /** JSON: the timeline, oldest first. */
+  readonly events: string;
+  /** The replica that last advanced it. */
+  readonly holder: string | null;
+  readonly revision: number;
+}
+
 /** Every table of the metadata database. */
 export interface StoreTables {
   readonly models: ModelsTable;
@@ -293,4 +333,5 @@ export interface StoreTables {
   readonly training_job_files: TrainingJobFilesTable;
   readonly deployments: DeploymentsTable;
   readonly shadow_comparisons: ShadowComparisonsTable;
+  readonly rollouts: RolloutsTable;
 }

@@ -36,6 +36,18 @@ export function writeIdentityModel(dir: string, datatype: string): string {
   return path;
 }
 
+/** `y = Relu(x)`, FP32 with shape [batch, 3]: the identity's inputs, another model. */
+export function writeReluModel(dir: string): string {
+  const path = join(dir, 'relu_fp32.onnx');
+  const model = onnxModel({
+    nodes: [node('Relu', ['x'], ['y'])],
+    inputs: [tensorValueInfo('x', OnnxElementType.FLOAT, ['batch', 3])],
+    outputs: [tensorValueInfo('y', OnnxElementType.FLOAT, ['batch', 3])],
+  });
+  writeFileSync(path, encodeOnnxModel(model));
+  return path;
+}
+
 /**
  * A compute-heavy model: `y = (x·W)·W` with W a width x width matrix; x is [batch, width].
  * At width 1024 one row costs about 2 MFLOP, so a batch of a few hundred rows runs for tens of

@@ -38,10 +38,14 @@ export async function postJson(url: string, body: unknown, headers: Record<strin
   return { status: response.status, headers: response.headers, text, json: json as Record<string, unknown> & { error?: string; code?: string } };
 }
 
-/** Starts a server that serves (and manages) the registry in `home`, polling it every 100 ms. */
+/**
+ * Starts a server that serves (and manages) the registry in `home`, polling it every 100 ms.
+ * `extra`: a clock for the monitor and rollouts, and rollouts stepped only by the test's ticks.
+ */
 export async function startRegistryServer(
   home: string,
   config: Record<string, Record<string, unknown>> = {},
+  extra: { readonly now?: () => number; readonly rolloutTimers?: boolean } = {},
 ): Promise<RunningServer & { registry: Registry }> {
   const { openRegistry } = await import('../../dist/registry/index.js');
   const store = { home, ...(config.store ?? {}) } as { home: string; databaseUrl?: string; databaseSchema?: string };
@@ -55,6 +59,7 @@ export async function startRegistryServer(
     registry,
     logger: pino({ level: process.env.BERTH_TEST_LOG ?? 'silent' }),
     version: 'test',
+    ...extra,
   });
   return {
     ...server,

@@ -1,10 +1,10 @@
 /**
- * The dashboard's pure functions, in Node: distributions drawn side by side, where roll back
- * goes, the CSV preview, the Playground's starting row, model references and the drift word.
- * The browser tests show these on screen; here their edge cases are pinned down.
+ * The dashboard's pure functions, in Node: distributions drawn side by side, the CSV preview,
+ * the Playground's starting row, model references and the drift word. The browser tests
+ * show these on screen; here their edge cases are pinned down.
  */
 import { describe, expect, it } from 'vitest';
-import type { AuditEntry, DriftReport, FeatureDrift, FeatureSchema, Profile } from '../../web/src/api/api-types.js';
+import type { DriftReport, FeatureDrift, FeatureSchema, Profile } from '../../web/src/api/api-types.js';
 import { modelNameOf, parseCsvPreview, PREVIEW_BYTES } from '../../web/src/lib/csv-preview.js';
 import { axisStart } from '../../web/src/lib/chart-axis.js';
 import { driftBrief, driftStatus, predictionDriftStatus } from '../../web/src/lib/drift-status.js';
@@ -12,7 +12,6 @@ import { exampleRow, recordOf } from '../../web/src/lib/example-row.js';
 import { featureBins, MAX_CATEGORY_BINS } from '../../web/src/lib/feature-bins.js';
 import { formatNumber, formatRate } from '../../web/src/lib/format.js';
 import { parseModelRef, resolveVersion } from '../../web/src/lib/model-ref.js';
-import { rollbackTarget } from '../../web/src/lib/rollback-target.js';
 import { tensorDraft, tensorOf } from '../../web/src/lib/tensor-input.js';
 
 describe('numbers, axes and verdicts a user reads', () => {
@@ -73,34 +72,6 @@ describe('feature distributions', () => {
     expect(bins.some((b) => b.label === 'c14' && b.current === 1)).toBe(true);
     expect(bins.at(-1)?.label).toBe('6 more');
     expect(bins.at(-1)?.reference).toBeCloseTo(6 / 14, 12);
-  });
-});
-
-describe('rollbackTarget', () => {
-  const set = (seq: number, version: number, previous: number | null): AuditEntry => ({
-    seq,
-    at: '',
-    interface: 'api',
-    actor: null,
-    action: 'alias.set',
-    model: 'm',
-    version,
-    alias: 'production',
-    details: { previous },
-  });
-
-  it('goes back to the version the alias served before, and never forward', () => {
-    const history = [set(1, 1, null), set(2, 2, 1), set(3, 3, 2)];
-    expect(rollbackTarget('production', 3, history, [1, 2, 3])).toBe(2);
-    // After rolling back to 2, the next roll back goes to 1, not forward to 3.
-    expect(rollbackTarget('production', 2, [...history, set(4, 2, 3)], [1, 2, 3])).toBe(1);
-    expect(rollbackTarget('production', 1, [...history, set(4, 2, 3), set(5, 1, 2)], [1, 2, 3])).toBeNull();
-  });
-
-  it('skips deleted versions and falls back to the newest older version without history', () => {
-    expect(rollbackTarget('production', 3, [set(1, 1, null), set(2, 3, 1)], [2, 3])).toBe(2);
-    expect(rollbackTarget('staging', 5, undefined, [1, 4, 5, 7])).toBe(4);
-    expect(rollbackTarget('staging', 1, [], [1, 2])).toBeNull();
   });
 });
 

@@ -1,9 +1,9 @@
 /**
  * The dashboard end to end, in headless Chromium against a real Berth server: the no-code path
  * from a CSV upload to a prediction in the Playground, drift showing up after drifted traffic,
- * promote and roll back with confirmation, the admin token, and the phone layout. Every page
- * must load without a console error or warning. Screenshots of every page are taken on the way
- * (see browser.ts for where they go).
+ * promote and roll back with confirmation, a rollout started and aborted, the admin token, and
+ * the phone layout. Every page must load without a console error or warning. Screenshots of every
+ * page are taken on the way (see browser.ts for where they go).
  *
  * The tests run in order and share one server: the models the first ones train are the ones the
  * later ones operate.
@@ -267,6 +267,42 @@ describe.skipIf(NO_BROWSER !== undefined)(`dashboard${NO_BROWSER ? ` (skipped: $
     const dialogDelete = page.getByRole('dialog', { name: 'Delete version 2' });
     await dialogDelete.getByRole('button', { name: 'Cancel' }).click();
     await dialogDelete.waitFor({ state: 'hidden' });
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it('starts a rollout from the model page, shows its steps, guards and timeline, and aborts it, asking first', async () => {
+    const { page, context, problems } = await watchedPage(browser);
+    await page.goto(`${server.url}#/models/iris`);
+    const panel = page.getByRole('region', { name: 'Rollout' });
+    await panel.getByText('No rollout yet').waitFor();
+    const form = panel.getByRole('form', { name: 'Start a rollout' });
+    await form.getByLabel('Steps').fill('10,50,100');
+    await form.getByLabel('Check every').fill('1s');
+    await form.getByLabel('Least requests').fill('5');
+    await form.getByLabel('Guards').fill('error_rate<0.01 p99_ms<1.5x');
+    await form.getByRole('button', { name: 'Start rollout' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Roll out version 2' });
+    await dialog.getByText('in steps 10,50,100').waitFor();
+    await dialog.getByRole('button', { name: 'Start rollout to v2' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+
+    // The server took the first step at once: 10% of requests to v2; its checks show up as they come.
+    const steps = panel.getByRole('list', { name: 'Steps' });
+    await steps.locator('[aria-current="step"]').getByText('10%').waitFor();
+    await panel.getByRole('table', { name: 'Guards' }).getByRole('row', { name: /error_rate<0.01/ }).waitFor();
+    await panel.getByText(/waits for \d+ of 5 requests/).waitFor();
+    const rollouts = await apiJson<{ rollouts: { state: string; challenger: number }[] }>('/api/models/iris/rollouts');
+    expect(rollouts.rollouts[0]).toMatchObject({ state: 'running', challenger: 2 });
+    await screenshot(page, 'model-rollout');
+
+    await panel.getByRole('button', { name: 'Abort rollout' }).click();
+    const abort = page.getByRole('dialog', { name: 'Abort the rollout' });
+    await abort.getByRole('button', { name: 'Abort rollout' }).click();
+    await abort.waitFor({ state: 'hidden' });
+    await panel.getByText('Aborted', { exact: true }).waitFor();
+    await panel.getByRole('list', { name: 'Timeline' }).getByText(/aborted by/).first().waitFor();
+    expect((await apiJson<{ rollouts: { state: string }[] }>('/api/models/iris/rollouts')).rollouts[0]?.state).toBe('aborted');
     expect(problems).toEqual([]);
     await context.close();
   });

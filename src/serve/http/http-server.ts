@@ -16,6 +16,8 @@ import type { Protocol, ServerMetrics } from '../metrics.js';
 import type { RegistryFollower } from '../registry-follower.js';
 import type { TrainingJobs } from '../../app/training-jobs.js';
 import type { ImageJobs } from '../../app/image/image-jobs.js';
+import type { RolloutRunner } from '../../app/rollouts/rollout-runner.js';
+import type { Rollouts } from '../../app/rollouts/rollouts.js';
 import { requireBearer } from './api-auth.js';
 import { guardOrigins } from './origin-guard.js';
 import { openApiTransform, openApiTransformObject, useApiContract } from './api-contract.js';
@@ -32,6 +34,7 @@ import { registerOipRoutes } from './oip-routes.js';
 import { registerMonitorRoutes } from './monitor-routes.js';
 import { registerPredictRoutes } from './predict-routes.js';
 import { registerRegistryRoutes } from './registry-routes.js';
+import { registerRolloutRoutes } from './rollout-routes.js';
 import { registerTrainingRoutes } from './training-routes.js';
 import { registerV1Routes } from './v1-routes.js';
 import { defaultWebRoot, registerWebRoutes } from './web-routes.js';
@@ -75,6 +78,9 @@ export interface HttpServerOptions {
   readonly trainingJobs?: TrainingJobs;
   /** Image builds behind `/api/images` (with a registry only). */
   readonly imageJobs?: ImageJobs;
+  /** Rollouts behind `/api/models/{name}/rollouts`, and this replica's runner (with a registry and monitoring). */
+  readonly rollouts?: Rollouts;
+  readonly rolloutRunner?: RolloutRunner;
 }
 
 /** Builds the HTTP app (not yet listening). */
@@ -205,6 +211,12 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
           ...(monitor ? { summarize: (model: string) => modelMonitorSummary(monitor.reports, model) } : {}),
         });
         registerDeploymentRoutes(api, { registry, changes: new RegistryChanges(registry, options.follower), dataPlane, reports: monitor?.reports, comparisons: options.comparisons });
+        registerRolloutRoutes(api, {
+          registry,
+          ...(options.follower ? { follower: options.follower } : {}),
+          ...(options.rollouts ? { rollouts: options.rollouts } : {}),
+          ...(options.rolloutRunner ? { runner: options.rolloutRunner } : {}),
+        });
         registerPredictRoutes(api, dataPlane);
         if (options.monitor) registerMonitorRoutes(api, { monitor: options.monitor });
         if (options.imageJobs) registerImageRoutes(api, options.imageJobs);

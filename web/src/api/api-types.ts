@@ -26,6 +26,19 @@ export type AliasChange = Schemas['AliasChange'];
 export type AliasRecord = Schemas['AliasRecord'];
 export type DeleteResult = Schemas['DeleteResult'];
 export type AuditEntry = Schemas['AuditEntry'];
+export type RollbackPlans = Schemas['RollbackPlans'];
+export type RolloutRecord = Schemas['RolloutRecord'];
+export type RolloutEvent = Schemas['RolloutEvent'];
+export type GuardVerdict = Schemas['GuardVerdict'];
+/** The body of `POST /api/models/{name}/rollouts`. */
+export interface StartRollout {
+  readonly version: number;
+  readonly steps?: string;
+  readonly bake?: string;
+  readonly interval?: string;
+  readonly minRequests?: number;
+  readonly guards?: readonly string[];
+}
 export type RegisterResult = Schemas['RegisterResult'];
 export type PredictResponse = Schemas['PredictResponse'];
 export type TrainingJob = Schemas['TrainingJob'];

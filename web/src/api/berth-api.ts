@@ -19,6 +19,9 @@ import type {
   PerformanceReport,
   PredictResponse,
   RegisterResult,
+  RollbackPlans,
+  RolloutRecord,
+  StartRollout,
   ServerStatus,
   TrafficPoint,
   TrainingJob,
@@ -53,6 +56,12 @@ export const berthApi = {
     apiRequest<VersionDetail>(`${model(name)}/versions/${segment(version)}`, { signal }),
   setAlias: (name: string, alias: string, version: number) =>
     apiRequest<AliasChange>(`${model(name)}/aliases/${segment(alias)}`, { method: 'PUT', json: { version } }),
+  /** Where each alias would roll back to (the registry's rule). */
+  rollbackPlans: (name: string, signal?: AbortSignal) => apiRequest<RollbackPlans>(`${model(name)}/rollback`, { signal }),
+  rollback: (name: string, alias: string) => apiRequest<AliasChange>(`${model(name)}/rollback`, { method: 'POST', json: { alias } }),
+  rollouts: (name: string, signal?: AbortSignal) => apiRequest<{ rollouts: RolloutRecord[] }>(`${model(name)}/rollouts`, { query: { limit: 10 }, signal }),
+  startRollout: (name: string, body: StartRollout) => apiRequest<RolloutRecord>(`${model(name)}/rollouts`, { method: 'POST', json: body }),
+  abortRollout: (name: string, id: string) => apiRequest<RolloutRecord>(`${model(name)}/rollouts/${segment(id)}/abort`, { method: 'POST' }),
   removeAlias: (name: string, alias: string) => apiRequest<unknown>(`${model(name)}/aliases/${segment(alias)}`, { method: 'DELETE' }),
   deleteVersion: (name: string, version: number) => apiRequest<unknown>(`${model(name)}/versions/${segment(version)}`, { method: 'DELETE' }),
   server: (signal?: AbortSignal) => apiRequest<ServerStatus>('/api/server', { signal }),

@@ -31,6 +31,10 @@ export const queries = {
   /** `aliases`: the model's aliases as last seen, so an alias moved elsewhere reloads the history too. */
   audit: (name: string, aliases = '') =>
     queryOptions({ queryKey: [...keys.model(name), 'audit', aliases], queryFn: ({ signal }) => berthApi.audit(name, signal) }),
+  /** `aliases`: the model's aliases as last seen, so an alias moved elsewhere reloads the plans too. */
+  rollbackPlans: (name: string, aliases = '') =>
+    queryOptions({ queryKey: [...keys.model(name), 'rollback', aliases], queryFn: ({ signal }) => berthApi.rollbackPlans(name, signal) }),
+  rollouts: (name: string) => queryOptions({ queryKey: [...keys.model(name), 'rollouts'], queryFn: ({ signal }) => berthApi.rollouts(name, signal) }),
   oipMetadata: (name: string) => queryOptions({ queryKey: [...keys.model(name), 'oip'], queryFn: ({ signal }) => berthApi.oipMetadata(name, undefined, signal) }),
   drift: (name: string, range: TimeRange) =>
     queryOptions({ queryKey: [...keys.model(name), 'drift', range], queryFn: ({ signal }) => berthApi.drift(name, range, signal) }),

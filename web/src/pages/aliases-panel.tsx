@@ -1,16 +1,16 @@
 import { useState } from 'react';
-import type { AuditEntry, ModelRecord, VersionRecord } from '../api/api-types.js';
+import type { ModelRecord, RollbackPlans, VersionRecord } from '../api/api-types.js';
 import { berthApi } from '../api/berth-api.js';
 import type { PendingAction } from '../components/confirm-dialog.js';
 import { EmptyState } from '../components/empty-state.js';
-import { rollbackTarget } from '../lib/rollback-target.js';
 import { aliasChipClass, sortedAliases } from '../components/alias-chips.js';
 
 /** Props of {@link AliasesPanel}. */
 export interface AliasesPanelProps {
   readonly model: ModelRecord;
   readonly versions: readonly VersionRecord[];
-  readonly audit: readonly AuditEntry[] | undefined;
+  /** Where each alias would roll back to, as the server says (the rule is the registry's). */
+  readonly rollback: RollbackPlans | undefined;
   /** Asks the page to confirm and run an action. */
   readonly confirm: (action: PendingAction) => void;
 }
@@ -22,7 +22,7 @@ const SUGGESTED = ['production', 'staging'];
  * (promote). Moving or removing an alias changes what serves traffic, so each asks first; adding
  * a new alias does not.
  */
-export function AliasesPanel({ model, versions, audit, confirm }: AliasesPanelProps) {
+export function AliasesPanel({ model, versions, rollback, confirm }: AliasesPanelProps) {
   const numbers = versions.map((v) => v.version).sort((a, b) => b - a);
   const [alias, setAlias] = useState('production');
   const [version, setVersion] = useState<number | ''>(numbers[0] ?? '');
@@ -74,7 +74,7 @@ export function AliasesPanel({ model, versions, audit, confirm }: AliasesPanelPr
             </thead>
             <tbody>
               {aliases.map(([name, current]) => {
-                const back = rollbackTarget(name, current, audit, numbers);
+                const back = rollback?.aliases.find((a) => a.alias === name && a.version === current)?.target ?? null;
                 return (
                   <tr key={name}>
                     <th scope="row" data-label="Alias">
@@ -99,7 +99,7 @@ export function AliasesPanel({ model, versions, audit, confirm }: AliasesPanelPr
                             confirmLabel: `Roll back to v${back}`,
                             danger: true,
                             run: async () => {
-                              await berthApi.setAlias(model.name, name, back);
+                              await berthApi.rollback(model.name, name);
                             },
                           })
                         }

@@ -7,6 +7,7 @@ import { ResourceView } from '../components/resource-view.js';
 import { formatTime } from '../lib/format.js';
 import { href } from '../router/use-hash-route.js';
 import { AliasesPanel } from './aliases-panel.js';
+import { RolloutPanel } from './rollout-panel.js';
 import { ServingStatus } from './serving-status.js';
 import { TrafficPanel } from './traffic-panel.js';
 import { VersionSpec } from './version-spec.js';
@@ -27,7 +28,7 @@ export function ModelPage({ name }: { readonly name: string }) {
     combine: (results) => new Map(results.flatMap((r) => (r.data ? [[r.data.version, r.data] as const] : []))),
   });
   const aliasKey = Object.entries(detail.data?.model.aliases ?? {}).join(';');
-  const audit = useQuery({ ...queries.audit(name, aliasKey), enabled: detail.data !== undefined });
+  const rollback = useQuery({ ...queries.rollbackPlans(name, aliasKey), enabled: detail.data !== undefined });
   const [pending, setPending] = useState<PendingAction | null>(null);
   const [chosen, setChosen] = useState<number | undefined>(undefined);
 
@@ -61,8 +62,9 @@ export function ModelPage({ name }: { readonly name: string }) {
               </span>
             </div>
             <TrafficPanel model={name} />
+            <RolloutPanel key={aliasKey} model={data.model} versions={data.versions} confirm={setPending} />
             <div className="two-columns">
-              <AliasesPanel key={aliasKey} model={data.model} versions={data.versions} audit={audit.data?.entries} confirm={setPending} />
+              <AliasesPanel key={aliasKey} model={data.model} versions={data.versions} rollback={rollback.data} confirm={setPending} />
               {shownDetail ? <VersionSpec detail={shownDetail} /> : null}
             </div>
             <VersionsTable

@@ -1098,6 +1098,340 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/models/{name}/rollback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Where each alias of a model would roll back to */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["RollbackPlans"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Roll an alias (default production) back to the version it served before
+         * @description The version is taken from the audit log: the one the alias most recently pointed at that is older than its version now. 409 BERTH_REGISTRY_ROLLBACK_UNAVAILABLE when there is none.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        alias?: string;
+                        reason?: string;
+                    } | null;
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["AliasChange"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/models/{name}/rollouts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A model's rollouts, newest first */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                };
+                header?: never;
+                path: {
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            rollouts: components["schemas"]["RolloutRecord"][];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Start a progressive rollout from the production version to a challenger
+         * @description Answers 201 once the rollout is recorded and, when this replica could take it, its first step is taken. A challenger that cannot be loaded fails the rollout before any traffic moves (422 BERTH_ROLLOUT_CHALLENGER_FAILED; the failed rollout stays in the list).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        bake?: string | number;
+                        guards?: string[];
+                        interval?: string | number;
+                        minRequests?: number | string;
+                        steps?: string | (string | number)[];
+                        version: number | string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["RolloutRecord"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/models/{name}/rollouts/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One rollout: its plan, step, latest check and timeline */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["RolloutRecord"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/models/{name}/rollouts/{id}/abort": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Abort a running rollout: every request goes back to the champion at once */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["RolloutRecord"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/models/{name}/shadows/{version}/comparison": {
         parameters: {
             query?: never;
@@ -2033,6 +2367,14 @@ export interface components {
             }[];
             unknown: string[];
         };
+        GuardVerdict: {
+            champion: number | null;
+            guard: string;
+            limit: number | null;
+            /** @enum {string} */
+            status: "ok" | "breached" | "waiting" | "not_applicable";
+            value: number | null;
+        };
         LoggedRequest: {
             at: string;
             inputs: unknown;
@@ -2132,6 +2474,75 @@ export interface components {
             aliasesSet: string[];
             created: boolean;
             version: components["schemas"]["VersionDetail"];
+        };
+        RollbackPlans: {
+            aliases: {
+                alias: string;
+                target: number | null;
+                version: number;
+            }[];
+            model: string;
+        };
+        RolloutEvent: {
+            at: string;
+            /** @enum {string} */
+            kind: "started" | "step" | "takeover" | "promoted" | "rolled_back" | "aborted" | "failed";
+            message: string;
+            replica?: string;
+            step: number;
+        };
+        RolloutRecord: {
+            challenger: number;
+            champion: number;
+            created: string;
+            events: components["schemas"]["RolloutEvent"][];
+            finished: string | null;
+            id: string;
+            lastCheck: {
+                at: string;
+                challenger: {
+                    errors: number;
+                    p50Ms: number | null;
+                    p99Ms: number | null;
+                    requests: number;
+                };
+                champion: {
+                    errors: number;
+                    p50Ms: number | null;
+                    p99Ms: number | null;
+                    requests: number;
+                };
+                from: string;
+                guards: components["schemas"]["GuardVerdict"][];
+                shadow: {
+                    compared: number;
+                    disagreement: number | null;
+                } | null;
+                step: number;
+                waiting: string | null;
+            } | null;
+            model: string;
+            nextCheck: string | null;
+            plan: {
+                bakeMs: number;
+                guards: string[];
+                intervalMs: number;
+                minRequests: number;
+                steps: string[];
+            };
+            reason: string | null;
+            startedBy: {
+                actor: string | null;
+                interface: string;
+            };
+            /** @enum {string} */
+            state: "running" | "succeeded" | "rolled_back" | "aborted" | "failed";
+            step: {
+                index: number;
+                name: string | null;
+                startedAt: string | null;
+            };
+            updated: string;
         };
         ServerStatus: {
             failures: {
