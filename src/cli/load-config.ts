@@ -10,7 +10,7 @@ import { Errors } from '../core/errors.js';
 type Path = readonly [section: string, key: string];
 
 /** Environment variables and the config setting each one sets. */
-export const ENVIRONMENT: Readonly<Record<string, { path: Path; type: 'string' | 'number' | 'boolean' }>> = {
+export const ENVIRONMENT: Readonly<Record<string, { path: Path; type: 'string' | 'number' | 'boolean' | 'list' }>> = {
   BERTH_HOST: { path: ['server', 'host'], type: 'string' },
   BERTH_PORT: { path: ['server', 'port'], type: 'number' },
   BERTH_GRPC_PORT: { path: ['server', 'grpcPort'], type: 'number' },
@@ -27,6 +27,9 @@ export const ENVIRONMENT: Readonly<Record<string, { path: Path; type: 'string' |
   BERTH_EXECUTION: { path: ['runtime', 'execution'], type: 'string' },
   BERTH_INLINE_BUDGET_US: { path: ['runtime', 'inlineBudgetUs'], type: 'number' },
   BERTH_MAX_PENDING_RUNS: { path: ['runtime', 'maxPendingRuns'], type: 'number' },
+  BERTH_MODEL_MEMORY: { path: ['runtime', 'modelMemory'], type: 'number' },
+  BERTH_PINNED_ALIASES: { path: ['runtime', 'pinnedAliases'], type: 'list' },
+  BERTH_COLD_LOAD_TIMEOUT_MS: { path: ['runtime', 'coldLoadTimeoutMs'], type: 'number' },
   BERTH_LOG_LEVEL: { path: ['log', 'level'], type: 'string' },
   BERTH_LOG_STREAM: { path: ['log', 'stream'], type: 'string' },
   BERTH_ADMIN_TOKEN: { path: ['server', 'adminToken'], type: 'string' },
@@ -97,7 +100,15 @@ export function loadConfig(sources: ConfigSources, purpose: ConfigPurpose = {}):
   for (const [name, { path, type }] of Object.entries(ENVIRONMENT)) {
     const raw = sources.env[name];
     if (raw === undefined || raw === '') continue;
-    const value = type === 'number' ? Number(raw) : type === 'boolean' ? BOOLEANS[raw.toLowerCase()] : raw;
+    // A list is comma-separated: BERTH_PINNED_ALIASES=production,staging.
+    const value =
+      type === 'number'
+        ? Number(raw)
+        : type === 'boolean'
+          ? BOOLEANS[raw.toLowerCase()]
+          : type === 'list'
+            ? raw.split(',').map((item) => item.trim()).filter((item) => item !== '')
+            : raw;
     if (type === 'number' && !Number.isFinite(value)) throw Errors.CONFIG_INVALID.create(`${name}=${raw} is not a number`);
     if (type === 'boolean' && value === undefined) throw Errors.CONFIG_INVALID.create(`${name}=${raw} is not true or false`);
     (fromEnv[path[0]] ??= {})[path[1]] = value;

@@ -21,7 +21,7 @@ import { addMonitorCommands } from './monitor-program.js';
 import { addRegistryCommands } from './registry-program.js';
 import { addRolloutCommands } from './rollout-program.js';
 import { addTrainCommands } from './train-program.js';
-import { integer } from './option-parsers.js';
+import { collect, integer, wholeNumber } from './option-parsers.js';
 
 
 function createLogger(config: Config) {
@@ -67,6 +67,13 @@ program
   .option('--max-batch-wait-ms <ms>', 'longest a batch is held to fill up; 0 = never (env BERTH_MAX_BATCH_WAIT_MS)', Number)
   .option('--max-queue <n>', 'most requests waiting per model before 503 (env BERTH_MAX_QUEUE)', integer)
   .option('--queue-timeout-ms <ms>', 'longest a request may wait in the queue (env BERTH_QUEUE_TIMEOUT_MS)', integer)
+  .option(
+    '--model-memory <bytes>',
+    'memory budget for loaded versions: they load on first request and the least recently used are unloaded past it; 0 = none (env BERTH_MODEL_MEMORY)',
+    wholeNumber,
+  )
+  .option('--pin <alias>', 'with --model-memory: keep versions this alias points at loaded, never unloaded (repeatable; env BERTH_PINNED_ALIASES=a,b)', collect)
+  .option('--cold-load-timeout-ms <ms>', 'with --model-memory: longest a request waits for its version to load (env BERTH_COLD_LOAD_TIMEOUT_MS)', integer)
   .addOption(
     new Option('--execution <mode>', 'where inference runs: auto, worker or inline (env BERTH_EXECUTION)').choices(['auto', 'worker', 'inline']),
   )
@@ -85,7 +92,14 @@ program
   .action(async (models: string[], opts: Record<string, unknown>) => {
     const flags: ConfigInput = {
       server: pick({ host: opts.host, port: opts.port, grpcPort: opts.grpcPort, bodyLimit: opts.bodyLimit, maxResponseBytes: opts.maxResponseBytes, workers: opts.workers }),
-      runtime: pick({ threads: opts.threads, intraOpThreads: opts.intraOpThreads, execution: opts.execution }),
+      runtime: pick({
+        threads: opts.threads,
+        intraOpThreads: opts.intraOpThreads,
+        execution: opts.execution,
+        modelMemory: opts.modelMemory,
+        pinnedAliases: opts.pin,
+        coldLoadTimeoutMs: opts.coldLoadTimeoutMs,
+      }),
       batching: pick({
         maxBatchSize: opts.maxBatchSize,
         maxWaitMs: opts.maxBatchWaitMs,

@@ -114,6 +114,17 @@ export const ConfigSchema = z
          * worker thread. Each model's own queue is bounded by `batching.maxQueue`.
          */
         maxPendingRuns: z.number().int().min(0).max(1_000_000).default(0),
+        /**
+         * Most bytes the loaded versions of a server process may hold together, by their estimates
+         * (runtime/memory-budget.ts); `0` means no budget: every served version stays loaded. With
+         * a budget, versions load on their first request and the least recently used idle ones are
+         * unloaded to make room.
+         */
+        modelMemory: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0),
+        /** Aliases whose versions are loaded at start and never unloaded to make room (with `modelMemory`). */
+        pinnedAliases: z.array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must be an alias name')).max(64).default([]),
+        /** How long a request waits for its version to load when it was not in memory, in ms (with `modelMemory`). */
+        coldLoadTimeoutMs: z.number().int().min(100).max(3_600_000).default(30_000),
       })
       .strict()
       .prefault({}),

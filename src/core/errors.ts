@@ -152,6 +152,10 @@ export const Errors = {
     `Version ${version} of model '${model}' has no feature schema and pipeline, so it cannot predict named records. Send tensors to /v2/models/${model}/versions/${version}/infer, or train it with berth train.`),
   MODEL_NOT_READY: define('BERTH_MODEL_NOT_READY', 503, 'UNAVAILABLE', (model: string) =>
     `Model '${model}' is not ready to serve yet. Retry shortly; GET /v2/models/${model}/ready tells when it is.`),
+  MODEL_COLD_LOAD_TIMEOUT: define('BERTH_MODEL_COLD_LOAD_TIMEOUT', 503, 'UNAVAILABLE', (model: string, timeoutMs: number) =>
+    `Version ${model} was not loaded in memory and its load took longer than ${timeoutMs} ms; it carries on loading. Retry after the Retry-After delay, or raise runtime.coldLoadTimeoutMs (--cold-load-timeout-ms).`),
+  MODEL_MEMORY_EXHAUSTED: define('BERTH_MODEL_MEMORY_EXHAUSTED', 503, 'RESOURCE_EXHAUSTED', (model: string, bytes: number, limitBytes: number, reason: string) =>
+    `Version ${model} needs about ${bytes} bytes to load, and the server's model memory budget of ${limitBytes} bytes has no room: ${reason}. Retry after the Retry-After delay; the operator can raise runtime.modelMemory (--model-memory), pin fewer aliases, or add replicas.`),
   SERVER_SHUTTING_DOWN: define('BERTH_SERVER_SHUTTING_DOWN', 503, 'UNAVAILABLE', () =>
     'The server is shutting down and takes no new requests. Retry against another replica.'),
   SERVER_LISTEN_FAILED: define('BERTH_SERVER_LISTEN_FAILED', 503, 'UNAVAILABLE', (what: string, address: string, reason: string) =>

@@ -8,6 +8,8 @@ import type { Tensor } from '../core/tensor.js';
  */
 export interface ModelRuntime {
   readonly signature: Signature;
+  /** onnxruntime sessions it holds now, for the memory estimate (memory-budget.ts); unknown when absent. */
+  readonly sessions?: number;
   /** Runs the model; inputs must already match the signature. Input buffers may be transferred. */
   run(inputs: readonly Tensor[], outputNames: readonly string[]): Promise<Tensor[]>;
   /** Frees the model once no run is in flight; runs after it fail. Idempotent. */

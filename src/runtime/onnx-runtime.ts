@@ -76,6 +76,11 @@ export class OnnxRuntime implements ModelRuntime {
     });
   }
 
+  /** Sessions held now: one on the main thread when it runs inline, and one per worker while the workers hold it. */
+  get sessions(): number {
+    return (this.inlineSession ? 1 : 0) + (this.#inWorkers ? this.pool.size : 0);
+  }
+
   /** Whether requests to this model are stacked into batches. */
   get batches(): boolean {
     return hasDynamicBatch(this.signature) && this.options.batching.maxBatchSize > 1;

@@ -34,6 +34,39 @@ export class ServerMetrics {
     labelNames: ['model', 'version'] as const,
     registers: [this.registry],
   });
+  readonly modelMemoryBudget = new Gauge({
+    name: 'berth_model_memory_budget_bytes',
+    help: 'The memory budget of loaded versions (--model-memory); 0 when there is none.',
+    registers: [this.registry],
+  });
+  readonly modelMemory = new Gauge({
+    name: 'berth_model_memory_bytes',
+    help: 'Estimated bytes held by loaded versions under the memory budget (runtime/memory-budget.ts).',
+    registers: [this.registry],
+  });
+  readonly versionsLoaded = new Gauge({
+    name: 'berth_model_versions_loaded',
+    help: 'Versions holding memory under the budget now (loaded or loading).',
+    registers: [this.registry],
+  });
+  readonly coldLoads = new Counter({
+    name: 'berth_model_cold_loads_total',
+    help: 'Loads of a version that was not in memory, started by a request that waited for it, by outcome.',
+    labelNames: ['model', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly coldLoadSeconds = new Histogram({
+    name: 'berth_model_cold_load_seconds',
+    help: 'Time from a request finding its version unloaded to the version being loaded and warmed (making room included).',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+  readonly unloads = new Counter({
+    name: 'berth_model_unloads_total',
+    help: 'Versions unloaded to make room under the memory budget.',
+    labelNames: ['model'] as const,
+    registers: [this.registry],
+  });
 
   readonly batchRows = new Histogram({
     name: 'berth_batch_rows',

@@ -10,8 +10,8 @@ import { loadModelFolderBundle, readModelFolderIndex } from '../registry/index.j
 import type { LoadedVersion } from '../runtime/loaded-version.js';
 import type { ModelTable } from './model-table.js';
 
-/** Loads a bundle as a loaded version (the server's version loader). */
-export type BundleLoad = (bundle: Bundle, model: string, version: number) => Promise<LoadedVersion>;
+/** Loads a bundle as a loaded version (the server's version loader); `aliases` point at it in the folder. */
+export type BundleLoad = (bundle: Bundle, model: string, version: number, aliases: readonly string[]) => Promise<LoadedVersion>;
 
 /**
  * Reads the folder's index, loads every version into `table` and sets aliases and defaults.
@@ -22,7 +22,7 @@ export async function putModelFolder(dir: string, table: ModelTable, load: Bundl
   const index = await readModelFolderIndex(dir);
   for (const entry of index.versions) {
     const bundle = await loadModelFolderBundle(dir, entry);
-    table.put(await load(bundle, entry.model, entry.version), false);
+    table.put(await load(bundle, entry.model, entry.version, entry.aliases), false);
   }
   for (const model of new Set(index.versions.map((v) => v.model))) {
     const versions = index.versions.filter((v) => v.model === model);

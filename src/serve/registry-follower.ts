@@ -9,6 +9,9 @@
  * loaded and warmed first, then the aliases and default versions switch over in one step, then
  * versions no longer wanted leave the table and are released, which waits for the requests still
  * running on them. Several server processes sharing a database follow the same moves.
+ *
+ * Under a memory budget only versions a pinned alias points at are loaded this way; the others go
+ * into the table unloaded and load on their first request (runtime/memory-budget.ts).
  */
 import type { Logger } from 'pino';
 import { type DeploymentPolicy, deploymentVersions } from '../core/deployment.js';
@@ -16,6 +19,7 @@ import { Errors } from '../core/errors.js';
 import { defaultVersion } from '../core/model-ref.js';
 import type { DeploymentRecord, Registry } from '../registry/index.js';
 import type { LoadedVersion } from '../runtime/loaded-version.js';
+import type { MemoryBudget } from '../runtime/memory-budget.js';
 import type { ModelTable } from './model-table.js';
 
 /** A version the follower could not load, and why. */
@@ -35,6 +39,12 @@ export interface RegistryFollowerOptions {
   readonly pollMs: number;
   /** Loads and warms a version; the follower puts it in the table. */
   readonly load: (model: string, version: number) => Promise<LoadedVersion>;
+  /** With a memory budget: makes a version that loads on its first request, and the aliases whose versions stay loaded. */
+  readonly onDemand?: {
+    readonly budget: MemoryBudget;
+    readonly pinnedAliases: readonly string[];
+    readonly unloaded: (model: string, version: number) => Promise<LoadedVersion>;
+  };
 }
 
 /** Follows the registry's aliases and deployments; see the module comment. */
@@ -148,13 +158,30 @@ export class RegistryFollower {
       if (versions.size > 0) wanted.set(m.name, versions);
     }
 
-    // 1. Load and warm what is new, before anything switches to it.
+    // 1. Load and warm what is new, before anything switches to it (under a memory budget, only
+    // what a pinned alias points at; the rest loads on its first request).
+    const onDemand = this.#options.onDemand;
+    const pinned = (model: string, version: number) =>
+      onDemand !== undefined && (wanted.get(model)?.get(version) ?? []).some((alias) => onDemand.pinnedAliases.includes(alias));
     for (const [model, versions] of wanted) {
       for (const version of versions.keys()) {
-        if (table.get(model, version)) continue;
+        const served = table.get(model, version);
         const key = `${model}:${version}`;
         const started = performance.now();
         try {
+          if (served) {
+            // A version that became pinned while unloaded loads now.
+            if (pinned(model, version) && served.state === 'unloaded') {
+              onDemand!.budget.setPinned(served, true);
+              await served.load();
+            }
+            continue;
+          }
+          if (onDemand && !pinned(model, version)) {
+            table.put(await onDemand.unloaded(model, version), false);
+            this.#failures.delete(key);
+            continue;
+          }
           table.put(await this.#options.load(model, version), false);
           this.#failures.delete(key);
           logger.info({ model, version, seconds: Number(((performance.now() - started) / 1000).toFixed(3)) }, 'version loaded from the registry');
@@ -193,6 +220,9 @@ export class RegistryFollower {
       table.setDefault(model, plain);
       table.setDeployment(model, servedDeployment(table, model, deployments.get(model)));
     }
+
+    // Pins follow the aliases: a version no pinned alias points at any more may be unloaded.
+    if (onDemand) for (const version of table.all()) onDemand.budget.setPinned(version, pinned(version.name, version.version));
 
     // 3. Retire what no alias points at any more; release() lets its requests in flight finish.
     const retired: LoadedVersion[] = [];

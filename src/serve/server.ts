@@ -25,6 +25,7 @@ import { createHttpServer } from './http/http-server.js';
 import { DriftGauges } from './drift-gauges.js';
 import { ServerMetrics } from './metrics.js';
 import { listenError } from './listen-error.js';
+import { MemoryBudget } from '../runtime/memory-budget.js';
 import { ModelTable } from './model-table.js';
 import { putModelFolder } from './model-folder-versions.js';
 import { ImageJobs, type ImageJobsOptions } from '../app/image/image-jobs.js';
@@ -90,7 +91,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   });
   const table = new ModelTable();
   const metrics = new ServerMetrics();
-  const loader = new VersionLoader({ pool, config, metrics, logger });
+  const budget = memoryBudget(config, metrics, logger);
+  const loader = new VersionLoader({ pool, config, metrics, logger, ...(budget ? { budget } : {}) });
   let follower: RegistryFollower | undefined;
   // Training jobs are rows of the registry's database with blobs in its blob store; their work in
   // progress lives beside the registry's home but outside tmp/, which its garbage collection sweeps.
@@ -166,7 +168,14 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   try {
     for (const file of options.models) table.put(await loader.loadFile(file), true);
     if (options.modelFolder) {
-      await putModelFolder(options.modelFolder, table, (bundle, model, version) => loader.loadBundle(bundle, model, version));
+      // Under a memory budget a folder's versions load on their first request, but for pinned ones.
+      const pins = config.runtime.pinnedAliases;
+      await putModelFolder(options.modelFolder, table, async (bundle, model, version, aliases) => {
+        const pinned = aliases.some((alias) => pins.includes(alias));
+        const loaded = await loader.loadBundle(bundle, model, version, bundle.dir, budget !== undefined && !pinned);
+        if (pinned) budget?.setPinned(loaded, true);
+        return loaded;
+      });
     } else if (options.models.length === 0 && registry) {
       follower = new RegistryFollower({
         registry,
@@ -174,6 +183,9 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         logger,
         pollMs: config.registry.pollMs,
         load: (model, version) => loader.loadVersion(registry, model, version),
+        ...(budget
+          ? { onDemand: { budget, pinnedAliases: config.runtime.pinnedAliases, unloaded: (model: string, version: number) => loader.unloadedVersion(registry, model, version) } }
+          : {}),
       });
       await follower.start();
     }
@@ -304,4 +316,24 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
 /** What records a request for the monitor; with a clock of its own, stamped by that clock (tests). */
 function recorderFor(monitor: MonitorService, now: (() => number) | undefined): (event: PredictionEvent) => void {
   return now ? (event) => monitor.record({ ...event, at: now() }) : (event) => monitor.record(event);
+}
+
+/** The memory budget of loaded versions (`runtime.modelMemory`), reporting to metrics and the log; none when it is 0. */
+function memoryBudget(config: Config, metrics: ServerMetrics, logger: Logger): MemoryBudget | undefined {
+  const limitBytes = config.runtime.modelMemory;
+  if (limitBytes === 0) return undefined;
+  metrics.modelMemoryBudget.set(limitBytes);
+  return new MemoryBudget({
+    limitBytes,
+    observer: {
+      unloading: (version, bytes) => {
+        metrics.unloads.inc({ model: version.name });
+        logger.info({ model: version.name, version: version.version, bytes }, 'unloading the least recently used version to make room');
+      },
+      usage: (usedBytes, residentVersions) => {
+        metrics.modelMemory.set(usedBytes);
+        metrics.versionsLoaded.set(residentVersions);
+      },
+    },
+  });
 }

@@ -38,6 +38,15 @@ describe('configuration', () => {
     expect(() => loadConfig({ env: { BERTH_S3_ENDPOINT: 'minio:9000' } })).toThrow(/store\.s3Endpoint/);
   });
 
+  it('takes the model memory budget, its pinned aliases and the cold-load timeout from BERTH_MODEL_MEMORY, BERTH_PINNED_ALIASES and BERTH_COLD_LOAD_TIMEOUT_MS', () => {
+    expect(loadConfig({ env: {} }).runtime).toMatchObject({ modelMemory: 0, pinnedAliases: [], coldLoadTimeoutMs: 30_000 });
+    const config = loadConfig({ env: { BERTH_MODEL_MEMORY: '536870912', BERTH_PINNED_ALIASES: 'production, staging', BERTH_COLD_LOAD_TIMEOUT_MS: '5000' } });
+    expect(config.runtime).toMatchObject({ modelMemory: 536870912, pinnedAliases: ['production', 'staging'], coldLoadTimeoutMs: 5000 });
+    expect(loadConfig({ env: { BERTH_MODEL_MEMORY: '1000' }, flags: { runtime: { modelMemory: 2000 } } }).runtime.modelMemory).toBe(2000);
+    expect(() => loadConfig({ env: { BERTH_MODEL_MEMORY: '-1' } })).toThrow(/runtime\.modelMemory/);
+    expect(() => loadConfig({ env: { BERTH_PINNED_ALIASES: 'production,no way' } })).toThrow(/runtime\.pinnedAliases/);
+  });
+
   it("keeps a model's batching settings to what was set, so the server's own fill the rest", () => {
     const config = loadConfig({ env: { BERTH_MAX_QUEUE: '10' }, flags: { models: { digits: { batching: { maxWaitMs: 2 } } } } });
     expect(config.models.digits!.batching).toEqual({ maxWaitMs: 2 });
