@@ -86,3 +86,16 @@ export function writeWidenModel(dir: string, width = 4096): string {
   writeFileSync(path, encodeOnnxModel(model));
   return path;
 }
+
+/** `y = x + shift` on FP32 [batch, 3]: the same signature as the FP32 identity, different bytes for each shift. */
+export function writeShiftModel(dir: string, shift: number): string {
+  const path = join(dir, `shift_${shift}.onnx`);
+  const model = onnxModel({
+    nodes: [node('Add', ['x', 'shift'], ['y'])],
+    inputs: [tensorValueInfo('x', OnnxElementType.FLOAT, ['batch', 3])],
+    outputs: [tensorValueInfo('y', OnnxElementType.FLOAT, ['batch', 3])],
+    initializers: [floatTensor('shift', [1], [shift])],
+  });
+  writeFileSync(path, encodeOnnxModel(model));
+  return path;
+}
