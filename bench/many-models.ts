@@ -1,0 +1,302 @@
+/**
+ * Many models per replica: 1,000 small models registered (an MLP 16 → 32 → 4 each, with weights of
+ * its own), served by one `berth serve --model-memory` whose budget holds 100 of them, beside the
+ * same registry served without a budget (every version loaded at start). Measures resident memory
+ * against the budget plus the process's baseline, cold-load latency (p50/p99) over a sweep of every
+ * model, the hit rate and the server's CPU per request under Zipf-distributed traffic, and hot
+ * throughput over models that fit, with and without the budget, side by side.
+ *
+ * Run: npx tsx bench/many-models.ts [--models 1000] [--hold 100] [--seconds 15] [--connections 8]
+ *      (needs npm run build first). It prints a Markdown section for BENCHMARKS.md.
+ */
+import { type Agent, request as httpRequest } from 'node:http';
+import { Agent as HttpAgent } from 'node:http';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { attribute, floatTensor, node, onnxModel, tensorValueInfo } from '../src/core/onnx-model-builder.js';
+import { OnnxElementType, encodeOnnxModel } from '../src/core/onnx-proto.js';
+import { ensureBuild } from './ensure-build.js';
+import { loadAverage, machineInfo } from './machine-info.js';
+import { readTree, sampleServer } from './sample-server.js';
+import { seededWeights } from './seeded-weights.js';
+import { type ServerProcess, startServerProcess } from './server-process.js';
+import { BERTH_BIN } from './start-berth.js';
+
+const { values: args } = parseArgs({
+  options: {
+    models: { type: 'string', default: '1000' },
+    hold: { type: 'string', default: '100' },
+    seconds: { type: 'string', default: '15' },
+    connections: { type: 'string', default: '8' },
+    'skip-unbudgeted': { type: 'boolean', default: false },
+    /** `off` serves with monitoring off, to tell its memory apart from the models'. */
+    monitor: { type: 'string', default: 'on' },
+  },
+});
+const MODELS = Number(args.models);
+const HOLD = Number(args.hold);
+const SECONDS = Number(args.seconds);
+const CONNECTIONS = Number(args.connections);
+const [INPUTS, HIDDEN, OUTPUTS] = [16, 32, 4];
+
+/** A small MLP whose weights are seeded by its index, so every model is a different bundle. */
+function writeSmallMlp(dir: string, index: number): string {
+  const seed = 1000 + index * 4;
+  const model = onnxModel({
+    name: `small_mlp_${index}`,
+    nodes: [
+      node('Gemm', ['x', 'w1', 'b1'], ['h']),
+      node('Relu', ['h'], ['a']),
+      node('Gemm', ['a', 'w2', 'b2'], ['logits']),
+      node('Softmax', ['logits'], ['probabilities'], [attribute('axis', 1, 'int')]),
+    ],
+    inputs: [tensorValueInfo('x', OnnxElementType.FLOAT, ['batch', INPUTS])],
+    outputs: [tensorValueInfo('probabilities', OnnxElementType.FLOAT, ['batch', OUTPUTS])],
+    initializers: [
+      floatTensor('w1', [INPUTS, HIDDEN], seededWeights(seed, INPUTS * HIDDEN, INPUTS, HIDDEN)),
+      floatTensor('b1', [HIDDEN], seededWeights(seed + 1, HIDDEN, INPUTS, HIDDEN)),
+      floatTensor('w2', [HIDDEN, OUTPUTS], seededWeights(seed + 2, HIDDEN * OUTPUTS, HIDDEN, OUTPUTS)),
+      floatTensor('b2', [OUTPUTS], seededWeights(seed + 3, OUTPUTS, HIDDEN, OUTPUTS)),
+    ],
+  });
+  const path = join(dir, `m${index}.onnx`);
+  writeFileSync(path, encodeOnnxModel(model));
+  return path;
+}
+
+const BODY = JSON.stringify({ inputs: [{ name: 'x', datatype: 'FP32', shape: [1, INPUTS], data: Array.from({ length: INPUTS }, (_, i) => i / INPUTS) }] });
+
+/** One inference; resolves with the status and the latency in ms. */
+function infer(url: string, model: string, agent: Agent): Promise<{ status: number; ms: number }> {
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(`${url}/v2/models/${model}/infer`, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(BODY) } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - started }));
+    });
+    req.on('error', reject);
+    req.end(BODY);
+  });
+}
+
+/** A seeded uniform generator (mulberry32), so every run draws the same models. */
+function uniform(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Draws model indexes with Zipf's law (exponent `s`) over `n` models: index 0 is the most asked for. */
+function zipf(n: number, s: number, random: () => number): () => number {
+  const cdf = new Float64Array(n);
+  let total = 0;
+  for (let k = 0; k < n; k++) cdf[k] = total += 1 / (k + 1) ** s;
+  return () => {
+    const u = random() * total;
+    let lo = 0;
+    let hi = n - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (cdf[mid]! < u) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+}
+
+interface LoadRun {
+  readonly requests: number;
+  readonly errors: number;
+  readonly seconds: number;
+  readonly latencies: number[];
+  readonly cpuPercent: number;
+  readonly peakRssMb: number;
+}
+
+/** A closed loop of `CONNECTIONS` clients for `seconds`, each asking for the model `pick()` names. */
+async function drive(server: ServerProcess, seconds: number, pick: () => number): Promise<LoadRun> {
+  const agent = new HttpAgent({ keepAlive: true, maxSockets: CONNECTIONS });
+  const latencies: number[] = [];
+  let errors = 0;
+  const sampler = sampleServer(server.pid);
+  const started = performance.now();
+  const until = started + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: CONNECTIONS }, async () => {
+      while (performance.now() < until) {
+        const { status, ms } = await infer(server.url, `m${pick()}`, agent);
+        if (status === 200) latencies.push(ms);
+        else errors++;
+      }
+    }),
+  );
+  const elapsed = (performance.now() - started) / 1000;
+  const usage = sampler.stop();
+  agent.destroy();
+  return { requests: latencies.length, errors, seconds: elapsed, latencies, cpuPercent: usage.cpuPercent, peakRssMb: usage.peakRssMb };
+}
+
+function percentile(values: readonly number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
+async function metrics(url: string): Promise<Map<string, number>> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const totals = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (line.startsWith('#') || line === '') continue;
+    const name = line.slice(0, line.search(/[{ ]/));
+    totals.set(name, (totals.get(name) ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1)));
+  }
+  return totals;
+}
+
+const mib = (bytes: number) => bytes / 2 ** 20;
+const f1 = (n: number) => n.toFixed(1);
+const f0 = (n: number) => Math.round(n).toLocaleString('en-US');
+
+function startServe(label: string, home: string, flags: readonly string[]): Promise<ServerProcess> {
+  const config = join(home, '..', 'config.json');
+  writeFileSync(config, JSON.stringify({ monitor: { enabled: args.monitor !== 'off' } }));
+  return startServerProcess({
+    label,
+    command: process.execPath,
+    args: [BERTH_BIN, 'serve', '--home', home, '--port', '0', '--threads', '1', '--log-level', 'warn', '--config', config, ...flags],
+    urlPattern: /serving .* at (http:\/\/[^\s"]+)/,
+    readyPath: '/v2/health/ready',
+    startTimeoutMs: 600_000,
+  });
+}
+
+async function main(): Promise<void> {
+  ensureBuild();
+  const { openRegistry } = await import('../dist/registry/index.js');
+  const { estimateVersionBytes } = await import('../dist/runtime/memory-budget.js');
+  const machine = machineInfo();
+  const loadBefore = loadAverage();
+  const dir = mkdtempSync(join(tmpdir(), 'berth-bench-many-'));
+  const home = join(dir, 'home');
+  const lines: string[] = [];
+  const servers: ServerProcess[] = [];
+  try {
+    // 1. Register the models.
+    let started = performance.now();
+    const registry = await openRegistry({ home, actor: { interface: 'bench' } });
+    let fileBytes = 0;
+    for (let i = 0; i < MODELS; i++) {
+      const path = writeSmallMlp(dir, i);
+      fileBytes = statSync(path).size;
+      await registry.register(path, { name: `m${i}` });
+    }
+    await registry.close();
+    const registerSeconds = (performance.now() - started) / 1000;
+    console.error(`registered ${MODELS} models in ${f1(registerSeconds)} s`);
+
+    // 2. The budgeted server: room for HOLD loaded versions (one session each with --threads 1,
+    // as tiny models run inline and free their worker sessions).
+    const perVersion = estimateVersionBytes(fileBytes, 1);
+    const budget = HOLD * perVersion;
+    started = performance.now();
+    const budgeted = await startServe('budgeted', home, ['--model-memory', String(budget)]);
+    servers.push(budgeted);
+    const budgetedStart = (performance.now() - started) / 1000;
+    await new Promise((r) => setTimeout(r, 1000));
+    const baseline = readTree(budgeted.pid).rssBytes;
+    console.error(`budgeted server ready in ${f1(budgetedStart)} s, ${f1(mib(baseline))} MiB before any request`);
+
+    // 3. Cold sweep: every model once, in order; each request waits for its version's load.
+    const agent = new HttpAgent({ keepAlive: true, maxSockets: 1 });
+    const sweepSampler = sampleServer(budgeted.pid, 100);
+    const cold: number[] = [];
+    for (let i = 0; i < MODELS; i++) {
+      const { status, ms } = await infer(budgeted.url, `m${i}`, agent);
+      if (status !== 200) throw new Error(`m${i} answered ${status}`);
+      cold.push(ms);
+    }
+    agent.destroy();
+    const sweep = sweepSampler.stop();
+    const afterSweep = await metrics(budgeted.url);
+    console.error(`cold sweep: p50 ${f1(percentile(cold, 50))} ms, p99 ${f1(percentile(cold, 99))} ms, peak ${f1(sweep.peakRssMb)} MiB`);
+
+    // 4. Zipf traffic over every model (exponent 1): the popular ones stay loaded.
+    const draw = zipf(MODELS, 1, uniform(42));
+    const order = Array.from({ length: MODELS }, (_, i) => i);
+    const shuffle = uniform(7);
+    for (let i = order.length - 1; i > 0; i--) {
+      const j = Math.floor(shuffle() * (i + 1));
+      [order[i], order[j]] = [order[j]!, order[i]!];
+    }
+    const skewed = await drive(budgeted, SECONDS, () => order[draw()]!);
+    const afterSkewed = await metrics(budgeted.url);
+    const coldLoads = (afterSkewed.get('berth_model_cold_loads_total') ?? 0) - (afterSweep.get('berth_model_cold_loads_total') ?? 0);
+    const unloads = (afterSkewed.get('berth_model_unloads_total') ?? 0) - (afterSweep.get('berth_model_unloads_total') ?? 0);
+    console.error(`zipf: ${f0(skewed.requests / skewed.seconds)} req/s, ${coldLoads} cold loads of ${skewed.requests}`);
+
+    // 5. Hot traffic over half the budget's worth of models (all loaded after a first pass).
+    const hot = Math.floor(HOLD / 2);
+    for (let i = 0; i < hot; i++) await infer(budgeted.url, `m${i}`, new HttpAgent());
+    const hotRandom = uniform(3);
+    const hotBudgeted = await drive(budgeted, SECONDS, () => Math.floor(hotRandom() * hot));
+    const hotBudgetedCold = ((await metrics(budgeted.url)).get('berth_model_cold_loads_total') ?? 0) - (afterSkewed.get('berth_model_cold_loads_total') ?? 0);
+    const budgetedMetrics = await metrics(budgeted.url);
+    await budgeted.stop();
+    servers.pop();
+
+    // 6. The same registry without a budget: every version loaded at start.
+    let unbudgeted: { start: number; rss: number; hot: LoadRun } | undefined;
+    if (!args['skip-unbudgeted']) {
+      started = performance.now();
+      const all = await startServe('unbudgeted', home, []);
+      servers.push(all);
+      const start = (performance.now() - started) / 1000;
+      await new Promise((r) => setTimeout(r, 1000));
+      const rss = readTree(all.pid).rssBytes;
+      console.error(`unbudgeted server ready in ${f1(start)} s, ${f1(mib(rss))} MiB`);
+      const hotRandomAll = uniform(3);
+      const hotAll = await drive(all, SECONDS, () => Math.floor(hotRandomAll() * hot));
+      unbudgeted = { start, rss, hot: hotAll };
+      await all.stop();
+      servers.pop();
+    }
+
+    const cpuPerRequestUs = (run: LoadRun) => (run.cpuPercent / 100) * run.seconds * 1e6 / Math.max(1, run.requests);
+    const rps = (run: LoadRun) => run.requests / run.seconds;
+    lines.push(
+      `Measured with \`npx tsx bench/many-models.ts\` on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC: ${machine.cpu}, ${machine.cores} cores, Node ${process.version}; load average before ${loadBefore}, after ${loadAverage()} (a machine shared with other jobs).`,
+      `${MODELS} models registered in SQLite (one version each, an MLP ${INPUTS} → ${HIDDEN} → ${OUTPUTS} of ${fileBytes} bytes, weights seeded per model) in ${f1(registerSeconds)} s. Servers run \`berth serve --threads 1\` with its other defaults (monitoring ${args.monitor === 'off' ? 'off' : 'on'}); the load generator is this process, ${CONNECTIONS} keep-alive connections in a closed loop, ${SECONDS} s per phase; server CPU and peak RSS read from /proc.`,
+      '',
+      '| what | measured |',
+      '| --- | --- |',
+      `| budget | \`--model-memory ${budget}\` (${f1(mib(budget))} MiB: ${HOLD} × ${f0(perVersion)} bytes, the estimate of one loaded version) |`,
+      `| start-up, ${MODELS} versions served unloaded | ${f1(budgetedStart)} s; RSS ${f1(mib(baseline))} MiB before any request (the process baseline) |`,
+      `| peak RSS, cold sweep of all ${MODELS} | ${f1(sweep.peakRssMb)} MiB (baseline + budget = ${f1(mib(baseline) + mib(budget))} MiB) |`,
+      `| cold-load latency (request to answer, each of the ${MODELS} once, one at a time) | p50 ${f1(percentile(cold, 50))} ms, p99 ${f1(percentile(cold, 99))} ms, max ${f1(Math.max(...cold))} ms |`,
+      `| Zipf (s = 1) over all ${MODELS}: hit rate | ${f1(100 * (1 - coldLoads / Math.max(1, skewed.requests)))}% (${f0(coldLoads)} cold loads, ${f0(unloads)} unloads in ${f0(skewed.requests)} requests; ${skewed.errors} errors) |`,
+      `| Zipf: throughput, latency | ${f0(rps(skewed))} req/s, p50 ${f1(percentile(skewed.latencies, 50))} ms, p99 ${f1(percentile(skewed.latencies, 99))} ms |`,
+      `| Zipf: server CPU per request | ${f0(cpuPerRequestUs(skewed))} µs (${f0(skewed.cpuPercent)}% of a core); peak RSS ${f1(skewed.peakRssMb)} MiB |`,
+      `| hot: ${hot} models that fit, uniform, with the budget | ${f0(rps(hotBudgeted))} req/s, ${f0(cpuPerRequestUs(hotBudgeted))} µs CPU per request, p50 ${f1(percentile(hotBudgeted.latencies, 50))} ms, p99 ${f1(percentile(hotBudgeted.latencies, 99))} ms; ${hotBudgetedCold} cold loads; peak RSS ${f1(hotBudgeted.peakRssMb)} MiB |`,
+      `| server's own count at the end | ${f0(budgetedMetrics.get('berth_model_cold_loads_total') ?? 0)} cold loads, ${f0(budgetedMetrics.get('berth_model_unloads_total') ?? 0)} unloads, ${f0(budgetedMetrics.get('berth_model_versions_loaded') ?? 0)} versions loaded, ${f1(mib(budgetedMetrics.get('berth_model_memory_bytes') ?? 0))} MiB estimated |`,
+    );
+    if (unbudgeted) {
+      lines.push(
+        `| without a budget: start-up loading all ${MODELS} | ${f1(unbudgeted.start)} s; RSS ${f1(mib(unbudgeted.rss))} MiB |`,
+        `| hot, same ${hot} models, without a budget | ${f0(rps(unbudgeted.hot))} req/s, ${f0(cpuPerRequestUs(unbudgeted.hot))} µs CPU per request, p50 ${f1(percentile(unbudgeted.hot.latencies, 50))} ms, p99 ${f1(percentile(unbudgeted.hot.latencies, 99))} ms |`,
+        `| hot with ÷ without the budget | ${f0((100 * rps(hotBudgeted)) / rps(unbudgeted.hot))}% of the throughput, ${f0((100 * cpuPerRequestUs(hotBudgeted)) / cpuPerRequestUs(unbudgeted.hot))}% of the CPU per request |`,
+      );
+    }
+    console.log(lines.join('\n'));
+  } finally {
+    for (const s of servers) await s.stop().catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
