@@ -4,10 +4,13 @@
  * used are unloaded to make room and load again when asked for (counted in /metrics), pinned
  * aliases stay loaded, and alias moves are followed as without a budget.
  */
+import { statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openRegistry, type Registry } from '../../dist/registry/index.js';
+import { modelFolderIndexText, openRegistry, packageModel, type Registry } from '../../dist/registry/index.js';
 import { estimateVersionBytes } from '../../dist/runtime/memory-budget.js';
-import { tempDir, writeIdentityModel } from '../helpers/models.js';
+import { startBerthServe } from '../helpers/cli.js';
+import { tempDir, writeIdentityModel, writeShiftModel } from '../helpers/models.js';
 import { eventually, postJson, startRegistryServer } from '../helpers/server.js';
 
 const home = tempDir();
@@ -124,5 +127,51 @@ describe('a memory budget for loaded versions', () => {
     expect(states.m0).toBe('unloaded');
     expect(await metric('berth_model_unloads_total', 'model="m3"')).toBe(m3Unloads);
     expect((await infer('m0', [5, 5, 5])).json.outputs).toMatchObject([{ data: [5, 5, 5] }]);
+  });
+});
+
+describe('a model folder under a memory budget, through berth serve --model-memory and --pin', () => {
+  it('serves the pinned alias loaded and the other versions on demand, within the budget', async () => {
+    const folder = tempDir('berth-folder-budget-');
+    const versions = [
+      { model: 'a', version: 1, aliases: ['production'], shift: 0 },
+      { model: 'b', version: 1, aliases: [], shift: 10 },
+      { model: 'c', version: 2, aliases: ['staging'], shift: 20 },
+    ];
+    let modelBytes = 0;
+    const index = [];
+    for (const v of versions) {
+      const onnx = writeShiftModel(dir, v.shift);
+      modelBytes = statSync(onnx).size;
+      const bundle = await packageModel(onnx, { name: v.model, outDir: join(folder, v.model, String(v.version)) });
+      index.push({ model: v.model, version: v.version, digest: bundle.digest, aliases: v.aliases });
+    }
+    writeFileSync(join(folder, 'berth-models.json'), modelFolderIndexText(index));
+    // With one inference thread: room for the pinned version, one more and a load's peak, less a
+    // byte, so that b and c cannot both stay loaded.
+    const budget = 2 * estimateVersionBytes(modelBytes, 1) + estimateVersionBytes(modelBytes, 2) - 1;
+    const server = await startBerthServe([folder, '--port', '0', '--threads', '1', '--model-memory', String(budget), '--pin', 'production'], { BERTH_HOME: join(folder, 'home') });
+    try {
+      const states = async () => Object.fromEntries(((await (await fetch(`${server.url}/api/server`)).json()) as { served: Served[] }).served.map((s) => [s.model, s.state]));
+      expect(await states()).toEqual({ a: 'ready', b: 'unloaded', c: 'unloaded' });
+      for (let round = 0; round < 2; round++) {
+        for (const [model, shift] of [['a', 0], ['b', 10], ['c', 20]] as const) {
+          const reply = await postJson(`${server.url}/v2/models/${model}/infer`, { inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 3], data: [1, 2, 3] }] });
+          expect(reply.status, reply.text).toBe(200);
+          expect(reply.json.outputs).toMatchObject([{ data: [1 + shift, 2 + shift, 3 + shift] }]);
+        }
+      }
+      const text = await (await fetch(`${server.url}/metrics`)).text();
+      const value = (line: string) => Number(text.split('\n').find((l) => l.startsWith(line))?.split(' ').at(-1));
+      // b and c take turns in the room the pinned a leaves: each load of one unloads the other.
+      expect(value('berth_model_cold_loads_total{model="b",outcome="success"}')).toBe(2);
+      expect(value('berth_model_cold_loads_total{model="c",outcome="success"}')).toBe(2);
+      expect(text).not.toMatch(/berth_model_cold_loads_total\{model="a"/);
+      expect(value('berth_model_memory_bytes')).toBeLessThanOrEqual(budget);
+      expect((await states()).a).toBe('ready');
+    } finally {
+      server.child.kill('SIGTERM');
+      expect(await server.exited).toBe(0);
+    }
   });
 });
