@@ -291,7 +291,7 @@ export class LoadedVersion implements BudgetedVersion {
     try {
       await runtime?.release();
     } finally {
-      this.#memory?.budget.release(this);
+      this.#memory?.budget.remove(this);
       this.#state = 'released';
     }
   }

@@ -168,7 +168,7 @@ export class MemoryBudget {
     if (this.#waiters.length > 0) this.#wake();
   }
 
-  /** Returns a version's bytes: its runtime is freed (unloaded, released, or its load failed). */
+  /** Returns a version's bytes: its runtime is freed (unloaded, or its load failed). */
   release(version: BudgetedVersion): void {
     const entry = this.#entries.get(version);
     if (entry) {
@@ -176,8 +176,13 @@ export class MemoryBudget {
       this.#used -= entry.bytes;
       this.#observer?.usage?.(this.#used, this.#entries.size);
     }
-    this.#pinned.delete(version);
     this.#wake();
+  }
+
+  /** Forgets a version that left service for good: its bytes and its pin. */
+  remove(version: BudgetedVersion): void {
+    this.#pinned.delete(version);
+    this.release(version);
   }
 
   #set(version: BudgetedVersion, bytes: number): void {

@@ -194,6 +194,32 @@ describe('MemoryBudget with loaded versions', () => {
     await slow.version.release();
   });
 
+  it('keeps a pinned version pinned when its load fails or it is unloaded, and forgets it once released', async () => {
+    const budget = new MemoryBudget({ limitBytes: 10 * loading });
+    let fail = true;
+    const flaky = new LoadedVersion({
+      name: 'flaky',
+      version: 1,
+      source: identity,
+      memory: { budget, modelBytes: identityBytes, loadSessions: pool.size + 1, coldLoadTimeoutMs: 30_000, signature, startUnloaded: true },
+      open: async (warming) => {
+        if (fail) throw new Error('the bundle is not there yet');
+        return OnnxRuntime.load(identity, { pool, key: `flaky-${keys++}`, intraOpThreads: 1, execution: 'worker', inlineBudgetUs: 0, batching: { maxBatchSize: 1, maxWaitMs: 0, maxQueue: 100, timeoutMs: 60_000 }, label: 'flaky', onWarming: warming });
+      },
+    });
+    budget.setPinned(flaky, true);
+    await expect(answer(flaky)).rejects.toThrow(/not there yet/);
+    expect(flaky.state).toBe('unloaded');
+    expect(budget.usedBytes).toBe(0);
+    expect(budget.isPinned(flaky)).toBe(true);
+    fail = false;
+    expect(await answer(flaky, [9, 9, 9])).toEqual([9, 9, 9]);
+    await flaky.unload();
+    expect(budget.isPinned(flaky)).toBe(true);
+    await flaky.release();
+    expect(budget.isPinned(flaky)).toBe(false);
+  });
+
   it('releases an unloaded version without loading it, and refuses requests after', async () => {
     const budget = new MemoryBudget({ limitBytes: 10 * loading });
     const a = make(budget, 'a');
