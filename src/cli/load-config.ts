@@ -33,6 +33,7 @@ export const ENVIRONMENT: Readonly<Record<string, { path: Path; type: 'string' |
   BERTH_LOG_LEVEL: { path: ['log', 'level'], type: 'string' },
   BERTH_LOG_STREAM: { path: ['log', 'stream'], type: 'string' },
   BERTH_ADMIN_TOKEN: { path: ['server', 'adminToken'], type: 'string' },
+  BERTH_INFERENCE_AUTH: { path: ['server', 'inferenceAuth'], type: 'boolean' },
   BERTH_REGISTRY_POLL_MS: { path: ['registry', 'pollMs'], type: 'number' },
   BERTH_MAX_BATCH_SIZE: { path: ['batching', 'maxBatchSize'], type: 'number' },
   BERTH_MAX_BATCH_WAIT_MS: { path: ['batching', 'maxWaitMs'], type: 'number' },

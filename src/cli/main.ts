@@ -17,6 +17,7 @@ import { berthVersion } from './package-info.js';
 import { addBuildCommand } from './build-program.js';
 import { addConformanceCommand } from './conformance-program.js';
 import { addK8sCommands } from './k8s-program.js';
+import { addKeysCommands } from './keys-program.js';
 import { addMonitorCommands } from './monitor-program.js';
 import { addRegistryCommands } from './registry-program.js';
 import { addRolloutCommands } from './rollout-program.js';
@@ -80,6 +81,7 @@ program
   .addOption(
     new Option('--log-level <level>', 'log level (env BERTH_LOG_LEVEL)').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
   )
+  .option('--inference-auth', 'inference, metadata, gRPC and /metrics need an API key or the admin token too (env BERTH_INFERENCE_AUTH)')
   .option('--config <file>', 'JSON config file (env BERTH_CONFIG)')
   .option('--home <dir>', 'registry home with berth.db and blobs/ (env BERTH_HOME, default ./.berth)')
   .option('--database <url>', 'postgres://… registry database instead of BERTH_HOME/berth.db (env BERTH_DATABASE_URL)')
@@ -91,7 +93,7 @@ program
   )
   .action(async (models: string[], opts: Record<string, unknown>) => {
     const flags: ConfigInput = {
-      server: pick({ host: opts.host, port: opts.port, grpcPort: opts.grpcPort, bodyLimit: opts.bodyLimit, maxResponseBytes: opts.maxResponseBytes, workers: opts.workers }),
+      server: pick({ host: opts.host, port: opts.port, grpcPort: opts.grpcPort, bodyLimit: opts.bodyLimit, maxResponseBytes: opts.maxResponseBytes, workers: opts.workers, inferenceAuth: opts.inferenceAuth }),
       runtime: pick({
         threads: opts.threads,
         intraOpThreads: opts.intraOpThreads,
@@ -157,6 +159,8 @@ addMonitorCommands(program, { env: process.env, print: (text) => process.stdout.
 
 // rollout, rollback
 addRolloutCommands(program, { env: process.env, print: (text) => process.stdout.write(`${text}\n`), exit: (code) => process.exit(code) });
+// keys
+addKeysCommands(program, { env: process.env, print: (text) => process.stdout.write(`${text}\n`) });
 
 // k8s
 addK8sCommands(program, { env: process.env, print: (text) => process.stdout.write(`${text}\n`) });

@@ -70,6 +70,12 @@ export const ConfigSchema = z
          * loopback it is required too. Never logged.
          */
         adminToken: z.string().min(8, 'must be at least 8 characters').optional(),
+        /**
+         * Inference (`/v2`, `/v1`, `/invocations`, gRPC) and `/metrics` need a credential too: an
+         * API key with scope `predict` (`read` for metadata and metrics) or the admin token.
+         * Health probes stay open.
+         */
+        inferenceAuth: z.boolean().default(false),
         /** Origins (`https://app.example`) whose pages may change things through `/api/` (others are refused). */
         allowedOrigins: z.array(z.url()).max(64).default([]),
         /** Host names accepted besides loopback ones while listening on loopback (DNS rebinding defence). */

@@ -175,9 +175,15 @@ export const Errors = {
 
   // --- management API ---
   AUTH_REQUIRED: define('BERTH_AUTH_REQUIRED', 401, 'UNAUTHENTICATED', () =>
-    'This endpoint needs the admin token: send Authorization: Bearer <BERTH_ADMIN_TOKEN>.'),
+    'This endpoint needs a credential: send Authorization: Bearer <key>, with an API key (berth keys create) or the admin token (BERTH_ADMIN_TOKEN).'),
   AUTH_INVALID: define('BERTH_AUTH_INVALID', 401, 'UNAUTHENTICATED', () =>
-    'The bearer token is not the admin token. Check BERTH_ADMIN_TOKEN on the server and the token you send.'),
+    'The bearer token is neither a live API key nor the admin token. Check the key (berth keys list shows revoked ones) or BERTH_ADMIN_TOKEN on the server.'),
+  AUTH_FORBIDDEN: define('BERTH_AUTH_FORBIDDEN', 403, 'PERMISSION_DENIED', (key: string, reason: string) =>
+    `API key ${key} may not do this: ${reason}. Use a key that may (berth keys create --scope <scope> [--model <name>]) or the admin token.`),
+  API_KEY_INVALID: define('BERTH_API_KEY_INVALID', 400, 'INVALID_ARGUMENT', (problem: string) =>
+    `The API key cannot be created: ${problem}. Give one or more scopes (predict, read, admin), an optional model name and a name of at most 128 characters.`),
+  API_KEY_NOT_FOUND: define('BERTH_API_KEY_NOT_FOUND', 404, 'NOT_FOUND', (id: string) =>
+    `There is no API key '${id}'. berth keys list (GET /api/keys) lists the keys by id.`),
   AUTH_ORIGIN_REFUSED: define('BERTH_AUTH_ORIGIN_REFUSED', 403, 'PERMISSION_DENIED', (origin: string) =>
     `A request from ${origin} may not change anything here: browsers on other origins are refused, so a page elsewhere cannot act on your server. Use the dashboard or a client that is not a browser, or allow the origin in server.allowedOrigins.`),
   AUTH_HOST_REFUSED: define('BERTH_AUTH_HOST_REFUSED', 403, 'PERMISSION_DENIED', (host: string) =>

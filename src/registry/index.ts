@@ -2,6 +2,7 @@
  * The registry layer's public entry: bundles (package, load and verify, archive), and the
  * registry of models, versions and aliases.
  */
+export { API_KEY_PREFIX, type CreateApiKeyOptions, type CreatedApiKey, apiKeyHash } from './api-keys.js';
 export { type Bundle, type LoadBundleOptions, loadBundle } from './bundle.js';
 export { ARCHIVE_EXTENSION, type ExportBundleOptions, type ImportBundleOptions, exportBundle, importBundle, looksLikeArchive } from './bundle-archive.js';
 export { VOLATILE_MANIFEST_FIELDS, bundleDigest } from './bundle-digest.js';

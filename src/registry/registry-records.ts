@@ -2,6 +2,7 @@
 import type { DeploymentPolicy } from '../core/deployment.js';
 import type { Bundle } from './bundle.js';
 import type { BundleManifest } from './bundle-manifest.js';
+import type { AccessScope } from '../core/access-scope.js';
 
 /** Who made a change and through which interface, for the audit log. */
 export interface AuditActor {
@@ -81,7 +82,22 @@ export interface AuditEntry {
 }
 
 /** The kinds of change the audit log records. */
-export type AuditAction = 'model.create' | 'version.register' | 'version.delete' | 'alias.set' | 'alias.remove' | 'deployment.set' | 'deployment.clear';
+export type AuditAction = 'model.create' | 'version.register' | 'version.delete' | 'alias.set' | 'alias.remove' | 'deployment.set' | 'deployment.clear' | 'key.create' | 'key.revoke';
+
+/** An API key as listed: never the key itself (only its hash is kept). */
+export interface ApiKeyRecord {
+  /** Public id, for `berth keys revoke <id>`. */
+  readonly id: string;
+  readonly name: string;
+  readonly scopes: readonly AccessScope[];
+  /** The only model it reaches, or null for every model. */
+  readonly model: string | null;
+  /** The key's first characters (`berth_AbCd…`), to tell keys apart. */
+  readonly hint: string;
+  readonly created: string;
+  /** When it was revoked, or null while it is live. */
+  readonly revoked: string | null;
+}
 
 /** What {@link Registry.register} did. */
 export interface RegisterResult {

@@ -13,14 +13,17 @@ import type { ModelRef } from '../core/model-ref.js';
 import type { BlobStore } from '../store/blob-store.js';
 import type { MetadataStore } from '../store/metadata-store.js';
 import { AliasWriter, planRollback } from './alias-writer.js';
+import { ApiKeys } from './api-keys.js';
 import type { Bundle } from './bundle.js';
 import { exportBundle } from './bundle-archive.js';
 import { BundleCache } from './bundle-cache.js';
 import { type AuditLogOptions, ChangeLog } from './change-log.js';
 import { type ClearDeploymentOptions, type DeploymentChangeOptions, DeploymentWriter, readDeployment, readDeployments } from './deployment-writer.js';
 import { type GarbageCollected, collectGarbage } from './garbage-collector.js';
+import type { CreateApiKeyOptions, CreatedApiKey } from './api-keys.js';
 import type {
   AliasChange,
+  ApiKeyRecord,
   AliasRecord,
   AuditActor,
   AuditEntry,
@@ -83,6 +86,7 @@ export class Registry {
   readonly #deployments: DeploymentWriter;
   readonly #bundles: BundleCache;
   readonly #deleter: VersionDeleter;
+  readonly #keys: ApiKeys;
   #closed: Promise<void> | undefined;
 
   constructor(options: RegistryOptions) {
@@ -101,6 +105,7 @@ export class Registry {
     this.#deployments = new DeploymentWriter(this.#changes, now);
     this.#bundles = new BundleCache(join(resolve(options.home), 'bundles'), this.#blobs, db);
     this.#deleter = new VersionDeleter({ db, changes: this.#changes, blobs: this.#blobs, bundles: this.#bundles, graceMs: this.#graceMs });
+    this.#keys = new ApiKeys(db, this.#changes, now);
   }
 
   /**
@@ -302,6 +307,32 @@ export class Registry {
   async auditLog(options: AuditLogOptions = {}): Promise<AuditEntry[]> {
     this.#ensureOpen();
     return this.#changes.entries(options);
+  }
+
+  // ---------------------------------------------------------------- API keys
+
+  /** Creates an API key; the key is in the result and nowhere else. See ApiKeys.create. */
+  async createKey(options: CreateApiKeyOptions, change: ChangeOptions = {}): Promise<CreatedApiKey> {
+    this.#ensureOpen();
+    return this.#keys.create(options, change.actor ?? this.#actor);
+  }
+
+  /** Every API key (never the keys themselves), revoked ones included. */
+  async listKeys(): Promise<ApiKeyRecord[]> {
+    this.#ensureOpen();
+    return this.#keys.list();
+  }
+
+  /** Revokes an API key by id. Throws BERTH_API_KEY_NOT_FOUND. */
+  async revokeKey(id: string, change: ChangeOptions = {}): Promise<ApiKeyRecord> {
+    this.#ensureOpen();
+    return this.#keys.revoke(id, change.actor ?? this.#actor);
+  }
+
+  /** The live API key `key` is, or undefined (unknown or revoked). */
+  async verifyKey(key: string): Promise<ApiKeyRecord | undefined> {
+    this.#ensureOpen();
+    return this.#keys.verify(key);
   }
 
   // ---------------------------------------------------------------- housekeeping

@@ -19,6 +19,7 @@ import { MonitorService, type PredictionEvent, ShadowComparisons, monitorSchemaF
 import type { Registry } from '../registry/index.js';
 import { KyselyLeaseStore, type MetadataStore, RolloutStore, ShadowComparisonStore, monitorStores } from '../store/index.js';
 import { WorkerPool } from '../runtime/worker-pool.js';
+import { AccessControl } from './access-control.js';
 import { DataPlane } from './data-plane.js';
 import { type RunningGrpcServer, startGrpcServer } from './grpc/grpc-server.js';
 import { createHttpServer } from './http/http-server.js';
@@ -84,6 +85,15 @@ export interface RunningServer {
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
   const { config, logger, registry } = options;
   if (options.models.length === 0 && !registry && !options.modelFolder) throw Errors.MODEL_SPEC_INVALID.create('', 'give model files or a registry to serve');
+  // API keys live in the registry; without one only the admin token can be checked.
+  const servesRegistry = registry !== undefined && options.models.length === 0 && !options.modelFolder;
+  const access = new AccessControl({
+    adminToken: config.server.adminToken,
+    ...(servesRegistry ? { verifyKey: (key: string) => registry.verifyKey(key) } : {}),
+  });
+  if (config.server.inferenceAuth && !access.enabled) {
+    throw Errors.CONFIG_INVALID.create('server.inferenceAuth (BERTH_INFERENCE_AUTH) needs a credential to check: serve a registry (for API keys) or set BERTH_ADMIN_TOKEN');
+  }
   const pool = new WorkerPool({
     size: config.runtime.threads || Math.max(1, Math.floor(availableParallelism() / config.server.workers)),
     maxPendingRuns: config.runtime.maxPendingRuns,
@@ -243,6 +253,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     ...(monitor ? { monitor } : {}),
     ...(comparisons ? { comparisons } : {}),
     ...(rollouts ? { rollouts: rollouts.service, rolloutRunner: rollouts.runner } : {}),
+    access,
   });
   try {
     await app.listen({ host: config.server.host, port: config.server.port });
@@ -261,6 +272,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         port: config.server.grpcPort,
         maxMessageBytes: config.server.bodyLimit,
         isClosing: () => closing,
+        ...(config.server.inferenceAuth ? { access } : {}),
       });
     } catch (error) {
       await app.close();

@@ -9,6 +9,7 @@ import { predictionPages } from './migrations/0003-prediction-pages.js';
 import { trainingJobTables } from './migrations/0004-training-jobs.js';
 import { deploymentTables } from './migrations/0005-deployments.js';
 import { rolloutTables } from './migrations/0006-rollouts.js';
+import { apiKeyTables } from './migrations/0006-api-keys.js';
 import type { StoreMigration } from './store-migration.js';
 
 /** The migrations, keyed by name; they run in the names' alphabetical order. */
@@ -19,4 +20,5 @@ export const STORE_MIGRATIONS: Readonly<Record<string, StoreMigration>> = {
   '0004-training-jobs': trainingJobTables,
   '0005-deployments': deploymentTables,
   '0006-rollouts': rolloutTables,
+  '0006-api-keys': apiKeyTables,
 };

@@ -313,6 +313,25 @@ export interface RolloutsTable {
   readonly revision: number;
 }
 
+/**
+ * An API key: a credential with scopes (`predict`, `read`, `admin`), optionally limited to one
+ * model. Only the sha256 of the key is kept; the key itself is shown once, when it is created.
+ */
+export interface ApiKeysTable {
+  readonly id: string;
+  readonly name: string;
+  /** JSON array of scopes. */
+  readonly scopes: string;
+  /** The only model the key reaches, or null for every model. */
+  readonly model: string | null;
+  /** sha256 of the whole key, hex. */
+  readonly hash: string;
+  /** The key's first characters, so people can tell keys apart. */
+  readonly hint: string;
+  readonly created_at: string;
+  readonly revoked_at: string | null;
+}
+
 /** Every table of the metadata database. */
 export interface StoreTables {
   readonly models: ModelsTable;
@@ -334,4 +353,5 @@ export interface StoreTables {
   readonly deployments: DeploymentsTable;
   readonly shadow_comparisons: ShadowComparisonsTable;
   readonly rollouts: RolloutsTable;
+  readonly api_keys: ApiKeysTable;
 }

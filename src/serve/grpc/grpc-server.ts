@@ -5,6 +5,7 @@
 import { Metadata, type Server, type ServerUnaryCall, type sendUnaryData, Server as GrpcServer, ServerCredentials, status as GrpcCode } from '@grpc/grpc-js';
 import type { FastifyBaseLogger } from 'fastify';
 import { BerthError, Errors, type GrpcStatus } from '../../core/errors.js';
+import type { AccessControl, AccessNeed } from '../access-control.js';
 import { type DataPlane, MODEL_VERSION_HEADER } from '../data-plane.js';
 import type { ServerMetrics } from '../metrics.js';
 import { decodeGrpcInfer, encodeGrpcInfer } from './oip-grpc-codec.js';
@@ -35,6 +36,8 @@ export interface GrpcServerOptions {
   /** Largest message accepted, in bytes (the HTTP body limit). */
   readonly maxMessageBytes: number;
   readonly isClosing: () => boolean;
+  /** With `server.inferenceAuth`: checks each call's `authorization` metadata, as HTTP does. */
+  readonly access?: AccessControl;
 }
 
 /** A listening gRPC server. */
@@ -42,6 +45,11 @@ export interface RunningGrpcServer {
   readonly port: number;
   /** Stops taking calls and waits for those in flight. */
   close(): Promise<void>;
+}
+
+/** What reading metadata needs, as on HTTP (see http/access-hook.ts); the health calls are open. */
+function metadataNeed(model: string | undefined): AccessNeed {
+  return { scopes: ['predict', 'read'], action: 'read model metadata', model };
 }
 
 type Handler<Req, Res> = (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => void;
@@ -56,14 +64,16 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
   });
 
   /** Runs a call, rendering any error with its catalogue gRPC status and message. */
-  const unary = <Req, Res>(work: (request: Req, requestId: string, call: ServerUnaryCall<Req, Res>) => Promise<Res>): Handler<Req, Res> => (call, callback) => {
+  const unary = <Req, Res>(work: (request: Req, requestId: string, call: ServerUnaryCall<Req, Res>) => Promise<Res>, need?: (request: Req) => AccessNeed): Handler<Req, Res> => (call, callback) => {
     const requestId = (call.metadata.get('x-request-id')[0] as string | undefined) ?? nextRequestId();
     if (options.isClosing()) {
       const error = Errors.SERVER_SHUTTING_DOWN.create();
       callback({ code: CODES[error.grpcStatus], details: error.message });
       return;
     }
-    work(call.request, requestId, call).then(
+    const access = options.access;
+    const authorized = access && need ? access.check(call.metadata.get('authorization')[0]?.toString(), need(call.request)) : Promise.resolve();
+    authorized.then(() => work(call.request, requestId, call)).then(
       (response) => callback(null, response),
       (error: unknown) => {
         const berthError = error instanceof BerthError ? error : Errors.INTERNAL.create(requestId);
@@ -77,15 +87,21 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
   server.addService(service, {
     ServerLive: unary(async () => ({ live: dataPlane.isLive() })),
     ServerReady: unary(async () => ({ ready: dataPlane.isReady() })),
-    ModelReady: unary(async (request: { name: string; version: string }) => ({
-      ready: dataPlane.isModelReady(dataPlane.resolve(request.name, request.version || undefined)),
-    })),
-    ServerMetadata: unary(async () => dataPlane.serverMetadata()),
-    ModelMetadata: unary(async (request: { name: string; version: string }) => {
-      const metadata = dataPlane.modelMetadata(dataPlane.resolve(request.name, request.version || undefined));
-      const tensors = (list: typeof metadata.inputs) => list.map((t) => ({ name: t.name, datatype: t.datatype, shape: t.shape.map(String) }));
-      return { ...metadata, inputs: tensors(metadata.inputs), outputs: tensors(metadata.outputs) };
-    }),
+    ModelReady: unary(
+      async (request: { name: string; version: string }) => ({
+        ready: dataPlane.isModelReady(dataPlane.resolve(request.name, request.version || undefined)),
+      }),
+      (request) => metadataNeed(request.name),
+    ),
+    ServerMetadata: unary(async () => dataPlane.serverMetadata(), () => metadataNeed(undefined)),
+    ModelMetadata: unary(
+      async (request: { name: string; version: string }) => {
+        const metadata = dataPlane.modelMetadata(dataPlane.resolve(request.name, request.version || undefined));
+        const tensors = (list: typeof metadata.inputs) => list.map((t) => ({ name: t.name, datatype: t.datatype, shape: t.shape.map(String) }));
+        return { ...metadata, inputs: tensors(metadata.inputs), outputs: tensors(metadata.outputs) };
+      },
+      (request) => metadataNeed(request.name),
+    ),
     ModelInfer: unary(async (request: GrpcInferRequest, requestId: string, call) => {
       const started = performance.now();
       let labels: { model: string; version: string } | undefined;
@@ -113,7 +129,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
       } finally {
         if (labels) metrics.observe(labels.model, labels.version, 'v2-grpc', statusCode, (performance.now() - started) / 1000);
       }
-    }),
+    }, (request) => ({ scopes: ['predict'], action: 'run models', model: request.model_name })),
   });
 
   const port = await new Promise<number>((resolve, reject) => {

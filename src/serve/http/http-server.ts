@@ -18,7 +18,9 @@ import type { TrainingJobs } from '../../app/training-jobs.js';
 import type { ImageJobs } from '../../app/image/image-jobs.js';
 import type { RolloutRunner } from '../../app/rollouts/rollout-runner.js';
 import type { Rollouts } from '../../app/rollouts/rollouts.js';
-import { requireBearer } from './api-auth.js';
+import { guardAccess } from './access-hook.js';
+import type { AccessControl } from '../access-control.js';
+import { registerKeyRoutes } from './key-routes.js';
 import { guardOrigins } from './origin-guard.js';
 import { openApiTransform, openApiTransformObject, useApiContract } from './api-contract.js';
 import { errorResponses } from './api-schemas.js';
@@ -81,6 +83,8 @@ export interface HttpServerOptions {
   /** Rollouts behind `/api/models/{name}/rollouts`, and this replica's runner (with a registry and monitoring). */
   readonly rollouts?: Rollouts;
   readonly rolloutRunner?: RolloutRunner;
+  /** Checks credentials (the admin token, the registry's API keys); absent: nothing is protected. */
+  readonly access?: AccessControl;
 }
 
 /** Builds the HTTP app (not yet listening). */
@@ -107,6 +111,14 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   const routes = new RouteMethods(app);
   guardOrigins(app, { listenHost: config.server.host, allowedOrigins: config.server.allowedOrigins, allowedHosts: config.server.allowedHosts });
   void limitRate(app, config.server.rateLimitPerMinute);
+  if (options.access) {
+    guardAccess(app, {
+      access: options.access,
+      protectApi: token !== undefined,
+      protectInference: config.server.inferenceAuth,
+      mlflowModel: config.server.mlflowModel,
+    });
+  }
 
   app.addHook('onRequest', async (request, reply) => {
     metrics.inFlight.inc();
@@ -170,7 +182,6 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   if (!registry && options.servesBundles) {
     void app.register(
       async (api) => {
-        if (token) requireBearer(api, token);
         useApiContract(api).get(
           '/server',
           { schema: { response: { 200: ServerStatus, ...errorResponses } } },
@@ -199,7 +210,6 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     registerWebRoutes(app, { root: defaultWebRoot() });
     void app.register(
       async (api) => {
-        if (token) requireBearer(api, token);
         api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
         registerRegistryRoutes(api, {
           registry,
@@ -220,6 +230,7 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
         registerPredictRoutes(api, dataPlane);
         if (options.monitor) registerMonitorRoutes(api, { monitor: options.monitor });
         if (options.imageJobs) registerImageRoutes(api, options.imageJobs);
+        registerKeyRoutes(api, { registry, onRevoked: () => options.access?.forget() });
         if (options.trainingJobs) {
           registerTrainingRoutes(api, {
             jobs: options.trainingJobs,

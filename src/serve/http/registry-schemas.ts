@@ -127,7 +127,7 @@ export const AuditEntry = named(
     at: IsoTime,
     interface: z.string(),
     actor: z.string().nullable(),
-    action: z.enum(['model.create', 'version.register', 'version.delete', 'alias.set', 'alias.remove', 'deployment.set', 'deployment.clear']),
+    action: z.enum(['model.create', 'version.register', 'version.delete', 'alias.set', 'alias.remove', 'deployment.set', 'deployment.clear', 'key.create', 'key.revoke']),
     model: z.string().nullable(),
     version: z.number().int().nullable(),
     alias: z.string().nullable(),

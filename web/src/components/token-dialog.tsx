@@ -32,7 +32,7 @@ export function TokenDialog() {
         <h2 id="token-title">Admin token needed</h2>
         <div className="dialog-body">
           <p>
-            This Berth server requires its admin token (<code>BERTH_ADMIN_TOKEN</code>). It is kept in this browser tab only and sent
+            This Berth server requires its admin token (<code>BERTH_ADMIN_TOKEN</code>) or an API key (<code>berth keys create</code>). It is kept in this browser tab only and sent
             with every request.
           </p>
           <FormError message={auth.token && auth.message} />
