@@ -63,15 +63,15 @@ export function runPrimary(options: PrimaryOptions): Promise<number> {
       announced--;
       fork();
     });
+    // Every signal is relayed: the first starts the workers' drain, a second cuts its delay short.
     const stop = (signal: NodeJS.Signals) => {
-      if (stopping) return;
       stopping = true;
       const workers = Object.values(cluster.workers ?? {});
       if (workers.length === 0) resolve(0);
       for (const worker of workers) worker?.process.kill(signal);
     };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGTERM'));
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGTERM'));
     for (let i = 0; i < options.workers; i++) fork();
   });
 }

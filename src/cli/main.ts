@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { pino } from 'pino';
-import type { Config, ConfigInput } from '../core/config.js';
+import { type Config, type ConfigInput, drainDelayMs } from '../core/config.js';
 import { BerthError } from '../core/errors.js';
 import { MODEL_FOLDER_INDEX } from '../registry/index.js';
 import { announceListening, isClusterWorker, runPrimary } from './cluster.js';
@@ -23,6 +23,7 @@ import { addRegistryCommands } from './registry-program.js';
 import { addRolloutCommands } from './rollout-program.js';
 import { addTrainCommands } from './train-program.js';
 import { collect, integer, wholeNumber } from './option-parsers.js';
+import { watchParent } from './watch-parent.js';
 
 
 function createLogger(config: Config) {
@@ -81,6 +82,7 @@ program
   .addOption(
     new Option('--log-level <level>', 'log level (env BERTH_LOG_LEVEL)').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
   )
+  .option('--drain-delay-ms <ms>', 'after SIGTERM, how long to keep serving with readiness false before closing; default 5000 beyond loopback, 0 on it (env BERTH_DRAIN_DELAY_MS)', integer)
   .option('--inference-auth', 'inference, metadata, gRPC and /metrics need an API key or the admin token too (env BERTH_INFERENCE_AUTH)')
   .option('--config <file>', 'JSON config file (env BERTH_CONFIG)')
   .option('--home <dir>', 'registry home with berth.db and blobs/ (env BERTH_HOME, default ./.berth)')
@@ -93,7 +95,7 @@ program
   )
   .action(async (models: string[], opts: Record<string, unknown>) => {
     const flags: ConfigInput = {
-      server: pick({ host: opts.host, port: opts.port, grpcPort: opts.grpcPort, bodyLimit: opts.bodyLimit, maxResponseBytes: opts.maxResponseBytes, workers: opts.workers, inferenceAuth: opts.inferenceAuth }),
+      server: pick({ host: opts.host, port: opts.port, grpcPort: opts.grpcPort, bodyLimit: opts.bodyLimit, maxResponseBytes: opts.maxResponseBytes, workers: opts.workers, inferenceAuth: opts.inferenceAuth, drainDelayMs: opts.drainDelayMs }),
       runtime: pick({
         threads: opts.threads,
         intraOpThreads: opts.intraOpThreads,
@@ -117,19 +119,29 @@ program
     const config = loadConfig({ file: (opts.config as string | undefined) ?? process.env.BERTH_CONFIG, env: process.env, flags }, purpose);
     const logger = createLogger(config);
     const print = config.log.stream === 'stdout' ? (line: string) => logger.info(line) : (line: string) => process.stdout.write(`${line}\n`);
+    // Under npm (npx, npm run) signals stop at npm, so its exit stands for SIGTERM (see watch-parent.ts).
+    if (process.env.npm_command !== undefined && !isClusterWorker()) watchParent(() => process.kill(process.pid, 'SIGTERM'));
     if (config.server.workers > 1 && !isClusterWorker()) {
       process.exit(await runPrimary({ workers: config.server.workers, print, log: (message) => logger.warn(message) }));
     }
     const server = await serve({ models, config, logger, version, print: isClusterWorker() ? announceListening : print });
+    let signals = 0;
     const stop = (signal: string) => {
-      logger.info({ signal }, 'shutting down: finishing requests in flight');
-      server.close().then(
+      // A second signal cuts the drain delay short.
+      if (signals++ > 0) {
+        void server.close({ now: true });
+        return;
+      }
+      const delay = drainDelayMs(config);
+      logger.info({ signal, drainDelayMs: delay }, 'shutting down: readiness off, then finishing requests in flight');
+      server.close({ drainDelayMs: delay }).then(
         () => process.exit(0),
         (error: unknown) => fail(error),
       );
     };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGINT'));
+
   });
 
 // package, register, models, versions, alias, show, delete, export, import, audit

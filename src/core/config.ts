@@ -66,6 +66,12 @@ export const ConfigSchema = z
         /** How long a graceful shutdown waits for requests in flight, in ms. */
         shutdownTimeoutMs: z.number().int().positive().default(30_000),
         /**
+         * After SIGTERM, how long the server keeps serving with readiness false before it stops
+         * accepting, in ms, so load balancers take it out of rotation first; a second signal cuts
+         * it short. Unset: 5000 when listening beyond loopback, 0 on loopback (no balancer there).
+         */
+        drainDelayMs: z.number().int().min(0).max(600_000).optional(),
+        /**
          * Bearer token for `/api/`. Required when listening on anything but loopback; when set on
          * loopback it is required too. Never logged.
          */
@@ -213,6 +219,11 @@ const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost|::ffff:127\.\d+\.\d+\.\d+)$
 /** True for hosts reachable only from this machine. */
 export function isLoopback(host: string): boolean {
   return LOOPBACK.test(host.replace(/^\[|\]$/g, ''));
+}
+
+/** How long a server drains after SIGTERM before it stops accepting, in ms (see server.drainDelayMs). */
+export function drainDelayMs(config: { readonly server: { readonly host: string; readonly drainDelayMs?: number | undefined } }): number {
+  return config.server.drainDelayMs ?? (isLoopback(config.server.host) ? 0 : 5000);
 }
 
 /** What the configuration is for, where that adds rules across fields. */

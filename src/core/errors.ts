@@ -158,6 +158,8 @@ export const Errors = {
     `Version ${model} needs about ${bytes} bytes to load, and the server's model memory budget of ${limitBytes} bytes has no room: ${reason}. Retry after the Retry-After delay; the operator can raise runtime.modelMemory (--model-memory), pin fewer aliases, or add replicas.`),
   SERVER_SHUTTING_DOWN: define('BERTH_SERVER_SHUTTING_DOWN', 503, 'UNAVAILABLE', () =>
     'The server is shutting down and takes no new requests. Retry against another replica.'),
+  SERVER_VERSIONS_UNLOADED: define('BERTH_SERVER_VERSIONS_UNLOADED', 503, 'UNAVAILABLE', (versions: string) =>
+    `Not ready: versions that should be served could not load: ${versions}. The server retries them every few seconds; fix the cause (a missing blob, an unreachable store) or move the alias. GET /api/server lists them.`),
   SERVER_LISTEN_FAILED: define('BERTH_SERVER_LISTEN_FAILED', 503, 'UNAVAILABLE', (what: string, address: string, reason: string) =>
     `Cannot listen for ${what} on ${address}: ${reason}. Choose another port (--port, --grpc-port; 0 picks a free one) or stop what holds this one.`),
   MODEL_LOAD_FAILED: define('BERTH_MODEL_LOAD_FAILED', 500, 'FAILED_PRECONDITION', (file: string, reason: string) =>

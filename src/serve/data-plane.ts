@@ -115,7 +115,22 @@ export interface DataPlaneOptions {
   readonly maxResponseBytes?: number;
   /** Runs copies of requests on the shadows of deployments; absent: shadows see nothing. */
   readonly shadows?: ShadowRunner;
+  /**
+   * Versions that should be served but could not load, with nothing standing in for them (the
+   * registry follower's failures): while there are any, the server is not ready.
+   */
+  readonly unloaded?: () => readonly UnloadedVersion[];
 }
+
+/** A version that should be served and is not, and why. */
+export interface UnloadedVersion {
+  readonly model: string;
+  readonly version: string;
+  readonly reason: string;
+}
+
+/** Whether the server takes traffic; when not, a catalogue error saying why. */
+export type Readiness = { readonly ready: true } | { readonly ready: false; readonly error: BerthError };
 
 /** Who asked, for the monitor: the request id and the protocol it came through. */
 export interface RequestContext {
@@ -139,6 +154,7 @@ export class DataPlane {
   readonly #afterResponse: AfterResponseQueue;
   readonly #maxResponseBytes: number;
   readonly #shadows: ShadowRunner | undefined;
+  readonly #unloaded: () => readonly UnloadedVersion[];
   #ready = false;
 
   constructor(options: DataPlaneOptions) {
@@ -147,6 +163,7 @@ export class DataPlane {
     this.#afterResponse = new AfterResponseQueue(options.onRecordError ?? (() => undefined));
     this.#maxResponseBytes = options.maxResponseBytes ?? Infinity;
     this.#shadows = options.shadows;
+    this.#unloaded = options.unloaded ?? (() => []);
     this.#metadata = Object.freeze({
       name: options.serverName,
       version: options.serverVersion,
@@ -168,9 +185,18 @@ export class DataPlane {
     return true;
   }
 
-  /** Every model is loaded and the server accepts inference. */
+  /** Every version that should be served is loaded and the server is not shutting down. */
   isReady(): boolean {
-    return this.#ready;
+    return this.readiness().ready;
+  }
+
+  /** {@link isReady}, with the reason when not: shutting down, or versions that could not load. */
+  readiness(): Readiness {
+    if (!this.#ready) return { ready: false, error: Errors.SERVER_SHUTTING_DOWN.create() };
+    const unloaded = this.#unloaded();
+    if (unloaded.length === 0) return { ready: true };
+    const list = unloaded.map((u) => `${u.model}:${u.version} (${u.reason})`).join('; ');
+    return { ready: false, error: Errors.SERVER_VERSIONS_UNLOADED.create(list, { details: { unloaded } }) };
   }
 
   /** Names of every served model. */

@@ -73,8 +73,21 @@ export interface RunningServer {
   readonly dataPlane: DataPlane;
   /** Rollouts and this replica's runner, when serving a registry with monitoring on. */
   readonly rollouts?: { readonly service: Rollouts; readonly runner: RolloutRunner };
-  /** Stops accepting, lets requests in flight finish, releases every model. Idempotent. */
-  close(): Promise<void>;
+  /**
+   * Shuts down: readiness turns false at once, requests keep being served for `drainDelayMs`
+   * (default 0) so load balancers notice, then the listeners close, requests in flight finish
+   * (up to `server.shutdownTimeoutMs`), and every model is released. Idempotent; a later call
+   * with `now` cuts the delay short.
+   */
+  close(options?: CloseOptions): Promise<void>;
+}
+
+/** Options of {@link RunningServer.close}. */
+export interface CloseOptions {
+  /** How long to keep serving after readiness turns false, in ms. */
+  readonly drainDelayMs?: number;
+  /** Skip what is left of the delay (a second signal). */
+  readonly now?: boolean;
 }
 
 /**
@@ -234,16 +247,26 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     serverVersion: options.version,
     maxResponseBytes: config.server.maxResponseBytes,
     shadows,
+    // A version that failed to load keeps the server unready unless the model still answers at
+    // its plain name (an earlier version standing in while a new one cannot load).
+    unloaded: () =>
+      (follower?.failures() ?? []).filter((failure) => {
+        const plain = table.defaultVersion(failure.model);
+        return plain === undefined || !table.get(failure.model, plain);
+      }),
     ...(monitor ? { recorder: recorderFor(monitor, options.now) } : {}),
     onRecordError: (error) => logger.error({ err: error }, 'a prediction could not be recorded for monitoring'),
   });
+  // Draining: readiness is false and responses close their connections; closing: the listeners
+  // are closed too, after the drain delay.
+  let draining = false;
   let closing = false;
   const app = createHttpServer({
     dataPlane,
     metrics,
     logger,
     config,
-    isClosing: () => closing,
+    isClosing: () => draining,
     serverVersion: options.version,
     ...(registry ? { registry } : {}),
     ...(options.modelFolder ? { servesBundles: true } : {}),
@@ -298,9 +321,21 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const host = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host;
 
   let closed: Promise<void> | undefined;
-  const close = async (): Promise<void> => {
-    closing = true;
+  let endDelay: (() => void) | undefined;
+  const close = async (drainDelayMs: number): Promise<void> => {
+    draining = true;
     dataPlane.setReady(false);
+    if (drainDelayMs > 0) {
+      logger.info({ drainDelayMs }, 'not ready; still serving while load balancers notice');
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, drainDelayMs);
+        endDelay = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+    closing = true;
     await driftGauges?.close();
     await rollouts?.runner.close();
     await follower?.close();
@@ -321,7 +356,10 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     ...(grpc ? { grpcPort: grpc.port } : {}),
     dataPlane,
     ...(rollouts ? { rollouts } : {}),
-    close: () => (closed ??= close()),
+    close: (options: CloseOptions = {}) => {
+      if (options.now) endDelay?.();
+      return (closed ??= close(options.now ? 0 : (options.drainDelayMs ?? 0)));
+    },
   };
 }
 

@@ -1,14 +1,72 @@
 /**
- * Lifecycle under load: inference never blocks the event loop, and SIGTERM lets requests in
- * flight finish before the process exits 0.
+ * Lifecycle under load: inference never blocks the event loop, and SIGTERM drains: readiness
+ * turns false first, requests keep being served through the drain delay, and requests in flight
+ * when the listener closes finish before the process exits 0.
  */
+import { spawn } from 'node:child_process';
+import { copyFileSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { binaryRequest } from '../helpers/binary-tensors.js';
 import { startBerthServe } from '../helpers/cli.js';
-import { tempDir, writeHeavyModel } from '../helpers/models.js';
+import { tempDir, writeHeavyModel, writeIdentityModel } from '../helpers/models.js';
 
 const dir = tempDir();
 const heavy = writeHeavyModel(dir, 1024);
+const identity = writeIdentityModel(dir, 'FP32');
+const REPOSITORY = new URL('../..', import.meta.url).pathname;
+
+/** Ids of the processes serving a model from `folder` (found in /proc, so a test can end what it started). */
+function serversIn(folder: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const command = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      if (command.includes('serve') && command.includes(folder) && command.includes('node')) pids.push(Number(entry));
+    } catch {
+      // The process ended meanwhile.
+    }
+  }
+  return pids;
+}
+
+/** Rows of a held request: 1 MiB of FP32 in a [rows, 3] tensor. */
+const ROWS = Math.floor((1024 * 1024) / 12);
+
+/**
+ * An inference request on its own connection whose body is sent in two halves: the second only
+ * when `sendRest` is called, so the request stays in flight exactly as long as a test needs.
+ */
+function heldRequest(port: number): { sendRest(): void; answer: Promise<{ status: number; bytes: number }> } {
+  const data = Buffer.from(new Float32Array(ROWS * 3).fill(0.5).buffer);
+  const { body, headerLength } = binaryRequest([{ name: 'x', datatype: 'FP32', shape: [ROWS, 3], bytes: data }], { parameters: { binary_data_output: true } });
+  const request = httpRequest({
+    host: '127.0.0.1',
+    port,
+    method: 'POST',
+    path: '/v2/models/ident/infer',
+    agent: false,
+    headers: { 'content-type': 'application/octet-stream', 'inference-header-content-length': String(headerLength), 'content-length': String(body.length) },
+  });
+  const answer = new Promise<{ status: number; bytes: number }>((resolve, reject) => {
+    request.on('error', reject);
+    request.on('response', (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (c: Buffer) => chunks.push(c));
+      response.on('end', () => {
+        const all = Buffer.concat(chunks);
+        const outputHeader = Number(response.headers['inference-header-content-length']);
+        resolve({ status: response.statusCode ?? 0, bytes: all.length - outputHeader });
+      });
+      response.on('error', reject);
+    });
+  });
+  const half = Math.floor(body.length / 2);
+  request.write(body.subarray(0, half));
+  return { sendRest: () => request.end(body.subarray(half)), answer };
+}
 
 function heavyRequest(url: string, rows: number): Promise<number> {
   // 0.5 everywhere: normal floats (a byte pattern like 0x01010101 is denormal and very slow).
@@ -62,21 +120,67 @@ describe('lifecycle under load', () => {
     }
   });
 
-  it('SIGTERM finishes requests in flight, refuses new ones, and exits 0', async () => {
-    const served = await startBerthServe([`heavy=${heavy}`, '--port', '0', '--workers', '1']);
-    // Large enough to be still running when the signal lands, even on a fast machine.
-    const requests = Array.from({ length: 4 }, () => heavyRequest(served.url, 2000));
-    expect(await waitFor(async () => (await inFlight(served.url)) >= 4)).toBe(true);
+  it('SIGTERM: readiness first, serving through the drain delay, then 64 requests in flight finish and it exits 0', async () => {
+    // A drain delay far longer than the test, cut short by a second signal: every step waits for
+    // what it needs to see, never for time to pass, so a loaded machine cannot make it flaky.
+    const served = await startBerthServe([`ident=${identity}`, '--port', '0', '--workers', '1', '--drain-delay-ms', '600000']);
+    const { port } = new URL(served.url);
+    // 64 connections, each with a 1 MB request whose body is half sent: in flight until released.
+    const held = Array.from({ length: 64 }, () => heldRequest(Number(port)));
+    expect(await waitFor(async () => (await inFlight(served.url)) >= 64)).toBe(true);
+
     served.child.kill('SIGTERM');
-    // The signal is asynchronous: the server says when it has begun shutting down.
-    expect(await waitFor(async () => served.output().stderr.includes('shutting down'))).toBe(true);
-    const statuses = await Promise.all(requests);
-    expect(statuses).toEqual([200, 200, 200, 200]);
-    const late = await fetch(`${served.url}/v2/health/live`).then(
-      (r) => r.status,
-      () => 'refused',
-    );
-    expect([503, 'refused']).toContain(late);
+    // Readiness turns false at once, while the server still serves...
+    expect(await waitFor(async () => (await fetch(`${served.url}/v2/health/ready`)).status === 503)).toBe(true);
+    const ready = (await (await fetch(`${served.url}/v2/health/ready`)).json()) as { ready: boolean; code: string };
+    expect(ready).toMatchObject({ ready: false, code: 'BERTH_SERVER_SHUTTING_DOWN' });
+    // ...so a request sent before the load balancer noticed is answered, and told to reconnect elsewhere.
+    const late = await fetch(`${served.url}/v2/models/ident/infer`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 3], data: [1, 2, 3] }] }),
+    });
+    expect(late.status).toBe(200);
+    expect(late.headers.get('connection')).toBe('close');
+    expect((await fetch(`${served.url}/v2/health/live`)).status).toBe(200);
+
+    // A second signal ends the delay: the listener closes while the 64 requests are still held.
+    served.child.kill('SIGTERM');
+    expect(await waitFor(async () => (await fetch(`${served.url}/v2/health/live`).then(() => 'open', () => 'refused')) === 'refused')).toBe(true);
+    for (const request of held) request.sendRest();
+    const answers = await Promise.all(held.map((r) => r.answer));
+    expect(answers.map((a) => a.status)).toEqual(Array(64).fill(200));
+    expect(answers.every((a) => a.bytes === ROWS * 3 * 4)).toBe(true);
     expect(await served.exited).toBe(0);
+  });
+
+  it.skipIf(process.platform !== 'linux')('stops when started through npx and npx gets SIGTERM, which npm does not pass on', async () => {
+    // A project that depends on this Berth, as a user's would.
+    const project = tempDir();
+    mkdirSync(join(project, 'node_modules', '.bin'), { recursive: true });
+    symlinkSync(REPOSITORY, join(project, 'node_modules', 'berth'));
+    symlinkSync('../berth/dist/cli/main.js', join(project, 'node_modules', '.bin', 'berth'));
+    writeFileSync(join(project, 'package.json'), '{"name":"user-project","private":true,"dependencies":{"berth":"*"}}');
+    const model = join(project, 'ident.onnx');
+    copyFileSync(identity, model);
+    const npx = spawn('npx', ['--no-install', 'berth', 'serve', model, '--port', '0'], { cwd: project, env: { ...process.env, npm_config_update_notifier: 'false' } });
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        npx.stdout.on('data', (c: Buffer) => {
+          out += c.toString();
+          const match = /at (http:\/\/\S+)/.exec(out);
+          if (match) resolve(match[1]!);
+        });
+        npx.on('close', (code) => reject(new Error(`npx exited (${code}) before the server listened`)));
+      });
+      expect((await fetch(`${url}/v2/health/live`)).status).toBe(200);
+      npx.kill('SIGTERM');
+      expect(await waitFor(async () => (await fetch(`${url}/v2/health/live`).then(() => 'open', () => 'refused')) === 'refused')).toBe(true);
+      expect(await waitFor(async () => serversIn(project).length === 0)).toBe(true);
+    } finally {
+      npx.kill('SIGKILL');
+      for (const pid of serversIn(project)) process.kill(pid, 'SIGKILL');
+    }
   });
 });

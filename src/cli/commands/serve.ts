@@ -68,8 +68,8 @@ async function serveModelFolder(options: ServeOptions, dir: string): Promise<Run
   options.print(`Berth ${options.version} serving the model folder ${dir} (${versions}) at ${server.url}${grpcNote(server)}`);
   return {
     ...server,
-    close: async () => {
-      await server.close();
+    close: async (closeOptions) => {
+      await server.close(closeOptions);
       await store?.close();
     },
   };
@@ -113,8 +113,8 @@ async function serveRegistry(options: ServeOptions): Promise<RunningServer> {
   return {
     ...server,
     dataPlane: server.dataPlane,
-    close: async () => {
-      await server.close();
+    close: async (closeOptions) => {
+      await server.close(closeOptions);
       await registry.close();
     },
   };

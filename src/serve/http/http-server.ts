@@ -61,7 +61,7 @@ export interface HttpServerOptions {
   readonly metrics: ServerMetrics;
   readonly logger: FastifyBaseLogger;
   readonly config: Config;
-  /** True once shutdown has begun: new requests get 503. */
+  /** True once shutdown has begun: responses close their connections, so clients move on. */
   readonly isClosing: () => boolean;
   /** The registry behind the management API; without it only inference routes exist. */
   readonly registry?: Registry;
@@ -120,15 +120,11 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     });
   }
 
+  // Requests that reach the server while it drains are served: they were sent before the load
+  // balancer noticed, and refusing them would fail them for nothing.
   app.addHook('onRequest', async (request, reply) => {
     metrics.inFlight.inc();
     void reply.header('x-request-id', request.id);
-    if (options.isClosing()) {
-      void reply.header('connection', 'close').header('retry-after', '1');
-      const error = Errors.SERVER_SHUTTING_DOWN.create();
-      return reply.code(error.httpStatus).send(errorBody(error));
-    }
-    return undefined;
   });
 
   // Responses finished during shutdown close their connection, so keep-alive clients cannot hold

@@ -1,6 +1,5 @@
 /** Open Inference Protocol v2 REST routes: convert, delegate to the data plane, encode. */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { Errors } from '../../core/errors.js';
 import type { DataPlane } from '../data-plane.js';
 import { errorBody } from './error-reply.js';
 import { HEADER_LENGTH, decodeInferRequest, encodeInferResponse } from './oip-rest-codec.js';
@@ -19,9 +18,10 @@ export function registerOipRoutes(app: FastifyInstance, dataPlane: DataPlane): v
   app.get('/v2/health/live', async () => ({ live: dataPlane.isLive() }));
 
   app.get('/v2/health/ready', async (_request, reply) => {
-    if (dataPlane.isReady()) return { ready: true };
-    const error = Errors.SERVER_SHUTTING_DOWN.create();
-    return reply.code(error.httpStatus).send({ ready: false, ...errorBody(error) });
+    const readiness = dataPlane.readiness();
+    if (readiness.ready) return { ready: true };
+    // The details say which versions could not load and why, for whoever looks at a failing probe.
+    return reply.code(readiness.error.httpStatus).send({ ready: false, ...errorBody(readiness.error), ...readiness.error.details });
   });
 
   app.get('/v2', async () => dataPlane.serverMetadata());
