@@ -184,7 +184,14 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
           async () => ({ version: options.serverVersion ?? '0', served: dataPlane.served(), failures: [] }),
         );
         registerPredictRoutes(api, dataPlane);
-        if (options.monitor) registerMonitorRoutes(api, { monitor: options.monitor });
+        if (options.monitor) {
+          registerMonitorRoutes(api, {
+            monitor: options.monitor,
+            checkModel: async (name) => {
+              if (!dataPlane.modelNames().includes(name)) throw Errors.MODEL_NOT_FOUND.create(name);
+            },
+          });
+        }
       },
       { prefix: '/api' },
     );
@@ -224,7 +231,14 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
           ...(options.rolloutRunner ? { runner: options.rolloutRunner } : {}),
         });
         registerPredictRoutes(api, dataPlane);
-        if (options.monitor) registerMonitorRoutes(api, { monitor: options.monitor });
+        if (options.monitor) {
+          registerMonitorRoutes(api, {
+            monitor: options.monitor,
+            checkModel: async (name) => {
+              await registry.getModel(name);
+            },
+          });
+        }
         if (options.imageJobs) registerImageRoutes(api, options.imageJobs);
         registerKeyRoutes(api, { registry, onRevoked: () => options.access?.forget() });
         if (options.trainingJobs) {

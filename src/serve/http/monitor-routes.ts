@@ -31,6 +31,8 @@ import {
 /** What the monitoring routes need. */
 export interface MonitorRoutesOptions {
   readonly monitor: MonitorService;
+  /** Throws the catalogue's not-found error for a model that does not exist (feedback for one is refused). */
+  readonly checkModel?: (name: string) => Promise<void>;
 }
 
 /** Registers the monitoring routes on the API scope (paths relative to `/api`). */
@@ -108,7 +110,10 @@ export function registerMonitorRoutes(scope: FastifyInstance, options: MonitorRo
         response: { 200: FeedbackResult, ...errorResponses },
       },
     },
-    async (request) => monitor.feedback(request.params.name, request.body),
+    async (request) => {
+      await options.checkModel?.(request.params.name);
+      return monitor.feedback(request.params.name, request.body);
+    },
   );
 
   api.get(

@@ -136,8 +136,39 @@ export const LoggedRequest = named(
 const FeedbackValue = z.union([z.string(), z.number(), z.boolean()]);
 const FeedbackItem = z.object({ requestId: z.string(), actual: z.union([FeedbackValue, list(FeedbackValue)]) });
 
-/** Ground truth for logged predictions: one item, a list, or `{"feedback": [...]}`. */
-export const FeedbackBody = refusedWith(z.union([FeedbackItem, list(FeedbackItem), z.object({ feedback: list(FeedbackItem) })]), Errors.MONITOR_FEEDBACK_INVALID);
+/** Bounds of one feedback request: feedback is kept for months, so nothing in it may be large. */
+export const FEEDBACK_LIMITS = { items: 10_000, values: 1_000_000, requestIdLength: 256, labelLength: 1024 } as const;
+
+type FeedbackItemInput = z.output<typeof FeedbackItem>;
+
+/** Ground truth for logged predictions: one item, a list, or `{"feedback": [...]}`, within FEEDBACK_LIMITS. */
+export const FeedbackBody = refusedWith(
+  z.union([FeedbackItem, list(FeedbackItem), z.object({ feedback: list(FeedbackItem) })]).superRefine((body, context) => {
+    const items: readonly FeedbackItemInput[] = Array.isArray(body) ? body : 'feedback' in body ? body.feedback : [body as FeedbackItemInput];
+    const at = Array.isArray(body) ? (i: number) => [i] : 'feedback' in body ? (i: number) => ['feedback', i] : () => [];
+    if (items.length > FEEDBACK_LIMITS.items) {
+      context.addIssue({ code: 'custom', message: `${items.length} items; send at most ${FEEDBACK_LIMITS.items} per request` });
+      return;
+    }
+    let values = 0;
+    for (let i = 0; i < items.length; i++) {
+      const { requestId, actual } = items[i]!;
+      if (requestId.length === 0 || requestId.length > FEEDBACK_LIMITS.requestIdLength) {
+        context.addIssue({ code: 'custom', path: [...at(i), 'requestId'], message: `must be 1 to ${FEEDBACK_LIMITS.requestIdLength} characters, the x-request-id of the prediction` });
+        return;
+      }
+      const list = Array.isArray(actual) ? actual : [actual];
+      values += list.length;
+      const long = list.findIndex((v) => typeof v === 'string' && v.length > FEEDBACK_LIMITS.labelLength);
+      if (long !== -1) {
+        context.addIssue({ code: 'custom', path: [...at(i), 'actual', ...(Array.isArray(actual) ? [long] : [])], message: `is longer than ${FEEDBACK_LIMITS.labelLength} characters; send the true label or value, not a document` });
+        return;
+      }
+    }
+    if (values > FEEDBACK_LIMITS.values) context.addIssue({ code: 'custom', message: `${values} values; send at most ${FEEDBACK_LIMITS.values} per request` });
+  }),
+  Errors.MONITOR_FEEDBACK_INVALID,
+);
 
 /** What happened to a batch of feedback. */
 export const FeedbackResult = named(
