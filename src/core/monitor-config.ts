@@ -26,6 +26,11 @@ export const MonitorConfigSchema = z
     windowMs: z.number().int().min(1000).max(86_400_000).default(60_000),
     /** How often closed windows, the prediction log and samples are written, in ms. */
     flushIntervalMs: z.number().int().min(50).max(600_000).default(2000),
+    /**
+     * How often what the open windows hold so far is written too, in ms (merged into the stored
+     * window): the most monitoring a crash (`kill -9`) can lose, plus one flushIntervalMs.
+     */
+    openWindowFlushMs: z.number().int().min(1000).max(86_400_000).default(10_000),
     /** This replica's name in stored windows; default host, process id and a random suffix. */
     replicaId: z.string().min(1).max(128).optional(),
     /** Most features plus outputs sketched per model version (OIP tensors can have thousands of columns). */

@@ -106,6 +106,7 @@ export class MonitorService {
       store: options.stores.windows,
       replica: this.replica,
       windowMs: settings.windowMs,
+      openFlushMs: settings.openWindowFlushMs,
       maxColumns: settings.maxColumns,
       sketchK: settings.sketchK,
       maxCategories: settings.maxCategories,

@@ -18,6 +18,8 @@ export interface WindowRecorderOptions {
   /** This replica's name in stored windows. */
   readonly replica: string;
   readonly windowMs: number;
+  /** How often open windows are written so far (see MonitorConfig.openWindowFlushMs); default never. */
+  readonly openFlushMs?: number;
   readonly maxColumns: number;
   readonly sketchK: number;
   readonly maxCategories: number;
@@ -33,6 +35,7 @@ interface WindowEntry {
   readonly model: string;
   readonly version: string;
   readonly window: LiveWindow;
+  readonly catalog: ColumnCatalog;
 }
 
 /** The replica's live windows, and their writing. */
@@ -43,10 +46,12 @@ export class WindowRecorder {
   /** Windows taken out of memory whose write failed; retried on the next flush, still reported. */
   #unflushed: WindowToStore[] = [];
   #last: WindowEntry | undefined;
+  #openFlushedAt: number;
   readonly #lock = new ReadWriteLock();
 
   constructor(options: WindowRecorderOptions) {
     this.#options = options;
+    this.#openFlushedAt = options.now();
   }
 
   /** Records one prediction into its window. Throws only on a malformed event. */
@@ -62,17 +67,30 @@ export class WindowRecorder {
   }
 
   /**
-   * Writes closed windows (every window with `all`). A window whose write fails is kept for the
-   * next flush (and reports still see it); the error is thrown.
+   * Writes closed windows (every window with `all`), and every openFlushMs what the open ones hold
+   * so far: the stored window merges it, and the open window starts again empty, so a crash loses
+   * only what came since. A window whose write fails is kept for the next flush (and reports still
+   * see it); the error is thrown.
    */
   async flush(all: boolean): Promise<void> {
     await this.#lock.write(async () => {
-      const closedBefore = this.#options.now() - WINDOW_GRACE_MS;
+      const now = this.#options.now();
+      const closedBefore = now - WINDOW_GRACE_MS;
       const windowMs = this.#options.windowMs;
+      const openFlushMs = this.#options.openFlushMs;
+      const open = all || (openFlushMs !== undefined && now - this.#openFlushedAt >= openFlushMs);
+      if (open) this.#openFlushedAt = now;
       const taken: WindowToStore[] = [];
       for (const [key, entry] of this.#windows) {
-        if (!all && entry.window.start + windowMs > closedBefore) continue;
-        this.#windows.delete(key);
+        const closed = all || entry.window.start + windowMs <= closedBefore;
+        if (!closed && !open) continue;
+        if (closed) this.#windows.delete(key);
+        else if (entry.window.empty) continue;
+        else {
+          const fresh = { ...entry, window: new LiveWindow(entry.window.start, entry.catalog, this.#sketchOptions()) };
+          this.#windows.set(key, fresh);
+          if (this.#last === entry) this.#last = fresh;
+        }
         if (this.#last === entry) this.#last = undefined;
         if (!entry.window.empty) taken.push({ model: entry.model, version: entry.version, start: entry.window.start, windowMs, data: entry.window.toData() });
       }
@@ -109,6 +127,10 @@ export class WindowRecorder {
     return new Set([...[...this.#windows.values()].map((e) => e.model), ...this.#unflushed.map((w) => w.model)]);
   }
 
+  #sketchOptions() {
+    return { k: this.#options.sketchK, maxCategories: this.#options.maxCategories };
+  }
+
   #entryFor(model: string, version: string, start: number): WindowEntry {
     const key = `${model}\u0000${version}\u0000${start}`;
     let entry = this.#windows.get(key);
@@ -119,7 +141,7 @@ export class WindowRecorder {
         catalog = new ColumnCatalog(this.#options.declaredColumns(model, version), this.#options.maxColumns);
         this.#catalogs.set(catalogKey, catalog);
       }
-      entry = { model, version, window: new LiveWindow(start, catalog, { k: this.#options.sketchK, maxCategories: this.#options.maxCategories }) };
+      entry = { model, version, catalog, window: new LiveWindow(start, catalog, this.#sketchOptions()) };
       this.#windows.set(key, entry);
     }
     return entry;
