@@ -15,6 +15,7 @@ import { InferResult } from './infer-result.js';
 import { PredictionResult } from './prediction-result.js';
 import { SchemaForm } from './schema-form.js';
 import { TensorForm } from './tensor-form.js';
+import { curlCommand } from '../lib/curl-command.js';
 
 type Outcome =
   | { readonly kind: 'predict'; readonly request: unknown; readonly url: string; readonly response: PredictResponse }
@@ -44,8 +45,7 @@ export function PlaygroundPage({ modelRef }: { readonly modelRef: string | undef
 
 /** The request as a curl command; with an admin token set, its header names the variable, never the token. */
 function curlOf(url: string, body: unknown): string {
-  const auth = currentToken() && url.startsWith('/api/') ? `  -H "authorization: Bearer $BERTH_ADMIN_TOKEN" \\\n` : '';
-  return `curl -X POST ${window.location.origin}${url} \\\n  -H 'content-type: application/json' \\\n${auth}  -d '${JSON.stringify(body)}'`;
+  return curlCommand(window.location.origin, url, body, currentToken() && url.startsWith('/api/') ? 'BERTH_ADMIN_TOKEN' : undefined);
 }
 
 function Playground({ modelRef, name }: { readonly modelRef: string; readonly name: string }) {
