@@ -1,5 +1,6 @@
 import { type ReactNode, useEffect } from 'react';
 import { NavBar } from './components/nav-bar.js';
+import { PageErrorBoundary } from './components/page-error-boundary.js';
 import { TokenDialog } from './components/token-dialog.js';
 import { ModelPage } from './pages/model-page.js';
 import { ModelsPage } from './pages/models-page.js';
@@ -40,7 +41,8 @@ export function App() {
         Skip to content
       </a>
       <NavBar section={section} />
-      {page}
+      {/* Keyed by the address, so moving to another page leaves a failed one behind. */}
+      <PageErrorBoundary key={route.path}>{page}</PageErrorBoundary>
       <TokenDialog />
     </>
   );

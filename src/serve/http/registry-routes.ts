@@ -15,6 +15,7 @@ import { z } from 'zod';
 import { RegistryChanges } from '../../app/registry-changes.js';
 import { Errors } from '../../core/errors.js';
 import { parseVersionNumber } from '../../core/model-ref.js';
+import { tagsProblem } from '../../core/tags.js';
 import type { AuditActor, Registry } from '../../registry/index.js';
 import type { DataPlane } from '../data-plane.js';
 import type { ModelMonitorSummary as ModelMonitorSummaryType } from '../../monitor/index.js';
@@ -169,13 +170,18 @@ export function registerRegistryRoutes(scope: FastifyInstance, options: Registry
             case 'alias':
               fields.aliases.push(value);
               break;
-            case 'tags':
+            case 'tags': {
+              let tags: unknown;
               try {
-                fields.tags = JSON.parse(value) as Record<string, string>;
+                tags = JSON.parse(value);
               } catch {
-                throw Errors.UPLOAD_INVALID.create("field 'tags' is not a JSON object of strings");
+                throw Errors.UPLOAD_INVALID.create("field 'tags' is not JSON; send a JSON object of strings, like {\"team\": \"ml\"}");
               }
+              const problem = tagsProblem(tags);
+              if (problem) throw Errors.UPLOAD_INVALID.create(`field 'tags': ${problem}`);
+              fields.tags = tags as Record<string, string>;
               break;
+            }
             default:
               throw Errors.UPLOAD_INVALID.create(`unknown field '${part.fieldname}' (expected file, name, alias, description, tags)`);
           }
