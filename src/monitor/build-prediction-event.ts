@@ -67,18 +67,7 @@ export function eventFromRecords(
     }
     outputs.value = column;
   }
-  return {
-    model: facts.model,
-    version: facts.version,
-    requestId: facts.requestId,
-    at: facts.at,
-    protocol: facts.protocol,
-    rows,
-    latencyMs: facts.latencyMs,
-    outcome: 'success',
-    features,
-    outputs,
-  };
+  return { ...eventHead(facts, rows, 'success'), features, outputs };
 }
 
 /**
@@ -89,32 +78,17 @@ export function eventFromRecords(
  * buffers are transferred to an inference worker and cannot be read afterwards.
  */
 export function eventFromTensors(facts: RequestFacts, rows: number, features: Columns | undefined, outputs: readonly Tensor[]): PredictionEvent {
-  return {
-    model: facts.model,
-    version: facts.version,
-    requestId: facts.requestId,
-    at: facts.at,
-    protocol: facts.protocol,
-    rows,
-    latencyMs: facts.latencyMs,
-    outcome: 'success',
-    ...(features !== undefined ? { features } : {}),
-    outputs: tensorColumns(outputs, rows),
-  };
+  return { ...eventHead(facts, rows, 'success'), ...(features !== undefined ? { features } : {}), outputs: tensorColumns(outputs, rows) };
 }
 
 /** The event of a request that failed (any kind): no rows, no columns. */
 export function eventFromFailure(facts: RequestFacts, outcome: Exclude<PredictionOutcome, 'success'>): PredictionEvent {
-  return {
-    model: facts.model,
-    version: facts.version,
-    requestId: facts.requestId,
-    at: facts.at,
-    protocol: facts.protocol,
-    rows: 0,
-    latencyMs: facts.latencyMs,
-    outcome,
-  };
+  return eventHead(facts, 0, outcome);
+}
+
+/** What every event says of its request, whatever it carried. */
+function eventHead(facts: RequestFacts, rows: number, outcome: PredictionOutcome): PredictionEvent {
+  return { model: facts.model, version: facts.version, requestId: facts.requestId, at: facts.at, protocol: facts.protocol, rows, latencyMs: facts.latencyMs, outcome };
 }
 
 /** Rows of a request: the first dimension of its first input (1 for a scalar). */
