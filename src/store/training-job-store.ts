@@ -118,11 +118,7 @@ export class TrainingJobStore {
     return this.#write(async (trx) => {
       const row = await trx.selectFrom('training_jobs').select('upload_digest').where('id', '=', id).where('holder', '=', holder).where('state', '=', 'running').executeTakeFirst();
       if (!row) return false;
-      await trx
-        .updateTable('training_jobs')
-        .set((eb) => ({ ...finishedColumns(outcome), revision: eb('revision', '+', 1) }))
-        .where('id', '=', id)
-        .execute();
+      await markFinished(trx, id, outcome);
       if (outcome.files && outcome.files.length > 0) await trx.insertInto('training_job_files').values(outcome.files.map((f) => ({ job_id: id, ...f }))).execute();
       return { upload: row.upload_digest };
     });
@@ -142,11 +138,7 @@ export class TrainingJobStore {
     return this.#write(async (trx) => {
       const row = await trx.selectFrom('training_jobs').select('upload_digest').where('id', '=', id).where('state', '=', 'running').where('heartbeat_at', '=', heartbeatAt).executeTakeFirst();
       if (!row) return false;
-      await trx
-        .updateTable('training_jobs')
-        .set((eb) => ({ ...finishedColumns(outcome), revision: eb('revision', '+', 1) }))
-        .where('id', '=', id)
-        .execute();
+      await markFinished(trx, id, outcome);
       return { upload: row.upload_digest };
     });
   }
@@ -200,6 +192,15 @@ export class TrainingJobStore {
   #write<T>(work: (trx: Transaction<StoreTables>) => Promise<T>): Promise<T> {
     return this.#db.transaction().execute(work);
   }
+}
+
+/** Writes a job's outcome, moving its revision on. */
+async function markFinished(trx: Transaction<StoreTables>, id: string, outcome: TrainingJobOutcome): Promise<void> {
+  await trx
+    .updateTable('training_jobs')
+    .set((eb) => ({ ...finishedColumns(outcome), revision: eb('revision', '+', 1) }))
+    .where('id', '=', id)
+    .execute();
 }
 
 function finishedColumns(outcome: TrainingJobOutcome): Partial<TrainingJobRow> {
