@@ -56,6 +56,13 @@ export function addRolloutCommands(program: Command, context: RolloutProgramCont
     .description(
       "Move a model's traffic from its production version (the champion) to a challenger in steps, under guards checked on the challenger's live figures; " +
         'a breached guard sends traffic back to the champion at once. Starts it on the servers and returns; --wait follows it to the end.',
+    )
+    // Starting is the hidden default command, so its usage is spelled out here where users look.
+    .usage('<model> <version> [options] | status <model> | abort <model>')
+    .addHelpText(
+      'after',
+      '\nStart a rollout:\n  berth rollout <model> <version> [--steps shadow,10,50,100] [--bake 5m] [--interval 10s] [--min-requests 100] [--guard "error_rate<0.01"]... [--wait] [--json]\n' +
+        'Every start option is described by: berth rollout start --help',
     );
 
   storeOptions(
