@@ -76,6 +76,7 @@ export {
   recordFeedback,
   rematchFeedback,
 } from './feedback.js';
+export { type LabelledRange, type LabelledRow, type LabelledRowSource } from './labelled-rows.js';
 export { IntervalTasks } from './interval-tasks.js';
 export { LiveWindow } from './live-window.js';
 export { MonitorAlerts, type MonitorAlertsOptions } from './monitor-alerts.js';
