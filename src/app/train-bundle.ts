@@ -48,6 +48,8 @@ export interface TrainingSummary {
   readonly ignoredColumns: readonly IgnoredColumn[];
   /** The validation file the metrics come from, when one was given instead of a random split. */
   readonly validationSource?: string;
+  /** The number of folds, when the metrics are k-fold cross-validated (out-of-fold predictions of every row). */
+  readonly folds?: number;
 }
 
 /** The outcome of {@link trainBundle}. */
@@ -85,7 +87,7 @@ export async function trainBundle(options: TrainBundleOptions): Promise<TrainedB
       profile: profile as unknown as JsonObject,
       metrics: headlineMetrics(result.metrics),
       evaluation: {
-        split: 'validation',
+        split: result.lineage.folds !== undefined ? 'cross-validation' : 'validation',
         rows: result.metrics.rows,
         task: result.task,
         algorithm: result.algorithm,
@@ -115,6 +117,7 @@ export function trainingSummary(result: TrainFromCsvResult): TrainingSummary {
     droppedRows: result.lineage.droppedRows,
     ignoredColumns: result.ignoredColumns,
     ...(result.lineage.validationSource !== undefined ? { validationSource: result.lineage.validationSource } : {}),
+    ...(result.lineage.folds !== undefined ? { folds: result.lineage.folds } : {}),
   };
 }
 

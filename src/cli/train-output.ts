@@ -25,7 +25,9 @@ export function renderTrainResult(result: TrainCommandResult): string {
     '',
     renderCandidates(result),
     '',
-    `Validation metrics of ${result.method} (${result.validationSource !== undefined ? `${m.rows} rows of ${result.validationSource}` : `${m.rows} held-out rows`}):`,
+    result.folds !== undefined
+      ? `Cross-validated metrics of ${result.method} (${result.folds} folds: each of ${m.rows} rows predicted by a model fitted without it):`
+      : `Validation metrics of ${result.method} (${result.validationSource !== undefined ? `${m.rows} rows of ${result.validationSource}` : `${m.rows} held-out rows`}):`,
     renderMetrics(m),
   ];
   if (m.task === 'classification') lines.push('', 'Confusion matrix (rows: true label, columns: predicted):', renderConfusion(m));

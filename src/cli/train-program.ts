@@ -76,6 +76,7 @@ export function addTrainCommands(program: Command, context: TrainProgramContext)
       .option('--delimiter <char>', 'field separator of the CSV (default: detected from the header row: comma, semicolon, tab or pipe)')
       .option('--seed <n>', 'seed of the train/validation split (default 0)', integer)
       .option('--validation <data.csv>', 'validate on this file (same columns) instead of a random 20% of the training rows')
+      .option('--folds <k>', 'k-fold cross-validation (2 to 20 folds) instead of one held-out split, for small data; the model is refitted on every row', integer)
       .addOption(new Option('--class-weight <weights>', 'balanced: weigh rare classes up so each class counts alike (default: none)').choices(['none', 'balanced']))
       .option('--strict', 'the schema refuses unseen categories and numbers outside the training range (default: answer them with a warning)')
       .option('-o, --out <dir>', 'bundle folder to write (default ./<name>.bundle; none when registering)')
@@ -87,7 +88,7 @@ export function addTrainCommands(program: Command, context: TrainProgramContext)
   )
     .addHelpText(
       'after',
-      '\nExamples:\n  berth train loans.csv --target defaulted\n  berth train loans.csv --target defaulted --register --alias production\n  berth train houses.csv --target price --algorithm gbdt -o bundles/houses\n  berth train fraud.csv --target fraud --class-weight balanced --validation fraud-2024.csv\n',
+      '\nExamples:\n  berth train loans.csv --target defaulted\n  berth train loans.csv --target defaulted --register --alias production\n  berth train houses.csv --target price --algorithm gbdt -o bundles/houses\n  berth train fraud.csv --target fraud --class-weight balanced --validation fraud-2024.csv\n  berth train patients.csv --target outcome --folds 5\n',
     )
     .action(async (data: string, opts: StoreFlags & Record<string, unknown>) => {
       const progress = createTrainProgress(context.stderr);
@@ -103,6 +104,7 @@ export function addTrainCommands(program: Command, context: TrainProgramContext)
           seed: opts.seed as number | undefined,
           validation: opts.validation as string | undefined,
           classWeight: opts.classWeight as ClassWeight | undefined,
+          folds: opts.folds as number | undefined,
           strict: opts.strict as boolean | undefined,
           out: opts.out as string | undefined,
           register: opts.register as boolean | undefined,

@@ -92,9 +92,13 @@ export function refitCandidate(
 
 /** Metrics of a model on encoded rows. */
 export function evaluateModel(model: FittedModel, target: TargetColumn, rows: EncodedRows): Metrics {
-  const outputs = predictOutputs(model, rows.x, rows.rows.length);
-  if (target.task === 'classification') return classificationMetrics(pick(target.classes, rows.rows), outputs, target.labels);
-  return regressionMetrics(pick(target.values, rows.rows), outputs);
+  return outputMetrics(target, rows.rows, predictOutputs(model, rows.x, rows.rows.length));
+}
+
+/** Metrics of a model's outputs (row-major, one row per entry of `rows`) against the target. */
+export function outputMetrics(target: TargetColumn, rows: Uint32Array, outputs: Float64Array): Metrics {
+  if (target.task === 'classification') return classificationMetrics(pick(target.classes, rows), outputs, target.labels);
+  return regressionMetrics(pick(target.values, rows), outputs);
 }
 
 /**

@@ -4,7 +4,7 @@
  */
 export { type CsvTable, parseCsv, readCsvFile, rowLine, selectRows, tableRecords } from './csv-table.js';
 export { type IgnoredColumn, type ParsedColumn, type TargetColumn, type Task, columnValues, inferSchema, sortLabels } from './infer-schema.js';
-export { type RowSplit, type SplitOptions, splitRows } from './split-rows.js';
+export { type FoldOptions, type RowSplit, type SplitOptions, foldSplits, splitRows } from './split-rows.js';
 export { type ClassificationMetrics, type Metrics, type RegressionMetrics, classificationMetrics, regressionMetrics } from './metrics.js';
 export { type DecisionTree, type FittedModel, type LinearModel, type TreeEnsembleModel, predictOutputs } from './fitted-model.js';
 export { DEFAULT_GBDT_PARAMETERS, type GbdtParameters, fitGbdt } from './gbdt.js';
@@ -16,6 +16,7 @@ export {
   type TrainOptions,
   type TrainProgress,
   type TrainResult,
+  MAX_FOLDS,
   REFIT_AUTO_MAX_ROWS,
   trainFromTable,
 } from './train-model.js';

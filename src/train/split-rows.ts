@@ -27,15 +27,7 @@ export interface RowSplit {
  */
 export function splitRows(n: number, options: SplitOptions): RowSplit {
   const random = new SeededRandom(options.seed);
-  const groups: number[][] = [];
-  if (options.strata) {
-    for (let i = 0; i < n; i++) {
-      const c = options.strata[i]!;
-      (groups[c] ??= []).push(i);
-    }
-  } else {
-    groups.push(Array.from({ length: n }, (_, i) => i));
-  }
+  const groups = options.strata ? groupBy(n, options.strata) : [Array.from({ length: n }, (_, i) => i)];
   const train: number[] = [];
   const validation: number[] = [];
   for (const group of groups) {
@@ -47,4 +39,45 @@ export function splitRows(n: number, options: SplitOptions): RowSplit {
     for (let i = 0; i < group.length; i++) (i < take ? validation : train).push(group[i]!);
   }
   return { train: Uint32Array.from(train).sort(), validation: Uint32Array.from(validation).sort() };
+}
+
+/** Options for {@link foldSplits}. */
+export interface FoldOptions {
+  /** How many folds, 2 or more. */
+  readonly folds: number;
+  readonly seed: number;
+  /** Class index per row to stratify by, as in {@link SplitOptions}. */
+  readonly strata?: ArrayLike<number>;
+}
+
+/**
+ * K-fold splits of rows 0..n-1: fold f validates on its rows and trains on the others. Groups are
+ * shuffled as in {@link splitRows} and dealt to the folds in turn, each group starting where the
+ * last one stopped, so every class is spread over the folds and fold sizes differ by at most one.
+ */
+export function foldSplits(n: number, options: FoldOptions): RowSplit[] {
+  const random = new SeededRandom(options.seed);
+  const fold = new Uint32Array(n);
+  const groups = options.strata ? groupBy(n, options.strata) : [Array.from({ length: n }, (_, i) => i)];
+  let next = 0;
+  for (const group of groups) {
+    if (!group) continue;
+    random.shuffle(group);
+    for (const row of group) {
+      fold[row] = next;
+      next = (next + 1) % options.folds;
+    }
+  }
+  return Array.from({ length: options.folds }, (_, f) => {
+    const train: number[] = [];
+    const validation: number[] = [];
+    for (let i = 0; i < n; i++) (fold[i] === f ? validation : train).push(i);
+    return { train: Uint32Array.from(train), validation: Uint32Array.from(validation) };
+  });
+}
+
+function groupBy(n: number, strata: ArrayLike<number>): number[][] {
+  const groups: number[][] = [];
+  for (let i = 0; i < n; i++) (groups[strata[i]!] ??= []).push(i);
+  return groups;
 }

@@ -13,12 +13,13 @@ import { createSession, runSession } from '../runtime/session-runner.js';
 import type { Algorithm, AlgorithmChoice, CandidateReport } from './candidate-report.js';
 import { type CsvTable, rowLine, tableRecords } from './csv-table.js';
 import { exportOnnx } from './export-onnx.js';
-import { type CandidateFit, type CandidateInput, type CandidateSettings, type EncodedRows, betterMetrics, fitCandidate, refitCandidate } from './fit-candidates.js';
+import { crossValidate } from './cross-validate.js';
+import { type CandidateFit, type CandidateSettings, type EncodedRows, betterMetrics, fitCandidate, refitCandidate } from './fit-candidates.js';
 import { fitPipeline } from './fit-pipeline.js';
 import { type FittedModel, outputWidth, predictOutputs } from './fitted-model.js';
 import { type IgnoredColumn, type ParsedColumn, type TargetColumn, type Task, inferSchema } from './infer-schema.js';
 import type { Metrics } from './metrics.js';
-import { type RowSplit, splitRows } from './split-rows.js';
+import { type RowSplit, foldSplits, splitRows } from './split-rows.js';
 
 /** One step of training, for progress bars and logs. */
 export interface TrainProgress {
@@ -60,6 +61,13 @@ export interface TrainOptions extends CandidateSettings {
    */
   readonly validation?: CsvTable;
   /**
+   * K-fold cross-validation instead of one held-out split (2 to MAX_FOLDS folds, stratified by class):
+   * each trainer is judged on every row, predicted by a model fitted without it, and the chosen one
+   * is refitted on every row with the hyperparameters the folds agree on. For small data, where one
+   * split's figures swing with the split.
+   */
+  readonly folds?: number;
+  /**
    * `balanced` weighs each class by rows / (classes × rows of the class) on the training rows, as
    * scikit-learn's `class_weight='balanced'`, so a rare class counts as much as a common one;
    * `none` (the default) weighs every row 1. Classification only.
@@ -86,6 +94,8 @@ export interface Lineage {
   readonly validationFraction: number | null;
   /** The validation file, when one was given. */
   readonly validationSource?: string;
+  /** The number of cross-validation folds, when the metrics come from k-fold cross-validation. */
+  readonly folds?: number;
   readonly classWeight: ClassWeight;
   readonly trainRows: number;
   readonly validationRows: number;
@@ -129,6 +139,8 @@ const TRAINER = 'berth-native/1';
 export const REFIT_AUTO_MAX_ROWS = 20_000;
 /** Most columns a training table may have: wider tables take minutes per trainer and rarely help. */
 export const MAX_COLUMNS = 5000;
+/** Most folds `folds` may ask for: more cost a fit each and tell little more. */
+export const MAX_FOLDS = 20;
 /** Largest difference between ONNX and in-memory outputs tolerated (float32 arithmetic). */
 const EXPORT_TOLERANCE = 1e-4;
 /** Trains on a parsed CSV table; see {@link TrainResult}. */
@@ -144,6 +156,11 @@ export async function trainFromTable(table: CsvTable, options: TrainOptions): Pr
   const task = options.task ?? 'auto';
   if (!['auto', 'classification', 'regression'].includes(task)) throw Errors.TRAIN_OPTION_INVALID.create('task', `'${task}' is not auto, classification or regression`);
   checkSettings(options);
+  const folds = options.folds;
+  if (folds !== undefined) {
+    if (!(Number.isInteger(folds) && folds >= 2 && folds <= MAX_FOLDS)) throw Errors.TRAIN_OPTION_INVALID.create('folds', `${folds} is not an integer from 2 to ${MAX_FOLDS}`);
+    if (options.validation) throw Errors.TRAIN_OPTION_INVALID.create('folds', 'cross-validation and a validation file exclude each other; give one of them');
+  }
   if (table.header.length > MAX_COLUMNS) {
     throw Errors.TRAIN_CSV_INVALID.create(table.source, `it has ${table.header.length} columns; Berth trains on at most ${MAX_COLUMNS}. Select the features first`);
   }
@@ -166,14 +183,18 @@ export async function trainFromTable(table: CsvTable, options: TrainOptions): Pr
   }
   const n = inferred.rows.length;
   if (n < 10) throw Errors.TRAIN_DATA_INSUFFICIENT.create(`${n} rows with a target value; at least 10 are needed`);
-  const refit = options.refit === 'auto' || options.refit === undefined ? n <= REFIT_AUTO_MAX_ROWS : options.refit;
+  if (folds !== undefined && n < 2 * folds) throw Errors.TRAIN_DATA_INSUFFICIENT.create(`${n} rows with a target value; ${folds}-fold cross-validation needs at least ${2 * folds}`);
+  // Cross-validation judges models fitted on part of the rows; the one exported sees them all.
+  const refit = folds !== undefined || (options.refit === 'auto' || options.refit === undefined ? n <= REFIT_AUTO_MAX_ROWS : options.refit);
 
-  report({ stage: 'split', completed: 0, total: 1, message: 'splitting train and validation rows' }, 0.05);
-  const split = options.validation
-    ? fixedSplit(inferred.rows, source.trainCount, options.validation.source)
-    : splitRows(n, { fraction, seed, ...(target.task === 'classification' ? { strata: target.classes } : {}) });
+  report({ stage: 'split', completed: 0, total: 1, message: folds !== undefined ? `splitting rows into ${folds} folds` : 'splitting train and validation rows' }, 0.05);
+  const strata = target.task === 'classification' ? { strata: target.classes } : {};
+  const splits = folds !== undefined ? foldSplits(n, { folds, seed, ...strata }) : undefined;
+  // Under cross-validation `split` is the last fold's, whose rows check the export.
+  const split = splits ? splits[splits.length - 1]! : options.validation ? fixedSplit(inferred.rows, source.trainCount, options.validation.source) : splitRows(n, { fraction, seed, ...strata });
   const everyRow = Uint32Array.from({ length: n }, (_, i) => i);
-  const weights = classWeight === 'balanced' && target.task === 'classification' ? balancedWeights(target.classes, target.labels.length, split.train) : undefined;
+  const weights =
+    classWeight === 'balanced' && target.task === 'classification' ? balancedWeights(target.classes, target.labels.length, splits ? everyRow : split.train) : undefined;
   // Feature values through the schema validator, exactly as a served request's are.
   const validator = new RowValidator(schema, { describeRow: (i) => describeLine(all, source.trainCount, inferred.rows[i]!, table.source, options.validation?.source) });
   const values: FeatureValue[][] = tableRecords(all, inferred.rows).map((record, i) => validator.validate(record, i));
@@ -193,12 +214,28 @@ export async function trainFromTable(table: CsvTable, options: TrainOptions): Pr
   const candidates: (CandidateFit & { pipeline: Pipeline; validation: EncodedRows })[] = [];
   for (const [index, algorithm] of algorithms.entries()) {
     const pipeline = pipelineFor(algorithm, split.train);
-    const input: CandidateInput = { target, k: pipeline.width, train: encode(pipeline, split.train), validation: encode(pipeline, split.validation), weights };
     const start = 0.1 + index * share;
-    const fitted = fitCandidate(algorithm, input, options, (completed, total) =>
-      report({ stage: 'fit', algorithm, completed, total, message: `${algorithm}: ${completed}/${total}` }, start + (share * completed) / total),
-    );
-    candidates.push({ ...fitted, pipeline, validation: input.validation });
+    const onStep = (unit: string) => (completed: number, total: number) =>
+      report({ stage: 'fit', algorithm, completed, total, message: `${algorithm}: ${completed}/${total}${unit}` }, start + (share * completed) / total);
+    const validation = encode(pipeline, split.validation);
+    const fitted = splits
+      ? crossValidate(
+          algorithm,
+          {
+            target,
+            splits,
+            rows: everyRow,
+            weights,
+            encoderFor: (rows) => {
+              const foldPipeline = pipelineFor(algorithm, rows);
+              return { width: foldPipeline.width, encode: (encoded) => encode(foldPipeline, encoded) };
+            },
+          },
+          options,
+          onStep(' folds'),
+        )
+      : fitCandidate(algorithm, { target, k: pipeline.width, train: encode(pipeline, split.train), validation, weights }, options, onStep(''));
+    candidates.push({ ...fitted, pipeline, validation });
   }
   const chosen = candidates.reduce((a, b) => (betterMetrics(b.report.metrics, a.report.metrics) ? b : a));
 
@@ -229,11 +266,13 @@ export async function trainFromTable(table: CsvTable, options: TrainOptions): Pr
     method: chosen.report.method,
     parameters: chosen.report.parameters,
     seed,
-    validationFraction: options.validation ? null : fraction,
+    validationFraction: options.validation || folds !== undefined ? null : fraction,
     ...(options.validation ? { validationSource: options.validation.source } : {}),
+    ...(folds !== undefined ? { folds } : {}),
     classWeight,
-    trainRows: split.train.length,
-    validationRows: split.validation.length,
+    // Under cross-validation every row trains and is validated on once.
+    trainRows: splits ? n : split.train.length,
+    validationRows: splits ? n : split.validation.length,
     refit,
     droppedRows: inferred.droppedRows,
     trainer: TRAINER,

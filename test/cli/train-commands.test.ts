@@ -129,6 +129,19 @@ describe('berth predict (function)', () => {
     expect(text).toMatch(/trained {6}logistic-regression \(C=[\d.]+\) on 142 rows, validated on 36, refitted on every row/);
   });
 
+  it('cross-validates with --folds: the report and berth show say so', async () => {
+    const iris = await trainCommand({ config, data: `${DATASETS}iris.csv`, target: 'species', name: 'irisfolds', folds: 5, register: true });
+    expect(iris).toMatchObject({ folds: 5, metrics: { rows: 150 } });
+    expect(renderTrainResult(iris)).toContain('Cross-validated metrics of');
+    expect(renderTrainResult(iris)).toContain('(5 folds: each of 150 rows predicted by a model fitted without it)');
+    const { showCommand } = await import('../../src/cli/commands/show.js');
+    const { renderVersionDetail } = await import('../../src/cli/registry-output.js');
+    const shown = await showCommand({ config, reference: 'irisfolds:1' });
+    if (shown.kind !== 'version') throw new Error('expected one version');
+    expect(renderVersionDetail(shown.version)).toMatch(/trained {6}\S+ \(.*\), 5-fold cross-validation on 150 rows/);
+    expect(shown.version.manifest.evaluation).toMatchObject({ split: 'cross-validation', rows: 150 });
+  });
+
   it('berth predict and berth show speak of values training never saw, and a strict schema', async () => {
     const lines = readFileSync(`${DATASETS}iris.csv`, 'utf8').trim().split(/\r?\n/);
     const file = join(work, 'iris-dated.csv');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SeededRandom } from '../../src/train/seeded-random.js';
-import { splitRows } from '../../src/train/split-rows.js';
+import { foldSplits, splitRows } from '../../src/train/split-rows.js';
 
 describe('SeededRandom', () => {
   it('is mulberry32: reproducible, in [0, 1), different per seed', () => {
@@ -37,5 +37,29 @@ describe('splitRows', () => {
     const { train, validation } = splitRows(10, { fraction: 0.1, seed: 0, strata });
     expect(Array.from(validation).filter((r) => strata[r] === 1)).toHaveLength(1);
     expect(Array.from(train).filter((r) => strata[r] === 1)).toHaveLength(1);
+  });
+});
+
+describe('foldSplits', () => {
+  it('validates every row in exactly one fold and trains on the rest, reproducibly for a seed', () => {
+    const folds = foldSplits(103, { folds: 5, seed: 4 });
+    expect(folds).toHaveLength(5);
+    const validated = folds.flatMap((f) => Array.from(f.validation));
+    expect(validated.sort((a, b) => a - b)).toEqual(Array.from({ length: 103 }, (_, i) => i));
+    for (const fold of folds) {
+      expect(fold.train.length + fold.validation.length).toBe(103);
+      expect(new Set([...fold.train, ...fold.validation]).size).toBe(103);
+    }
+    expect(folds.map((f) => f.validation.length).sort()).toEqual([20, 20, 21, 21, 21]);
+    expect(foldSplits(103, { folds: 5, seed: 4 })).toEqual(folds);
+    expect(foldSplits(103, { folds: 5, seed: 5 })[0]!.validation).not.toEqual(folds[0]!.validation);
+  });
+
+  it('spreads each class over the folds when stratified', () => {
+    const strata = Int32Array.from({ length: 200 }, (_, i) => (i % 10 === 0 ? 1 : 0));
+    for (const fold of foldSplits(200, { folds: 4, seed: 2, strata })) {
+      expect(Array.from(fold.validation).filter((r) => strata[r] === 1)).toHaveLength(5);
+      expect(fold.validation).toHaveLength(50);
+    }
   });
 });

@@ -115,4 +115,38 @@ describe('training options', () => {
       expect.objectContaining({ code: 'BERTH_SCHEMA_CATEGORY_UNKNOWN' }),
     );
   });
+
+  it('cross-validates with folds: every row judged out of fold, the model refitted on every row', async () => {
+    const csv = churnCsv(120, 7);
+    const result = await trainFromCsv({ csv: { data: csv, name: 'small.csv' }, target: 'churn', folds: 5, seed: 1 });
+    expect(result.lineage).toMatchObject({ folds: 5, trainRows: 120, validationRows: 120, validationFraction: null, refit: true });
+    expect(result.metrics.rows).toBe(120);
+    for (const candidate of result.candidates) {
+      const folds = (candidate as typeof candidate & { foldMetrics: { rows: number; accuracy: number }[] }).foldMetrics;
+      expect(folds).toHaveLength(5);
+      expect(folds.reduce((sum, m) => sum + m.rows, 0)).toBe(120);
+      // Pooled out-of-fold accuracy is the row-weighted mean of the folds' accuracies.
+      const pooled = folds.reduce((sum, m) => sum + m.accuracy * m.rows, 0) / 120;
+      expect(candidate.metrics.task === 'classification' && candidate.metrics.accuracy).toBeCloseTo(pooled, 12);
+    }
+    // The exported model answers like the refitted in-memory one.
+    expect(result.verification.rows).toBeGreaterThan(0);
+    expect(result.verification.maxAbsDifference).toBeLessThan(1e-4);
+    // The same seed gives the same folds and figures.
+    const again = await trainFromCsv({ csv: { data: csv, name: 'small.csv' }, target: 'churn', folds: 5, seed: 1 });
+    expect(again.metrics).toEqual(result.metrics);
+  });
+
+  it('refuses folds out of range, with a validation file, or on too few rows', async () => {
+    const csv = { data: churnCsv(60, 3), name: 'c.csv' };
+    await expect(trainFromCsv({ csv, target: 'churn', folds: 1 })).rejects.toMatchObject({ code: 'BERTH_TRAIN_OPTION_INVALID', message: expect.stringContaining('from 2 to 20') });
+    await expect(trainFromCsv({ csv, validationCsv: { data: churnCsv(20, 4), name: 'v.csv' }, target: 'churn', folds: 3 })).rejects.toMatchObject({
+      code: 'BERTH_TRAIN_OPTION_INVALID',
+      message: expect.stringContaining('exclude each other'),
+    });
+    await expect(trainFromCsv({ csv: { data: churnCsv(30, 3), name: 'c.csv' }, target: 'churn', folds: 20 })).rejects.toMatchObject({
+      code: 'BERTH_TRAIN_DATA_INSUFFICIENT',
+      message: expect.stringContaining('20-fold cross-validation needs at least 40'),
+    });
+  });
 });

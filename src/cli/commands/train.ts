@@ -32,6 +32,8 @@ export interface TrainCommandOptions {
   /** A fixed validation CSV instead of a random split. */
   readonly validation?: string | undefined;
   readonly classWeight?: ClassWeight | undefined;
+  /** K-fold cross-validation instead of a held-out split. */
+  readonly folds?: number | undefined;
   /** Write a strict schema: values training never saw are refused when served. */
   readonly strict?: boolean | undefined;
   /** Bundle folder to create; default `./<name>.bundle`, or none (a temporary one) when registering. */
@@ -79,6 +81,7 @@ export async function trainCommand(options: TrainCommandOptions): Promise<TrainC
           ? { validationCsv: { file: options.validation, ...(options.delimiter !== undefined ? { delimiter: options.delimiter } : {}) } }
           : {}),
         ...(options.classWeight !== undefined ? { classWeight: options.classWeight } : {}),
+        ...(options.folds !== undefined ? { folds: options.folds } : {}),
         ...(options.strict ? { strict: true } : {}),
         ...(options.onProgress ? { onProgress: options.onProgress } : {}),
         name,
