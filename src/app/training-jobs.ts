@@ -26,7 +26,7 @@ import {
   TrainingJobStore,
   stillReferenced,
 } from '../store/index.js';
-import type { AlgorithmChoice, TrainProgress } from '../train/index.js';
+import { type AlgorithmChoice, type ClassWeight, MAX_FOLDS, type TrainProgress } from '../train/index.js';
 import { modelNameForFile } from './model-name-for-file.js';
 import type { TrainingSummary } from './train-bundle.js';
 
@@ -46,7 +46,14 @@ export interface TrainingJob {
   readonly target: string;
   /** The model name the bundle suggests (the upload's `name`, else the file's). */
   readonly name: string;
-  readonly options: { readonly task: string; readonly algorithm: string; readonly seed?: number };
+  readonly options: {
+    readonly task: string;
+    readonly algorithm: string;
+    readonly seed?: number;
+    readonly classWeight?: ClassWeight;
+    readonly strict?: boolean;
+    readonly folds?: number;
+  };
   readonly progress: { readonly stage: TrainProgress['stage'] | 'queued'; readonly fraction: number; readonly message: string };
   readonly result?: {
     readonly task: TrainingSummary['task'];
@@ -74,6 +81,12 @@ export interface TrainingRequest {
   readonly algorithm?: string | undefined;
   readonly name?: string | undefined;
   readonly seed?: number | undefined;
+  /** `none` or `balanced` (classification only); see TrainOptions.classWeight. */
+  readonly classWeight?: string | undefined;
+  /** Write a strict schema: values training never saw are refused when served. */
+  readonly strict?: boolean | undefined;
+  /** K-fold cross-validation instead of a held-out split. */
+  readonly folds?: number | undefined;
 }
 
 /** Options for {@link TrainingJobs}. */
@@ -107,6 +120,9 @@ export interface TrainingWorkerRequest {
   readonly task?: 'auto' | 'classification' | 'regression';
   readonly algorithm?: AlgorithmChoice;
   readonly seed?: number;
+  readonly classWeight?: ClassWeight;
+  readonly strict?: boolean;
+  readonly folds?: number;
   readonly name: string;
   readonly outDir: string;
 }
@@ -134,6 +150,7 @@ interface LocalJob {
 
 const TASKS = ['auto', 'classification', 'regression'] as const;
 const ALGORITHMS = ['auto', 'linear', 'gbdt'] as const;
+const CLASS_WEIGHTS = ['none', 'balanced'] as const;
 /** Blobs stored this recently are not removed: another writer may be about to reference them (as the registry does). */
 const BLOB_GRACE_MS = 60_000;
 
@@ -353,10 +370,23 @@ export class TrainingJobs {
     if (request.seed !== undefined && !(Number.isInteger(request.seed) && request.seed >= 0)) {
       throw Errors.TRAIN_OPTION_INVALID.create('seed', 'it must be a non-negative integer');
     }
+    const classWeight = request.classWeight || 'none';
+    if (!(CLASS_WEIGHTS as readonly string[]).includes(classWeight)) throw Errors.TRAIN_OPTION_INVALID.create('classWeight', `'${classWeight}' is not none or balanced`);
+    const folds = request.folds;
+    if (folds !== undefined && !(Number.isInteger(folds) && folds >= 2 && folds <= MAX_FOLDS)) {
+      throw Errors.TRAIN_OPTION_INVALID.create('folds', `${folds} is not an integer from 2 to ${MAX_FOLDS}`);
+    }
     const name = request.name ? validateModelName(request.name) : modelNameForFile(request.file);
     const size = (await stat(request.csv)).size;
     if (size > this.maxUploadBytes) throw Errors.TRAINING_UPLOAD_TOO_LARGE.create(this.maxUploadBytes);
-    const options = { task, algorithm, ...(request.seed !== undefined ? { seed: request.seed } : {}) };
+    const options: TrainingJob['options'] = {
+      task,
+      algorithm,
+      ...(request.seed !== undefined ? { seed: request.seed } : {}),
+      ...(classWeight !== 'none' ? { classWeight: classWeight as ClassWeight } : {}),
+      ...(request.strict ? { strict: true } : {}),
+      ...(folds !== undefined ? { folds } : {}),
+    };
     return {
       // Time-ordered, so jobs created in the same millisecond still list in the order they came.
       id: uuidv7(),
@@ -433,6 +463,9 @@ export class TrainingJobs {
         task: options.task as TrainingWorkerRequest['task'],
         algorithm: options.algorithm as AlgorithmChoice,
         ...(options.seed !== undefined ? { seed: options.seed } : {}),
+        ...(options.classWeight !== undefined ? { classWeight: options.classWeight } : {}),
+        ...(options.strict ? { strict: true } : {}),
+        ...(options.folds !== undefined ? { folds: options.folds } : {}),
         name: row.name,
         outDir: join(dir, 'bundle'),
       };

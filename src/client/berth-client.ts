@@ -133,6 +133,12 @@ export interface TrainOptions extends CallOptions {
   readonly algorithm?: string;
   readonly name?: string;
   readonly seed?: number;
+  /** `balanced` weighs rare classes up (classification only). */
+  readonly classWeight?: 'none' | 'balanced';
+  /** Write a strict schema: values training never saw are refused when served. */
+  readonly strict?: boolean;
+  /** K-fold cross-validation (2 to 20 folds) instead of a held-out split. */
+  readonly folds?: number;
 }
 
 function segment(value: string | number): string {
@@ -373,7 +379,7 @@ export class BerthClient {
     const form = new FormData();
     form.append('file', blobOf(csv, 'text/csv'), options.filename ?? 'data.csv');
     form.append('target', options.target);
-    for (const key of ['task', 'algorithm', 'name', 'seed'] as const) if (options[key] !== undefined) form.append(key, String(options[key]));
+    for (const key of ['task', 'algorithm', 'name', 'seed', 'classWeight', 'strict', 'folds'] as const) if (options[key] !== undefined) form.append(key, String(options[key]));
     return this.#json({ method: 'POST', path: '/api/training', body: form }, { retries: 0, ...options });
   }
 

@@ -132,6 +132,8 @@ describe('TrainingJobs', () => {
         [{ target: 'species', task: 'ranking' }, 'iris.csv', 'BERTH_TRAIN_OPTION_INVALID'],
         [{ target: 'species', algorithm: 'forest' }, 'iris.csv', 'BERTH_TRAIN_OPTION_INVALID'],
         [{ target: 'species', name: 'bad name' }, 'iris.csv', 'BERTH_REGISTRY_NAME_INVALID'],
+        [{ target: 'species', classWeight: 'heavy' }, 'iris.csv', 'BERTH_TRAIN_OPTION_INVALID'],
+        [{ target: 'species', folds: 1 }, 'iris.csv', 'BERTH_TRAIN_OPTION_INVALID'],
         [{ target: 'progression' }, 'diabetes.csv', 'BERTH_TRAINING_UPLOAD_TOO_LARGE'],
       ];
       for (const [fields, dataset, code] of cases) {
@@ -235,6 +237,8 @@ describe('training routes', () => {
       [{ body: form({ target: 'species' }) }, 400, 'BERTH_REQUEST_INVALID'],
       [{ body: form({ target: 'species' }, { name: 'iris.csv', data: iris, field: 'data' }) }, 400, 'BERTH_REQUEST_INVALID'],
       [{ body: form({ target: 'species', task: 'clustering' }, { name: 'iris.csv', data: iris }) }, 400, 'BERTH_TRAIN_OPTION_INVALID'],
+      [{ body: form({ target: 'species', strict: 'yes' }, { name: 'iris.csv', data: iris }) }, 400, 'BERTH_TRAIN_OPTION_INVALID'],
+      [{ body: form({ target: 'species', folds: '50' }, { name: 'iris.csv', data: iris }) }, 400, 'BERTH_TRAIN_OPTION_INVALID'],
       [{ body: form({ target: 'y' }, { name: 'big.csv', data: 'y\n' + '1\n'.repeat(10_000) }) }, 413, 'BERTH_TRAINING_UPLOAD_TOO_LARGE'],
       [{ body: JSON.stringify({ target: 'species' }), headers: { 'content-type': 'application/json' } }, 415, 'BERTH_REQUEST_UNSUPPORTED_MEDIA_TYPE'],
     ];
@@ -248,6 +252,22 @@ describe('training routes', () => {
     expect(await missing.json()).toMatchObject({ code: 'BERTH_TRAINING_JOB_NOT_FOUND' });
     const register = await fetch(`${url}/api/training/nope/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '[1]' });
     expect(register.status).toBe(400);
+  });
+
+  it('trains with class weights, a strict schema and k-fold cross-validation when the upload asks', async () => {
+    const response = await fetch(`${url}/api/training`, {
+      method: 'POST',
+      body: form({ target: 'species', algorithm: 'linear', name: 'iris-options', classWeight: 'balanced', strict: 'true', folds: '4' }, { name: 'iris.csv', data: readFileSync(`${DATASETS}iris.csv`) }),
+    });
+    expect(response.status).toBe(202);
+    const job = (await response.json()) as TrainingJob;
+    expect(job.options).toEqual({ task: 'auto', algorithm: 'linear', classWeight: 'balanced', strict: true, folds: 4 });
+    const stream = await events(job.id);
+    expect(stream.jobs.at(-1)).toMatchObject({ state: 'succeeded', result: { schema: { strict: true }, metrics: { rows: 150 } } });
+    const registered = await fetch(`${url}/api/training/${job.id}/register`, { method: 'POST' });
+    expect(registered.status).toBe(201);
+    const version = await registry.getVersion('iris-options', 1);
+    expect(version.manifest.lineage).toMatchObject({ classWeight: 'balanced', folds: 4, trainRows: 150 });
   });
 
   it('reports a failed job in its stream', async () => {

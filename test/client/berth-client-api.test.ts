@@ -101,8 +101,9 @@ describe('BerthClient over the management API', () => {
   });
 
   it('trains in the server, follows the job and registers its bundle', async () => {
-    const job = await berth.train(readFileSync(join(DATASETS, 'iris.csv')), { target: 'species', algorithm: 'linear', name: 'flowers', seed: 3, filename: 'iris.csv' });
+    const job = await berth.train(readFileSync(join(DATASETS, 'iris.csv')), { target: 'species', algorithm: 'linear', name: 'flowers', seed: 3, folds: 3, strict: true, filename: 'iris.csv' });
     expect(['queued', 'running']).toContain(job.state);
+    expect(job.options).toMatchObject({ seed: 3, folds: 3, strict: true });
     const states: string[] = [];
     for await (const event of berth.trainingEvents(job.id)) states.push(event.state);
     // The stream ends by itself once the job has finished.

@@ -117,6 +117,8 @@ describe.skipIf(NO_BROWSER !== undefined)(`dashboard${NO_BROWSER ? ` (skipped: $
     // The header is read in the browser and the last column offered as the target.
     expect(await page.getByLabel('Target: the column to predict').inputValue()).toBe('species');
     await page.getByRole('cell', { name: 'setosa' }).first().waitFor();
+    // Small data: five-fold cross-validation instead of one held-out fifth.
+    await page.getByRole('combobox', { name: /^Validation/ }).selectOption('5');
     await page.getByRole('button', { name: 'Train', exact: true }).click();
     await page.waitForURL(/#\/train\/.+/);
     // The steps still start at 1 once training runs: the data step stays, marked done.
@@ -124,7 +126,7 @@ describe.skipIf(NO_BROWSER !== undefined)(`dashboard${NO_BROWSER ? ` (skipped: $
     await dataStep.getByText('done', { exact: true }).waitFor();
     await dataStep.getByText('iris.csv').waitFor();
     await page.getByRole('heading', { name: '2. Training' }).waitFor();
-    await page.getByText('Metrics on the validation rows').waitFor({ timeout: TRAINING_TIMEOUT_MS });
+    await page.getByText('Metrics on every row, predicted out of fold (5-fold cross-validation)').waitFor({ timeout: TRAINING_TIMEOUT_MS });
     await page.getByText(/Accuracy/).first().waitFor();
     await page.getByRole('table', { name: /Confusion matrix/ }).waitFor();
     expect(streams).toHaveLength(1);

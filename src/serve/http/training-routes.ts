@@ -72,7 +72,8 @@ export function registerTrainingRoutes(app: FastifyInstance, deps: TrainingRoute
         {
           schema: {
             tags,
-            summary: 'Start training on a CSV: multipart with `file` and fields `target`, optional `task`, `algorithm`, `name`, `seed`',
+            summary:
+              'Start training on a CSV: multipart with `file` and fields `target`, optional `task`, `algorithm`, `name`, `seed`, `classWeight` (none, balanced), `strict` (true, false), `folds` (2 to 20)',
             consumes: ['multipart/form-data'],
             response: { 202: TrainingJobSchema, ...errorResponses },
           },
@@ -166,8 +167,24 @@ async function startJob(request: FastifyRequest, jobs: TrainingJobs): Promise<Tr
     await rm(csv, { force: true });
     throw Errors.REQUEST_INVALID.create("the CSV is missing: send it in a multipart field named 'file'");
   }
-  const seed = fields.seed === undefined || fields.seed === '' ? undefined : Number(fields.seed);
-  return jobs.submit({ csv, file, target: fields.target, task: fields.task, algorithm: fields.algorithm, name: fields.name, seed });
+  const number = (value: string | undefined) => (value === undefined || value === '' ? undefined : Number(value));
+  const strict = fields.strict === undefined || fields.strict === '' ? undefined : fields.strict === 'true' ? true : fields.strict === 'false' ? false : 'invalid';
+  if (strict === 'invalid') {
+    await rm(csv, { force: true });
+    throw Errors.TRAIN_OPTION_INVALID.create('strict', `'${fields.strict}' is not true or false`);
+  }
+  return jobs.submit({
+    csv,
+    file,
+    target: fields.target,
+    task: fields.task,
+    algorithm: fields.algorithm,
+    name: fields.name,
+    seed: number(fields.seed),
+    classWeight: fields.classWeight,
+    strict,
+    folds: number(fields.folds),
+  });
 }
 
 /** Multipart's own errors as catalogue errors. */

@@ -19,7 +19,14 @@ export const TrainingJob = named(
       file: z.string().describe("The uploaded file's name."),
       target: z.string(),
       name: z.string().describe("The model name the bundle suggests (the upload's name, else the file's)."),
-      options: z.looseObject({ task: z.string(), algorithm: z.string(), seed: z.number().optional() }),
+      options: z.looseObject({
+        task: z.string(),
+        algorithm: z.string(),
+        seed: z.number().optional(),
+        classWeight: z.enum(['none', 'balanced']).optional(),
+        strict: z.boolean().optional(),
+        folds: z.number().int().optional().describe('K-fold cross-validation instead of a held-out split.'),
+      }),
       progress: z.object({ stage: z.string(), fraction: z.number(), message: z.string() }),
       result: z
         .looseObject({

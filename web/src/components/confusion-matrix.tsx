@@ -12,11 +12,11 @@ export function isConfusionMatrix(value: unknown): value is ConfusionMatrixData 
 }
 
 /** Rows are the true classes, columns the predicted ones; the diagonal (correct) is shaded. */
-export function ConfusionMatrix({ matrix }: { readonly matrix: ConfusionMatrixData }) {
+export function ConfusionMatrix({ matrix, rows = 'the validation rows' }: { readonly matrix: ConfusionMatrixData; readonly rows?: string }) {
   return (
     <div className="table-scroll">
       <table className="table confusion">
-        <caption>Confusion matrix on the validation rows (rows: true class, columns: predicted)</caption>
+        <caption>Confusion matrix on {rows} (rows: true class, columns: predicted)</caption>
         <thead>
           <tr>
             <th scope="col">

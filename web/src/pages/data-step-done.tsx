@@ -15,6 +15,9 @@ export function DataStepDone({ job }: { readonly job: TrainingJob }) {
       </div>
       <p className="muted">
         <b>{job.file}</b> · predicting <code>{job.target}</code> · {job.options.task === 'auto' ? 'task chosen from the target' : job.options.task}
+        {job.options.folds !== undefined ? ` · ${job.options.folds}-fold cross-validation` : ''}
+        {job.options.classWeight === 'balanced' ? ' · balanced class weights' : ''}
+        {job.options.strict ? ' · strict schema' : ''}
         {ignored ? ` · ${ignored} column${ignored === 1 ? '' : 's'} left out (see below)` : ''}
       </p>
     </section>

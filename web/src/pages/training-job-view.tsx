@@ -44,7 +44,7 @@ export function TrainingJobView({ id }: { readonly id: string }) {
             </a>
           </div>
         ) : null}
-        {job.state === 'succeeded' && job.result ? <TrainingResult result={job.result} /> : null}
+        {job.state === 'succeeded' && job.result ? <TrainingResult result={job.result} folds={job.options.folds} /> : null}
       </section>
       {job.state === 'succeeded' ? <RegisterForm job={job} /> : null}
     </>
@@ -66,20 +66,21 @@ function Progress({ job }: { readonly job: TrainingJob }) {
   );
 }
 
-function TrainingResult({ result }: { readonly result: NonNullable<TrainingJob['result']> }) {
+function TrainingResult({ result, folds }: { readonly result: NonNullable<TrainingJob['result']>; readonly folds?: number | undefined }) {
   const confusion = result.metrics.confusionMatrix;
+  const judged = folds !== undefined ? `every row, predicted out of fold (${folds}-fold cross-validation)` : 'the validation rows';
   return (
     <div className="training-result">
       <p>
         A <b>{result.task}</b> model by <b>{(result.method ?? result.algorithm).replace(/-/g, ' ')}</b>
         {result.rows !== undefined ? ` from ${formatNumber(result.rows)} rows` : ''}
-        {result.schema ? `, ${result.schema.features.length} features` : ''}. Metrics on the validation rows:
+        {result.schema ? `, ${result.schema.features.length} features` : ''}. Metrics on {judged}:
       </p>
       <MetricsList metrics={result.metrics} omit={['rows']} />
       {result.candidates && result.candidates.length > 1 ? (
         <div className="table-scroll">
           <table className="table">
-            <caption>Every algorithm tried, on the same validation rows</caption>
+            <caption>Every algorithm tried, on {folds !== undefined ? 'the same folds' : 'the same validation rows'}</caption>
             <thead>
               <tr>
                 <th scope="col">Algorithm</th>
@@ -112,7 +113,7 @@ function TrainingResult({ result }: { readonly result: NonNullable<TrainingJob['
           </table>
         </div>
       ) : null}
-      {isConfusionMatrix(confusion) ? <ConfusionMatrix matrix={confusion} /> : null}
+      {isConfusionMatrix(confusion) ? <ConfusionMatrix matrix={confusion} rows={folds !== undefined ? 'every row, out of fold' : 'the validation rows'} /> : null}
     </div>
   );
 }

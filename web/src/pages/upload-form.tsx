@@ -16,6 +16,9 @@ export function UploadForm() {
   const [target, setTarget] = useState('');
   const [task, setTask] = useState('auto');
   const [algorithm, setAlgorithm] = useState('auto');
+  const [validation, setValidation] = useState('holdout');
+  const [classWeight, setClassWeight] = useState('none');
+  const [strict, setStrict] = useState(false);
   const [problem, setProblem] = useState<string | null>(null);
   const client = useQueryClient();
   const upload = useMutation({
@@ -49,6 +52,9 @@ export function UploadForm() {
     form.append('target', target);
     if (task !== 'auto') form.append('task', task);
     if (algorithm !== 'auto') form.append('algorithm', algorithm);
+    if (validation !== 'holdout') form.append('folds', validation);
+    if (classWeight !== 'none' && task !== 'regression') form.append('classWeight', classWeight);
+    if (strict) form.append('strict', 'true');
     form.append('name', modelNameOf(file.name));
     form.append('file', file, file.name);
     upload.mutate(form);
@@ -127,6 +133,25 @@ export function UploadForm() {
                 <option value="linear">Linear</option>
                 <option value="gbdt">Gradient-boosted trees</option>
               </select>
+            </label>
+            <label className="field">
+              <span>Validation</span>
+              <select value={validation} onChange={(e) => setValidation(e.target.value)}>
+                <option value="holdout">Hold out a fifth of the rows</option>
+                <option value="5">5-fold cross-validation (small data)</option>
+                <option value="10">10-fold cross-validation (small data)</option>
+              </select>
+            </label>
+            <label className="field">
+              <span>Class weights</span>
+              <select value={classWeight} onChange={(e) => setClassWeight(e.target.value)} disabled={task === 'regression'}>
+                <option value="none">Every row counts alike</option>
+                <option value="balanced">Balanced: rare classes count as much</option>
+              </select>
+            </label>
+            <label className="field field-check">
+              <input type="checkbox" checked={strict} onChange={(e) => setStrict(e.target.checked)} />
+              <span>Strict schema: refuse values training never saw</span>
             </label>
           </div>
         </>

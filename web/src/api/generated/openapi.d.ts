@@ -1996,7 +1996,7 @@ export interface paths {
             };
         };
         put?: never;
-        /** Start training on a CSV: multipart with `file` and fields `target`, optional `task`, `algorithm`, `name`, `seed` */
+        /** Start training on a CSV: multipart with `file` and fields `target`, optional `task`, `algorithm`, `name`, `seed`, `classWeight` (none, balanced), `strict` (true, false), `folds` (2 to 20) */
         post: {
             parameters: {
                 query?: never;
@@ -2817,7 +2817,11 @@ export interface components {
             name: string;
             options: {
                 algorithm: string;
+                /** @enum {string} */
+                classWeight?: "none" | "balanced";
+                folds?: number;
                 seed?: number;
+                strict?: boolean;
                 task: string;
             } & {
                 [key: string]: unknown;
