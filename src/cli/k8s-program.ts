@@ -38,6 +38,8 @@ interface K8sFlags {
   readonly config?: string;
   readonly kserve?: boolean;
   readonly storageUri?: string[];
+  readonly drainDelayMs?: number;
+  readonly modelMemory?: number;
 }
 
 /** Registers `berth k8s` on `program`. */
@@ -59,6 +61,12 @@ export function addK8sCommands(program: Command, context: K8sProgramContext): vo
     .option('--cpu <quantity>', 'CPU request per replica (default 1)')
     .option('--memory <quantity>', 'memory request per replica (default 1Gi)')
     .option('--memory-limit <quantity>', 'memory limit per replica (default 2Gi, or --memory)')
+    .option(
+      '--model-memory <bytes>',
+      'memory budget of each replica\'s loaded versions (env BERTH_MODEL_MEMORY); the memory request and limit default to at least the budget plus 256Mi',
+      wholeNumber,
+    )
+    .option('--drain-delay-ms <ms>', 'after SIGTERM, how long a replica keeps serving with readiness false before it drains (env BERTH_DRAIN_DELAY_MS; default 5000)', wholeNumber)
     .option('--target-cpu <percent>', 'average CPU use the autoscaler keeps, in percent of the request (default 70)', wholeNumber)
     .option('--target-in-flight <n>', 'inference requests in flight per replica the autoscaler keeps (berth_requests_in_flight; default 8, 0 leaves it out)', wholeNumber)
     .option('--secret <name>', 'the Secret with admin-token (and database-url) (default: --name)')
@@ -78,7 +86,9 @@ export function addK8sCommands(program: Command, context: K8sProgramContext): vo
       if (opts.database !== undefined) store.databaseUrl = opts.database;
       if (opts.blobs !== undefined) store.blobs = opts.blobs;
       const file = opts.config ?? context.env.BERTH_CONFIG;
-      const config = loadConfig({ file, env: context.env, flags: { store } as ConfigInput });
+      const server = opts.drainDelayMs === undefined ? {} : { drainDelayMs: opts.drainDelayMs };
+      const runtime = opts.modelMemory === undefined ? {} : { modelMemory: opts.modelMemory };
+      const config = loadConfig({ file, env: context.env, flags: { store, server, runtime } as ConfigInput });
       const result = await k8sCommand({
         references,
         image: opts.image,

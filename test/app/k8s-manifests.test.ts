@@ -107,14 +107,66 @@ describe('berth k8s: embedded mode', () => {
     expect(container.readinessProbe.httpGet).toEqual({ path: '/v2/health/ready', port: 'http' });
     expect(container.livenessProbe.httpGet).toEqual({ path: '/v2/health/live', port: 'http' });
     expect(container.lifecycle.preStop).toEqual({ sleep: { seconds: PRE_STOP_SECONDS } });
-    // preStop pause, then the server's 12.5 s drain (rounded up), then 10 s to release runtimes.
-    expect(deployment.spec.template.spec.terminationGracePeriodSeconds).toBe(5 + 13 + 10);
-    expect(terminationGraceSeconds(30_000)).toBe(45);
-    // The replicas drain with the same deadline the grace period was computed from.
+    // preStop pause, then the 5 s drain delay a server beyond loopback keeps by default, then its
+    // 12.5 s drain (rounded up), then 10 s to release runtimes.
+    expect(deployment.spec.template.spec.terminationGracePeriodSeconds).toBe(5 + 5 + 13 + 10);
+    expect(terminationGraceSeconds(30_000, 5000)).toBe(50);
+    expect(terminationGraceSeconds(30_000, 0)).toBe(45);
+    // The replicas drain with the same delay and deadline the grace period was computed from.
     const served = JSON.parse(byKind(result.objects, 'ConfigMap').data['config.json']);
-    expect(served.server).toMatchObject({ host: '0.0.0.0', port: 8080, shutdownTimeoutMs: 12_500 });
+    expect(served.server).toMatchObject({ host: '0.0.0.0', port: 8080, shutdownTimeoutMs: 12_500, drainDelayMs: 5000 });
     expect(container.env).toContainEqual({ name: 'BERTH_CONFIG', value: '/etc/berth/config.json' });
-    expect(loadConfig({ env: {}, file: writeJson('served.json', served) }).server.shutdownTimeoutMs).toBe(12_500);
+    const replica = loadConfig({ env: {}, file: writeJson('served.json', served) });
+    expect(replica.server).toMatchObject({ shutdownTimeoutMs: 12_500, drainDelayMs: 5000 });
+  });
+
+  it('counts a drain delay given with --drain-delay-ms (or BERTH_DRAIN_DELAY_MS) in the grace period', async () => {
+    for (const config of [loadConfig({ env: {}, flags: { server: { drainDelayMs: 20_500 } } }), loadConfig({ env: { BERTH_DRAIN_DELAY_MS: '20500' } })]) {
+      const result = await manifests({ config });
+      // 5 s preStop, 21 s delay, 30 s drain, 10 s release.
+      expect(byKind(result.objects, 'Deployment').spec.template.spec.terminationGracePeriodSeconds).toBe(5 + 21 + 30 + 10);
+      expect(JSON.parse(byKind(result.objects, 'ConfigMap').data['config.json']).server.drainDelayMs).toBe(20_500);
+    }
+    const none = await manifests({ config: loadConfig({ env: { BERTH_DRAIN_DELAY_MS: '0' } }) });
+    expect(byKind(none.objects, 'Deployment').spec.template.spec.terminationGracePeriodSeconds).toBe(5 + 30 + 10);
+  });
+
+  it('passes the model memory budget to the replicas, and asks for the budget plus the baseline', async () => {
+    const gib = 1024 ** 3;
+    const plain = byKind((await manifests()).objects, 'Deployment').spec.template.spec.containers[0];
+    expect(plain.resources).toEqual({ requests: { cpu: '1', memory: '1Gi' }, limits: { memory: '2Gi' } });
+    expect(plain.env.map((e: { name: string }) => e.name)).not.toContain('BERTH_MODEL_MEMORY');
+
+    const result = await manifests({ config: loadConfig({ env: {}, flags: { runtime: { modelMemory: 3 * gib } } }) });
+    for (const object of result.objects) expect(() => validate(object), object.kind).not.toThrow();
+    const container = byKind(result.objects, 'Deployment').spec.template.spec.containers[0];
+    expect(container.env).toContainEqual({ name: 'BERTH_MODEL_MEMORY', value: String(3 * gib) });
+    // 3 GiB of versions plus 256 MiB the server holds besides them; the limit 1 GiB above.
+    expect(container.resources).toEqual({ requests: { cpu: '1', memory: `${3 * 1024 + 256}Mi` }, limits: { memory: `${4 * 1024 + 256}Mi` } });
+    expect(loadConfig({ env: { BERTH_MODEL_MEMORY: container.env.find((e: { name: string }) => e.name === 'BERTH_MODEL_MEMORY').value } }).runtime.modelMemory).toBe(3 * gib);
+
+    // A small budget keeps the usual floor; given quantities are kept when they hold the budget.
+    const small = byKind((await manifests({ config: loadConfig({ env: { BERTH_MODEL_MEMORY: String(64 * 1024 ** 2) } }) })).objects, 'Deployment');
+    expect(small.spec.template.spec.containers[0].resources.requests.memory).toBe('1024Mi');
+    const given = await manifests({ config: loadConfig({ env: { BERTH_MODEL_MEMORY: String(gib) } }), memory: '2Gi', memoryLimit: '3Gi' });
+    expect(byKind(given.objects, 'Deployment').spec.template.spec.containers[0].resources).toEqual({ requests: { cpu: '1', memory: '2Gi' }, limits: { memory: '3Gi' } });
+
+    const kserve = await manifests({ config: loadConfig({ env: { BERTH_MODEL_MEMORY: String(gib), BERTH_DRAIN_DELAY_MS: '2000' } }), kserve: true, storageUris: ['oci://registry.example/loans-modelcar:3'] });
+    const runtime = byKind(kserve.objects, 'ServingRuntime').spec.containers[0];
+    expect(runtime.env).toContainEqual({ name: 'BERTH_MODEL_MEMORY', value: String(gib) });
+    expect(runtime.env).toContainEqual({ name: 'BERTH_DRAIN_DELAY_MS', value: '2000' });
+    expect(runtime.resources.requests.memory).toBe('1280Mi');
+    expect(byKind(kserve.objects, 'InferenceService').spec.predictor.terminationGracePeriodSeconds).toBe(5 + 2 + 30 + 10);
+  });
+
+  it.each([
+    [{ memory: '1Gi' }, '--memory'],
+    [{ memoryLimit: '1100Mi' }, '--memory-limit'],
+  ])('refuses %j below a 1 GiB model memory budget plus the baseline, naming %s', async (options, option) => {
+    const error = await manifests({ config: loadConfig({ env: { BERTH_MODEL_MEMORY: String(1024 ** 3) } }), ...options }).catch((e: unknown) => e);
+    expect(Errors.K8S_OPTION_INVALID.is(error)).toBe(true);
+    expect((error as Error).message).toContain(option);
+    expect((error as Error).message).toContain('1280Mi');
   });
 
   it('scales on CPU and on requests in flight per replica, and keeps one replica up in disruptions', async () => {
@@ -205,7 +257,7 @@ describe('berth k8s --kserve', () => {
     expect(services[0]!.apiVersion).toBe('serving.kserve.io/v1beta1');
     expect(services[0]!.spec.predictor.model).toEqual({ modelFormat: { name: 'onnx' }, runtime: 'berth', protocolVersion: 'v2', storageUri: 'oci://registry.example/loans-modelcar:3' });
     expect(services[1]!.spec.predictor.model.storageUri).toBe('s3://models/fraud/2');
-    expect(services[0]!.spec.predictor.terminationGracePeriodSeconds).toBe(45);
+    expect(services[0]!.spec.predictor.terminationGracePeriodSeconds).toBe(50);
   });
 
   it.each([
@@ -289,6 +341,12 @@ describe('berth k8s: files', () => {
     const documents = parseAllDocuments(printed.stdout).map((d) => d.toJS() as KubernetesObject);
     expect(documents.map((d) => d.kind)).toEqual(['ConfigMap', 'Deployment', 'Service', 'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'ServiceMonitor']);
     for (const document of documents) expect(() => validate(document), document.kind).not.toThrow();
+    const budgeted = await runBerth(['k8s', 'loans', '--image', 'registry.example/loans:3', '--model-memory', String(2 * 1024 ** 3), '--drain-delay-ms', '1000']);
+    expect(budgeted.code).toBe(0);
+    const deployment = parseAllDocuments(budgeted.stdout).map((d) => d.toJS() as Manifest).find((d) => d.kind === 'Deployment')!;
+    expect(deployment.spec.template.spec.containers[0].env).toContainEqual({ name: 'BERTH_MODEL_MEMORY', value: String(2 * 1024 ** 3) });
+    expect(deployment.spec.template.spec.containers[0].resources.requests.memory).toBe('2304Mi');
+    expect(deployment.spec.template.spec.terminationGracePeriodSeconds).toBe(5 + 1 + 30 + 10);
     const bad = await runBerth(['k8s', 'loans', '--image', 'registry.example/loans:3', '--cpu', 'lots']);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/--cpu.*\[BERTH_K8S_OPTION_INVALID\]/s);

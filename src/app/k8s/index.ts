@@ -9,5 +9,6 @@ export {
   kubernetesManifests,
   terminationGraceSeconds,
 } from './kubernetes-manifests.js';
+export { type MemoryResources, SERVER_BASELINE_BYTES, isQuantity, memoryResources, quantityBytes } from './memory-resources.js';
 export { type KubernetesObject, type ObjectMeta, SERVER_IMAGE, checkKubernetesName, kubernetesLabels, kubernetesName } from './kubernetes-object.js';
 export { type ManifestFile, manifestFileName, manifestFiles, manifestStream } from './manifest-files.js';

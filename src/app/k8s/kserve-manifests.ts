@@ -31,6 +31,10 @@ export interface KServeManifestOptions {
   readonly resources: { readonly cpu: string; readonly memory: string; readonly memoryLimit: string };
   /** The server's drain on SIGTERM (config `server.shutdownTimeoutMs`). */
   readonly shutdownTimeoutMs: number;
+  /** How long the server keeps serving with readiness false after SIGTERM, before its drain (config `server.drainDelayMs`). */
+  readonly drainDelayMs: number;
+  /** The memory budget of the loaded versions in bytes (config `runtime.modelMemory`); 0: none. */
+  readonly modelMemory: number;
   /** The Secret holding `admin-token`, in the InferenceServices' namespace. */
   readonly secretName: string;
 }
@@ -66,6 +70,8 @@ export function kserveManifests(options: KServeManifestOptions): KubernetesObjec
             { name: 'BERTH_PORT', value: String(SERVER_IMAGE.port) },
             { name: 'BERTH_HOME', value: SERVER_IMAGE.home },
             { name: 'BERTH_SHUTDOWN_TIMEOUT_MS', value: String(options.shutdownTimeoutMs) },
+            { name: 'BERTH_DRAIN_DELAY_MS', value: String(options.drainDelayMs) },
+            ...(options.modelMemory > 0 ? [{ name: 'BERTH_MODEL_MEMORY', value: String(options.modelMemory) }] : []),
             { name: 'BERTH_ADMIN_TOKEN', valueFrom: { secretKeyRef: { name: options.secretName, key: 'admin-token' } } },
           ],
           ports: [{ containerPort: SERVER_IMAGE.port, protocol: 'TCP' }],
@@ -92,7 +98,7 @@ export function kserveManifests(options: KServeManifestOptions): KubernetesObjec
       predictor: {
         minReplicas: options.minReplicas,
         maxReplicas: options.maxReplicas,
-        terminationGracePeriodSeconds: terminationGraceSeconds(options.shutdownTimeoutMs),
+        terminationGracePeriodSeconds: terminationGraceSeconds(options.shutdownTimeoutMs, options.drainDelayMs),
         model: { modelFormat: { name: 'onnx' }, runtime: options.runtimeName, protocolVersion: 'v2', storageUri: model.storageUri },
       },
     },

@@ -42,6 +42,10 @@ export interface KubernetesManifestOptions {
   readonly targetInFlight: number;
   /** The server's drain on SIGTERM (config `server.shutdownTimeoutMs`). */
   readonly shutdownTimeoutMs: number;
+  /** How long a replica keeps serving with readiness false after SIGTERM, before its drain (config `server.drainDelayMs`). */
+  readonly drainDelayMs: number;
+  /** The memory budget of each replica's loaded versions in bytes (config `runtime.modelMemory`); 0: none. */
+  readonly modelMemory: number;
   /** The config file the ConfigMap holds, without secrets; cluster settings are added to it. */
   readonly config: Readonly<Record<string, unknown>>;
   /** The Secret with `admin-token` (and in shared mode `database-url`); default the objects' name. */
@@ -58,10 +62,11 @@ export const CONFIG_PATH = '/etc/berth/config.json';
 
 /**
  * The grace period the kubelet gives a pod before SIGKILL: the preStop pause, then the server's
- * own drain deadline, then a margin for releasing runtimes. Requests in flight at SIGTERM finish.
+ * drain delay (serving with readiness false), then its drain deadline for requests in flight, then
+ * a margin for releasing runtimes. Requests in flight at SIGTERM finish.
  */
-export function terminationGraceSeconds(shutdownTimeoutMs: number): number {
-  return PRE_STOP_SECONDS + Math.ceil(shutdownTimeoutMs / 1000) + RELEASE_MARGIN_SECONDS;
+export function terminationGraceSeconds(shutdownTimeoutMs: number, drainDelayMs: number): number {
+  return PRE_STOP_SECONDS + Math.ceil(drainDelayMs / 1000) + Math.ceil(shutdownTimeoutMs / 1000) + RELEASE_MARGIN_SECONDS;
 }
 
 /** The config file a replica reads: the user's settings, plus where and how it runs in the cluster. */
@@ -80,7 +85,7 @@ export function clusterConfig(options: KubernetesManifestOptions): Record<string
   }
   return {
     ...given,
-    server: { ...given.server, host: '0.0.0.0', port: SERVER_IMAGE.port, shutdownTimeoutMs: options.shutdownTimeoutMs },
+    server: { ...given.server, host: '0.0.0.0', port: SERVER_IMAGE.port, shutdownTimeoutMs: options.shutdownTimeoutMs, drainDelayMs: options.drainDelayMs },
     store,
   };
 }
@@ -103,6 +108,7 @@ export function kubernetesManifests(options: KubernetesManifestOptions): Kuberne
   const secretEnv = (name: string, key: string, optional = false) => ({ name, valueFrom: { secretKeyRef: { name: secretName, key, ...(optional ? { optional: true } : {}) } } });
   const env = [
     { name: 'BERTH_CONFIG', value: CONFIG_PATH },
+    ...(options.modelMemory > 0 ? [{ name: 'BERTH_MODEL_MEMORY', value: String(options.modelMemory) }] : []),
     // The server refuses to listen beyond loopback without a token; the Secret holds it.
     secretEnv('BERTH_ADMIN_TOKEN', 'admin-token'),
     // Each replica's monitor windows are told apart by the pod's name.
@@ -155,7 +161,7 @@ export function kubernetesManifests(options: KubernetesManifestOptions): Kuberne
           annotations: { 'berth.dev/config-sha256': createHash('sha256').update(configText).digest('hex') },
         },
         spec: {
-          terminationGracePeriodSeconds: terminationGraceSeconds(options.shutdownTimeoutMs),
+          terminationGracePeriodSeconds: terminationGraceSeconds(options.shutdownTimeoutMs, options.drainDelayMs),
           automountServiceAccountToken: false,
           securityContext: { runAsNonRoot: true, runAsUser: SERVER_IMAGE.uid, runAsGroup: SERVER_IMAGE.gid, fsGroup: SERVER_IMAGE.gid, seccompProfile: { type: 'RuntimeDefault' } },
           containers: [container],

@@ -6,8 +6,18 @@
  */
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { type KubernetesObject, checkKubernetesName, kserveManifests, kubernetesManifests, kubernetesName, manifestFiles, manifestStream } from '../../app/k8s/index.js';
-import type { Config } from '../../core/config.js';
+import {
+  type KubernetesObject,
+  checkKubernetesName,
+  isQuantity,
+  kserveManifests,
+  kubernetesManifests,
+  kubernetesName,
+  manifestFiles,
+  manifestStream,
+  memoryResources,
+} from '../../app/k8s/index.js';
+import { type Config, drainDelayMs } from '../../core/config.js';
 import { Errors } from '../../core/errors.js';
 import { parseModelRef } from '../../core/model-ref.js';
 
@@ -19,7 +29,10 @@ export interface K8sCommandOptions {
   readonly image: string;
   /** Folder to write; undefined: the returned stream is printed. */
   readonly output?: string | undefined;
-  /** Validated configuration: the drain deadline and, in shared mode, the store settings. */
+  /**
+   * Validated configuration: the drain delay and deadline, the model memory budget and, in shared
+   * mode, the store settings.
+   */
   readonly config: Config;
   /** The config file as given (JSON), for the ConfigMap; secrets are left out. */
   readonly configFile?: Readonly<Record<string, unknown>> | undefined;
@@ -53,7 +66,6 @@ export interface K8sCommandResult {
   readonly leftOut: readonly string[];
 }
 
-const QUANTITY = /^[0-9]+(\.[0-9]+)?(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$/;
 const IMAGE = /^[a-z0-9][a-z0-9._\-/:@]*$/i;
 const SECRET_SETTINGS: readonly (readonly [string, string])[] = [
   ['server', 'adminToken'],
@@ -67,10 +79,13 @@ export async function k8sCommand(options: K8sCommandOptions): Promise<K8sCommand
   if (options.references.length === 0) throw Errors.K8S_OPTION_INVALID.create('<model-ref>', 'name at least one model (name, name@alias or name:version)');
   const refs = options.references.map((reference) => parseModelRef(reference));
   if (!IMAGE.test(options.image)) throw Errors.K8S_OPTION_INVALID.create('--image', `${JSON.stringify(options.image)} is not an image reference such as registry.example/loans:3`);
+  const { modelMemory } = options.config.runtime;
   const resources = {
     cpu: quantity('--cpu', options.cpu ?? '1'),
-    memory: quantity('--memory', options.memory ?? '1Gi'),
-    memoryLimit: quantity('--memory-limit', options.memoryLimit ?? options.memory ?? '2Gi'),
+    ...memoryResources(modelMemory, {
+      memory: options.memory === undefined ? undefined : quantity('--memory', options.memory),
+      memoryLimit: options.memoryLimit === undefined ? undefined : quantity('--memory-limit', options.memoryLimit),
+    }),
   };
   const replicas = options.replicas ?? 2;
   const maxReplicas = options.maxReplicas ?? Math.max(10, replicas);
@@ -79,6 +94,8 @@ export async function k8sCommand(options: K8sCommandOptions): Promise<K8sCommand
   const namespace = options.namespace !== undefined ? checkKubernetesName(options.namespace, '--namespace') : undefined;
   const secretName = options.secretName !== undefined ? checkKubernetesName(options.secretName, '--secret') : name;
   const { shutdownTimeoutMs } = options.config.server;
+  // Replicas listen beyond loopback, where an unset drain delay means 5 s.
+  const drainDelay = drainDelayMs({ server: { host: '0.0.0.0', drainDelayMs: options.config.server.drainDelayMs } });
 
   let mode: K8sCommandResult['mode'];
   let objects: KubernetesObject[];
@@ -102,6 +119,8 @@ export async function k8sCommand(options: K8sCommandOptions): Promise<K8sCommand
       maxReplicas,
       resources,
       shutdownTimeoutMs,
+      drainDelayMs: drainDelay,
+      modelMemory,
       secretName,
     });
   } else {
@@ -132,6 +151,8 @@ export async function k8sCommand(options: K8sCommandOptions): Promise<K8sCommand
       targetCpuPercent: options.targetCpuPercent ?? 70,
       targetInFlight: options.targetInFlight ?? 8,
       shutdownTimeoutMs,
+      drainDelayMs: drainDelay,
+      modelMemory,
       config: configFile,
       secretName,
     });
@@ -153,7 +174,7 @@ export async function k8sCommand(options: K8sCommandOptions): Promise<K8sCommand
 }
 
 function quantity(option: string, value: string): string {
-  if (!QUANTITY.test(value)) throw Errors.K8S_OPTION_INVALID.create(option, `${JSON.stringify(value)} is not a Kubernetes quantity such as 500m, 2, 512Mi or 4Gi`);
+  if (!isQuantity(value)) throw Errors.K8S_OPTION_INVALID.create(option, `${JSON.stringify(value)} is not a Kubernetes quantity such as 500m, 2, 512Mi or 4Gi`);
   return value;
 }
 
