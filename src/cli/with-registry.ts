@@ -9,6 +9,7 @@ export async function withRegistry<T>(config: Config, actor: AuditActor | undefi
     home: config.store.home,
     databaseUrl: config.store.databaseUrl,
     schema: config.store.databaseSchema,
+    poolSize: config.store.databasePoolSize,
     blobs: blobLocation(config),
     actor: actor ?? cliActor(),
   });

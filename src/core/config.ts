@@ -198,6 +198,11 @@ export const ConfigSchema = z
         home: z.string().min(1).default('.berth'),
         /** `postgres://…` selects PostgreSQL; `sqlite:file.db` another SQLite file; unset: BERTH_HOME/berth.db. */
         databaseUrl: z.string().min(1).optional(),
+        /**
+         * Most connections one process opens to PostgreSQL (its pool's bound; idle ones close after
+         * 10 s). Size `max_connections` for replicas × processes × this (README, Scaling).
+         */
+        databasePoolSize: z.number().int().min(1).max(1000).default(10),
         /** PostgreSQL schema for Berth's tables; default the connection's current schema. */
         databaseSchema: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier').optional(),
         /** `s3://bucket/prefix` for S3-compatible object storage, or a folder; unset: BERTH_HOME/blobs. */

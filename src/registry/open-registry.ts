@@ -15,6 +15,8 @@ export interface OpenRegistryOptions {
   readonly databaseUrl?: string | undefined;
   /** PostgreSQL schema for Berth's tables. */
   readonly schema?: string | undefined;
+  /** Most PostgreSQL connections (config `store.databasePoolSize`); default 10. */
+  readonly poolSize?: number | undefined;
   /** Blob folder; default BERTH_HOME/blobs (point replicas at one shared folder). */
   readonly blobDir?: string | undefined;
   /** `s3://bucket/prefix` or a folder, with the S3 settings (config `store.blobs`, `store.s3*`); overrides blobDir. */
@@ -39,7 +41,7 @@ export async function openRegistry(options: OpenRegistryOptions): Promise<Regist
     options.blobs?.blobs === undefined && options.blobDir !== undefined ? new FileBlobStore(options.blobDir) : await openBlobStore({ ...options.blobs, home });
   let store;
   try {
-    store = await openMetadataStore({ home, databaseUrl: options.databaseUrl, schema: options.schema });
+    store = await openMetadataStore({ home, databaseUrl: options.databaseUrl, schema: options.schema, poolSize: options.poolSize });
   } catch (error) {
     blobs.close();
     throw error;

@@ -26,6 +26,8 @@ export interface MetadataStoreOptions {
   readonly databaseUrl?: string | undefined;
   /** PostgreSQL schema for Berth's tables (created if missing). */
   readonly schema?: string | undefined;
+  /** Most PostgreSQL connections the pool opens (config `store.databasePoolSize`); default 10. */
+  readonly poolSize?: number | undefined;
   /** Migrations to run; default every migration Berth has. Tests pass subsets. */
   readonly migrations?: Readonly<Record<string, StoreMigration>>;
 }
@@ -49,7 +51,7 @@ export interface MetadataStore {
 export function storeDialectFor(options: MetadataStoreOptions): StoreDialect {
   const url = options.databaseUrl;
   if (url === undefined || url === '') return sqliteStoreDialect(join(resolve(options.home), SQLITE_FILE));
-  if (/^postgres(ql)?:\/\//i.test(url)) return postgresStoreDialect({ url, schema: options.schema });
+  if (/^postgres(ql)?:\/\//i.test(url)) return postgresStoreDialect({ url, schema: options.schema, maxConnections: options.poolSize });
   if (/^sqlite:/i.test(url)) {
     const file = url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
     if (file === '') throw Errors.STORE_DATABASE_URL_INVALID.create(url, 'it names no file');

@@ -20,8 +20,8 @@ export interface PostgresStoreOptions {
   readonly url: string;
   /** Schema for Berth's tables; created if missing. Default: the connection's current schema. */
   readonly schema?: string | undefined;
-  /** Most connections the pool opens. */
-  readonly maxConnections?: number;
+  /** Most connections the pool opens; default 10. */
+  readonly maxConnections?: number | undefined;
 }
 
 /** The PostgreSQL dialect for a database URL. */

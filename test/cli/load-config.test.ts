@@ -27,6 +27,14 @@ describe('configuration', () => {
     expect(() => loadConfig({ env: {}, flags: { server: { colour: 'red' } } as never })).toThrow(/colour/);
   });
 
+  it('takes the PostgreSQL pool size from BERTH_DATABASE_POOL_SIZE, within 1 to 1000', () => {
+    expect(loadConfig({ env: {} }).store.databasePoolSize).toBe(10);
+    expect(loadConfig({ env: { BERTH_DATABASE_POOL_SIZE: '25' } }).store.databasePoolSize).toBe(25);
+    expect(() => loadConfig({ env: { BERTH_DATABASE_POOL_SIZE: '0' } })).toThrow(/store\.databasePoolSize/);
+    expect(() => loadConfig({ env: { BERTH_DATABASE_POOL_SIZE: '2.5' } })).toThrow(/store\.databasePoolSize/);
+    expect(() => loadConfig({ env: { BERTH_DATABASE_POOL_SIZE: 'many' } })).toThrow(/BERTH_DATABASE_POOL_SIZE=many is not a number/);
+  });
+
   it('takes the blob store and S3 settings from BERTH_BLOBS, BERTH_S3_ENDPOINT and BERTH_S3_FORCE_PATH_STYLE', () => {
     const config = loadConfig({
       env: { BERTH_BLOBS: 's3://models/berth', BERTH_S3_ENDPOINT: 'http://127.0.0.1:9000', BERTH_S3_FORCE_PATH_STYLE: 'true' },

@@ -4,6 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Errors } from '../../src/core/errors.js';
 import { type MetadataStoreOptions, STORE_MIGRATIONS, openMetadataStore, storeDialectFor } from '../../src/store/index.js';
@@ -45,6 +46,21 @@ for (const backend of STORE_BACKENDS) {
         expect(await second.db.selectFrom('change_counter').select('seq').execute()).toEqual([{ seq: 0 }]);
       } finally {
         await second.close();
+      }
+    });
+
+    it.skipIf(backend.name !== 'postgres')('opens at most store.databasePoolSize connections to PostgreSQL', async () => {
+      for (const poolSize of [2, 5]) {
+        const store = await openMetadataStore({ ...location(), poolSize });
+        try {
+          // More queries at once than the pool holds: each waits for a connection, none opens a new one.
+          const pids = await Promise.all(
+            Array.from({ length: poolSize + 4 }, () => sql<{ pid: number }>`select pg_backend_pid() as pid, pg_sleep(0.05)`.execute(store.db).then((r) => r.rows[0]!.pid)),
+          );
+          expect(new Set(pids).size).toBe(poolSize);
+        } finally {
+          await store.close();
+        }
       }
     });
 

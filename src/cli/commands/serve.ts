@@ -54,7 +54,7 @@ function grpcNote(server: RunningServer): string {
 async function serveModelFolder(options: ServeOptions, dir: string): Promise<RunningServer> {
   const { config } = options;
   const store = config.monitor.enabled
-    ? await openMetadataStore({ home: config.store.home, databaseUrl: config.store.databaseUrl, schema: config.store.databaseSchema })
+    ? await openMetadataStore({ home: config.store.home, databaseUrl: config.store.databaseUrl, schema: config.store.databaseSchema, poolSize: config.store.databasePoolSize })
     : undefined;
   let server: RunningServer;
   try {
@@ -81,6 +81,7 @@ async function serveRegistry(options: ServeOptions): Promise<RunningServer> {
     home: config.store.home,
     databaseUrl: config.store.databaseUrl,
     schema: config.store.databaseSchema,
+    poolSize: config.store.databasePoolSize,
     blobs: blobLocation(config),
     actor: { interface: 'server' },
   });
