@@ -155,6 +155,50 @@ export class Pipeline {
   }
 
   /**
+   * The feature values an encoded input tensor stands for, in schema order: the inverse of
+   * {@link encodeValues}, so that a tensor request to a model with a schema is monitored by its
+   * named features, like the rows that would have encoded to it. A value is null where the tensor
+   * cannot tell it: an all-zero one-hot, an unseen ordinal, a date (its parts do not give it back),
+   * a feature the pipeline does not encode. Imputed values come back as the value imputed.
+   * Undefined when `tensor` is not an FP32 `[n, k]` tensor of this pipeline's width.
+   */
+  valuesOf(tensor: Tensor): FeatureValue[][] | undefined {
+    const k = this.width;
+    const { shape } = tensor;
+    if (tensor.datatype !== 'FP32' || shape.length !== 2 || shape[1] !== k || !(tensor.data instanceof Float32Array)) return undefined;
+    const data = tensor.data;
+    const n = shape[0]!;
+    const features = this.schema.features;
+    const values: FeatureValue[][] = new Array(n);
+    for (let r = 0; r < n; r++) {
+      const row: FeatureValue[] = new Array<FeatureValue>(features.length).fill(null);
+      const base = r * k;
+      for (const compiled of this.#steps) {
+        const { step } = compiled;
+        const at = base + compiled.offset;
+        if (step.encoding === 'numeric') {
+          let x = data[at]!;
+          if (step.scale) x = x * step.scale.std + step.scale.mean;
+          const type = features[compiled.schemaIndex]!.type;
+          row[compiled.schemaIndex] = type === 'boolean' ? x >= 0.5 : type === 'integer' ? Math.round(x) : x;
+        } else if (step.encoding === 'one-hot') {
+          for (let c = 0; c < step.categories.length; c++) {
+            if (data[at + c] === 1) {
+              row[compiled.schemaIndex] = step.categories[c]!;
+              break;
+            }
+          }
+        } else if (step.encoding === 'ordinal') {
+          const x = data[at]!;
+          row[compiled.schemaIndex] = Number.isInteger(x) && x >= 0 && x < step.categories.length ? step.categories[x]! : null;
+        }
+      }
+      values[r] = row;
+    }
+    return values;
+  }
+
+  /**
    * Turns the model's outputs for `rows` rows into named results. Throws BERTH_MODEL_EXECUTION_FAILED
    * when the outputs do not have the shape the pipeline promises (a bundle whose model and
    * pipeline disagree).

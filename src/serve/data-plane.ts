@@ -305,13 +305,16 @@ export class DataPlane {
       const outputNames = this.#outputNames(model, request.outputs);
       const rows = tensorRows(inputs);
       this.#checkResponseSize(model, predictedOutputBytes(model.signature, outputNames, rows, (d) => datatypeInfo(d).byteSize));
-      // Taken before the run: input buffers are transferred to the worker that runs them.
-      const features = this.#recorder ? tensorColumns(inputs, rows) : undefined;
+      // Taken before the run: input buffers are transferred to the worker that runs them. A model
+      // with a schema is monitored by its named features, read back from its encoded input.
+      const encoded = this.#recorder ? pipelineInputCopy(model, inputs) : undefined;
+      const features = this.#recorder && encoded === undefined ? tensorColumns(inputs, rows) : undefined;
       const shadows = this.#sampleShadows(model, context);
       const copies = shadows.map(() => copyTensors(inputs));
       outputs = await model.infer(inputs, outputNames);
       this.#checkResponseSize(model, tensorsByteLength(outputs));
-      observation.answeredTensors(rows, features, outputs);
+      if (encoded !== undefined) observation.answeredEncodedRows(encoded, outputs);
+      else observation.answeredTensors(rows, features, outputs);
       const primary = outputs;
       const primaryMs = observation.elapsedMs();
       shadows.forEach((shadow, i) =>
@@ -440,6 +443,23 @@ class Observation {
     this.#afterResponse.run(() => record(eventFromTensors(facts, rows, features, outputs)));
   }
 
+  /**
+   * A tensor request to a version with a schema answered: `encoded` is a copy of its pipeline
+   * input, recorded as the rows it encodes and the named results of `outputs`, as records are.
+   */
+  answeredEncodedRows(encoded: Tensor, outputs: readonly Tensor[]): void {
+    const record = this.#recorder;
+    const pipeline = this.#model.pipeline;
+    if (!record || !pipeline) return;
+    const facts = this.#facts();
+    this.#afterResponse.run(() => {
+      const values = pipeline.valuesOf(encoded) ?? [];
+      // Outputs the request did not ask for leave the results out; the inputs are still counted.
+      const predictions = outputs.some((t) => t.name === pipeline.spec.output.tensor) ? pipeline.decode(outputs, values.length) : [];
+      record(eventFromRecords(facts, pipeline.schema, values, predictions));
+    });
+  }
+
   /** A records request answered. */
   answeredRecords(result: RowPredictions): void {
     const record = this.#recorder;
@@ -480,6 +500,17 @@ class Observation {
 function classLabels(model: LoadedVersion, tensor: string): { parameters?: { labels: readonly string[] } } {
   const output = model.pipeline?.spec.output;
   return output?.task === 'classification' && output.tensor === tensor ? { parameters: { labels: output.labels } } : {};
+}
+
+/**
+ * A copy of the input a version's pipeline encodes rows into, when the request carries it (the
+ * only input of a model with a schema); undefined for a version without one.
+ */
+function pipelineInputCopy(model: LoadedVersion, inputs: readonly Tensor[]): Tensor | undefined {
+  const pipeline = model.pipeline;
+  if (pipeline === undefined) return undefined;
+  const input = inputs.find((t) => t.name === pipeline.spec.input);
+  return input === undefined ? undefined : { ...input, data: input.data.slice() as TensorData };
 }
 
 /** A copy of tensors with data of their own, for a shadow (a run may transfer the buffers it is given). */

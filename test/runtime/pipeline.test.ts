@@ -69,6 +69,31 @@ describe('Pipeline.encode', () => {
   });
 });
 
+describe('Pipeline.valuesOf', () => {
+  const pipeline = new Pipeline(schema, spec);
+
+  it('reads the feature values back from the tensor they encode to, in schema order', () => {
+    const rows = [
+      { age: 50, income: 1000.5, region: 'east', grade: 'b', owner: true },
+      { age: 33, income: 72000, region: 'north', grade: 'a', owner: false },
+    ];
+    const { tensor, values } = pipeline.encode(rows);
+    expect(pipeline.valuesOf(tensor)).toEqual(values);
+    expect(values[0]).toEqual([50, 1000.5, 'east', 'b', true]);
+  });
+
+  it('gives imputed values as imputed, and null where the tensor cannot tell the value', () => {
+    const { tensor } = pipeline.encode([{ age: 40, region: 'west', grade: 'z' }]);
+    // income and owner were imputed; region 'west' is an all-zero one-hot; grade 'z' the unseen ordinal.
+    expect(pipeline.valuesOf(tensor)).toEqual([[40, 50000, null, null, false]]);
+  });
+
+  it('reads nothing from a tensor that is not this pipeline\'s input', () => {
+    expect(pipeline.valuesOf({ name: 'features', datatype: 'FP32', shape: [1, 3], data: new Float32Array(3) })).toBeUndefined();
+    expect(pipeline.valuesOf({ name: 'features', datatype: 'FP64', shape: [1, 7], data: new Float64Array(7) })).toBeUndefined();
+  });
+});
+
 describe('Pipeline.decode', () => {
   it('names the most probable label and every probability', () => {
     const pipeline = new Pipeline(schema, spec);
