@@ -9,6 +9,7 @@ import {
   type DriftReport,
   type FeatureDrift,
   type FeatureProfile,
+  type OutlierSummary,
   type Profile,
 } from '../monitor/index.js';
 import { plainTable } from './registry-output.js';
@@ -38,6 +39,21 @@ export function renderDriftTable(report: DriftReport, heading: DriftHeading): st
     lines.push(`Prediction drift: ${report.predictionDrift.drifted ? `YES (${names.join(', ')})` : 'no'}${outputs.length ? '' : ' (no outputs to compare)'}`);
   }
   return lines.join('\n');
+}
+
+/**
+ * The outlier line of a monitored model's report: rows with a feature outside the reference
+ * profile, and the features most often outside it.
+ */
+export function renderOutliers(outliers: OutlierSummary): string {
+  if (outliers.share === null) return 'Outliers: no rows scored against the reference profile in this range.';
+  const worst = Object.entries(outliers.features)
+    .filter(([, n]) => n > 0)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 5)
+    .map(([name, n]) => `${name} ${n}`);
+  const mean = outliers.meanScore === null ? '-' : formatNumber(outliers.meanScore);
+  return `Outliers: ${outliers.outlierRows} of ${outliers.rows} rows (${percent(outliers.share)}) have a feature outside the reference's 0.1–99.9% range or an unseen category; mean score ${mean}${worst.length ? ` (${worst.join(', ')})` : ''}`;
 }
 
 function featureTable(features: readonly FeatureDrift[], column = 'feature'): string {

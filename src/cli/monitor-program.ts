@@ -9,7 +9,7 @@ import { type Command, Option } from 'commander';
 import type { ConfigInput } from '../core/config.js';
 import { driftCommand } from './commands/drift.js';
 import { monitorCommand } from './commands/monitor.js';
-import { renderDriftHtml, renderDriftTable } from './drift-output.js';
+import { renderDriftHtml, renderDriftTable, renderOutliers } from './drift-output.js';
 import { loadConfig } from './load-config.js';
 import { formatDuration } from '../core/duration.js';
 
@@ -75,7 +75,7 @@ export function addMonitorCommands(program: Command, context: MonitorProgramCont
         const pending = report.pending
           ? `\nTraffic of the current window is still in the servers' memory: it is written when the window closes at ${report.pending.windowCloses} (windows last ${formatDuration(report.pending.windowMs)}). Add --url http://host:port to include it from a running server.`
           : '';
-        context.print(table + pending);
+        context.print(`${table}\n${renderOutliers(report.outliers)}${pending}`);
       },
     );
 

@@ -14,6 +14,7 @@
  *   { "id": "loans-drift", "model": "loans", "type": "drift_share", "threshold": 0.3, "window": "1h" }
  *   { "type": "feature_drift", "model": "loans", "feature": "credit_score" }
  *   { "type": "performance_drop", "model": "loans", "metric": "accuracy", "threshold": 0.05 }
+ *   { "type": "outlier_share", "model": "loans", "threshold": 0.05, "window": "15m" }
  */
 import { z } from 'zod';
 import { parseDuration } from './duration.js';
@@ -23,7 +24,7 @@ const MIN_RULE_WINDOW_MS = 1000;
 const MAX_RULE_WINDOW_MS = 366 * 86_400_000;
 
 /** What a rule measures. */
-export const ALERT_RULE_TYPES = ['drift_share', 'feature_drift', 'missing_rate', 'error_rate', 'latency_p99', 'performance_drop'] as const;
+export const ALERT_RULE_TYPES = ['drift_share', 'feature_drift', 'missing_rate', 'error_rate', 'latency_p99', 'performance_drop', 'outlier_share'] as const;
 
 /** What a rule measures. */
 export type AlertRuleType = (typeof ALERT_RULE_TYPES)[number];
@@ -52,7 +53,8 @@ export const AlertRuleSchema = z
     /** performance_drop: the metric whose drop below its training value is watched. */
     metric: z.enum(PERFORMANCE_METRICS).optional(),
     /**
-     * The value at or above which the rule breaches: a share (drift_share), a statistic
+     * The value at or above which the rule breaches: a share (drift_share; outlier_share, the share
+     * of rows with a feature outside the reference profile), a statistic
      * (feature_drift; absent: the drift report's own verdict), a rate in [0, 1] (missing_rate,
      * error_rate), milliseconds (latency_p99), or an absolute drop of the metric (performance_drop).
      */
@@ -71,7 +73,7 @@ export const AlertRuleSchema = z
     fireAfter: z.number().int().min(1).max(100).default(1),
     /** Evaluations in a row below the resolve threshold before a firing alert resolves. */
     resolveAfter: z.number().int().min(1).max(100).default(2),
-    /** Least evidence to judge: rows (drift, missing), requests (error rate, latency) or rows with feedback (performance). */
+    /** Least evidence to judge: rows (drift, missing, outliers), requests (error rate, latency) or rows with feedback (performance). */
     minRows: z.number().int().min(0).default(100),
     /**
      * error_rate: which failures count. `server` (the default) counts only the server's own
@@ -88,7 +90,7 @@ export const AlertRuleSchema = z
     if (rule.type === 'feature_drift' && rule.feature === undefined) problem('feature', 'feature_drift rules need the feature to watch');
     if (rule.type === 'performance_drop' && rule.metric === undefined) problem('metric', `performance_drop rules need a metric (${PERFORMANCE_METRICS.join(', ')})`);
     if (rule.type !== 'feature_drift' && rule.threshold === undefined) problem('threshold', `${rule.type} rules need a threshold`);
-    if ((rule.type === 'missing_rate' || rule.type === 'error_rate' || rule.type === 'drift_share') && rule.threshold !== undefined && !(rule.threshold > 0 && rule.threshold <= 1)) {
+    if ((rule.type === 'missing_rate' || rule.type === 'error_rate' || rule.type === 'drift_share' || rule.type === 'outlier_share') && rule.threshold !== undefined && !(rule.threshold > 0 && rule.threshold <= 1)) {
       problem('threshold', `${rule.type} is a share: use a number in (0, 1]`);
     }
     if (rule.resolveThreshold !== undefined && rule.threshold !== undefined && rule.resolveThreshold > rule.threshold) {

@@ -218,6 +218,12 @@ export class AlertEvaluator {
         const failed = rule.errors === 'server' ? window.serverErrors : rule.errors === 'client' ? window.clientErrors : window.clientErrors + window.serverErrors;
         return compare(failed / window.requests, rule.errors === 'all' ? 'error rate' : `${rule.errors} error rate`, null);
       }
+      case 'outlier_share': {
+        const window = await once('window', () => reports.window(model, { from }));
+        const outliers = window.sketches.outliers;
+        if (outliers === undefined || outliers.rows < Math.max(1, rule.minRows)) return undefined;
+        return compare(outliers.outlierRows / outliers.rows, 'share of rows with a feature outside the reference', null);
+      }
       case 'latency_p99': {
         const window = await once('window', () => reports.window(model, { from }));
         if (window.requests < Math.max(1, rule.minRows)) return undefined;

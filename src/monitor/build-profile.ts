@@ -16,7 +16,7 @@ export const PROFILE_KLL_K = 2048;
 /** Default most categories kept per feature in a profile. */
 export const PROFILE_MAX_CATEGORIES = 1024;
 /** Quantiles a profile lists by default. */
-export const PROFILE_QUANTILES: readonly number[] = [0, 0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99, 1];
+export const PROFILE_QUANTILES: readonly number[] = [0, 0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99, 0.999, 1];
 
 /** Options of buildProfile. */
 export interface BuildProfileOptions extends SketchOptions {

@@ -260,6 +260,12 @@ function minKey(a: string | undefined, b: string | undefined): string | undefine
 const MISSING = Symbol('missing');
 const INVALID = Symbol('invalid');
 
+/** A raw value as the category a sketch counts it under; undefined when it is missing or invalid. */
+export function categoryOf(value: unknown): string | undefined {
+  const category = toCategory(value);
+  return typeof category === 'string' ? category : undefined;
+}
+
 function toCategory(value: unknown): string | typeof MISSING | typeof INVALID {
   switch (typeof value) {
     case 'string':

@@ -7,6 +7,7 @@
  * windows, so a column keeps its kind from one window to the next.
  */
 import { type FeatureKind, type FeatureSpec, type MonitorSchema } from './feature-spec.js';
+import { type OutlierReference } from './outlier-reference.js';
 
 /** Whether a column is an input feature or a model output. */
 export type ColumnRole = 'feature' | 'output';
@@ -15,6 +16,8 @@ export type ColumnRole = 'feature' | 'output';
 export class ColumnCatalog {
   /** Declared features and outputs, sketched in every window. */
   readonly declared: { readonly feature: readonly FeatureSpec[]; readonly output: readonly FeatureSpec[] };
+  /** The reference's outlier checks, when the version has a profile. */
+  readonly outliers: OutlierReference | undefined;
   private readonly known: { readonly feature: Map<string, FeatureSpec>; readonly output: Map<string, FeatureSpec> };
   /** Input columns the schema leaves out on purpose (dates, identifiers): never taken on sight. */
   private readonly skipped: ReadonlySet<string>;
@@ -31,6 +34,7 @@ export class ColumnCatalog {
     this.known = { feature: new Map(features.map((f) => [f.name, f])), output: new Map(outputs.map((f) => [f.name, f])) };
     this.count = features.length + outputs.length;
     this.skipped = new Set((schema?.skipped ?? []).map((c) => c.name));
+    this.outliers = schema?.outliers;
   }
 
   /**

@@ -3,6 +3,7 @@
  * or counted as a category. Kept local and small on purpose: the schema of issue 4 (src/core)
  * maps onto it (number, integer, boolean -> numeric; category, string -> categorical).
  */
+import { type OutlierReference } from './outlier-reference.js';
 
 /** How a feature is summarised and compared. */
 export type FeatureKind = 'numeric' | 'categorical';
@@ -28,6 +29,8 @@ export interface MonitorSchema {
   readonly outputs?: readonly FeatureSpec[];
   /** Input columns never sketched, even when a request carries them. */
   readonly skipped?: readonly SkippedColumn[];
+  /** The reference's ranges and categories, when the version has a profile: each row gets an outlier score. */
+  readonly outliers?: OutlierReference;
 }
 
 /** Accepts a MonitorSchema or a bare feature list. */

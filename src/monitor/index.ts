@@ -59,6 +59,8 @@ export { type CategoricalFeatureProfile, type FeatureProfile, type NumericFeatur
 export { psi, psiNumeric, psiSketch } from './psi.js';
 export { chiSquareSf, regularizedGammaP, regularizedGammaQ } from './regularized-gamma.js';
 export { emptyWindow, mergeWindows, WindowSketches, type WindowSketchesData } from './window-sketches.js';
+export { mergeOutlierCounts, OutlierCounts, type OutlierCountsData, outlierSummary, type OutlierSummary } from './outlier-counts.js';
+export { type OutlierCheck, OUTLIER_QUANTILES, type OutlierReference, outlierReferenceOf } from './outlier-reference.js';
 export { wasserstein, wassersteinDistance, wassersteinSketch } from './wasserstein.js';
 export { type AlertEvaluator, type AlertRecord, type AlertTransition } from './alert-evaluator.js';
 export { type AlertNotification, type AlertNotifier, WebhookNotifier, type WebhookNotifierOptions } from './alert-notifier.js';

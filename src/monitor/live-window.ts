@@ -1,7 +1,7 @@
 /**
  * One window of one model version's traffic, accumulating in memory: the hot path of monitoring.
  * Recording a request is O(features + outputs) per row: a counter update and a sketch update per
- * value, no allocation per value.
+ * value (and an outlier check per feature, when the version has a reference), no allocation per value.
  */
 import { type CategoricalSketch } from './categorical-sketch.js';
 import { type ColumnCatalog, type ColumnRole } from './column-catalog.js';
@@ -9,6 +9,7 @@ import { createSketch, type SketchOptions } from './feature-sketch.js';
 import { KllSketch } from './kll-sketch.js';
 import { type MonitorWindowData } from './monitor-window.js';
 import { type NumericSketch } from './numeric-sketch.js';
+import { OutlierCounts } from './outlier-counts.js';
 import { type Columns, type PredictionEvent } from './prediction-event.js';
 
 interface Entry {
@@ -34,6 +35,8 @@ export class LiveWindow {
    */
   private readonly recent = { feature: { names: [] as string[], entries: [] as Entry[] }, output: { names: [] as string[], entries: [] as Entry[] } };
   private stamp = 0;
+  /** Outlier scores against the reference; undefined when the version has none. */
+  private readonly outliers: OutlierCounts | undefined;
 
   constructor(
     /** Window start, epoch ms. */
@@ -45,6 +48,7 @@ export class LiveWindow {
     const entries = (role: ColumnRole) => new Map(catalog.declared[role].map((spec) => [spec.name, { sketch: createSketch(spec, options), stamp: 0 }]));
     this.columns = { feature: entries('feature'), output: entries('output') };
     this.lists = { feature: [...this.columns.feature.values()], output: [...this.columns.output.values()] };
+    this.outliers = catalog.outliers !== undefined ? new OutlierCounts(catalog.outliers) : undefined;
   }
 
   /** Records one request. Failed requests count as requests and errors only. */
@@ -62,6 +66,7 @@ export class LiveWindow {
     this.stamp += 1;
     this.addColumns('feature', event.features, rows);
     this.addColumns('output', event.outputs, rows);
+    this.outliers?.record(event.features, rows);
   }
 
   /** True when nothing was recorded. */
@@ -78,7 +83,7 @@ export class LiveWindow {
       clientErrors: this.clientErrors,
       serverErrors: this.serverErrors,
       latency: this.latency.toJSON(),
-      sketches: { rows: this.rows, features: serialise('feature'), outputs: serialise('output') },
+      sketches: { rows: this.rows, features: serialise('feature'), outputs: serialise('output'), ...(this.outliers !== undefined ? { outliers: this.outliers.toJSON() } : {}) },
     };
   }
 

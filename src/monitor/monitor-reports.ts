@@ -12,6 +12,7 @@ import { driftReport, type DriftReport, type DriftReportOptions } from './drift-
 import { readJoinedFeedback } from './feedback.js';
 import { type FeatureKind } from './feature-spec.js';
 import { type MonitorWindowData, MonitorWindowMerger, TrafficTotals, type WindowTraffic } from './monitor-window.js';
+import { outlierSummary, type OutlierSummary } from './outlier-counts.js';
 import { performanceOf, performanceTask, type PerformanceTask, trainingMetrics } from './performance-report.js';
 import { type Profile } from './profile.js';
 import { type ReferenceSource, type VersionReference } from './reference-source.js';
@@ -72,6 +73,8 @@ export interface MonitorDriftReport extends DriftReport {
   readonly to: string;
   /** Columns left out because their kind in the windows differs from the profile's. */
   readonly warnings: readonly string[];
+  /** Rows whose features fall outside the reference (its 0.1–99.9% range, or unseen categories). */
+  readonly outliers: OutlierSummary;
 }
 
 /** One step of drift history. */
@@ -83,6 +86,8 @@ export interface DriftHistoryPoint {
   readonly driftedShare: number | null;
   readonly datasetDrift: boolean;
   readonly features: Readonly<Record<string, { readonly statistic: number; readonly drifted: boolean }>>;
+  /** Share of the step's scored rows with an outlying feature; null when none was scored. */
+  readonly outlierShare: number | null;
 }
 
 /** One step of traffic. */
@@ -162,7 +167,7 @@ export class MonitorReports {
     await this.#collect(model, version, range, () => merger);
     const merged = merger.result();
     const report = driftReport(profile, merged.sketches, { ...this.#driftOptions(query.method), ...columnOptions(query) });
-    return { model, version, from: iso(range.from), to: iso(range.to), ...report, warnings: conflictWarnings(merger.conflicts) };
+    return { model, version, from: iso(range.from), to: iso(range.to), ...report, warnings: conflictWarnings(merger.conflicts), outliers: outlierSummary(merged.sketches.outliers) };
   }
 
   /** Drift per step over a range: rows, drifted share and each feature's statistic. */
@@ -177,7 +182,7 @@ export class MonitorReports {
     const options = this.#driftOptions(query.method);
     const points = buckets.map((bucket, i): DriftHistoryPoint => {
       const merged = mergers[i]!.result();
-      const base = { from: iso(bucket.from), to: iso(bucket.to), rows: merged.rows };
+      const base = { from: iso(bucket.from), to: iso(bucket.to), rows: merged.rows, outlierShare: outlierSummary(merged.sketches.outliers).share };
       if (merged.rows === 0) return { ...base, driftedShare: null, datasetDrift: false, features: {} };
       const report = driftReport(profile, merged.sketches, options);
       const features = Object.fromEntries(report.features.filter((f) => f.status === 'ok').map((f) => [f.name, { statistic: f.statistic, drifted: f.drifted }]));

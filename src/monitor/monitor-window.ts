@@ -8,6 +8,7 @@ import { type SketchData } from './feature-sketch.js';
 import { type FeatureKind } from './feature-spec.js';
 import { KllSketch, type KllSketchData } from './kll-sketch.js';
 import { NumericSketch } from './numeric-sketch.js';
+import { mergeOutlierCounts, type OutlierCountsData } from './outlier-counts.js';
 import { type WindowSketchesData } from './window-sketches.js';
 
 /** The serialised state of one window (or of several merged). */
@@ -61,6 +62,7 @@ export class MonitorWindowMerger {
   private readonly features = new Map<string, Sketch>();
   private readonly outputs = new Map<string, Sketch>();
   private readonly conflictNames = new Set<string>();
+  private outliers: OutlierCountsData | undefined;
 
   constructor(private readonly kinds?: ReadonlyMap<string, FeatureKind>) {}
 
@@ -69,6 +71,7 @@ export class MonitorWindowMerger {
     this.traffic.add(window);
     this.mergeFamily(this.features, window.sketches.features);
     this.mergeFamily(this.outputs, window.sketches.outputs ?? {});
+    if (window.sketches.outliers !== undefined) this.outliers = mergeOutlierCounts([this.outliers, window.sketches.outliers]);
     return this;
   }
 
@@ -86,7 +89,7 @@ export class MonitorWindowMerger {
       clientErrors: t.clientErrors,
       serverErrors: t.serverErrors,
       latency: (t.latency ?? new KllSketch()).toJSON(),
-      sketches: { rows: t.rows, features: serialise(this.features), outputs: serialise(this.outputs) },
+      sketches: { rows: t.rows, features: serialise(this.features), outputs: serialise(this.outputs), ...(this.outliers !== undefined ? { outliers: this.outliers } : {}) },
     };
   }
 

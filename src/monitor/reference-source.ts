@@ -9,6 +9,7 @@ import { type FeatureSchema } from '../core/feature-schema.js';
 import { type PipelineSpec } from '../core/pipeline-spec.js';
 import { type FeatureSpec, type MonitorSchema } from './feature-spec.js';
 import { monitorSchemaFor } from './monitor-schema-for.js';
+import { outlierReferenceOf } from './outlier-reference.js';
 import { type Profile, PROFILE_FORMAT_VERSION } from './profile.js';
 
 /** What the monitor uses of a version's manifest. */
@@ -53,7 +54,7 @@ export function referenceFromManifest(model: string, version: string, manifest: 
  * The columns a version declares, for its live windows: those of its schema and pipeline output
  * (monitorSchemaFor, the same specs its reference profile was built from), with the profile's
  * kinds winning where they differ (drift compares a window with the profile sketch by sketch) and
- * the profile's columns added. Undefined when the version declares nothing (the monitor then
+ * the profile's columns added, and the profile's outlier checks. Undefined when the version declares nothing (the monitor then
  * learns columns as they come).
  */
 export function monitorSchemaOf(reference: Pick<VersionReference, 'profile' | 'schema' | 'pipeline'>): MonitorSchema | undefined {
@@ -69,7 +70,8 @@ export function monitorSchemaOf(reference: Pick<VersionReference, 'profile' | 's
   const features = combine(declared?.features ?? [], specsOf(reference.profile?.features));
   const outputs = combine(declared?.outputs ?? [], specsOf(reference.profile?.outputs));
   if (features.length === 0 && outputs.length === 0) return undefined;
-  return { features, outputs, ...(declared?.skipped?.length ? { skipped: declared.skipped } : {}) };
+  const outliers = reference.profile !== undefined ? outlierReferenceOf(reference.profile) : undefined;
+  return { features, outputs, ...(declared?.skipped?.length ? { skipped: declared.skipped } : {}), ...(outliers !== undefined ? { outliers } : {}) };
 }
 
 /**

@@ -9,6 +9,7 @@ import { type CategoricalSketch } from './categorical-sketch.js';
 import { createSketch, mergeSketchData, type SketchData, type SketchOptions } from './feature-sketch.js';
 import { type FeatureSpec, type MonitorSchema, toMonitorSchema } from './feature-spec.js';
 import { type NumericSketch } from './numeric-sketch.js';
+import { mergeOutlierCounts, type OutlierCountsData } from './outlier-counts.js';
 
 /** Serialised sketches of a window. Records are keyed by feature and output name. */
 export interface WindowSketchesData {
@@ -16,6 +17,8 @@ export interface WindowSketchesData {
   readonly rows: number;
   readonly features: Readonly<Record<string, SketchData>>;
   readonly outputs: Readonly<Record<string, SketchData>>;
+  /** Outlier counts against the reference profile; absent when the version has none (or in windows stored before). */
+  readonly outliers?: OutlierCountsData;
 }
 
 type Sketch = NumericSketch | CategoricalSketch;
@@ -60,10 +63,12 @@ export class WindowSketches {
  * numeric in one window and categorical in another.
  */
 export function mergeWindows(windows: readonly WindowSketchesData[]): WindowSketchesData {
+  const outliers = mergeOutlierCounts(windows.map((w) => w.outliers));
   return {
     rows: windows.reduce((sum, w) => sum + w.rows, 0),
     features: mergeRecords(windows.map((w) => w.features)),
     outputs: mergeRecords(windows.map((w) => w.outputs ?? {})),
+    ...(outliers !== undefined ? { outliers } : {}),
   };
 }
 

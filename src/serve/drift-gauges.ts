@@ -1,11 +1,11 @@
 /**
  * Drift as Prometheus gauges: on a schedule, the drift report of every model's default version
  * over the last hour, exported per feature (the statistic and whether it drifted) and per model
- * (dataset drift and the share of drifted features). Computed on a timer, not per scrape, so a
+ * (dataset drift, the share of drifted features, and the rows outside the reference profile). Computed on a timer, not per scrape, so a
  * scrape costs nothing and many scrapers cost one report per model per interval.
  */
 import { BerthError } from '../core/errors.js';
-import type { DriftReport, MonitorReports } from '../monitor/index.js';
+import type { MonitorDriftReport, MonitorReports } from '../monitor/index.js';
 import type { ServerMetrics } from './metrics.js';
 
 /** Where the gauges report trouble (a pino logger fits). */
@@ -67,7 +67,7 @@ export class DriftGauges {
 
   async #refresh(): Promise<void> {
     const { metrics, reports, defaultVersions, range, logger } = this.#options;
-    const results: { model: string; version: string; report: DriftReport }[] = [];
+    const results: { model: string; version: string; report: MonitorDriftReport }[] = [];
     for (const { model, version } of defaultVersions()) {
       try {
         results.push({ model, version, report: await reports.drift(model, { from: range, version }) });
@@ -81,6 +81,8 @@ export class DriftGauges {
     metrics.featureDrifted.reset();
     metrics.datasetDrifted.reset();
     metrics.driftedShare.reset();
+    metrics.outlierShare.reset();
+    metrics.outlierRows.reset();
     for (const { model, version, report } of results) {
       if (report.rows === 0) continue;
       const families = [['feature', report.features] as const, ...(report.predictionDrift ? [['output', report.predictionDrift.features] as const] : [])];
@@ -93,6 +95,10 @@ export class DriftGauges {
       }
       metrics.datasetDrifted.set({ model, version }, report.datasetDrift ? 1 : 0);
       metrics.driftedShare.set({ model, version }, report.driftedShare);
+      if (report.outliers.share !== null) {
+        metrics.outlierShare.set({ model, version }, report.outliers.share);
+        metrics.outlierRows.set({ model, version }, report.outliers.outlierRows);
+      }
     }
   }
 }

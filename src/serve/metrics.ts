@@ -126,6 +126,18 @@ export class ServerMetrics {
     labelNames: ['model', 'version'] as const,
     registers: [this.registry],
   });
+  readonly outlierShare = new Gauge({
+    name: 'berth_outlier_share',
+    help: "Share of the rows of the model's default version over the last hour with a feature outside its reference profile (the 0.1–99.9% range, or an unseen category).",
+    labelNames: ['model', 'version'] as const,
+    registers: [this.registry],
+  });
+  readonly outlierRows = new Gauge({
+    name: 'berth_outlier_rows',
+    help: "Rows of the model's default version over the last hour with a feature outside its reference profile.",
+    labelNames: ['model', 'version'] as const,
+    registers: [this.registry],
+  });
   readonly shadowRequests = new Counter({
     name: 'berth_shadow_requests_total',
     help: 'Copies of requests sent to shadows, by model, shadow version and outcome: answered, failed (never seen by callers), or dropped because the shadow fell behind.',

@@ -45,6 +45,19 @@ export const FeatureDrift = named(
   }),
 );
 
+/** Rows whose features fall outside the reference profile (its 0.1–99.9% range, or categories it never held). */
+export const OutlierSummary = named(
+  'OutlierSummary',
+  z.object({
+    rows: z.number().int().describe('Rows scored (rows of windows recorded with the reference at hand).'),
+    outlierRows: z.number().int().describe('Rows with at least one outlying feature.'),
+    scoreSum: z.number().int().describe('Sum of the rows\' outlier scores (outlying features per row).'),
+    share: z.number().nullable().describe('outlierRows / rows; null without rows.'),
+    meanScore: z.number().nullable().describe('scoreSum / rows; null without rows.'),
+    features: z.record(z.string(), z.number().int()).describe('Outlying values per feature.'),
+  }),
+);
+
 /** A drift report with the model, version and range it covers. */
 export const DriftReport = named(
   'DriftReport',
@@ -66,6 +79,7 @@ export const DriftReport = named(
       minEffect: z.object({ ks: z.number(), chisquare: z.number() }),
     }),
     warnings: list(z.string()),
+    outliers: OutlierSummary,
   }),
 );
 
@@ -79,6 +93,7 @@ export const DriftHistoryPoint = named(
     driftedShare: z.number().nullable().describe('null when the step had no rows.'),
     datasetDrift: z.boolean(),
     features: z.record(z.string(), z.object({ statistic: z.number(), drifted: z.boolean() })),
+    outlierShare: z.number().nullable().describe("Share of the step's scored rows with a feature outside the reference; null when none was scored."),
   }),
 );
 

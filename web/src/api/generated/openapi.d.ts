@@ -144,7 +144,7 @@ export interface paths {
                         resolveThreshold?: number;
                         threshold?: number;
                         /** @enum {string} */
-                        type: "drift_share" | "feature_drift" | "missing_rate" | "error_rate" | "latency_p99" | "performance_drop";
+                        type: "drift_share" | "feature_drift" | "missing_rate" | "error_rate" | "latency_p99" | "performance_drop" | "outlier_share";
                         webhooks?: string[];
                         /** @default 1h */
                         window?: string;
@@ -2238,7 +2238,7 @@ export interface components {
             source: "config" | "api";
             threshold?: number;
             /** @enum {string} */
-            type: "drift_share" | "feature_drift" | "missing_rate" | "error_rate" | "latency_p99" | "performance_drop";
+            type: "drift_share" | "feature_drift" | "missing_rate" | "error_rate" | "latency_p99" | "performance_drop" | "outlier_share";
             webhooks?: string[];
             window: string;
         };
@@ -2375,6 +2375,7 @@ export interface components {
                 };
             };
             from: string;
+            outlierShare: number | null;
             rows: number;
             to: string;
         };
@@ -2384,6 +2385,7 @@ export interface components {
             features: components["schemas"]["FeatureDrift"][];
             from: string;
             model: string;
+            outliers: components["schemas"]["OutlierSummary"];
             predictionDrift: {
                 drifted: boolean;
                 driftedShare: number;
@@ -2595,6 +2597,16 @@ export interface components {
             latestVersion: number | null;
             name: string;
             versions: number;
+        };
+        OutlierSummary: {
+            features: {
+                [key: string]: number;
+            };
+            meanScore: number | null;
+            outlierRows: number;
+            rows: number;
+            scoreSum: number;
+            share: number | null;
         };
         PerformancePoint: {
             accuracy?: number | null;
