@@ -178,6 +178,7 @@ describe('model references and at-a-glance words', () => {
       datasetDrift,
       settings: { correction: 'none', datasetDriftShare: 0.5, thresholds: {}, minEffect: { ks: 0.1, chisquare: 0.1 } },
       warnings: [],
+      outliers: { rows: 0, outlierRows: 0, scoreSum: 0, share: null, meanScore: null, features: {} },
     });
     expect(driftStatus(driftBrief(report([feature('a', false)], false))).label).toBe('stable');
     expect(driftStatus(driftBrief(report([feature('a', true), feature('b', false), feature('c', false)], false)))).toMatchObject({ level: 'warn', label: '1 drifting' });
