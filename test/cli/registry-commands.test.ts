@@ -34,8 +34,8 @@ describe('registry configuration', () => {
       env: { BERTH_HOME: '/srv/berth', BERTH_DATABASE_URL: 'postgres://a@b/c', BERTH_DATABASE_SCHEMA: 'berth' },
       flags: { store: { databaseUrl: 'postgres://x@y/z' } },
     });
-    expect(config.store).toEqual({ home: '/srv/berth', databaseUrl: 'postgres://x@y/z', databaseSchema: 'berth' });
-    expect(buildConfig({}).store).toEqual({ home: '.berth' });
+    expect(config.store).toEqual({ home: '/srv/berth', databaseUrl: 'postgres://x@y/z', databaseSchema: 'berth', databasePoolSize: 10 });
+    expect(buildConfig({}).store).toEqual({ home: '.berth', databasePoolSize: 10 });
     expect(() => loadConfig({ env: { BERTH_DATABASE_SCHEMA: 'Bad-Schema' } })).toThrow(/store.databaseSchema/);
   });
 });
