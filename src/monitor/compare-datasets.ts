@@ -125,14 +125,3 @@ function asBit(value: unknown): unknown {
   const word = value.trim().toLowerCase();
   return word === 'true' ? 1 : word === 'false' ? 0 : value;
 }
-
-/** Numeric when every present value is a number or reads as one (missing values aside), else categorical. */
-export function inferColumnKind(values: readonly unknown[]): FeatureKind {
-  for (const value of values) {
-    if (value === null || value === undefined) continue;
-    if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') continue;
-    if (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value))) continue;
-    return 'categorical';
-  }
-  return 'numeric';
-}

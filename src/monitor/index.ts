@@ -66,7 +66,7 @@ export { type AlertEvaluator, type AlertRecord, type AlertTransition } from './a
 export { type AlertNotification, type AlertNotifier, WebhookNotifier, type WebhookNotifierOptions } from './alert-notifier.js';
 export { type AlertRuleRecord, AlertRuleStore } from './alert-rule-store.js';
 export { ColumnCatalog, inferKind } from './column-catalog.js';
-export { compareDatasets, type CompareDatasetsOptions, type DatasetComparison, inferColumnKind } from './compare-datasets.js';
+export { compareDatasets, type CompareDatasetsOptions, type DatasetComparison } from './compare-datasets.js';
 export {
   type FeedbackItem,
   type FeedbackResult,

@@ -7,7 +7,7 @@
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildProfile, inferColumnKind, type MonitorSchema, MonitorService, type PredictionEvent } from '../../src/monitor/index.js';
+import { buildProfile, type MonitorSchema, MonitorService, type PredictionEvent } from '../../src/monitor/index.js';
 import { readCsvFile } from '../../src/train/index.js';
 import { STORE_BACKENDS } from '../helpers/store-backends.js';
 import { monitorStores } from '../../src/store/index.js';
@@ -41,6 +41,8 @@ function webhookReceiver(): Promise<{ server: Server; url: string; received: Pro
 }
 
 const T0 = Date.parse('2025-03-01T08:00:00.000Z');
+/** The loans features; these two are categories, the rest numbers (has_mortgage a 0/1 flag). */
+const CATEGORICAL = new Set(['employment', 'region']);
 const FEATURES = ['age', 'annual_income', 'employment', 'region', 'loan_amount', 'term_months', 'credit_score', 'open_accounts', 'has_mortgage'];
 
 describe('loans end to end at the library level', () => {
@@ -51,7 +53,7 @@ describe('loans end to end at the library level', () => {
   beforeAll(async () => {
     [reference, stable, drifted] = await Promise.all([columnsOf('loans_reference'), columnsOf('loans_current_stable'), columnsOf('loans_current_drifted')]);
     schema = {
-      features: FEATURES.map((name) => ({ name, kind: inferColumnKind(reference[name]!) })),
+      features: FEATURES.map((name) => ({ name, kind: CATEGORICAL.has(name) ? 'categorical' : 'numeric' })),
       outputs: [{ name: 'label', kind: 'categorical' }],
     };
   });
