@@ -48,6 +48,7 @@ export const ENVIRONMENT: Readonly<Record<string, { path: Path; type: 'string' |
   BERTH_S3_ENDPOINT: { path: ['store', 's3Endpoint'], type: 'string' },
   BERTH_S3_FORCE_PATH_STYLE: { path: ['store', 's3ForcePathStyle'], type: 'boolean' },
   BERTH_MONITOR_WINDOW_MS: { path: ['monitor', 'windowMs'], type: 'number' },
+  BERTH_MONITOR_GAUGE_RANGE_MS: { path: ['monitor', 'gaugeRangeMs'], type: 'number' },
   BERTH_MONITOR_FLUSH_INTERVAL_MS: { path: ['monitor', 'flushIntervalMs'], type: 'number' },
   BERTH_MONITOR_OPEN_WINDOW_FLUSH_MS: { path: ['monitor', 'openWindowFlushMs'], type: 'number' },
   BERTH_MONITOR_REPLICA_ID: { path: ['monitor', 'replicaId'], type: 'string' },

@@ -24,6 +24,8 @@ export const MonitorConfigSchema = z
     enabled: z.boolean().default(true),
     /** Length of a window of sketches, in ms (1 minute by default); windows are flushed when they close. */
     windowMs: z.number().int().min(1000).max(86_400_000).default(60_000),
+    /** The time range the Prometheus drift gauges judge, ending now, in ms (an hour by default). */
+    gaugeRangeMs: z.number().int().min(60_000).max(30 * 86_400_000).default(3_600_000),
     /** How often closed windows, the prediction log and samples are written, in ms. */
     flushIntervalMs: z.number().int().min(50).max(600_000).default(2000),
     /**

@@ -1,7 +1,8 @@
 /**
  * Drift as Prometheus gauges: on a schedule, the drift report of every model's default version
- * over the last hour, exported per feature (the statistic and whether it drifted) and per model
- * (dataset drift, the share of drifted features, and the rows outside the reference profile). Computed on a timer, not per scrape, so a
+ * over the gauge range (`monitor.gaugeRangeMs`, an hour by default), exported per feature (the
+ * statistic and whether it drifted) and per model (dataset drift, the share of drifted features,
+ * and the rows outside the reference profile). Computed on a timer, not per scrape, so a
  * scrape costs nothing and many scrapers cost one report per model per interval.
  */
 import { BerthError } from '../core/errors.js';

@@ -104,25 +104,25 @@ export class ServerMetrics {
 
   readonly featureDrift = new Gauge({
     name: 'berth_feature_drift_statistic',
-    help: "Drift statistic of each feature (role=feature) and output (role=output) of each model's default version over the last hour, by the method named.",
+    help: "Drift statistic of each feature (role=feature) and output (role=output) of each model's default version over the gauge range (monitor.gaugeRangeMs, an hour by default), by the method named.",
     labelNames: ['model', 'version', 'feature', 'role', 'method'] as const,
     registers: [this.registry],
   });
   readonly featureDrifted = new Gauge({
     name: 'berth_feature_drifted',
-    help: "1 when the feature (or output) of the model's default version drifted over the last hour, else 0.",
+    help: "1 when the feature (or output) of the model's default version drifted over the gauge range (monitor.gaugeRangeMs), else 0.",
     labelNames: ['model', 'version', 'feature', 'role'] as const,
     registers: [this.registry],
   });
   readonly datasetDrifted = new Gauge({
     name: 'berth_dataset_drifted',
-    help: "1 when the share of drifted features of the model's default version over the last hour reaches the dataset drift share, else 0.",
+    help: "1 when the share of drifted features of the model's default version over the gauge range reaches the dataset drift share, else 0.",
     labelNames: ['model', 'version'] as const,
     registers: [this.registry],
   });
   readonly driftedShare = new Gauge({
     name: 'berth_drifted_feature_share',
-    help: "Share of the compared features of the model's default version that drifted over the last hour.",
+    help: "Share of the compared features of the model's default version that drifted over the gauge range (monitor.gaugeRangeMs).",
     labelNames: ['model', 'version'] as const,
     registers: [this.registry],
   });

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../core/config.js';
 import { Errors } from '../core/errors.js';
+import { formatDuration } from '../core/duration.js';
 import { registryReferenceSource } from '../app/registry-reference-source.js';
 import { RegistryChanges } from '../app/registry-changes.js';
 import { registryTraffic } from '../app/rollouts/registry-traffic.js';
@@ -310,7 +311,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         reports: monitor.reports,
         defaultVersions: () => dataPlane.served().filter((s) => s.default),
         intervalMs: config.monitor.windowMs,
-        range: '1h',
+        range: formatDuration(config.monitor.gaugeRangeMs),
         logger,
       })
     : undefined;

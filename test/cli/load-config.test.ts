@@ -55,6 +55,12 @@ describe('configuration', () => {
     expect(() => loadConfig({ env: { BERTH_PINNED_ALIASES: 'production,no way' } })).toThrow(/runtime\.pinnedAliases/);
   });
 
+  it('takes the range of the drift gauges from BERTH_MONITOR_GAUGE_RANGE_MS, an hour by default, a minute at least', () => {
+    expect(loadConfig({ env: {} }).monitor.gaugeRangeMs).toBe(3_600_000);
+    expect(loadConfig({ env: { BERTH_MONITOR_GAUGE_RANGE_MS: '86400000' } }).monitor.gaugeRangeMs).toBe(86_400_000);
+    expect(() => loadConfig({ env: { BERTH_MONITOR_GAUGE_RANGE_MS: '1000' } })).toThrow(/monitor\.gaugeRangeMs/);
+  });
+
   it("keeps a model's batching settings to what was set, so the server's own fill the rest", () => {
     const config = loadConfig({ env: { BERTH_MAX_QUEUE: '10' }, flags: { models: { digits: { batching: { maxWaitMs: 2 } } } } });
     expect(config.models.digits!.batching).toEqual({ maxWaitMs: 2 });
