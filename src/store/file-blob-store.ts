@@ -3,14 +3,13 @@
  * `tmp/` and renamed into place, so a blob is visible only when complete and durable. Several
  * processes (and machines, on a shared volume) may use one folder at once.
  */
-import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { chmod, mkdir, open, readdir, rename, rm, stat, utimes } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Errors } from '../core/errors.js';
 import { type BlobInfo, type BlobStore, digestHex, isDigest } from './blob-store.js';
+import { DigestStream } from './digest-stream.js';
 import { fsyncDirectory, temporarySibling } from './durable-files.js';
 
 /** The blob store in a local (or mounted) folder. */
@@ -150,15 +149,7 @@ export class FileBlobStore implements BlobStore {
 
 /** Copies `source` to `target` hashing the bytes; with `durable`, fsyncs `target` before closing. */
 async function copyHashing(source: string, target: string, durable: boolean): Promise<BlobInfo> {
-  const hash = createHash('sha256');
-  let size = 0;
-  const hashing = new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      hash.update(chunk);
-      size += chunk.length;
-      callback(null, chunk);
-    },
-  });
+  const hashing = new DigestStream();
   await pipeline(createReadStream(source, { highWaterMark: 1 << 20 }), hashing, createWriteStream(target));
   if (durable) {
     // The rename that follows must publish bytes that are on disk, not in the page cache; fsync
@@ -170,7 +161,7 @@ async function copyHashing(source: string, target: string, durable: boolean): Pr
       await handle.close();
     }
   }
-  return { digest: `sha256:${hash.digest('hex')}`, size };
+  return hashing.info();
 }
 
 async function readdirOrEmpty(dir: string): Promise<string[]> {

@@ -9,10 +9,9 @@
  * Region and credentials come from the SDK's default provider chain (AWS_REGION,
  * AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_PROFILE and the shared files).
  */
-import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { type Readable, Transform } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
   CopyObjectCommand,
@@ -28,6 +27,7 @@ import {
 import { Upload } from '@aws-sdk/lib-storage';
 import { BerthError, Errors } from '../core/errors.js';
 import { type BlobInfo, type BlobStore, digestHex, isDigest } from './blob-store.js';
+import { DigestStream } from './digest-stream.js';
 import { hashFile } from './durable-files.js';
 
 /** Where an S3 blob store lives and how to reach it. */
@@ -86,21 +86,12 @@ export class S3BlobStore implements BlobStore {
   async put(path: string, expected?: BlobInfo): Promise<BlobInfo> {
     if (expected && (await this.#touch(expected))) return expected;
     const wanted = expected ?? (await hashFile(path));
-    const hash = createHash('sha256');
-    let size = 0;
-    const verifying = new Transform({
-      transform(chunk: Buffer, _encoding, callback) {
-        hash.update(chunk);
-        size += chunk.length;
-        callback(null, chunk);
-      },
-      flush(callback) {
-        // Failing here fails the upload before S3 is asked to publish the object.
-        const digest = `sha256:${hash.digest('hex')}`;
-        if (digest === wanted.digest && size === wanted.size) return callback();
-        callback(Errors.STORE_BLOB_MISMATCH.create(path, wanted.digest, `it has ${digest} and ${size} bytes, expected ${wanted.size} bytes`));
-      },
-    });
+    // Failing at the end of the stream fails the upload before S3 is asked to publish the object.
+    const verifying = new DigestStream(({ digest, size }) =>
+      digest === wanted.digest && size === wanted.size
+        ? undefined
+        : Errors.STORE_BLOB_MISMATCH.create(path, wanted.digest, `it has ${digest} and ${size} bytes, expected ${wanted.size} bytes`),
+    );
     let readError: unknown;
     const body = createReadStream(path, { highWaterMark: 1 << 20 }).on('error', (error) => {
       readError = error;
@@ -142,23 +133,14 @@ export class S3BlobStore implements BlobStore {
       if (isNotFound(error)) throw Errors.STORE_BLOB_MISSING.create(digest, this.description);
       throw error;
     });
-    const hash = createHash('sha256');
+    const hashing = new DigestStream();
     try {
-      await pipeline(
-        response.Body as Readable,
-        new Transform({
-          transform(chunk: Buffer, _encoding, callback) {
-            hash.update(chunk);
-            callback(null, chunk);
-          },
-        }),
-        createWriteStream(target),
-      );
+      await pipeline(response.Body as Readable, hashing, createWriteStream(target));
     } catch (error) {
       await rm(target, { force: true });
       throw this.#translate(error);
     }
-    const actual = `sha256:${hash.digest('hex')}`;
+    const actual = hashing.info().digest;
     if (actual !== digest) {
       await rm(target, { force: true });
       throw Errors.STORE_BLOB_CORRUPT.create(digest, `s3://${this.#bucket}/${key} now hashes to ${actual}`);
