@@ -486,6 +486,14 @@ export class TrainingJobs {
       resourceLimits: { maxOldGenerationSizeMb: this.#config.maxMemoryMb },
     });
     local.worker = worker;
+    // A job past its time limit is stopped; 'exit' then resolves the run, and the job is already settled.
+    const timeout = setTimeout(() => {
+      if (local.finishing || local.settled) return;
+      const error = Errors.TRAINING_TIMEOUT.create(local.row.id, this.#config.maxJobMs);
+      local.finishing = this.#settle(local, { state: 'failed', error: { error: error.message, code: error.code } }).then(() => undefined);
+      void worker.terminate();
+    }, this.#config.maxJobMs);
+    timeout.unref();
     return new Promise((resolve) => {
       worker.on('message', (message: TrainingWorkerMessage) => {
         if (message.type === 'progress') {
@@ -505,6 +513,7 @@ export class TrainingJobs {
       };
       worker.on('error', (error: Error) => died(error.message));
       worker.on('exit', (code) => {
+        clearTimeout(timeout);
         died(`the training worker exited with code ${code}`);
         local.worker = undefined;
         resolve();

@@ -31,6 +31,7 @@ export const ENVIRONMENT: Readonly<Record<string, { path: Path; type: 'string' |
   BERTH_MODEL_MEMORY: { path: ['runtime', 'modelMemory'], type: 'number' },
   BERTH_PINNED_ALIASES: { path: ['runtime', 'pinnedAliases'], type: 'list' },
   BERTH_COLD_LOAD_TIMEOUT_MS: { path: ['runtime', 'coldLoadTimeoutMs'], type: 'number' },
+  BERTH_TRAINING_MAX_JOB_MS: { path: ['training', 'maxJobMs'], type: 'number' },
   BERTH_LOG_LEVEL: { path: ['log', 'level'], type: 'string' },
   BERTH_LOG_STREAM: { path: ['log', 'stream'], type: 'string' },
   BERTH_ADMIN_TOKEN: { path: ['server', 'adminToken'], type: 'string' },

@@ -177,6 +177,8 @@ export const ConfigSchema = z
         pollMs: z.number().int().min(10).max(60_000).default(500),
         /** Heap limit of one training worker, in MiB: a job past it fails and the server carries on. */
         maxMemoryMb: z.number().int().min(64).default(4096),
+        /** Longest one job may train, in ms: past it its worker is stopped and the job fails (BERTH_TRAINING_TIMEOUT). */
+        maxJobMs: z.number().int().min(1000).max(7 * 24 * 3_600_000).default(3_600_000),
       })
       .strict()
       .prefault({}),

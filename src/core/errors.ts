@@ -238,6 +238,8 @@ export const Errors = {
     `The uploaded CSV is larger than the limit of ${limit} bytes. Train on it from the command line (berth train), or raise training.maxUploadBytes.`),
   TRAINING_REPLICA_LOST: define('BERTH_TRAINING_REPLICA_LOST', 503, 'UNAVAILABLE', (id: string, replica: string, since: string) =>
     `Training job '${id}' stopped: the replica running it (${replica}) has not renewed its lease since ${since}, so it was stopped, crashed or lost the database. Start the job again.`),
+  TRAINING_TIMEOUT: define('BERTH_TRAINING_TIMEOUT', 504, 'DEADLINE_EXCEEDED', (id: string, limitMs: number) =>
+    `Training job '${id}' was stopped after ${limitMs} ms, the longest a job may train (training.maxJobMs). Train on fewer rows or columns, choose a target with fewer classes, use --algorithm linear, or raise the limit (BERTH_TRAINING_MAX_JOB_MS).`),
   TRAINING_FAILED: define('BERTH_TRAINING_FAILED', 500, 'INTERNAL', (id: string, reason: string) =>
     `Training job '${id}' failed unexpectedly: ${reason}. This is a bug in Berth, or the trainer ran out of memory (training.maxMemoryMb); please report it with the server log.`),
 

@@ -4,6 +4,7 @@
  * jobs train in worker threads, which load compiled JavaScript.
  */
 import { copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -16,6 +17,8 @@ import { type Registry, openRegistry } from '../../dist/registry/index.js';
 import { tempDir } from '../helpers/models.js';
 
 const DATASETS = new URL('../fixtures/datasets/', import.meta.url).pathname;
+/** A training worker that never answers: its job runs until it is stopped. */
+const NEVER_FINISHES = new URL('data:text/javascript,setInterval(() => undefined, 60000)');
 const work = tempDir('berth-training-jobs-');
 let copies = 0;
 
@@ -143,6 +146,28 @@ describe('TrainingJobs', () => {
       }
       expect(await jobs.list()).toEqual([]);
       await expect(jobs.get('missing')).rejects.toMatchObject({ code: 'BERTH_TRAINING_JOB_NOT_FOUND' });
+    } finally {
+      await jobs.close();
+    }
+  });
+
+  it('stops a job that trains past training.maxJobMs and fails it with BERTH_TRAINING_TIMEOUT', async () => {
+    const registry = await freshRegistry();
+    const jobs = new TrainingJobs({
+      config: buildConfig({ training: { maxJobMs: 1000 } }).training,
+      db: registry.store.db,
+      blobs: registry.blobs,
+      workDir: join(work, 'jobs-timeout'),
+      workerUrl: NEVER_FINISHES,
+    });
+    try {
+      const job = await jobs.submit({ csv: upload('iris.csv'), file: 'iris.csv', target: 'species' });
+      const done = await finished(jobs, job.id);
+      expect(done).toMatchObject({ state: 'failed', error: { code: 'BERTH_TRAINING_TIMEOUT' } });
+      expect(done.error!.error).toContain('training.maxJobMs');
+      // The trainer is free again: the next job is taken.
+      const next = await jobs.submit({ csv: upload('iris.csv'), file: 'iris.csv', target: 'species' });
+      expect(next.state).toBe('running');
     } finally {
       await jobs.close();
     }
@@ -278,6 +303,48 @@ describe('training routes', () => {
     expect(stream.jobs.at(-1)).toMatchObject({ state: 'failed', error: { code: expect.stringMatching(/^BERTH_TRAIN_/) } });
     const register = await fetch(`${url}/api/training/${job.id}/register`, { method: 'POST' });
     expect(register.status).toBe(409);
+  });
+});
+
+describe('training routes with the queue full', () => {
+  it('refuses an upload with 503 before reading its body', async () => {
+    const registry = await freshRegistry();
+    const workDir = join(work, 'jobs-full');
+    const jobs = new TrainingJobs({ config: buildConfig({ training: { maxConcurrentJobs: 1, maxQueuedJobs: 0 } }).training, db: registry.store.db, blobs: registry.blobs, workDir, workerUrl: NEVER_FINISHES });
+    const app = Fastify();
+    app.setErrorHandler((error, request, reply) => {
+      const berthError = toBerthError(error, request.id, 1 << 20);
+      return reply.code(berthError.httpStatus).send(errorBody(berthError));
+    });
+    registerTrainingRoutes(app, { jobs, registry });
+    const url = new URL(await app.listen({ port: 0, host: '127.0.0.1' }));
+    try {
+      // The only trainer is busy and no job may wait.
+      expect((await jobs.submit({ csv: upload('iris.csv'), file: 'iris.csv', target: 'species' })).state).toBe('running');
+      // Headers and the start of a body that never ends: the answer cannot have waited for it.
+      const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const request = httpRequest(
+          { host: url.hostname, port: url.port, path: '/api/training', method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=x', 'content-length': String(100 * 1024 * 1024) } },
+          (response) => {
+            let body = '';
+            response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+            response.on('end', () => {
+              resolve({ status: response.statusCode!, body });
+              // The rest of the body is never sent.
+              request.destroy();
+            });
+          },
+        );
+        request.on('error', reject);
+        request.write('--x\r\ncontent-disposition: form-data; name="file"; filename="big.csv"\r\n\r\na,b\n1,2\n');
+      });
+      expect(answer.status).toBe(503);
+      expect(JSON.parse(answer.body)).toMatchObject({ code: 'BERTH_TRAINING_QUEUE_FULL' });
+      expect(readdirSync(workDir).flatMap((d) => (existsSync(join(workDir, d, 'uploads')) ? readdirSync(join(workDir, d, 'uploads')) : []))).toEqual([]);
+    } finally {
+      await app.close();
+      await jobs.close();
+    }
   });
 });
 
