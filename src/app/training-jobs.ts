@@ -691,9 +691,12 @@ export class TrainingJobs {
     return this.#now().toISOString();
   }
 
-  #ensureRoot(): Promise<string> {
+  async #ensureRoot(): Promise<string> {
     this.#root ??= mkdir(this.#workDir, { recursive: true }).then(() => mkdtemp(join(this.#workDir, 'jobs-')));
-    return this.#root;
+    const root = await this.#root;
+    // A serving replica's collection of temporary files removes a folder left idle for an hour.
+    await mkdir(root, { recursive: true });
+    return root;
   }
 }
 

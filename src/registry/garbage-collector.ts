@@ -2,11 +2,10 @@
  * The registry's garbage collection: blobs no version references, unpacked bundles of deleted
  * versions, and temporary files of interrupted writes. Safe to run while others use the registry.
  */
-import { readdir, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import { type BlobStore, digestHex } from '../store/blob-store.js';
 import { referencedDigests } from '../store/blob-references.js';
+import { removeStaleEntries } from '../store/stale-entries.js';
 import type { StoreTables } from '../store/store-tables.js';
 import type { BundleCache } from './bundle-cache.js';
 
@@ -39,13 +38,17 @@ export async function collectGarbage(target: GarbageCollectionTarget, options: {
   }
   const kept = new Set((await db.selectFrom('versions').select('digest').distinct().execute()).map((r) => digestHex(r.digest)));
   const bundlesRemoved = await bundles.removeAllBut(kept);
-  let temporaryRemoved = await blobs.sweepTemporary(options.temporaryAgeMs);
-  for (const name of await readdir(temporary).catch(() => [] as string[])) {
-    const s = await stat(join(temporary, name)).catch(() => undefined);
-    if (s && Date.now() - s.mtimeMs >= options.temporaryAgeMs) {
-      await rm(join(temporary, name), { recursive: true, force: true });
-      temporaryRemoved++;
-    }
-  }
+  const temporaryRemoved = await collectTemporary({ blobs, temporary }, options.temporaryAgeMs);
   return { blobsRemoved, bundlesRemoved, temporaryRemoved };
+}
+
+/**
+ * Removes temporary work of interrupted writes and requests (killed `register` and `import` runs,
+ * uploads of failed or cut-off requests) that has not changed for `olderThanMs`: in
+ * BERTH_HOME/tmp, each upload in its `uploads` folder on its own, and the blob store's. Returns
+ * how many entries went.
+ */
+export async function collectTemporary(target: Pick<GarbageCollectionTarget, 'blobs' | 'temporary'>, olderThanMs: number): Promise<number> {
+  const blobs = await target.blobs.sweepTemporary(olderThanMs);
+  return blobs + (await removeStaleEntries(target.temporary, olderThanMs, { containers: ['uploads'] }));
 }

@@ -19,7 +19,7 @@ import { exportBundle } from './bundle-archive.js';
 import { BundleCache } from './bundle-cache.js';
 import { type AuditLogOptions, ChangeLog } from './change-log.js';
 import { type ClearDeploymentOptions, type DeploymentChangeOptions, DeploymentWriter, readDeployment, readDeployments } from './deployment-writer.js';
-import { type GarbageCollected, collectGarbage } from './garbage-collector.js';
+import { type GarbageCollected, collectGarbage, collectTemporary } from './garbage-collector.js';
 import type { CreateApiKeyOptions, CreatedApiKey } from './api-keys.js';
 import type {
   AliasChange,
@@ -348,6 +348,16 @@ export class Registry {
       { db: this.#store.db, blobs: this.#blobs, bundles: this.#bundles, temporary: this.#temporary },
       { graceMs: options.graceMs ?? this.#graceMs, temporaryAgeMs: options.temporaryAgeMs ?? DEFAULT_TEMPORARY_AGE_MS },
     );
+  }
+
+  /**
+   * Removes temporary files of interrupted writes and requests that have not changed for
+   * `olderThanMs` (default an hour); returns how many entries went. Cheap enough to run often,
+   * and safe while others use the registry: work still being written is newer.
+   */
+  async collectTemporary(olderThanMs: number = DEFAULT_TEMPORARY_AGE_MS): Promise<number> {
+    this.#ensureOpen();
+    return collectTemporary({ blobs: this.#blobs, temporary: this.#temporary }, olderThanMs);
   }
 
   /** Closes the store (when the registry owns it). Idempotent; any later call is refused. */

@@ -32,6 +32,7 @@ import { ModelTable } from './model-table.js';
 import { putModelFolder } from './model-folder-versions.js';
 import { ImageJobs, type ImageJobsOptions } from '../app/image/image-jobs.js';
 import { RegistryFollower } from './registry-follower.js';
+import { startTemporaryCollection } from './temporary-collection.js';
 import { servedReferenceSource } from './served-reference-source.js';
 import { ShadowRunner } from './shadow-runner.js';
 import { TrainingJobs } from '../app/training-jobs.js';
@@ -41,6 +42,8 @@ export type { ModelFile } from './version-loader.js';
 
 /** How often this replica writes its shadow comparisons, ms (a report on this replica writes them first). */
 const SHADOW_COMPARISON_FLUSH_MS = 5000;
+/** How often temporary files are collected, and how long untouched before they count as left over. */
+const TEMPORARY_COLLECTION_MS = 60 * 60_000;
 
 /** Options for {@link startServer}. */
 export interface StartServerOptions {
@@ -119,7 +122,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const loader = new VersionLoader({ pool, config, metrics, logger, ...(budget ? { budget } : {}) });
   let follower: RegistryFollower | undefined;
   // Training jobs are rows of the registry's database with blobs in its blob store; their work in
-  // progress lives beside the registry's home but outside tmp/, which its garbage collection sweeps.
+  // progress lives beside the registry's home but outside tmp/, and is collected by its own age.
   const trainingJobs = registry
     ? new TrainingJobs({
         config: config.training,
@@ -139,6 +142,18 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
           onInternalError: (job, error) => logger.error({ job: job.id, err: error }, 'image build failed'),
         })
       : undefined;
+  // What killed processes and failed requests left in BERTH_HOME goes, at start-up and hourly.
+  const temporary = registry
+    ? startTemporaryCollection({
+        registry,
+        // A job writes nothing while it trains: its folder is left over only once the job would have timed out.
+        folders: [{ dir: join(config.store.home, 'training'), olderThanMs: config.training.maxJobMs + TEMPORARY_COLLECTION_MS }],
+        intervalMs: TEMPORARY_COLLECTION_MS,
+        olderThanMs: TEMPORARY_COLLECTION_MS,
+        onCollected: (removed) => logger.info({ removed }, 'removed temporary files left by interrupted work'),
+        onError: (error) => logger.warn({ err: error }, 'temporary files could not be collected; trying again later'),
+      })
+    : undefined;
   // A registry's database holds its replicas' monitoring; a model folder's goes to the store given.
   const monitorStore = registry ? registry.store : options.monitorStore;
   const monitor =
@@ -183,6 +198,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     await comparisons?.close();
     await trainingJobs?.close();
     await imageJobs?.close();
+    await temporary?.close();
     await Promise.allSettled(table.all().map((m) => m.release()));
     await pool.close();
     // Last: flushes the windows and logs of every request answered.
