@@ -15,6 +15,7 @@ export const ENVIRONMENT: Readonly<Record<string, { path: Path; type: 'string' |
   BERTH_PORT: { path: ['server', 'port'], type: 'number' },
   BERTH_GRPC_PORT: { path: ['server', 'grpcPort'], type: 'number' },
   BERTH_BODY_LIMIT: { path: ['server', 'bodyLimit'], type: 'number' },
+  BERTH_OFF_THREAD_BODY_BYTES: { path: ['server', 'offThreadBodyBytes'], type: 'number' },
   BERTH_MAX_RESPONSE_BYTES: { path: ['server', 'maxResponseBytes'], type: 'number' },
   BERTH_REQUEST_TIMEOUT_MS: { path: ['server', 'requestTimeoutMs'], type: 'number' },
   BERTH_MLFLOW_MODEL: { path: ['server', 'mlflowModel'], type: 'string' },

@@ -52,6 +52,12 @@ export const ConfigSchema = z
         /** Largest request body accepted, in bytes; larger bodies get 413 before they are read. */
         bodyLimit: z.number().int().positive().default(64 * 1024 * 1024),
         /**
+         * Open Inference Protocol and KServe V1 JSON bodies of at least this many bytes are decoded,
+         * and answers about as large encoded, in worker threads, so they never hold the event loop;
+         * smaller ones stay on it, where a thread hop costs more. 0 keeps every body on the loop.
+         */
+        offThreadBodyBytes: z.number().int().min(0).default(1024 * 1024),
+        /**
          * Most bytes of tensor data one answer may hold; larger answers get 413 (refused before
          * the run when the signature fixes the output size). Bounds the memory a request can make
          * the server spend encoding.

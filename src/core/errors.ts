@@ -399,6 +399,27 @@ export function catalogue(): readonly ErrorDefinition<readonly never[]>[] {
   return Object.values(Errors) as unknown as ErrorDefinition<readonly never[]>[];
 }
 
+/** A catalogue error as it crosses a thread: what {@link reviveError} turns back into one. */
+export interface SerialisedError {
+  readonly code: string;
+  readonly message: string;
+  readonly details: Readonly<Record<string, unknown>>;
+}
+
+/** The parts of a catalogue error a worker thread sends back (an Error loses its fields when cloned). */
+export function serialiseError(error: BerthError): SerialisedError {
+  return { code: error.code, message: error.message, details: error.details };
+}
+
+/**
+ * The catalogue error a worker thread raised, with its code's status; undefined for a code the
+ * catalogue does not hold.
+ */
+export function reviveError(serialised: SerialisedError): BerthError | undefined {
+  const definition = catalogue().find((entry) => entry.code === serialised.code);
+  return definition ? new BerthError(definition.code, definition.httpStatus, definition.grpcStatus, serialised.message, serialised.details) : undefined;
+}
+
 function listNames(names: readonly string[]): string {
   return names.map((n) => `'${n}'`).join(', ');
 }

@@ -32,6 +32,7 @@ import { errorBody, toBerthError } from './error-reply.js';
 import { registerImageRoutes } from './image-routes.js';
 import { registerDeploymentRoutes } from './deployment-routes.js';
 import { RegistryChanges } from '../../app/registry-changes.js';
+import { BodyCodecPool } from './body-codec-pool.js';
 import { registerOipRoutes } from './oip-routes.js';
 import { registerMonitorRoutes } from './monitor-routes.js';
 import { registerPredictRoutes } from './predict-routes.js';
@@ -166,9 +167,11 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
 
   // Inside a plugin so that they are added after the rate limit's plugin has loaded (it limits
   // the routes added after it).
+  const codecs = new BodyCodecPool({ thresholdBytes: config.server.offThreadBodyBytes });
+  app.addHook('onClose', () => codecs.close());
   void app.register(async (inference) => {
-    registerOipRoutes(inference, dataPlane);
-    registerV1Routes(inference, dataPlane);
+    registerOipRoutes(inference, dataPlane, codecs);
+    registerV1Routes(inference, dataPlane, codecs);
   });
   registerMlflowRoutes(app, dataPlane, { model: config.server.mlflowModel, serverVersion: options.serverVersion ?? '0' });
   app.get('/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));

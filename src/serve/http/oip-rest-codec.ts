@@ -118,21 +118,24 @@ export function decodeInferRequest(body: Buffer, headerLengthValue: string | und
     });
   }
 
-  const allBinary = parameters?.binary_data_output === true;
+  const request: InferenceRequest = {
+    ...(typeof json.id === 'string' ? { id: json.id } : {}),
+    ...(parameters ? { parameters } : {}),
+    inputs,
+    ...(outputs ? { outputs } : {}),
+  };
+  return { request, binaryOutput: binaryOutputOf(request) };
+}
+
+/** Which outputs a request asks for in binary: each output's `binary_data`, else the request's `binary_data_output`. */
+export function binaryOutputOf(request: Pick<InferenceRequest, 'parameters' | 'outputs'>): (name: string) => boolean {
+  const allBinary = request.parameters?.binary_data_output === true;
   const binaryByName = new Map<string, boolean>();
-  for (const output of outputs ?? []) {
+  for (const output of request.outputs ?? []) {
     const flag = output.parameters?.binary_data;
     if (typeof flag === 'boolean') binaryByName.set(output.name, flag);
   }
-  return {
-    request: {
-      ...(typeof json.id === 'string' ? { id: json.id } : {}),
-      ...(parameters ? { parameters } : {}),
-      inputs,
-      ...(outputs ? { outputs } : {}),
-    },
-    binaryOutput: (name) => binaryByName.get(name) ?? allBinary,
-  };
+  return (name) => binaryByName.get(name) ?? allBinary;
 }
 
 /** Encodes an inference response; outputs asked for in binary follow the JSON header. */

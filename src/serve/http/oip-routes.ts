@@ -1,8 +1,13 @@
-/** Open Inference Protocol v2 REST routes: convert, delegate to the data plane, encode. */
+/**
+ * Open Inference Protocol v2 REST routes: convert, delegate to the data plane, encode. Large JSON
+ * bodies are decoded, and large JSON answers encoded, in the body codec workers.
+ */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { LoadedVersion } from '../../runtime/loaded-version.js';
 import type { DataPlane } from '../data-plane.js';
+import type { BodyCodecPool } from './body-codec-pool.js';
 import { errorBody } from './error-reply.js';
-import { HEADER_LENGTH, decodeInferRequest, encodeInferResponse } from './oip-rest-codec.js';
+import { type DecodedInferRequest, HEADER_LENGTH, binaryOutputOf, decodeInferRequest, encodeInferResponse } from './oip-rest-codec.js';
 import { acceptRawBodies, rawBody } from './raw-body.js';
 import { routeKeysOf } from './route-keys.js';
 
@@ -14,7 +19,7 @@ interface ModelParams {
 const INFER_MEDIA_TYPES = ['application/json', 'application/octet-stream'] as const;
 
 /** Registers `/v2/...` on the app. */
-export function registerOipRoutes(app: FastifyInstance, dataPlane: DataPlane): void {
+export function registerOipRoutes(app: FastifyInstance, dataPlane: DataPlane, codecs: BodyCodecPool): void {
   app.get('/v2/health/live', async () => ({ live: dataPlane.isLive() }));
 
   app.get('/v2/health/ready', async (_request, reply) => {
@@ -50,23 +55,51 @@ export function registerOipRoutes(app: FastifyInstance, dataPlane: DataPlane): v
       reply: FastifyReply,
     ) => {
       const { name, version } = request.params;
+      const header = request.headers[HEADER_LENGTH];
+      const headerLength = Array.isArray(header) ? header[0] : header;
       // Decoded when first needed: after the model is found, or earlier when a deployment routes by a request parameter.
-      let decoded: ReturnType<typeof decodeInferRequest> | undefined;
-      const decode = () => {
-        if (decoded) return decoded;
-        const headerLength = request.headers[HEADER_LENGTH];
-        decoded = decodeInferRequest(rawBody(request, INFER_MEDIA_TYPES), Array.isArray(headerLength) ? headerLength[0] : headerLength);
-        return decoded;
+      let decoded: DecodedInferRequest | undefined;
+      const decode = () => (decoded ??= decodeInferRequest(rawBody(request, INFER_MEDIA_TYPES), headerLength));
+      const decodeOffThread = async () => {
+        const body = await codecs.decodeInfer(rawBody(request, INFER_MEDIA_TYPES));
+        decoded = { request: body, binaryOutput: binaryOutputOf(body) };
       };
-      const model = dataPlane.resolve(name, version, routeKeysOf(request, (feature) => decode().request.parameters?.[feature]));
+      // A large JSON body is decoded in a worker; binary requests' tensors need no parsing.
+      const offThread = headerLength === undefined && Buffer.isBuffer(request.body) && codecs.offloads(request.body.length);
+      let model = offThread ? resolveBeforeBody(dataPlane, name, version, request) : undefined;
+      if (offThread) await decodeOffThread();
+      model ??= dataPlane.resolve(name, version, routeKeysOf(request, (feature) => decode().request.parameters?.[feature]));
       request.inference = { model: model.name, version: String(model.version), protocol: 'v2-rest' };
       const response = await dataPlane.infer(model, decode().request, { requestId: request.id, protocol: 'v2-rest', routed: version === undefined });
       const { binaryOutput } = decode();
-      const encoded = encodeInferResponse(response, binaryOutput);
+      const encoded = codecs.offloadsOutputs(response.outputs, binaryOutput)
+        ? await codecs.encodeInfer(response, decode().request)
+        : encodeInferResponse(response, binaryOutput);
       if (encoded.headerLength !== undefined) void reply.header(HEADER_LENGTH, encoded.headerLength);
       return reply.type(encoded.contentType).send(encoded.body);
     };
     scope.post<{ Params: ModelParams }>('/v2/models/:name/infer', infer);
     scope.post<{ Params: ModelParams }>('/v2/models/:name/versions/:version/infer', infer);
   });
+}
+
+const BODY_NEEDED = Symbol('the body is needed to route this request');
+
+/**
+ * The version a request goes to, found without its body as the inline path finds it; undefined
+ * when the model's deployment routes by a request parameter, which only the body holds.
+ */
+function resolveBeforeBody(dataPlane: DataPlane, name: string, version: string | undefined, request: FastifyRequest): LoadedVersion | undefined {
+  try {
+    return dataPlane.resolve(
+      name,
+      version,
+      routeKeysOf(request, () => {
+        throw BODY_NEEDED;
+      }),
+    );
+  } catch (error) {
+    if (error === BODY_NEEDED) return undefined;
+    throw error;
+  }
 }

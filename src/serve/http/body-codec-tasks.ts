@@ -1,0 +1,163 @@
+/**
+ * The work a body codec worker does for large request and response bodies, and its results as they
+ * cross back: the same codecs the routes run inline (oip-rest-codec.ts, kserve-v1-codec.ts), with
+ * each input's data already turned into a typed array, so what returns to the event loop is flat
+ * buffers it takes over without parsing or copying, never a large object graph.
+ *
+ * Decoding stays lazy in effect: a tensor's data is decoded as its request declares it, and an
+ * error found there is raised only when the data plane asks for that input's data, so a bad
+ * request is answered with the same error whether its body was decoded inline or here.
+ */
+import { type Datatype, type TensorData, isDatatype } from '../../core/datatypes.js';
+import { BerthError, Errors, type SerialisedError, reviveError, serialiseError } from '../../core/errors.js';
+import type { Signature } from '../../core/signature.js';
+import type { Tensor } from '../../core/tensor.js';
+import type { InferenceInput, InferenceRequest, InferenceResponse, RequestedOutput } from '../data-plane.js';
+import { decodeV1Predict, encodeV1Predict } from './kserve-v1-codec.js';
+import { type EncodedBody, binaryOutputOf, decodeInferRequest, encodeInferResponse } from './oip-rest-codec.js';
+
+/** An input whose data was decoded in the worker (or whose decoding failed there). */
+export interface DecodedInput {
+  readonly name: string;
+  readonly datatype: string;
+  readonly shape: readonly unknown[];
+  readonly parameters?: Readonly<Record<string, unknown>>;
+  /** The data as the input's declared datatype, when that is a datatype and the data fits it. */
+  readonly data?: TensorData;
+  /** Why the data does not fit its declared datatype and shape. */
+  readonly error?: SerialisedError;
+}
+
+/** A request decoded in the worker. */
+export interface DecodedRequest {
+  readonly id?: string;
+  readonly parameters?: Readonly<Record<string, unknown>>;
+  readonly inputs: readonly DecodedInput[];
+  readonly outputs?: readonly RequestedOutput[];
+}
+
+/** A worker's answer: the value, or the catalogue error it raised. */
+export type CodecResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: SerialisedError };
+
+/** The tasks a body codec worker runs. */
+export type BodyCodecTask =
+  | { readonly kind: 'oip-request'; readonly json: Uint8Array }
+  | { readonly kind: 'v1-request'; readonly json: Uint8Array; readonly signature: Pick<Signature, 'inputs'>; readonly model: string }
+  | { readonly kind: 'oip-response'; readonly response: InferenceResponse; readonly request: Pick<InferenceRequest, 'parameters' | 'outputs'> }
+  | { readonly kind: 'v1-response'; readonly response: InferenceResponse; readonly rows: number };
+
+/** What each kind of task returns. */
+export interface BodyCodecResults {
+  'oip-request': CodecResult<DecodedRequest>;
+  'v1-request': CodecResult<DecodedRequest>;
+  'oip-response': CodecResult<EncodedBody & { readonly body: Uint8Array }>;
+  'v1-response': CodecResult<Uint8Array>;
+}
+
+/** Runs one task, as the worker does (and tests do in-process). */
+export function runBodyCodecTask(task: BodyCodecTask): BodyCodecResults[typeof task.kind] {
+  try {
+    switch (task.kind) {
+      case 'oip-request':
+        return { ok: true, value: predecoded(decodeInferRequest(asBuffer(task.json), undefined).request) };
+      case 'v1-request':
+        return { ok: true, value: predecoded(decodeV1Predict(asBuffer(task.json), task.signature as Signature, task.model)) };
+      case 'oip-response': {
+        const encoded = encodeInferResponse(task.response, binaryOutputOf(task.request));
+        return { ok: true, value: { ...encoded, body: typeof encoded.body === 'string' ? Buffer.from(encoded.body, 'utf8') : encoded.body } };
+      }
+      case 'v1-response':
+        return { ok: true, value: Buffer.from(encodeV1Predict(task.response, task.rows), 'utf8') };
+    }
+  } catch (error) {
+    if (error instanceof BerthError) return { ok: false, error: serialiseError(error) };
+    throw error;
+  }
+}
+
+/** The buffers a result holds, to be moved (not copied) back to the event loop. */
+export function transferablesOf(result: BodyCodecResults[keyof BodyCodecResults]): ArrayBuffer[] {
+  if (!result.ok) return [];
+  const value: unknown = result.value;
+  const buffers = new Set<ArrayBuffer>();
+  const add = (data: unknown) => {
+    if (ArrayBuffer.isView(data) && data.buffer instanceof ArrayBuffer) buffers.add(data.buffer);
+  };
+  if (ArrayBuffer.isView(value)) add(value);
+  else if (isRecord(value) && Array.isArray(value.inputs)) for (const input of value.inputs as DecodedInput[]) add(input.data);
+  else if (isRecord(value)) add(value.body);
+  return [...buffers];
+}
+
+/** The result's value on the event loop; a catalogue error raised in the worker is thrown here. */
+export function resultValue<T>(result: CodecResult<T>): T {
+  if (result.ok) return result.value;
+  throw reviveError(result.error) ?? Errors.REQUEST_INVALID.create(result.error.message);
+}
+
+/**
+ * The data plane's request from a decoded one. Each input hands over its decoded data when asked
+ * for the datatype it declared (the data plane asks for no other: it refuses a datatype that is
+ * not the model's first), and raises the error its data had.
+ */
+export function inferenceRequestOf(decoded: DecodedRequest): InferenceRequest {
+  const inputs = decoded.inputs.map(
+    (input): InferenceInput => ({
+      name: input.name,
+      datatype: input.datatype,
+      shape: input.shape,
+      ...(input.parameters ? { parameters: input.parameters } : {}),
+      data: {
+        decode: (datatype: Datatype, _shape: readonly number[], name: string): TensorData => {
+          if (input.error) throw resultValue({ ok: false, error: input.error });
+          if (input.data === undefined || datatype !== input.datatype) throw Errors.INPUT_DATATYPE.create(name, datatype, JSON.stringify(input.datatype));
+          return input.data;
+        },
+      },
+    }),
+  );
+  return {
+    ...(decoded.id !== undefined ? { id: decoded.id } : {}),
+    ...(decoded.parameters ? { parameters: decoded.parameters } : {}),
+    inputs,
+    ...(decoded.outputs ? { outputs: decoded.outputs } : {}),
+  };
+}
+
+/** A response's tensors as plain data, for the worker that encodes them. */
+export function plainResponse(response: InferenceResponse): InferenceResponse {
+  return {
+    modelName: response.modelName,
+    modelVersion: response.modelVersion,
+    ...(response.id !== undefined ? { id: response.id } : {}),
+    outputs: response.outputs.map((t): Tensor => ({ name: t.name, datatype: t.datatype, shape: t.shape, data: t.data })),
+  };
+}
+
+/** Decodes each input's data as it declares it, keeping the error where it does not fit. */
+function predecoded(request: InferenceRequest): DecodedRequest {
+  const inputs = request.inputs.map((input): DecodedInput => {
+    const base = { name: input.name, datatype: input.datatype, shape: input.shape, ...(input.parameters ? { parameters: input.parameters } : {}) };
+    if (!isDatatype(input.datatype) || !Array.isArray(input.shape)) return base;
+    try {
+      return { ...base, data: input.data.decode(input.datatype, input.shape as number[], input.name) };
+    } catch (error) {
+      if (error instanceof BerthError) return { ...base, error: serialiseError(error) };
+      throw error;
+    }
+  });
+  return {
+    ...(request.id !== undefined ? { id: request.id } : {}),
+    ...(request.parameters ? { parameters: request.parameters } : {}),
+    inputs,
+    ...(request.outputs ? { outputs: request.outputs } : {}),
+  };
+}
+
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
+}
