@@ -54,6 +54,8 @@ export interface NumericSketchOptions {
  * of a compaction every few values, which made the quantile sketch most of the cost of recording.
  */
 const BATCH = 256;
+/** The batch's first size: it doubles up to BATCH, so a column of a quiet version holds a few values' room, not BATCH. */
+const FIRST_BATCH = 16;
 
 /**
  * Largest magnitude that enters the mean and variance as it is; larger finite values enter them
@@ -149,7 +151,13 @@ export class NumericSketch {
       this.distinct.set(x, (this.distinct.get(x) ?? 0) + 1);
       if (this.distinct.size > DISTINCT_VALUES_CAP) this.distinct = null;
     }
-    const batch = (this.batch ??= new Float64Array(BATCH));
+    let batch = this.batch;
+    if (batch === undefined) batch = this.batch = new Float64Array(FIRST_BATCH);
+    else if (this.batched === batch.length) {
+      const grown = new Float64Array(batch.length * 2);
+      grown.set(batch);
+      batch = this.batch = grown;
+    }
     batch[this.batched++] = x;
     if (this.batched === BATCH) this.flushBatch();
   }
