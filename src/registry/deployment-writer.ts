@@ -6,6 +6,7 @@
 import type { Kysely } from 'kysely';
 import { type DeploymentPolicy, type DeploymentPolicyInput, deploymentVersions, parseDeploymentPolicy } from '../core/deployment.js';
 import { Errors } from '../core/errors.js';
+import { inputMismatch } from '../core/input-compatibility.js';
 import { DEFAULT_ALIAS, defaultVersion } from '../core/model-ref.js';
 import { validateAliasName, validateModelName } from '../core/names.js';
 import type { StoreTables } from '../store/store-tables.js';
@@ -130,10 +131,9 @@ async function checkVersions(trx: Trx, model: string, policy: DeploymentPolicy):
   for (const number of numbers) if (!manifests.has(number)) throw Errors.REGISTRY_VERSION_NOT_FOUND.create(model, String(number));
   const problems: string[] = [];
   const first = numbers[0]!;
-  const expected = inputsOf(manifests.get(first)!);
   for (const number of numbers.slice(1)) {
-    const inputs = inputsOf(manifests.get(number)!);
-    if (inputs !== expected) problems.push(`version ${number} takes inputs ${inputs}, version ${first} takes ${expected}: every version of a deployment must take the same requests`);
+    const mismatch = inputMismatch(manifests.get(first)!.signature, manifests.get(number)!.signature);
+    if (mismatch) problems.push(`version ${number} takes inputs ${mismatch.candidate}, version ${first} takes ${mismatch.current}: every version of a deployment must take the same requests`);
   }
   if (policy.variants.length === 0) {
     const plain = await plainVersion(trx, model);
@@ -141,12 +141,6 @@ async function checkVersions(trx: Trx, model: string, policy: DeploymentPolicy):
     if (shadowed) problems.push(`version ${shadowed.version} is the model's default version, which answers when there are no variants; it cannot also be its shadow`);
   }
   if (problems.length > 0) throw Errors.DEPLOYMENT_INVALID.create(model, problems.join('; '));
-}
-
-/** A manifest's tensor inputs by name and datatype, as comparable text. */
-function inputsOf(manifest: BundleManifest): string {
-  const inputs = manifest.signature.inputs.map((i) => `${i.name}: ${i.datatype}`).sort();
-  return `(${inputs.join(', ')})`;
 }
 
 async function plainVersion(trx: Trx, model: string): Promise<number | undefined> {

@@ -10,6 +10,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Errors } from '../../core/errors.js';
+import { inputMismatch } from '../../core/input-compatibility.js';
 import { type RolloutPlanInput, describeRolloutPlan, rolloutPlan } from '../../core/rollout-plan.js';
 import type { AliasChange, AuditActor, Registry } from '../../registry/index.js';
 import type { RolloutRow, RolloutStore } from '../../store/index.js';
@@ -55,8 +56,8 @@ export class Rollouts {
     if (champion === undefined) throw Errors.ROLLOUT_CHALLENGER_INVALID.create(model, challenger, `the model has no production version to roll out from; point production at one first (berth alias ${model} production <version>)`);
     if (champion === challenger) throw Errors.ROLLOUT_CHALLENGER_INVALID.create(model, challenger, 'it is already the production version');
     // Callers keep sending what the champion takes, at every step up to 100%.
-    const [want, take] = [inputsOf((await registry.getVersion(model, champion)).manifest), inputsOf(next.manifest)];
-    if (want !== take) throw Errors.ROLLOUT_CHALLENGER_INVALID.create(model, challenger, `it takes inputs ${take} and the production version v${champion} takes ${want}, so callers' requests would fail`);
+    const mismatch = inputMismatch((await registry.getVersion(model, champion)).manifest.signature, next.manifest.signature);
+    if (mismatch) throw Errors.ROLLOUT_CHALLENGER_INVALID.create(model, challenger, `it takes inputs ${mismatch.candidate} and the production version v${champion} takes ${mismatch.current}, so callers' requests would fail`);
     const running = await store.runningFor(model);
     if (running) throw Errors.ROLLOUT_ALREADY_RUNNING.create(model, running.id, running.challenger);
     if ((await traffic.current(model)) !== null) {
@@ -154,9 +155,4 @@ export class Rollouts {
     if (!row || row.model !== model) throw Errors.ROLLOUT_NOT_FOUND.create(model, id);
     return row;
   }
-}
-
-/** A version's inputs by name and datatype, as deployments compare them (registry/deployment-writer.ts). */
-function inputsOf(manifest: { readonly signature: { readonly inputs: readonly { readonly name: string; readonly datatype: string }[] } }): string {
-  return `(${manifest.signature.inputs.map((i) => `${i.name}: ${i.datatype}`).sort().join(', ')})`;
 }
