@@ -65,6 +65,23 @@ function storeOptions(command: Command, json = true): Command {
   return command;
 }
 
+interface RemoteFlags {
+  readonly url?: string;
+  readonly token?: string;
+}
+
+/** Adds `--url` and `--token`: the command goes through a running server's API instead of the database. */
+function remoteOptions(command: Command): Command {
+  return command
+    .option('--url <url>', "go through this running berth server's API instead of the database (e.g. http://berth.internal:8080)")
+    .option('--token <token>', 'admin token or API key with the admin scope for --url (env BERTH_TOKEN)');
+}
+
+/** The store's options and the server's: the deployment commands work on either. */
+function serverOptions(command: Command): Command {
+  return remoteOptions(storeOptions(command));
+}
+
 /** Registers the registry commands on `program`. */
 export function addRegistryCommands(program: Command, context: RegistryProgramContext): void {
   const config = (flags: StoreFlags): Config => {
@@ -74,6 +91,7 @@ export function addRegistryCommands(program: Command, context: RegistryProgramCo
     if (flags.blobs !== undefined) store.blobs = flags.blobs;
     return loadConfig({ file: flags.config ?? context.env.BERTH_CONFIG, env: context.env, flags: { store } as ConfigInput });
   };
+  const remote = (flags: RemoteFlags) => (flags.url === undefined ? undefined : { url: flags.url, token: flags.token ?? context.env.BERTH_TOKEN });
   const out = (flags: StoreFlags, data: unknown, human: () => string): void => {
     context.print(flags.json ? JSON.stringify(data, null, 2) : human());
   };
@@ -234,7 +252,7 @@ export function addRegistryCommands(program: Command, context: RegistryProgramCo
     out(opts, entries, () => renderAudit(entries));
   });
 
-  storeOptions(
+  serverOptions(
     program
       .command('traffic')
       .description("Split a model's traffic between versions by weight (percent, summing to 100); shadows are kept. --clear removes the split.")
@@ -244,13 +262,13 @@ export function addRegistryCommands(program: Command, context: RegistryProgramCo
       .option('--sticky-header <name>', 'the request header that keeps one user on one variant (default x-berth-route-key)')
       .option('--sticky-feature <name>', "a named feature that does: the first record's field, or a request parameter of tensor requests"),
   )
-    .addHelpText('after', '\nExamples:\n  berth traffic digits 1=80 2=20\n  berth traffic digits 2=10 1=90 --sticky-header x-user-id\n  berth traffic digits --clear\n')
-    .action(async (model: string, split: string[], opts: StoreFlags & { clear?: boolean; stickyHeader?: string; stickyFeature?: string }) => {
-      const result = await trafficCommand({ config: config(opts), model, split, clear: opts.clear, stickyHeader: opts.stickyHeader, stickyFeature: opts.stickyFeature });
+    .addHelpText('after', '\nExamples:\n  berth traffic digits 1=80 2=20\n  berth traffic digits 2=10 1=90 --sticky-header x-user-id\n  berth traffic digits --clear\n  berth traffic digits 1=90 2=10 --url http://berth.internal:8080\n')
+    .action(async (model: string, split: string[], opts: StoreFlags & RemoteFlags & { clear?: boolean; stickyHeader?: string; stickyFeature?: string }) => {
+      const result = await trafficCommand({ config: config(opts), model, split, clear: opts.clear, stickyHeader: opts.stickyHeader, stickyFeature: opts.stickyFeature, remote: remote(opts) });
       out(opts, result, () => renderDeploymentChange(model, result));
     });
 
-  storeOptions(
+  serverOptions(
     program
       .command('shadow')
       .description('Copy a share of a model\'s requests to a version that is never answered from, and compare it with the version that answers; --remove stops it.')
@@ -259,22 +277,22 @@ export function addRegistryCommands(program: Command, context: RegistryProgramCo
       .option('--sample <share>', 'share of requests copied, above 0 and at most 1 (default 1)', shareOf)
       .option('--remove', 'stop shadowing with this version'),
   )
-    .addHelpText('after', '\nExamples:\n  berth shadow digits 3\n  berth shadow digits 3 --sample 0.5\n  berth shadow digits 3 --remove\n')
-    .action(async (model: string, version: string, opts: StoreFlags & { sample?: number; remove?: boolean }) => {
-      const result = await shadowCommand({ config: config(opts), model, version, sample: opts.sample, remove: opts.remove });
+    .addHelpText('after', '\nExamples:\n  berth shadow digits 3\n  berth shadow digits 3 --sample 0.5\n  berth shadow digits 3 --remove\n  berth shadow digits 3 --url http://berth.internal:8080\n')
+    .action(async (model: string, version: string, opts: StoreFlags & RemoteFlags & { sample?: number; remove?: boolean }) => {
+      const result = await shadowCommand({ config: config(opts), model, version, sample: opts.sample, remove: opts.remove, remote: remote(opts) });
       out(opts, result, () => renderDeploymentChange(model, result));
     });
 
-  storeOptions(
+  serverOptions(
     program
       .command('deployment')
       .description("Show a model's deployment (variants, shadows, sticky key) and each version's live figures: requests, errors, latency, drift.")
       .argument('<model>', 'model name')
       .option('--since <duration>', 'range of the figures: 5m, 1h …', '5m'),
   )
-    .addHelpText('after', '\nExamples:\n  berth deployment digits\n  berth deployment digits --since 1h --json\n')
-    .action(async (model: string, opts: StoreFlags & { since: string }) => {
-      const result = await deploymentCommand({ config: config(opts), model, since: opts.since });
+    .addHelpText('after', '\nExamples:\n  berth deployment digits\n  berth deployment digits --since 1h --json\n  berth deployment digits --url http://berth.internal:8080\n')
+    .action(async (model: string, opts: StoreFlags & RemoteFlags & { since: string }) => {
+      const result = await deploymentCommand({ config: config(opts), model, since: opts.since, remote: remote(opts) });
       out(opts, result, () => renderDeploymentStatus(result));
     });
 }

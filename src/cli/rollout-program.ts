@@ -29,15 +29,19 @@ interface StoreFlags {
   readonly blobs?: string;
   readonly config?: string;
   readonly json?: boolean;
+  readonly url?: string;
+  readonly token?: string;
 }
 
-/** Adds `--home`, `--database`, `--blobs`, `--config` and `--json`. */
+/** Adds `--home`, `--database`, `--blobs`, `--config`, `--url`, `--token` and `--json`. */
 function storeOptions(command: Command): Command {
   return command
     .option('--home <dir>', 'BERTH_HOME: where berth.db and blobs/ live (env BERTH_HOME, default ./.berth)')
     .option('--database <url>', 'metadata database: postgres://… (env BERTH_DATABASE_URL; default BERTH_HOME/berth.db)')
     .option('--blobs <url>', 'blob store: s3://bucket/prefix or a folder (env BERTH_BLOBS; default BERTH_HOME/blobs)')
     .option('--config <file>', 'JSON config file (env BERTH_CONFIG)')
+    .option('--url <url>', "go through this running berth server's API instead of the database (e.g. http://berth.internal:8080)")
+    .option('--token <token>', 'admin token or API key with the admin scope for --url (env BERTH_TOKEN)')
     .option('--json', 'print JSON for scripts');
 }
 
@@ -50,6 +54,7 @@ export function addRolloutCommands(program: Command, context: RolloutProgramCont
     if (flags.blobs !== undefined) store.blobs = flags.blobs;
     return loadConfig({ file: flags.config ?? context.env.BERTH_CONFIG, env: context.env, flags: { store } as ConfigInput });
   };
+  const remote = (flags: StoreFlags) => (flags.url === undefined ? undefined : { url: flags.url, token: flags.token ?? context.env.BERTH_TOKEN });
 
   const rollout = program
     .command('rollout')
@@ -61,7 +66,7 @@ export function addRolloutCommands(program: Command, context: RolloutProgramCont
     .usage('<model> <version> [options] | status <model> | abort <model>')
     .addHelpText(
       'after',
-      '\nStart a rollout:\n  berth rollout <model> <version> [--steps shadow,10,50,100] [--bake 5m] [--interval 10s] [--min-requests 100] [--guard "error_rate<0.01"]... [--wait] [--json]\n' +
+      '\nStart a rollout:\n  berth rollout <model> <version> [--steps shadow,10,50,100] [--bake 5m] [--interval 10s] [--min-requests 100] [--guard "error_rate<0.01"]... [--wait] [--url URL] [--json]\n' +
         'Every start option is described by: berth rollout start --help',
     );
 
@@ -87,6 +92,7 @@ export function addRolloutCommands(program: Command, context: RolloutProgramCont
       interval: opts.interval,
       minRequests: opts.minRequests,
       guards: opts.guard,
+      remote: remote(opts),
       wait: opts.wait ? (event) => context.print(opts.json ? JSON.stringify(event) : eventLine(event)) : undefined,
     });
     if (opts.json) context.print(JSON.stringify(record, null, 2));
@@ -102,7 +108,7 @@ export function addRolloutCommands(program: Command, context: RolloutProgramCont
       .argument('<model>', 'model name')
       .option('--all', 'list every rollout of the model instead, newest first'),
   ).action(async (model: string, opts: StoreFlags & { all?: boolean }) => {
-    const rollouts = await rolloutStatusCommand({ config: config(opts), model, all: opts.all });
+    const rollouts = await rolloutStatusCommand({ config: config(opts), model, all: opts.all, remote: remote(opts) });
     if (opts.json) context.print(JSON.stringify(opts.all ? rollouts : rollouts[0], null, 2));
     else context.print(opts.all ? renderRollouts(rollouts) : renderRollout(rollouts[0]!));
   });
@@ -113,7 +119,7 @@ export function addRolloutCommands(program: Command, context: RolloutProgramCont
       .description("Abort a model's running rollout: every request goes back to the champion.")
       .argument('<model>', 'model name'),
   ).action(async (model: string, opts: StoreFlags) => {
-    const record = await rolloutAbortCommand({ config: config(opts), model });
+    const record = await rolloutAbortCommand({ config: config(opts), model, remote: remote(opts) });
     context.print(opts.json ? JSON.stringify(record, null, 2) : `Aborted rollout ${record.id} of ${model}: traffic goes back to v${record.champion}.`);
   });
 
@@ -127,7 +133,7 @@ export function addRolloutCommands(program: Command, context: RolloutProgramCont
   )
     .addHelpText('after', '\nExamples:\n  berth rollback digits\n  berth rollback digits --alias staging --reason "bad calibration"\n')
     .action(async (model: string, opts: StoreFlags & { alias: string; reason?: string }) => {
-      const change = await rollbackCommand({ config: config(opts), model, alias: opts.alias, reason: opts.reason });
+      const change = await rollbackCommand({ config: config(opts), model, alias: opts.alias, reason: opts.reason, remote: remote(opts) });
       context.print(opts.json ? JSON.stringify(change, null, 2) : `Rolled back ${change.model}@${change.alias}: version ${change.previous} → ${change.version}`);
     });
 }

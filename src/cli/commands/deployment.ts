@@ -1,8 +1,9 @@
 /**
  * `berth traffic`, `berth shadow` and `berth deployment`: a model's deployment changed or shown
- * from the command line, on the registry's database. Each change reads the deployment, edits it
- * (app/deployment-edits.ts), checks every version it names can load, and writes it back only if no
- * one changed it meanwhile; servers follow within two seconds.
+ * from the command line, on the registry's database, or with `remote` through a running server's
+ * API. Each change reads the deployment, edits it (app/deployment-edits.ts), checks every version
+ * it names can load (the server does that itself when remote), and writes it back only if no one
+ * changed it meanwhile; servers follow within two seconds.
  */
 import type { Config } from '../../core/config.js';
 import { type DeploymentVariant, type StickyKey, deploymentVersions, parseDeploymentPolicy } from '../../core/deployment.js';
@@ -15,6 +16,7 @@ import { registryReferenceSource } from '../../app/registry-reference-source.js'
 import { MonitorReports, ShadowComparisons } from '../../monitor/index.js';
 import type { AuditActor, DeploymentChange, DeploymentRecord, Registry } from '../../registry/index.js';
 import { ShadowComparisonStore, monitorStores } from '../../store/index.js';
+import { type RemoteServer, remoteJson } from '../remote-json.js';
 import { withRegistry } from '../with-registry.js';
 
 /** Options of `berth traffic`. */
@@ -27,6 +29,8 @@ export interface TrafficCommandOptions {
   readonly stickyHeader?: string | undefined;
   readonly stickyFeature?: string | undefined;
   readonly actor?: AuditActor | undefined;
+  /** Change it through this server's API instead of the database (`--url`, `--token`). */
+  readonly remote?: RemoteServer | undefined;
 }
 
 /** Parses `version=weight` arguments. Throws BERTH_DEPLOYMENT_INVALID naming a malformed one. */
@@ -59,6 +63,8 @@ export interface ShadowCommandOptions {
   readonly sample?: number | undefined;
   readonly remove?: boolean | undefined;
   readonly actor?: AuditActor | undefined;
+  /** Change it through this server's API instead of the database (`--url`, `--token`). */
+  readonly remote?: RemoteServer | undefined;
 }
 
 /** Adds a shadow to a model's deployment (or changes its sample), or removes it. */
@@ -71,10 +77,11 @@ export async function shadowCommand(options: ShadowCommandOptions): Promise<Depl
 
 /** Reads, edits, checks and writes a deployment (null: clear it), refusing if it changed meanwhile. */
 async function change(
-  options: { readonly config: Config; readonly model: string; readonly actor?: AuditActor | undefined },
+  options: { readonly config: Config; readonly model: string; readonly actor?: AuditActor | undefined; readonly remote?: RemoteServer | undefined },
   edit: (current: DeploymentRecord | null) => ReturnType<typeof withVariants>,
 ): Promise<DeploymentChange> {
   const { model } = options;
+  if (options.remote) return changeRemote(options.remote, model, edit);
   return withRegistry(options.config, options.actor, async (registry: Registry) => {
     const current = await registry.getDeployment(model);
     const policy = edit(current);
@@ -86,17 +93,38 @@ async function change(
   });
 }
 
+/** The same change through a server's API: the server checks the versions load before it writes. */
+async function changeRemote(remote: RemoteServer, model: string, edit: (current: DeploymentRecord | null) => ReturnType<typeof withVariants>): Promise<DeploymentChange> {
+  const path = deploymentPath(model);
+  const status = (await remoteJson(remote, path, {}, `reading the deployment of ${model}`)) as DeploymentStatus;
+  const current = status.deployment;
+  const policy = edit(current);
+  if (policy === null) return (await remoteJson(remote, path, { method: 'DELETE' }, `clearing the deployment of ${model}`)) as DeploymentChange;
+  const body = JSON.stringify({ ...policy, expectedSeq: current?.seq ?? 0 });
+  return (await remoteJson(remote, path, { method: 'PUT', headers: { 'content-type': 'application/json' }, body }, `changing the deployment of ${model}`)) as DeploymentChange;
+}
+
+function deploymentPath(model: string): string {
+  return `/api/models/${encodeURIComponent(model)}/deployment`;
+}
+
 /** Options of `berth deployment`. */
 export interface DeploymentCommandOptions {
   readonly config: Config;
   readonly model: string;
   /** Range of the figures, e.g. `5m` (default), `1h`. */
   readonly since?: string | undefined;
+  /** Ask this server instead of the database; its figures include the windows still in its memory. */
+  readonly remote?: RemoteServer | undefined;
 }
 
-/** A model's deployment and each version's figures, from the metadata database (every replica's windows). */
+/** A model's deployment and each version's figures, from the metadata database (every replica's windows) or a server. */
 export async function deploymentCommand(options: DeploymentCommandOptions): Promise<DeploymentStatus> {
   const { config } = options;
+  if (options.remote) {
+    const query = options.since !== undefined ? `?${new URLSearchParams({ since: options.since }).toString()}` : '';
+    return (await remoteJson(options.remote, `${deploymentPath(options.model)}${query}`, {}, `reading the deployment of ${options.model}`)) as DeploymentStatus;
+  }
   return withRegistry(config, undefined, async (registry) => {
     const { method, correction, datasetDriftShare } = config.monitor.drift;
     const reports = new MonitorReports({

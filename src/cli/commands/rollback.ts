@@ -1,6 +1,7 @@
 /** `berth rollback <model>`: the alias (default production) goes back to the version it served before. */
 import type { Config } from '../../core/config.js';
 import type { AliasChange, AuditActor } from '../../registry/index.js';
+import { type RemoteServer, remoteJson } from '../remote-json.js';
 import { cliActor, withRegistry } from '../with-registry.js';
 import { rolloutsOf } from './rollout.js';
 
@@ -13,6 +14,8 @@ export interface RollbackCommandOptions {
   /** Why, for the audit log. */
   readonly reason?: string | undefined;
   readonly actor?: AuditActor | undefined;
+  /** Roll back through this server's API instead of the database. */
+  readonly remote?: RemoteServer | undefined;
 }
 
 /**
@@ -20,6 +23,11 @@ export interface RollbackCommandOptions {
  * the model runs (BERTH_ROLLOUT_RUNNING). Servers follow within two seconds.
  */
 export async function rollbackCommand(options: RollbackCommandOptions): Promise<AliasChange> {
+  if (options.remote) {
+    const body = JSON.stringify({ ...(options.alias !== undefined ? { alias: options.alias } : {}), ...(options.reason !== undefined ? { reason: options.reason } : {}) });
+    const path = `/api/models/${encodeURIComponent(options.model)}/rollback`;
+    return (await remoteJson(options.remote, path, { method: 'POST', headers: { 'content-type': 'application/json' }, body }, `rolling back ${options.model}`)) as AliasChange;
+  }
   return withRegistry(options.config, options.actor, (registry) =>
     rolloutsOf(registry).rollback(options.model, {
       actor: options.actor ?? cliActor(),

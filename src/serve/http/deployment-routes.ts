@@ -15,7 +15,7 @@ import type { DataPlane } from '../data-plane.js';
 import { useApiContract } from './api-contract.js';
 import { errorResponses, NameParams } from './api-schemas.js';
 import { NameVersionParams } from './registry-schemas.js';
-import { ComparisonQuery, DeploymentChange, DeploymentStatus, SetDeploymentBody, ShadowComparisonReport } from './deployment-schemas.js';
+import { ComparisonQuery, DeploymentChange, DeploymentStatus, DeploymentStatusQuery, SetDeploymentBody, ShadowComparisonReport } from './deployment-schemas.js';
 
 /** What the deployment routes need. */
 export interface DeploymentRoutesOptions {
@@ -43,15 +43,16 @@ export function registerDeploymentRoutes(scope: FastifyInstance, options: Deploy
     {
       schema: {
         tags,
-        summary: "A model's deployment (variants, shadows, sticky key) and each version's figures over the last 5 minutes",
+        summary: "A model's deployment (variants, shadows, sticky key) and each version's figures over the last 5 minutes (or `since`)",
         params: NameParams,
+        querystring: DeploymentStatusQuery,
         response: { 200: DeploymentStatus, ...errorResponses },
       },
     },
     async (request) => {
       const model = request.params.name;
       const served = new Set(dataPlane.served().filter((s) => s.model === model).map((s) => Number(s.version)));
-      return deploymentStatus(model, { registry, reports: options.reports, comparisons: options.comparisons, served: (version) => served.has(version) });
+      return deploymentStatus(model, { registry, reports: options.reports, comparisons: options.comparisons, served: (version) => served.has(version), since: request.query.since });
     },
   );
 

@@ -76,6 +76,11 @@ export const DeploymentStatus = named(
   }),
 );
 
+/** Query of a model's deployment status. */
+export const DeploymentStatusQuery = z.strictObject({
+  since: z.string().optional().describe('Range of the figures: a duration ago such as 5m (default), 1h or 24h.'),
+});
+
 /** Query of a shadow's comparison report. */
 export const ComparisonQuery = z.strictObject({
   from: z.string().optional().describe('ISO 8601 time or a duration ago (1h, 30m); default 1h.'),

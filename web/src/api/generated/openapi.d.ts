@@ -736,10 +736,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A model's deployment (variants, shadows, sticky key) and each version's figures over the last 5 minutes */
+        /** A model's deployment (variants, shadows, sticky key) and each version's figures over the last 5 minutes (or `since`) */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    since?: string;
+                };
                 header?: never;
                 path: {
                     name: string;
