@@ -16,7 +16,8 @@ export interface DeploymentVersionStatus extends VersionFigures {
   readonly served: boolean | null;
   /**
    * For a shadow, how its copies compared with the answers over the same range (its requests,
-   * errors and latency above are those of its copies); null for the others, or without comparisons.
+   * errors, latency and drift above are those of its copies, from its shadow windows); null for
+   * the others, or without comparisons.
    */
   readonly comparison: {
     readonly dropped: number;
@@ -61,23 +62,22 @@ export async function deploymentStatus(model: string, options: DeploymentStatusO
     ...(deployment?.variants ?? []).map((v) => ({ version: v.version, role: 'variant' as const, weight: v.weight, sample: null })),
     ...(deployment?.shadows ?? []).map((s) => ({ version: s.version, role: 'shadow' as const, weight: null, sample: s.sample })),
   ];
-  const figures = options.reports ? await versionFigures(options.reports, model, parts.map((p) => p.version), options.since) : undefined;
+  const figures = options.reports
+    ? await versionFigures(
+        options.reports,
+        model,
+        parts.map((p) => ({ version: p.version, role: p.role === 'shadow' ? ('shadow' as const) : ('served' as const) })),
+        options.since,
+      )
+    : undefined;
   if (!figures) return { model, deployment, defaultVersion: plain, versions: null };
   const versions = await Promise.all(
     parts.map(async (part, i): Promise<DeploymentVersionStatus> => {
       const base = { ...figures[i]!, role: part.role, weight: part.weight, sample: part.sample, served: options.served ? options.served(part.version) : null, comparison: null };
       if (part.role !== 'shadow' || !options.comparisons) return base;
-      // A shadow answers nobody, so the monitor has no traffic of it: its figures are its copies'.
+      // A shadow's requests, errors, latency and drift are its copies', from its shadow windows.
       const report = await options.comparisons.report(model, part.version, { from: options.since ?? '5m' });
-      return {
-        ...base,
-        requests: report.requests,
-        errors: report.failed,
-        errorRate: report.failureRate,
-        requestsPerSecond: report.requests / Math.max(1, (Date.parse(report.to) - Date.parse(report.from)) / 1000),
-        latencyMs: report.latencyMs.shadow,
-        comparison: { dropped: report.dropped, disagreement: report.agreement?.disagreement ?? null, meanAbsoluteDifference: report.differences?.meanAbsolute ?? null },
-      };
+      return { ...base, comparison: { dropped: report.dropped, disagreement: report.agreement?.disagreement ?? null, meanAbsoluteDifference: report.differences?.meanAbsolute ?? null } };
     }),
   );
   return { model, deployment, defaultVersion: plain, versions };

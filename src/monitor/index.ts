@@ -116,6 +116,6 @@ export { sketchQuantiles } from './sketch-quantile.js';
 export { parseInstant, parseStep, parseTimeRange, steps, type TimeRange } from './time-range.js';
 export { WindowRecorder, type WindowRecorderOptions } from './window-recorder.js';
 export { forEachWindow, readWindowCounts, type StoredWindow, type StoredWindowCounts, type WindowToStore, writeWindows } from './window-store.js';
-export { versionFigures, type VersionFigures } from './version-figures.js';
+export { type FiguresOf, versionFigures, type VersionFigures } from './version-figures.js';
 export { ComparisonWindow, comparisonReport, DIFFERENCE_QUANTILES, MAX_COMPARED_ELEMENTS, type ShadowComparisonReport } from './shadow-comparison.js';
 export { ShadowComparisons, type ShadowComparisonsOptions } from './shadow-comparisons.js';

@@ -7,7 +7,7 @@
 import { type PerformanceMetric } from '../core/alert-rule.js';
 import { Errors } from '../core/errors.js';
 import { parseVersionNumber } from '../core/model-ref.js';
-import type { MonitorStores } from '../store/index.js';
+import type { MonitorStores, WindowRole } from '../store/index.js';
 import { driftReport, type DriftReport, type DriftReportOptions } from './drift-report.js';
 import { readJoinedFeedback } from './feedback.js';
 import { type FeatureKind } from './feature-spec.js';
@@ -30,8 +30,8 @@ export interface LiveWindowSnapshot {
 
 /** This replica's windows in memory, for reports to include. */
 export interface LiveWindows {
-  /** Copies of the model's windows in memory whose start is in [from, to). */
-  snapshot(model: string, from: number, to: number): LiveWindowSnapshot[];
+  /** Copies of the model's windows of `role` (default served) in memory whose start is in [from, to). */
+  snapshot(model: string, from: number, to: number, role?: WindowRole): LiveWindowSnapshot[];
 }
 
 /** Query parameters of a report, as they come from the API or the CLI (strings, or absent). */
@@ -45,6 +45,11 @@ export interface ReportQuery {
   readonly columns?: unknown;
   /** Features to leave out, comma-separated. */
   readonly exclude?: unknown;
+  /**
+   * `shadow`: a shadow's copies instead of the traffic answered (default `served`). Set by callers
+   * in this process (a deployment's figures), never taken from a request's query.
+   */
+  readonly role?: WindowRole | undefined;
 }
 
 /** Options of {@link MonitorReports}. */
@@ -164,7 +169,7 @@ export class MonitorReports {
     const range = parseTimeRange(query, this.#now(), this.#windowMs);
     const { version, profile } = await this.#profiled(model, query.version, range);
     const merger = new MonitorWindowMerger(kindsOf(profile));
-    await this.#collect(model, version, range, () => merger);
+    await this.#collect(model, version, range, () => merger, query.role);
     const merged = merger.result();
     const report = driftReport(profile, merged.sketches, { ...this.#driftOptions(query.method), ...columnOptions(query) });
     return { model, version, from: iso(range.from), to: iso(range.to), ...report, warnings: conflictWarnings(merger.conflicts), outliers: outlierSummary(merged.sketches.outliers) };
@@ -178,7 +183,7 @@ export class MonitorReports {
     const kinds = kindsOf(profile);
     const buckets = steps(range, step);
     const mergers = buckets.map(() => new MonitorWindowMerger(kinds));
-    await this.#collect(model, version, range, (start) => mergers[Math.floor((start - range.from) / step)]);
+    await this.#collect(model, version, range, (start) => mergers[Math.floor((start - range.from) / step)], query.role);
     const options = this.#driftOptions(query.method);
     const points = buckets.map((bucket, i): DriftHistoryPoint => {
       const merged = mergers[i]!.result();
@@ -199,8 +204,8 @@ export class MonitorReports {
     const buckets = steps(range, step).map(() => new TrafficTotals());
     const add = (start: number, w: WindowTraffic) => buckets[Math.floor((start - range.from) / step)]?.add(w);
     await this.#read(async () => {
-      for (const w of await readWindowCounts(this.#stores.windows, { model, version, ...range })) add(w.start, w);
-      for (const w of this.#live?.snapshot(model, range.from, range.to) ?? []) if (version === undefined || w.version === version) add(w.start, w.data);
+      for (const w of await readWindowCounts(this.#stores.windows, { model, version, role: query.role, ...range })) add(w.start, w);
+      for (const w of this.#live?.snapshot(model, range.from, range.to, query.role) ?? []) if (version === undefined || w.version === version) add(w.start, w.data);
     });
     const points = steps(range, step).map((bucket, i): TrafficPoint => {
       const b = buckets[i]!;
@@ -223,7 +228,7 @@ export class MonitorReports {
   async window(model: string, query: ReportQuery = {}): Promise<MonitorWindowData> {
     const range = parseTimeRange(query, this.#now(), this.#windowMs);
     const merger = new MonitorWindowMerger();
-    await this.#collect(model, versionParameter(query.version), range, () => merger);
+    await this.#collect(model, versionParameter(query.version), range, () => merger, query.role);
     return merger.result();
   }
 
@@ -293,11 +298,17 @@ export class MonitorReports {
     return version;
   }
 
-  /** Feeds the stored and in-memory windows of a range (one version, or all) to the merger of each window's start. */
-  async #collect(model: string, version: string | undefined, range: TimeRange, mergerOf: (start: number) => MonitorWindowMerger | undefined): Promise<void> {
+  /** Feeds the stored and in-memory windows of a range (one version, or all; of one role) to the merger of each window's start. */
+  async #collect(
+    model: string,
+    version: string | undefined,
+    range: TimeRange,
+    mergerOf: (start: number) => MonitorWindowMerger | undefined,
+    role: WindowRole | undefined,
+  ): Promise<void> {
     await this.#read(async () => {
-      await forEachWindow(this.#stores.windows, { model, version, ...range }, (w) => mergerOf(w.start)?.add(w.data));
-      for (const w of this.#live?.snapshot(model, range.from, range.to) ?? []) {
+      await forEachWindow(this.#stores.windows, { model, version, role, ...range }, (w) => mergerOf(w.start)?.add(w.data));
+      for (const w of this.#live?.snapshot(model, range.from, range.to, role) ?? []) {
         if (version === undefined || w.version === version) mergerOf(w.start)?.add(w.data);
       }
     });

@@ -127,7 +127,7 @@ export class MonitorService {
       references: options.references,
       windowMs: settings.windowMs,
       drift: { ...(method !== undefined ? { method } : {}), correction, datasetDriftShare },
-      live: { snapshot: (model, from, to) => this.#windows.snapshot(model, from, to) },
+      live: { snapshot: (model, from, to, role) => this.#windows.snapshot(model, from, to, role) },
       now: this.#now,
       consistentRead: (read) => this.#windows.consistentRead(read),
     });
@@ -171,6 +171,20 @@ export class MonitorService {
     } catch (error) {
       // A malformed event must not reach the data plane; report the first few.
       if (++this.#recordFailures <= 10) this.#logger?.error({ err: error, model: event?.model }, 'monitor could not record a prediction');
+    }
+  }
+
+  /**
+   * Records one copy a deployment's shadow ran, into the shadow's windows only (role `shadow`):
+   * its drift, latency and errors are kept per version like any traffic, but it is not the model's
+   * served traffic and goes to no prediction log (nobody was answered from it). Never throws.
+   */
+  recordShadow(event: PredictionEvent): void {
+    if (this.#closed !== undefined || !this.settings.enabled) return;
+    try {
+      this.#windows.record(Number.isFinite(event.at) ? event : { ...event, at: this.#now() }, 'shadow');
+    } catch (error) {
+      if (++this.#recordFailures <= 10) this.#logger?.error({ err: error, model: event?.model }, 'monitor could not record a shadow prediction');
     }
   }
 

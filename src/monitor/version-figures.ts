@@ -1,9 +1,11 @@
 /**
- * Live figures of single versions of a model side by side (a deployment's variants): requests,
- * error rate, latency percentiles and the drift verdict, each over its own windows, so one variant's
- * trouble never hides in another's numbers.
+ * Live figures of single versions of a model side by side (a deployment's variants and shadows):
+ * requests, error rate, latency percentiles and the drift verdict, each over its own windows, so
+ * one variant's trouble never hides in another's numbers. A shadow's figures are those of the
+ * copies it ran (its `shadow` windows).
  */
 import { BerthError } from '../core/errors.js';
+import type { WindowRole } from '../store/index.js';
 import type { MonitorReports } from './monitor-reports.js';
 
 /** One version's recent figures. */
@@ -22,14 +24,20 @@ export interface VersionFigures {
   readonly driftUnavailable: string | null;
 }
 
+/** A version whose figures are asked for, and whose windows: what it answered (default) or ran as a shadow. */
+export interface FiguresOf {
+  readonly version: number;
+  readonly role?: WindowRole | undefined;
+}
+
 /**
  * The figures of each of `versions` over the last `since` (a duration such as `5m`; default 5m).
  * A version without a profile, or without traffic, still has its counts.
  */
-export async function versionFigures(reports: MonitorReports, model: string, versions: readonly number[], since = '5m'): Promise<VersionFigures[]> {
+export async function versionFigures(reports: MonitorReports, model: string, versions: readonly FiguresOf[], since = '5m'): Promise<VersionFigures[]> {
   return Promise.all(
-    versions.map(async (version): Promise<VersionFigures> => {
-      const traffic = await reports.traffic(model, { from: since, step: since, version: String(version) });
+    versions.map(async ({ version, role }): Promise<VersionFigures> => {
+      const traffic = await reports.traffic(model, { from: since, step: since, version: String(version), role });
       const from = traffic.points[0]?.from ?? '';
       const to = traffic.points.at(-1)?.to ?? '';
       const requests = traffic.points.reduce((sum, p) => sum + p.requests, 0);
@@ -40,7 +48,7 @@ export async function versionFigures(reports: MonitorReports, model: string, ver
       let drift: VersionFigures['drift'] = null;
       let driftUnavailable: string | null = null;
       try {
-        const report = await reports.drift(model, { from: since, version: String(version) });
+        const report = await reports.drift(model, { from: since, version: String(version), role });
         drift = { driftedShare: report.driftedShare, datasetDrift: report.datasetDrift, driftedFeatures: report.features.filter((f) => f.drifted).map((f) => f.name) };
       } catch (error) {
         if (!(error instanceof BerthError) || error.httpStatus >= 500) throw error;

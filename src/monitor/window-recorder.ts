@@ -1,9 +1,10 @@
 /**
  * This replica's windows in memory: every prediction is recorded into the live window of its model,
- * version and window start (the hot path, synchronous and O(features) per row); closed windows are
- * written to the store by `flush`, and until then reports see them through `snapshot`.
+ * version, role (served, or a shadow's copies) and window start (the hot path, synchronous and
+ * O(features) per row); closed windows are written to the store by `flush`, and until then reports
+ * see them through `snapshot`.
  */
-import type { MonitorWindowStore } from '../store/index.js';
+import type { MonitorWindowStore, WindowRole } from '../store/index.js';
 import { ColumnCatalog } from './column-catalog.js';
 import { type MonitorSchema } from './feature-spec.js';
 import { LiveWindow } from './live-window.js';
@@ -34,6 +35,7 @@ const WINDOW_GRACE_MS = 1000;
 interface WindowEntry {
   readonly model: string;
   readonly version: string;
+  readonly role: WindowRole;
   readonly window: LiveWindow;
   readonly catalog: ColumnCatalog;
 }
@@ -54,13 +56,13 @@ export class WindowRecorder {
     this.#openFlushedAt = options.now();
   }
 
-  /** Records one prediction into its window. Throws only on a malformed event. */
-  record(event: PredictionEvent): void {
+  /** Records one prediction into its window (`shadow`: a copy a shadow ran). Throws only on a malformed event. */
+  record(event: PredictionEvent, role: WindowRole = 'served'): void {
     const windowMs = this.#options.windowMs;
     const start = event.at - (event.at % windowMs);
     let entry = this.#last;
-    if (entry === undefined || entry.window.start !== start || entry.model !== event.model || entry.version !== event.version) {
-      entry = this.#entryFor(event.model, event.version, start);
+    if (entry === undefined || entry.window.start !== start || entry.model !== event.model || entry.version !== event.version || entry.role !== role) {
+      entry = this.#entryFor(event.model, event.version, role, start);
       this.#last = entry;
     }
     entry.window.record(event);
@@ -92,7 +94,7 @@ export class WindowRecorder {
           if (this.#last === entry) this.#last = fresh;
         }
         if (this.#last === entry) this.#last = undefined;
-        if (!entry.window.empty) taken.push({ model: entry.model, version: entry.version, start: entry.window.start, windowMs, data: entry.window.toData() });
+        if (!entry.window.empty) taken.push({ model: entry.model, version: entry.version, role: entry.role, start: entry.window.start, windowMs, data: entry.window.toData() });
       }
       const toWrite = [...this.#unflushed, ...taken];
       this.#unflushed = [];
@@ -110,15 +112,17 @@ export class WindowRecorder {
     return this.#lock.read(read);
   }
 
-  /** Copies of the model's windows in memory (unwritten ones included) whose start is in [from, to). */
-  snapshot(model: string, from: number, to: number): LiveWindowSnapshot[] {
+  /** Copies of the model's windows of `role` in memory (unwritten ones included) whose start is in [from, to). */
+  snapshot(model: string, from: number, to: number, role: WindowRole = 'served'): LiveWindowSnapshot[] {
     const out: LiveWindowSnapshot[] = [];
     for (const entry of this.#windows.values()) {
-      if (entry.model === model && entry.window.start >= from && entry.window.start < to && !entry.window.empty) {
+      if (entry.model === model && entry.role === role && entry.window.start >= from && entry.window.start < to && !entry.window.empty) {
         out.push({ version: entry.version, start: entry.window.start, data: entry.window.toData() });
       }
     }
-    for (const w of this.#unflushed) if (w.model === model && w.start >= from && w.start < to) out.push({ version: w.version, start: w.start, data: w.data });
+    for (const w of this.#unflushed) {
+      if (w.model === model && (w.role ?? 'served') === role && w.start >= from && w.start < to) out.push({ version: w.version, start: w.start, data: w.data });
+    }
     return out;
   }
 
@@ -131,8 +135,8 @@ export class WindowRecorder {
     return { k: this.#options.sketchK, maxCategories: this.#options.maxCategories };
   }
 
-  #entryFor(model: string, version: string, start: number): WindowEntry {
-    const key = `${model}\u0000${version}\u0000${start}`;
+  #entryFor(model: string, version: string, role: WindowRole, start: number): WindowEntry {
+    const key = `${model}\u0000${version}\u0000${role}\u0000${start}`;
     let entry = this.#windows.get(key);
     if (entry === undefined) {
       const catalogKey = `${model}\u0000${version}`;
@@ -141,7 +145,7 @@ export class WindowRecorder {
         catalog = new ColumnCatalog(this.#options.declaredColumns(model, version), this.#options.maxColumns);
         this.#catalogs.set(catalogKey, catalog);
       }
-      entry = { model, version, catalog, window: new LiveWindow(start, catalog, this.#sketchOptions()) };
+      entry = { model, version, role, catalog, window: new LiveWindow(start, catalog, this.#sketchOptions()) };
       this.#windows.set(key, entry);
     }
     return entry;

@@ -5,7 +5,7 @@
  * request after its window was flushed, or a restarted replica reusing its id) merges into the
  * stored row.
  */
-import type { MonitorWindowStore, WindowQuery, WindowRecord } from '../store/index.js';
+import type { MonitorWindowStore, WindowQuery, WindowRecord, WindowRole } from '../store/index.js';
 import { type KllSketchData } from './kll-sketch.js';
 import { mergeMonitorWindows, type MonitorWindowData } from './monitor-window.js';
 import { type WindowSketchesData } from './window-sketches.js';
@@ -17,6 +17,8 @@ export interface WindowToStore {
   /** Window start, epoch ms. */
   readonly start: number;
   readonly windowMs: number;
+  /** `shadow`: copies the version ran as a deployment's shadow; default `served`. */
+  readonly role?: WindowRole;
   readonly data: MonitorWindowData;
 }
 
@@ -39,7 +41,7 @@ export interface StoredWindow extends StoredWindowCounts {
 
 /** Writes windows as `replica`'s, merging into rows already stored; one transaction. */
 export async function writeWindows(store: MonitorWindowStore, replica: string, windows: readonly WindowToStore[], now: number): Promise<void> {
-  const rows = windows.map((w) => ({ model: w.model, version: w.version, start: w.start, windowMs: w.windowMs, ...recordOf(w.data) }));
+  const rows = windows.map((w) => ({ model: w.model, version: w.version, start: w.start, windowMs: w.windowMs, role: w.role ?? 'served', ...recordOf(w.data) }));
   await store.write(replica, rows, (stored, incoming) => recordOf(mergeMonitorWindows([dataOf(stored), dataOf(incoming)])), now);
 }
 

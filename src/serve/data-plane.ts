@@ -318,7 +318,7 @@ export class DataPlane {
       const primary = outputs;
       const primaryMs = observation.elapsedMs();
       shadows.forEach((shadow, i) =>
-        this.#afterResponse.run(() => this.#shadows!.submit(shadow, { kind: 'tensors', inputs: copies[i]!, outputNames, rows, primary, primaryMs })),
+        this.#afterResponse.run(() => this.#shadows!.submit(shadow, { kind: 'tensors', request: context, inputs: copies[i]!, outputNames, rows, primary, primaryMs })),
       );
     } catch (error) {
       throw observation.failed(error);
@@ -338,7 +338,7 @@ export class DataPlane {
       observation.answeredRecords(result);
       const primary = result.predictions;
       const primaryMs = observation.elapsedMs();
-      for (const shadow of this.#sampleShadows(model, context)) this.#afterResponse.run(() => this.#shadows!.submit(shadow, { kind: 'records', rows, primary, primaryMs }));
+      for (const shadow of this.#sampleShadows(model, context)) this.#afterResponse.run(() => this.#shadows!.submit(shadow, { kind: 'records', request: context, rows, primary, primaryMs }));
     } catch (error) {
       throw observation.failed(error);
     }

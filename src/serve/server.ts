@@ -190,6 +190,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     maxQueue: config.deployments.shadowQueue,
     concurrency: config.deployments.shadowConcurrency,
     onFailure: (shadow, error) => logger.debug({ model: shadow.name, version: shadow.version, err: error }, 'a shadow failed on a copied request'),
+    ...(monitor ? { recorder: shadowRecorderFor(monitor, options.now) } : {}),
   });
   const releaseAll = async () => {
     await rollouts?.runner.close();
@@ -383,6 +384,11 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
 /** What records a request for the monitor; with a clock of its own, stamped by that clock (tests). */
 function recorderFor(monitor: MonitorService, now: (() => number) | undefined): (event: PredictionEvent) => void {
   return now ? (event) => monitor.record({ ...event, at: now() }) : (event) => monitor.record(event);
+}
+
+/** What records a shadow's copy into its windows; with a clock of its own, stamped by that clock (tests). */
+function shadowRecorderFor(monitor: MonitorService, now: (() => number) | undefined): (event: PredictionEvent) => void {
+  return now ? (event) => monitor.recordShadow({ ...event, at: now() }) : (event) => monitor.recordShadow(event);
 }
 
 /** The memory budget of loaded versions (`runtime.modelMemory`), reporting to metrics and the log; none when it is 0. */

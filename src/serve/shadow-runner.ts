@@ -2,18 +2,27 @@
  * Runs copies of requests on shadows after the primary has answered, and compares the answers.
  * Each shadow has a bounded queue: a shadow that falls behind drops copies (counted in /metrics
  * and in its comparison) instead of holding memory or slowing the versions that answer, and its
- * failures are counted, never passed to a caller.
+ * failures are counted, never passed to a caller. Each copy it ran (answered or failed) is also
+ * handed to the monitor as the shadow's own prediction, so the shadow's drift, latency and errors
+ * are in its windows (role `shadow`, apart from the traffic the model answered).
  */
-import { Errors } from '../core/errors.js';
+import { BerthError, Errors } from '../core/errors.js';
 import type { Prediction } from '../core/prediction.js';
 import type { Tensor } from '../core/tensor.js';
-import type { ShadowComparisons } from '../monitor/index.js';
+import { type PredictionEvent, type PredictionProtocol, type RequestFacts, type ShadowComparisons, eventFromFailure, eventFromRecords, eventFromTensors, tensorColumns } from '../monitor/index.js';
 import type { LoadedVersion } from '../runtime/loaded-version.js';
 import type { ServerMetrics } from './metrics.js';
+
+/** The copied request, as the monitor names it. */
+export interface ShadowRequest {
+  readonly requestId: string;
+  readonly protocol: PredictionProtocol;
+}
 
 /** A copied request and the primary's answer to it. */
 export type ShadowJob =
   | {
+      readonly request: ShadowRequest;
       readonly kind: 'tensors';
       /** A copy of the request's inputs, the shadow's own (a run may transfer its buffers). */
       readonly inputs: readonly Tensor[];
@@ -23,6 +32,7 @@ export type ShadowJob =
       readonly primaryMs: number;
     }
   | {
+      readonly request: ShadowRequest;
       readonly kind: 'records';
       readonly rows: readonly unknown[];
       readonly primary: readonly Prediction[];
@@ -40,6 +50,8 @@ export interface ShadowRunnerOptions {
   readonly concurrency: number;
   /** Told about a shadow's unexpected failure, for the server's debug log. */
   readonly onFailure?: (shadow: LoadedVersion, error: unknown) => void;
+  /** Records each copy a shadow ran into the shadow's windows (MonitorService.recordShadow); absent: monitoring is off. */
+  readonly recorder?: ((event: PredictionEvent) => void) | undefined;
 }
 
 interface Lane {
@@ -103,16 +115,25 @@ export class ShadowRunner {
   }
 
   async #run(shadow: LoadedVersion, job: ShadowJob): Promise<void> {
-    const { comparisons, metrics } = this.#options;
+    const { comparisons, metrics, recorder } = this.#options;
     const labels = { model: shadow.name, version: String(shadow.version) };
+    const at = Date.now();
     const started = performance.now();
+    const facts = (): RequestFacts => ({ model: shadow.name, version: labels.version, requestId: job.request.requestId, at, protocol: job.request.protocol, latencyMs: performance.now() - started });
     try {
       if (job.kind === 'tensors') {
+        // Taken before the run: its input buffers may be transferred to a worker.
+        const features = recorder ? tensorColumns(job.inputs, job.rows) : undefined;
         const outputs = await shadow.infer(job.inputs, job.outputNames.filter((name) => shadow.signature.outputs.some((o) => o.name === name)));
-        comparisons?.window(shadow.name, shadow.version).compareTensors(job.rows, job.primary, outputs, { primaryMs: job.primaryMs, shadowMs: performance.now() - started });
+        const done = facts();
+        comparisons?.window(shadow.name, shadow.version).compareTensors(job.rows, job.primary, outputs, { primaryMs: job.primaryMs, shadowMs: done.latencyMs });
+        recorder?.(eventFromTensors(done, job.rows, features, outputs));
       } else {
-        const { predictions } = await shadow.predict(job.rows);
-        comparisons?.window(shadow.name, shadow.version).comparePredictions(job.primary, predictions, { primaryMs: job.primaryMs, shadowMs: performance.now() - started });
+        const result = await shadow.predict(job.rows);
+        const done = facts();
+        comparisons?.window(shadow.name, shadow.version).comparePredictions(job.primary, result.predictions, { primaryMs: job.primaryMs, shadowMs: done.latencyMs });
+        const schema = shadow.pipeline?.schema;
+        if (recorder && schema) recorder(eventFromRecords(done, schema, result.values, result.predictions));
       }
       metrics.shadowRequests.inc({ ...labels, outcome: 'answered' });
     } catch (error) {
@@ -123,6 +144,7 @@ export class ShadowRunner {
       }
       comparisons?.window(shadow.name, shadow.version).shadowFailed();
       metrics.shadowRequests.inc({ ...labels, outcome: 'failed' });
+      recorder?.(eventFromFailure(facts(), error instanceof BerthError && error.httpStatus < 500 ? 'client_error' : 'server_error'));
       this.#options.onFailure?.(shadow, error);
     }
   }

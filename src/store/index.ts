@@ -14,6 +14,7 @@ export {
   type MonitorWindowStore,
   type WindowCountsRecord,
   type WindowQuery,
+  type WindowRole,
   type WindowRecord,
   type WindowWrite,
 } from './monitor-window-store.js';

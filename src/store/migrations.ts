@@ -10,6 +10,7 @@ import { trainingJobTables } from './migrations/0004-training-jobs.js';
 import { deploymentTables } from './migrations/0005-deployments.js';
 import { rolloutTables } from './migrations/0006-rollouts.js';
 import { apiKeyTables } from './migrations/0006-api-keys.js';
+import { windowRoles } from './migrations/0007-window-roles.js';
 import type { StoreMigration } from './store-migration.js';
 
 /** The migrations, keyed by name; they run in the names' alphabetical order. */
@@ -21,4 +22,5 @@ export const STORE_MIGRATIONS: Readonly<Record<string, StoreMigration>> = {
   '0005-deployments': deploymentTables,
   '0006-rollouts': rolloutTables,
   '0006-api-keys': apiKeyTables,
+  '0007-window-roles': windowRoles,
 };

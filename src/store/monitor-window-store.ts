@@ -1,11 +1,15 @@
 /**
  * The monitor's windows in the metadata database: one row per (model, version, window start,
- * replica), so replicas never contend. The queries are portable Kysely, the same on SQLite and
+ * replica, role), so replicas never contend, and a version's shadow copies never mix with the
+ * traffic it answered. The queries are portable Kysely, the same on SQLite and
  * PostgreSQL; sketches travel as the JSON text the monitor made of them.
  */
 import type { Kysely } from 'kysely';
 import { isoTime as iso } from './iso-time.js';
 import type { StoreTables } from './store-tables.js';
+
+/** Whose traffic a window holds: requests the version answered, or copies it ran as a shadow. */
+export type WindowRole = 'served' | 'shadow';
 
 /** A window's counts and its latency sketch (JSON text). */
 export interface WindowCountsRecord {
@@ -28,14 +32,18 @@ export interface WindowRecord extends WindowCountsRecord {
 /** A window as one replica writes it. */
 export interface WindowWrite extends WindowRecord {
   readonly model: string;
+  /** Default `served`. */
+  readonly role?: WindowRole | undefined;
 }
 
-/** Which windows to read: one model, optionally one version, starts in [from, to) (epoch ms). */
+/** Which windows to read: one model, optionally one version, starts in [from, to) (epoch ms), of one role. */
 export interface WindowQuery {
   readonly model: string;
   readonly version?: string | undefined;
   readonly from: number;
   readonly to: number;
+  /** Default `served`: a model's traffic is what it answered; shadow copies are read only when asked for. */
+  readonly role?: WindowRole | undefined;
 }
 
 /** Combines a stored window with the one being written over it (the monitor's merge). */
@@ -49,7 +57,7 @@ export interface MonitorWindowStore {
   readCounts(query: WindowQuery): Promise<WindowCountsRecord[]>;
   /** Visits the windows a query selects, oldest first, reading `pageRows` rows per query. */
   forEach(query: WindowQuery, visit: (window: WindowRecord) => void, pageRows?: number): Promise<void>;
-  /** Rows served per version of a model in windows starting in [from, to). */
+  /** Rows served per version of a model in windows starting in [from, to) (served windows only). */
   rowsByVersion(model: string, from: number, to: number): Promise<Map<string, number>>;
   /** Models with windows starting in [from, to), sorted. */
   models(from: number, to: number): Promise<string[]>;
@@ -73,7 +81,7 @@ export class KyselyMonitorWindowStore implements MonitorWindowStore {
     const updated = iso(updatedAt);
     await this.#db.transaction().execute(async (trx) => {
       for (const window of windows) {
-        const key = { model: window.model, version: window.version, start_at: iso(window.start), replica };
+        const key = { model: window.model, version: window.version, start_at: iso(window.start), replica, role: window.role ?? 'served' };
         const existing = await trx
           .selectFrom('monitor_windows')
           .selectAll()
@@ -81,6 +89,7 @@ export class KyselyMonitorWindowStore implements MonitorWindowStore {
           .where('version', '=', key.version)
           .where('start_at', '=', key.start_at)
           .where('replica', '=', replica)
+          .where('role', '=', key.role)
           .executeTakeFirst();
         const data = existing === undefined ? window : merge(recordOf(existing), window);
         const values = {
@@ -102,6 +111,7 @@ export class KyselyMonitorWindowStore implements MonitorWindowStore {
             .where('version', '=', key.version)
             .where('start_at', '=', key.start_at)
             .where('replica', '=', replica)
+            .where('role', '=', key.role)
             .execute();
         }
       }
@@ -113,6 +123,7 @@ export class KyselyMonitorWindowStore implements MonitorWindowStore {
       .selectFrom('monitor_windows')
       .select(['version', 'start_at', 'window_ms', 'requests', 'rows', 'client_errors', 'server_errors', 'latency'])
       .where('model', '=', query.model)
+      .where('role', '=', query.role ?? 'served')
       .where('start_at', '>=', iso(query.from))
       .where('start_at', '<', iso(query.to));
     if (query.version !== undefined) select = select.where('version', '=', query.version);
@@ -127,6 +138,7 @@ export class KyselyMonitorWindowStore implements MonitorWindowStore {
         .selectFrom('monitor_windows')
         .selectAll()
         .where('model', '=', query.model)
+        .where('role', '=', query.role ?? 'served')
         .where('start_at', '>=', iso(query.from))
         .where('start_at', '<', iso(query.to));
       if (query.version !== undefined) select = select.where('version', '=', query.version);
@@ -153,6 +165,7 @@ export class KyselyMonitorWindowStore implements MonitorWindowStore {
       .selectFrom('monitor_windows')
       .select(['version', 'rows'])
       .where('model', '=', model)
+      .where('role', '=', 'served')
       .where('start_at', '>=', iso(from))
       .where('start_at', '<', iso(to))
       .execute();
@@ -162,7 +175,7 @@ export class KyselyMonitorWindowStore implements MonitorWindowStore {
   }
 
   async models(from: number, to: number): Promise<string[]> {
-    const rows = await this.#db.selectFrom('monitor_windows').select('model').distinct().where('start_at', '>=', iso(from)).where('start_at', '<', iso(to)).execute();
+    const rows = await this.#db.selectFrom('monitor_windows').select('model').distinct().where('role', '=', 'served').where('start_at', '>=', iso(from)).where('start_at', '<', iso(to)).execute();
     return rows.map((r) => r.model).sort();
   }
 

@@ -89,6 +89,8 @@ export interface MonitorWindowsTable {
   /** Start of the window, ISO 8601 UTC; a multiple of `window_ms` since the epoch. */
   readonly start_at: string;
   readonly replica: string;
+  /** `served`: traffic the version answered; `shadow`: copies it ran as a shadow, answered to nobody (migration 0007). */
+  readonly role: string;
   readonly window_ms: number;
   /** Requests of any outcome; rows answered (successful requests' rows); failed requests by kind. */
   readonly requests: number;

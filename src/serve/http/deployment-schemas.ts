@@ -61,7 +61,7 @@ export const VersionFigures = named(
     comparison: z
       .object({ dropped: z.number().int(), disagreement: z.number().nullable(), meanAbsoluteDifference: z.number().nullable() })
       .nullable()
-      .describe("For a shadow: how its copies compared with the answers (its requests, errors and latency are its copies'); null otherwise."),
+      .describe("For a shadow: how its copies compared with the answers (its requests, errors, latency and drift are its copies', from its shadow windows); null otherwise."),
   }),
 );
 
