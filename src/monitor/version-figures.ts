@@ -7,6 +7,7 @@
 import { BerthError } from '../core/errors.js';
 import type { WindowRole } from '../store/index.js';
 import type { MonitorReports } from './monitor-reports.js';
+import { sketchQuantiles } from './sketch-quantile.js';
 
 /** One version's recent figures. */
 export interface VersionFigures {
@@ -37,14 +38,16 @@ export interface FiguresOf {
 export async function versionFigures(reports: MonitorReports, model: string, versions: readonly FiguresOf[], since = '5m'): Promise<VersionFigures[]> {
   return Promise.all(
     versions.map(async ({ version, role }): Promise<VersionFigures> => {
-      const traffic = await reports.traffic(model, { from: since, step: since, version: String(version), role });
+      const traffic = await reports.traffic(model, { from: since, version: String(version), role });
       const from = traffic.points[0]?.from ?? '';
       const to = traffic.points.at(-1)?.to ?? '';
       const requests = traffic.points.reduce((sum, p) => sum + p.requests, 0);
       const errors = traffic.points.reduce((sum, p) => sum + p.errors, 0);
       const seconds = (Date.parse(to) - Date.parse(from)) / 1000;
-      // One step covers the range, so its percentiles are the range's.
-      const latencyMs = traffic.points.length === 1 ? traffic.points[0]!.latencyMs : { p50: null, p99: null };
+      // The range starts and ends on window boundaries, so it can span two steps of `since`:
+      // percentiles come from the latency sketches of every window merged, never from one step's.
+      const [p50, p99] = requests > 0 ? sketchQuantiles((await reports.window(model, { from: since, version: String(version), role })).latency, [0.5, 0.99]) : [null, null];
+      const latencyMs = { p50: p50 ?? null, p99: p99 ?? null };
       let drift: VersionFigures['drift'] = null;
       let driftUnavailable: string | null = null;
       try {

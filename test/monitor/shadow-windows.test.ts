@@ -4,7 +4,7 @@
  * in memory or stored, and one version's shadow copies and answers stay apart in one window.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { MonitorService } from '../../src/monitor/index.js';
+import { MonitorService, versionFigures } from '../../src/monitor/index.js';
 import { monitorStores } from '../../src/store/index.js';
 import { STORE_BACKENDS } from '../helpers/store-backends.js';
 import { event, memoryReferences, monitorConfig, referenceProfile, SCHEMA, storeOn } from './monitor-helpers.js';
@@ -75,9 +75,19 @@ for (const backend of STORE_BACKENDS) {
       };
       // In this replica's memory, then stored and read by another replica.
       expected(await figures(recorder));
+      // A deployment's figures side by side: the answers of version 1, the copies of shadow 2.
+      const sideBySide = async (monitor: MonitorService) => {
+        const [v1, v2] = await versionFigures(monitor.reports, 'm', [{ version: 1 }, { version: 2, role: 'shadow' }], '5m');
+        expect(v1).toMatchObject({ requests: 20, errors: 0, errorRate: 0, drift: { datasetDrift: expect.any(Boolean) } });
+        expect(v1!.latencyMs.p99).toBeGreaterThan(0);
+        expect(v2).toMatchObject({ requests: 30, errors: 1, latencyMs: { p50: 40, p99: 40 } });
+      };
+      await sideBySide(recorder);
       await recorder.flush({ all: true });
-      expected(await figures(await service('reader')));
+      const reader = await service('reader');
+      expected(await figures(reader));
       expected(await figures(recorder));
+      await sideBySide(reader);
     });
   });
 }
