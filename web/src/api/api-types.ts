@@ -30,6 +30,13 @@ export type RollbackPlans = Schemas['RollbackPlans'];
 export type RolloutRecord = Schemas['RolloutRecord'];
 export type RolloutEvent = Schemas['RolloutEvent'];
 export type GuardVerdict = Schemas['GuardVerdict'];
+export type DeploymentStatus = Schemas['DeploymentStatus'];
+export type DeploymentRecord = Schemas['DeploymentRecord'];
+export type DeploymentChange = Schemas['DeploymentChange'];
+export type VersionFigures = Schemas['VersionFigures'];
+export type ShadowComparisonReport = Schemas['ShadowComparisonReport'];
+/** The body of `PUT /api/models/{name}/deployment`. */
+export type SetDeployment = Schemas['SetDeploymentBodyInput'];
 /** The body of `POST /api/models/{name}/rollouts`. */
 export interface StartRollout {
   readonly version: number;

@@ -35,6 +35,10 @@ export const queries = {
   rollbackPlans: (name: string, aliases = '') =>
     queryOptions({ queryKey: [...keys.model(name), 'rollback', aliases], queryFn: ({ signal }) => berthApi.rollbackPlans(name, signal) }),
   rollouts: (name: string) => queryOptions({ queryKey: [...keys.model(name), 'rollouts'], queryFn: ({ signal }) => berthApi.rollouts(name, signal) }),
+  deployment: (name: string, since: string) =>
+    queryOptions({ queryKey: [...keys.model(name), 'deployment', since], queryFn: ({ signal }) => berthApi.deployment(name, since, signal) }),
+  shadowComparison: (name: string, version: number, from: string) =>
+    queryOptions({ queryKey: [...keys.model(name), 'shadow-comparison', version, from], queryFn: ({ signal }) => berthApi.shadowComparison(name, version, from, signal) }),
   oipMetadata: (name: string) => queryOptions({ queryKey: [...keys.model(name), 'oip'], queryFn: ({ signal }) => berthApi.oipMetadata(name, undefined, signal) }),
   drift: (name: string, range: TimeRange) =>
     queryOptions({ queryKey: [...keys.model(name), 'drift', range], queryFn: ({ signal }) => berthApi.drift(name, range, signal) }),

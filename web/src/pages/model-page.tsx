@@ -7,6 +7,7 @@ import { ResourceView } from '../components/resource-view.js';
 import { formatTime } from '../lib/format.js';
 import { href } from '../router/use-hash-route.js';
 import { AliasesPanel } from './aliases-panel.js';
+import { DeploymentPanel } from './deployment-panel.js';
 import { RolloutPanel } from './rollout-panel.js';
 import { ServingStatus } from './serving-status.js';
 import { TrafficPanel } from './traffic-panel.js';
@@ -62,6 +63,7 @@ export function ModelPage({ name }: { readonly name: string }) {
               </span>
             </div>
             <TrafficPanel model={name} />
+            <DeploymentPanel model={data.model} versions={data.versions} confirm={setPending} />
             <RolloutPanel key={aliasKey} model={data.model} versions={data.versions} confirm={setPending} />
             <div className="two-columns">
               <AliasesPanel key={aliasKey} model={data.model} versions={data.versions} rollback={rollback.data} confirm={setPending} />
