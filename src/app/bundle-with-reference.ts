@@ -19,13 +19,14 @@ export interface BundleWithReference {
 /**
  * Makes, in `work/bundle`, the bundle of `source` (a bundle folder, a `.berth` archive or a
  * `.onnx` file) with the reference profile of `csv` in place of any it had. `name` and
- * `description` apply to a plain `.onnx` file, as when registering one.
+ * `description` apply to a plain `.onnx` file, as when registering one; `target` names the CSV's
+ * column of true labels, for a classifier's calibration.
  */
 export async function bundleWithReference(
   source: string,
   csv: string,
   work: string,
-  options: { readonly name?: string | undefined; readonly description?: string | undefined } = {},
+  options: { readonly name?: string | undefined; readonly description?: string | undefined; readonly target?: string | undefined } = {},
 ): Promise<BundleWithReference> {
   const path = resolve(source);
   const s = await stat(path).catch(() => undefined);
@@ -46,7 +47,7 @@ export async function bundleWithReference(
     signature: manifest ? manifest.signature : describeOnnx(onnx, path).signature,
     schema: manifest?.schema,
     pipeline: manifest?.pipeline,
-  });
+  }, options.target);
   const dir = join(work, 'bundle');
   if (!bundle || !manifest) {
     await packageModel(path, { outDir: dir, name: options.name, description: options.description, profile: profile as unknown as JsonObject });

@@ -11,7 +11,7 @@ import { type FeatureSchema, parseFeatureSchema } from '../core/feature-schema.j
 import type { PipelineOutput, PipelineSpec } from '../core/pipeline-spec.js';
 import type { Signature, TensorSpec } from '../core/signature.js';
 import { type FeatureValue, RowValidator } from '../core/validate-row.js';
-import { type FeatureSpec, type Profile, buildProfile, inferKind, monitorSchemaFor, tensorColumns as monitoredTensorColumns } from '../monitor/index.js';
+import { type FeatureSpec, type Profile, buildProfile, fitCalibration, inferKind, monitorSchemaFor, tensorColumns as monitoredTensorColumns } from '../monitor/index.js';
 import type { Prediction } from '../runtime/pipeline.js';
 import { type CsvTable, type TrainResult, columnValues, rowLine, scoreRows, tableRecords } from '../train/index.js';
 
@@ -31,7 +31,23 @@ export interface ReferenceModel {
 export function trainingProfile(result: TrainResult): Profile {
   const features: Record<string, readonly unknown[]> = {};
   for (const column of result.columns.features) features[column.name] = columnValues(column);
-  return profileOf(features, result.outputColumns, monitorSchemaFor(result.schema, result.pipeline.output));
+  const profile = profileOf(features, result.outputColumns, monitorSchemaFor(result.schema, result.pipeline.output));
+  const target = result.columns.target;
+  if (target.task !== 'classification') return profile;
+  const truth = Array.from(target.classes, (c) => target.labels[c]);
+  return withCalibration(profile, result.pipeline.output, truth, result.outputColumns);
+}
+
+/**
+ * The profile with the model's calibration on rows whose truth is known, when the model is a
+ * classifier and the truth holds two classes or more (otherwise the profile as it was: estimation
+ * is then unavailable, and the performance report says why).
+ */
+function withCalibration(profile: Profile, output: PipelineOutput, truth: readonly unknown[], outputs: Readonly<Record<string, readonly unknown[]>>): Profile {
+  if (output.task !== 'classification') return profile;
+  const probabilities = Object.fromEntries(output.labels.map((label) => [label, outputs[`probability_${label}`] ?? []]));
+  if (new Set(truth.filter((t) => t !== null && t !== undefined && t !== '').map(String)).size < 2) return profile;
+  return { ...profile, calibration: fitCalibration(output.target, truth, probabilities, output.labels) };
 }
 
 /**
@@ -41,10 +57,12 @@ export function trainingProfile(result: TrainResult): Profile {
  * `x[1]`, … for a `[n, k]` input `x` (or, when the header lacks those names, exactly as many
  * columns as the inputs are wide, in order), `x` for a `[n]` input; the model is run on them and
  * its outputs profiled under the names the live monitor gives them (`y[0]`, … or `y`), so
- * prediction drift works for imported models too. Throws BERTH_MONITOR_REFERENCE_INVALID when the
- * CSV does not fit or the model cannot run on it.
+ * prediction drift works for imported models too. A classifier's profile also carries its
+ * calibration when the CSV holds the truth: the column `target`, else the one the pipeline names
+ * (`pipeline.output.target`), if present. Throws BERTH_MONITOR_REFERENCE_INVALID when the CSV does
+ * not fit, the model cannot run on it, or `target` is given but absent or a single class.
  */
-export async function referenceProfile(table: CsvTable, model: ReferenceModel): Promise<Profile> {
+export async function referenceProfile(table: CsvTable, model: ReferenceModel, target?: string): Promise<Profile> {
   if (table.rows.length === 0) throw Errors.MONITOR_REFERENCE_INVALID.create(table.source, 'it has a header but no data rows');
   if (!model.schema) {
     const groups = tensorColumns(table, model.signature);
@@ -70,7 +88,27 @@ export async function referenceProfile(table: CsvTable, model: ReferenceModel): 
   if (!model.pipeline) return profileOf(features, {}, monitorSchemaFor(schema));
 
   const { predictions } = await scoreRows({ onnx: model.onnx, schema, pipeline: model.pipeline, rows: records, describeRow });
-  return profileOf(features, outputColumns(model.pipeline.output, predictions), monitorSchemaFor(schema, model.pipeline.output));
+  const outputs = outputColumns(model.pipeline.output, predictions);
+  const profile = profileOf(features, outputs, monitorSchemaFor(schema, model.pipeline.output));
+  // The model's own target column, or the one named, makes the calibration that estimation needs.
+  const targetName = target ?? model.pipeline.output.target;
+  const targetIndex = table.header.indexOf(targetName);
+  if (targetIndex < 0) {
+    if (target !== undefined) throw Errors.MONITOR_REFERENCE_INVALID.create(table.source, `it has no column '${target}' (the target named); its columns are ${table.header.join(', ')}`);
+    return profile;
+  }
+  if (model.pipeline.output.task !== 'classification') return profile;
+  const truth = table.rows.map((row) => row[targetIndex]!.trim());
+  if (target !== undefined && new Set(truth.filter((t) => t !== '')).size < 2) {
+    throw Errors.MONITOR_REFERENCE_INVALID.create(table.source, `its column '${target}' holds fewer than two classes, so the model's calibration cannot be measured`);
+  }
+  try {
+    return withCalibration(profile, model.pipeline.output, truth, outputs);
+  } catch (error) {
+    // A column found by the pipeline's name that does not hold its labels only means no calibration.
+    if (target === undefined) return profile;
+    throw Errors.MONITOR_REFERENCE_INVALID.create(table.source, `its column '${target}' cannot calibrate the model: ${(error as Error).message.replace(/\.$/, '')}`);
+  }
 }
 
 /**

@@ -10,6 +10,7 @@ import type { ConfigInput } from '../core/config.js';
 import { driftCommand } from './commands/drift.js';
 import { monitorCommand } from './commands/monitor.js';
 import { renderDriftHtml, renderDriftTable, renderOutliers } from './drift-output.js';
+import { renderPerformance } from './performance-output.js';
 import { loadConfig } from './load-config.js';
 import { formatDuration } from '../core/duration.js';
 
@@ -32,7 +33,7 @@ function list(value: string, previous: string[] = []): string[] {
 export function addMonitorCommands(program: Command, context: MonitorProgramContext): void {
   program
     .command('monitor')
-    .description("Print the drift table of a model's recent traffic against its reference profile (reads the metadata database).")
+    .description("Print the drift table of a model's recent traffic against its reference profile, its outliers, and its performance realized from feedback beside the performance estimated without labels (reads the metadata database).")
     .argument('<model>', 'model name')
     .option('--since <duration>', 'how far back: 30m, 1h, 7d …', '24h')
     .option('--version <n>', 'one version (default: the one that served the range)')
@@ -75,7 +76,7 @@ export function addMonitorCommands(program: Command, context: MonitorProgramCont
         const pending = report.pending
           ? `\nTraffic of the current window is still in the servers' memory: it is written when the window closes at ${report.pending.windowCloses} (windows last ${formatDuration(report.pending.windowMs)}). Add --url http://host:port to include it from a running server.`
           : '';
-        context.print(`${table}\n${renderOutliers(report.outliers)}${pending}`);
+        context.print(`${table}\n${renderOutliers(report.outliers)}\n\n${renderPerformance(report.performance)}${pending}`);
       },
     );
 

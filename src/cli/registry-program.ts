@@ -108,6 +108,7 @@ export function addRegistryCommands(program: Command, context: RegistryProgramCo
     .option('--pipeline <file.json>', 'pipeline to carry')
     .option('--profile <file.json>', 'reference profile to carry')
     .addOption(new Option('--reference <data.csv>', "profile this CSV as the model's reference data (instead of --profile)").conflicts('profile'))
+    .option('--target <column>', "with --reference: the CSV's column of true labels, to measure a classifier's calibration (default: the pipeline's target)")
     .option('--metrics <file.json>', 'metrics to carry ({"name": number})')
     .option('--lineage <file.json>', 'lineage to carry')
     .option('--json', 'print JSON for scripts')
@@ -125,6 +126,7 @@ export function addRegistryCommands(program: Command, context: RegistryProgramCo
         metricsFile: opts.metrics as string | undefined,
         lineageFile: opts.lineage as string | undefined,
         referenceFile: opts.reference as string | undefined,
+        target: opts.target as string | undefined,
       });
       out(opts, result, () => `Packaged ${result.name} in ${result.dir} (${result.digest}, ${formatBytes(result.size)})\n\n${renderSignature(result.signature)}`);
     });
@@ -138,7 +140,8 @@ export function addRegistryCommands(program: Command, context: RegistryProgramCo
       .option('--alias <alias>', 'point this alias at the version; repeat for more', collect)
       .option('--tag <key=value>', 'a tag on the version; repeat for more', tag)
       .option('--description <text>', 'description, when registering a plain .onnx file')
-      .option('--reference <data.csv>', "profile this CSV as the model's reference data (the bundle is packaged again with it)"),
+      .option('--reference <data.csv>', "profile this CSV as the model's reference data (the bundle is packaged again with it)")
+      .option('--target <column>', "with --reference: the CSV's column of true labels, to measure a classifier's calibration (default: the pipeline's target)"),
   )
     .addHelpText('after', '\nExamples:\n  berth register mlp.onnx --name digits --alias staging\n  berth register bundles/digits --alias production\n')
     .action(async (path: string, opts: Record<string, unknown> & StoreFlags) => {
@@ -150,6 +153,7 @@ export function addRegistryCommands(program: Command, context: RegistryProgramCo
         tags: opts.tag as Record<string, string> | undefined,
         description: opts.description as string | undefined,
         referenceFile: opts.reference as string | undefined,
+        target: opts.target as string | undefined,
       });
       out(opts, result, () => renderRegistered(result));
     });

@@ -18,6 +18,8 @@ export class ColumnCatalog {
   readonly declared: { readonly feature: readonly FeatureSpec[]; readonly output: readonly FeatureSpec[] };
   /** The reference's outlier checks, when the version has a profile. */
   readonly outliers: OutlierReference | undefined;
+  /** The classes whose probabilities are kept in histograms (see MonitorSchema.classes). */
+  readonly classes: readonly string[] | undefined;
   private readonly known: { readonly feature: Map<string, FeatureSpec>; readonly output: Map<string, FeatureSpec> };
   /** Input columns the schema leaves out on purpose (dates, identifiers): never taken on sight. */
   private readonly skipped: ReadonlySet<string>;
@@ -35,6 +37,7 @@ export class ColumnCatalog {
     this.count = features.length + outputs.length;
     this.skipped = new Set((schema?.skipped ?? []).map((c) => c.name));
     this.outliers = schema?.outliers;
+    this.classes = schema?.classes;
   }
 
   /**

@@ -31,6 +31,11 @@ export interface MonitorSchema {
   readonly skipped?: readonly SkippedColumn[];
   /** The reference's ranges and categories, when the version has a profile: each row gets an outlier score. */
   readonly outliers?: OutlierReference;
+  /**
+   * A classifier's labels, when its profile carries a calibration: windows then keep histograms of
+   * the outputs `probability_<label>` for performance estimation without labels.
+   */
+  readonly classes?: readonly string[];
 }
 
 /** Accepts a MonitorSchema or a bare feature list. */

@@ -59,6 +59,9 @@ export { type CategoricalFeatureProfile, type FeatureProfile, type NumericFeatur
 export { psi, psiNumeric, psiSketch } from './psi.js';
 export { chiSquareSf, regularizedGammaP, regularizedGammaQ } from './regularized-gamma.js';
 export { emptyWindow, mergeWindows, WindowSketches, type WindowSketchesData } from './window-sketches.js';
+export { asCalibration, calibrate, type Calibration, CALIBRATION_BINS, type ClassCalibration, fitCalibration } from './calibration.js';
+export { type EstimatedPerformance, estimatePerformance } from './estimated-performance.js';
+export { mergeScoreHistograms, SCORE_BINS, ScoreHistograms, type ScoreHistogramsData, type SparseHistogram } from './score-histograms.js';
 export { mergeOutlierCounts, OutlierCounts, type OutlierCountsData, outlierSummary, type OutlierSummary } from './outlier-counts.js';
 export { type OutlierCheck, OUTLIER_QUANTILES, type OutlierReference, outlierReferenceOf } from './outlier-reference.js';
 export { wasserstein, wassersteinDistance, wassersteinSketch } from './wasserstein.js';

@@ -10,6 +10,7 @@ import { KllSketch } from './kll-sketch.js';
 import { type MonitorWindowData } from './monitor-window.js';
 import { type NumericSketch } from './numeric-sketch.js';
 import { OutlierCounts } from './outlier-counts.js';
+import { ScoreHistograms } from './score-histograms.js';
 import { type Columns, type PredictionEvent } from './prediction-event.js';
 
 interface Entry {
@@ -37,6 +38,8 @@ export class LiveWindow {
   private stamp = 0;
   /** Outlier scores against the reference; undefined when the version has none. */
   private readonly outliers: OutlierCounts | undefined;
+  /** Probability histograms for performance estimation; undefined unless the version has a calibration. */
+  private readonly scores: ScoreHistograms | undefined;
 
   constructor(
     /** Window start, epoch ms. */
@@ -49,6 +52,7 @@ export class LiveWindow {
     this.columns = { feature: entries('feature'), output: entries('output') };
     this.lists = { feature: [...this.columns.feature.values()], output: [...this.columns.output.values()] };
     this.outliers = catalog.outliers !== undefined ? new OutlierCounts(catalog.outliers) : undefined;
+    this.scores = catalog.classes !== undefined ? new ScoreHistograms(catalog.classes) : undefined;
   }
 
   /** Records one request. Failed requests count as requests and errors only. */
@@ -67,6 +71,7 @@ export class LiveWindow {
     this.addColumns('feature', event.features, rows);
     this.addColumns('output', event.outputs, rows);
     this.outliers?.record(event.features, rows);
+    this.scores?.record(event.outputs, rows);
   }
 
   /** True when nothing was recorded. */
@@ -83,7 +88,9 @@ export class LiveWindow {
       clientErrors: this.clientErrors,
       serverErrors: this.serverErrors,
       latency: this.latency.toJSON(),
-      sketches: { rows: this.rows, features: serialise('feature'), outputs: serialise('output'), ...(this.outliers !== undefined ? { outliers: this.outliers.toJSON() } : {}) },
+      sketches: { rows: this.rows, features: serialise('feature'), outputs: serialise('output'), ...(this.outliers !== undefined ? { outliers: this.outliers.toJSON() } : {}),
+        ...(this.scores !== undefined && !this.scores.empty ? { scores: this.scores.toJSON() } : {}),
+      },
     };
   }
 

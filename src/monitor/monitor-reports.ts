@@ -13,6 +13,8 @@ import { readJoinedFeedback } from './feedback.js';
 import { type FeatureKind } from './feature-spec.js';
 import { type MonitorWindowData, MonitorWindowMerger, TrafficTotals, type WindowTraffic } from './monitor-window.js';
 import { outlierSummary, type OutlierSummary } from './outlier-counts.js';
+import { type EstimatedPerformance, estimatePerformance } from './estimated-performance.js';
+import { mergeScoreHistograms, type ScoreHistogramsData } from './score-histograms.js';
 import { performanceOf, performanceTask, type PerformanceTask, trainingMetrics } from './performance-report.js';
 import { type Profile } from './profile.js';
 import { type ReferenceSource, type VersionReference } from './reference-source.js';
@@ -110,7 +112,12 @@ export interface TrafficPoint {
 }
 
 /** Metrics of one step (or the whole range) of performance. */
-export type PerformancePoint = { readonly from: string; readonly to: string; readonly rows: number } & Partial<Record<PerformanceMetric, number | null>>;
+export type PerformancePoint = { readonly from: string; readonly to: string; readonly rows: number } & Partial<Record<PerformanceMetric, number | null>> & {
+  /** Accuracy and ROC AUC estimated without labels from every row served (CBPE); null when the version cannot be estimated. */
+  readonly estimated?: EstimatedPerformance | null;
+  /** Estimated minus realized, where both exist (realized needs feedback); null otherwise. */
+  readonly estimateError?: { readonly accuracy: number | null; readonly rocAuc: number | null } | null;
+};
 
 /** Performance from feedback over a range. */
 export interface PerformanceReport {
@@ -125,6 +132,10 @@ export interface PerformanceReport {
   readonly points: readonly PerformancePoint[];
   /** Feedback received in the range whose request id is not (yet) in the prediction log. */
   readonly unmatched: number;
+  /** How `estimated` figures were made: CBPE with the reference calibration of so many rows; null when they are not. */
+  readonly estimation: { readonly method: 'cbpe'; readonly calibrationRows: number } | null;
+  /** Why there are no estimated figures; null when there are. */
+  readonly estimationUnavailable: string | null;
 }
 
 /** One entry of the sampled request log. */
@@ -249,6 +260,33 @@ export class MonitorReports {
     const buckets = steps(range, step);
     const byBucket = buckets.map(() => [] as typeof items);
     for (const item of items) byBucket[Math.floor((item.predictedAt - range.from) / step)]?.push(item);
+    const calibration = reference?.profile?.calibration;
+    const estimationUnavailable =
+      version === null
+        ? 'no version to estimate'
+        : task === 'regression'
+          ? 'performance is estimated for classifiers only'
+          : calibration === undefined
+            ? `version ${version} has no calibration in its reference profile: train it with berth train, or package it with --reference data.csv holding the target column`
+            : null;
+    let estimated: { overall: EstimatedPerformance; points: EstimatedPerformance[] } | undefined;
+    if (estimationUnavailable === null && calibration !== undefined && version !== null) {
+      const histograms = buckets.map(() => [] as ScoreHistogramsData[]);
+      await this.#visit(model, version, range, (start, data) => {
+        if (data.sketches.scores !== undefined) histograms[Math.floor((start - range.from) / step)]?.push(data.sketches.scores);
+      });
+      const merged = histograms.map((h) => mergeScoreHistograms(h));
+      estimated = {
+        overall: estimatePerformance(mergeScoreHistograms(merged), calibration),
+        points: merged.map((h) => estimatePerformance(h, calibration)),
+      };
+    }
+    const withEstimate = (point: PerformancePoint, estimate: EstimatedPerformance | undefined): PerformancePoint => {
+      if (estimate === undefined) return { ...point, estimated: null, estimateError: null };
+      const difference = (a: number | null | undefined, b: number | null) => (typeof a === 'number' && b !== null ? b - a : null);
+      const estimateError = point.rows > 0 && estimate.rows > 0 ? { accuracy: difference(point.accuracy, estimate.accuracy), rocAuc: difference(point.rocAuc, estimate.rocAuc) } : null;
+      return { ...point, estimated: estimate, estimateError };
+    };
     return {
       model,
       version,
@@ -256,9 +294,11 @@ export class MonitorReports {
       training: trainingMetrics(reference?.metrics ?? {}, task),
       from: iso(range.from),
       to: iso(range.to),
-      overall: pointOf(range, items),
-      points: buckets.map((bucket, i) => pointOf(bucket, byBucket[i]!)),
+      overall: withEstimate(pointOf(range, items), estimated?.overall),
+      points: buckets.map((bucket, i) => withEstimate(pointOf(bucket, byBucket[i]!), estimated?.points[i])),
       unmatched: await this.#stores.feedback.countWaiting(model, range.from, range.to),
+      estimation: estimated !== undefined && calibration !== undefined ? { method: 'cbpe', calibrationRows: calibration.rows } : null,
+      estimationUnavailable,
     };
   }
 
@@ -298,7 +338,7 @@ export class MonitorReports {
     return version;
   }
 
-  /** Feeds the stored and in-memory windows of a range (one version, or all; of one role) to the merger of each window's start. */
+  /** Feeds the stored and in-memory windows of a range (one version, or all; of one role, default served) to the merger of each window's start. */
   async #collect(
     model: string,
     version: string | undefined,
@@ -306,10 +346,21 @@ export class MonitorReports {
     mergerOf: (start: number) => MonitorWindowMerger | undefined,
     role: WindowRole | undefined,
   ): Promise<void> {
+    await this.#visit(model, version, range, (start, data) => mergerOf(start)?.add(data), role);
+  }
+
+  /** Visits the stored and in-memory windows of a range (one version, or all; of one role, default served). */
+  async #visit(
+    model: string,
+    version: string | undefined,
+    range: TimeRange,
+    visit: (start: number, data: MonitorWindowData) => void,
+    role?: WindowRole,
+  ): Promise<void> {
     await this.#read(async () => {
-      await forEachWindow(this.#stores.windows, { model, version, role, ...range }, (w) => mergerOf(w.start)?.add(w.data));
+      await forEachWindow(this.#stores.windows, { model, version, role, ...range }, (w) => visit(w.start, w.data));
       for (const w of this.#live?.snapshot(model, range.from, range.to, role) ?? []) {
-        if (version === undefined || w.version === version) mergerOf(w.start)?.add(w.data);
+        if (version === undefined || w.version === version) visit(w.start, w.data);
       }
     });
   }

@@ -9,6 +9,7 @@ import { type FeatureKind } from './feature-spec.js';
 import { KllSketch, type KllSketchData } from './kll-sketch.js';
 import { NumericSketch } from './numeric-sketch.js';
 import { mergeOutlierCounts, type OutlierCountsData } from './outlier-counts.js';
+import { mergeScoreHistograms, type ScoreHistogramsData } from './score-histograms.js';
 import { type WindowSketchesData } from './window-sketches.js';
 
 /** The serialised state of one window (or of several merged). */
@@ -63,6 +64,7 @@ export class MonitorWindowMerger {
   private readonly outputs = new Map<string, Sketch>();
   private readonly conflictNames = new Set<string>();
   private outliers: OutlierCountsData | undefined;
+  private readonly scores: ScoreHistogramsData[] = [];
 
   constructor(private readonly kinds?: ReadonlyMap<string, FeatureKind>) {}
 
@@ -72,6 +74,7 @@ export class MonitorWindowMerger {
     this.mergeFamily(this.features, window.sketches.features);
     this.mergeFamily(this.outputs, window.sketches.outputs ?? {});
     if (window.sketches.outliers !== undefined) this.outliers = mergeOutlierCounts([this.outliers, window.sketches.outliers]);
+    if (window.sketches.scores !== undefined) this.scores.push(window.sketches.scores);
     return this;
   }
 
@@ -83,13 +86,16 @@ export class MonitorWindowMerger {
   /** The merged window. */
   result(): MonitorWindowData {
     const t = this.traffic;
+    const scores = mergeScoreHistograms(this.scores);
     return {
       requests: t.requests,
       rows: t.rows,
       clientErrors: t.clientErrors,
       serverErrors: t.serverErrors,
       latency: (t.latency ?? new KllSketch()).toJSON(),
-      sketches: { rows: t.rows, features: serialise(this.features), outputs: serialise(this.outputs), ...(this.outliers !== undefined ? { outliers: this.outliers } : {}) },
+      sketches: { rows: t.rows, features: serialise(this.features), outputs: serialise(this.outputs), ...(this.outliers !== undefined ? { outliers: this.outliers } : {}),
+        ...(scores !== undefined ? { scores } : {}),
+      },
     };
   }
 

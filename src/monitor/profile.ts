@@ -5,6 +5,7 @@
  * frequencies) and the same sketch the live windows keep, so a profile and a window compare
  * directly.
  */
+import { type Calibration } from './calibration.js';
 import { type CategoricalSketchData } from './categorical-sketch.js';
 import { type NumericSketchData } from './numeric-sketch.js';
 
@@ -61,4 +62,9 @@ export interface Profile {
   readonly features: readonly FeatureProfile[];
   /** The model's outputs on the reference data (for prediction drift); may be empty. */
   readonly outputs: readonly FeatureProfile[];
+  /**
+   * A classifier's calibration on the reference rows whose target was known (what performance
+   * estimation without labels needs); absent for regressors and when the target was not given.
+   */
+  readonly calibration?: Calibration;
 }

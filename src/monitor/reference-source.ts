@@ -8,6 +8,7 @@
 import { type FeatureSchema } from '../core/feature-schema.js';
 import { type PipelineSpec } from '../core/pipeline-spec.js';
 import { type FeatureSpec, type MonitorSchema } from './feature-spec.js';
+import { asCalibration } from './calibration.js';
 import { monitorSchemaFor } from './monitor-schema-for.js';
 import { outlierReferenceOf } from './outlier-reference.js';
 import { type Profile, PROFILE_FORMAT_VERSION } from './profile.js';
@@ -54,7 +55,8 @@ export function referenceFromManifest(model: string, version: string, manifest: 
  * The columns a version declares, for its live windows: those of its schema and pipeline output
  * (monitorSchemaFor, the same specs its reference profile was built from), with the profile's
  * kinds winning where they differ (drift compares a window with the profile sketch by sketch) and
- * the profile's columns added, and the profile's outlier checks. Undefined when the version declares nothing (the monitor then
+ * the profile's columns added, the profile's outlier checks, and its class labels when it carries a
+ * calibration (the window then keeps the probability histograms estimation needs). Undefined when the version declares nothing (the monitor then
  * learns columns as they come).
  */
 export function monitorSchemaOf(reference: Pick<VersionReference, 'profile' | 'schema' | 'pipeline'>): MonitorSchema | undefined {
@@ -71,7 +73,14 @@ export function monitorSchemaOf(reference: Pick<VersionReference, 'profile' | 's
   const outputs = combine(declared?.outputs ?? [], specsOf(reference.profile?.outputs));
   if (features.length === 0 && outputs.length === 0) return undefined;
   const outliers = reference.profile !== undefined ? outlierReferenceOf(reference.profile) : undefined;
-  return { features, outputs, ...(declared?.skipped?.length ? { skipped: declared.skipped } : {}), ...(outliers !== undefined ? { outliers } : {}) };
+  const classes = reference.profile?.calibration?.labels;
+  return {
+    features,
+    outputs,
+    ...(declared?.skipped?.length ? { skipped: declared.skipped } : {}),
+    ...(outliers !== undefined ? { outliers } : {}),
+    ...(classes !== undefined ? { classes } : {}),
+  };
 }
 
 /**
@@ -93,7 +102,9 @@ export function asProfile(value: unknown): Profile | undefined {
   if (!isObject(value)) return undefined;
   const profile = value as Partial<Profile>;
   if (profile.formatVersion !== PROFILE_FORMAT_VERSION || !Array.isArray(profile.features) || typeof profile.rows !== 'number') return undefined;
-  return { ...(profile as Profile), outputs: Array.isArray(profile.outputs) ? profile.outputs : [] };
+  const { calibration: rawCalibration, ...rest } = profile;
+  const calibration = asCalibration(rawCalibration);
+  return { ...(rest as Profile), outputs: Array.isArray(profile.outputs) ? profile.outputs : [], ...(calibration !== undefined ? { calibration } : {}) };
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -10,6 +10,7 @@ import { createSketch, mergeSketchData, type SketchData, type SketchOptions } fr
 import { type FeatureSpec, type MonitorSchema, toMonitorSchema } from './feature-spec.js';
 import { type NumericSketch } from './numeric-sketch.js';
 import { mergeOutlierCounts, type OutlierCountsData } from './outlier-counts.js';
+import { mergeScoreHistograms, type ScoreHistogramsData } from './score-histograms.js';
 
 /** Serialised sketches of a window. Records are keyed by feature and output name. */
 export interface WindowSketchesData {
@@ -19,6 +20,8 @@ export interface WindowSketchesData {
   readonly outputs: Readonly<Record<string, SketchData>>;
   /** Outlier counts against the reference profile; absent when the version has none (or in windows stored before). */
   readonly outliers?: OutlierCountsData;
+  /** A classifier's probability histograms, for performance estimation; absent unless its profile has a calibration. */
+  readonly scores?: ScoreHistogramsData;
 }
 
 type Sketch = NumericSketch | CategoricalSketch;
@@ -64,11 +67,13 @@ export class WindowSketches {
  */
 export function mergeWindows(windows: readonly WindowSketchesData[]): WindowSketchesData {
   const outliers = mergeOutlierCounts(windows.map((w) => w.outliers));
+  const scores = mergeScoreHistograms(windows.map((w) => w.scores));
   return {
     rows: windows.reduce((sum, w) => sum + w.rows, 0),
     features: mergeRecords(windows.map((w) => w.features)),
     outputs: mergeRecords(windows.map((w) => w.outputs ?? {})),
     ...(outliers !== undefined ? { outliers } : {}),
+    ...(scores !== undefined ? { scores } : {}),
   };
 }
 

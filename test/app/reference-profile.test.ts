@@ -41,6 +41,29 @@ describe('reference profiles', () => {
     expect(fromFile).toEqual(profile);
   });
 
+  it("carries a classifier's calibration: from the training rows, or from a reference CSV's target column", async () => {
+    const file = `${DATASETS}breast_cancer.csv`;
+    const table = await readCsvFile(file);
+    const target = table.header.at(-1)!;
+    const trained = await trainFromCsv({ csv: { file }, target, algorithm: 'linear' });
+    const profile = trainingProfile(trained);
+    const labels = trained.pipeline.output.task === 'classification' ? trained.pipeline.output.labels : [];
+    expect(profile.calibration).toMatchObject({ target, rows: table.rows.length, labels });
+    for (const map of profile.calibration!.classes) {
+      expect(map.x.length).toBe(map.y.length);
+      for (let i = 1; i < map.y.length; i++) expect(map.y[i]!).toBeGreaterThanOrEqual(map.y[i - 1]!);
+    }
+    const model = { onnx: trained.onnx, signature: describeOnnx(trained.onnx).signature, schema: trained.schema, pipeline: trained.pipeline };
+    // The same file under another name for the target column: --target names it.
+    const renamed = parseCsv([[...table.header.slice(0, -1), 'truth'].join(','), ...table.rows.map((r) => r.join(','))].join('\n'), 'renamed.csv');
+    const withoutTarget = await referenceProfile(renamed, model);
+    expect(withoutTarget.calibration).toBeUndefined();
+    expect((await referenceProfile(renamed, model, 'truth')).calibration).toEqual({ ...profile.calibration, target });
+    await expect(referenceProfile(renamed, model, 'nope')).rejects.toMatchObject({ code: 'BERTH_MONITOR_REFERENCE_INVALID', message: expect.stringMatching(/no column 'nope'/) });
+    const single = parseCsv([[...table.header.slice(0, -1), 'truth'].join(','), ...table.rows.map((r) => [...r.slice(0, -1), r.at(-1)!.replace(/.*/, labels[0]!)].join(','))].join('\n'), 'single.csv');
+    await expect(referenceProfile(single, model, 'truth')).rejects.toMatchObject({ code: 'BERTH_MONITOR_REFERENCE_INVALID', message: expect.stringMatching(/fewer than two classes/) });
+  });
+
   it('profiles tensor inputs by column name, or by position when the names are not there, and the outputs of running the model', async () => {
     const dir = tempDir();
     const onnx = readFileSync(writeIdentityModel(dir, 'FP32'));

@@ -20,6 +20,7 @@ import {
 import { monitorStores } from '../../src/store/index.js';
 import { readCsvFile } from '../../src/train/index.js';
 import { STORE_BACKENDS } from '../helpers/store-backends.js';
+import { directOutlierScores } from '../helpers/outlier-count.js';
 import { memoryReferences, monitorConfig, storeOn } from './monitor-helpers.js';
 
 type Columns = Record<string, (string | null)[]>;
@@ -31,45 +32,6 @@ async function columnsOf(file: string): Promise<Columns> {
   return Object.fromEntries(table.header.map((name, j) => [name, table.rows.map((row) => (row[j] === '' ? null : row[j]!))]));
 }
 
-/** numpy.quantile(values, q), linear. */
-function quantile(sorted: readonly number[], q: number): number {
-  const position = q * (sorted.length - 1);
-  const low = Math.floor(position);
-  const high = Math.min(low + 1, sorted.length - 1);
-  return sorted[low]! + (sorted[high]! - sorted[low]!) * (position - low);
-}
-
-/** Outlying features per row of `current`, computed from the reference columns directly. */
-function directScores(reference: Columns, current: Columns, kinds: Record<string, 'numeric' | 'categorical'>): { scores: number[]; perFeature: Record<string, number> } {
-  const rows = current.age!.length;
-  const scores = new Array<number>(rows).fill(0);
-  const perFeature: Record<string, number> = {};
-  for (const name of FEATURES) {
-    let hits = 0;
-    if (kinds[name] === 'numeric') {
-      const sorted = reference[name]!.filter((v) => v !== null).map(Number).sort((a, b) => a - b);
-      const low = quantile(sorted, 0.001);
-      const high = quantile(sorted, 0.999);
-      current[name]!.forEach((v, i) => {
-        if (v !== null && (Number(v) < low || Number(v) > high)) {
-          scores[i]! += 1;
-          hits++;
-        }
-      });
-    } else {
-      const seen = new Set(reference[name]!.filter((v) => v !== null));
-      current[name]!.forEach((v, i) => {
-        if (v !== null && !seen.has(v)) {
-          scores[i]! += 1;
-          hits++;
-        }
-      });
-    }
-    perFeature[name] = hits;
-  }
-  return { scores, perFeature };
-}
-
 describe('outlier scores against the reference profile', () => {
   it('counts, per window and merged, exactly the outliers a direct computation over the CSV finds', async () => {
     const [reference, drifted] = await Promise.all([columnsOf('loans_reference'), columnsOf('loans_current_drifted')]);
@@ -79,7 +41,7 @@ describe('outlier scores against the reference profile', () => {
     const outliers = outlierReferenceOf(profile)!;
     expect(outliers.checks.map((c) => c.name)).toEqual(FEATURES);
 
-    const { scores, perFeature } = directScores(reference, drifted, kinds);
+    const { scores, perFeature } = directOutlierScores(reference, drifted, kinds);
     const expectedRows = scores.filter((s) => s > 0).length;
     const expectedSum = scores.reduce((a, b) => a + b, 0);
     // The drifted file has new employment categories and incomes and scores beyond the reference's tails.
@@ -135,7 +97,7 @@ describe('outlier scores against the reference profile', () => {
         send(stable, 'stable');
         await monitor.flush();
         const calm = await monitor.reports.drift('loans', { from: '30m' });
-        const calmExpected = directScores(reference, stable, Object.fromEntries(schema.features.map((f) => [f.name, f.kind])));
+        const calmExpected = directOutlierScores(reference, stable, Object.fromEntries(schema.features.map((f) => [f.name, f.kind])));
         expect(calm.outliers.outlierRows).toBe(calmExpected.scores.filter((s) => s > 0).length);
         expect(calm.outliers.rows).toBe(5000);
         expect(await monitor.evaluateAlerts()).toEqual([]);
@@ -144,7 +106,7 @@ describe('outlier scores against the reference profile', () => {
         send(drifted, 'drifted');
         await monitor.flush();
         const report = await monitor.reports.drift('loans', { from: '30m' });
-        const expected = directScores(reference, drifted, Object.fromEntries(schema.features.map((f) => [f.name, f.kind])));
+        const expected = directOutlierScores(reference, drifted, Object.fromEntries(schema.features.map((f) => [f.name, f.kind])));
         expect(report.outliers.outlierRows).toBe(expected.scores.filter((s) => s > 0).length);
         expect(report.outliers.features).toEqual(expected.perFeature);
         const transitions = await monitor.evaluateAlerts();

@@ -1,11 +1,12 @@
 /**
- * `berth monitor <model>`: the drift report of a model's recent traffic, read from the metadata
+ * `berth monitor <model>`: the drift report of a model's recent traffic and its performance
+ * (realized from feedback, estimated without labels), read from the metadata
  * database, or with `url` from a running server, whose answer includes the windows still in its
  * memory.
  */
 import type { Config } from '../../core/config.js';
 import { registryReferenceSource } from '../../app/registry-reference-source.js';
-import { type MonitorDriftReport, MonitorReports } from '../../monitor/index.js';
+import { type MonitorDriftReport, MonitorReports, type PerformanceReport } from '../../monitor/index.js';
 import { RegistryReads } from '../../registry/index.js';
 import { monitorStores, openMetadataStore } from '../../store/index.js';
 import { remoteJson } from '../remote-json.js';
@@ -38,6 +39,8 @@ export interface MonitorCommandResult extends MonitorDriftReport {
    * that window closes (ISO time) and how long windows last. Null when a server was asked.
    */
   readonly pending: { readonly windowCloses: string; readonly windowMs: number } | null;
+  /** Realized performance (from feedback) and performance estimated without labels, over the same range and version. */
+  readonly performance: PerformanceReport;
 }
 
 /**
@@ -57,8 +60,11 @@ export async function monitorCommand(options: MonitorCommandOptions): Promise<Mo
   };
   if (options.url !== undefined) {
     const path = `/api/models/${encodeURIComponent(options.model)}/monitor/drift?${new URLSearchParams(query).toString()}`;
-    const report = (await remoteJson({ url: options.url, token: options.token }, path, {}, `reading the drift report of ${options.model}`)) as MonitorDriftReport;
-    return { ...report, pending: null };
+    const remote = { url: options.url, token: options.token };
+    const report = (await remoteJson(remote, path, {}, `reading the drift report of ${options.model}`)) as MonitorDriftReport;
+    const performancePath = `/api/models/${encodeURIComponent(options.model)}/monitor/performance?${new URLSearchParams({ from: report.from, to: report.to, version: report.version, step: wholeRange(report) }).toString()}`;
+    const performance = (await remoteJson(remote, performancePath, {}, `reading the performance of ${options.model}`)) as PerformanceReport;
+    return { ...report, pending: null, performance };
   }
   // Only the metadata database: a report reads no blob, so it needs no blob store (S3) either.
   const store = await openMetadataStore({ home: config.store.home, databaseUrl: config.store.databaseUrl, schema: config.store.databaseSchema, poolSize: config.store.databasePoolSize });
@@ -73,9 +79,15 @@ export async function monitorCommand(options: MonitorCommandOptions): Promise<Mo
       now,
     });
     const report = await reports.drift(options.model, query);
+    const performance = await reports.performance(options.model, { from: report.from, to: report.to, version: report.version, step: wholeRange(report) });
     const windowMs = config.monitor.windowMs;
-    return { ...report, pending: { windowCloses: new Date((Math.floor(now() / windowMs) + 1) * windowMs).toISOString(), windowMs } };
+    return { ...report, pending: { windowCloses: new Date((Math.floor(now() / windowMs) + 1) * windowMs).toISOString(), windowMs }, performance };
   } finally {
     await store.close();
   }
+}
+
+/** A step as long as the report's range: performance over the range in one point. */
+function wholeRange(report: Pick<MonitorDriftReport, 'from' | 'to'>): string {
+  return `${Math.max(1, Date.parse(report.to) - Date.parse(report.from))}ms`;
 }

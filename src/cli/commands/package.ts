@@ -28,6 +28,8 @@ export interface PackageCommandOptions {
   readonly lineageFile?: string | undefined;
   /** A CSV of the model's reference data, profiled into the bundle (instead of `profileFile`). */
   readonly referenceFile?: string | undefined;
+  /** The reference CSV's column of true labels, for a classifier's calibration (default: the pipeline's target, when present). */
+  readonly target?: string | undefined;
 }
 
 /** What `berth package` made. */
@@ -69,7 +71,7 @@ async function profileOfReference(options: PackageCommandOptions, schema: Featur
   const onnx = await readFile(options.model).catch(() => undefined);
   if (!onnx) return undefined;
   const signature = describeOnnx(onnx, resolve(options.model)).signature;
-  return (await referenceProfile(await readCsvFile(csv), { onnx, signature, schema, pipeline })) as unknown as JsonObject;
+  return (await referenceProfile(await readCsvFile(csv), { onnx, signature, schema, pipeline }, options.target)) as unknown as JsonObject;
 }
 
 async function readJsonFile(path: string | undefined): Promise<JsonObject | undefined> {

@@ -19,6 +19,8 @@ export interface RegisterCommandOptions {
   readonly description?: string | undefined;
   /** A CSV of the model's reference data: its profile replaces any the bundle carries. */
   readonly referenceFile?: string | undefined;
+  /** The reference CSV's column of true labels, for a classifier's calibration (default: the pipeline's target, when present). */
+  readonly target?: string | undefined;
   readonly actor?: AuditActor | undefined;
 }
 
@@ -29,7 +31,7 @@ export async function registerCommand(options: RegisterCommandOptions): Promise<
   if (referenceFile === undefined) return withRegistry(options.config, options.actor, (registry) => registry.register(options.path, register));
   const work = await mkdtemp(join(tmpdir(), 'berth-register-'));
   try {
-    const bundle = await bundleWithReference(options.path, referenceFile, work, { name: options.name, description: options.description });
+    const bundle = await bundleWithReference(options.path, referenceFile, work, { name: options.name, description: options.description, target: options.target });
     return await withRegistry(options.config, options.actor, (registry) => registry.register(bundle.dir, { ...register, source: bundle.source }));
   } finally {
     await rm(work, { recursive: true, force: true });

@@ -124,7 +124,25 @@ const metricShape = Object.fromEntries(PERFORMANCE_METRICS.map((m) => [m, z.numb
 >;
 
 /** Metrics of one step (or the whole range) of performance. */
-export const PerformancePoint = named('PerformancePoint', z.object({ from: IsoTime, to: IsoTime, rows: z.number().int(), ...metricShape }));
+export const PerformancePoint = named(
+  'PerformancePoint',
+  z.object({
+    from: IsoTime,
+    to: IsoTime,
+    rows: z.number().int(),
+    ...metricShape,
+    estimated: z
+      .object({ rows: z.number().int(), accuracy: z.number().nullable(), rocAuc: z.number().nullable() })
+      .nullable()
+      .optional()
+      .describe('Accuracy and ROC AUC estimated without labels (CBPE) from every row the version served in the step; null when the version cannot be estimated.'),
+    estimateError: z
+      .object({ accuracy: z.number().nullable(), rocAuc: z.number().nullable() })
+      .nullable()
+      .optional()
+      .describe('Estimated minus realized, where both exist; null otherwise.'),
+  }),
+);
 
 /** Performance from feedback over a range, beside the training metrics. */
 export const PerformanceReport = named(
@@ -139,6 +157,11 @@ export const PerformanceReport = named(
     overall: PerformancePoint,
     points: list(PerformancePoint),
     unmatched: z.number().int().describe("Feedback in the range whose request id is not (yet) in the prediction log."),
+    estimation: z
+      .object({ method: z.literal('cbpe'), calibrationRows: z.number().int() })
+      .nullable()
+      .describe("How the estimated figures were made: confidence-based estimation with the reference profile's calibration of so many rows."),
+    estimationUnavailable: z.string().nullable().describe('Why there are no estimated figures; null when there are.'),
   }),
 );
 

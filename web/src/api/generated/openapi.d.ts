@@ -2612,6 +2612,15 @@ export interface components {
         };
         PerformancePoint: {
             accuracy?: number | null;
+            estimated?: {
+                accuracy: number | null;
+                rocAuc: number | null;
+                rows: number;
+            } | null;
+            estimateError?: {
+                accuracy: number | null;
+                rocAuc: number | null;
+            } | null;
             f1?: number | null;
             from: string;
             mae?: number | null;
@@ -2622,6 +2631,12 @@ export interface components {
             to: string;
         };
         PerformanceReport: {
+            estimation: {
+                calibrationRows: number;
+                /** @constant */
+                method: "cbpe";
+            } | null;
+            estimationUnavailable: string | null;
             from: string;
             model: string;
             overall: components["schemas"]["PerformancePoint"];
