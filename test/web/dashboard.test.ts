@@ -201,6 +201,9 @@ describe.skipIf(NO_BROWSER !== undefined)(`dashboard${NO_BROWSER ? ` (skipped: $
     await page.getByRole('heading', { name: 'Drift over time' }).waitFor();
     await page.getByRole('list', { name: 'Alerts' }).getByText('Loans input drift').waitFor();
     await page.getByText('Metrics per window').waitFor();
+    // A model trained by Berth carries its calibration: performance is estimated beside the realized figures.
+    await page.getByText('Estimated without labels (CBPE) beside realized from feedback').waitFor();
+    expect(await page.getByTestId('estimate-error-accuracy').textContent()).toMatch(/^[+−]\d/);
     await screenshot(page, 'monitoring');
 
     await page.goto(`${server.url}#/models/loans`);
