@@ -2,7 +2,9 @@
  * What recording costs the main thread, in process: ns per row of `MonitorService.record()` for
  * the loans data's 9 features and a classifier's 3 outputs, one-row requests and 32-row requests,
  * with windows only and as by default (windows, the prediction log and 1% samples), against a
- * baseline loop that builds the same events and hands them to a no-op. Request ids are UUIDv7s
+ * baseline loop that builds the same events and hands them to a no-op; and windows only for a
+ * version whose profile gives outlier checks and a calibration (each row's outlier score and
+ * probability histograms recorded too). Request ids are UUIDv7s
  * of the request's time, as the server makes them.
  *
  * What monitoring costs a whole server under load is measured by `npm run bench -- --only monitor`
@@ -15,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { v7 } from 'uuid';
 import { MonitorConfigSchema } from '../src/core/monitor-config.js';
-import { MonitorService, type PredictionEvent } from '../src/monitor/index.js';
+import { buildProfile, type MonitorSchema, MonitorService, OutlierCounts, outlierReferenceOf, type PredictionEvent, ScoreHistograms } from '../src/monitor/index.js';
 import { monitorStores, openMetadataStore } from '../src/store/index.js';
 import { readCsvFile } from '../src/train/index.js';
 
@@ -23,8 +25,8 @@ const FEATURES = ['age', 'annual_income', 'employment', 'region', 'loan_amount',
 const CATEGORICAL = new Set(['employment', 'region']);
 type Row = Record<string, number | string | null>;
 
-async function loansRows(limit: number): Promise<Row[]> {
-  const table = await readCsvFile(new URL('../test/fixtures/datasets/loans_current_stable.csv', import.meta.url).pathname);
+async function loansRows(limit: number, file = 'loans_current_stable'): Promise<Row[]> {
+  const table = await readCsvFile(new URL(`../test/fixtures/datasets/${file}.csv`, import.meta.url).pathname);
   return table.rows.slice(0, limit).map((row) =>
     Object.fromEntries(FEATURES.map((name) => {
       const raw = row[table.header.indexOf(name)]!;
@@ -71,15 +73,22 @@ const SCHEMA = {
 const WINDOWS_ONLY = { predictionLog: false, sampleRate: 0 };
 const DEFAULTS = { sampleRate: 0.01 };
 
+/** SCHEMA with the outlier checks of the loans reference's profile and the classes of a calibrated classifier. */
+async function referencedSchema(): Promise<MonitorSchema> {
+  const reference = await loansRows(20_000, 'loans_reference');
+  const columns = Object.fromEntries(FEATURES.map((name) => [name, reference.map((r) => r[name])]));
+  return { ...SCHEMA, outliers: outlierReferenceOf(buildProfile(columns, { features: SCHEMA.features }))!, classes: ['0', '1'] };
+}
+
 /** Runs `work` with a monitor of `config`, its timers off. */
-async function withMonitor<T>(config: Record<string, unknown>, work: (monitor: MonitorService) => Promise<T>): Promise<T> {
+async function withMonitor<T>(config: Record<string, unknown>, work: (monitor: MonitorService) => Promise<T>, schema: MonitorSchema = SCHEMA): Promise<T> {
   const home = mkdtempSync(join(tmpdir(), 'berth-bench-monitor-'));
   const store = await openMetadataStore({ home });
   const monitor = new MonitorService({
     stores: monitorStores(store, { logWriter: false }),
     config: MonitorConfigSchema.parse(config),
     references: { version: async () => undefined, defaultVersion: async () => undefined },
-    schemaFor: () => SCHEMA,
+    schemaFor: () => schema,
     timers: false,
   });
   try {
@@ -117,6 +126,7 @@ async function inProcess(): Promise<void> {
   };
   let sunk = 0;
   const noop = (e: PredictionEvent) => void (sunk += e.rows);
+  const referenced = await referencedSchema();
   console.log('record() per row, 9 features + 3 outputs (best of 5 passes over 5,000 rows):');
   for (const size of [1, 32]) {
     const events = build(size);
@@ -128,6 +138,14 @@ async function inProcess(): Promise<void> {
       for (const e of events) monitor.record(e);
       return nsPerRow(events, (e) => monitor.record(e));
     });
+    const scored = await withMonitor(
+      WINDOWS_ONLY,
+      async (monitor) => {
+        for (const e of events) monitor.record(e);
+        return nsPerRow(events, (e) => monitor.record(e));
+      },
+      referenced,
+    );
     const [recorded, written] = await withMonitor(DEFAULTS, async (monitor) => {
       for (const e of events) monitor.record(e);
       await monitor.flush();
@@ -136,10 +154,35 @@ async function inProcess(): Promise<void> {
       return [alone, await nsPerRow(events, (e) => monitor.record(e), () => monitor.flush())];
     });
     console.log(
-      `  ${String(size).padStart(2)}-row requests: windows only ${windows.toFixed(0)} ns/row; defaults ${recorded.toFixed(0)} ns/row recorded, ${written.toFixed(0)} ns/row recorded and written (baseline loop ${baseline.toFixed(0)} ns/row)`,
+      `  ${String(size).padStart(2)}-row requests: windows only ${windows.toFixed(0)} ns/row (${scored.toFixed(0)} with outlier scores and probability histograms); defaults ${recorded.toFixed(0)} ns/row recorded, ${written.toFixed(0)} ns/row recorded and written (baseline loop ${baseline.toFixed(0)} ns/row)`,
     );
   }
   if (sunk < 0) console.log(sunk);
 }
 
+/**
+ * The two parts a reference adds to recording, alone and at their steadiest (best of 200 passes):
+ * the outlier score of one-row requests of the drifted loans file against the reference's checks,
+ * and the probability histograms of a binary classifier's outputs.
+ */
+async function referenceParts(): Promise<void> {
+  const schema = await referencedSchema();
+  const rows = await loansRows(5000, 'loans_current_drifted');
+  const events = rows.map((row, i) => ({ features: Object.fromEntries(FEATURES.map((f) => [f, [row[f]]])), outputs: { label: [i % 3 ? '0' : '1'], probability_0: [(i % 97) / 97], probability_1: [1 - (i % 97) / 97] } }));
+  let outliers = Infinity;
+  let histograms = Infinity;
+  for (let r = 0; r < 200; r++) {
+    const counts = new OutlierCounts(schema.outliers!);
+    let started = process.hrtime.bigint();
+    for (const e of events) counts.record(e.features, 1);
+    outliers = Math.min(outliers, Number(process.hrtime.bigint() - started) / events.length);
+    const scores = new ScoreHistograms(['0', '1']);
+    started = process.hrtime.bigint();
+    for (const e of events) scores.record(e.outputs, 1);
+    histograms = Math.min(histograms, Number(process.hrtime.bigint() - started) / events.length);
+  }
+  console.log(`reference parts alone, one-row requests (best of 200 passes over 5,000): outlier score ${outliers.toFixed(0)} ns (9 features), probability histograms ${histograms.toFixed(0)} ns (2 classes)`);
+}
+
 await inProcess();
+await referenceParts();
