@@ -15,6 +15,7 @@
  *   { "type": "feature_drift", "model": "loans", "feature": "credit_score" }
  *   { "type": "performance_drop", "model": "loans", "metric": "accuracy", "threshold": 0.05 }
  *   { "type": "outlier_share", "model": "loans", "threshold": 0.05, "window": "15m" }
+ *   { "type": "estimated_performance_drop", "model": "loans", "metric": "accuracy", "threshold": 0.05 }
  */
 import { z } from 'zod';
 import { parseDuration } from './duration.js';
@@ -24,7 +25,7 @@ const MIN_RULE_WINDOW_MS = 1000;
 const MAX_RULE_WINDOW_MS = 366 * 86_400_000;
 
 /** What a rule measures. */
-export const ALERT_RULE_TYPES = ['drift_share', 'feature_drift', 'missing_rate', 'error_rate', 'latency_p99', 'performance_drop', 'outlier_share'] as const;
+export const ALERT_RULE_TYPES = ['drift_share', 'feature_drift', 'missing_rate', 'error_rate', 'latency_p99', 'performance_drop', 'outlier_share', 'estimated_performance_drop'] as const;
 
 /** What a rule measures. */
 export type AlertRuleType = (typeof ALERT_RULE_TYPES)[number];
@@ -50,7 +51,10 @@ export const AlertRuleSchema = z
     type: z.enum(ALERT_RULE_TYPES),
     /** feature_drift: the feature (required); missing_rate: one feature (absent: the worst feature). */
     feature: z.string().min(1).optional(),
-    /** performance_drop: the metric whose drop below its training value is watched. */
+    /**
+     * performance_drop: the metric whose drop below its training value is watched;
+     * estimated_performance_drop: the same for a metric estimated without labels (accuracy or rocAuc).
+     */
     metric: z.enum(PERFORMANCE_METRICS).optional(),
     /**
      * The value at or above which the rule breaches: a share (drift_share; outlier_share, the share
@@ -73,7 +77,7 @@ export const AlertRuleSchema = z
     fireAfter: z.number().int().min(1).max(100).default(1),
     /** Evaluations in a row below the resolve threshold before a firing alert resolves. */
     resolveAfter: z.number().int().min(1).max(100).default(2),
-    /** Least evidence to judge: rows (drift, missing, outliers), requests (error rate, latency) or rows with feedback (performance). */
+    /** Least evidence to judge: rows (drift, missing, outliers), requests (error rate, latency), rows with feedback (performance) or rows estimated (estimated performance). */
     minRows: z.number().int().min(0).default(100),
     /**
      * error_rate: which failures count. `server` (the default) counts only the server's own
@@ -89,6 +93,9 @@ export const AlertRuleSchema = z
     const problem = (path: string, message: string) => context.addIssue({ code: 'custom', path: [path], message });
     if (rule.type === 'feature_drift' && rule.feature === undefined) problem('feature', 'feature_drift rules need the feature to watch');
     if (rule.type === 'performance_drop' && rule.metric === undefined) problem('metric', `performance_drop rules need a metric (${PERFORMANCE_METRICS.join(', ')})`);
+    if (rule.type === 'estimated_performance_drop' && rule.metric !== 'accuracy' && rule.metric !== 'rocAuc') {
+      problem('metric', 'estimated_performance_drop rules need a metric estimated without labels: accuracy or rocAuc');
+    }
     if (rule.type !== 'feature_drift' && rule.threshold === undefined) problem('threshold', `${rule.type} rules need a threshold`);
     if ((rule.type === 'missing_rate' || rule.type === 'error_rate' || rule.type === 'drift_share' || rule.type === 'outlier_share') && rule.threshold !== undefined && !(rule.threshold > 0 && rule.threshold <= 1)) {
       problem('threshold', `${rule.type} is a share: use a number in (0, 1]`);

@@ -218,6 +218,15 @@ export class AlertEvaluator {
         const failed = rule.errors === 'server' ? window.serverErrors : rule.errors === 'client' ? window.clientErrors : window.clientErrors + window.serverErrors;
         return compare(failed / window.requests, rule.errors === 'all' ? 'error rate' : `${rule.errors} error rate`, null);
       }
+      case 'estimated_performance_drop': {
+        const report = await once<PerformanceReport>('performance', () => reports.performance(model, { from, step: from }));
+        const metric = rule.metric as 'accuracy' | 'rocAuc';
+        const estimated = report.overall.estimated;
+        const current = estimated?.[metric];
+        const training = report.training[metric];
+        if (estimated == null || estimated.rows < Math.max(1, rule.minRows) || typeof current !== 'number' || training === undefined) return undefined;
+        return compare(training - current, `drop of estimated ${metric} from ${round(training)} at training to ${round(current)}`, report.version);
+      }
       case 'outlier_share': {
         const window = await once('window', () => reports.window(model, { from }));
         const outliers = window.sketches.outliers;

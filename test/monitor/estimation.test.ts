@@ -5,7 +5,19 @@
  * accuracy and ROC AUC agree with the expected values computed row by row.
  */
 import { describe, expect, it } from 'vitest';
-import { calibrate, estimatePerformance, fitCalibration, mergeScoreHistograms, ScoreHistograms } from '../../src/monitor/index.js';
+import {
+  buildProfile,
+  calibrate,
+  estimatePerformance,
+  fitCalibration,
+  mergeScoreHistograms,
+  monitorSchemaOf,
+  MonitorService,
+  ScoreHistograms,
+} from '../../src/monitor/index.js';
+import { monitorStores } from '../../src/store/index.js';
+import { STORE_BACKENDS } from '../helpers/store-backends.js';
+import { memoryReferences, monitorConfig, storeOn } from './monitor-helpers.js';
 
 /** A seeded generator (mulberry32), so the data are the same on every run. */
 function random(seed: number): () => number {
@@ -102,5 +114,58 @@ describe('estimated performance', () => {
     expect(multiclass.rows).toBe(1);
     // The one row was predicted 'a' at 0.7: right with the calibrated probability of 'a' there.
     expect(multiclass.accuracy).toBe(calibrate(calibration.classes[0]!, 0.7));
+  });
+
+  it('fires an estimated_performance_drop rule with no feedback at all, when the served probabilities lose confidence', async () => {
+    const reference = rows(20_000, 5);
+    const profile = {
+      ...buildProfile({ x: reference.p1, label: reference.label, probability_0: reference.p0, probability_1: reference.p1 }, {
+        features: [{ name: 'x', kind: 'numeric' }],
+        outputs: [
+          { name: 'label', kind: 'categorical' },
+          { name: 'probability_0', kind: 'numeric' },
+          { name: 'probability_1', kind: 'numeric' },
+        ],
+      }),
+      calibration: fitCalibration('y', reference.truth, { '0': reference.p0, '1': reference.p1 }, ['0', '1']),
+    };
+    const declared = monitorSchemaOf({ profile, schema: undefined, pipeline: undefined });
+    expect(declared?.classes).toEqual(['0', '1']);
+    const at = await storeOn(STORE_BACKENDS[0]!);
+    const clock = { now: Date.parse('2025-03-01T08:00:00.000Z') };
+    const monitor = new MonitorService({
+      stores: monitorStores(at.store, { logWriter: false }),
+      config: monitorConfig({ windowMs: 60_000, rules: [{ id: 'est', model: 'm', type: 'estimated_performance_drop', metric: 'accuracy', threshold: 0.1, window: '10m' }] }),
+      references: memoryReferences({ 'm:1': { profile, metrics: { accuracy: 0.8 } } }, { m: '1' }),
+      schemaFor: () => declared,
+      now: () => clock.now,
+      timers: false,
+    });
+    const send = (probability: (i: number) => number) => {
+      for (let i = 0; i < 500; i++) {
+        const p = probability(i);
+        monitor.record({ model: 'm', version: '1', requestId: `r${clock.now}-${i}`, at: clock.now, protocol: 'predict', rows: 1, latencyMs: 1, outcome: 'success', features: { x: [p] }, outputs: { label: [p >= 0.5 ? '1' : '0'], probability_0: [1 - p], probability_1: [p] } });
+      }
+    };
+    try {
+      // Confident predictions: estimated accuracy near the training figure, nothing fires.
+      send((i) => (i % 2 ? 0.95 : 0.05));
+      await monitor.flush({ all: true });
+      expect(await monitor.evaluateAlerts()).toEqual([]);
+      // Then every prediction sits near 0.5: about half of them are expected wrong.
+      clock.now += 3_600_000;
+      send((i) => (i % 2 ? 0.55 : 0.45));
+      await monitor.flush({ all: true });
+      const report = await monitor.reports.performance('m', { from: '10m', step: '10m' });
+      expect(report.overall.rows).toBe(0);
+      expect(report.overall.estimated!.rows).toBe(500);
+      const transitions = await monitor.evaluateAlerts();
+      expect(transitions.map((t) => [t.notification.rule.id, t.notification.state])).toEqual([['est', 'firing']]);
+      expect(transitions[0]!.notification.value).toBeCloseTo(0.8 - report.overall.estimated!.accuracy!, 12);
+      expect(report.overall.estimated!.accuracy!).toBeLessThan(0.6);
+    } finally {
+      await monitor.close();
+      await at.cleanup();
+    }
   });
 });

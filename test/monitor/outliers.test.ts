@@ -128,5 +128,8 @@ describe('outlier scores against the reference profile', () => {
   it('accepts outlier_share rules as shares only', () => {
     expect(AlertRuleSchema.safeParse({ type: 'outlier_share', threshold: 0.05 }).success).toBe(true);
     expect(AlertRuleSchema.safeParse({ type: 'outlier_share', threshold: 5 }).success).toBe(false);
+    // Its sibling for performance estimated without labels takes only the metrics that are estimated.
+    expect(AlertRuleSchema.safeParse({ type: 'estimated_performance_drop', metric: 'rocAuc', threshold: 0.05 }).success).toBe(true);
+    expect(AlertRuleSchema.safeParse({ type: 'estimated_performance_drop', metric: 'f1', threshold: 0.05 }).success).toBe(false);
   });
 });

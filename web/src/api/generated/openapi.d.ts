@@ -144,7 +144,7 @@ export interface paths {
                         resolveThreshold?: number;
                         threshold?: number;
                         /** @enum {string} */
-                        type: "drift_share" | "feature_drift" | "missing_rate" | "error_rate" | "latency_p99" | "performance_drop" | "outlier_share";
+                        type: "drift_share" | "feature_drift" | "missing_rate" | "error_rate" | "latency_p99" | "performance_drop" | "outlier_share" | "estimated_performance_drop";
                         webhooks?: string[];
                         /** @default 1h */
                         window?: string;
@@ -2240,7 +2240,7 @@ export interface components {
             source: "config" | "api";
             threshold?: number;
             /** @enum {string} */
-            type: "drift_share" | "feature_drift" | "missing_rate" | "error_rate" | "latency_p99" | "performance_drop" | "outlier_share";
+            type: "drift_share" | "feature_drift" | "missing_rate" | "error_rate" | "latency_p99" | "performance_drop" | "outlier_share" | "estimated_performance_drop";
             webhooks?: string[];
             window: string;
         };
