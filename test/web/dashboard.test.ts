@@ -199,6 +199,8 @@ describe.skipIf(NO_BROWSER !== undefined)(`dashboard${NO_BROWSER ? ` (skipped: $
     // A trained model's profile has its outputs: prediction drift is judged, not "no reference".
     await page.locator('.facts', { hasText: 'Prediction drift' }).locator('.badge', { hasText: /^(drifted|stable)$/ }).waitFor();
     await page.getByRole('heading', { name: 'Drift over time' }).waitFor();
+    // The drifted file has rows outside the reference: the feature most often outside is named.
+    await page.locator('.facts', { hasText: 'Outliers' }).getByText(/most: /).waitFor();
     await page.getByRole('list', { name: 'Alerts' }).getByText('Loans input drift').waitFor();
     await page.getByText('Metrics per window').waitFor();
     // A model trained by Berth carries its calibration: performance is estimated beside the realized figures.

@@ -44,6 +44,18 @@ export function DriftPanel({ model, from }: { readonly model: string; readonly f
                   </dd>
                 </div>
                 <div>
+                  <dt>Outliers</dt>
+                  <dd title="Rows with a feature outside the reference's 0.1–99.9% range, or a category it never held">
+                    {data.outliers.share === null ? (
+                      <span className="muted">not scored</span>
+                    ) : (
+                      <>
+                        {formatPercent(data.outliers.share)} <span className="muted">{formatNumber(data.outliers.outlierRows)} rows{worstOutlier(data.outliers.features)}</span>
+                      </>
+                    )}
+                  </dd>
+                </div>
+                <div>
                   <dt>Window</dt>
                   <dd className="small">
                     {formatTime(data.from)} – {formatTime(data.to)}
@@ -65,4 +77,10 @@ export function DriftPanel({ model, from }: { readonly model: string; readonly f
       </ResourceView>
     </section>
   );
+}
+
+/** The feature most often outside the reference, as ", most: name", or nothing. */
+function worstOutlier(features: Readonly<Record<string, number>>): string {
+  const [name, count] = Object.entries(features).sort((a, b) => b[1] - a[1])[0] ?? [];
+  return name !== undefined && count !== undefined && count > 0 ? `, most: ${name}` : '';
 }
