@@ -1,7 +1,8 @@
 /**
  * One window of one model version's traffic, accumulating in memory: the hot path of monitoring.
  * Recording a request is O(features + outputs) per row: a counter update and a sketch update per
- * value (and an outlier check per feature, when the version has a reference), no allocation per value.
+ * value, and with a reference profile an outlier check per feature and a histogram update per
+ * class; no allocation per value.
  */
 import { type CategoricalSketch } from './categorical-sketch.js';
 import { type ColumnCatalog, type ColumnRole } from './column-catalog.js';
@@ -88,7 +89,11 @@ export class LiveWindow {
       clientErrors: this.clientErrors,
       serverErrors: this.serverErrors,
       latency: this.latency.toJSON(),
-      sketches: { rows: this.rows, features: serialise('feature'), outputs: serialise('output'), ...(this.outliers !== undefined ? { outliers: this.outliers.toJSON() } : {}),
+      sketches: {
+        rows: this.rows,
+        features: serialise('feature'),
+        outputs: serialise('output'),
+        ...(this.outliers !== undefined ? { outliers: this.outliers.toJSON() } : {}),
         ...(this.scores !== undefined && !this.scores.empty ? { scores: this.scores.toJSON() } : {}),
       },
     };

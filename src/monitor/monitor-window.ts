@@ -93,7 +93,11 @@ export class MonitorWindowMerger {
       clientErrors: t.clientErrors,
       serverErrors: t.serverErrors,
       latency: (t.latency ?? new KllSketch()).toJSON(),
-      sketches: { rows: t.rows, features: serialise(this.features), outputs: serialise(this.outputs), ...(this.outliers !== undefined ? { outliers: this.outliers } : {}),
+      sketches: {
+        rows: t.rows,
+        features: serialise(this.features),
+        outputs: serialise(this.outputs),
+        ...(this.outliers !== undefined ? { outliers: this.outliers } : {}),
         ...(scores !== undefined ? { scores } : {}),
       },
     };

@@ -56,8 +56,8 @@ export function referenceFromManifest(model: string, version: string, manifest: 
  * (monitorSchemaFor, the same specs its reference profile was built from), with the profile's
  * kinds winning where they differ (drift compares a window with the profile sketch by sketch) and
  * the profile's columns added, the profile's outlier checks, and its class labels when it carries a
- * calibration (the window then keeps the probability histograms estimation needs). Undefined when the version declares nothing (the monitor then
- * learns columns as they come).
+ * calibration (the window then keeps the probability histograms estimation needs). Undefined when
+ * the version declares nothing (the monitor then learns columns as they come).
  */
 export function monitorSchemaOf(reference: Pick<VersionReference, 'profile' | 'schema' | 'pipeline'>): MonitorSchema | undefined {
   const declared = reference.schema !== undefined ? monitorSchemaFor(reference.schema, reference.pipeline?.output) : undefined;
