@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { v7 } from 'uuid';
 import { MonitorConfigSchema } from '../src/core/monitor-config.js';
 import { buildProfile, type MonitorSchema, MonitorService, OutlierCounts, outlierReferenceOf, type PredictionEvent, ScoreHistograms } from '../src/monitor/index.js';
-import { monitorStores, openMetadataStore } from '../src/store/index.js';
+import { FileBlobStore, monitorStores, openMetadataStore } from '../src/store/index.js';
 import { readCsvFile } from '../src/train/index.js';
 
 const FEATURES = ['age', 'annual_income', 'employment', 'region', 'loan_amount', 'term_months', 'credit_score', 'open_accounts', 'has_mortgage'] as const;
@@ -85,7 +85,7 @@ async function withMonitor<T>(config: Record<string, unknown>, work: (monitor: M
   const home = mkdtempSync(join(tmpdir(), 'berth-bench-monitor-'));
   const store = await openMetadataStore({ home });
   const monitor = new MonitorService({
-    stores: monitorStores(store, { logWriter: false }),
+    stores: monitorStores(store, { logWriter: false, blobs: new FileBlobStore(join(home, 'blobs')) }),
     config: MonitorConfigSchema.parse(config),
     references: { version: async () => undefined, defaultVersion: async () => undefined },
     schemaFor: () => schema,

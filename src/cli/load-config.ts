@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { type Config, type ConfigInput, type ConfigPurpose, buildConfig } from '../core/config.js';
 import { Errors } from '../core/errors.js';
 
-type Path = readonly [section: string, key: string];
+type Path = readonly [section: string, key: string, subkey?: string];
 
 /** Environment variables and the config setting each one sets. */
 export const ENVIRONMENT: Readonly<Record<string, { path: Path; type: 'string' | 'number' | 'boolean' | 'list' }>> = {
@@ -55,6 +55,7 @@ export const ENVIRONMENT: Readonly<Record<string, { path: Path; type: 'string' |
   BERTH_MONITOR_OPEN_WINDOW_FLUSH_MS: { path: ['monitor', 'openWindowFlushMs'], type: 'number' },
   BERTH_MONITOR_REPLICA_ID: { path: ['monitor', 'replicaId'], type: 'string' },
   BERTH_MONITOR_SAMPLE_RATE: { path: ['monitor', 'sampleRate'], type: 'number' },
+  BERTH_MONITOR_PAYLOAD_RATE: { path: ['monitor', 'payloads', 'rate'], type: 'number' },
   BERTH_MONITOR_SAMPLE_MAX_PER_MINUTE: { path: ['monitor', 'sampleMaxPerMinute'], type: 'number' },
   BERTH_MONITOR_SAMPLE_RETENTION_DAYS: { path: ['monitor', 'sampleRetentionDays'], type: 'number' },
   BERTH_MONITOR_LOG_RETENTION_DAYS: { path: ['monitor', 'logRetentionDays'], type: 'number' },
@@ -76,15 +77,23 @@ export interface ConfigSources {
 
 type Tree = Record<string, Record<string, unknown>>;
 
-function merge(target: Tree, source: unknown): void {
+/** Merges `source` into `target`: objects key by key at every depth (`monitor.payloads.rate` from the environment keeps the file's `monitor.payloads.models`), anything else replaced. */
+function merge(target: Record<string, unknown>, source: unknown): void {
   if (!source || typeof source !== 'object') return;
-  for (const [section, values] of Object.entries(source as Tree)) {
-    if (values && typeof values === 'object' && !Array.isArray(values)) {
-      target[section] = { ...(target[section] ?? {}), ...values };
+  for (const [key, value] of Object.entries(source as Record<string, unknown>)) {
+    const existing = target[key];
+    if (isPlainObject(value) && isPlainObject(existing)) {
+      const copy = { ...existing };
+      merge(copy, value);
+      target[key] = copy;
     } else {
-      (target as Record<string, unknown>)[section] = values;
+      target[key] = isPlainObject(value) ? { ...value } : value;
     }
   }
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 /** Builds, validates and freezes the configuration from its sources, for `purpose`. */
@@ -118,7 +127,9 @@ export function loadConfig(sources: ConfigSources, purpose: ConfigPurpose = {}):
             : raw;
     if (type === 'number' && !Number.isFinite(value)) throw Errors.CONFIG_INVALID.create(`${name}=${raw} is not a number`);
     if (type === 'boolean' && value === undefined) throw Errors.CONFIG_INVALID.create(`${name}=${raw} is not true or false`);
-    (fromEnv[path[0]] ??= {})[path[1]] = value;
+    const section = (fromEnv[path[0]] ??= {});
+    if (path[2] === undefined) section[path[1]] = value;
+    else ((section[path[1]] ??= {}) as Record<string, unknown>)[path[2]] = value;
   }
   merge(merged, fromEnv);
   merge(merged, sources.flags);

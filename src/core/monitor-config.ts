@@ -17,6 +17,49 @@ const urlList = z.preprocess(
   z.array(z.url({ protocol: /^https?$/ })).max(16),
 );
 
+/** What the payload log keeps of a request: its inputs (features) and its outputs, as named columns. */
+export const PAYLOAD_FIELDS = ['inputs', 'outputs'] as const;
+
+const payloadFields = z.array(z.enum(PAYLOAD_FIELDS)).min(1).max(PAYLOAD_FIELDS.length);
+const payloadRate = z.number().min(0).max(1);
+
+/** Schema of `monitor.payloads`: the defaults, and per-model settings that override them. */
+export const PayloadsSchema = z
+  .object({
+    /** Share of requests logged, 0 (off, the default) to 1 (every request); BERTH_MONITOR_PAYLOAD_RATE, `berth serve --payloads`. */
+    rate: payloadRate.default(0),
+    /** Days payload segments are kept. */
+    retentionDays: days.default(30),
+    /** What is kept of each logged request. */
+    fields: payloadFields.default(['inputs', 'outputs']),
+    /** Per model, by name: its own rate, retention or fields. */
+    models: z
+      .record(z.string().min(1), z.object({ rate: payloadRate.optional(), retentionDays: days.optional(), fields: payloadFields.optional() }).strict())
+      .default({}),
+  })
+  .strict();
+
+/** The validated `monitor.payloads`, read-only. */
+export interface PayloadsConfig {
+  readonly rate: number;
+  readonly retentionDays: number;
+  readonly fields: readonly (typeof PAYLOAD_FIELDS)[number][];
+  readonly models: { readonly [model: string]: Partial<ModelPayloadSettings> };
+}
+
+/** The payload log settings of one model: the defaults with its own overrides. */
+export interface ModelPayloadSettings {
+  readonly rate: number;
+  readonly retentionDays: number;
+  readonly fields: readonly (typeof PAYLOAD_FIELDS)[number][];
+}
+
+/** The payload log settings of `model` under `payloads` (the validated `monitor.payloads`). */
+export function payloadSettingsOf(payloads: PayloadsConfig, model: string): ModelPayloadSettings {
+  const own = payloads.models[model];
+  return { rate: own?.rate ?? payloads.rate, retentionDays: own?.retentionDays ?? payloads.retentionDays, fields: own?.fields ?? payloads.fields };
+}
+
 /** Schema of `monitor`, with defaults. */
 export const MonitorConfigSchema = z
   .object({
@@ -45,6 +88,18 @@ export const MonitorConfigSchema = z
     predictionLog: z.boolean().default(true),
     /** Days prediction-log entries (and feedback) are kept. */
     logRetentionDays: days.default(30),
+    /**
+     * Longest a segment of the prediction log or the payload log stays open in memory, in ms: the
+     * most of those logs a crash (`kill -9`) can lose, plus one flushIntervalMs. Longer makes fewer,
+     * larger segments, which compress better.
+     */
+    segmentSealMs: z.number().int().min(1000).max(3_600_000).default(10_000),
+    /** Most requests in one log segment. */
+    segmentMaxEntries: z.number().int().min(16).max(1_000_000).default(65_536),
+    /** Most log entries waiting in memory per log (predictions, payloads); past it entries are dropped and counted in /metrics. */
+    logMaxPending: z.number().int().min(1000).max(10_000_000).default(200_000),
+    /** The payload log: the inputs and outputs of a share of requests, per model, as segments in the blob store (off by default). */
+    payloads: PayloadsSchema.prefault({}),
     /** Share of requests whose raw inputs and outputs are kept in the sampled log. */
     sampleRate: z.number().min(0).max(1).default(0.01),
     /** Most samples kept per model per minute, whatever the rate. */

@@ -34,7 +34,7 @@ import { WorkerPool } from '../runtime/worker-pool.js';
 import { DataPlane, type RequestContext } from '../serve/data-plane.js';
 import { ModelTable } from '../serve/model-table.js';
 import { servedReferenceSource } from '../serve/served-reference-source.js';
-import { type MetadataStore, monitorStores } from '../store/index.js';
+import { type BlobStore, type MetadataStore, monitorStores, openLogBlobStore } from '../store/index.js';
 import { openMetadataStore } from '../store/metadata-store.js';
 
 /** Where a registry lives: its BERTH_HOME, and optionally a PostgreSQL database and S3 blobs. */
@@ -67,6 +67,13 @@ export interface MonitorTarget {
   /** `postgres://…` or `sqlite:file.db`. */
   readonly databaseUrl?: string;
   readonly schema?: string;
+  /**
+   * Where the prediction and payload logs' segment files go: `s3://bucket/prefix` or a folder
+   * (config `store.blobs` fills it; `store.s3Endpoint` and `store.s3ForcePathStyle` apply); default
+   * the blob store that belongs with the database (BERTH_HOME/blobs, or `<file>.blobs` beside a
+   * `sqlite:` file).
+   */
+  readonly blobs?: string;
 }
 
 /** Options of {@link loadModel}. */
@@ -251,12 +258,14 @@ async function openMonitor(
 ): Promise<MonitorService | undefined> {
   if (target === undefined || target === false || !config.monitor.enabled) return undefined;
   let store: MetadataStore;
+  let blobs: BlobStore;
   let references: ReferenceSource;
   if (target === true) {
     if (!resolved.registry) {
       throw Errors.REQUEST_INVALID.create('monitor: true records into the registry the model came from; for a file or bundle, pass monitor: { home } or { databaseUrl }');
     }
     store = resolved.registry.store;
+    blobs = resolved.registry.blobs;
     references = registryReferenceSource(resolved.registry);
   } else {
     if (target.home === undefined && target.databaseUrl === undefined) {
@@ -264,12 +273,20 @@ async function openMonitor(
     }
     store = await openMetadataStore({ home: target.home ?? tmpdir(), databaseUrl: target.databaseUrl, schema: target.schema });
     closers.add(() => store.close());
+    ({ blobs } = await openLogBlobStore({
+      home: target.home ?? tmpdir(),
+      databaseUrl: target.databaseUrl,
+      blobs: target.blobs ?? config.store.blobs,
+      s3Endpoint: config.store.s3Endpoint,
+      s3ForcePathStyle: config.store.s3ForcePathStyle,
+    }));
+    closers.add(() => blobs.close());
     references = resolved.registry ? registryReferenceSource(resolved.registry) : servedReferenceSource(table);
   }
   const manifest = table.get(resolved.name, resolved.version)?.manifest;
   const schema = manifest ? monitorSchemaFromManifest(manifest) : undefined;
   const monitor = new MonitorService({
-    stores: monitorStores(store),
+    stores: monitorStores(store, { blobs }),
     config: config.monitor,
     references,
     schemaFor: (model, version) => (model === resolved.name && version === String(resolved.version) ? schema : undefined),

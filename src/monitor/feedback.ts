@@ -1,20 +1,29 @@
 /**
  * Feedback: ground truth that arrives after a prediction, joined to the prediction log by request
- * id. A joined item is stored with a copy of the prediction it joined (so performance outlives the
- * prediction log's retention). An item whose request id is not in the log is reported back as
- * unknown, never silently dropped, and kept: a prediction still in another replica's unwritten
- * batch joins when `rematchFeedback` next runs.
+ * id: this replica's entries not yet written, then the stored segments that may hold the id (found
+ * by the time in a UUIDv7 id, see log-segments.ts). A joined item is stored with a copy of the
+ * prediction it joined (so performance outlives the prediction log's retention). An item whose
+ * request id is not in the log is reported back as unknown, never silently dropped, and kept: a
+ * prediction still in another replica's open segment joins when `rematchFeedback` next runs.
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { Errors } from '../core/errors.js';
-import type { FeedbackRecord, FeedbackStore, JoinedPrediction, PredictionLogStore } from '../store/index.js';
-import { PAGE_SPAN_MS, type PageEntry, uuidV7Time } from './prediction-pages.js';
+import type { FeedbackRecord, FeedbackStore, JoinedPrediction } from '../store/index.js';
+import { findStored, type FoundEntry, normaliseId, type SegmentStores, SegmentReaders } from './log-segments.js';
+import { toJson } from './to-json.js';
 import { iso } from './window-store.js';
 
-/** Where feedback is kept and what it joins: the store's feedback and prediction log. */
-export interface FeedbackStores {
+/** Where feedback is kept and what it joins: the store's feedback and the prediction log's segments. */
+export interface FeedbackStores extends SegmentStores {
   readonly feedback: FeedbackStore;
-  readonly predictionLog: PredictionLogStore;
+}
+
+/** How feedback finds predictions beyond the stored segments. */
+export interface FeedbackLookup {
+  /** This replica's predictions not written yet (PredictionLog.findPending). */
+  readonly pending?: (model: string, ids: readonly string[]) => ReadonlyMap<string, FoundEntry>;
+  /** Segment readers to share (a cache of the segments read last). */
+  readonly readers?: SegmentReaders;
 }
 
 /** One piece of ground truth: the request it is about and the true value (a list for a request of several rows). */
@@ -71,10 +80,10 @@ export function parseFeedback(body: unknown): FeedbackItem[] {
 }
 
 /** Joins feedback for a model to its prediction log and stores it. */
-export async function recordFeedback(stores: FeedbackStores, model: string, items: readonly FeedbackItem[], now: number): Promise<FeedbackResult> {
+export async function recordFeedback(stores: FeedbackStores, model: string, items: readonly FeedbackItem[], now: number, lookup: FeedbackLookup = {}): Promise<FeedbackResult> {
   const byId = new Map<string, FeedbackItem>();
   for (const item of items) byId.set(item.requestId, item);
-  const predictions = await lookupPredictions(stores.predictionLog, model, [...byId.keys()]);
+  const predictions = await lookupPredictions(stores, lookup, model, [...byId.keys()]);
   const unknown: string[] = [];
   const rejected: { requestId: string; reason: string }[] = [];
   const records: FeedbackRecord[] = [];
@@ -105,13 +114,13 @@ export async function recordFeedback(stores: FeedbackStores, model: string, item
  * Joins stored feedback that was unknown when it came, received at or after `since`, to
  * predictions logged since; returns how many joined. Items that still do not fit stay unmatched.
  */
-export async function rematchFeedback(stores: FeedbackStores, since: number, limit = 1000): Promise<number> {
+export async function rematchFeedback(stores: FeedbackStores, since: number, limit = 1000, lookup: FeedbackLookup = {}): Promise<number> {
   const waiting = await stores.feedback.waiting(since, limit);
   const byModel = new Map<string, typeof waiting>();
   for (const item of waiting) byModel.set(item.model, [...(byModel.get(item.model) ?? []), item]);
   let joined = 0;
   for (const [model, items] of byModel) {
-    const predictions = await lookupPredictions(stores.predictionLog, model, items.map((r) => r.requestId));
+    const predictions = await lookupPredictions(stores, lookup, model, items.map((r) => r.requestId));
     for (const item of items) {
       const prediction = predictions.get(item.requestId);
       if (prediction === undefined || shapeProblem(JSON.parse(item.actual) as FeedbackItem['actual'], prediction.rows) !== undefined) continue;
@@ -146,31 +155,22 @@ export async function readJoinedFeedback(store: FeedbackStore, model: string, fr
 }
 
 /**
- * The logged predictions of `ids`, from both parts of the prediction log: the per-request table
- * by key, and the pages that may hold a time-ordered id (see prediction-pages.ts). A request id
- * served twice keeps its later prediction.
+ * The logged predictions of `ids`: the stored segments that may hold them, then this replica's
+ * entries not written yet (which are newer). A request id served twice keeps its later prediction.
  */
-async function lookupPredictions(log: PredictionLogStore, model: string, ids: readonly string[]): Promise<Map<string, JoinedPrediction>> {
+async function lookupPredictions(stores: FeedbackStores, lookup: FeedbackLookup, model: string, ids: readonly string[]): Promise<Map<string, JoinedPrediction>> {
   const found = new Map<string, JoinedPrediction>();
-  const keep = (id: string, prediction: JoinedPrediction) => {
-    const known = found.get(id);
-    if (known === undefined || prediction.at >= known.at) found.set(id, prediction);
-  };
+  const readers = lookup.readers ?? new SegmentReaders(stores);
   for (let i = 0; i < ids.length; i += LOOKUP_CHUNK) {
     if (i > 0) await nextTurn();
     const chunk = ids.slice(i, i + LOOKUP_CHUNK);
-    for (const row of await log.findPredictions(model, chunk)) keep(row.requestId, row);
-    const wanted = new Set(chunk);
-    const times: number[] = [];
+    const stored = await findStored(stores, readers, 'predictions', model, chunk);
+    const pending = lookup.pending?.(model, chunk);
+    // Keys are normalised ids (UUIDv7s in lower case); the answer keys them as the caller wrote them.
     for (const id of chunk) {
-      const ms = uuidV7Time(id);
-      if (ms !== undefined) times.push(ms);
-    }
-    // Pages come in the order they were sealed, so that of two entries of one id with the same time the later wins.
-    for (const body of await log.findPages(model, times, PAGE_SPAN_MS)) {
-      for (const [id, version, atMs, rows, outputs] of JSON.parse(body) as PageEntry[]) {
-        if (wanted.has(id)) keep(id, { version, at: iso(atMs), rows, outputs: JSON.stringify(outputs) });
-      }
+      const key = normaliseId(id);
+      const entry = pending?.get(key) ?? stored.get(key);
+      if (entry !== undefined) found.set(id, { version: entry.version, at: iso(entry.at), rows: entry.rows, outputs: toJson(entry.outputs) });
     }
   }
   return found;

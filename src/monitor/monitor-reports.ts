@@ -57,7 +57,7 @@ export interface ReportQuery {
 /** Options of {@link MonitorReports}. */
 export interface MonitorReportsOptions {
   /** The stored windows, feedback and sampled request log. */
-  readonly stores: Pick<MonitorStores, 'windows' | 'feedback' | 'predictionLog'>;
+  readonly stores: Pick<MonitorStores, 'windows' | 'feedback' | 'samples'>;
   readonly references: ReferenceSource;
   /** Window length, ms: ranges start on window boundaries. */
   readonly windowMs: number;
@@ -308,7 +308,7 @@ export class MonitorReports {
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LOGGED_REQUESTS) {
       throw Errors.REQUEST_INVALID.create(`limit=${String(query.limit)} is not a whole number from 1 to ${MAX_LOGGED_REQUESTS}`);
     }
-    const rows = await this.#stores.predictionLog.latestSamples(model, limit);
+    const rows = await this.#stores.samples.latestSamples(model, limit);
     return {
       requests: rows.map((r) => ({ requestId: r.requestId, at: r.at, version: r.version, protocol: r.protocol, inputs: JSON.parse(r.inputs) as unknown, outputs: JSON.parse(r.outputs) as unknown })),
     };

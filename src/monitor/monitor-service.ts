@@ -22,13 +22,15 @@ import type { MonitorStores } from '../store/index.js';
 import { type AlertRecord, type AlertTransition } from './alert-evaluator.js';
 import { type AlertNotification, type AlertNotifier, WebhookNotifier } from './alert-notifier.js';
 import { type AlertRuleRecord } from './alert-rule-store.js';
-import { type FeedbackResult, parseFeedback, recordFeedback, rematchFeedback } from './feedback.js';
+import { payloadSettingsOf } from '../core/monitor-config.js';
+import { type FeedbackLookup, type FeedbackResult, parseFeedback, recordFeedback, rematchFeedback } from './feedback.js';
 import { type MonitorSchema } from './feature-spec.js';
 import { IntervalTasks } from './interval-tasks.js';
 import { MonitorAlerts } from './monitor-alerts.js';
 import { MonitorReports } from './monitor-reports.js';
 import { pruneMonitorData } from './monitor-retention.js';
-import { PredictionLog } from './prediction-log.js';
+import { SegmentReaders } from './log-segments.js';
+import { type DroppedEntries, PredictionLog } from './prediction-log.js';
 import { PredictionLogWriter } from './prediction-log-writer.js';
 import { type PredictionEvent } from './prediction-event.js';
 import { type ReferenceSource } from './reference-source.js';
@@ -85,6 +87,7 @@ export class MonitorService {
   readonly #logger: MonitorLogger | undefined;
   readonly #windows: WindowRecorder;
   readonly #log: PredictionLogWriter;
+  readonly #lookup: FeedbackLookup;
   readonly #alerts: MonitorAlerts;
   readonly #notifier: AlertNotifier;
   readonly #tasks: IntervalTasks;
@@ -115,12 +118,21 @@ export class MonitorService {
     });
     const log = new PredictionLog({
       predictions: settings.predictionLog,
+      payloads: (model) => payloadSettingsOf(settings.payloads, model),
       sampleRate: settings.sampleRate,
       sampleMaxPerMinute: settings.sampleMaxPerMinute,
       sampleMaxBytes: settings.sampleMaxBytes,
+      segmentSealMs: settings.segmentSealMs,
+      segmentMaxEntries: settings.segmentMaxEntries,
+      maxPending: settings.logMaxPending,
+      now: this.#now,
       ...(options.random !== undefined ? { random: options.random } : {}),
     });
-    this.#log = new PredictionLogWriter(log, options.stores.predictionLog, (error) => this.#logger?.error({ err: error }, 'monitor could not write the prediction log; retrying'));
+    this.#log = new PredictionLogWriter(log, options.stores, (error) => this.#logger?.error({ err: error }, 'monitor could not write the prediction log; retrying'));
+    this.#lookup = {
+      pending: (model, ids) => log.findPending(model, ids),
+      readers: new SegmentReaders(options.stores, (digest, error) => this.#logger?.warn({ err: error, digest }, 'monitor could not read a log segment; skipping it')),
+    };
     const { method, correction, datasetDriftShare } = settings.drift;
     this.reports = new MonitorReports({
       stores: options.stores,
@@ -189,25 +201,23 @@ export class MonitorService {
   }
 
   /**
-   * Writes closed windows (every window with `all`), the prediction log and samples. Concurrent
-   * calls share one flush. Throws when the database refuses; nothing is lost (it is retried).
+   * Writes closed windows (every window with `all`), every log segment (open ones sealed) and
+   * samples. Concurrent calls share one flush. Throws when a store refuses; nothing is lost (it is
+   * retried).
    */
-  async flush(options: { readonly all?: boolean } = {}): Promise<void> {
-    while (this.#flushing !== undefined) await this.#flushing.catch(() => undefined);
-    const flushing = this.#windows.flush(options.all === true).finally(() => {
-      this.#flushing = undefined;
-    });
-    this.#flushing = flushing;
-    await flushing;
-    await this.#log.flush();
+  flush(options: { readonly all?: boolean } = {}): Promise<void> {
+    return this.#flush(options.all === true, 'all');
   }
 
-  /** Joins feedback (one item or a list; see parseFeedback) to the prediction log. */
+  /** Joins feedback (one item or a list; see parseFeedback) to the prediction log, this replica's unwritten entries included. */
   async feedback(model: string, body: unknown): Promise<FeedbackResult> {
     const items = parseFeedback(body);
-    // What this replica has not written yet must be findable.
-    await this.#log.flush();
-    return recordFeedback(this.#stores, model, items, this.#now());
+    return recordFeedback(this.#stores, model, items, this.#now(), this.#lookup);
+  }
+
+  /** The payload log settings of a model (`monitor.payloads` with its own overrides). */
+  payloadSettings(model: string) {
+    return this.#log.log.payloadSettings(model);
   }
 
   /** Every alert rule (config file and API). */
@@ -246,9 +256,9 @@ export class MonitorService {
     return this.#notifier.notify(notification, {});
   }
 
-  /** Entries dropped from the prediction log or samples under overload, and events that failed to record. */
-  get dropped(): { readonly logEntries: number; readonly events: number } {
-    return { logEntries: this.#log.dropped, events: this.#recordFailures };
+  /** Entries dropped from the prediction log, the payload log or samples under overload, and events that failed to record. */
+  get dropped(): DroppedEntries & { readonly events: number } {
+    return { ...this.#log.dropped, events: this.#recordFailures };
   }
 
   /** Deletes windows, logs, samples, feedback and resolved alerts past their retention. */
@@ -269,6 +279,7 @@ export class MonitorService {
         this.#logger?.error({ err: error }, 'monitor could not write its last windows');
       }
       await this.#alerts.close(NOTIFY_GRACE_MS);
+      await this.#log.log.close();
     })();
     return this.#closed;
   }
@@ -283,13 +294,23 @@ export class MonitorService {
     }
   }
 
-  /** The flush timer's work: windows and logs, and now and then rematching and pruning. */
+  async #flush(allWindows: boolean, seal: 'due' | 'all'): Promise<void> {
+    while (this.#flushing !== undefined) await this.#flushing.catch(() => undefined);
+    const flushing = this.#windows.flush(allWindows).finally(() => {
+      this.#flushing = undefined;
+    });
+    this.#flushing = flushing;
+    await flushing;
+    await this.#log.flush({ seal });
+  }
+
+  /** The flush timer's work: windows, logs (segments sealed when due), and now and then rematching and pruning. */
   async #tick(): Promise<void> {
-    await this.flush();
+    await this.#flush(false, 'due');
     const now = this.#now();
     if (now - this.#lastRematch >= REMATCH_INTERVAL_MS) {
       this.#lastRematch = now;
-      await rematchFeedback(this.#stores, now - REMATCH_FOR_MS);
+      await rematchFeedback(this.#stores, now - REMATCH_FOR_MS, undefined, this.#lookup);
     }
     if (now - this.#lastPrune >= PRUNE_INTERVAL_MS) {
       this.#lastPrune = now;

@@ -1,36 +1,40 @@
 /**
- * Writes the prediction log and samples (PredictionLog's buffers) to the store: one write at a
- * time, and as soon as a full batch waits rather than at the next timer, so that the buffers stay
- * small under load.
+ * Writes the monitor's logs (PredictionLog's buffers) to the stores: one write at a time, and as
+ * soon as a sealed segment or a full batch of samples waits rather than at the next timer, so that
+ * the buffers stay small under load.
  */
-import type { PredictionLogStore } from '../store/index.js';
+import type { SampleStore } from '../store/index.js';
+import { type SegmentStores } from './log-segments.js';
 import { type PredictionEvent } from './prediction-event.js';
-import { type PredictionLog } from './prediction-log.js';
+import { type DroppedEntries, type PredictionLog } from './prediction-log.js';
 
-/** The prediction log and its writing. */
+/** The stores the logs go to. */
+export type PredictionLogStores = SegmentStores & { readonly samples: SampleStore };
+
+/** The logs and their writing. */
 export class PredictionLogWriter {
-  readonly #log: PredictionLog;
-  readonly #store: PredictionLogStore;
+  readonly log: PredictionLog;
+  readonly #stores: PredictionLogStores;
   readonly #onError: (error: unknown) => void;
   #writing: Promise<void> = Promise.resolve();
   #scheduled = false;
 
   /** `onError` hears of a write started because a batch was full that failed (it is retried). */
-  constructor(log: PredictionLog, store: PredictionLogStore, onError: (error: unknown) => void) {
-    this.#log = log;
-    this.#store = store;
+  constructor(log: PredictionLog, stores: PredictionLogStores, onError: (error: unknown) => void) {
+    this.log = log;
+    this.#stores = stores;
     this.#onError = onError;
   }
 
   /** Entries dropped under overload. */
-  get dropped(): number {
-    return this.#log.dropped;
+  get dropped(): DroppedEntries {
+    return this.log.dropped;
   }
 
-  /** Takes an answered request (see PredictionLog.add); when a batch is full, schedules its write. */
+  /** Takes an answered request (see PredictionLog.add); when a segment or batch is full, schedules its write. */
   add(event: PredictionEvent): void {
-    this.#log.add(event);
-    if (this.#log.full && !this.#scheduled) {
+    this.log.add(event);
+    if (this.log.full && !this.#scheduled) {
       this.#scheduled = true;
       setImmediate(() => {
         this.#scheduled = false;
@@ -39,9 +43,9 @@ export class PredictionLogWriter {
     }
   }
 
-  /** Writes what waits (with `full`, only full batches; see PredictionLog.flush), after any write in progress. */
-  flush(options: { readonly full?: boolean } = {}): Promise<void> {
-    const run = this.#writing.catch(() => undefined).then(() => this.#log.flush(this.#store, options));
+  /** Writes what waits (see PredictionLog.flush), after any write in progress. */
+  flush(options: { readonly full?: boolean; readonly seal?: 'due' | 'all' } = {}): Promise<void> {
+    const run = this.#writing.catch(() => undefined).then(() => this.log.flush(this.#stores, options));
     this.#writing = run;
     return run;
   }

@@ -1,23 +1,23 @@
 /**
- * The prediction log and the sampled request log, buffered in memory and written in batches, never
- * one write per request.
+ * The monitor's logs of one replica, buffered in memory and written in batches, never one write
+ * per request:
  *
  * - The prediction log keeps every answered request's outputs under its request id, which is what
- *   feedback joins ground truth to. Entries with time-ordered ids (the server's own) go into pages
- *   of many requests (PredictionPages, one row per page); others into monitor_predictions, one
- *   row per request, written BATCH_ENTRIES rows per statement.
+ *   feedback joins ground truth to; the payload log keeps a share of requests' inputs and outputs
+ *   per model (`monitor.payloads`), which retraining learns from. Both are segment files in the
+ *   blob store with one row per segment (see log-segments.ts).
  * - The sampled log keeps the inputs and outputs of a share of requests (`sampleRate`), at most
- *   `sampleMaxPerMinute` per model per minute, each at most `sampleMaxBytes` of JSON, for
- *   inspection and as retraining data.
+ *   `sampleMaxPerMinute` per model per minute, each at most `sampleMaxBytes` of JSON, as rows of
+ *   the metadata database for people to inspect.
  *
- * Both logs are bounded: under a flood that outruns the database, entries beyond the bound are
+ * Every log is bounded: under a flood that outruns the stores, entries beyond the bound are
  * dropped and counted (the windows' counts never are).
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import type { PredictionLogStore } from '../store/index.js';
-import { type JsonBatch, JsonRowBuffer } from './json-row-buffer.js';
-import { ID_CLOCK_TOLERANCE_MS, type PredictionPage, PredictionPages, uuidV7Time } from './prediction-pages.js';
-import { type SealedQueue } from './sealed-queue.js';
+import { type ModelPayloadSettings } from '../core/monitor-config.js';
+import type { SampleStore } from '../store/index.js';
+import { type LogEntry } from './log-segment-codec.js';
+import { type FoundEntry, normaliseId, type SegmentStores, SegmentLog } from './log-segments.js';
 import { type Columns, type PredictionEvent } from './prediction-event.js';
 import { toJson } from './to-json.js';
 import { iso } from './window-store.js';
@@ -26,165 +26,160 @@ import { iso } from './window-store.js';
 export interface PredictionLogOptions {
   /** Log every answered request's outputs. */
   readonly predictions: boolean;
+  /** The payload log settings of a model (asked once per model). */
+  readonly payloads: (model: string) => ModelPayloadSettings;
   readonly sampleRate: number;
   readonly sampleMaxPerMinute: number;
   readonly sampleMaxBytes: number;
+  /** Longest a log segment stays open, ms; most entries in one. */
+  readonly segmentSealMs: number;
+  readonly segmentMaxEntries: number;
   /** Most entries waiting to be written, per log. */
-  readonly maxPending?: number;
+  readonly maxPending: number;
   /** A uniform random number in [0, 1) (tests pass a seeded one). */
   readonly random?: () => number;
+  readonly now: () => number;
 }
 
-/**
- * Rows per insert into monitor_predictions and samples, and how many waiting entries make the
- * service write before its timer: small enough that a write blocks the event loop only briefly,
- * large enough that statements stay rare.
- */
+/** Samples per insert, and how many waiting make the service write before its timer. */
 export const BATCH_ENTRIES = 2000;
-/** Pages per insert (each page is one row of up to PAGE_ENTRIES entries). */
-const PAGES_PER_INSERT = 16;
-const DEFAULT_MAX_PENDING = 100_000;
 
-/** The prediction log and the sampled log of one replica. */
+/** What the logs dropped under overload. */
+export interface DroppedEntries {
+  readonly predictions: number;
+  readonly payloads: number;
+  readonly samples: number;
+}
+
+/** The logs of one replica. */
 export class PredictionLog {
-  /** Rows `[model, request id, version, at, rows, outputs]` (outputs a JSON value) of ids not paged, see JsonRowBuffer. */
-  private readonly predictions = new JsonRowBuffer(BATCH_ENTRIES);
-  /** Entries of time-ordered ids, see PredictionPages. */
-  private readonly pages = new PredictionPages();
-  private samples: PredictionEvent[] = [];
-  private readonly sampledPerMinute = new Map<string, { minute: number; count: number }>();
-  private droppedEntries = 0;
-  private readonly maxPending: number;
-  private readonly random: () => number;
+  readonly predictions: SegmentLog;
+  readonly payloads: SegmentLog;
+  #samples: PredictionEvent[] = [];
+  readonly #sampledPerMinute = new Map<string, { minute: number; count: number }>();
+  readonly #payloadSettings = new Map<string, ModelPayloadSettings>();
+  #droppedSamples = 0;
+  readonly #random: () => number;
   /**
-   * Requests logged together share their second, often their millisecond: the last time's ISO text
-   * is kept, and a new millisecond in the same second changes only its last digits instead of
-   * formatting a new Date for nearly every request.
+   * Requests sampled together share their second, often their millisecond: the last time's ISO text
+   * is kept, and a new millisecond in the same second changes only its last digits.
    */
-  private lastIso = { ms: Number.NaN, second: Number.NaN, text: '' };
+  #lastIso = { ms: Number.NaN, second: Number.NaN, text: '' };
 
   constructor(private readonly options: PredictionLogOptions) {
-    this.maxPending = options.maxPending ?? DEFAULT_MAX_PENDING;
-    this.random = options.random ?? Math.random;
+    this.#random = options.random ?? Math.random;
+    const segments = { sealMs: options.segmentSealMs, maxEntries: options.segmentMaxEntries, maxPending: options.maxPending, now: options.now };
+    this.predictions = new SegmentLog({ kind: 'predictions', ...segments });
+    this.payloads = new SegmentLog({ kind: 'payloads', ...segments });
   }
 
-  /** Takes an answered request: logs its outputs and maybe samples it. O(1). */
+  /** Takes an answered request: logs its outputs, maybe its payload, and maybe samples it. O(1). */
   add(event: PredictionEvent): void {
     if (event.outcome !== 'success') return;
     if (this.options.predictions && event.outputs !== undefined) {
-      if (this.predictions.rows + this.pages.entries >= this.maxPending) this.droppedEntries += 1;
-      else {
-        const idMs = uuidV7Time(event.requestId);
-        if (idMs !== undefined && Math.abs(idMs - event.at) <= ID_CLOCK_TOLERANCE_MS) this.pages.push(event.model, idMs, event.at, [event.requestId, event.version, event.at, event.rows, event.outputs]);
-        else this.predictions.push(this.rowOf(event, event.outputs));
-      }
+      this.predictions.add(event.model, { requestId: event.requestId, at: event.at, version: event.version, rows: event.rows, outputs: event.outputs });
     }
-    if (this.options.sampleRate > 0 && this.random() < this.options.sampleRate && this.withinCap(event)) {
-      if (this.samples.length < this.maxPending) this.samples.push(event);
-      else this.droppedEntries += 1;
+    const payload = this.#payloadsOf(event.model);
+    if (payload.rate > 0 && (payload.rate >= 1 || this.#random() < payload.rate)) this.payloads.add(event.model, payloadEntry(event, payload));
+    if (this.options.sampleRate > 0 && this.#random() < this.options.sampleRate && this.#withinCap(event)) {
+      if (this.#samples.length < this.options.maxPending) this.#samples.push(event);
+      else this.#droppedSamples += 1;
     }
+  }
+
+  /** The payload log settings of `model`. */
+  payloadSettings(model: string): ModelPayloadSettings {
+    return this.#payloadsOf(model);
   }
 
   /** Entries waiting to be written. */
   get pending(): number {
-    return this.predictions.rows + this.pages.entries + this.samples.length;
+    return this.predictions.pending + this.payloads.pending + this.#samples.length;
   }
 
   /** Entries dropped because the buffers were full. */
-  get dropped(): number {
-    return this.droppedEntries;
+  get dropped(): DroppedEntries {
+    return { predictions: this.predictions.dropped, payloads: this.payloads.dropped, samples: this.#droppedSamples };
   }
 
-  /** True when a full batch waits, worth writing before the next timer (see BATCH_ENTRIES and `flush`). */
+  /** True when a sealed segment or a full batch of samples waits, worth writing before the next timer. */
   get full(): boolean {
-    return this.predictions.sealed.length > 0 || this.pages.sealed.entries >= BATCH_ENTRIES || this.samples.length >= BATCH_ENTRIES;
+    return this.predictions.full || this.payloads.full || this.#samples.length >= BATCH_ENTRIES;
   }
 
   /**
-   * Writes what is waiting, at most BATCH_ENTRIES rows or PAGES_PER_INSERT pages per statement,
-   * yielding to the event loop between statements (on SQLite a write blocks the thread that makes
-   * it). With `full` only, just sealed batches and pages: partly filled ones wait to fill up, since
-   * each write has a cost of its own (a statement, a message to the writer thread) that small
-   * batches under steady traffic would pay hundreds of times a minute. On failure the entries not
-   * written are put back (up to the bound) for the next flush, and the error is thrown.
+   * Writes what is waiting: sealed segments (with `seal: 'due'` first sealing the open segments
+   * older than segmentSealMs, with `'all'` every open one) and samples, at most BATCH_ENTRIES per
+   * statement. With `full` only, just sealed segments and full batches. On failure what was not
+   * written is put back (up to the bound) for the next flush, and the error is thrown.
    */
-  async flush(store: PredictionLogStore, options: { readonly full?: boolean } = {}): Promise<void> {
+  async flush(stores: SegmentStores & { readonly samples: SampleStore }, options: { readonly full?: boolean; readonly seal?: 'due' | 'all' } = {}): Promise<void> {
     const full = options.full === true;
     if (!full) {
-      this.predictions.seal();
-      this.pages.sealAll();
+      this.predictions.seal(options.seal === 'all');
+      this.payloads.seal(options.seal === 'all');
     }
-    // Everything sealed, or (with `full`) the full batches that make `full` true. What arrives while
-    // this runs waits in open batches for the next flush, so the loop ends.
-    const waiting = () => (full ? this.full : this.predictions.sealed.length > 0 || this.pages.sealed.length > 0 || this.samples.length > 0);
-    while (waiting()) {
-      const pages = this.pages.sealed.take(PAGES_PER_INSERT);
-      const [predictions] = this.predictions.sealed.take(1);
-      const samples = this.samples.splice(0, Math.max(0, BATCH_ENTRIES - (predictions?.entries ?? 0)));
-      // Each insert is one statement, atomic by itself: no transaction around them, which on the
-      // SQLite writer thread would cost two more round trips per batch. What failed is put back.
+    let failure: unknown;
+    for (const log of [this.predictions, this.payloads]) {
       try {
-        if (pages.length > 0) await store.appendPages(pages);
+        await log.write(stores);
       } catch (error) {
-        this.requeue(pages, predictions, samples);
-        throw error;
+        failure ??= error;
       }
-      try {
-        if (predictions !== undefined) await store.appendPredictions(predictions.text);
-      } catch (error) {
-        this.requeue([], predictions, samples);
-        throw error;
-      }
-      try {
-        if (samples.length > 0) await store.appendSamples(sampleRows(samples, this.options.sampleMaxBytes, this.isoOf));
-      } catch (error) {
-        this.requeue([], undefined, samples);
-        throw error;
-      }
-      if (waiting()) await nextTurn();
     }
+    while (this.#samples.length > 0 && (!full || this.#samples.length >= BATCH_ENTRIES)) {
+      const samples = this.#samples.splice(0, BATCH_ENTRIES);
+      try {
+        await stores.samples.appendSamples(sampleRows(samples, this.options.sampleMaxBytes, this.#isoOf));
+      } catch (error) {
+        const merged = [...samples, ...this.#samples];
+        this.#droppedSamples += Math.max(0, merged.length - this.options.maxPending);
+        this.#samples = merged.slice(0, this.options.maxPending);
+        failure ??= error;
+        break;
+      }
+      if (this.#samples.length > 0) await nextTurn();
+    }
+    if (failure !== undefined) throw failure;
   }
 
-  private readonly isoOf = (ms: number): string => {
-    const last = this.lastIso;
+  /** The predictions of `ids` (of `model`) not written yet, the later of a repeated id winning. */
+  findPending(model: string, ids: readonly string[]): Map<string, FoundEntry> {
+    const found = new Map<string, FoundEntry>();
+    this.predictions.findPending(model, new Set(ids.map(normaliseId)), found);
+    return found;
+  }
+
+  /** Removes the logs' staging files. */
+  async close(): Promise<void> {
+    await this.predictions.close();
+    await this.payloads.close();
+  }
+
+  #payloadsOf(model: string): ModelPayloadSettings {
+    let settings = this.#payloadSettings.get(model);
+    if (settings === undefined) {
+      settings = this.options.payloads(model);
+      this.#payloadSettings.set(model, settings);
+    }
+    return settings;
+  }
+
+  readonly #isoOf = (ms: number): string => {
+    const last = this.#lastIso;
     if (ms === last.ms) return last.text;
     const second = Math.floor(ms / 1000);
     // The fast path needs the common form, YYYY-MM-DDTHH:MM:SS.mmmZ (24 characters).
     const text = second === last.second && Number.isInteger(ms) && last.text.length === 24 ? `${last.text.slice(0, 20)}${String(ms - second * 1000).padStart(3, '0')}Z` : iso(ms);
-    this.lastIso = { ms, second, text };
+    this.#lastIso = { ms, second, text };
     return text;
   };
 
-  /** The prediction log row of an answered request (see `predictions`). */
-  private rowOf(event: PredictionEvent, outputs: Columns): string {
-    return `[${JSON.stringify(event.model)},${JSON.stringify(event.requestId)},${JSON.stringify(event.version)},"${this.isoOf(event.at)}",${event.rows},${toJson(outputs)}]`;
-  }
-
-  private requeue(pages: readonly PredictionPage[], predictions: JsonBatch | undefined, samples: PredictionEvent[]): void {
-    if (pages.length > 0) {
-      this.pages.sealed.putBack(pages);
-      this.keepBound(this.pages.sealed);
-    }
-    if (predictions !== undefined) {
-      this.predictions.sealed.putBack([predictions]);
-      this.keepBound(this.predictions.sealed);
-    }
-    const merged = [...samples, ...this.samples];
-    this.droppedEntries += Math.max(0, merged.length - this.maxPending);
-    this.samples = merged.slice(0, this.maxPending);
-  }
-
-  /** Drops the newest batches of `queue` until the prediction log holds at most `maxPending` entries, counting them. */
-  private keepBound<T extends { readonly entries: number }>(queue: SealedQueue<T>): void {
-    const elsewhere = this.predictions.rows + this.pages.entries - queue.entries;
-    this.droppedEntries += queue.trimTo(this.maxPending - elsewhere);
-  }
-
-  private withinCap(event: PredictionEvent): boolean {
+  #withinCap(event: PredictionEvent): boolean {
     const minute = Math.floor(event.at / 60_000);
-    const state = this.sampledPerMinute.get(event.model);
+    const state = this.#sampledPerMinute.get(event.model);
     if (state === undefined || state.minute !== minute) {
-      this.sampledPerMinute.set(event.model, { minute, count: 1 });
+      this.#sampledPerMinute.set(event.model, { minute, count: 1 });
       return this.options.sampleMaxPerMinute > 0;
     }
     if (state.count >= this.options.sampleMaxPerMinute) return false;
@@ -193,7 +188,19 @@ export class PredictionLog {
   }
 }
 
-/** Samples as the JSON array text PredictionLogStore.appendSamples takes, one per request id. */
+/** A request's payload log entry: the fields its model's settings keep. */
+function payloadEntry(event: PredictionEvent, settings: ModelPayloadSettings): LogEntry {
+  return {
+    requestId: event.requestId,
+    at: event.at,
+    version: event.version,
+    rows: event.rows,
+    outputs: settings.fields.includes('outputs') ? event.outputs : undefined,
+    features: settings.fields.includes('inputs') ? event.features : undefined,
+  };
+}
+
+/** Samples as the JSON array text SampleStore.appendSamples takes, one per request id. */
 function sampleRows(events: readonly PredictionEvent[], maxBytes: number, isoOf: (ms: number) => string): string {
   const rows = latestByKey(events).map((e) => [
     e.model,

@@ -1,8 +1,7 @@
 /**
  * Batches sealed and waiting to be written, oldest first, with the number of entries they hold.
  * A write takes batches from the front; when it fails they are put back in front, and `trimTo`
- * drops the newest to keep a bound. The prediction log's per-request rows (JsonRowBuffer) and its
- * pages (PredictionPages) wait in one each.
+ * drops the newest to keep a bound. Each log's sealed segments (SegmentLog) wait in one.
  */
 export class SealedQueue<T extends { readonly entries: number }> {
   #batches: T[] = [];

@@ -145,6 +145,31 @@ export class ServerMetrics {
     registers: [this.registry],
   });
 
+  readonly monitorLogDropped = new Counter({
+    name: 'berth_monitor_log_dropped_total',
+    help: 'Entries the monitor dropped because too many waited to be written, by log: predictions, payloads, samples, events (that failed to record).',
+    labelNames: ['log'] as const,
+    registers: [this.registry],
+  });
+  #droppedSource: (() => Readonly<Record<string, number>>) | undefined;
+  readonly #droppedReported = new Map<string, number>();
+
+  /** Where berth_monitor_log_dropped_total reads its counts (the monitor's `dropped`), at each scrape. */
+  countMonitorDrops(source: () => Readonly<Record<string, number>>): void {
+    this.#droppedSource = source;
+  }
+
+  /** Brings the monitor's counters up to date; called before each scrape. */
+  refresh(): void {
+    const counts = this.#droppedSource?.();
+    if (counts === undefined) return;
+    for (const [log, value] of Object.entries(counts)) {
+      const seen = this.#droppedReported.get(log) ?? 0;
+      if (value > seen) this.monitorLogDropped.inc({ log }, value - seen);
+      this.#droppedReported.set(log, Math.max(seen, value));
+    }
+  }
+
   /** Feeds one model version's batcher observations into the metrics. */
   batcherObserver(model: string, version: string): BatcherObserver {
     const labels = { model, version };

@@ -1,9 +1,7 @@
 /**
- * Request ids: UUIDv7, so that an id carries the time it was made. The prediction log stores the
- * predictions of such ids in pages of many requests, found again by the time in the id
- * (src/monitor/prediction-pages.ts), instead of a row per request: taking a request into the log
- * and writing it on SQLite took 2.3–3.1 µs, against 4.9–6.7 µs for a row per request with
- * ordered ids and 21–22 µs with random ones (three runs of `npx tsx bench/prediction-log-ids.ts`).
+ * Request ids: UUIDv7, so that an id carries the time it was made. The prediction log stores
+ * predictions in segment files whose rows record the range of their ids' times, so feedback finds
+ * a prediction by the time in its id without a row per request (src/monitor/log-segments.ts).
  *
  * The random bits come from a pool refilled 256 ids at a time: uuid's own generator asks the
  * system for 16 bytes per id, which took 12% of the event loop at 22,000 requests/s.

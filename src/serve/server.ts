@@ -18,7 +18,7 @@ import { RolloutRunner } from '../app/rollouts/rollout-runner.js';
 import { Rollouts } from '../app/rollouts/rollouts.js';
 import { MonitorService, type PredictionEvent, ShadowComparisons, monitorSchemaFromManifest } from '../monitor/index.js';
 import type { Registry } from '../registry/index.js';
-import { KyselyLeaseStore, type MetadataStore, RolloutStore, ShadowComparisonStore, monitorStores } from '../store/index.js';
+import { type BlobStore, KyselyLeaseStore, type MetadataStore, RolloutStore, ShadowComparisonStore, monitorStores } from '../store/index.js';
 import { WorkerPool } from '../runtime/worker-pool.js';
 import { AccessControl } from './access-control.js';
 import { DataPlane } from './data-plane.js';
@@ -54,8 +54,11 @@ export interface StartServerOptions {
   readonly registry?: Registry;
   /** A model folder to serve read-only instead (see model-folder-versions.ts); needs no registry. */
   readonly modelFolder?: string;
-  /** Where a model folder's monitoring windows go (a registry's database is used when serving one). */
-  readonly monitorStore?: MetadataStore;
+  /**
+   * Where a model folder's monitoring goes: windows and log segment rows in `store`, segment files
+   * in `blobs` (see openLogBlobStore). A registry's database and blob store are used when serving one.
+   */
+  readonly monitorStore?: { readonly store: MetadataStore; readonly blobs: BlobStore };
   /** With a registry: what `POST /api/images` builds with (base, layer cache, Berth's package, this machine). */
   readonly imageBuild?: ImageJobsOptions['build'];
   readonly logger: Logger;
@@ -155,11 +158,12 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       })
     : undefined;
   // A registry's database holds its replicas' monitoring; a model folder's goes to the store given.
-  const monitorStore = registry ? registry.store : options.monitorStore;
+  const monitorStore = registry ? registry.store : options.monitorStore?.store;
+  const monitorBlobs = registry ? registry.blobs : options.monitorStore?.blobs;
   const monitor =
-    monitorStore && config.monitor.enabled
+    monitorStore && monitorBlobs && config.monitor.enabled
       ? new MonitorService({
-          stores: monitorStores(monitorStore),
+          stores: monitorStores(monitorStore, { blobs: monitorBlobs }),
           config: config.monitor,
           references: registry ? registryReferenceSource(registry) : servedReferenceSource(table),
           // The monitor sketches a version's features as its bundle's schema names them.
@@ -171,6 +175,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
           ...(options.now ? { now: options.now } : {}),
         })
       : undefined;
+  if (monitor) metrics.countMonitorDrops(() => ({ ...monitor.dropped }));
   let rollouts: { readonly service: Rollouts; readonly runner: RolloutRunner } | undefined;
   // Shadows' comparisons are rows of the metadata database, like the monitor's windows.
   const comparisons = monitorStore

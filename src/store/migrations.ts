@@ -11,6 +11,7 @@ import { deploymentTables } from './migrations/0005-deployments.js';
 import { rolloutTables } from './migrations/0006-rollouts.js';
 import { apiKeyTables } from './migrations/0006-api-keys.js';
 import { windowRoles } from './migrations/0007-window-roles.js';
+import { logSegments } from './migrations/0007-log-segments.js';
 import type { StoreMigration } from './store-migration.js';
 
 /** The migrations, keyed by name; they run in the names' alphabetical order. */
@@ -23,4 +24,5 @@ export const STORE_MIGRATIONS: Readonly<Record<string, StoreMigration>> = {
   '0006-rollouts': rolloutTables,
   '0006-api-keys': apiKeyTables,
   '0007-window-roles': windowRoles,
+  '0007-log-segments': logSegments,
 };

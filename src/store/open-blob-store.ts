@@ -65,3 +65,28 @@ export async function openBlobStore(location: BlobStoreLocation): Promise<BlobSt
   }
   return store;
 }
+
+/** Where the monitor's log segments go when no registry gives a blob store: a blob store location and the database. */
+export interface LogBlobStoreLocation extends BlobStoreLocation {
+  /** The metadata database's URL (config `store.databaseUrl`); undefined for BERTH_HOME/berth.db. */
+  readonly databaseUrl?: string | undefined;
+}
+
+/**
+ * The blob store that belongs with a metadata database, for the monitor's log segments (a model
+ * folder's server and the library have a database but no registry):
+ * - the configured blob store (`store.blobs`) when there is one;
+ * - else, with SQLite, a folder beside the database file: BERTH_HOME/blobs for BERTH_HOME/berth.db,
+ *   `<file>.blobs` for `sqlite:<file>`, so the log lives and moves with its database;
+ * - else (PostgreSQL and no `store.blobs`) BERTH_HOME/blobs, which only this machine sees:
+ *   `shared` is false, and other replicas cannot read what it holds (the caller warns).
+ */
+export async function openLogBlobStore(location: LogBlobStoreLocation): Promise<{ readonly blobs: BlobStore; readonly shared: boolean }> {
+  if (location.blobs !== undefined && location.blobs !== '') return { blobs: await openBlobStore(location), shared: true };
+  const url = location.databaseUrl;
+  if (url !== undefined && /^sqlite:/i.test(url)) {
+    const file = url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
+    return { blobs: new FileBlobStore(`${resolve(file)}.blobs`), shared: true };
+  }
+  return { blobs: await openBlobStore({ home: location.home }), shared: url === undefined || url === '' };
+}

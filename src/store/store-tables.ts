@@ -104,34 +104,31 @@ export interface MonitorWindowsTable {
   readonly updated_at: string;
 }
 
-/** The prediction log: every answered request's outputs by request id, what feedback joins to. */
-export interface MonitorPredictionsTable {
-  readonly model: string;
-  readonly request_id: string;
-  readonly version: string;
-  readonly at: string;
-  readonly rows: number;
-  /** JSON: the outputs as named columns (`label`, `probability_<label>`, `value`, …). */
-  readonly outputs: string;
-}
-
 /**
- * The paged prediction log: up to PAGE_ENTRIES predictions of one model per row, for request ids
- * that are time-ordered UUIDv7s (see src/monitor/prediction-pages.ts); other ids stay in
- * monitor_predictions.
+ * The log segments (migration 0007): one row per segment file of the prediction log or the payload
+ * log in the blob store, never one per request. See src/monitor/log-segments.ts.
  */
-export interface MonitorPredictionPagesTable {
-  /** A UUIDv7 given when the page was sealed: a replica's pages sort by it in the order they were sealed. */
-  readonly page_id: string;
+export interface MonitorLogSegmentsTable {
+  /** A UUIDv7 given when the segment was sealed: segments sort by it in the order they were sealed. */
+  readonly segment_id: string;
   readonly model: string;
-  /** The range of the times in the page's request ids, epoch ms; never wider than PAGE_SPAN_MS. */
-  readonly id_from_ms: number;
-  readonly id_to_ms: number;
-  /** When the page's latest request came (retention goes by it). */
-  readonly last_at: string;
+  /** `predictions` (what feedback joins to) or `payloads` (inputs and outputs). */
+  readonly kind: string;
+  /** The blob holding the segment file, `sha256:<hex>`. */
+  readonly digest: string;
+  readonly bytes: number;
   readonly entries: number;
-  /** JSON: the entries, `[request id, version, at (epoch ms), rows, outputs]` each, in the order they came. */
-  readonly body: string;
+  /**
+   * The range of the times in the segment's UUIDv7 request ids, epoch ms, never wider than the
+   * segment span; null when it holds none.
+   */
+  readonly id_from_ms: number | null;
+  readonly id_to_ms: number | null;
+  /** A Bloom filter (base64) of the ids not found by their time (not UUIDv7, or from a clock far off); null when none. */
+  readonly other_ids: string | null;
+  /** When its first and latest requests came; retention and exports go by them. */
+  readonly first_at: string;
+  readonly last_at: string;
 }
 
 /** The sampled log of raw requests and responses. */
@@ -343,8 +340,7 @@ export interface StoreTables {
   readonly audit_log: AuditLogTable;
   readonly change_counter: ChangeCounterTable;
   readonly monitor_windows: MonitorWindowsTable;
-  readonly monitor_predictions: MonitorPredictionsTable;
-  readonly monitor_prediction_pages: MonitorPredictionPagesTable;
+  readonly monitor_log_segments: MonitorLogSegmentsTable;
   readonly monitor_samples: MonitorSamplesTable;
   readonly monitor_feedback: MonitorFeedbackTable;
   readonly monitor_alert_rules: MonitorAlertRulesTable;

@@ -59,7 +59,7 @@ for (const backend of STORE_BACKENDS) {
     function replica(name: string) {
       const address = webhook.address() as { port: number };
       const monitor = new MonitorService({
-        stores: monitorStores(registry.store, { logWriter: false }),
+        stores: monitorStores(registry.store, { logWriter: false, blobs: registry.blobs }),
         config: monitorConfig({ replicaId: name, sampleRate: 0, webhooks: [`http://127.0.0.1:${address.port}/hook`], webhookAllowPrivate: ['127.0.0.1'] }),
         references: registryReferenceSource(registry),
         now: () => clock.now,

@@ -13,7 +13,7 @@ import { renderDriftHtml, renderDriftTable } from '../../src/cli/drift-output.js
 import { loadConfig } from '../../src/cli/load-config.js';
 import { addMonitorCommands } from '../../src/cli/monitor-program.js';
 import { MonitorService } from '../../src/monitor/index.js';
-import { monitorStores, openMetadataStore } from '../../src/store/index.js';
+import { FileBlobStore, monitorStores, openMetadataStore } from '../../src/store/index.js';
 import { event, referenceProfile, registerProfiled, registryReferences, SCHEMA } from '../monitor/monitor-helpers.js';
 
 const dataset = (name: string) => new URL(`../fixtures/datasets/${name}.csv`, import.meta.url).pathname;
@@ -118,7 +118,7 @@ describe('berth monitor', () => {
     const now = Date.parse('2025-03-01T10:00:00.000Z');
     try {
       await registerProfiled(store, home, { name: 'm', profile: referenceProfile(), aliases: ['production'] });
-      const monitor = new MonitorService({ stores: monitorStores(store, { logWriter: false }), config: config.monitor, references: registryReferences(store, home), schemaFor: () => SCHEMA, now: () => now, timers: false });
+      const monitor = new MonitorService({ stores: monitorStores(store, { logWriter: false, blobs: new FileBlobStore(join(home, 'blobs')) }), config: config.monitor, references: registryReferences(store, home), schemaFor: () => SCHEMA, now: () => now, timers: false });
       for (let i = 0; i < 30; i++) monitor.record(event(now - 10 * 60_000 + i * 1000, { model: 'm' }));
       await monitor.close();
     } finally {

@@ -5,12 +5,13 @@
  * credit_score, loan_amount and employment flagged, the drift alert fires, and a real local HTTP
  * webhook receives the JSON notification.
  */
+import { join } from 'node:path';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildProfile, type MonitorSchema, MonitorService, type PredictionEvent } from '../../src/monitor/index.js';
 import { readCsvFile } from '../../src/train/index.js';
 import { STORE_BACKENDS } from '../helpers/store-backends.js';
-import { monitorStores } from '../../src/store/index.js';
+import { FileBlobStore, monitorStores } from '../../src/store/index.js';
 import { monitorConfig, registerProfiled, registryReferences, storeOn } from './monitor-helpers.js';
 
 type Columns = Record<string, (string | null)[]>;
@@ -75,7 +76,7 @@ describe('loans end to end at the library level', () => {
         const profile = buildProfile({ ...reference, label: reference.defaulted! }, schema);
         await registerProfiled(at.store, at.location.home, { name: 'loans', profile, aliases: ['production'] });
         const monitor = new MonitorService({
-          stores: monitorStores(at.store, { logWriter: false }),
+          stores: monitorStores(at.store, { logWriter: false, blobs: new FileBlobStore(join(at.location.home, 'blobs')) }),
           config: monitorConfig({
             windowMs: 60_000,
             webhooks: [receiver.url],

@@ -3,6 +3,8 @@
  * flushes, late requests and two replicas writing one database), the prediction log, feedback and
  * performance, samples and retention, and alert rules with hysteresis.
  */
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { pino } from 'pino';
 import { v7 } from 'uuid';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -10,15 +12,16 @@ import { Errors } from '../../src/core/errors.js';
 import {
   type AlertNotification,
   type AlertNotifier,
-  BATCH_ENTRIES,
   MonitorService,
   type MonitorServiceOptions,
   type PredictionEvent,
   PredictionLog,
   rematchFeedback,
 } from '../../src/monitor/index.js';
-import { ID_CLOCK_TOLERANCE_MS, PAGE_ENTRIES, PAGE_SPAN_MS } from '../../src/monitor/prediction-pages.js';
-import { monitorStores } from '../../src/store/index.js';
+import { readLogged, SegmentReaders } from '../../src/monitor/log-segments.js';
+import { ID_CLOCK_TOLERANCE_MS, SEGMENT_SPAN_MS } from '../../src/monitor/log-segments.js';
+import { type PredictionLogOptions } from '../../src/monitor/prediction-log.js';
+import { FileBlobStore, monitorStores } from '../../src/store/index.js';
 import { STORE_BACKENDS } from '../helpers/store-backends.js';
 import { count, event, memoryReferences, monitorConfig, referenceProfile, SCHEMA, storeOn } from './monitor-helpers.js';
 
@@ -41,13 +44,15 @@ for (const backend of STORE_BACKENDS) {
     /** A store and a clock, and services on them. */
     async function setup() {
       const at = await storeOn(backend);
+      // Every replica shares one blob store, as replicas share S3.
+      const blobs = new FileBlobStore(join(at.location.home, 'blobs'));
       const clock = { now: T0 };
       const references = memoryReferences({ 'm:1': { profile: referenceProfile() } }, { m: '1' });
       const services: MonitorService[] = [];
       const service = async (options: Partial<MonitorServiceOptions> = {}, config: Record<string, unknown> = {}) => {
         const store = services.length === 0 ? at.store : await at.open();
         const monitor = new MonitorService({
-          stores: monitorStores(store, { logWriter: false }),
+          stores: monitorStores(store, { logWriter: false, blobs }),
           config: monitorConfig({ windowMs: MINUTE, replicaId: `replica-${services.length + 1}`, sampleRate: 0, ...config }),
           references,
           schemaFor: () => SCHEMA,
@@ -62,7 +67,7 @@ for (const backend of STORE_BACKENDS) {
         await Promise.all(services.map((s) => s.close()));
         await at.cleanup();
       });
-      return { db: at.store.db, stores: monitorStores(at.store, { logWriter: false }), references, clock, service };
+      return { db: at.store.db, blobs, stores: monitorStores(at.store, { logWriter: false, blobs }), references, clock, service };
     }
 
     it('loses no prediction from the counts: flushes, a late request, two replicas and close', async () => {
@@ -179,7 +184,30 @@ for (const backend of STORE_BACKENDS) {
       expect(report.points.reduce((t, p) => t + p.rows, 0)).toBe(7);
     });
 
-    it('logs each request id once, the later prediction winning, within a batch and across batches', async () => {
+    /** A prediction log of its own, with the service's defaults but for `overrides`. */
+    function predictionLog(clock: { now: number }, overrides: Partial<PredictionLogOptions> = {}): PredictionLog {
+      return new PredictionLog({
+        predictions: true,
+        payloads: () => ({ rate: 0, retentionDays: 30, fields: ['inputs', 'outputs'] }),
+        sampleRate: 0,
+        sampleMaxPerMinute: 0,
+        sampleMaxBytes: 1000,
+        segmentSealMs: 10_000,
+        segmentMaxEntries: 65_536,
+        maxPending: 200_000,
+        now: () => clock.now,
+        ...overrides,
+      });
+    }
+
+    /** The request ids and output `value`s of every stored prediction segment, in the order sealed. */
+    async function storedValues(stores: ReturnType<typeof monitorStores>): Promise<number[]> {
+      const values: number[] = [];
+      for await (const entry of readLogged(stores, new SegmentReaders(stores), 'predictions', 'm', 0, Date.parse('9999-01-01'))) values.push(entry.outputs.value![0] as number);
+      return values;
+    }
+
+    it('logs each request id once for feedback, the later prediction winning, within a segment and across segments', async () => {
       const { service, db } = await setup();
       const a = await service();
       const odd = 'caller\'s "id" \\ 東京';
@@ -189,33 +217,35 @@ for (const backend of STORE_BACKENDS) {
       await a.flush();
       a.record(event(T0 + 3, { requestId: odd, outputs: { label: ['no'], probability_yes: [0.125] } }));
       await a.flush();
-      const rows = await db.selectFrom('monitor_predictions').select(['request_id', 'at', 'outputs']).where('model', '=', 'm').orderBy('at').execute();
-      expect(rows.map((r) => [r.request_id, JSON.parse(r.outputs) as unknown])).toEqual([
-        ['dup', { label: ['yes'], probability_yes: [0.5] }],
-        [odd, { label: ['no'], probability_yes: [0.125] }],
+      expect(await count(db, 'monitor_log_segments')).toBe(2);
+      expect(await a.feedback('m', [{ requestId: 'dup', actual: 'yes' }, { requestId: odd, actual: 'no' }])).toEqual({ accepted: 2, unknown: [], rejected: [] });
+      const rows = await db.selectFrom('monitor_feedback').select(['request_id', 'predicted_at', 'outputs']).orderBy('predicted_at').execute();
+      expect(rows.map((r) => [r.request_id, r.predicted_at, JSON.parse(r.outputs!) as unknown])).toEqual([
+        ['dup', new Date(T0 + 2).toISOString(), { label: ['yes'], probability_yes: [0.5] }],
+        [odd, new Date(T0 + 3).toISOString(), { label: ['no'], probability_yes: [0.125] }],
       ]);
     });
 
-    it('pages the predictions of time-ordered ids and finds every one for feedback, the later of a repeated id winning', async () => {
-      const { clock, service, db } = await setup();
+    it('finds every prediction by the time in its id, a caller id from a far clock by its Bloom filter, the later of a repeated id winning; retention removes segments and blobs', async () => {
+      const { clock, service, db, blobs } = await setup();
       const a = await service();
       const outputs = (p: number) => ({ label: [p >= 0.5 ? 'yes' : 'no'], probability_yes: [p] });
-      // 300 server-made ids 100 ms apart: 30 s of ids, more than one page's span.
-      const ids = Array.from({ length: 300 }, (_, i) => v7({ msecs: T0 + i * 100 }));
-      ids.forEach((requestId, i) => a.record(event(T0 + i * 100, { requestId, outputs: outputs(i / 1000) })));
-      a.record(event(T0 + 700, { requestId: ids[7], outputs: outputs(0.75) })); // the same id again, same time: the later wins
-      // A caller's UUIDv7 from a clock a minute off is kept by key, not paged.
+      // 300 server-made ids 300 ms apart: 90 s of ids, more than one segment's span.
+      const ids = Array.from({ length: 300 }, (_, i) => v7({ msecs: T0 + i * 300 }));
+      ids.forEach((requestId, i) => a.record(event(T0 + i * 300, { requestId, outputs: outputs(i / 1000) })));
+      a.record(event(T0 + 2100, { requestId: ids[7], outputs: outputs(0.75) })); // the same id again, later: the later wins
+      // A caller's UUIDv7 from a clock a minute off is found through the segment's Bloom filter.
       const skewed = v7({ msecs: T0 - MINUTE });
       a.record(event(T0 + 1000, { requestId: skewed, outputs: outputs(0.25) }));
       await a.flush();
-      a.record(event(T0 + 501, { requestId: ids[5], outputs: outputs(0.99) })); // again, in a later page
+      a.record(event(T0 + 1501, { requestId: ids[5], outputs: outputs(0.99) })); // again, in a later segment
       await a.flush();
 
-      expect(await count(db, 'monitor_predictions')).toBe(1);
-      const pages = await db.selectFrom('monitor_prediction_pages').select(['id_from_ms', 'id_to_ms', 'entries']).execute();
-      expect(pages.reduce((t, p) => t + Number(p.entries), 0)).toBe(302);
-      expect(pages.length).toBeGreaterThanOrEqual(4);
-      for (const p of pages) expect(Number(p.id_to_ms) - Number(p.id_from_ms)).toBeLessThanOrEqual(PAGE_SPAN_MS);
+      const segments = await db.selectFrom('monitor_log_segments').selectAll().execute();
+      expect(segments.reduce((t, s) => t + Number(s.entries), 0)).toBe(303);
+      expect(segments.length).toBeGreaterThanOrEqual(3);
+      for (const s of segments) expect(Number(s.id_to_ms) - Number(s.id_from_ms)).toBeLessThanOrEqual(SEGMENT_SPAN_MS);
+      expect(segments.filter((s) => s.other_ids !== null)).toHaveLength(1);
 
       const unseen = v7({ msecs: T0 + 5000 });
       const result = await a.feedback('m', [...ids, skewed, unseen, 'nobody'].map((requestId) => ({ requestId, actual: 'yes' })));
@@ -223,119 +253,84 @@ for (const backend of STORE_BACKENDS) {
       const joined = await db.selectFrom('monitor_feedback').select(['request_id', 'outputs', 'predicted_at']).where('matched', '=', 1).execute();
       const byId = new Map(joined.map((r) => [r.request_id, r]));
       expect(JSON.parse(byId.get(ids[5]!)!.outputs!)).toEqual(outputs(0.99));
-      expect(byId.get(ids[5]!)!.predicted_at).toBe(new Date(T0 + 501).toISOString());
+      expect(byId.get(ids[5]!)!.predicted_at).toBe(new Date(T0 + 1501).toISOString());
       expect(JSON.parse(byId.get(ids[7]!)!.outputs!)).toEqual(outputs(0.75));
       expect(JSON.parse(byId.get(ids[250]!)!.outputs!)).toEqual(outputs(0.25));
       expect(JSON.parse(byId.get(skewed)!.outputs!)).toEqual(outputs(0.25));
+      // An upper-case UUIDv7 is the same id.
+      expect((await a.feedback('m', { requestId: ids[9]!.toUpperCase(), actual: 'no' })).accepted).toBe(1);
 
+      const blobFiles = () => readdirSync(join(blobs.root, 'sha256'), { recursive: true }).filter((f) => String(f).length > 64).length;
+      expect(blobFiles()).toBe(segments.length);
       clock.now = T0 + 29 * 86_400_000;
       await a.prune();
-      expect(await count(db, 'monitor_prediction_pages')).toBe(pages.length);
+      expect(await count(db, 'monitor_log_segments')).toBe(segments.length);
       clock.now = T0 + 31 * 86_400_000;
       await a.prune();
-      expect(await count(db, 'monitor_prediction_pages')).toBe(0);
+      expect(await count(db, 'monitor_log_segments')).toBe(0);
+      expect(blobFiles()).toBe(0);
     });
 
-    it('lets the event loop run between the chunks of a large feedback request', async () => {
-      const { service } = await setup();
+    it('joins feedback to this replica’s predictions before they are written, and another replica’s once sealed', async () => {
+      const { service, db } = await setup();
       const a = await service();
-      // 1,500 unknown ids: three lookup chunks and eight insert chunks, so at least nine turns.
-      const items = Array.from({ length: 1500 }, (_, i) => ({ requestId: `x${i}`, actual: 'yes' }));
-      let turns = 0;
-      let done = false;
-      const spin = () => {
-        if (done) return;
-        turns += 1;
-        setImmediate(spin);
-      };
-      setImmediate(spin);
-      const result = await a.feedback('m', items);
-      done = true;
-      expect(result.unknown).toHaveLength(1500);
-      expect(turns).toBeGreaterThanOrEqual(9);
+      const b = await service();
+      const id = v7({ msecs: T0 });
+      a.record(event(T0, { requestId: id, outputs: { label: ['yes'], probability_yes: [0.875] } }));
+      expect(await b.feedback('m', { requestId: id, actual: 'yes' })).toEqual({ accepted: 0, unknown: [id], rejected: [] });
+      expect(await a.feedback('m', { requestId: id, actual: 'no' })).toEqual({ accepted: 1, unknown: [], rejected: [] });
+      expect(await count(db, 'monitor_log_segments')).toBe(0);
+      await a.flush();
+      expect(await b.feedback('m', { requestId: id, actual: 'yes' })).toEqual({ accepted: 1, unknown: [], rejected: [] });
     });
 
-    it('fills pages with the ids of requests arriving together, however their clocks differ within the tolerance', async () => {
-      const { db, stores } = await setup();
-      const log = new PredictionLog({ predictions: true, sampleRate: 0, sampleMaxPerMinute: 0, sampleMaxBytes: 1000 });
-      // Two callers' clocks, one early and one late by the most that is still paged, taking turns.
-      for (let i = 0; i < 2 * PAGE_ENTRIES; i++) {
-        const skew = i % 2 === 0 ? -ID_CLOCK_TOLERANCE_MS : ID_CLOCK_TOLERANCE_MS;
-        log.add(event(T0 + i, { requestId: v7({ msecs: T0 + i + skew }), outputs: { value: [i] } }));
-      }
-      // One more, just beyond the tolerance, is kept in a row of its own.
-      log.add(event(T0, { requestId: v7({ msecs: T0 + ID_CLOCK_TOLERANCE_MS + 1 }), outputs: { value: [-1] } }));
-      await log.flush(stores.predictionLog);
-      const pages = await db.selectFrom('monitor_prediction_pages').select('entries').execute();
-      expect(pages.map((p) => Number(p.entries))).toEqual([PAGE_ENTRIES, PAGE_ENTRIES]);
-      expect(await count(db, 'monitor_predictions')).toBe(1);
+    it('indexes ids by time within the clock tolerance, and keeps one just beyond it in the Bloom filter', async () => {
+      const { clock, db, stores } = await setup();
+      const log = predictionLog(clock);
+      log.add(event(T0, { requestId: v7({ msecs: T0 - ID_CLOCK_TOLERANCE_MS }), outputs: { value: [0] } }));
+      log.add(event(T0, { requestId: v7({ msecs: T0 + ID_CLOCK_TOLERANCE_MS }), outputs: { value: [1] } }));
+      await log.flush(stores, { seal: 'all' });
+      const [first] = await db.selectFrom('monitor_log_segments').selectAll().execute();
+      expect([Number(first!.id_from_ms), Number(first!.id_to_ms), first!.other_ids]).toEqual([T0 - ID_CLOCK_TOLERANCE_MS, T0 + ID_CLOCK_TOLERANCE_MS, null]);
+      log.add(event(T0, { requestId: v7({ msecs: T0 + ID_CLOCK_TOLERANCE_MS + 1 }), outputs: { value: [2] } }));
+      await log.flush(stores, { seal: 'all' });
+      const second = await db.selectFrom('monitor_log_segments').selectAll().orderBy('segment_id', 'desc').executeTakeFirstOrThrow();
+      expect([second.id_from_ms, second.id_to_ms, typeof second.other_ids]).toEqual([null, null, 'string']);
+      expect(await storedValues(stores)).toEqual([0, 1, 2]);
     });
 
-    it('keeps pages whose write failed and writes them with the next flush, within the bound', async () => {
-      const { db, stores } = await setup();
-      const log = new PredictionLog({ predictions: true, sampleRate: 0, sampleMaxPerMinute: 0, sampleMaxBytes: 1000, maxPending: 300 });
+    it('seals a segment after segmentSealMs or at segmentMaxEntries, and writes sealed ones before the timer', async () => {
+      const { clock, stores } = await setup();
+      const log = predictionLog(clock, { segmentMaxEntries: 100 });
+      for (let i = 0; i <= 100; i++) log.add(event(T0 + i, { requestId: v7({ msecs: T0 + i }), outputs: { value: [i] } }));
+      expect(log.full).toBe(true);
+      await log.flush(stores, { full: true });
+      expect(await storedValues(stores)).toEqual(Array.from({ length: 100 }, (_, i) => i));
+      expect([log.pending, log.full]).toEqual([1, false]);
+      await log.flush(stores, { seal: 'due' });
+      expect(log.pending).toBe(1);
+      clock.now += 10_000;
+      await log.flush(stores, { seal: 'due' });
+      expect(log.pending).toBe(0);
+      expect(await storedValues(stores)).toEqual(Array.from({ length: 101 }, (_, i) => i));
+    });
+
+    it('keeps segments whose write failed and writes them with the next flush, dropping and counting what passes the bound', async () => {
+      const { clock, db, stores } = await setup();
+      const log = predictionLog(clock, { maxPending: 300, segmentMaxEntries: 100 });
       const add = (from: number, to: number) => {
         for (let i = from; i < to; i++) log.add(event(T0 + i, { requestId: v7({ msecs: T0 + i }), outputs: { value: [i] } }));
       };
       add(0, 200);
-      await db.schema.alterTable('monitor_prediction_pages').renameTo('monitor_prediction_pages_away').execute();
-      await expect(log.flush(stores.predictionLog)).rejects.toThrow();
-      await db.schema.alterTable('monitor_prediction_pages_away').renameTo('monitor_prediction_pages').execute();
-      expect([log.pending, log.dropped]).toEqual([200, 0]);
+      await db.schema.alterTable('monitor_log_segments').renameTo('monitor_log_segments_away').execute();
+      await expect(log.flush(stores, { seal: 'all' })).rejects.toThrow();
+      await db.schema.alterTable('monitor_log_segments_away').renameTo('monitor_log_segments').execute();
+      expect([log.pending, log.dropped.predictions]).toEqual([200, 0]);
       add(200, 350);
-      expect([log.pending, log.dropped]).toEqual([300, 50]);
-      await log.flush(stores.predictionLog);
-      const bodies = await db.selectFrom('monitor_prediction_pages').select('body').orderBy('id_from_ms').execute();
-      const values = bodies.flatMap((b) => (JSON.parse(b.body) as [string, string, string, number, { value: number[] }][]).map((e) => e[4].value[0]));
-      expect(values).toEqual(Array.from({ length: 300 }, (_, i) => i));
+      expect([log.pending, log.dropped.predictions]).toEqual([300, 50]);
+      await log.flush(stores, { seal: 'all' });
+      expect(await storedValues(stores)).toEqual(Array.from({ length: 300 }, (_, i) => i));
       expect(log.pending).toBe(0);
-    });
-
-    it('writes only full batches of the prediction log between timer flushes, and everything at a timer flush', async () => {
-      const { db, stores } = await setup();
-      const log = new PredictionLog({ predictions: true, sampleRate: 0, sampleMaxPerMinute: 0, sampleMaxBytes: 1000 });
-      for (let i = 0; i <= BATCH_ENTRIES; i++) log.add(event(T0 + i, { requestId: `b${i}` }));
-      expect(log.full).toBe(true);
-      await log.flush(stores.predictionLog, { full: true });
-      expect(await count(db, 'monitor_predictions')).toBe(BATCH_ENTRIES);
-      expect([log.pending, log.full]).toEqual([1, false]);
-      await log.flush(stores.predictionLog, { full: true });
-      expect(await count(db, 'monitor_predictions')).toBe(BATCH_ENTRIES);
-      await log.flush(stores.predictionLog);
-      expect(await count(db, 'monitor_predictions')).toBe(BATCH_ENTRIES + 1);
-      expect(log.pending).toBe(0);
-    });
-
-    it('keeps prediction log entries whose write failed and writes them with the next flush, within the bound', async () => {
-      const { db, stores } = await setup();
-      const log = new PredictionLog({ predictions: true, sampleRate: 0, sampleMaxPerMinute: 0, sampleMaxBytes: 1000, maxPending: 5 });
-      for (let i = 0; i < 3; i++) log.add(event(T0 + i, { requestId: `k${i}` }));
-      await db.schema.alterTable('monitor_predictions').renameTo('monitor_predictions_away').execute();
-      await expect(log.flush(stores.predictionLog)).rejects.toThrow();
-      await db.schema.alterTable('monitor_predictions_away').renameTo('monitor_predictions').execute();
-      expect([log.pending, log.dropped]).toEqual([3, 0]);
-      for (let i = 3; i < 8; i++) log.add(event(T0 + i, { requestId: `k${i}` }));
-      // Five may wait: the three put back and two new ones; three more are dropped and counted.
-      expect([log.pending, log.dropped]).toEqual([5, 3]);
-      await log.flush(stores.predictionLog);
-      const ids = await db.selectFrom('monitor_predictions').select('request_id').orderBy('request_id').execute();
-      expect(ids.map((r) => r.request_id)).toEqual(['k0', 'k1', 'k2', 'k3', 'k4']);
-    });
-
-    it('keeps the bound when entries that came during a failed write meet the ones put back', async () => {
-      const { db, stores } = await setup();
-      const log = new PredictionLog({ predictions: true, sampleRate: 0, sampleMaxPerMinute: 0, sampleMaxBytes: 1000, maxPending: 5 });
-      for (let i = 0; i < 3; i++) log.add(event(T0 + i, { requestId: `k${i}` }));
-      await db.schema.alterTable('monitor_predictions').renameTo('monitor_predictions_away').execute();
-      const failing = log.flush(stores.predictionLog); // takes k0–k2, then waits for the database
-      for (let i = 3; i < 8; i++) log.add(event(T0 + i, { requestId: `k${i}` }));
-      await expect(failing).rejects.toThrow();
-      await db.schema.alterTable('monitor_predictions_away').renameTo('monitor_predictions').execute();
-      // Eight would wait; the batch put back is the only sealed one, so it is what goes.
-      expect([log.pending, log.dropped]).toEqual([5, 3]);
-      await log.flush(stores.predictionLog);
-      const ids = await db.selectFrom('monitor_predictions').select('request_id').orderBy('request_id').execute();
-      expect(ids.map((r) => r.request_id)).toEqual(['k3', 'k4', 'k5', 'k6', 'k7']);
     });
 
     it('samples requests up to the cap per minute, answers the newest, and prunes past retention', async () => {
@@ -344,7 +339,7 @@ for (const backend of STORE_BACKENDS) {
       for (let i = 0; i < 10; i++) a.record(event(T0 + i * 1000, { requestId: `s${i}` }));
       a.record(event(T0 + MINUTE + 1, { requestId: 'big', request: { records: [{ text: 'x'.repeat(100_000) }] }, response: { ok: true } }));
       await a.flush();
-      expect(await count(db, 'monitor_predictions')).toBe(11);
+      expect(await count(db, 'monitor_log_segments')).toBe(1);
       const { requests } = await a.reports.requests('m', { limit: '10' });
       expect(requests.map((r) => r.requestId)).toEqual(['big', 's2', 's1', 's0']);
       expect(requests[1]).toMatchObject({ version: '1', protocol: 'predict', inputs: [{ age: expect.any(Number), region: expect.any(String) }], outputs: [{ label: expect.any(String) }] });
@@ -354,10 +349,10 @@ for (const backend of STORE_BACKENDS) {
       clock.now = T0 + 8 * 86_400_000;
       await a.prune();
       expect(await count(db, 'monitor_samples')).toBe(0);
-      expect(await count(db, 'monitor_predictions')).toBe(11);
+      expect(await count(db, 'monitor_log_segments')).toBe(1);
       clock.now = T0 + 31 * 86_400_000;
       await a.prune();
-      expect(await count(db, 'monitor_predictions')).toBe(0);
+      expect(await count(db, 'monitor_log_segments')).toBe(0);
     });
 
     it('fires an alert once, keeps it through the hysteresis band, resolves it, and evaluates on one replica only', async () => {

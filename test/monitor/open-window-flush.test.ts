@@ -2,9 +2,10 @@
  * A crash loses seconds of monitoring, not the open window: what an open window holds is written
  * every `openWindowFlushMs` and merged into the stored window, without counting anything twice.
  */
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MonitorService } from '../../src/monitor/index.js';
-import { monitorStores } from '../../src/store/index.js';
+import { FileBlobStore, monitorStores } from '../../src/store/index.js';
 import { STORE_BACKENDS } from '../helpers/store-backends.js';
 import { event, memoryReferences, monitorConfig, referenceProfile, SCHEMA, storeOn } from './monitor-helpers.js';
 
@@ -25,7 +26,7 @@ for (const backend of STORE_BACKENDS) {
       const services: MonitorService[] = [];
       const service = async (replica: string) => {
         const monitor = new MonitorService({
-          stores: monitorStores(services.length === 0 ? at.store : await at.open(), { logWriter: false }),
+          stores: monitorStores(services.length === 0 ? at.store : await at.open(), { logWriter: false, blobs: new FileBlobStore(join(at.location.home, 'blobs')) }),
           config: monitorConfig({ windowMs: 10 * MINUTE, openWindowFlushMs: 5000, replicaId: replica, sampleRate: 0 }),
           references,
           schemaFor: () => SCHEMA,

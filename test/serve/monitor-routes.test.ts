@@ -3,13 +3,14 @@
  * real registry version carrying the reference profile and training metrics): every route of
  * docs/api.md's Monitoring section, and their catalogue errors.
  */
+import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MonitorService } from '../../src/monitor/index.js';
 import { errorBody, toBerthError } from '../../src/serve/http/error-reply.js';
 import { registerMonitorRoutes } from '../../src/serve/http/monitor-routes.js';
 import { STORE_BACKENDS } from '../helpers/store-backends.js';
-import { monitorStores } from '../../src/store/index.js';
+import { FileBlobStore, monitorStores } from '../../src/store/index.js';
 import { event, monitorConfig, referenceProfile, registerProfiled, registryReferences, SCHEMA, storeOn } from '../monitor/monitor-helpers.js';
 
 const T0 = Date.parse('2025-03-01T10:00:00.000Z');
@@ -27,7 +28,7 @@ for (const backend of STORE_BACKENDS) {
       await registerProfiled(at.store, at.location.home, { name: 'bare' });
       const clock = { now: T0 };
       const monitor = new MonitorService({
-        stores: monitorStores(at.store, { logWriter: false }),
+        stores: monitorStores(at.store, { logWriter: false, blobs: new FileBlobStore(join(at.location.home, 'blobs')) }),
         config: monitorConfig({ windowMs: 60_000, sampleRate: 1, rules: [{ id: 'from-config', type: 'error_rate', threshold: 0.5, minRows: 1 }] }),
         references: registryReferences(at.store, at.location.home),
         schemaFor: () => SCHEMA,

@@ -1,9 +1,10 @@
 /**
  * The monitor's stores' contract, run against every metadata-store backend (as the registry's is):
- * windows, the prediction log and samples, feedback, alert rules and states, and leases.
+ * windows, log segments and samples, feedback, alert rules and states, and leases.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type MetadataStore, type MonitorStores, type WindowRecord, monitorStores, openMetadataStore } from '../../src/store/index.js';
+import { join } from 'node:path';
+import { FileBlobStore, type MetadataStore, type MonitorStores, type WindowRecord, monitorStores, openMetadataStore } from '../../src/store/index.js';
 import { STORE_BACKENDS, type StoreLocation } from '../helpers/store-backends.js';
 
 const T0 = Date.parse('2025-03-01T10:00:00.000Z');
@@ -37,7 +38,7 @@ for (const backend of STORE_BACKENDS) {
       location = backend.create();
       store = await openMetadataStore({ home: location.home, databaseUrl: location.databaseUrl, schema: location.schema });
       // The background writer needs the compiled build; the SQL is the same either way.
-      stores = monitorStores(store, { logWriter: false });
+      stores = monitorStores(store, { logWriter: false, blobs: new FileBlobStore(join(location.home, 'blobs')) });
     });
     afterEach(async () => {
       await store.close();
@@ -88,55 +89,76 @@ for (const backend of STORE_BACKENDS) {
       });
     });
 
-    describe('prediction log', () => {
-      it('upserts predictions, the later of a repeated request id winning within a batch and across batches', async () => {
-        const row = (id: string, version: string, at: number, rows: number, outputs: unknown) => ['m', id, version, iso(at), rows, outputs];
-        await stores.predictionLog.appendPredictions(JSON.stringify([row('a', '1', T0, 1, { label: ['x'] }), row('b', '1', T0, 2, { value: [1, 2] }), row('a', '2', T0 + 1, 1, { label: ['y'] })]));
-        await stores.predictionLog.appendPredictions(JSON.stringify([row('b', '3', T0 + 2, 2, { value: [3, 4] })]));
-        const found = await stores.predictionLog.findPredictions('m', ['a', 'b', 'nobody']);
-        expect(found.sort((x, y) => x.requestId.localeCompare(y.requestId)).map((p) => ({ ...p, outputs: JSON.parse(p.outputs) as unknown }))).toEqual([
-          { requestId: 'a', version: '2', at: iso(T0 + 1), rows: 1, outputs: { label: ['y'] } },
-          { requestId: 'b', version: '3', at: iso(T0 + 2), rows: 2, outputs: { value: [3, 4] } },
+    describe('log segments and samples', () => {
+      const segment = (id: string, model: string, kind: 'predictions' | 'payloads', idFromMs: number | undefined, idToMs: number | undefined, lastAtMs: number, otherIds?: string) => ({
+        id,
+        model,
+        kind,
+        digest: `sha256:${id.padEnd(64, '0')}`,
+        bytes: 100,
+        entries: 10,
+        idFromMs,
+        idToMs,
+        otherIds,
+        firstAtMs: idFromMs ?? lastAtMs,
+        lastAtMs,
+      });
+
+      it('finds the segments whose id range may hold an id time, in the order they were sealed, and those with other ids', async () => {
+        for (const s of [
+          segment('s2', 'm', 'predictions', T0 + 500, T0 + 900, T0 + 900),
+          segment('s1', 'm', 'predictions', T0, T0 + 400, T0 + 400),
+          segment('s3', 'm', 'predictions', T0 + 2000, T0 + 2500, T0 + 2500, 'AAAA'),
+          segment('q1', 'other', 'predictions', T0, T0 + 400, T0 + 400),
+          segment('p1', 'm', 'payloads', T0, T0 + 400, T0 + 400),
+          segment('s4', 'm', 'predictions', undefined, undefined, T0 + 3000, 'BBBB'),
+        ])
+          await stores.segments.add(s);
+        const ids = async (times: number[], span: number) => (await stores.segments.findByIdTimes('m', 'predictions', times, span)).map((s) => s.id);
+        expect(await ids([T0 + 100], 1000)).toEqual(['s1']);
+        expect(await ids([T0 + 450], 1000)).toEqual([]);
+        expect(await ids([T0 + 600, T0 + 100, T0 + 100], 1000)).toEqual(['s1', 's2']);
+        // A segment ending more than the span after the time is not looked at.
+        expect(await ids([T0 + 2000], 100)).toEqual([]);
+        expect(await ids([T0 + 2000], 1000)).toEqual(['s3']);
+        expect(await ids([], 1000)).toEqual([]);
+        expect((await stores.segments.findByIdTimes('m', 'payloads', [T0 + 100], 1000)).map((s) => s.id)).toEqual(['p1']);
+        const others = await stores.segments.withOtherIds('m', 'predictions');
+        expect(others.map((s) => [s.id, s.otherIds, s.idFromMs])).toEqual([
+          ['s3', 'AAAA', T0 + 2000],
+          ['s4', 'BBBB', undefined],
         ]);
-        expect(await stores.predictionLog.findPredictions('other', ['a'])).toEqual([]);
-        expect(await stores.predictionLog.findPredictions('m', [])).toEqual([]);
+        expect(await stores.segments.models('predictions')).toEqual(['m', 'other']);
+        expect((await stores.segments.inRange('m', 'predictions', T0 + 450, T0 + 2001)).map((s) => s.id)).toEqual(['s2', 's3']);
       });
 
-      it('finds the pages whose id range may hold an id time, in the order they were sealed', async () => {
-        const page = (id: string, model: string, idFromMs: number, idToMs: number) => ({ id, model, idFromMs, idToMs, lastAtMs: idToMs, entries: 1, body: `["${id}"]` });
-        await stores.predictionLog.appendPages([page('p2', 'm', T0 + 500, T0 + 900), page('p1', 'm', T0, T0 + 400), page('p3', 'm', T0 + 2000, T0 + 2500), page('q1', 'other', T0, T0 + 400)]);
-        await stores.predictionLog.appendPages([]);
-        expect(await stores.predictionLog.findPages('m', [T0 + 100], 1000)).toEqual(['["p1"]']);
-        expect(await stores.predictionLog.findPages('m', [T0 + 450], 1000)).toEqual([]);
-        expect(await stores.predictionLog.findPages('m', [T0 + 600, T0 + 100, T0 + 100], 1000)).toEqual(['["p1"]', '["p2"]']);
-        // A page ending more than the span after the time is not looked at.
-        expect(await stores.predictionLog.findPages('m', [T0 + 2000], 100)).toEqual([]);
-        expect(await stores.predictionLog.findPages('m', [T0 + 2000], 1000)).toEqual(['["p3"]']);
-        expect(await stores.predictionLog.findPages('m', [], 1000)).toEqual([]);
+      it('lists expired segments by kind and model, removes their rows, and counts their blobs as referenced until then', async () => {
+        await stores.segments.add(segment('s1', 'm', 'predictions', T0, T0, T0));
+        await stores.segments.add(segment('s2', 'm', 'predictions', T0 + MINUTE, T0 + MINUTE, T0 + MINUTE));
+        await stores.segments.add(segment('p1', 'm', 'payloads', T0, T0, T0));
+        await stores.segments.add(segment('p2', 'n', 'payloads', T0, T0, T0));
+        expect((await stores.segments.expired('predictions', T0 + 1, 10)).map((s) => s.id)).toEqual(['s1']);
+        expect((await stores.segments.expired('payloads', T0 + 1, 10, 'n')).map((s) => s.id)).toEqual(['p2']);
+        const digest = segment('s1', 'm', 'predictions', T0, T0, T0).digest;
+        expect(await stores.stillReferenced([digest])).toEqual(new Set([digest]));
+        await stores.segments.remove(['s1']);
+        await stores.segments.remove([]);
+        expect(await stores.stillReferenced([digest])).toEqual(new Set());
+        expect((await stores.segments.expired('predictions', T0 + 2 * MINUTE, 10)).map((s) => s.id)).toEqual(['s2']);
       });
 
-      it('keeps the first sample of a request id and answers the newest first', async () => {
+      it('keeps the first sample of a request id, answers the newest first, and prunes by retention', async () => {
         const sample = (id: string, at: number, inputs: string) => ['m', id, '1', iso(at), 'predict', inputs, '[{"label":"x"}]'];
-        await stores.predictionLog.appendSamples(JSON.stringify([sample('a', T0, '[{"age":1}]'), sample('b', T0 + 1000, '[{"age":2}]')]));
-        await stores.predictionLog.appendSamples(JSON.stringify([sample('a', T0 + 5000, '[{"age":9}]'), sample('c', T0 + 2000, '[{"age":3}]')]));
-        const latest = await stores.predictionLog.latestSamples('m', 2);
+        await stores.samples.appendSamples(JSON.stringify([sample('a', T0, '[{"age":1}]'), sample('b', T0 + 1000, '[{"age":2}]')]));
+        await stores.samples.appendSamples(JSON.stringify([sample('a', T0 + 5000, '[{"age":9}]'), sample('c', T0 + 2000, '[{"age":3}]')]));
+        const latest = await stores.samples.latestSamples('m', 2);
         expect(latest).toEqual([
           { requestId: 'c', version: '1', at: iso(T0 + 2000), protocol: 'predict', inputs: '[{"age":3}]', outputs: '[{"label":"x"}]' },
           { requestId: 'b', version: '1', at: iso(T0 + 1000), protocol: 'predict', inputs: '[{"age":2}]', outputs: '[{"label":"x"}]' },
         ]);
-        expect((await stores.predictionLog.latestSamples('m', 10)).find((s) => s.requestId === 'a')?.inputs).toBe('[{"age":1}]');
-      });
-
-      it('prunes predictions, pages and samples by their own retention', async () => {
-        await stores.predictionLog.appendPredictions(JSON.stringify([['m', 'old', '1', iso(T0), 1, {}], ['m', 'new', '1', iso(T0 + 10 * MINUTE), 1, {}]]));
-        await stores.predictionLog.appendPages([{ id: 'p1', model: 'm', idFromMs: T0, idToMs: T0, lastAtMs: T0, entries: 1, body: '[]' }]);
-        await stores.predictionLog.appendSamples(JSON.stringify([['m', 'old', '1', iso(T0), 'predict', '[]', '[]']]));
-        await stores.predictionLog.prune(T0 + MINUTE, T0);
-        expect((await stores.predictionLog.findPredictions('m', ['old', 'new'])).map((p) => p.requestId)).toEqual(['new']);
-        expect(await stores.predictionLog.findPages('m', [T0], 1000)).toEqual([]);
-        expect(await stores.predictionLog.latestSamples('m', 10)).toHaveLength(1);
-        await stores.predictionLog.prune(T0 + MINUTE, T0 + 1);
-        expect(await stores.predictionLog.latestSamples('m', 10)).toEqual([]);
+        expect((await stores.samples.latestSamples('m', 10)).find((s) => s.requestId === 'a')?.inputs).toBe('[{"age":1}]');
+        await stores.samples.prune(T0 + 1500);
+        expect((await stores.samples.latestSamples('m', 10)).map((s) => s.requestId)).toEqual(['c']);
       });
     });
 

@@ -15,7 +15,7 @@ import { withShadow, withVariants, withoutShadow } from '../../app/deployment-ed
 import { registryReferenceSource } from '../../app/registry-reference-source.js';
 import { MonitorReports, ShadowComparisons } from '../../monitor/index.js';
 import type { AuditActor, DeploymentChange, DeploymentRecord, Registry } from '../../registry/index.js';
-import { ShadowComparisonStore, monitorStores } from '../../store/index.js';
+import { ShadowComparisonStore, monitorReportStores } from '../../store/index.js';
 import { type RemoteServer, remoteJson } from '../remote-json.js';
 import { withRegistry } from '../with-registry.js';
 
@@ -128,7 +128,7 @@ export async function deploymentCommand(options: DeploymentCommandOptions): Prom
   return withRegistry(config, undefined, async (registry) => {
     const { method, correction, datasetDriftShare } = config.monitor.drift;
     const reports = new MonitorReports({
-      stores: monitorStores(registry.store, { logWriter: false }),
+      stores: monitorReportStores(registry.store),
       references: registryReferenceSource(registry),
       windowMs: config.monitor.windowMs,
       drift: { ...(method !== undefined ? { method } : {}), correction, datasetDriftShare },

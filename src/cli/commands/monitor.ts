@@ -8,7 +8,7 @@ import type { Config } from '../../core/config.js';
 import { registryReferenceSource } from '../../app/registry-reference-source.js';
 import { type MonitorDriftReport, MonitorReports, type PerformanceReport } from '../../monitor/index.js';
 import { RegistryReads } from '../../registry/index.js';
-import { monitorStores, openMetadataStore } from '../../store/index.js';
+import { monitorReportStores, openMetadataStore } from '../../store/index.js';
 import { remoteJson } from '../remote-json.js';
 
 /** Options of `berth monitor`. */
@@ -72,7 +72,7 @@ export async function monitorCommand(options: MonitorCommandOptions): Promise<Mo
     const { method, correction, datasetDriftShare } = config.monitor.drift;
     const now = options.now ?? Date.now;
     const reports = new MonitorReports({
-      stores: monitorStores(store),
+      stores: monitorReportStores(store),
       references: registryReferenceSource(new RegistryReads(store.db)),
       windowMs: config.monitor.windowMs,
       drift: { ...(method !== undefined ? { method } : {}), correction, datasetDriftShare },

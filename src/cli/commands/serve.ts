@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../../core/config.js';
 import { Errors } from '../../core/errors.js';
 import { isModelFolder, openRegistry } from '../../registry/index.js';
-import { openMetadataStore } from '../../store/index.js';
+import { type BlobStore, openLogBlobStore, openMetadataStore } from '../../store/index.js';
 import { type RunningServer, startServer } from '../../serve/server.js';
 import { parseModelSpecs } from '../model-spec.js';
 import { blobLocation } from '../with-registry.js';
@@ -49,7 +49,9 @@ function grpcNote(server: RunningServer): string {
 
 /**
  * Serves a model folder (an image's /models): read-only, no registry. Monitoring windows go to
- * the configured database, else to a SQLite file in BERTH_HOME (a tmpfs in the image).
+ * the configured database, else to a SQLite file in BERTH_HOME (a tmpfs in the image); the
+ * prediction and payload logs' segment files to the blob store that belongs with that database
+ * (openLogBlobStore: `store.blobs`, else beside the SQLite file).
  */
 async function serveModelFolder(options: ServeOptions, dir: string): Promise<RunningServer> {
   const { config } = options;
@@ -57,9 +59,21 @@ async function serveModelFolder(options: ServeOptions, dir: string): Promise<Run
     ? await openMetadataStore({ home: config.store.home, databaseUrl: config.store.databaseUrl, schema: config.store.databaseSchema, poolSize: config.store.databasePoolSize })
     : undefined;
   let server: RunningServer;
+  let blobs: BlobStore | undefined;
   try {
-    server = await startServer({ config, models: [], modelFolder: dir, ...(store ? { monitorStore: store } : {}), logger: options.logger, version: options.version });
+    if (store) {
+      const opened = await openLogBlobStore({ ...blobLocation(config), home: config.store.home, databaseUrl: config.store.databaseUrl });
+      blobs = opened.blobs;
+      if (!opened.shared) {
+        options.logger.warn(
+          { blobs: blobs.description },
+          'the prediction and payload logs go to a blob folder only this replica sees: other replicas cannot join feedback to them; set BERTH_BLOBS (store.blobs) to a store they share',
+        );
+      }
+    }
+    server = await startServer({ config, models: [], modelFolder: dir, ...(store && blobs ? { monitorStore: { store, blobs } } : {}), logger: options.logger, version: options.version });
   } catch (error) {
+    blobs?.close();
     await store?.close();
     throw error;
   }
@@ -70,6 +84,7 @@ async function serveModelFolder(options: ServeOptions, dir: string): Promise<Run
     ...server,
     close: async (closeOptions) => {
       await server.close(closeOptions);
+      blobs?.close();
       await store?.close();
     },
   };

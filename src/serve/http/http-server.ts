@@ -174,7 +174,10 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     registerV1Routes(inference, dataPlane, codecs);
   });
   registerMlflowRoutes(app, dataPlane, { model: config.server.mlflowModel, serverVersion: options.serverVersion ?? '0' });
-  app.get('/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
+  app.get('/metrics', async (_request, reply) => {
+    metrics.refresh();
+    return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
 
   const registry = options.registry;
   const monitor = options.monitor;

@@ -1,0 +1,389 @@
+/**
+ * The monitor's logs as segment files in the blob store: the prediction log (every answered
+ * request's outputs, what feedback joins to) and the payload log (a share of requests' inputs and
+ * outputs). A replica gathers each model's entries in an open segment in memory; it seals the
+ * segment after `sealMs`, at `maxEntries` entries, or before an entry would widen the range of its
+ * ids' times past SEGMENT_SPAN_MS, then writes it off the request path: encoded column by column
+ * and compressed (log-segment-codec.ts), stored as one immutable blob, then recorded as one row of
+ * the metadata database (LogSegmentStore). No row per request.
+ *
+ * Finding a request: a UUIDv7 id carries the time it was made, and a segment's row records the
+ * range of its ids' times, so the segments that may hold an id of time t are those whose range holds
+ * t and ends within SEGMENT_SPAN_MS after it: one index range scan. Ids that carry no time (not
+ * UUIDv7), or a time more than ID_CLOCK_TOLERANCE_MS from when the request came, are kept in the
+ * segment too but left out of its range; its row holds a Bloom filter of them instead.
+ *
+ * Crash safety: a segment's blob is complete and durable before its row exists, and never changes
+ * after; a replica killed mid-segment loses the segments it had not written (at most `sealMs` of
+ * entries plus one flush), never a written one. A blob whose row was never written is unreferenced
+ * and goes with the registry's garbage collection.
+ *
+ * Bounded: at most `maxPending` entries wait in memory per log; beyond it entries are dropped and
+ * counted (`dropped`).
+ */
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { v7 } from 'uuid';
+import type { LogSegmentKind, LogSegmentRecord, MonitorStores } from '../store/index.js';
+import { bloomFilterOf, bloomMayHold } from './bloom-filter.js';
+import { encodeSegment, type LogEntry, SegmentReader, segmentKey, uuidV7Time } from './log-segment-codec.js';
+import { type Columns } from './prediction-event.js';
+import { SealedQueue } from './sealed-queue.js';
+
+/**
+ * Widest range of id times in one segment. A lookup scans the index entries of every segment whose
+ * range ends within this span after the id, so it is short; sealing by age keeps segments shorter still.
+ */
+export const SEGMENT_SPAN_MS = 60_000;
+/**
+ * How far an id's time may be from the request's arrival and still be found by time. The server's
+ * own ids are made when a request arrives, so only a caller's ids from another clock come near it.
+ */
+export const ID_CLOCK_TOLERANCE_MS = 250;
+
+/** Where segments go: their rows and their blobs. */
+export type SegmentStores = Pick<MonitorStores, 'segments' | 'blobs' | 'stillReferenced'>;
+
+/** Settings of a {@link SegmentLog}. */
+export interface SegmentLogOptions {
+  readonly kind: LogSegmentKind;
+  /** Longest time a segment stays open, ms. */
+  readonly sealMs: number;
+  /** Most entries in one segment. */
+  readonly maxEntries: number;
+  /** Most entries waiting in memory (open and sealed); past it entries are dropped and counted. */
+  readonly maxPending: number;
+  readonly now: () => number;
+}
+
+/** A segment being filled or waiting to be written. */
+interface Segment {
+  readonly model: string;
+  readonly entries: LogEntry[];
+  /** Range of the times of ids found by time; NaN while there is none. */
+  idFromMs: number;
+  idToMs: number;
+  /** Ids found only through the Bloom filter. */
+  readonly otherIds: string[];
+  firstAtMs: number;
+  lastAtMs: number;
+  /** When it was opened (the clock), for sealing by age. */
+  readonly openedAt: number;
+}
+
+/** A sealed segment waiting to be written, with its entry count as SealedQueue counts it. */
+interface Sealed {
+  readonly segment: Segment;
+  readonly entries: number;
+}
+
+/** A logged request found again. */
+export interface FoundEntry {
+  readonly requestId: string;
+  readonly version: string;
+  /** When it came, epoch ms. */
+  readonly at: number;
+  readonly rows: number;
+  readonly outputs: Columns;
+  readonly features?: Columns | undefined;
+}
+
+/** One log (predictions or payloads) of one replica: open segments per model, sealed ones waiting, and their writing. */
+export class SegmentLog {
+  readonly kind: LogSegmentKind;
+  readonly #options: SegmentLogOptions;
+  readonly #open = new Map<string, Segment>();
+  readonly #sealed = new SealedQueue<Sealed>();
+  /** The segments of the write in progress, still findable until their row exists. */
+  #writing: readonly Segment[] = [];
+  #openEntries = 0;
+  #dropped = 0;
+  #staging: Promise<string> | undefined;
+
+  constructor(options: SegmentLogOptions) {
+    this.kind = options.kind;
+    this.#options = options;
+  }
+
+  /** Entries dropped because too many waited. */
+  get dropped(): number {
+    return this.#dropped;
+  }
+
+  /** Entries waiting in memory. */
+  get pending(): number {
+    return this.#openEntries + this.#sealedEntries();
+  }
+
+  /** True when a sealed segment waits to be written. */
+  get full(): boolean {
+    return this.#sealed.length > 0;
+  }
+
+  /** Takes a request's entry; its columns must not change afterwards. O(1). */
+  add(model: string, entry: LogEntry): void {
+    if (this.pending >= this.#options.maxPending) {
+      this.#dropped += 1;
+      return;
+    }
+    const ms = uuidV7Time(entry.requestId);
+    const byTime = ms !== undefined && Math.abs(ms - entry.at) <= ID_CLOCK_TOLERANCE_MS;
+    let segment = this.#open.get(model);
+    if (segment !== undefined && byTime && segment.entries.length > 0 && !Number.isNaN(segment.idFromMs)) {
+      if (Math.max(segment.idToMs, ms) - Math.min(segment.idFromMs, ms) > SEGMENT_SPAN_MS) {
+        this.#seal(segment);
+        segment = undefined;
+      }
+    }
+    if (segment === undefined) {
+      segment = { model, entries: [], idFromMs: Number.NaN, idToMs: Number.NaN, otherIds: [], firstAtMs: entry.at, lastAtMs: entry.at, openedAt: this.#options.now() };
+      this.#open.set(model, segment);
+    }
+    segment.entries.push(entry);
+    this.#openEntries += 1;
+    if (entry.at < segment.firstAtMs) segment.firstAtMs = entry.at;
+    if (entry.at > segment.lastAtMs) segment.lastAtMs = entry.at;
+    if (byTime) {
+      if (Number.isNaN(segment.idFromMs) || ms < segment.idFromMs) segment.idFromMs = ms;
+      if (Number.isNaN(segment.idToMs) || ms > segment.idToMs) segment.idToMs = ms;
+    } else {
+      segment.otherIds.push(entry.requestId);
+    }
+    if (segment.entries.length >= this.#options.maxEntries) this.#seal(segment);
+  }
+
+  /** Seals the open segments older than `sealMs`, or every open segment with `all`. */
+  seal(all: boolean): void {
+    const now = this.#options.now();
+    for (const segment of [...this.#open.values()]) {
+      if (segment.entries.length > 0 && (all || now - segment.openedAt >= this.#options.sealMs)) this.#seal(segment);
+    }
+  }
+
+  /**
+   * Writes the sealed segments, one at a time: the blob first, then its row. On failure the
+   * segments not written are put back (up to the bound) and the error is thrown.
+   */
+  async write(stores: SegmentStores): Promise<void> {
+    while (this.#sealed.length > 0) {
+      const [sealed] = this.#sealed.take(1);
+      this.#writing = [sealed!.segment];
+      try {
+        await this.#store(stores, sealed!.segment);
+      } catch (error) {
+        this.#sealed.putBack([sealed!]);
+        this.#dropped += this.#sealed.trimTo(this.#options.maxPending - this.#openEntries);
+        throw error;
+      } finally {
+        this.#writing = [];
+      }
+    }
+  }
+
+  /** The entries of `ids` (of `model`) still in memory, the later of a repeated id winning. */
+  findPending(model: string, ids: ReadonlySet<string>, found: Map<string, FoundEntry>): void {
+    const segments = [...this.#writing, ...this.#sealedSegments(), this.#open.get(model)].filter((s): s is Segment => s !== undefined && s.model === model);
+    for (const segment of segments) {
+      for (const entry of segment.entries) {
+        const key = normaliseId(entry.requestId);
+        if (ids.has(key)) found.set(key, foundOf(entry));
+      }
+    }
+  }
+
+  /** Removes the staging folder. */
+  async close(): Promise<void> {
+    const staging = await this.#staging?.catch(() => undefined);
+    if (staging !== undefined) await rm(staging, { recursive: true, force: true });
+    this.#staging = undefined;
+  }
+
+  #sealedSegments(): Segment[] {
+    const taken = this.#sealed.take(this.#sealed.length);
+    this.#sealed.putBack(taken);
+    return taken.map((s) => s.segment);
+  }
+
+  #sealedEntries(): number {
+    return this.#sealed.entries;
+  }
+
+  #seal(segment: Segment): void {
+    this.#open.delete(segment.model);
+    this.#openEntries -= segment.entries.length;
+    this.#sealed.push({ segment, entries: segment.entries.length });
+  }
+
+  async #store(stores: SegmentStores, segment: Segment): Promise<void> {
+    const file = await encodeSegment(segment.entries);
+    this.#staging ??= mkdtemp(join(tmpdir(), 'berth-segment-'));
+    const path = join(await this.#staging, `${v7()}.seg`);
+    try {
+      await writeFile(path, file);
+      const blob = await stores.blobs.put(path);
+      const record: LogSegmentRecord = {
+        id: v7(),
+        model: segment.model,
+        kind: this.kind,
+        digest: blob.digest,
+        bytes: blob.size,
+        entries: segment.entries.length,
+        ...(Number.isNaN(segment.idFromMs) ? {} : { idFromMs: segment.idFromMs, idToMs: segment.idToMs }),
+        ...(segment.otherIds.length > 0 ? { otherIds: bloomFilterOf(segment.otherIds.map(normaliseId)) } : {}),
+        firstAtMs: Math.trunc(segment.firstAtMs),
+        lastAtMs: Math.trunc(segment.lastAtMs),
+      };
+      await stores.segments.add(record);
+    } finally {
+      await rm(path, { force: true });
+    }
+  }
+}
+
+/** A request id as lookups compare it: UUIDv7s in lower case (their segment stores them so). */
+export function normaliseId(id: string): string {
+  return uuidV7Time(id) === undefined ? id : id.toLowerCase();
+}
+
+function foundOf(entry: LogEntry): FoundEntry {
+  return { requestId: entry.requestId, version: entry.version, at: Math.trunc(entry.at), rows: entry.rows, outputs: entry.outputs ?? {}, features: entry.features };
+}
+
+/**
+ * Reads segment files from the blob store, keeping the last few read (a feedback request's ids
+ * mostly fall in the same recent segments).
+ */
+export class SegmentReaders {
+  readonly #cache = new Map<string, Promise<SegmentReader | undefined>>();
+  readonly #stores: SegmentStores;
+  readonly #onMissing: (digest: string, error: unknown) => void;
+  readonly #size: number;
+
+  /** `onMissing` hears of a segment whose blob cannot be read (it is skipped). */
+  constructor(stores: SegmentStores, onMissing: (digest: string, error: unknown) => void = () => undefined, size = 16) {
+    this.#stores = stores;
+    this.#onMissing = onMissing;
+    this.#size = size;
+  }
+
+  /** The reader of a segment's blob, or undefined when the blob cannot be read. */
+  read(digest: string): Promise<SegmentReader | undefined> {
+    let reader = this.#cache.get(digest);
+    if (reader === undefined) {
+      reader = this.#load(digest);
+      if (this.#cache.size >= this.#size) this.#cache.delete(this.#cache.keys().next().value!);
+      this.#cache.set(digest, reader);
+    } else {
+      this.#cache.delete(digest);
+      this.#cache.set(digest, reader);
+    }
+    return reader;
+  }
+
+  async #load(digest: string): Promise<SegmentReader | undefined> {
+    const dir = await mkdtemp(join(tmpdir(), 'berth-segment-read-'));
+    try {
+      const path = join(dir, 'segment');
+      await this.#stores.blobs.copyTo(digest, path);
+      return new SegmentReader(await readFile(path));
+    } catch (error) {
+      this.#cache.delete(digest);
+      this.#onMissing(digest, error);
+      return undefined;
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+}
+
+/**
+ * The stored entries of `ids` in a model's segments of `kind`, the later of a repeated id winning
+ * (segments in the order they were sealed). With `features`, their inputs too.
+ */
+export async function findStored(
+  stores: SegmentStores,
+  readers: SegmentReaders,
+  kind: LogSegmentKind,
+  model: string,
+  ids: readonly string[],
+  options: { readonly features?: boolean } = {},
+): Promise<Map<string, FoundEntry>> {
+  const wanted = new Set(ids.map(normaliseId));
+  const keys = [...wanted].map((id) => [id, segmentKey(id)] as const);
+  const times: number[] = [];
+  for (const id of wanted) {
+    const ms = uuidV7Time(id);
+    if (ms !== undefined) times.push(ms);
+  }
+  const segments = new Map<string, LogSegmentRecord>();
+  for (const s of await stores.segments.findByIdTimes(model, kind, times, SEGMENT_SPAN_MS)) segments.set(s.id, s);
+  // Ids not found by time may be in segments' Bloom filters; those are read only when one may hold an id.
+  const others = await stores.segments.withOtherIds(model, kind);
+  for (const s of others) if ([...wanted].some((id) => bloomMayHold(s.otherIds!, id))) segments.set(s.id, s);
+  const found = new Map<string, FoundEntry>();
+  for (const segment of [...segments.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
+    const reader = await readers.read(segment.digest);
+    if (reader === undefined) continue;
+    const positions = await reader.positions();
+    const hits: number[] = [];
+    const hitIds: string[] = [];
+    for (const [id, key] of keys) {
+      const i = positions.get(key);
+      if (i === undefined) continue;
+      hits.push(i);
+      hitIds.push(id);
+    }
+    if (hits.length === 0) continue;
+    const [versions, arrivals, rows, outputs, features] = await Promise.all([
+      reader.versions(),
+      reader.arrivals(),
+      reader.rows(),
+      reader.columnsOf('out', hits),
+      options.features === true ? reader.columnsOf('in', hits) : undefined,
+    ]);
+    hits.forEach((i, h) => found.set(hitIds[h]!, { requestId: hitIds[h]!, version: versions[i]!, at: arrivals[i]!, rows: rows[i]!, outputs: outputs[h]!, features: features?.[h] }));
+  }
+  return found;
+}
+
+/**
+ * Every entry of a model's segments of `kind` that came in [from, to), segment by segment in the
+ * order they were sealed (within a segment, in the order they came).
+ */
+export async function* readLogged(stores: SegmentStores, readers: SegmentReaders, kind: LogSegmentKind, model: string, from: number, to: number): AsyncGenerator<FoundEntry> {
+  for (const segment of await stores.segments.inRange(model, kind, from, to)) {
+    const reader = await readers.read(segment.digest);
+    if (reader === undefined) continue;
+    const [ids, versions, arrivals, rows] = await Promise.all([reader.requestIds(), reader.versions(), reader.arrivals(), reader.rows()]);
+    const indexes = arrivals.map((_, i) => i).filter((i) => arrivals[i]! >= from && arrivals[i]! < to);
+    const [outputs, features] = await Promise.all([reader.columnsOf('out', indexes), reader.columnsOf('in', indexes)]);
+    for (const [h, i] of indexes.entries()) {
+      yield {
+        requestId: ids[i]!,
+        version: versions[i]!,
+        at: arrivals[i]!,
+        rows: rows[i]!,
+        outputs: outputs[h]!,
+        features: features[h]!,
+      };
+    }
+  }
+}
+
+/**
+ * Deletes the segments of `kind` (of `model`, when given) whose latest request came before
+ * `before`: the row first, then the blob unless another row still references it. Returns how many.
+ */
+export async function pruneSegments(stores: SegmentStores, kind: LogSegmentKind, before: number, model?: string): Promise<number> {
+  let removed = 0;
+  for (;;) {
+    const expired = await stores.segments.expired(kind, before, 500, model);
+    if (expired.length === 0) return removed;
+    await stores.segments.remove(expired.map((s) => s.id));
+    const digests = [...new Set(expired.map((s) => s.digest))];
+    const kept = await stores.stillReferenced(digests);
+    for (const digest of digests) if (!kept.has(digest)) await stores.blobs.delete(digest);
+    removed += expired.length;
+  }
+}
