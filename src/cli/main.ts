@@ -88,6 +88,7 @@ program
   .option('--home <dir>', 'registry home with berth.db and blobs/ (env BERTH_HOME, default ./.berth)')
   .option('--database <url>', 'postgres://… registry database instead of BERTH_HOME/berth.db (env BERTH_DATABASE_URL)')
   .option('--blobs <url>', 'blob store: s3://bucket/prefix or a folder instead of BERTH_HOME/blobs (env BERTH_BLOBS)')
+  .option('--payloads <share>', 'log the inputs and outputs of this share of requests (0 to 1) to the payload log (env BERTH_MONITOR_PAYLOAD_RATE; default 0, off)', Number)
   .addHelpText(
     'after',
     '\nExamples:\n  berth serve model.onnx\n  berth serve digits=models/mlp.onnx iris=models/iris.onnx --port 0\n' +
@@ -112,6 +113,7 @@ program
       }),
       log: pick({ level: opts.logLevel }),
       store: pick({ home: opts.home, databaseUrl: opts.database, blobs: opts.blobs }),
+      ...(opts.payloads !== undefined ? { monitor: { payloads: { rate: opts.payloads } } } : {}),
     } as ConfigInput;
     // Without model files the registry is served, and with it the management API; a model folder
     // (an image's /models) has a read-only one.

@@ -9,6 +9,7 @@ import { type Command, Option } from 'commander';
 import type { ConfigInput } from '../core/config.js';
 import { driftCommand } from './commands/drift.js';
 import { monitorCommand } from './commands/monitor.js';
+import { payloadsCommand } from './commands/payloads.js';
 import { renderDriftHtml, renderDriftTable, renderOutliers } from './drift-output.js';
 import { renderPerformance } from './performance-output.js';
 import { loadConfig } from './load-config.js';
@@ -29,8 +30,29 @@ function list(value: string, previous: string[] = []): string[] {
   return [...previous, ...value.split(',').map((s) => s.trim()).filter((s) => s !== '')];
 }
 
-/** Registers `monitor` and `drift` on `program`. */
+/** Registers `monitor`, `payloads` and `drift` on `program`. */
 export function addMonitorCommands(program: Command, context: MonitorProgramContext): void {
+  program
+    .command('payloads')
+    .description("Export a model's payload log (inputs, prediction, and the truth sent as feedback) as CSV.")
+    .argument('<model>', 'model name')
+    .requiredOption('-o, --output <file>', 'the CSV file to write')
+    .option('--since <duration>', 'how far back: 1h, 7d …, or an ISO time', '7d')
+    .option('--labelled', 'only rows whose truth came as feedback')
+    .option('--home <dir>', 'BERTH_HOME (env BERTH_HOME, default ./.berth)')
+    .option('--database <url>', 'metadata database: postgres://… or sqlite:file (env BERTH_DATABASE_URL; default BERTH_HOME/berth.db)')
+    .option('--blobs <url>', 'blob store the log segments are in: s3://bucket/prefix or a folder (env BERTH_BLOBS)')
+    .option('--config <file>', 'JSON config file (env BERTH_CONFIG)')
+    .addHelpText('after', '\nThe payload log is off by default: serve with --payloads <share> (env BERTH_MONITOR_PAYLOAD_RATE).\n\nExamples:\n  berth payloads loans --since 7d -o loans.csv\n  berth payloads loans --labelled -o labelled.csv\n')
+    .action(async (model: string, opts: { output: string; since: string; labelled?: boolean; home?: string; database?: string; blobs?: string; config?: string }) => {
+      const store: Record<string, unknown> = {};
+      if (opts.home !== undefined) store.home = opts.home;
+      if (opts.database !== undefined) store.databaseUrl = opts.database;
+      if (opts.blobs !== undefined) store.blobs = opts.blobs;
+      const config = loadConfig({ file: opts.config ?? context.env.BERTH_CONFIG, env: context.env, flags: { store } as ConfigInput });
+      const done = await payloadsCommand({ config, model, since: opts.since, labelled: opts.labelled, output: opts.output });
+      context.print(`Wrote ${done.rows} rows of ${done.model} (${done.labelled} with the truth) logged from ${done.from} to ${done.to} to ${done.output}`);
+    });
   program
     .command('monitor')
     .description("Print the drift table of a model's recent traffic against its reference profile, its outliers, and its performance realized from feedback beside the performance estimated without labels (reads the metadata database).")

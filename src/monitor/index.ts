@@ -82,6 +82,9 @@ export {
   rematchFeedback,
 } from './feedback.js';
 export { type LabelledRange, type LabelledRow, type LabelledRowSource } from './labelled-rows.js';
+export { type LabelledRowStores, payloadLabelledRows } from './payload-labelled-rows.js';
+export { payloadColumns, type PayloadRow, payloadRows, type PayloadRowsOptions } from './payload-export.js';
+export { type FoundEntry, ID_CLOCK_TOLERANCE_MS, pruneSegments, readLogged, SEGMENT_SPAN_MS, SegmentLog, SegmentReaders, type SegmentStores } from './log-segments.js';
 export { IntervalTasks } from './interval-tasks.js';
 export { LiveWindow } from './live-window.js';
 export { MonitorAlerts, type MonitorAlertsOptions } from './monitor-alerts.js';
@@ -105,8 +108,8 @@ export { emptyMonitorWindow, mergeMonitorWindows, type MonitorWindowData, Monito
 export { binaryAuc, type ClassificationPerformance, classificationPerformance, type RegressionPerformance, regressionPerformance } from './performance-metrics.js';
 export { performanceOf, performanceTask, type PerformanceTask, trainingMetrics } from './performance-report.js';
 export { type Columns, type PredictionEvent, type PredictionOutcome, type PredictionProtocol } from './prediction-event.js';
-export { BATCH_ENTRIES, PredictionLog, type PredictionLogOptions } from './prediction-log.js';
-export { PredictionLogWriter } from './prediction-log-writer.js';
+export { BATCH_ENTRIES, type DroppedEntries, PredictionLog, type PredictionLogOptions } from './prediction-log.js';
+export { PredictionLogWriter, type PredictionLogStores } from './prediction-log-writer.js';
 export {
   asProfile,
   monitorSchemaFromManifest,

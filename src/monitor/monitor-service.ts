@@ -29,7 +29,9 @@ import { IntervalTasks } from './interval-tasks.js';
 import { MonitorAlerts } from './monitor-alerts.js';
 import { MonitorReports } from './monitor-reports.js';
 import { pruneMonitorData } from './monitor-retention.js';
+import { type LabelledRowSource } from './labelled-rows.js';
 import { SegmentReaders } from './log-segments.js';
+import { payloadLabelledRows } from './payload-labelled-rows.js';
 import { type DroppedEntries, PredictionLog } from './prediction-log.js';
 import { PredictionLogWriter } from './prediction-log-writer.js';
 import { type PredictionEvent } from './prediction-event.js';
@@ -81,6 +83,8 @@ export class MonitorService {
   /** This replica's name in stored windows. */
   readonly replica: string;
   readonly settings: Config['monitor'];
+  /** Labelled traffic for retraining: the payload log joined to feedback (see payload-labelled-rows.ts). */
+  readonly labelledRows: LabelledRowSource;
 
   readonly #stores: MonitorStores;
   readonly #now: () => number;
@@ -133,6 +137,7 @@ export class MonitorService {
       pending: (model, ids) => log.findPending(model, ids),
       readers: new SegmentReaders(options.stores, (digest, error) => this.#logger?.warn({ err: error, digest }, 'monitor could not read a log segment; skipping it')),
     };
+    this.labelledRows = payloadLabelledRows(options.stores, this.#lookup.readers);
     const { method, correction, datasetDriftShare } = settings.drift;
     this.reports = new MonitorReports({
       stores: options.stores,

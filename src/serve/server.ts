@@ -59,6 +59,8 @@ export interface StartServerOptions {
    * in `blobs` (see openLogBlobStore). A registry's database and blob store are used when serving one.
    */
   readonly monitorStore?: { readonly store: MetadataStore; readonly blobs: BlobStore };
+  /** With a registry: where log segments go when not the registry's blob store (see openLogBlobStore). */
+  readonly logBlobs?: BlobStore;
   /** With a registry: what `POST /api/images` builds with (base, layer cache, Berth's package, this machine). */
   readonly imageBuild?: ImageJobsOptions['build'];
   readonly logger: Logger;
@@ -159,7 +161,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     : undefined;
   // A registry's database holds its replicas' monitoring; a model folder's goes to the store given.
   const monitorStore = registry ? registry.store : options.monitorStore?.store;
-  const monitorBlobs = registry ? registry.blobs : options.monitorStore?.blobs;
+  const monitorBlobs = registry ? (options.logBlobs ?? registry.blobs) : options.monitorStore?.blobs;
   const monitor =
     monitorStore && monitorBlobs && config.monitor.enabled
       ? new MonitorService({

@@ -34,6 +34,7 @@ export interface WaitingFeedback {
 
 /** Stored feedback joined to its prediction. */
 export interface JoinedFeedbackRecord {
+  readonly requestId: string;
   readonly version: string;
   /** When the prediction was made, epoch ms. */
   readonly predictedAt: number;
@@ -116,14 +117,14 @@ export class KyselyFeedbackStore implements FeedbackStore {
   async joined(model: string, from: number, to: number, version?: string): Promise<JoinedFeedbackRecord[]> {
     let select = this.#db
       .selectFrom('monitor_feedback')
-      .select(['version', 'predicted_at', 'rows', 'actual', 'outputs'])
+      .select(['request_id', 'version', 'predicted_at', 'rows', 'actual', 'outputs'])
       .where('model', '=', model)
       .where('matched', '=', 1)
       .where('predicted_at', '>=', isoTime(from))
       .where('predicted_at', '<', isoTime(to));
     if (version !== undefined) select = select.where('version', '=', version);
-    const rows = await select.orderBy('predicted_at').execute();
-    return rows.map((r) => ({ version: r.version!, predictedAt: Date.parse(r.predicted_at!), rows: Number(r.rows), actual: r.actual, outputs: r.outputs! }));
+    const rows = await select.orderBy('predicted_at').orderBy('request_id').execute();
+    return rows.map((r) => ({ requestId: r.request_id, version: r.version!, predictedAt: Date.parse(r.predicted_at!), rows: Number(r.rows), actual: r.actual, outputs: r.outputs! }));
   }
 
   async countWaiting(model: string, from: number, to: number): Promise<number> {

@@ -168,7 +168,7 @@ for (const backend of STORE_BACKENDS) {
       it('stores joined and waiting feedback, a later item for a request replacing the earlier one', async () => {
         await stores.feedback.upsert([{ model: 'm', requestId: 'a', actual: '"yes"', prediction }, { model: 'm', requestId: 'b', actual: '"no"' }], T0 + 2000);
         await stores.feedback.upsert([], T0);
-        expect(await stores.feedback.joined('m', T0, T0 + MINUTE)).toEqual([{ version: '2', predictedAt: T0 + 1000, rows: 1, actual: '"yes"', outputs: '{"label":["yes"]}' }]);
+        expect(await stores.feedback.joined('m', T0, T0 + MINUTE)).toEqual([{ requestId: 'a', version: '2', predictedAt: T0 + 1000, rows: 1, actual: '"yes"', outputs: '{"label":["yes"]}' }]);
         expect(await stores.feedback.waiting(T0, 10)).toEqual([{ model: 'm', requestId: 'b', actual: '"no"' }]);
         expect(await stores.feedback.countWaiting('m', T0, T0 + MINUTE)).toBe(1);
         // A correction of 'a' that no longer finds its prediction waits again.

@@ -2,14 +2,13 @@
  * `berth predict <model> data.csv -o out.csv`: batch scoring of a CSV file with a registered
  * version, through the same pipeline the server runs, one output row per input row in order.
  */
-import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { readFile, rename, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { stringify } from 'csv-stringify';
 import { spreadsheetSafe } from '../spreadsheet-safe.js';
+import { writeAtomically } from '../write-atomically.js';
 import type { Config } from '../../core/config.js';
 import { Errors } from '../../core/errors.js';
 import type { PipelineOutput } from '../../core/pipeline-spec.js';
@@ -172,14 +171,3 @@ async function* outputRows(
   }
 }
 
-/** Writes `path` through a temporary sibling renamed into place, so a failed run leaves no half file. */
-async function writeAtomically(path: string, write: (file: Writable) => Promise<void>): Promise<void> {
-  const temporary = `${path}.${randomBytes(4).toString('hex')}.tmp`;
-  try {
-    await write(createWriteStream(temporary, { flags: 'wx' }));
-    await rename(temporary, path);
-  } catch (error) {
-    await rm(temporary, { force: true });
-    throw error;
-  }
-}

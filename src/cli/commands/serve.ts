@@ -101,11 +101,17 @@ async function serveRegistry(options: ServeOptions): Promise<RunningServer> {
     actor: { interface: 'server' },
   });
   let server: RunningServer;
+  // Log segments go where openLogBlobStore says, which is the registry's blob store but for a
+  // `sqlite:<file>` database without store.blobs (then beside the file, as a model folder's).
+  const sqliteFile = config.store.blobs === undefined && /^sqlite:/i.test(config.store.databaseUrl ?? '');
+  let logBlobs: BlobStore | undefined;
   try {
+    if (sqliteFile) logBlobs = (await openLogBlobStore({ ...blobLocation(config), home: config.store.home, databaseUrl: config.store.databaseUrl })).blobs;
     server = await startServer({
       config,
       models: [],
       registry,
+      ...(logBlobs ? { logBlobs } : {}),
       logger: options.logger,
       version: options.version,
       imageBuild: {
@@ -117,6 +123,7 @@ async function serveRegistry(options: ServeOptions): Promise<RunningServer> {
       },
     });
   } catch (error) {
+    logBlobs?.close();
     await registry.close();
     throw error;
   }
@@ -131,6 +138,7 @@ async function serveRegistry(options: ServeOptions): Promise<RunningServer> {
     dataPlane: server.dataPlane,
     close: async (closeOptions) => {
       await server.close(closeOptions);
+      logBlobs?.close();
       await registry.close();
     },
   };
