@@ -32,6 +32,26 @@ export const PayloadsSchema = z
     retentionDays: days.default(30),
     /** What is kept of each logged request. */
     fields: payloadFields.default(['inputs', 'outputs']),
+    /**
+     * Also send each logged payload as a CloudEvent to this HTTP sink (KServe's logger does the
+     * same): batched, retried with backoff, bounded; a sink that is down never slows answers.
+     */
+    sink: z
+      .object({
+        url: z.url({ protocol: /^https?$/ }),
+        /** Most events per POST. */
+        batchSize: z.number().int().min(1).max(10_000).default(100),
+        /** How often waiting events are sent, ms. */
+        flushMs: z.number().int().min(10).max(600_000).default(1000),
+        /** Most events waiting; past it new ones are dropped and counted. */
+        maxQueue: z.number().int().min(1).max(10_000_000).default(10_000),
+        /** Tries per batch before it is given up (exponential backoff between). */
+        attempts: z.number().int().min(1).max(20).default(5),
+        /** Longest one POST may take, ms. */
+        timeoutMs: z.number().int().min(100).max(600_000).default(5000),
+      })
+      .strict()
+      .optional(),
     /** Per model, by name: its own rate, retention or fields. */
     models: z
       .record(z.string().min(1), z.object({ rate: payloadRate.optional(), retentionDays: days.optional(), fields: payloadFields.optional() }).strict())
@@ -45,6 +65,7 @@ export interface PayloadsConfig {
   readonly retentionDays: number;
   readonly fields: readonly (typeof PAYLOAD_FIELDS)[number][];
   readonly models: { readonly [model: string]: Partial<ModelPayloadSettings> };
+  readonly sink?: { readonly url: string; readonly batchSize: number; readonly flushMs: number; readonly maxQueue: number; readonly attempts: number; readonly timeoutMs: number } | undefined;
 }
 
 /** The payload log settings of one model: the defaults with its own overrides. */

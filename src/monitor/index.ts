@@ -81,6 +81,7 @@ export {
   recordFeedback,
   rematchFeedback,
 } from './feedback.js';
+export { CloudEventSink, type CloudEventSinkOptions, EVENT_TYPE, type PayloadCloudEvent, type SinkCounts } from './cloud-event-sink.js';
 export { type LabelledRange, type LabelledRow, type LabelledRowSource } from './labelled-rows.js';
 export { type LabelledRowStores, payloadLabelledRows } from './payload-labelled-rows.js';
 export { payloadColumns, type PayloadRow, payloadRows, type PayloadRowsOptions } from './payload-export.js';

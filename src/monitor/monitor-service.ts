@@ -23,6 +23,7 @@ import { type AlertRecord, type AlertTransition } from './alert-evaluator.js';
 import { type AlertNotification, type AlertNotifier, WebhookNotifier } from './alert-notifier.js';
 import { type AlertRuleRecord } from './alert-rule-store.js';
 import { payloadSettingsOf } from '../core/monitor-config.js';
+import { CloudEventSink, type SinkCounts } from './cloud-event-sink.js';
 import { type FeedbackLookup, type FeedbackResult, parseFeedback, recordFeedback, rematchFeedback } from './feedback.js';
 import { type MonitorSchema } from './feature-spec.js';
 import { IntervalTasks } from './interval-tasks.js';
@@ -92,6 +93,7 @@ export class MonitorService {
   readonly #windows: WindowRecorder;
   readonly #log: PredictionLogWriter;
   readonly #lookup: FeedbackLookup;
+  readonly #sink: CloudEventSink | undefined;
   readonly #alerts: MonitorAlerts;
   readonly #notifier: AlertNotifier;
   readonly #tasks: IntervalTasks;
@@ -120,6 +122,18 @@ export class MonitorService {
       declaredColumns: (model, version) => this.#declaredColumns(options.schemaFor, model, version),
       now: this.#now,
     });
+    const sink = settings.payloads.sink;
+    this.#sink =
+      sink === undefined
+        ? undefined
+        : new CloudEventSink({
+            ...sink,
+            source: `berth/${this.replica}`,
+            onTrouble: (problem) =>
+              problem === undefined
+                ? this.#logger?.warn({ url: redactUrl(sink.url) }, 'payload sink is reachable again')
+                : this.#logger?.warn({ url: redactUrl(sink.url), problem }, 'payload sink failing: batches are retried, then counted as failed'),
+          });
     const log = new PredictionLog({
       predictions: settings.predictionLog,
       payloads: (model) => payloadSettingsOf(settings.payloads, model),
@@ -131,6 +145,7 @@ export class MonitorService {
       maxPending: settings.logMaxPending,
       now: this.#now,
       ...(options.random !== undefined ? { random: options.random } : {}),
+      ...(this.#sink !== undefined ? { onPayload: this.#sink.add.bind(this.#sink) } : {}),
     });
     this.#log = new PredictionLogWriter(log, options.stores, (error) => this.#logger?.error({ err: error }, 'monitor could not write the prediction log; retrying'));
     this.#lookup = {
@@ -266,6 +281,11 @@ export class MonitorService {
     return { ...this.#log.dropped, events: this.#recordFailures };
   }
 
+  /** What the CloudEvents sink sent, dropped and gave up, when one is configured. */
+  get sinkCounts(): SinkCounts | undefined {
+    return this.#sink?.counts;
+  }
+
   /** Deletes windows, logs, samples, feedback and resolved alerts past their retention. */
   prune(): Promise<void> {
     return pruneMonitorData(this.#stores, this.settings, this.#now());
@@ -285,6 +305,7 @@ export class MonitorService {
       }
       await this.#alerts.close(NOTIFY_GRACE_MS);
       await this.#log.log.close();
+      await this.#sink?.close();
     })();
     return this.#closed;
   }

@@ -39,6 +39,8 @@ export interface PredictionLogOptions {
   /** A uniform random number in [0, 1) (tests pass a seeded one). */
   readonly random?: () => number;
   readonly now: () => number;
+  /** Hears of each request taken into the payload log (the CloudEvents sink). */
+  readonly onPayload?: (model: string, entry: LogEntry) => void;
 }
 
 /** Samples per insert, and how many waiting make the service write before its timer. */
@@ -80,7 +82,11 @@ export class PredictionLog {
       this.predictions.add(event.model, { requestId: event.requestId, at: event.at, version: event.version, rows: event.rows, outputs: event.outputs });
     }
     const payload = this.#payloadsOf(event.model);
-    if (payload.rate > 0 && (payload.rate >= 1 || this.#random() < payload.rate)) this.payloads.add(event.model, payloadEntry(event, payload));
+    if (payload.rate > 0 && (payload.rate >= 1 || this.#random() < payload.rate)) {
+      const entry = payloadEntry(event, payload);
+      this.payloads.add(event.model, entry);
+      this.options.onPayload?.(event.model, entry);
+    }
     if (this.options.sampleRate > 0 && this.#random() < this.options.sampleRate && this.#withinCap(event)) {
       if (this.#samples.length < this.options.maxPending) this.#samples.push(event);
       else this.#droppedSamples += 1;

@@ -151,7 +151,15 @@ export class ServerMetrics {
     labelNames: ['log'] as const,
     registers: [this.registry],
   });
+  readonly payloadSinkEvents = new Counter({
+    name: 'berth_monitor_payload_sink_events_total',
+    help: 'Payload events for the CloudEvents sink (monitor.payloads.sink), by outcome: sent, dropped (the queue was full), failed (given up after retries, or refused).',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
   #droppedSource: (() => Readonly<Record<string, number>>) | undefined;
+  #sinkSource: (() => Readonly<Record<string, number>> | undefined) | undefined;
+  readonly #sinkReported = new Map<string, number>();
   readonly #droppedReported = new Map<string, number>();
 
   /** Where berth_monitor_log_dropped_total reads its counts (the monitor's `dropped`), at each scrape. */
@@ -159,8 +167,22 @@ export class ServerMetrics {
     this.#droppedSource = source;
   }
 
+  /** Where berth_monitor_payload_sink_events_total reads its counts (the monitor's `sinkCounts`), at each scrape. */
+  countPayloadSink(source: () => Readonly<Record<string, number>> | undefined): void {
+    this.#sinkSource = source;
+  }
+
   /** Brings the monitor's counters up to date; called before each scrape. */
   refresh(): void {
+    const sink = this.#sinkSource?.();
+    if (sink !== undefined) {
+      for (const outcome of ['sent', 'dropped', 'failed']) {
+        const value = sink[outcome] ?? 0;
+        const seen = this.#sinkReported.get(outcome) ?? 0;
+        if (value > seen) this.payloadSinkEvents.inc({ outcome }, value - seen);
+        this.#sinkReported.set(outcome, Math.max(seen, value));
+      }
+    }
     const counts = this.#droppedSource?.();
     if (counts === undefined) return;
     for (const [log, value] of Object.entries(counts)) {

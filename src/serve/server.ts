@@ -177,7 +177,10 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
           ...(options.now ? { now: options.now } : {}),
         })
       : undefined;
-  if (monitor) metrics.countMonitorDrops(() => ({ ...monitor.dropped }));
+  if (monitor) {
+    metrics.countMonitorDrops(() => ({ ...monitor.dropped }));
+    metrics.countPayloadSink(() => (monitor.sinkCounts ? { ...monitor.sinkCounts } : undefined));
+  }
   let rollouts: { readonly service: Rollouts; readonly runner: RolloutRunner } | undefined;
   // Shadows' comparisons are rows of the metadata database, like the monitor's windows.
   const comparisons = monitorStore

@@ -5,6 +5,7 @@
  * what was sent.
  */
 import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,10 +23,23 @@ let server: Awaited<ReturnType<typeof startRegistryServer>>;
 let home: string;
 const sent: { requestId: string; records: Record<string, string | null>[]; actual: string[] }[] = [];
 let before: number;
+let lake: Server;
+const events: { id: string; subject: string; data: { rows: number; inputs: Record<string, unknown[]> } }[] = [];
 
 beforeAll(async () => {
   home = tempDir();
-  server = await startRegistryServer(home, { monitor: { flushIntervalMs: 200, segmentSealMs: 1000, payloads: { rate: 1 } } });
+  // The user's own lake: a real HTTP server taking CloudEvents batches.
+  lake = createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk) => (body += chunk));
+    request.on('end', () => {
+      events.push(...(JSON.parse(body) as typeof events));
+      response.writeHead(202).end();
+    });
+  });
+  await new Promise<void>((resolve) => lake.listen(0, '127.0.0.1', resolve));
+  const sink = { url: `http://127.0.0.1:${(lake.address() as { port: number }).port}/lake`, flushMs: 100 };
+  server = await startRegistryServer(home, { monitor: { flushIntervalMs: 200, segmentSealMs: 1000, payloads: { rate: 1, sink } } });
   const { bundle } = await trainBundle({ csv: { file: join(DATASETS, 'loans_reference.csv') }, target: 'defaulted', algorithm: 'linear', seed: 1, outDir: join(tempDir(), 'b'), name: 'loans' });
   await server.registry.register(bundle.dir, { aliases: ['production'] });
   await eventually(async () => (await fetch(`${server.url}/v2/models/loans`)).status === 200);
@@ -48,9 +62,16 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server?.close();
+  lake?.close();
 });
 
 describe('the payload log', () => {
+  it('streams every logged request to the configured sink as a CloudEvent', () => {
+    expect(events.map((e) => e.id)).toEqual(sent.map((s) => s.requestId));
+    expect(events.every((e) => e.subject === 'loans' && e.data.rows === 40)).toBe(true);
+    expect(events[0]!.data.inputs.annual_income).toHaveLength(40);
+  });
+
   it('gives retraining the labelled rows: the inputs sent, the prediction and the truth, oldest first', async () => {
     const { openRegistry } = await import('../../dist/registry/index.js');
     const registry = await openRegistry({ home, actor: { interface: 'cli' } });

@@ -1,0 +1,175 @@
+/**
+ * The payload log as a stream, the way KServe's logger sends it: each logged request as a
+ * CloudEvent (specification 1.0) POSTed to a configured HTTP sink, in batches (the batched content
+ * mode, `application/cloudevents-batch+json`), so users can land payloads in their own lake.
+ *
+ * Never in the way of answers: `add` is O(1) and only queues; sending runs on a timer. Bounded: at
+ * most `maxQueue` events wait, past it new ones are dropped and counted. A batch that fails (no
+ * answer, a timeout, 5xx or 429) is retried with exponential backoff up to `attempts` times, then
+ * given up and counted; any other answer (a 4xx) gives it up at once. A sink that is down is
+ * reported (`onTrouble`, once per outage) and never throws.
+ */
+import { type LogEntry } from './log-segment-codec.js';
+
+/** Settings of the sink (`monitor.payloads.sink`). */
+export interface CloudEventSinkOptions {
+  /** Where batches are POSTed. */
+  readonly url: string;
+  /** Most events per POST. */
+  readonly batchSize: number;
+  /** How often waiting events are sent, ms. */
+  readonly flushMs: number;
+  /** Most events waiting; past it new ones are dropped. */
+  readonly maxQueue: number;
+  /** Tries per batch before it is given up. */
+  readonly attempts: number;
+  /** Longest one POST may take, ms. */
+  readonly timeoutMs: number;
+  /** The events' `source` (this replica). */
+  readonly source: string;
+  /** Hears when the sink starts failing (once per outage) and when it recovers. */
+  readonly onTrouble?: (problem: string | undefined) => void;
+  /** First retry delay, ms (doubles each time). */
+  readonly backoffMs?: number;
+}
+
+/** A CloudEvent of one logged request. */
+export interface PayloadCloudEvent {
+  readonly specversion: '1.0';
+  readonly id: string;
+  readonly source: string;
+  readonly type: typeof EVENT_TYPE;
+  readonly subject: string;
+  readonly time: string;
+  readonly datacontenttype: 'application/json';
+  readonly data: {
+    readonly model: string;
+    readonly version: string;
+    readonly requestId: string;
+    readonly rows: number;
+    readonly inputs: LogEntry['features'] | null;
+    readonly outputs: LogEntry['outputs'] | null;
+  };
+}
+
+/** The `type` of Berth's payload events. */
+export const EVENT_TYPE = 'dev.berth.inference.payload';
+
+/** What the sink did with the events it was given. */
+export interface SinkCounts {
+  readonly sent: number;
+  /** Dropped because the queue was full. */
+  readonly dropped: number;
+  /** Given up after failed attempts or refused by the sink. */
+  readonly failed: number;
+  readonly queued: number;
+}
+
+/** The sink of one replica. */
+export class CloudEventSink {
+  readonly #options: CloudEventSinkOptions;
+  #queue: PayloadCloudEvent[] = [];
+  #sent = 0;
+  #dropped = 0;
+  #failed = 0;
+  #sending: Promise<void> | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #closed = false;
+  #down = false;
+
+  constructor(options: CloudEventSinkOptions) {
+    this.#options = options;
+    this.#timer = setInterval(() => void this.flush(), options.flushMs);
+    this.#timer.unref();
+  }
+
+  /** What was sent, dropped, given up, and waits. */
+  get counts(): SinkCounts {
+    return { sent: this.#sent, dropped: this.#dropped, failed: this.#failed, queued: this.#queue.length };
+  }
+
+  /** Queues a logged request's event. O(1); drops and counts it when the queue is full. */
+  add(model: string, entry: LogEntry): void {
+    if (this.#closed) return;
+    if (this.#queue.length >= this.#options.maxQueue) {
+      this.#dropped += 1;
+      return;
+    }
+    this.#queue.push({
+      specversion: '1.0',
+      id: entry.requestId,
+      source: this.#options.source,
+      type: EVENT_TYPE,
+      subject: model,
+      time: new Date(entry.at).toISOString(),
+      datacontenttype: 'application/json',
+      data: { model, version: entry.version, requestId: entry.requestId, rows: entry.rows, inputs: entry.features ?? null, outputs: entry.outputs ?? null },
+    });
+  }
+
+  /** Sends what waits, batch by batch; concurrent calls share one run. Never throws. */
+  flush(): Promise<void> {
+    this.#sending ??= this.#drain().finally(() => {
+      this.#sending = undefined;
+    });
+    return this.#sending;
+  }
+
+  /** Stops the timer and sends what waits (each batch gets its attempts). Idempotent. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    if (this.#timer !== undefined) clearInterval(this.#timer);
+    this.#timer = undefined;
+    while (this.#sending !== undefined) await this.#sending;
+    await this.flush();
+  }
+
+  async #drain(): Promise<void> {
+    while (this.#queue.length > 0) {
+      const batch = this.#queue.splice(0, this.#options.batchSize);
+      const outcome = await this.#send(batch);
+      if (outcome === 'sent') this.#sent += batch.length;
+      else this.#failed += batch.length;
+    }
+  }
+
+  async #send(batch: readonly PayloadCloudEvent[]): Promise<'sent' | 'failed'> {
+    const body = JSON.stringify(batch);
+    let delay = this.#options.backoffMs ?? 200;
+    for (let attempt = 1; ; attempt++) {
+      let problem: string;
+      try {
+        const response = await fetch(this.#options.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/cloudevents-batch+json; charset=utf-8' },
+          body,
+          signal: AbortSignal.timeout(this.#options.timeoutMs),
+        });
+        await response.arrayBuffer().catch(() => undefined);
+        if (response.ok) {
+          this.#trouble(undefined);
+          return 'sent';
+        }
+        problem = `the sink answered ${response.status}`;
+        // Only an overloaded or failing sink may take the batch later; another answer never will.
+        if (response.status !== 429 && response.status < 500) {
+          this.#trouble(problem);
+          return 'failed';
+        }
+      } catch (error) {
+        problem = `the sink could not be reached: ${error instanceof Error ? error.message : String(error)}`;
+      }
+      this.#trouble(problem);
+      if (attempt >= this.#options.attempts) return 'failed';
+      await new Promise((resolve) => setTimeout(resolve, delay).unref());
+      delay *= 2;
+    }
+  }
+
+  #trouble(problem: string | undefined): void {
+    const down = problem !== undefined;
+    if (down === this.#down) return;
+    this.#down = down;
+    this.#options.onTrouble?.(problem);
+  }
+}

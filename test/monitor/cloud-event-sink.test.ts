@@ -1,0 +1,101 @@
+/** The CloudEvents sink against a real local HTTP server: batches, retries with backoff, a sink that is down, the bound. */
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { afterEach, describe, expect, it } from 'vitest';
+import { CloudEventSink, type CloudEventSinkOptions, EVENT_TYPE, type PayloadCloudEvent } from '../../src/monitor/index.js';
+
+const T0 = Date.parse('2026-03-01T10:00:00.000Z');
+const servers: Server[] = [];
+const sinks: CloudEventSink[] = [];
+
+afterEach(async () => {
+  for (const sink of sinks.splice(0)) await sink.close();
+  for (const server of servers.splice(0)) await new Promise((resolve) => server.close(resolve));
+});
+
+/** A sink server answering each POST with the next status of `statuses` (then 200), remembering what it got. */
+async function sinkServer(statuses: number[] = []): Promise<{ url: string; posts: { contentType: string | undefined; events: PayloadCloudEvent[] }[] }> {
+  const posts: { contentType: string | undefined; events: PayloadCloudEvent[] }[] = [];
+  const server = createServer((request: IncomingMessage, response) => {
+    let body = '';
+    request.on('data', (chunk) => (body += chunk));
+    request.on('end', () => {
+      const status = statuses.shift() ?? 200;
+      if (status === 200) posts.push({ contentType: request.headers['content-type'], events: JSON.parse(body) as PayloadCloudEvent[] });
+      response.writeHead(status).end();
+    });
+  });
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}/events`, posts };
+}
+
+function sink(url: string, overrides: Partial<CloudEventSinkOptions> = {}): CloudEventSink {
+  const made = new CloudEventSink({ url, batchSize: 100, flushMs: 60_000, maxQueue: 10_000, attempts: 4, timeoutMs: 2000, source: 'berth/test', backoffMs: 5, ...overrides });
+  sinks.push(made);
+  return made;
+}
+
+const entry = (i: number) => ({ requestId: `r${i}`, at: T0 + i, version: '2', rows: 1, features: { age: [20 + i] }, outputs: { label: ['yes'] } });
+
+describe('CloudEvents sink', () => {
+  it('sends each logged request as a CloudEvent, in batches of the batched content mode', async () => {
+    const server = await sinkServer();
+    const events = sink(server.url);
+    for (let i = 0; i < 250; i++) events.add('loans', entry(i));
+    await events.flush();
+    expect(server.posts.map((p) => p.events.length)).toEqual([100, 100, 50]);
+    expect(server.posts[0]!.contentType).toBe('application/cloudevents-batch+json; charset=utf-8');
+    expect(server.posts[0]!.events[3]).toEqual({
+      specversion: '1.0',
+      id: 'r3',
+      source: 'berth/test',
+      type: EVENT_TYPE,
+      subject: 'loans',
+      time: new Date(T0 + 3).toISOString(),
+      datacontenttype: 'application/json',
+      data: { model: 'loans', version: '2', requestId: 'r3', rows: 1, inputs: { age: [23] }, outputs: { label: ['yes'] } },
+    });
+    expect(events.counts).toEqual({ sent: 250, dropped: 0, failed: 0, queued: 0 });
+  });
+
+  it('retries a batch the sink could not take, with backoff, and gives up after its attempts', async () => {
+    const server = await sinkServer([503, 429]);
+    const troubles: (string | undefined)[] = [];
+    const events = sink(server.url, { onTrouble: (problem) => troubles.push(problem) });
+    events.add('loans', entry(1));
+    await events.flush();
+    expect(server.posts.map((p) => p.events.map((e) => e.id))).toEqual([['r1']]);
+    expect(troubles).toEqual(['the sink answered 503', undefined]);
+
+    const failing = await sinkServer([500, 500, 500, 500]);
+    const giving = sink(failing.url);
+    giving.add('loans', entry(2));
+    await giving.flush();
+    expect(giving.counts).toMatchObject({ sent: 0, failed: 1 });
+    expect(failing.posts).toEqual([]);
+  });
+
+  it('counts a sink that is down or refuses a batch, never throwing, and drops what passes the bound', async () => {
+    const troubles: (string | undefined)[] = [];
+    // A port nothing listens on.
+    const closed = await sinkServer();
+    const url = closed.url;
+    await new Promise((resolve) => servers.pop()!.close(resolve));
+    const down = sink(url, { attempts: 2, onTrouble: (problem) => troubles.push(problem) });
+    for (let i = 0; i < 3; i++) down.add('loans', entry(i));
+    await expect(down.flush()).resolves.toBeUndefined();
+    expect(down.counts).toMatchObject({ sent: 0, failed: 3 });
+    expect(troubles).toHaveLength(1);
+    expect(troubles[0]).toContain('could not be reached');
+
+    const refusing = await sinkServer([400]);
+    const refused = sink(refusing.url);
+    refused.add('loans', entry(1));
+    await refused.flush();
+    expect(refused.counts).toMatchObject({ failed: 1 });
+
+    const small = sink(url, { maxQueue: 5 });
+    for (let i = 0; i < 8; i++) small.add('loans', entry(i));
+    expect(small.counts).toMatchObject({ queued: 5, dropped: 3 });
+  });
+});
