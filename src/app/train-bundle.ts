@@ -28,6 +28,10 @@ export type TrainBundleOptions = TrainFromCsvOptions & {
   readonly name: string;
   readonly description?: string | undefined;
   readonly tags?: Readonly<Record<string, string>> | undefined;
+  /** The training CSV will be kept in the registry's blob store: lineage names its blob. */
+  readonly keepData?: boolean | undefined;
+  /** More lineage (a retrained version's parent, trigger and data windows). */
+  readonly lineage?: JsonObject | undefined;
 };
 
 /** What a training run produced, as plain JSON: the job result of the API, `berth train --json`. */
@@ -68,8 +72,21 @@ export interface TrainedBundle {
  *   const { bundle, summary } = await trainBundle({ csv: { file: 'loans.csv' }, target: 'defaulted', name: 'loans', outDir: 'loans.bundle' });
  */
 export async function trainBundle(options: TrainBundleOptions): Promise<TrainedBundle> {
-  const { outDir, name, description, tags, ...trainOptions } = options;
+  const { outDir, name, description, tags, keepData, lineage, ...trainOptions } = options;
   const result = await trainFromCsv(trainOptions);
+  return packageTrainResult(result, { outDir, name, description, tags, keepData, lineage });
+}
+
+/**
+ * Packages what training produced: the reference profile from every row used, and the ONNX model
+ * with its schema, pipeline, metrics, evaluation and lineage (`lineage` merged over the
+ * trainer's). Retraining trains on a table it assembled and packages through here too.
+ */
+export async function packageTrainResult(
+  result: TrainFromCsvResult,
+  options: Pick<TrainBundleOptions, 'outDir' | 'name' | 'description' | 'tags' | 'keepData' | 'lineage'>,
+): Promise<TrainedBundle> {
+  const { outDir, name, description, tags, keepData, lineage } = options;
   const profile = trainingProfile(result);
   const summary = trainingSummary(result);
   // packageModel reads the model from a file; it lives in a scratch folder only until then.
@@ -95,7 +112,12 @@ export async function trainBundle(options: TrainBundleOptions): Promise<TrainedB
         metrics: result.metrics,
         candidates: result.candidates,
       },
-      lineage: { ...result.lineage, ignoredColumns: result.ignoredColumns },
+      lineage: {
+        ...result.lineage,
+        ...(keepData ? { data: { ...result.lineage.data, blob: `sha256:${result.table.sha256}` } } : {}),
+        ignoredColumns: result.ignoredColumns,
+        ...(lineage ?? {}),
+      } as unknown as JsonObject,
     });
     return { bundle, result, summary };
   } finally {

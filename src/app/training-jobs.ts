@@ -14,7 +14,7 @@ import { Worker } from 'node:worker_threads';
 import type { Kysely } from 'kysely';
 import { v7 as uuidv7 } from 'uuid';
 import type { Config } from '../core/config.js';
-import { type BerthError, Errors } from '../core/errors.js';
+import { BerthError, Errors } from '../core/errors.js';
 import type { FeatureSchema } from '../core/feature-schema.js';
 import { type AuditActor, type RegisterResult, type Registry, validateAliasName, validateModelName } from '../registry/index.js';
 import {
@@ -28,6 +28,8 @@ import {
 } from '../store/index.js';
 import { type AlgorithmChoice, type ClassWeight, MAX_FOLDS, type TrainProgress } from '../train/index.js';
 import { modelNameForFile } from './model-name-for-file.js';
+import type { ChallengerInput, ChallengerReport } from './retraining/train-challenger.js';
+import type { RetrainJobSpec, RetrainOutcome } from './retraining/retrain-job.js';
 import type { TrainingSummary } from './train-bundle.js';
 
 /** Where a job is. */
@@ -53,7 +55,10 @@ export interface TrainingJob {
     readonly classWeight?: ClassWeight;
     readonly strict?: boolean;
     readonly folds?: number;
+    readonly keepData?: boolean;
   };
+  /** What a retraining job retrains, why and how (absent for a plain training job). */
+  readonly retrain?: RetrainJobSpec;
   readonly progress: { readonly stage: TrainProgress['stage'] | 'queued'; readonly fraction: number; readonly message: string };
   readonly result?: {
     readonly task: TrainingSummary['task'];
@@ -64,6 +69,8 @@ export interface TrainingJob {
     readonly schema: FeatureSchema;
     readonly rows: number;
     readonly ignoredColumns: TrainingSummary['ignoredColumns'];
+    /** A retraining job's challenger: its evaluation against the champion and what was done with it. */
+    readonly retrain?: RetrainOutcome;
   };
   readonly error?: { readonly error: string; readonly code: string };
   /** The version this job's bundle was last registered as. */
@@ -87,6 +94,20 @@ export interface TrainingRequest {
   readonly strict?: boolean | undefined;
   /** K-fold cross-validation instead of a held-out split. */
   readonly folds?: number | undefined;
+  /** Keep the upload as the registered version's training data; default the config's `training.keepData`. */
+  readonly keepData?: boolean | undefined;
+}
+
+/**
+ * What retraining adds to a job's life (app/retraining/retraining.ts): gathering its data before
+ * the worker starts, and registering and promoting the challenger after. Errors they throw fail
+ * the job with their code.
+ */
+export interface RetrainingHooks {
+  /** Writes the job's data into `dir` and says what the worker trains on. */
+  prepare(job: TrainingJob, dir: string): Promise<Omit<ChallengerInput, 'outDir' | 'onProgress'>>;
+  /** Registers the challenger in `bundleDir` and applies the promotion policy. */
+  complete(job: TrainingJob, bundleDir: string, input: Omit<ChallengerInput, 'outDir' | 'onProgress'>, report: ChallengerReport): Promise<RetrainOutcome>;
 }
 
 /** Options for {@link TrainingJobs}. */
@@ -109,6 +130,8 @@ export interface TrainingJobsOptions {
   readonly now?: () => Date;
   /** The worker script; default training-worker.js beside this module (run from dist/). */
   readonly workerUrl?: URL;
+  /** Runs retraining jobs; without it this replica takes only plain training jobs. */
+  readonly retraining?: RetrainingHooks;
 }
 
 /** What the server sends a training worker (its workerData). */
@@ -125,12 +148,15 @@ export interface TrainingWorkerRequest {
   readonly folds?: number;
   readonly name: string;
   readonly outDir: string;
+  readonly keepData?: boolean;
+  /** A retraining job's data and settings (the worker trains a challenger instead). */
+  readonly retrain?: Omit<ChallengerInput, 'outDir' | 'onProgress'>;
 }
 
 /** What a training worker sends back. */
 export type TrainingWorkerMessage =
   | { readonly type: 'progress'; readonly progress: TrainingJob['progress'] }
-  | { readonly type: 'succeeded'; readonly result: TrainingSummary }
+  | { readonly type: 'succeeded'; readonly result: TrainingSummary; readonly retrain?: ChallengerReport }
   | { readonly type: 'failed'; readonly error: { readonly code: string; readonly message: string }; readonly detail?: string };
 
 /** A job this replica runs. */
@@ -181,6 +207,7 @@ export class TrainingJobs {
   readonly #onBackgroundError: (error: unknown) => void;
   readonly #now: () => Date;
   readonly #workerUrl: URL;
+  readonly #retraining: RetrainingHooks | undefined;
   readonly #local = new Map<string, LocalJob>();
   readonly #events = new EventEmitter();
   readonly #followers = new Set<NodeJS.Timeout>();
@@ -204,6 +231,7 @@ export class TrainingJobs {
     this.#onBackgroundError = options.onBackgroundError ?? (() => undefined);
     this.#now = options.now ?? (() => new Date());
     this.#workerUrl = options.workerUrl ?? new URL('./training-worker.js', import.meta.url);
+    this.#retraining = options.retraining;
     // Every open event stream listens on its job; there is no leak to warn about.
     this.#events.setMaxListeners(0);
     this.#timers = [
@@ -251,6 +279,45 @@ export class TrainingJobs {
       throw error;
     } finally {
       await rm(request.csv, { force: true });
+    }
+    await this.#pump();
+    return this.get(row.id);
+  }
+
+  /**
+   * Queues a retraining job (see app/retraining): a row with no upload, its data gathered by the
+   * replica that takes it. Throws BERTH_RETRAIN_ALREADY_RUNNING while the model has a retraining
+   * job queued or running (one at a time per model, across replicas), BERTH_TRAINING_QUEUE_FULL.
+   */
+  async submitRetraining(spec: RetrainJobSpec, target: string): Promise<TrainingJob> {
+    this.#assertOpen();
+    await this.#assertRoom();
+    const active = await this.#store.activeRetraining(spec.model);
+    if (active) throw Errors.RETRAIN_ALREADY_RUNNING.create(spec.model, active.id);
+    const row: TrainingJobRow = {
+      id: uuidv7(),
+      state: 'queued',
+      created_at: this.#iso(),
+      started_at: null,
+      finished_at: null,
+      file: `${spec.model}:${spec.champion}`,
+      target,
+      name: spec.model,
+      options: JSON.stringify({ task: 'auto', algorithm: spec.policy.algorithm ?? 'auto', seed: spec.policy.seed, retrain: spec }),
+      progress: JSON.stringify({ stage: 'queued', fraction: 0, message: 'waiting for a free trainer' }),
+      result: null,
+      error: null,
+      registered: null,
+      upload_digest: null,
+      holder: null,
+      heartbeat_at: null,
+      revision: 1,
+      retrain_model: spec.model,
+      keep_data: 0,
+    };
+    if (!(await this.#store.insertRetraining(row))) {
+      const racing = await this.#store.activeRetraining(spec.model);
+      throw Errors.RETRAIN_ALREADY_RUNNING.create(spec.model, racing?.id ?? 'unknown');
     }
     await this.#pump();
     return this.get(row.id);
@@ -328,6 +395,10 @@ export class TrainingJobs {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+    if (row.keep_data === 1 && row.upload_digest) {
+      const rows = row.result ? (JSON.parse(row.result) as { rows: number }).rows : 0;
+      await registry.keepTrainingData(result.version.model, result.version.version, { digest: row.upload_digest, rows, source: `training:${id} (${row.file})` });
+    }
     // The job may have been dropped meanwhile; its bundle was read before that.
     if (await this.#store.setRegistered(id, JSON.stringify({ model: result.version.model, version: result.version.version }))) await this.#announce(id);
     return result;
@@ -379,6 +450,7 @@ export class TrainingJobs {
     const name = request.name ? validateModelName(request.name) : modelNameForFile(request.file);
     const size = (await stat(request.csv)).size;
     if (size > this.maxUploadBytes) throw Errors.TRAINING_UPLOAD_TOO_LARGE.create(this.maxUploadBytes);
+    const keepData = request.keepData ?? this.#config.keepData;
     const options: TrainingJob['options'] = {
       task,
       algorithm,
@@ -386,6 +458,7 @@ export class TrainingJobs {
       ...(classWeight !== 'none' ? { classWeight: classWeight as ClassWeight } : {}),
       ...(request.strict ? { strict: true } : {}),
       ...(folds !== undefined ? { folds } : {}),
+      ...(keepData ? { keepData: true } : {}),
     };
     return {
       // Time-ordered, so jobs created in the same millisecond still list in the order they came.
@@ -406,6 +479,7 @@ export class TrainingJobs {
       holder: null,
       heartbeat_at: null,
       revision: 1,
+      keep_data: keepData ? 1 : 0,
     };
   }
 
@@ -424,7 +498,12 @@ export class TrainingJobs {
       while (this.#pumpAgain) {
         this.#pumpAgain = false;
         while (!this.#closed && this.#local.size < this.#config.maxConcurrentJobs) {
-          const row = await this.#store.claimNext(this.replica, this.#iso(), (file) => JSON.stringify({ stage: 'read', fraction: 0, message: `reading ${file}` }));
+          const row = await this.#store.claimNext(
+            this.replica,
+            this.#iso(),
+            (file) => JSON.stringify({ stage: 'read', fraction: 0, message: `reading ${file}` }),
+            this.#retraining !== undefined,
+          );
           if (!row) break;
           this.#start(row);
         }
@@ -451,10 +530,25 @@ export class TrainingJobs {
     try {
       dir = join(await this.#ensureRoot(), 'jobs', row.id);
       await mkdir(dir, { recursive: true });
+      const options = JSON.parse(row.options) as TrainingJob['options'] & { retrain?: RetrainJobSpec };
+      if (options.retrain) {
+        if (!this.#retraining) throw new Error('this replica does not run retraining jobs');
+        let retrain: Omit<ChallengerInput, 'outDir' | 'onProgress'>;
+        try {
+          retrain = await this.#retraining.prepare(toJob(row), dir);
+        } catch (error) {
+          if (!(error instanceof BerthError)) throw error;
+          await this.#settle(local, { state: 'failed', error: { error: error.message, code: error.code } });
+          return;
+        }
+        if (local.settled) return;
+        await this.#runWorker(local, { id: row.id, csv: retrain.recentCsv, file: row.file, target: row.target, name: row.name, outDir: join(dir, 'bundle'), retrain });
+        await local.finishing;
+        return;
+      }
       const csv = join(dir, 'upload.csv');
       await this.#blobs.copyTo(row.upload_digest!, csv);
       if (local.settled) return;
-      const options = JSON.parse(row.options) as TrainingJob['options'];
       const request: TrainingWorkerRequest = {
         id: row.id,
         csv,
@@ -468,6 +562,7 @@ export class TrainingJobs {
         ...(options.folds !== undefined ? { folds: options.folds } : {}),
         name: row.name,
         outDir: join(dir, 'bundle'),
+        ...(options.keepData ? { keepData: true } : {}),
       };
       await this.#runWorker(local, request);
       await local.finishing;
@@ -499,7 +594,10 @@ export class TrainingJobs {
         if (message.type === 'progress') {
           this.#progress(local, message.progress);
         } else if (message.type === 'succeeded') {
-          local.finishing ??= this.#succeed(local, request.outDir, message.result);
+          local.finishing ??=
+            request.retrain && message.retrain
+              ? this.#retrained(local, request.outDir, request.retrain, message.result, message.retrain)
+              : this.#succeed(local, request.outDir, message.result);
         } else {
           local.finishing ??= this.#settle(local, { state: 'failed', error: { error: message.error.message, code: message.error.code } }).then(() => {
             if (message.error.code === Errors.TRAINING_FAILED.code) this.#internalError(local, message.detail ?? message.error.message);
@@ -534,6 +632,25 @@ export class TrainingJobs {
     const stored = await this.#settle(local, { state: 'succeeded', result, progress: { stage: 'done', fraction: 1, message: `trained ${result.method}` } }, files);
     // Another replica declared this one dead meanwhile: the bundle belongs to no job.
     if (!stored) await this.#release(files.map((f) => f.digest));
+  }
+
+  /**
+   * A retraining job's worker finished: the challenger is registered and the promotion policy
+   * applied (the hooks' job), then the job succeeds with the outcome. Its bundle lives on as the
+   * registered version, so the job keeps no files of its own.
+   */
+  async #retrained(local: LocalJob, outDir: string, input: Omit<ChallengerInput, 'outDir' | 'onProgress'>, summary: TrainingSummary, report: ChallengerReport): Promise<void> {
+    let outcome: RetrainOutcome;
+    try {
+      outcome = await this.#retraining!.complete(toJob(local.row), outDir, input, report);
+    } catch (error) {
+      if (error instanceof BerthError) await this.#settle(local, { state: 'failed', error: { error: error.message, code: error.code } });
+      else await this.#failInternally(local, `its challenger could not be registered: ${error instanceof Error ? error.message : String(error)}`);
+      return;
+    }
+    await this.#store.setRegistered(local.row.id, JSON.stringify({ model: local.row.name, version: outcome.challenger }));
+    const { target: _target, ...result } = summary;
+    await this.#settle(local, { state: 'succeeded', result: { ...result, retrain: outcome }, progress: { stage: 'done', fraction: 1, message: outcome.reason } });
   }
 
   async #storeBundle(outDir: string): Promise<TrainingJobFile[]> {
@@ -711,10 +828,16 @@ function toJob(row: TrainingJobRow): TrainingJob {
     file: row.file,
     target: row.target,
     name: row.name,
-    options: JSON.parse(row.options) as TrainingJob['options'],
+    ...optionsOf(row.options),
     progress: JSON.parse(row.progress) as TrainingJob['progress'],
     ...(row.result ? { result: JSON.parse(row.result) as TrainingJob['result'] } : {}),
     ...(row.error ? { error: JSON.parse(row.error) as TrainingJob['error'] } : {}),
     ...(row.registered ? { registered: JSON.parse(row.registered) as TrainingJob['registered'] } : {}),
   });
+}
+
+/** A row's options, with a retraining job's spec lifted out beside them. */
+function optionsOf(text: string): Pick<TrainingJob, 'options' | 'retrain'> {
+  const { retrain, ...options } = JSON.parse(text) as TrainingJob['options'] & { retrain?: RetrainJobSpec };
+  return { options, ...(retrain ? { retrain } : {}) };
 }

@@ -1,13 +1,15 @@
 /**
  * The worker thread of one training job (see training-jobs.ts): reads the uploaded CSV, trains,
- * profiles and packages the bundle, reporting progress on the way. Training is CPU-bound for
+ * profiles and packages the bundle, reporting progress on the way; for a retraining job, trains,
+ * evaluates and packages a challenger (retraining/train-challenger.ts). Training is CPU-bound for
  * seconds to minutes; here it cannot hold up the server's event loop.
  */
 import { readFile } from 'node:fs/promises';
 import { parentPort, workerData } from 'node:worker_threads';
 import { BerthError, Errors } from '../core/errors.js';
 import type { TrainProgress } from '../train/index.js';
-import { trainBundle } from './train-bundle.js';
+import { trainChallenger } from './retraining/train-challenger.js';
+import { trainBundle, trainingSummary } from './train-bundle.js';
 import type { TrainingWorkerMessage, TrainingWorkerRequest } from './training-jobs.js';
 
 const request = workerData as TrainingWorkerRequest;
@@ -27,6 +29,19 @@ function onProgress(progress: TrainProgress): void {
 }
 
 try {
+  if (request.retrain) {
+    const { result, report } = await trainChallenger({ ...request.retrain, outDir: request.outDir, onProgress });
+    post({ type: 'succeeded', result: trainingSummary(result), retrain: report });
+  } else {
+    await train();
+  }
+} catch (error) {
+  const berthError = error instanceof BerthError ? error : Errors.TRAINING_FAILED.create(request.id, error instanceof Error ? error.message : String(error));
+  const detail = error instanceof BerthError ? undefined : error instanceof Error ? error.stack : undefined;
+  post({ type: 'failed', error: { code: berthError.code, message: berthError.message }, ...(detail ? { detail } : {}) });
+}
+
+async function train(): Promise<void> {
   const data = await readFile(request.csv);
   const { summary } = await trainBundle({
     csv: { data, name: request.file },
@@ -39,11 +54,8 @@ try {
     ...(request.folds !== undefined ? { folds: request.folds } : {}),
     name: request.name,
     outDir: request.outDir,
+    ...(request.keepData ? { keepData: true } : {}),
     onProgress,
   });
   post({ type: 'succeeded', result: summary });
-} catch (error) {
-  const berthError = error instanceof BerthError ? error : Errors.TRAINING_FAILED.create(request.id, error instanceof Error ? error.message : String(error));
-  const detail = error instanceof BerthError ? undefined : error instanceof Error ? error.stack : undefined;
-  post({ type: 'failed', error: { code: berthError.code, message: berthError.message }, ...(detail ? { detail } : {}) });
 }

@@ -84,6 +84,8 @@ export function addTrainCommands(program: Command, context: TrainProgramContext)
       .option('--alias <alias>', 'point this alias at the new version (implies --register); repeat for more', collect)
       .option('--description <text>', 'what the model is for')
       .option('--tag <key=value>', 'a tag of the bundle; repeat for more', tag)
+      .option('--keep-data', 'keep the CSV in the blob store as the version\'s training data, so `berth retrain` can start from it (needs --register; default: config training.keepData)')
+      .option('--no-keep-data', 'do not keep the training data, whatever the config says')
       .option('--json', 'print JSON for scripts instead of a report'),
   )
     .addHelpText(
@@ -111,6 +113,7 @@ export function addTrainCommands(program: Command, context: TrainProgramContext)
           aliases: opts.alias as string[] | undefined,
           description: opts.description as string | undefined,
           tags: opts.tag as Record<string, string> | undefined,
+          keepData: opts.keepData as boolean | undefined,
           onProgress: (p) => progress.update(p),
         });
         progress.stop();

@@ -328,7 +328,26 @@ export const Errors = {
   ROLLOUT_RUNNING: define('BERTH_ROLLOUT_RUNNING', 409, 'FAILED_PRECONDITION', (model: string, id: string) =>
     `Model '${model}' has a rollout running (${id}); its production alias is left alone until it ends. To send traffic back to the champion now, run berth rollout abort ${model}.`),
 
-  // --- deployments (traffic policies) ---
+  // --- retraining ---
+  RETRAIN_POLICY_INVALID: define('BERTH_RETRAIN_POLICY_INVALID', 400, 'INVALID_ARGUMENT', (option: string, reason: string) =>
+    `Retraining ${option} is invalid: ${reason}. Example: berth retrain loans --policy --every 1d --on-drift --promote rollout.`),
+  RETRAIN_ALREADY_RUNNING: define('BERTH_RETRAIN_ALREADY_RUNNING', 409, 'ALREADY_EXISTS', (model: string, id: string) =>
+    `Model '${model}' is already being retrained (job ${id}); one retraining runs at a time per model. Follow it with GET /api/models/${model}/retrain/jobs, or wait for it to finish.`),
+  RETRAIN_NO_CHAMPION: define('BERTH_RETRAIN_NO_CHAMPION', 409, 'FAILED_PRECONDITION', (model: string, reason: string) =>
+    `Model '${model}' cannot be retrained: ${reason}. Retraining starts from the production version (else the latest) trained by berth train.`),
+  RETRAIN_DATA_NOT_KEPT: define('BERTH_RETRAIN_DATA_NOT_KEPT', 409, 'FAILED_PRECONDITION', (model: string, version: number) =>
+    `Version ${version} of model '${model}' kept no training data, and retraining starts from it. Train with berth train --register --keep-data (or training.keepData in the config), then retrain.`),
+  RETRAIN_NO_LABELLED_DATA: define('BERTH_RETRAIN_NO_LABELLED_DATA', 503, 'UNAVAILABLE', (model: string) =>
+    `Retraining '${model}' needs its labelled traffic, and this server logs no payloads. Turn payload logging on (monitor.payloads) and send feedback for the logged requests.`),
+  RETRAIN_TOO_FEW_ROWS: define('BERTH_RETRAIN_TOO_FEW_ROWS', 422, 'FAILED_PRECONDITION', (model: string, found: number, needed: number, window: string) =>
+    `Model '${model}' has ${found} labelled rows in ${window}; retraining needs at least ${needed}. Send feedback for more requests, widen the window (--since), or lower the policy's minRows. Nothing was trained; the champion keeps serving.`),
+  RETRAIN_SINGLE_CLASS: define('BERTH_RETRAIN_SINGLE_CLASS', 422, 'FAILED_PRECONDITION', (model: string, label: string, rows: number) =>
+    `All ${rows} labelled rows of model '${model}' in the window are of class '${label}', so a challenger cannot be judged on them. Wait for feedback of other classes or widen the window. Nothing was trained; the champion keeps serving.`),
+  RETRAIN_SCHEMA_CHANGED: define('BERTH_RETRAIN_SCHEMA_CHANGED', 422, 'FAILED_PRECONDITION', (model: string, version: number, problems: string) =>
+    `The logged data of model '${model}' no longer fits the schema of version ${version}: ${problems}. Retrain by hand on data of the new shape (berth train). Nothing was trained; the champion keeps serving.`),
+  RETRAIN_BLOB_STORE_FAILED: define('BERTH_RETRAIN_BLOB_STORE_FAILED', 503, 'UNAVAILABLE', (model: string, what: string, reason: string) =>
+    `Retraining '${model}' could not ${what} in the blob store: ${reason}. Free space in the blob store or make it reachable, then retrain again. Nothing was promoted; the champion keeps serving.`),
+
   DEPLOYMENT_INVALID: define('BERTH_DEPLOYMENT_INVALID', 400, 'INVALID_ARGUMENT', (model: string, problems: string) =>
     `The deployment of model '${model}' is not valid: ${problems}. Nothing changed; fix it and send it again (berth traffic <model> 1=80 2=20, weights in percent summing to 100).`),
   DEPLOYMENT_VERSION_UNLOADABLE: define('BERTH_DEPLOYMENT_VERSION_UNLOADABLE', 422, 'FAILED_PRECONDITION', (model: string, version: number, reason: string) =>

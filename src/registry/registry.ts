@@ -20,6 +20,7 @@ import { BundleCache } from './bundle-cache.js';
 import { type AuditLogOptions, ChangeLog } from './change-log.js';
 import { type ClearDeploymentOptions, type DeploymentChangeOptions, DeploymentWriter, readDeployment, readDeployments } from './deployment-writer.js';
 import { type GarbageCollected, collectGarbage, collectTemporary } from './garbage-collector.js';
+import { type KeepDataInput, type KeptData, KeptDataStore } from './kept-data.js';
 import type { CreateApiKeyOptions, CreatedApiKey } from './api-keys.js';
 import type {
   AliasChange,
@@ -87,6 +88,7 @@ export class Registry {
   readonly #bundles: BundleCache;
   readonly #deleter: VersionDeleter;
   readonly #keys: ApiKeys;
+  readonly #kept: KeptDataStore;
   #closed: Promise<void> | undefined;
 
   constructor(options: RegistryOptions) {
@@ -106,6 +108,7 @@ export class Registry {
     this.#bundles = new BundleCache(join(resolve(options.home), 'bundles'), this.#blobs, db);
     this.#deleter = new VersionDeleter({ db, changes: this.#changes, blobs: this.#blobs, bundles: this.#bundles, graceMs: this.#graceMs });
     this.#keys = new ApiKeys(db, this.#changes, now);
+    this.#kept = new KeptDataStore(db, this.#blobs, now);
   }
 
   /**
@@ -143,6 +146,22 @@ export class Registry {
   async registerBundle(bundle: Bundle, options: RegisterOptions & { readonly source: string }): Promise<RegisterResult> {
     this.#ensureOpen();
     return this.#writer.registerBundle(bundle, options, this.#actor);
+  }
+
+  /**
+   * Keeps a CSV as the training data of `model:version` (a blob by digest, kept while the version
+   * exists), so that retraining can start from it. Throws BERTH_REGISTRY_VERSION_NOT_FOUND and the
+   * blob store's errors.
+   */
+  async keepTrainingData(model: string, version: number, input: KeepDataInput): Promise<KeptData> {
+    this.#ensureOpen();
+    return this.#kept.keep(model, version, input);
+  }
+
+  /** The training data `model:version` keeps, or undefined. */
+  async keptTrainingData(model: string, version: number): Promise<KeptData | undefined> {
+    this.#ensureOpen();
+    return this.#kept.get(model, version);
   }
 
   // ---------------------------------------------------------------- reading

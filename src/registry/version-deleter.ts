@@ -61,9 +61,11 @@ export class VersionDeleter {
       }
       const files = await trx.selectFrom('version_files').select('digest').where('model', '=', model).where('number', '=', version).execute();
       await trx.deleteFrom('version_files').where('model', '=', model).where('number', '=', version).execute();
+      const kept = await trx.selectFrom('version_data').select('digest').where('model', '=', model).where('number', '=', version).execute();
+      await trx.deleteFrom('version_data').where('model', '=', model).where('number', '=', version).execute();
       await trx.deleteFrom('versions').where('model', '=', model).where('number', '=', version).execute();
       await log({ action: 'version.delete', model, version, details: { digest: row.digest, forced: aliases.length > 0 } });
-      return { record: toVersionRecord(row, aliases.map((alias) => ({ model, alias, version }))), aliases, digests: [...new Set(files.map((f) => f.digest))] };
+      return { record: toVersionRecord(row, aliases.map((alias) => ({ model, alias, version }))), aliases, digests: [...new Set([...files, ...kept].map((f) => f.digest))] };
     });
 
     let blobsRemoved = 0;

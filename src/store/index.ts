@@ -34,6 +34,7 @@ export type { StoreDialect } from './store-dialect.js';
 export type { StoreKind, StoreMigration } from './store-migration.js';
 export type * from './store-tables.js';
 export { referencedDigests, stillReferenced } from './blob-references.js';
+export { type RetrainPolicyRow, RetrainPolicyStore } from './retrain-policy-store.js';
 export { type RolloutInsert, type RolloutRow, RolloutStore, type RolloutUpdate } from './rollout-store.js';
 export { type TrainingJobFile, type TrainingJobOutcome, type TrainingJobRow, TrainingJobStore } from './training-job-store.js';
 export { type ComparisonRecord, type MergeComparison, ShadowComparisonStore } from './shadow-comparison-store.js';

@@ -12,6 +12,7 @@ import { rolloutTables } from './migrations/0006-rollouts.js';
 import { apiKeyTables } from './migrations/0006-api-keys.js';
 import { windowRoles } from './migrations/0007-window-roles.js';
 import { logSegments } from './migrations/0007-log-segments.js';
+import { retrainingTables } from './migrations/0008-retraining.js';
 import type { StoreMigration } from './store-migration.js';
 
 /** The migrations, keyed by name; they run in the names' alphabetical order. */
@@ -25,4 +26,5 @@ export const STORE_MIGRATIONS: Readonly<Record<string, StoreMigration>> = {
   '0006-api-keys': apiKeyTables,
   '0007-window-roles': windowRoles,
   '0007-log-segments': logSegments,
+  '0008-retraining': retrainingTables,
 };

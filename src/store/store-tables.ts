@@ -226,6 +226,10 @@ export interface TrainingJobsTable {
   readonly heartbeat_at: string | null;
   /** Grows with every change, so a follower on another replica sees what is new. */
   readonly revision: number;
+  /** The model a retraining job retrains while it is queued or running (unique); null otherwise. */
+  readonly retrain_model?: string | null;
+  /** 1: the upload is kept as the registered version's training data (its blob outlives the job). */
+  readonly keep_data?: number;
 }
 
 /** The files of a succeeded training job's bundle and the blobs that hold them. */
@@ -330,6 +334,32 @@ export interface ApiKeysTable {
   readonly created_at: string;
   readonly revoked_at: string | null;
 }
+/** Data kept with a version (migration 0008): its training data, as a blob, while the version exists. */
+export interface VersionDataTable {
+  readonly model: string;
+  readonly number: number;
+  /** What the data is to the version: `training`. */
+  readonly role: string;
+  readonly digest: string;
+  readonly size: number;
+  /** Data rows of the CSV. */
+  readonly rows: number;
+  /** Where it came from, for people. */
+  readonly source: string;
+  readonly created_at: string;
+}
+
+/** A model's retraining policy (migration 0008). */
+export interface RetrainPoliciesTable {
+  readonly model: string;
+  /** JSON: the validated policy (core/retrain-policy.ts). */
+  readonly policy: string;
+  /** JSON: what the triggers have seen (last run, the drift alert last acted on, rows counted). */
+  readonly state: string;
+  readonly updated_at: string;
+  /** Grows with every write; state updates are conditional on it. */
+  readonly revision: number;
+}
 
 /** Every table of the metadata database. */
 export interface StoreTables {
@@ -352,4 +382,6 @@ export interface StoreTables {
   readonly shadow_comparisons: ShadowComparisonsTable;
   readonly rollouts: RolloutsTable;
   readonly api_keys: ApiKeysTable;
+  readonly version_data: VersionDataTable;
+  readonly retrain_policies: RetrainPoliciesTable;
 }

@@ -44,6 +44,31 @@ export class TrainingJobStore {
     await this.#write((trx) => trx.insertInto('training_jobs').values(row).execute());
   }
 
+  /**
+   * Adds a queued retraining job unless its model has one queued or running (the unique
+   * `retrain_model` decides between racing replicas). False when it has.
+   */
+  async insertRetraining(row: TrainingJobRow): Promise<boolean> {
+    try {
+      await this.#write(async (trx) => {
+        const active = await trx.selectFrom('training_jobs').select('id').where('retrain_model', '=', row.retrain_model!).executeTakeFirst();
+        if (active) throw new ActiveRetraining();
+        await trx.insertInto('training_jobs').values(row).execute();
+      });
+      return true;
+    } catch (error) {
+      if (error instanceof ActiveRetraining) return false;
+      // Another replica inserted between our look and our insert: the unique index refused ours.
+      if ((await this.activeRetraining(row.retrain_model!)) !== undefined) return false;
+      throw error;
+    }
+  }
+
+  /** The model's queued or running retraining job, if any. */
+  async activeRetraining(model: string): Promise<TrainingJobRow | undefined> {
+    return normalise(await this.#db.selectFrom('training_jobs').selectAll().where('retrain_model', '=', model).executeTakeFirst());
+  }
+
   /** One job, or undefined. */
   async get(id: string): Promise<TrainingJobRow | undefined> {
     return normalise(await this.#db.selectFrom('training_jobs').selectAll().where('id', '=', id).executeTakeFirst());
@@ -65,14 +90,19 @@ export class TrainingJobStore {
    * Takes the oldest queued job for `holder`: it becomes running, held by `holder`, with its
    * heartbeat at `now`. Of replicas racing for one job only one gets it. Undefined when none waits.
    */
-  async claimNext(holder: string, now: string, progress: (file: string) => string): Promise<TrainingJobRow | undefined> {
+  async claimNext(holder: string, now: string, progress: (file: string) => string, retraining = true): Promise<TrainingJobRow | undefined> {
+    // A replica that cannot gather labelled traffic leaves retraining jobs to those that can.
+    const queued = (db: Kysely<StoreTables>) => {
+      const query = db.selectFrom('training_jobs').where('state', '=', 'queued');
+      return retraining ? query : query.where('retrain_model', 'is', null);
+    };
     // Replicas look every few hundred milliseconds: only a queued job is worth a write transaction.
-    if (!(await this.#db.selectFrom('training_jobs').select('id').where('state', '=', 'queued').limit(1).executeTakeFirst())) return undefined;
+    if (!(await queued(this.#db).select('id').limit(1).executeTakeFirst())) return undefined;
     return this.#write(async (trx) => {
       // Another replica may take the job we chose first (PostgreSQL re-checks the condition once
       // its transaction commits): then the next one is chosen, until none is left.
       for (;;) {
-        const next = await trx.selectFrom('training_jobs').select(['id', 'file']).where('state', '=', 'queued').orderBy('created_at').orderBy('id').limit(1).executeTakeFirst();
+        const next = await queued(trx).select(['id', 'file']).orderBy('created_at').orderBy('id').limit(1).executeTakeFirst();
         if (!next) return undefined;
         const claimed = await trx
           .updateTable('training_jobs')
@@ -207,6 +237,8 @@ function finishedColumns(outcome: TrainingJobOutcome): Partial<TrainingJobRow> {
   return {
     state: outcome.state,
     finished_at: outcome.finished_at,
+    // A finished retraining job no longer holds its model: the next one may be queued.
+    retrain_model: null,
     ...(outcome.progress !== undefined ? { progress: outcome.progress } : {}),
     ...(outcome.result !== undefined ? { result: outcome.result } : {}),
     ...(outcome.error !== undefined ? { error: outcome.error } : {}),
@@ -217,3 +249,6 @@ function finishedColumns(outcome: TrainingJobOutcome): Partial<TrainingJobRow> {
 function normalise(row: TrainingJobRow | undefined): TrainingJobRow | undefined {
   return row ? { ...row, revision: Number(row.revision) } : undefined;
 }
+
+/** Thrown inside insertRetraining's transaction to roll it back. */
+class ActiveRetraining extends Error {}

@@ -45,6 +45,11 @@ export interface TrainCommandOptions {
   readonly description?: string | undefined;
   readonly tags?: Readonly<Record<string, string>> | undefined;
   readonly onProgress?: ((progress: TrainProgress) => void) | undefined;
+  /**
+   * Keep the CSV in the registry's blob store as the version's training data (retraining starts
+   * from it); default the config's `training.keepData`. Only a registered version keeps data.
+   */
+  readonly keepData?: boolean | undefined;
   readonly actor?: AuditActor | undefined;
 }
 
@@ -56,6 +61,8 @@ export interface TrainCommandResult extends TrainingSummary {
   /** `dir` is null when the bundle was only made to be registered. */
   readonly bundle: { readonly dir: string | null; readonly digest: string; readonly size: number };
   readonly registered: { readonly model: string; readonly version: number; readonly created: boolean; readonly aliasesSet: readonly string[] } | null;
+  /** The training data kept with the registered version, or null. */
+  readonly keptData: { readonly digest: string; readonly size: number; readonly rows: number } | null;
 }
 
 /**
@@ -67,6 +74,10 @@ export async function trainCommand(options: TrainCommandOptions): Promise<TrainC
   const aliases = [...(options.aliases ?? [])].map(validateAliasName);
   const register = options.register === true || aliases.length > 0;
   const out = options.out !== undefined ? resolve(options.out) : register ? undefined : resolve(`${name}.bundle`);
+  if (options.keepData === true && !register) {
+    throw Errors.TRAIN_OPTION_INVALID.create('keepData', 'training data is kept in the registry with the version; add --register (or an --alias)');
+  }
+  const keepData = register && (options.keepData ?? options.config.training.keepData);
   if (out !== undefined) await refuseExistingOutput(out);
   const train = async (registry: Registry | undefined): Promise<TrainCommandResult> => {
     const scratch = out === undefined ? await mkdtemp(join(tmpdir(), 'berth-train-')) : undefined;
@@ -87,11 +98,20 @@ export async function trainCommand(options: TrainCommandOptions): Promise<TrainC
         name,
         description: options.description,
         tags: options.tags,
+        keepData,
         outDir: out ?? join(scratch!, 'bundle'),
       });
       const registered = registry
         ? await registry.register(bundle.dir, { name, aliases, actor: options.actor, source: `train:${resolve(options.data)}` })
         : undefined;
+      const kept =
+        registry && registered && keepData
+          ? await registry.keepTrainingData(registered.version.model, registered.version.version, {
+              file: options.data,
+              rows: result.table.rows.length,
+              source: `train:${resolve(options.data)}`,
+            })
+          : undefined;
       return {
         name,
         ...summary,
@@ -100,6 +120,7 @@ export async function trainCommand(options: TrainCommandOptions): Promise<TrainC
         registered: registered
           ? { model: registered.version.model, version: registered.version.version, created: registered.created, aliasesSet: registered.aliasesSet }
           : null,
+        keptData: kept ? { digest: kept.digest, size: kept.size, rows: kept.rows } : null,
       };
     } finally {
       if (scratch) await rm(scratch, { recursive: true, force: true });

@@ -1,0 +1,240 @@
+/**
+ * Training a challenger (run in a training worker thread): the champion's original training data
+ * and the labelled rows of a window, split with a recorded seed; the champion's trainer and
+ * settings; both models scored on the same held-out recent rows and on the original validation
+ * rows; the challenger packaged with its lineage (parent, trigger, data and windows, evaluation).
+ */
+import { createHash } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
+import { stringify } from 'csv-stringify/sync';
+import { Errors } from '../../core/errors.js';
+import type { FeatureSchema } from '../../core/feature-schema.js';
+import type { PipelineSpec } from '../../core/pipeline-spec.js';
+import type { RetrainTriggerKind } from '../../core/retrain-policy.js';
+import { type JsonObject, loadBundle } from '../../registry/index.js';
+import {
+  type AlgorithmChoice,
+  type ClassWeight,
+  type CsvTable,
+  DEFAULT_GBDT_PARAMETERS,
+  type GbdtParameters,
+  type Metrics,
+  type TrainProgress,
+  classificationMetrics,
+  inferSchema,
+  parseCsv,
+  regressionMetrics,
+  scoreRows,
+  splitRows,
+  tableRecords,
+  trainFromTable,
+} from '../../train/index.js';
+import { type TrainedBundle, packageTrainResult } from '../train-bundle.js';
+import { type ChallengerEvaluation, type EvaluationRow, evaluatedFigures, judgeChallenger } from './judge-challenger.js';
+
+/** Why a retraining ran. */
+export interface RetrainTrigger {
+  readonly kind: RetrainTriggerKind;
+  /** What fired: the alert rule, the schedule, the count of rows. */
+  readonly detail?: string;
+}
+
+/** What a retraining worker is given (files prepared by the replica that runs the job). */
+export interface ChallengerInput {
+  readonly model: string;
+  /** The champion's version number. */
+  readonly parent: number;
+  /** The champion's bundle folder. */
+  readonly championDir: string;
+  /** The champion's kept training data. */
+  readonly originalCsv: string;
+  readonly originalDigest: string;
+  /** The labelled rows of the window as CSV in the original columns (labelled-table.ts). */
+  readonly recentCsv: string;
+  /** Where the challenger's training data (original rows, then the labelled rows) is written, to be kept. */
+  readonly keptCsv: string;
+  readonly trigger: RetrainTrigger;
+  /** The window of labelled rows, ISO 8601, and how it was asked for (`7d`). */
+  readonly window: { readonly from: string; readonly to: string; readonly since: string };
+  readonly holdout: number;
+  readonly seed: number;
+  readonly margin: number;
+  readonly forgetting: number;
+  readonly algorithm?: AlgorithmChoice | undefined;
+  readonly outDir: string;
+  readonly onProgress?: (progress: TrainProgress) => void;
+}
+
+/** What the worker reports besides the training summary. */
+export interface ChallengerReport {
+  readonly parent: number;
+  readonly evaluation: ChallengerEvaluation;
+  /** The challenger's training data to keep: sha256 of the kept CSV (hex) and its rows. */
+  readonly kept: { readonly sha256: string; readonly rows: number; readonly size: number };
+}
+
+/** The champion's lineage as training wrote it (the fields retraining reads). */
+interface ChampionLineage {
+  readonly target: string;
+  readonly task: 'classification' | 'regression';
+  readonly algorithm?: 'linear' | 'gbdt';
+  readonly parameters?: Readonly<Record<string, number | string | null>>;
+  readonly seed?: number;
+  readonly validationFraction?: number | null;
+  readonly classWeight?: ClassWeight;
+  readonly refit?: boolean;
+}
+
+/**
+ * Trains, evaluates and packages a challenger. Throws BERTH_RETRAIN_NO_CHAMPION when the champion
+ * was not trained by Berth, BERTH_RETRAIN_SCHEMA_CHANGED when the data's columns differ, and the
+ * trainer's errors.
+ */
+export async function trainChallenger(input: ChallengerInput): Promise<TrainedBundle & { report: ChallengerReport }> {
+  const champion = await loadBundle(input.championDir);
+  const lineage = champion.manifest.lineage as unknown as ChampionLineage | undefined;
+  if (!lineage || typeof lineage.target !== 'string' || (lineage.task !== 'classification' && lineage.task !== 'regression') || !champion.manifest.schema || !champion.manifest.pipeline) {
+    throw Errors.RETRAIN_NO_CHAMPION.create(input.model, `version ${input.parent} has no training lineage (it was not trained by berth train)`);
+  }
+  const original = parseCsv(await readFile(input.originalCsv), `the training data of ${input.model}:${input.parent}`);
+  const recentBytes = await readFile(input.recentCsv);
+  const recent = parseCsv(recentBytes, `the labelled rows of ${input.model}`, { delimiter: ',' });
+  if (recent.header.join('\u0000') !== original.header.join('\u0000')) {
+    throw Errors.RETRAIN_SCHEMA_CHANGED.create(input.model, input.parent, 'the labelled rows do not have the columns of the original training data');
+  }
+  const target = lineage.target;
+  const task = lineage.task;
+  const targetIndex = original.header.indexOf(target);
+
+  // The original validation rows: the champion's own split when it came from a random one.
+  const inferred = inferSchema(original, { target, task });
+  const originalFraction = typeof lineage.validationFraction === 'number' ? lineage.validationFraction : input.holdout;
+  const originalSeed = typeof lineage.seed === 'number' ? lineage.seed : input.seed;
+  const originalSplit = splitRows(inferred.rows.length, {
+    fraction: originalFraction,
+    seed: originalSeed,
+    ...(inferred.target.task === 'classification' ? { strata: inferred.target.classes } : {}),
+  });
+  const originalValidation = Array.from(originalSplit.validation, (i) => inferred.rows[i]!);
+  const heldOut = new Set(originalValidation);
+
+  // The recent rows: a seeded split, stratified by class.
+  const truths = recent.rows.map((row) => row[targetIndex]!);
+  const labels = [...new Set(truths)].sort();
+  const recentSplit = splitRows(recent.rows.length, {
+    fraction: input.holdout,
+    seed: input.seed,
+    ...(task === 'classification' ? { strata: truths.map((t) => labels.indexOf(t)) } : {}),
+  });
+
+  // What the challenger keeps: every original row, then every labelled row.
+  const keptText = stringify([original.header as string[], ...(original.rows as string[][]), ...(recent.rows as string[][])]);
+  await writeFile(input.keptCsv, keptText);
+  const keptSha = createHash('sha256').update(keptText).digest('hex');
+
+  const trainRows = [...original.rows.filter((_, i) => !heldOut.has(i)), ...Array.from(recentSplit.train, (i) => recent.rows[i]!)];
+  const table: CsvTable = { source: `${input.model}:${input.parent} training data + labelled rows`, header: original.header, rows: trainRows, sha256: keptSha };
+  const algorithm = input.algorithm ?? lineage.algorithm ?? 'auto';
+  const result = await trainFromTable(table, {
+    target,
+    task,
+    algorithm,
+    seed: input.seed,
+    ...(typeof lineage.validationFraction === 'number' ? { validationFraction: lineage.validationFraction } : {}),
+    ...(lineage.classWeight ? { classWeight: lineage.classWeight } : {}),
+    ...(algorithm === 'gbdt' && lineage.algorithm === 'gbdt' ? { gbdt: gbdtSettings(lineage.parameters) } : {}),
+    ...(input.onProgress ? { onProgress: (p: TrainProgress) => input.onProgress!({ ...p, fraction: p.fraction * 0.9 }) } : {}),
+  });
+
+  input.onProgress?.({ stage: 'verify', completed: 0, total: 1, fraction: 0.92, message: 'scoring the challenger and the champion on the same rows' });
+  const championOnnx = new Uint8Array(await readFile(champion.modelPath));
+  const championSchema = champion.manifest.schema;
+  const championPipeline = champion.manifest.pipeline;
+  const score = async (rows: readonly Record<string, string>[], truth: readonly string[]) => ({
+    challenger: await figures(result.onnx, result.schema, result.pipeline, rows, truth),
+    champion: await figures(championOnnx, championSchema, championPipeline, rows, truth),
+  });
+  const recentHoldout = Array.from(recentSplit.validation);
+  const recentScores = await score(tableRecords(recent, recentHoldout), recentHoldout.map((i) => truths[i]!));
+  const recentRow: EvaluationRow = { rows: 'recent', count: recentHoldout.length, challenger: recentScores.challenger, champion: recentScores.champion };
+  let originalRow: EvaluationRow | undefined;
+  if (originalValidation.length > 0) {
+    const scores = await score(tableRecords(original, originalValidation), originalValidation.map((i) => original.rows[i]![targetIndex]!));
+    // A refitted champion has seen these rows; training recorded its figures on them before the refit.
+    const recorded = lineage.refit === true && typeof lineage.validationFraction === 'number' ? recordedFigures(champion.manifest.evaluation) : undefined;
+    originalRow = { rows: 'original', count: originalValidation.length, challenger: scores.challenger, champion: scores.champion, ...(recorded ? { championRecorded: recorded } : {}) };
+  }
+  const evaluation = judgeChallenger(task, recentRow, originalRow, { margin: input.margin, forgetting: input.forgetting });
+
+  const from = Date.parse(input.window.from);
+  const to = Date.parse(input.window.to);
+  const trained = await packageTrainResult(
+    { ...result, table },
+    {
+      outDir: input.outDir,
+      name: input.model,
+      description: champion.manifest.description,
+      lineage: {
+        data: { source: table.source, sha256: keptSha, rows: original.rows.length + recent.rows.length, columns: [...original.header], blob: `sha256:${keptSha}` },
+        parent: input.parent,
+        trigger: { kind: input.trigger.kind, ...(input.trigger.detail !== undefined ? { detail: input.trigger.detail } : {}) },
+        retraining: {
+          original: { digest: input.originalDigest, rows: original.rows.length, validationRows: originalValidation.length, seed: originalSeed, validationFraction: originalFraction },
+          labelled: {
+            window: { from: new Date(from).toISOString(), to: new Date(to).toISOString(), since: input.window.since },
+            sha256: createHash('sha256').update(recentBytes).digest('hex'),
+            rows: recent.rows.length,
+            trainRows: recentSplit.train.length,
+            holdoutRows: recentSplit.validation.length,
+            holdout: input.holdout,
+            seed: input.seed,
+          },
+        },
+        evaluation: evaluation as unknown as JsonObject,
+      } as unknown as JsonObject,
+    },
+  );
+  input.onProgress?.({ stage: 'done', completed: 1, total: 1, fraction: 1, message: evaluation.better ? 'the challenger is better' : 'the challenger is not better' });
+  return { ...trained, report: { parent: input.parent, evaluation, kept: { sha256: keptSha, rows: original.rows.length + recent.rows.length, size: Buffer.byteLength(keptText) } } };
+}
+
+/** A model's figures on rows whose truth it knows; rows of a class it never saw are left out. */
+async function figures(
+  onnx: Uint8Array,
+  schema: FeatureSchema,
+  pipeline: PipelineSpec,
+  rows: readonly Record<string, string>[],
+  truth: readonly string[],
+): Promise<Record<string, number | null>> {
+  const { predictions } = await scoreRows({ onnx, schema, pipeline, rows });
+  let metrics: Metrics;
+  if (pipeline.output.task === 'classification') {
+    const labels = pipeline.output.labels;
+    const kept = truth.flatMap((t, i) => (labels.includes(t) ? [i] : []));
+    const probabilities = new Float64Array(kept.length * labels.length);
+    kept.forEach((r, i) => {
+      const p = predictions[r]!;
+      labels.forEach((label, c) => (probabilities[i * labels.length + c] = 'probabilities' in p ? p.probabilities[label]! : 0));
+    });
+    metrics = classificationMetrics(Int32Array.from(kept, (r) => labels.indexOf(truth[r]!)), probabilities, labels);
+  } else {
+    metrics = regressionMetrics(Float64Array.from(truth, Number), Float64Array.from(predictions, (p) => ('value' in p ? p.value : NaN)));
+  }
+  return evaluatedFigures(metrics);
+}
+
+/** A bundle's recorded validation figures, when its evaluation holds the trainer's metrics. */
+function recordedFigures(evaluation: unknown): Record<string, number | null> | undefined {
+  const metrics = (evaluation as { metrics?: Metrics } | undefined)?.metrics;
+  return metrics && (metrics.task === 'classification' || metrics.task === 'regression') ? evaluatedFigures(metrics) : undefined;
+}
+
+/** The champion's GBDT settings, less the iterations early stopping chose (the new data chooses again). */
+function gbdtSettings(parameters: ChampionLineage['parameters']): Partial<GbdtParameters> {
+  const settings: Record<string, number> = {};
+  for (const key of Object.keys(DEFAULT_GBDT_PARAMETERS)) {
+    const value = parameters?.[key];
+    if (key !== 'maxIterations' && typeof value === 'number') settings[key] = value;
+  }
+  return settings as Partial<GbdtParameters>;
+}
