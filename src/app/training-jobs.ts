@@ -131,7 +131,12 @@ export interface TrainingJobsOptions {
   /** The worker script; default training-worker.js beside this module (run from dist/). */
   readonly workerUrl?: URL;
   /** Runs retraining jobs; without it this replica takes only plain training jobs. */
-  readonly retraining?: RetrainingHooks;
+  readonly retraining?: RetrainingHooks | undefined;
+  /**
+   * Which queued jobs this process takes: `all` (a server), `retraining` (`berth retrain --wait`,
+   * which never takes a dashboard upload it would abandon on exit), or `none` (queues only).
+   */
+  readonly takes?: 'all' | 'retraining' | 'none';
 }
 
 /** What the server sends a training worker (its workerData). */
@@ -208,6 +213,7 @@ export class TrainingJobs {
   readonly #now: () => Date;
   readonly #workerUrl: URL;
   readonly #retraining: RetrainingHooks | undefined;
+  readonly #takes: 'all' | 'plain' | 'retraining' | 'none';
   readonly #local = new Map<string, LocalJob>();
   readonly #events = new EventEmitter();
   readonly #followers = new Set<NodeJS.Timeout>();
@@ -232,6 +238,8 @@ export class TrainingJobs {
     this.#now = options.now ?? (() => new Date());
     this.#workerUrl = options.workerUrl ?? new URL('./training-worker.js', import.meta.url);
     this.#retraining = options.retraining;
+    const takes = options.takes ?? 'all';
+    this.#takes = takes === 'none' ? 'none' : this.#retraining ? takes : takes === 'all' ? 'plain' : 'none';
     // Every open event stream listens on its job; there is no leak to warn about.
     this.#events.setMaxListeners(0);
     this.#timers = [
@@ -497,12 +505,12 @@ export class TrainingJobs {
     try {
       while (this.#pumpAgain) {
         this.#pumpAgain = false;
-        while (!this.#closed && this.#local.size < this.#config.maxConcurrentJobs) {
+        while (!this.#closed && this.#takes !== 'none' && this.#local.size < this.#config.maxConcurrentJobs) {
           const row = await this.#store.claimNext(
             this.replica,
             this.#iso(),
             (file) => JSON.stringify({ stage: 'read', fraction: 0, message: `reading ${file}` }),
-            this.#retraining !== undefined,
+            this.#takes as 'all' | 'plain' | 'retraining',
           );
           if (!row) break;
           this.#start(row);

@@ -20,6 +20,7 @@ import { addK8sCommands } from './k8s-program.js';
 import { addKeysCommands } from './keys-program.js';
 import { addMonitorCommands } from './monitor-program.js';
 import { addRegistryCommands } from './registry-program.js';
+import { addRetrainCommand } from './retrain-program.js';
 import { addRolloutCommands } from './rollout-program.js';
 import { addTrainCommands } from './train-program.js';
 import { collect, integer, wholeNumber } from './option-parsers.js';
@@ -173,6 +174,8 @@ addMonitorCommands(program, { env: process.env, print: (text) => process.stdout.
 
 // rollout, rollback
 addRolloutCommands(program, { env: process.env, print: (text) => process.stdout.write(`${text}\n`), exit: (code) => process.exit(code) });
+// retrain: this process reads no labelled traffic yet, so --wait follows a server's run of the job.
+addRetrainCommand(program, { env: process.env, print: (text) => process.stdout.write(`${text}\n`), exit: (code) => process.exit(code) });
 // keys
 addKeysCommands(program, { env: process.env, print: (text) => process.stdout.write(`${text}\n`) });
 

@@ -111,6 +111,11 @@ export function renderVersionDetail(v: VersionDetail): string {
   if (m.metrics && Object.keys(m.metrics).length) lines.push(`  metrics      ${Object.entries(m.metrics).map(([k, n]) => `${k}=${formatMetric(n)}`).join(', ')}`);
   const trained = trainedWith(m.lineage);
   if (trained) lines.push(`  trained      ${trained}`);
+  const parent = m.lineage?.parent;
+  if (typeof parent === 'number') {
+    const trigger = (m.lineage?.trigger as { kind?: unknown } | undefined)?.kind;
+    lines.push(`  retrained    from v${parent}${typeof trigger === 'string' ? ` (trigger: ${trigger})` : ''}`);
+  }
   if (m.pipeline?.output.task === 'classification') lines.push(`  classes      ${m.pipeline.output.labels.join(', ')} (probability columns in this order)`);
   const extras = (['schema', 'pipeline', 'profile', 'lineage'] as const).filter((k) => m[k] !== undefined);
   if (extras.length) lines.push(`  carries      ${extras.join(', ')}`);

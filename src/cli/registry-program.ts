@@ -193,7 +193,8 @@ export function addRegistryCommands(program: Command, context: RegistryProgramCo
   ).action(async (reference: string, opts: StoreFlags) => {
     const result = await showCommand({ config: config(opts), reference });
     if (result.kind === 'version') {
-      out(opts, result.version, () => renderVersionDetail(result.version));
+      // The lineage (with `parent` for a retrained version) at the top, where scripts look first.
+      out(opts, { ...result.version, lineage: result.version.manifest.lineage ?? null }, () => renderVersionDetail(result.version));
     } else {
       const { model, versions, aliases } = result;
       out(opts, { model, versions, aliases }, () => renderModelDetail(model, versions) + (aliases.length ? `\n\n${renderAliases(aliases)}` : ''));

@@ -16,9 +16,9 @@ import { registryTraffic } from '../app/rollouts/registry-traffic.js';
 import { monitorFigureSource } from '../app/rollouts/rollout-figures.js';
 import { RolloutRunner } from '../app/rollouts/rollout-runner.js';
 import { Rollouts } from '../app/rollouts/rollouts.js';
-import { MonitorService, type PredictionEvent, ShadowComparisons, monitorSchemaFromManifest } from '../monitor/index.js';
+import { type LabelledRowSource, MonitorService, type PredictionEvent, ShadowComparisons, monitorSchemaFromManifest } from '../monitor/index.js';
 import type { Registry } from '../registry/index.js';
-import { type BlobStore, KyselyLeaseStore, type MetadataStore, RolloutStore, ShadowComparisonStore, monitorStores } from '../store/index.js';
+import { type BlobStore, KyselyLeaseStore, type MetadataStore, RetrainPolicyStore, RolloutStore, ShadowComparisonStore, monitorStores } from '../store/index.js';
 import { WorkerPool } from '../runtime/worker-pool.js';
 import { AccessControl } from './access-control.js';
 import { DataPlane } from './data-plane.js';
@@ -35,6 +35,7 @@ import { RegistryFollower } from './registry-follower.js';
 import { startTemporaryCollection } from './temporary-collection.js';
 import { servedReferenceSource } from './served-reference-source.js';
 import { ShadowRunner } from './shadow-runner.js';
+import { Retraining } from '../app/retraining/retraining.js';
 import { TrainingJobs } from '../app/training-jobs.js';
 import { type ModelFile, VersionLoader } from './version-loader.js';
 
@@ -70,6 +71,8 @@ export interface StartServerOptions {
   readonly now?: () => number;
   /** Step rollouts on a timer (default true; tests call `rollouts.runner.tick()` instead). */
   readonly rolloutTimers?: boolean;
+  /** Labelled traffic (the payload log joined with feedback) that retraining learns from. */
+  readonly labelledRows?: LabelledRowSource;
 }
 
 /** A listening server. */
@@ -82,6 +85,8 @@ export interface RunningServer {
   readonly dataPlane: DataPlane;
   /** Rollouts and this replica's runner, when serving a registry with monitoring on. */
   readonly rollouts?: { readonly service: Rollouts; readonly runner: RolloutRunner };
+  /** Retraining, when serving a registry. */
+  readonly retraining?: Retraining;
   /**
    * Shuts down: readiness turns false at once, requests keep being served for `drainDelayMs`
    * (default 0) so load balancers notice, then the listeners close, requests in flight finish
@@ -126,10 +131,23 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const budget = memoryBudget(config, metrics, logger);
   const loader = new VersionLoader({ pool, config, metrics, logger, ...(budget ? { budget } : {}) });
   let follower: RegistryFollower | undefined;
+  let rollouts: { readonly service: Rollouts; readonly runner: RolloutRunner } | undefined;
+  // Retraining jobs are training jobs; a better challenger moves production through this replica, so it follows at once.
+  const retraining = registry
+    ? new Retraining({
+        registry,
+        labelled: options.labelledRows,
+        policies: new RetrainPolicyStore(registry.store.db),
+        rollouts: () => rollouts?.service,
+        setProduction: async (model, version, actor) => void (await new RegistryChanges(registry, follower).setAlias(model, 'production', version, { actor })),
+        ...(options.now ? { now: options.now } : {}),
+      })
+    : undefined;
   // Training jobs are rows of the registry's database with blobs in its blob store; their work in
   // progress lives beside the registry's home but outside tmp/, and is collected by its own age.
   const trainingJobs = registry
     ? new TrainingJobs({
+        retraining,
         config: config.training,
         db: registry.store.db,
         blobs: registry.blobs,
@@ -138,6 +156,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         onBackgroundError: (error) => logger.error({ err: error }, 'training jobs: background work failed; retrying'),
       })
     : undefined;
+  if (trainingJobs) retraining?.attach(trainingJobs);
   const imageJobs =
     registry && options.imageBuild
       ? new ImageJobs({
@@ -181,7 +200,6 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     metrics.countMonitorDrops(() => ({ ...monitor.dropped }));
     metrics.countPayloadSink(() => (monitor.sinkCounts ? { ...monitor.sinkCounts } : undefined));
   }
-  let rollouts: { readonly service: Rollouts; readonly runner: RolloutRunner } | undefined;
   // Shadows' comparisons are rows of the metadata database, like the monitor's windows.
   const comparisons = monitorStore
     ? new ShadowComparisons({
@@ -300,6 +318,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     ...(options.modelFolder ? { servesBundles: true } : {}),
     ...(follower ? { follower } : {}),
     ...(trainingJobs ? { trainingJobs } : {}),
+    ...(retraining ? { retraining } : {}),
     ...(imageJobs ? { imageJobs } : {}),
     ...(monitor ? { monitor } : {}),
     ...(comparisons ? { comparisons } : {}),
@@ -384,6 +403,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     ...(grpc ? { grpcPort: grpc.port } : {}),
     dataPlane,
     ...(rollouts ? { rollouts } : {}),
+    ...(retraining ? { retraining } : {}),
     close: (options: CloseOptions = {}) => {
       if (options.now) endDelay?.();
       return (closed ??= close(options.now ? 0 : (options.drainDelayMs ?? 0)));

@@ -87,14 +87,14 @@ export class TrainingJobStore {
   }
 
   /**
-   * Takes the oldest queued job for `holder`: it becomes running, held by `holder`, with its
+   * Takes the oldest queued job (of `kinds`: plain training jobs, retraining jobs, or all) for `holder`: it becomes running, held by `holder`, with its
    * heartbeat at `now`. Of replicas racing for one job only one gets it. Undefined when none waits.
    */
-  async claimNext(holder: string, now: string, progress: (file: string) => string, retraining = true): Promise<TrainingJobRow | undefined> {
-    // A replica that cannot gather labelled traffic leaves retraining jobs to those that can.
+  async claimNext(holder: string, now: string, progress: (file: string) => string, kinds: 'all' | 'plain' | 'retraining' = 'all'): Promise<TrainingJobRow | undefined> {
+    // A replica that cannot run retraining leaves those jobs to others; `berth retrain --wait` takes only them.
     const queued = (db: Kysely<StoreTables>) => {
       const query = db.selectFrom('training_jobs').where('state', '=', 'queued');
-      return retraining ? query : query.where('retrain_model', 'is', null);
+      return kinds === 'all' ? query : kinds === 'plain' ? query.where('retrain_model', 'is', null) : query.where('retrain_model', 'is not', null);
     };
     // Replicas look every few hundred milliseconds: only a queued job is worth a write transaction.
     if (!(await queued(this.#db).select('id').limit(1).executeTakeFirst())) return undefined;

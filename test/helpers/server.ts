@@ -5,6 +5,7 @@
  */
 import { pino } from 'pino';
 import { buildConfig } from '../../dist/core/config.js';
+import type { LabelledRowSource } from '../../dist/monitor/index.js';
 import type { Registry } from '../../dist/registry/index.js';
 import { type RunningServer, startServer } from '../../dist/serve/server.js';
 
@@ -45,7 +46,7 @@ export async function postJson(url: string, body: unknown, headers: Record<strin
 export async function startRegistryServer(
   home: string,
   config: Record<string, Record<string, unknown>> = {},
-  extra: { readonly now?: () => number; readonly rolloutTimers?: boolean } = {},
+  extra: { readonly now?: () => number; readonly rolloutTimers?: boolean; readonly labelledRows?: LabelledRowSource } = {},
 ): Promise<RunningServer & { registry: Registry }> {
   const { openRegistry } = await import('../../dist/registry/index.js');
   const store = { home, ...(config.store ?? {}) } as { home: string; databaseUrl?: string; databaseSchema?: string };

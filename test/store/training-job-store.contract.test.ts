@@ -67,6 +67,37 @@ for (const backend of STORE_BACKENDS) {
       expect((await a.list()).map((j) => j.id)).toEqual(['job-5', 'job-4', 'job-3', 'job-2', 'job-1', 'job-0']);
     });
 
+    it('keeps one retraining job per model queued or running, across replicas, and hands them only to those that run them', async () => {
+      const retraining = (id: string, model: string): TrainingJobRow => ({ ...queued(id, T0, digest(90)), upload_digest: null, retrain_model: model });
+      const inserted = await Promise.all([a.insertRetraining(retraining('r-1', 'loans')), b.insertRetraining(retraining('r-2', 'loans'))]);
+      expect(inserted.filter(Boolean)).toHaveLength(1);
+      expect(await a.insertRetraining(retraining('r-3', 'houses'))).toBe(true);
+      await a.insert(queued('plain', '2026-01-01T00:00:01.000Z', digest(91)));
+      const active = await b.activeRetraining('loans');
+      expect(['r-1', 'r-2']).toContain(active?.id);
+      // A replica without retraining takes only the plain job; one that runs only retraining, only those.
+      expect((await a.claimNext('replica-a', T0, () => '{}', 'plain'))?.id).toBe('plain');
+      expect(await a.claimNext('replica-a', T0, () => '{}', 'plain')).toBeUndefined();
+      const claimed = await b.claimNext('replica-b', T0, () => '{}', 'retraining');
+      expect(claimed?.retrain_model).toBeDefined();
+      // Finishing a retraining job frees its model for the next one.
+      const model = claimed!.retrain_model!;
+      expect(await b.finish(claimed!.id, 'replica-b', { state: 'failed', finished_at: T0, error: '{}' })).toEqual({ upload: null });
+      expect(await b.activeRetraining(model)).toBeUndefined();
+      expect(await a.insertRetraining(retraining('r-4', model))).toBe(true);
+    });
+
+    it('keeps an upload whose data is kept referenced after its job finished', async () => {
+      await a.insert({ ...queued('kept', T0, digest(80)), keep_data: 1 });
+      await a.insert(queued('dropped', T0, digest(81)));
+      for (const id of ['kept', 'dropped']) {
+        await a.claimNext('replica-a', T0, () => '{}');
+        await a.finish(id, 'replica-a', { state: 'succeeded', finished_at: T0, result: '{}' });
+      }
+      expect(await stillReferenced(stores[0]!.db, [digest(80), digest(81)])).toEqual(new Set([digest(80)]));
+      expect((await referencedDigests(stores[0]!.db)).has(digest(81))).toBe(false);
+    });
+
     it('lets only the holder write progress and the outcome, and fails a job only while its lease stays stale', async () => {
       await a.insert(queued('job', T0, digest(1)));
       const claimed = (await a.claimNext('replica-a', T0, () => '{}'))!;

@@ -54,8 +54,11 @@ export interface RetrainingOptions {
   /** Where labelled traffic comes from (the payload log); without it retraining jobs fail with BERTH_RETRAIN_NO_LABELLED_DATA. */
   readonly labelled?: LabelledRowSource | undefined;
   readonly policies: RetrainPolicyStore;
-  /** Starts rollouts for `promote: rollout` (a server with monitoring); without it a better challenger waits for a person. */
-  readonly rollouts?: Rollouts | undefined;
+  /**
+   * Starts rollouts for `promote: rollout` (a server with monitoring, whose rollouts exist once
+   * its registry follower runs); without them a better challenger waits for a person.
+   */
+  readonly rollouts?: (() => Rollouts | undefined) | undefined;
   /** Points production at a version for `promote: auto` (RegistryChanges in a server, so this replica follows at once). */
   readonly setProduction?: (model: string, version: number, actor: AuditActor) => Promise<void>;
   /** The clock, epoch ms. */
@@ -249,9 +252,10 @@ export class Retraining implements RetrainingHooks {
       };
     }
     if (spec.promote === 'rollout') {
-      if (!this.#options.rollouts) return { ...base, decision: 'registered', reason: `better, but rollouts need a server with monitoring; start one with berth rollout ${model} ${challenger}` };
+      const rollouts = this.#options.rollouts?.();
+      if (!rollouts) return { ...base, decision: 'registered', reason: `better, but rollouts need a server with monitoring; start one with berth rollout ${model} ${challenger}` };
       try {
-        const rollout = await this.#options.rollouts.start(model, challenger, (spec.policy.rollout ?? {}) as RolloutPlanInput, actor);
+        const rollout = await rollouts.start(model, challenger, (spec.policy.rollout ?? {}) as RolloutPlanInput, actor);
         return { ...base, decision: 'rollout', rollout: rollout.id, reason: `better, rollout ${rollout.id} started: ${report.evaluation.reason}` };
       } catch (error) {
         return { ...base, decision: 'registered', reason: `better, but the rollout could not start (${error instanceof Error ? error.message : String(error)})` };

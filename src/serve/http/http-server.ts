@@ -17,6 +17,7 @@ import type { RegistryFollower } from '../registry-follower.js';
 import type { TrainingJobs } from '../../app/training-jobs.js';
 import type { ImageJobs } from '../../app/image/image-jobs.js';
 import type { RolloutRunner } from '../../app/rollouts/rollout-runner.js';
+import type { Retraining } from '../../app/retraining/retraining.js';
 import type { Rollouts } from '../../app/rollouts/rollouts.js';
 import { guardAccess } from './access-hook.js';
 import type { AccessControl } from '../access-control.js';
@@ -37,6 +38,7 @@ import { registerOipRoutes } from './oip-routes.js';
 import { registerMonitorRoutes } from './monitor-routes.js';
 import { registerPredictRoutes } from './predict-routes.js';
 import { registerRegistryRoutes } from './registry-routes.js';
+import { registerRetrainRoutes } from './retrain-routes.js';
 import { registerRolloutRoutes } from './rollout-routes.js';
 import { registerTrainingRoutes } from './training-routes.js';
 import { registerV1Routes } from './v1-routes.js';
@@ -79,6 +81,8 @@ export interface HttpServerOptions {
   readonly monitor?: MonitorService;
   /** Training jobs behind `/api/training` (with a registry only). */
   readonly trainingJobs?: TrainingJobs;
+  /** Retraining behind `/api/models/{name}/retrain…` (with a registry and training jobs). */
+  readonly retraining?: Retraining;
   /** Image builds behind `/api/images` (with a registry only). */
   readonly imageJobs?: ImageJobs;
   /** Rollouts behind `/api/models/{name}/rollouts`, and this replica's runner (with a registry and monitoring). */
@@ -247,6 +251,7 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
         }
         if (options.imageJobs) registerImageRoutes(api, options.imageJobs);
         registerKeyRoutes(api, { registry, onRevoked: () => options.access?.forget() });
+        if (options.retraining) registerRetrainRoutes(api, options.retraining);
         if (options.trainingJobs) {
           registerTrainingRoutes(api, {
             jobs: options.trainingJobs,

@@ -73,7 +73,7 @@ export function registerTrainingRoutes(app: FastifyInstance, deps: TrainingRoute
           schema: {
             tags,
             summary:
-              'Start training on a CSV: multipart with `file` and fields `target`, optional `task`, `algorithm`, `name`, `seed`, `classWeight` (none, balanced), `strict` (true, false), `folds` (2 to 20)',
+              'Start training on a CSV: multipart with `file` and fields `target`, optional `task`, `algorithm`, `name`, `seed`, `classWeight` (none, balanced), `strict` (true, false), `folds` (2 to 20), `keepData` (true, false)',
             consumes: ['multipart/form-data'],
             response: { 202: TrainingJobSchema, ...errorResponses },
           },
@@ -168,10 +168,17 @@ async function startJob(request: FastifyRequest, jobs: TrainingJobs): Promise<Tr
     throw Errors.REQUEST_INVALID.create("the CSV is missing: send it in a multipart field named 'file'");
   }
   const number = (value: string | undefined) => (value === undefined || value === '' ? undefined : Number(value));
-  const strict = fields.strict === undefined || fields.strict === '' ? undefined : fields.strict === 'true' ? true : fields.strict === 'false' ? false : 'invalid';
-  if (strict === 'invalid') {
-    await rm(csv, { force: true });
-    throw Errors.TRAIN_OPTION_INVALID.create('strict', `'${fields.strict}' is not true or false`);
+  const flag = (name: 'strict' | 'keepData'): boolean | undefined | 'invalid' => {
+    const value = fields[name];
+    return value === undefined || value === '' ? undefined : value === 'true' || value === '1' ? true : value === 'false' || value === '0' ? false : 'invalid';
+  };
+  const strict = flag('strict');
+  const keepData = flag('keepData');
+  for (const [name, value] of [['strict', strict], ['keepData', keepData]] as const) {
+    if (value === 'invalid') {
+      await rm(csv, { force: true });
+      throw Errors.TRAIN_OPTION_INVALID.create(name, `'${fields[name]}' is not true or false`);
+    }
   }
   return jobs.submit({
     csv,
@@ -182,8 +189,9 @@ async function startJob(request: FastifyRequest, jobs: TrainingJobs): Promise<Tr
     name: fields.name,
     seed: number(fields.seed),
     classWeight: fields.classWeight,
-    strict,
+    strict: strict as boolean | undefined,
     folds: number(fields.folds),
+    keepData: keepData as boolean | undefined,
   });
 }
 

@@ -26,7 +26,19 @@ export const TrainingJob = named(
         classWeight: z.enum(['none', 'balanced']).optional(),
         strict: z.boolean().optional(),
         folds: z.number().int().optional().describe('K-fold cross-validation instead of a held-out split.'),
+        keepData: z.boolean().optional(),
       }),
+      retrain: z
+        .looseObject({
+          model: z.string(),
+          champion: z.number().int().describe('The version retrained: the challenger\'s parent.'),
+          trigger: z.looseObject({ kind: z.enum(['manual', 'schedule', 'drift_alert', 'labelled_rows']), detail: z.string().optional() }),
+          since: z.string(),
+          window: z.object({ from: IsoTime, to: IsoTime }),
+          promote: z.enum(['manual', 'rollout', 'auto']),
+        })
+        .optional()
+        .describe('A retraining job: what it retrains, why, on which window, and what happens to a better challenger.'),
       progress: z.object({ stage: z.string(), fraction: z.number(), message: z.string() }),
       result: z
         .looseObject({
@@ -38,6 +50,18 @@ export const TrainingJob = named(
           schema: FeatureSchema,
           rows: z.number().int(),
           ignoredColumns: list(z.unknown()),
+          retrain: z
+            .looseObject({
+              challenger: z.number().int(),
+              parent: z.number().int(),
+              evaluation: JsonObject.describe('The evaluation table (challenger and champion on the recent held-out rows and on the original validation rows), the metric and the verdict.'),
+              decision: z.enum(['candidate', 'registered', 'rollout', 'promoted']),
+              reason: z.string(),
+              rollout: z.string().optional(),
+              kept: z.object({ digest: z.string(), rows: z.number().int() }),
+            })
+            .optional()
+            .describe("A retraining job's challenger and what was done with it."),
         })
         .optional(),
       error: z.object({ error: z.string(), code: z.string() }).optional(),
