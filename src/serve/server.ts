@@ -18,7 +18,7 @@ import { RolloutRunner } from '../app/rollouts/rollout-runner.js';
 import { Rollouts } from '../app/rollouts/rollouts.js';
 import { type LabelledRowSource, MonitorService, type PredictionEvent, ShadowComparisons, monitorSchemaFromManifest } from '../monitor/index.js';
 import type { Registry } from '../registry/index.js';
-import { type BlobStore, KyselyLeaseStore, type MetadataStore, RetrainPolicyStore, RolloutStore, ShadowComparisonStore, monitorStores } from '../store/index.js';
+import { type BlobStore, KyselyAlertStore, KyselyLeaseStore, type MetadataStore, RetrainPolicyStore, RolloutStore, ShadowComparisonStore, monitorStores } from '../store/index.js';
 import { WorkerPool } from '../runtime/worker-pool.js';
 import { AccessControl } from './access-control.js';
 import { DataPlane } from './data-plane.js';
@@ -35,6 +35,7 @@ import { RegistryFollower } from './registry-follower.js';
 import { startTemporaryCollection } from './temporary-collection.js';
 import { servedReferenceSource } from './served-reference-source.js';
 import { ShadowRunner } from './shadow-runner.js';
+import { RetrainTriggers } from '../app/retraining/retrain-triggers.js';
 import { Retraining } from '../app/retraining/retraining.js';
 import { TrainingJobs } from '../app/training-jobs.js';
 import { type ModelFile, VersionLoader } from './version-loader.js';
@@ -69,7 +70,7 @@ export interface StartServerOptions {
   readonly version: string;
   /** The clock of the monitor and of rollouts, epoch ms; default Date.now (tests move it). */
   readonly now?: () => number;
-  /** Step rollouts on a timer (default true; tests call `rollouts.runner.tick()` instead). */
+  /** Step rollouts and run retraining triggers on timers (default true; tests call `rollouts.runner.tick()` and `retrainTriggers.tick()`). */
   readonly rolloutTimers?: boolean;
   /** Labelled traffic (the payload log joined with feedback) that retraining learns from. */
   readonly labelledRows?: LabelledRowSource;
@@ -85,8 +86,9 @@ export interface RunningServer {
   readonly dataPlane: DataPlane;
   /** Rollouts and this replica's runner, when serving a registry with monitoring on. */
   readonly rollouts?: { readonly service: Rollouts; readonly runner: RolloutRunner };
-  /** Retraining, when serving a registry. */
+  /** Retraining, when serving a registry; its triggers with monitoring on (tests call `triggers.tick()`). */
   readonly retraining?: Retraining;
+  readonly retrainTriggers?: RetrainTriggers;
   /**
    * Shuts down: readiness turns false at once, requests keep being served for `drainDelayMs`
    * (default 0) so load balancers notice, then the listeners close, requests in flight finish
@@ -133,11 +135,12 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   let follower: RegistryFollower | undefined;
   let rollouts: { readonly service: Rollouts; readonly runner: RolloutRunner } | undefined;
   // Retraining jobs are training jobs; a better challenger moves production through this replica, so it follows at once.
+  const retrainPolicies = registry ? new RetrainPolicyStore(registry.store.db) : undefined;
   const retraining = registry
     ? new Retraining({
         registry,
         labelled: options.labelledRows,
-        policies: new RetrainPolicyStore(registry.store.db),
+        policies: retrainPolicies!,
         rollouts: () => rollouts?.service,
         setProduction: async (model, version, actor) => void (await new RegistryChanges(registry, follower).setAlias(model, 'production', version, { actor })),
         ...(options.now ? { now: options.now } : {}),
@@ -220,7 +223,9 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     onFailure: (shadow, error) => logger.debug({ model: shadow.name, version: shadow.version, err: error }, 'a shadow failed on a copied request'),
     ...(monitor ? { recorder: shadowRecorderFor(monitor, options.now) } : {}),
   });
+  let retrainTriggers: RetrainTriggers | undefined;
   const releaseAll = async () => {
+    await retrainTriggers?.close();
     await rollouts?.runner.close();
     await follower?.close();
     await shadows.idle();
@@ -285,6 +290,22 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       }),
     };
     if (options.rolloutTimers !== false) rollouts.runner.start(config.registry.pollMs);
+    // Drift triggers read the monitor's alerts, so retraining triggers run where the monitor does.
+    retrainTriggers = new RetrainTriggers({
+      retraining: retraining!,
+      policies: retrainPolicies!,
+      alerts: new KyselyAlertStore(registry.store.db),
+      leases: new KyselyLeaseStore(registry.store.db),
+      labelled: options.labelledRows,
+      replica: monitor.replica,
+      now,
+      onError: (error) => logger.error({ err: error }, 'retraining triggers could not be checked; retrying'),
+      onTrigger: (model, trigger, outcome) =>
+        outcome.error
+          ? logger.warn({ model, trigger: trigger.kind, detail: trigger.detail, error: outcome.error }, 'a retraining trigger could not queue a job')
+          : logger.info({ model, trigger: trigger.kind, detail: trigger.detail, job: outcome.job }, 'retraining queued by its policy'),
+    });
+    if (options.rolloutTimers !== false) retrainTriggers.start(config.registry.pollMs);
   }
 
   const dataPlane = new DataPlane({
@@ -404,6 +425,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     dataPlane,
     ...(rollouts ? { rollouts } : {}),
     ...(retraining ? { retraining } : {}),
+    ...(retrainTriggers ? { retrainTriggers } : {}),
     close: (options: CloseOptions = {}) => {
       if (options.now) endDelay?.();
       return (closed ??= close(options.now ? 0 : (options.drainDelayMs ?? 0)));
