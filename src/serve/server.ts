@@ -132,14 +132,34 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const metrics = new ServerMetrics();
   const budget = memoryBudget(config, metrics, logger);
   const loader = new VersionLoader({ pool, config, metrics, logger, ...(budget ? { budget } : {}) });
+  // A registry's database holds its replicas' monitoring; a model folder's goes to the store given.
+  const monitorStore = registry ? registry.store : options.monitorStore?.store;
+  const monitorBlobs = registry ? (options.logBlobs ?? registry.blobs) : options.monitorStore?.blobs;
+  const monitor =
+    monitorStore && monitorBlobs && config.monitor.enabled
+      ? new MonitorService({
+          stores: monitorStores(monitorStore, { blobs: monitorBlobs }),
+          config: config.monitor,
+          references: registry ? registryReferenceSource(registry) : servedReferenceSource(table),
+          // The monitor sketches a version's features as its bundle's schema names them.
+          schemaFor: (model, version) => {
+            const manifest = table.get(model, Number(version))?.manifest;
+            return manifest ? monitorSchemaFromManifest(manifest) : undefined;
+          },
+          logger,
+          ...(options.now ? { now: options.now } : {}),
+        })
+      : undefined;
   let follower: RegistryFollower | undefined;
   let rollouts: { readonly service: Rollouts; readonly runner: RolloutRunner } | undefined;
   // Retraining jobs are training jobs; a better challenger moves production through this replica, so it follows at once.
   const retrainPolicies = registry ? new RetrainPolicyStore(registry.store.db) : undefined;
+  // Retraining learns from the payload log's labelled rows unless the caller gives its own.
+  const labelledRows = options.labelledRows ?? monitor?.labelledRows;
   const retraining = registry
     ? new Retraining({
         registry,
-        labelled: options.labelledRows,
+        labelled: labelledRows,
         policies: retrainPolicies!,
         rollouts: () => rollouts?.service,
         setProduction: async (model, version, actor) => void (await new RegistryChanges(registry, follower).setAlias(model, 'production', version, { actor })),
@@ -181,24 +201,6 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         onError: (error) => logger.warn({ err: error }, 'temporary files could not be collected; trying again later'),
       })
     : undefined;
-  // A registry's database holds its replicas' monitoring; a model folder's goes to the store given.
-  const monitorStore = registry ? registry.store : options.monitorStore?.store;
-  const monitorBlobs = registry ? (options.logBlobs ?? registry.blobs) : options.monitorStore?.blobs;
-  const monitor =
-    monitorStore && monitorBlobs && config.monitor.enabled
-      ? new MonitorService({
-          stores: monitorStores(monitorStore, { blobs: monitorBlobs }),
-          config: config.monitor,
-          references: registry ? registryReferenceSource(registry) : servedReferenceSource(table),
-          // The monitor sketches a version's features as its bundle's schema names them.
-          schemaFor: (model, version) => {
-            const manifest = table.get(model, Number(version))?.manifest;
-            return manifest ? monitorSchemaFromManifest(manifest) : undefined;
-          },
-          logger,
-          ...(options.now ? { now: options.now } : {}),
-        })
-      : undefined;
   if (monitor) {
     metrics.countMonitorDrops(() => ({ ...monitor.dropped }));
     metrics.countPayloadSink(() => (monitor.sinkCounts ? { ...monitor.sinkCounts } : undefined));
@@ -296,7 +298,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       policies: retrainPolicies!,
       alerts: new KyselyAlertStore(registry.store.db),
       leases: new KyselyLeaseStore(registry.store.db),
-      labelled: options.labelledRows,
+      labelled: labelledRows,
       replica: monitor.replica,
       now,
       onError: (error) => logger.error({ err: error }, 'retraining triggers could not be checked; retrying'),

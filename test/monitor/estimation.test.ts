@@ -4,6 +4,7 @@
  * exactly; and for rows whose truth is drawn from their calibrated probability, the estimated
  * accuracy and ROC AUC agree with the expected values computed row by row.
  */
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   buildProfile,
@@ -15,7 +16,7 @@ import {
   MonitorService,
   ScoreHistograms,
 } from '../../src/monitor/index.js';
-import { monitorStores } from '../../src/store/index.js';
+import { FileBlobStore, monitorStores } from '../../src/store/index.js';
 import { STORE_BACKENDS } from '../helpers/store-backends.js';
 import { memoryReferences, monitorConfig, storeOn } from './monitor-helpers.js';
 
@@ -134,7 +135,7 @@ describe('estimated performance', () => {
     const at = await storeOn(STORE_BACKENDS[0]!);
     const clock = { now: Date.parse('2025-03-01T08:00:00.000Z') };
     const monitor = new MonitorService({
-      stores: monitorStores(at.store, { logWriter: false }),
+      stores: monitorStores(at.store, { logWriter: false, blobs: new FileBlobStore(join(at.location.home, 'blobs')) }),
       config: monitorConfig({ windowMs: 60_000, rules: [{ id: 'est', model: 'm', type: 'estimated_performance_drop', metric: 'accuracy', threshold: 0.1, window: '10m' }] }),
       references: memoryReferences({ 'm:1': { profile, metrics: { accuracy: 0.8 } } }, { m: '1' }),
       schemaFor: () => declared,

@@ -3,11 +3,11 @@
  * windows of several requests and replicas, and the counts the report shows equal a direct count
  * over the CSV against quantiles and categories computed here from the reference file itself.
  */
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AlertRuleSchema } from '../../src/core/alert-rule.js';
 import {
   buildProfile,
-  inferColumnKind,
   mergeOutlierCounts,
   monitorSchemaOf,
   MonitorService,
@@ -17,7 +17,7 @@ import {
   type MonitorSchema,
   type PredictionEvent,
 } from '../../src/monitor/index.js';
-import { monitorStores } from '../../src/store/index.js';
+import { FileBlobStore, monitorStores } from '../../src/store/index.js';
 import { readCsvFile } from '../../src/train/index.js';
 import { STORE_BACKENDS } from '../helpers/store-backends.js';
 import { directOutlierScores } from '../helpers/outlier-count.js';
@@ -25,6 +25,8 @@ import { memoryReferences, monitorConfig, storeOn } from './monitor-helpers.js';
 
 type Columns = Record<string, (string | null)[]>;
 
+/** The loans features: these two are categories, the rest numbers (has_mortgage a 0/1 flag). */
+const kindOf = (name: string): 'numeric' | 'categorical' => (name === 'employment' || name === 'region' ? 'categorical' : 'numeric');
 const FEATURES = ['age', 'annual_income', 'employment', 'region', 'loan_amount', 'term_months', 'credit_score', 'open_accounts', 'has_mortgage'];
 
 async function columnsOf(file: string): Promise<Columns> {
@@ -35,7 +37,7 @@ async function columnsOf(file: string): Promise<Columns> {
 describe('outlier scores against the reference profile', () => {
   it('counts, per window and merged, exactly the outliers a direct computation over the CSV finds', async () => {
     const [reference, drifted] = await Promise.all([columnsOf('loans_reference'), columnsOf('loans_current_drifted')]);
-    const kinds = Object.fromEntries(FEATURES.map((name) => [name, inferColumnKind(reference[name]!)!])) as Record<string, 'numeric' | 'categorical'>;
+    const kinds = Object.fromEntries(FEATURES.map((name) => [name, kindOf(name)])) as Record<string, 'numeric' | 'categorical'>;
     const schema: MonitorSchema = { features: FEATURES.map((name) => ({ name, kind: kinds[name]! })) };
     const profile = buildProfile(reference, schema);
     const outliers = outlierReferenceOf(profile)!;
@@ -62,14 +64,14 @@ describe('outlier scores against the reference profile', () => {
   for (const backend of STORE_BACKENDS) {
     it.skipIf(backend.skip !== undefined)(`${backend.name}: reports them in the drift report and history, and an outlier_share rule fires on them`, async () => {
       const [reference, stable, drifted] = await Promise.all([columnsOf('loans_reference'), columnsOf('loans_current_stable'), columnsOf('loans_current_drifted')]);
-      const schema: MonitorSchema = { features: FEATURES.map((name) => ({ name, kind: inferColumnKind(reference[name]!)! })) };
+      const schema: MonitorSchema = { features: FEATURES.map((name) => ({ name, kind: kindOf(name) })) };
       const profile = buildProfile(reference, schema);
       const at = await storeOn(backend);
       const clock = { now: Date.parse('2025-03-01T08:00:00.000Z') };
       const declared = monitorSchemaOf({ profile, schema: undefined, pipeline: undefined });
       expect(declared?.outliers).toBeDefined();
       const monitor = new MonitorService({
-        stores: monitorStores(at.store, { logWriter: false }),
+        stores: monitorStores(at.store, { logWriter: false, blobs: new FileBlobStore(join(at.location.home, 'blobs')) }),
         config: monitorConfig({ windowMs: 60_000, rules: [{ id: 'odd', model: 'loans', type: 'outlier_share', threshold: 0.02, window: '30m' }] }),
         references: memoryReferences({ 'loans:1': { profile } }, { loans: '1' }),
         schemaFor: () => declared,

@@ -3,9 +3,10 @@
  * requests, latency and drift like any traffic, but they are never the model's served traffic,
  * in memory or stored, and one version's shadow copies and answers stay apart in one window.
  */
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MonitorService, versionFigures } from '../../src/monitor/index.js';
-import { monitorStores } from '../../src/store/index.js';
+import { FileBlobStore, monitorStores } from '../../src/store/index.js';
 import { STORE_BACKENDS } from '../helpers/store-backends.js';
 import { event, memoryReferences, monitorConfig, referenceProfile, SCHEMA, storeOn } from './monitor-helpers.js';
 
@@ -26,7 +27,7 @@ for (const backend of STORE_BACKENDS) {
       const services: MonitorService[] = [];
       const service = async (replica: string) => {
         const monitor = new MonitorService({
-          stores: monitorStores(services.length === 0 ? at.store : await at.open(), { logWriter: false }),
+          stores: monitorStores(services.length === 0 ? at.store : await at.open(), { logWriter: false, blobs: new FileBlobStore(join(at.location.home, 'blobs')) }),
           config: monitorConfig({ windowMs: 10 * MINUTE, replicaId: replica, sampleRate: 0 }),
           references,
           schemaFor: () => SCHEMA,
