@@ -1258,6 +1258,269 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/models/{name}/retrain": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Retrain a model now: a challenger from its original training data and its labelled traffic, judged against the champion
+         * @description Queues a retraining job (202) and returns it; follow it at /api/training/{id} or /api/training/{id}/events. Problems with the data (too few labelled rows, a single class, a schema change, no kept training data, the blob store) fail the job with their code; the champion keeps serving.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        promote?: "manual" | "rollout" | "auto";
+                        since?: string;
+                    } | null;
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TrainingJob"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/models/{name}/retrain/jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A model's retraining jobs, newest first */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TrainingJob"][];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/models/{name}/retrain/policy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A model's retraining policy (policy null when it has none) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["RetrainPolicy"];
+                    };
+                };
+            };
+        };
+        /** Set a model's retraining policy: triggers (every, cron, onDrift, newLabelledRows), window, promotion, margins */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["RetrainPolicySettingsInput"];
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["RetrainPolicy"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        /** Remove a model's retraining policy (it then retrains only by hand); answers the policy it had */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["RetrainPolicy"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/models/{name}/rollback": {
         parameters: {
             query?: never;
@@ -1998,7 +2261,7 @@ export interface paths {
             };
         };
         put?: never;
-        /** Start training on a CSV: multipart with `file` and fields `target`, optional `task`, `algorithm`, `name`, `seed`, `classWeight` (none, balanced), `strict` (true, false), `folds` (2 to 20) */
+        /** Start training on a CSV: multipart with `file` and fields `target`, optional `task`, `algorithm`, `name`, `seed`, `classWeight` (none, balanced), `strict` (true, false), `folds` (2 to 20), `keepData` (true, false) */
         post: {
             parameters: {
                 query?: never;
@@ -2675,6 +2938,42 @@ export interface components {
             created: boolean;
             version: components["schemas"]["VersionDetail"];
         };
+        RetrainPolicy: {
+            model: string;
+            policy: {
+                [key: string]: unknown;
+            } | null;
+            state: {
+                [key: string]: unknown;
+            };
+            updated: string | null;
+        };
+        RetrainPolicySettingsInput: {
+            /** @enum {string} */
+            algorithm?: "auto" | "linear" | "gbdt";
+            forgetting?: number;
+            holdout?: number;
+            margin?: number;
+            maxRows?: number;
+            minRows?: number;
+            /** @enum {string} */
+            promote?: "manual" | "rollout" | "auto";
+            rollout?: {
+                [key: string]: unknown;
+            };
+            seed?: number;
+            since?: string;
+            triggers?: {
+                cron?: string;
+                every?: string;
+                newLabelledRows?: number;
+                onDrift?: boolean;
+            } & {
+                [key: string]: unknown;
+            };
+        } & {
+            [key: string]: unknown;
+        };
         RollbackPlans: {
             aliases: {
                 alias: string;
@@ -2849,6 +3148,7 @@ export interface components {
                 /** @enum {string} */
                 classWeight?: "none" | "balanced";
                 folds?: number;
+                keepData?: boolean;
                 seed?: number;
                 strict?: boolean;
                 task: string;
@@ -2880,9 +3180,46 @@ export interface components {
                 metrics: {
                     [key: string]: unknown;
                 };
+                retrain?: {
+                    challenger: number;
+                    /** @enum {string} */
+                    decision: "candidate" | "registered" | "rollout" | "promoted";
+                    evaluation: {
+                        [key: string]: unknown;
+                    };
+                    kept: {
+                        digest: string;
+                        rows: number;
+                    };
+                    parent: number;
+                    reason: string;
+                    rollout?: string;
+                } & {
+                    [key: string]: unknown;
+                };
                 rows: number;
                 schema: components["schemas"]["FeatureSchema"];
                 task: string;
+            } & {
+                [key: string]: unknown;
+            };
+            retrain?: {
+                champion: number;
+                model: string;
+                /** @enum {string} */
+                promote: "manual" | "rollout" | "auto";
+                since: string;
+                trigger: {
+                    detail?: string;
+                    /** @enum {string} */
+                    kind: "manual" | "schedule" | "drift_alert" | "labelled_rows";
+                } & {
+                    [key: string]: unknown;
+                };
+                window: {
+                    from: string;
+                    to: string;
+                };
             } & {
                 [key: string]: unknown;
             };
