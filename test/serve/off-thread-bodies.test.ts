@@ -4,9 +4,10 @@
  * to one that sends every body to a worker, and the answers must be the same byte for byte.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openRegistry } from '../../dist/registry/index.js';
 import type { RunningServer } from '../../dist/serve/server.js';
-import { tempDir, writeIdentityModel, writeTwoInOutModel, writeWidenModel } from '../helpers/models.js';
-import { startTestServer } from '../helpers/server.js';
+import { tempDir, writeIdentityModel, writeShiftModel, writeTwoInOutModel, writeWidenModel } from '../helpers/models.js';
+import { eventually, startRegistryServer, startTestServer } from '../helpers/server.js';
 
 let inline: RunningServer;
 let offThread: RunningServer;
@@ -97,4 +98,42 @@ describe('bodies decoded in worker threads', () => {
     const answer = JSON.parse(actual.body) as { outputs: { data: number[] }[] };
     expect(answer.outputs[0]!.data).toEqual(values);
   });
+});
+
+describe('a deployment that routes by a request parameter', () => {
+  it('routes a body decoded in a worker by that parameter, as an inline one', async () => {
+    const home = tempDir();
+    const dir = tempDir();
+    const admin = await openRegistry({ home, actor: { interface: 'cli' } });
+    await admin.register(writeShiftModel(dir, 1), { name: 'shift', aliases: ['production'] });
+    await admin.register(writeShiftModel(dir, 2), { name: 'shift' });
+    await admin.setDeployment('shift', { variants: [{ version: 1, weight: 50 }, { version: 2, weight: 50 }], sticky: { kind: 'feature', name: 'user' } });
+    // Two replicas of one registry: one keeps bodies inline, one decodes every body in a worker.
+    const servers = await Promise.all([startRegistryServer(home, { server: { offThreadBodyBytes: 0 } }), startRegistryServer(home, { server: { offThreadBodyBytes: 1 } })]);
+    try {
+      const versionOf = async (server: RunningServer, user: string) => {
+        const response = await fetch(`${server.url}/v2/models/shift/infer`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ parameters: { user }, inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 3], data: [0, 0, 0] }] }),
+        });
+        expect(response.status).toBe(200);
+        return response.headers.get('x-berth-model-version');
+      };
+      // Both replicas have followed the deployment: some users meet version 2.
+      for (const server of servers) {
+        expect(await eventually(async () => (await Promise.all(['a', 'b', 'c', 'd', 'e', 'f'].map((u) => versionOf(server, u)))).includes('2'))).toBe(true);
+      }
+      const seen = new Set<string | null | undefined>();
+      for (let i = 0; i < 40; i++) {
+        const [inline, worker] = await Promise.all(servers.map((server) => versionOf(server, `user-${i}`)));
+        expect(worker, `user-${i}`).toBe(inline);
+        seen.add(worker);
+      }
+      expect([...seen].sort()).toEqual(['1', '2']);
+    } finally {
+      await Promise.all(servers.map((server) => server.close()));
+      await admin.close();
+    }
+  }, 60_000);
 });
