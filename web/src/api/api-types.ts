@@ -50,6 +50,7 @@ export type RegisterResult = Schemas['RegisterResult'];
 export type PredictResponse = Schemas['PredictResponse'];
 export type TrainingJob = Schemas['TrainingJob'];
 export type TrainingState = TrainingJob['state'];
+export type RetrainPolicy = Schemas['RetrainPolicy'];
 export type FeatureBins = Schemas['FeatureBins'];
 export type FeatureDrift = Schemas['FeatureDrift'];
 export type DriftReport = Schemas['DriftReport'];

@@ -21,6 +21,7 @@ import type {
   PerformanceReport,
   PredictResponse,
   RegisterResult,
+  RetrainPolicy,
   RollbackPlans,
   RolloutRecord,
   SetDeployment,
@@ -88,6 +89,9 @@ export const berthApi = {
       json: { inputs },
     }),
 
+  retrainPolicy: (name: string, signal?: AbortSignal) => apiRequest<RetrainPolicy>(`${model(name)}/retrain/policy`, { signal }),
+  retrainJobs: (name: string, signal?: AbortSignal) => apiRequest<TrainingJob[]>(`${model(name)}/retrain/jobs`, { signal }),
+  retrainNow: (name: string) => apiRequest<TrainingJob>(`${model(name)}/retrain`, { method: 'POST', json: {} }),
   startTraining: (form: FormData) => apiRequest<TrainingJob>('/api/training', { method: 'POST', body: form }),
   trainingJobs: (signal?: AbortSignal) => apiRequest<{ jobs: TrainingJob[] }>('/api/training', { signal }),
   trainingJob: (id: string, signal?: AbortSignal) => apiRequest<TrainingJob>(`/api/training/${segment(id)}`, { signal }),

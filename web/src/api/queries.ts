@@ -39,6 +39,8 @@ export const queries = {
     queryOptions({ queryKey: [...keys.model(name), 'deployment', since], queryFn: ({ signal }) => berthApi.deployment(name, since, signal) }),
   shadowComparison: (name: string, version: number, from: string) =>
     queryOptions({ queryKey: [...keys.model(name), 'shadow-comparison', version, from], queryFn: ({ signal }) => berthApi.shadowComparison(name, version, from, signal) }),
+  retrainPolicy: (name: string) => queryOptions({ queryKey: [...keys.model(name), 'retrain-policy'], queryFn: ({ signal }) => berthApi.retrainPolicy(name, signal) }),
+  retrainJobs: (name: string) => queryOptions({ queryKey: [...keys.model(name), 'retrain-jobs'], queryFn: ({ signal }) => berthApi.retrainJobs(name, signal) }),
   oipMetadata: (name: string) => queryOptions({ queryKey: [...keys.model(name), 'oip'], queryFn: ({ signal }) => berthApi.oipMetadata(name, undefined, signal) }),
   drift: (name: string, range: TimeRange) =>
     queryOptions({ queryKey: [...keys.model(name), 'drift', range], queryFn: ({ signal }) => berthApi.drift(name, range, signal) }),

@@ -8,6 +8,7 @@ import { formatTime } from '../lib/format.js';
 import { href } from '../router/use-hash-route.js';
 import { AliasesPanel } from './aliases-panel.js';
 import { DeploymentPanel } from './deployment-panel.js';
+import { RetrainPanel } from './retrain-panel.js';
 import { RolloutPanel } from './rollout-panel.js';
 import { ServingStatus } from './serving-status.js';
 import { TrafficPanel } from './traffic-panel.js';
@@ -65,6 +66,7 @@ export function ModelPage({ name }: { readonly name: string }) {
             <TrafficPanel model={name} />
             <DeploymentPanel model={data.model} versions={data.versions} confirm={setPending} />
             <RolloutPanel key={aliasKey} model={data.model} versions={data.versions} confirm={setPending} />
+            <RetrainPanel model={data.model} confirm={setPending} />
             <div className="two-columns">
               <AliasesPanel key={aliasKey} model={data.model} versions={data.versions} rollback={rollback.data} confirm={setPending} />
               {shownDetail ? <VersionSpec detail={shownDetail} /> : null}

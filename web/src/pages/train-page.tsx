@@ -41,9 +41,7 @@ function RecentJobs() {
               .map((job) => (
                 <li key={job.id}>
                   <StatusBadge level={STATE_LEVEL[job.state]} label={job.state} />
-                  <a href={href('train', job.id)}>
-                    {job.file} → {job.target}
-                  </a>
+                  <a href={href('train', job.id)}>{job.retrain ? `retrain ${job.file} (${job.retrain.trigger.kind.replace('_', ' ')})` : `${job.file} → ${job.target}`}</a>
                   <span className="muted small">{formatAgo(job.created)}</span>
                   {job.registered ? <a href={href('models', job.registered.model)}>{`${job.registered.model} v${job.registered.version}`}</a> : null}
                 </li>

@@ -14,6 +14,7 @@ import { formatNumber, metricLabel } from '../lib/format.js';
 import { href, navigate } from '../router/use-hash-route.js';
 import { FormError } from '../components/form-error.js';
 import { DataStepDone } from './data-step-done.js';
+import { RetrainOutcome } from './retrain-outcome.js';
 
 const STATE_LEVEL = { queued: 'none', running: 'warn', succeeded: 'ok', failed: 'bad' } as const;
 
@@ -46,7 +47,7 @@ export function TrainingJobView({ id }: { readonly id: string }) {
         ) : null}
         {job.state === 'succeeded' && job.result ? <TrainingResult result={job.result} folds={job.options.folds} /> : null}
       </section>
-      {job.state === 'succeeded' ? <RegisterForm job={job} /> : null}
+      {job.state === 'succeeded' ? job.retrain ? <RetrainOutcome job={job} /> : <RegisterForm job={job} /> : null}
     </>
   );
 }
