@@ -314,6 +314,27 @@ describe.skipIf(NO_BROWSER !== undefined)(`dashboard${NO_BROWSER ? ` (skipped: $
     await context.close();
   });
 
+  it('shows retraining on the model page and retrains now, asking first; a job that cannot run shows its code', async () => {
+    const { page, context, problems } = await watchedPage(browser);
+    await page.goto(`${server.url}#/models/iris`);
+    const panel = page.getByRole('region', { name: 'Retraining' });
+    await panel.getByText('No retraining policy: the model retrains by hand.').waitFor();
+    await panel.getByText('No retraining yet').waitFor();
+    await panel.getByRole('button', { name: 'Retrain now' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Retrain iris' });
+    await dialog.getByRole('button', { name: 'Retrain now' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    // iris was trained from an upload without keeping its data, so the job fails, saying so; production stays.
+    const jobs = panel.getByRole('list', { name: 'Retraining jobs' });
+    await jobs.getByText('BERTH_RETRAIN_DATA_NOT_KEPT').waitFor();
+    await jobs.getByText('failed', { exact: true }).waitFor();
+    const listed = await apiJson<{ state: string; retrain: { trigger: { kind: string } } }[]>('/api/models/iris/retrain/jobs');
+    expect(listed[0]).toMatchObject({ state: 'failed', retrain: { trigger: { kind: 'manual' } } });
+    await screenshot(page, 'model-retraining');
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
   it('is readable on a phone: no sideways scrolling, tables as cards', async () => {
     const { page, context, problems } = await watchedPage(browser, { viewport: PHONE });
     for (const [path, name, ready] of [

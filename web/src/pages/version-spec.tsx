@@ -10,6 +10,10 @@ function lineageFacts(lineage: Readonly<Record<string, unknown>> | undefined): [
   const data = lineage.data as { source?: unknown; rows?: unknown } | undefined;
   if (typeof data?.source === 'string') facts.push(['Training data', data.source]);
   if (typeof data?.rows === 'number') facts.push(['Rows', formatNumber(data.rows)]);
+  if (typeof lineage.parent === 'number') {
+    const trigger = (lineage.trigger as { kind?: unknown } | undefined)?.kind;
+    facts.push(['Retrained from', `v${lineage.parent}${typeof trigger === 'string' ? ` (${trigger.replace('_', ' ')})` : ''}`]);
+  }
   for (const key of ['target', 'task', 'algorithm', 'trainer'] as const) {
     if (typeof lineage[key] === 'string') facts.push([key[0]!.toUpperCase() + key.slice(1), lineage[key] as string]);
   }
