@@ -51,8 +51,12 @@ export interface RetrainPolicyState {
 /** Options of {@link Retraining}. */
 export interface RetrainingOptions {
   readonly registry: Registry;
-  /** Where labelled traffic comes from (the payload log); without it retraining jobs fail with BERTH_RETRAIN_NO_LABELLED_DATA. */
-  readonly labelled?: LabelledRowSource | undefined;
+  /**
+   * Where labelled traffic comes from (the payload log), or how to find it once it exists (a
+   * server's monitor is built after its training jobs); without it retraining jobs fail with
+   * BERTH_RETRAIN_NO_LABELLED_DATA.
+   */
+  readonly labelled?: LabelledRowSource | (() => LabelledRowSource | undefined) | undefined;
   readonly policies: RetrainPolicyStore;
   /**
    * Starts rollouts for `promote: rollout` (a server with monitoring, whose rollouts exist once
@@ -175,7 +179,8 @@ export class Retraining implements RetrainingHooks {
   /** Gathers a retraining job's data into `dir` (see RetrainingHooks). */
   async prepare(job: TrainingJob, dir: string): Promise<Omit<ChallengerInput, 'outDir' | 'onProgress'>> {
     const spec = job.retrain!;
-    const { registry, labelled } = this.#options;
+    const { registry } = this.#options;
+    const labelled = typeof this.#options.labelled === 'function' ? this.#options.labelled() : this.#options.labelled;
     const { model, champion } = spec;
     const kept = await registry.keptTrainingData(model, champion);
     if (!kept) throw Errors.RETRAIN_DATA_NOT_KEPT.create(model, champion);
