@@ -72,7 +72,7 @@ export interface StartServerOptions {
   readonly now?: () => number;
   /** Step rollouts and run retraining triggers on timers (default true; tests call `rollouts.runner.tick()` and `retrainTriggers.tick()`). */
   readonly rolloutTimers?: boolean;
-  /** Labelled traffic (the payload log joined with feedback) that retraining learns from. */
+  /** Labelled traffic that retraining learns from; default the monitor's (the payload log joined with feedback). */
   readonly labelledRows?: LabelledRowSource;
 }
 

@@ -6,16 +6,16 @@
  * trigger retrains; the challenger beats the champion on the recent labelled rows, goes through a
  * rollout (shadow first) and becomes production; its lineage names the parent and the data.
  *
- * Labelled rows reach retraining through the LabelledRowSource port: here the requests the test
- * sent, joined with the truth it sent as feedback.
+ * Labelled rows reach retraining as in production: the payload log (every request logged) joined
+ * with the feedback the test sends for each request.
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { trainCommand } from '../../dist/cli/commands/train.js';
 import { buildConfig } from '../../dist/core/config.js';
-import type { LabelledRow } from '../../dist/monitor/index.js';
+import { payloadLabelledRows } from '../../dist/monitor/index.js';
+import { monitorStores } from '../../dist/store/index.js';
 import { readCsvFile } from '../../dist/train/index.js';
-import { MemoryLabelledRows } from '../helpers/labelled-rows.js';
 import { tempDir } from '../helpers/models.js';
 import { eventually, postJson, startRegistryServer } from '../helpers/server.js';
 import { DATASETS } from '../helpers/trained.js';
@@ -24,7 +24,6 @@ type Berth = Awaited<ReturnType<typeof startRegistryServer>>;
 
 const home = tempDir('berth-retraining-e2e-');
 const clock = { now: Date.now() };
-const labelled = new MemoryLabelledRows();
 let berth: Berth;
 
 async function rowsOf(file: string): Promise<{ records: Record<string, string | null>[]; actual: string[] }> {
@@ -39,7 +38,6 @@ async function rowsOf(file: string): Promise<{ records: Record<string, string | 
 /** Sends a dataset to the named-feature API in requests of 250 rows, then its truth as feedback. */
 async function traffic(file: string): Promise<number> {
   const { records, actual } = await rowsOf(file);
-  const rows: LabelledRow[] = [];
   for (let i = 0; i < records.length; i += 250) {
     const batch = records.slice(i, i + 250);
     const truth = actual.slice(i, i + 250);
@@ -48,12 +46,16 @@ async function traffic(file: string): Promise<number> {
     const requestId = answer.json.requestId as string;
     const feedback = await postJson(`${berth.url}/api/models/loans/feedback`, [{ requestId, actual: truth }]);
     expect(feedback.json.accepted).toBe(1);
-    batch.forEach((features, row) => rows.push({ requestId, row, at: clock.now, version: '1', features, prediction: {}, actual: Number(truth[row]) }));
   }
-  labelled.add('loans', rows);
   // A minute on: the traffic's window closes, and the retraining window ([from, now)) holds it.
   clock.now += 60_000;
   return records.length;
+}
+
+/** Waits until the payload log holds `rows` labelled rows of the last hour (its segments are sealed and stored). */
+async function labelledRows(rows: number): Promise<boolean> {
+  const source = payloadLabelledRows(monitorStores(berth.registry.store, { blobs: berth.registry.blobs, logWriter: false }));
+  return eventually(async () => (await source.countLabelled('loans', { from: clock.now - 3_600_000, to: clock.now })) === rows, 30_000);
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- answers are read field by field
@@ -70,10 +72,12 @@ beforeAll(async () => {
         windowMs: 60_000,
         flushIntervalMs: 100,
         alertIntervalMs: 100,
+        segmentSealMs: 1000,
+        payloads: { rate: 1 },
         rules: [{ id: 'loans-drift', model: 'loans', type: 'drift_share', threshold: 0.3, window: '30m', minRows: 500, fireAfter: 1 }],
       },
     },
-    { now: () => clock.now, rolloutTimers: false, labelledRows: labelled },
+    { now: () => clock.now, rolloutTimers: false },
   );
   await eventually(async () => (await fetch(`${berth.url}/v2/models/loans`)).status === 200, 30_000);
   const policy = await fetch(`${berth.url}/api/models/loans/retrain/policy`, {
@@ -95,6 +99,7 @@ describe('retraining on live data, end to end', { timeout: 240_000 }, () => {
     const report = await get(`/api/models/loans/monitor/drift?from=${encodeURIComponent(from)}&to=${encodeURIComponent(new Date(clock.now).toISOString())}`);
     expect(report.rows, JSON.stringify(report)).toBe(5000);
     expect(report.driftedShare).toBeLessThan(0.3);
+    expect(await labelledRows(5000)).toBe(true);
     await berth.retrainTriggers!.tick();
     expect(await get('/api/models/loans/retrain/jobs')).toEqual([]);
     expect((await get('/api/alerts')).alerts.filter((a: { state: string }) => a.state === 'firing')).toEqual([]);
@@ -104,6 +109,7 @@ describe('retraining on live data, end to end', { timeout: 240_000 }, () => {
     // Two hours on: the alert's window and the retraining window see the drifted traffic only.
     clock.now += 2 * 3_600_000;
     expect(await traffic('loans_current_drifted.csv')).toBe(5000);
+    expect(await labelledRows(5000)).toBe(true);
     expect(await eventually(async () => (await get('/api/alerts')).alerts.some((a: { state: string; ruleId?: string; rule?: { id: string } }) => a.state === 'firing'), 30_000)).toBe(true);
 
     await berth.retrainTriggers!.tick();
