@@ -20,8 +20,6 @@ import { addK8sCommands } from './k8s-program.js';
 import { addKeysCommands } from './keys-program.js';
 import { addMonitorCommands } from './monitor-program.js';
 import { addRegistryCommands } from './registry-program.js';
-import { payloadLabelledRows } from '../monitor/index.js';
-import { monitorStores } from '../store/index.js';
 import { addRetrainCommand } from './retrain-program.js';
 import { addRolloutCommands } from './rollout-program.js';
 import { addTrainCommands } from './train-program.js';
@@ -176,13 +174,8 @@ addMonitorCommands(program, { env: process.env, print: (text) => process.stdout.
 
 // rollout, rollback
 addRolloutCommands(program, { env: process.env, print: (text) => process.stdout.write(`${text}\n`), exit: (code) => process.exit(code) });
-// retrain: with --wait this process trains the job itself, reading the payload log as servers do.
-addRetrainCommand(program, {
-  env: process.env,
-  print: (text) => process.stdout.write(`${text}\n`),
-  exit: (code) => process.exit(code),
-  labelled: (registry) => payloadLabelledRows(monitorStores(registry.store, { blobs: registry.blobs, logWriter: false })),
-});
+// retrain: --wait follows a server's run of the job; the servers read the payload log.
+addRetrainCommand(program, { env: process.env, print: (text) => process.stdout.write(`${text}\n`), exit: (code) => process.exit(code) });
 // keys
 addKeysCommands(program, { env: process.env, print: (text) => process.stdout.write(`${text}\n`) });
 
