@@ -135,3 +135,20 @@ export function loadConfig(sources: ConfigSources, purpose: ConfigPurpose = {}):
   merge(merged, sources.flags);
   return buildConfig(merged, purpose);
 }
+
+/** The store flags commands share: --home, --database, --blobs and --config. */
+export interface StoreFlagValues {
+  readonly home?: string | undefined;
+  readonly database?: string | undefined;
+  readonly blobs?: string | undefined;
+  readonly config?: string | undefined;
+}
+
+/** The config of a command from its store flags over the environment (BERTH_CONFIG names the file). */
+export function loadStoreConfig(flags: StoreFlagValues, env: Readonly<Record<string, string | undefined>>): Config {
+  const store: Record<string, unknown> = {};
+  if (flags.home !== undefined) store.home = flags.home;
+  if (flags.database !== undefined) store.databaseUrl = flags.database;
+  if (flags.blobs !== undefined) store.blobs = flags.blobs;
+  return loadConfig({ file: flags.config ?? env.BERTH_CONFIG, env, flags: { store } as ConfigInput });
+}

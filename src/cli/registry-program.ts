@@ -5,7 +5,7 @@
  * main.ts adds them to the program and handles errors and exit codes.
  */
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import type { Config, ConfigInput } from '../core/config.js';
+import type { Config } from '../core/config.js';
 import { aliasCommand } from './commands/alias.js';
 import { auditCommand } from './commands/audit.js';
 import { deleteCommand } from './commands/delete.js';
@@ -18,7 +18,7 @@ import { packageCommand } from './commands/package.js';
 import { registerCommand } from './commands/register.js';
 import { showCommand } from './commands/show.js';
 import { versionsCommand } from './commands/versions.js';
-import { loadConfig } from './load-config.js';
+import { loadStoreConfig } from './load-config.js';
 import { collect, tag, wholeNumber } from './option-parsers.js';
 import {
   formatBytes,
@@ -84,13 +84,7 @@ function serverOptions(command: Command): Command {
 
 /** Registers the registry commands on `program`. */
 export function addRegistryCommands(program: Command, context: RegistryProgramContext): void {
-  const config = (flags: StoreFlags): Config => {
-    const store: Record<string, unknown> = {};
-    if (flags.home !== undefined) store.home = flags.home;
-    if (flags.database !== undefined) store.databaseUrl = flags.database;
-    if (flags.blobs !== undefined) store.blobs = flags.blobs;
-    return loadConfig({ file: flags.config ?? context.env.BERTH_CONFIG, env: context.env, flags: { store } as ConfigInput });
-  };
+  const config = (flags: StoreFlags): Config => loadStoreConfig(flags, context.env);
   const remote = (flags: RemoteFlags) => (flags.url === undefined ? undefined : { url: flags.url, token: flags.token ?? context.env.BERTH_TOKEN });
   const out = (flags: StoreFlags, data: unknown, human: () => string): void => {
     context.print(flags.json ? JSON.stringify(data, null, 2) : human());

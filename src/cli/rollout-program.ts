@@ -5,11 +5,11 @@
  * its lease); main.ts adds them to the program and handles errors and exit codes.
  */
 import type { Command } from 'commander';
-import type { Config, ConfigInput } from '../core/config.js';
+import type { Config } from '../core/config.js';
 import { DEFAULT_ROLLOUT } from '../core/rollout-plan.js';
 import { rollbackCommand } from './commands/rollback.js';
 import { rolloutAbortCommand, rolloutStartCommand, rolloutStatusCommand } from './commands/rollout.js';
-import { loadConfig } from './load-config.js';
+import { loadStoreConfig } from './load-config.js';
 import { collect } from './option-parsers.js';
 import { eventLine, renderRollout, renderRollouts } from './rollout-output.js';
 
@@ -47,13 +47,7 @@ function storeOptions(command: Command): Command {
 
 /** Registers `rollout` (with `status` and `abort`) and `rollback` on `program`. */
 export function addRolloutCommands(program: Command, context: RolloutProgramContext): void {
-  const config = (flags: StoreFlags): Config => {
-    const store: Record<string, unknown> = {};
-    if (flags.home !== undefined) store.home = flags.home;
-    if (flags.database !== undefined) store.databaseUrl = flags.database;
-    if (flags.blobs !== undefined) store.blobs = flags.blobs;
-    return loadConfig({ file: flags.config ?? context.env.BERTH_CONFIG, env: context.env, flags: { store } as ConfigInput });
-  };
+  const config = (flags: StoreFlags): Config => loadStoreConfig(flags, context.env);
   const remote = (flags: StoreFlags) => (flags.url === undefined ? undefined : { url: flags.url, token: flags.token ?? context.env.BERTH_TOKEN });
 
   const rollout = program
