@@ -234,6 +234,12 @@ describe('deployments', () => {
   });
 });
 
+/** Sets a deployment through the API, which answers once this replica serves it (no waiting on polls). */
+async function deploy(model: string, policy: Record<string, unknown>): Promise<void> {
+  const put = await fetch(`${server.url}/api/models/${model}/deployment`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(policy) });
+  expect(put.status, await put.clone().text()).toBe(200);
+}
+
 /** The comparison report of a shadow, once it has run `requests` copies. */
 async function comparison(model: string, shadow: number, requests: number): Promise<Record<string, unknown> & { requests: number }> {
   let report: Record<string, unknown> & { requests: number } = { requests: -1 };
@@ -285,10 +291,7 @@ describe('shadows', () => {
   });
 
   it('sends a shadow its sample share of requests', async () => {
-    await server.registry.setDeployment('scale', { variants: [{ version: 1, weight: 100 }], shadows: [{ version: 2, sample: 0.5 }] });
-    await eventually(async () => (await server.registry.getDeployment('scale'))?.shadows[0]?.version === 2);
-    // Let the follower apply it before counting.
-    await new Promise((r) => setTimeout(r, 300));
+    await deploy('scale', { variants: [{ version: 1, weight: 100 }], shadows: [{ version: 2, sample: 0.5 }] });
     const before = (await comparison('scale', 2, 0)).requests;
     const n = 400;
     for (let i = 0; i < n; i++) expect((await infer()).version).toBe('1');
@@ -303,8 +306,7 @@ describe('shadows', () => {
   });
 
   it('compares a classifier shadow label by label, matching the two versions\' own answers', async () => {
-    await server.registry.setDeployment('iris', { shadows: [{ version: 2, sample: 1 }] });
-    await new Promise((r) => setTimeout(r, 300));
+    await deploy('iris', { shadows: [{ version: 2, sample: 1 }] });
     const rows = Array.from({ length: 30 }, (_, i) => ({
       sepal_length_cm: 4.5 + (i % 10) * 0.35,
       sepal_width_cm: 2.2 + (i % 7) * 0.25,
@@ -326,8 +328,7 @@ describe('shadows', () => {
 
   it('keeps a shadow\'s failures from callers and counts them', async () => {
     // Version 5 looks x up in a table of five entries: it fails at run time for x >= 5.
-    await server.registry.setDeployment('scale', { shadows: [{ version: 5, sample: 1 }] });
-    await new Promise((r) => setTimeout(r, 300));
+    await deploy('scale', { shadows: [{ version: 5, sample: 1 }] });
     const xs = [1, 2, 3, 4, 5, 6, 7, 8];
     for (const x of xs) {
       const { status, json } = await postJson(`${server.url}/v2/models/scale/infer`, { inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 1], data: [x] }] });
