@@ -6,10 +6,9 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import type { ConfigInput } from '../core/config.js';
 import type { BuildImageResult } from '../app/image/build-image.js';
 import { buildCommand, defaultImageBase } from './commands/build.js';
-import { loadConfig } from './load-config.js';
+import { loadStoreConfig } from './load-config.js';
 import { collect } from './option-parsers.js';
 import { berthPackageRoot, berthVersion } from './package-info.js';
 import { formatBytes, plainTable, shortDigest } from './registry-output.js';
@@ -66,10 +65,7 @@ export function addBuildCommand(program: Command, context: BuildProgramContext):
         '\nRun it: podman run --read-only -p 8080:8080 -e BERTH_ADMIN_TOKEN=… <image>\n',
     )
     .action(async (references: string[], flags: BuildFlags) => {
-      const store: Record<string, unknown> = {};
-      if (flags.home !== undefined) store.home = flags.home;
-      if (flags.database !== undefined) store.databaseUrl = flags.database;
-      const config = loadConfig({ file: flags.config ?? context.env.BERTH_CONFIG, env: context.env, flags: { store } as ConfigInput });
+      const config = loadStoreConfig(flags, context.env);
       const dockerDir = context.env.DOCKER_CONFIG ?? join(homedir(), '.docker');
       const result = await buildCommand({
         config,

@@ -3,10 +3,9 @@
  * same keys as `/api/keys`), printed as a table for people or JSON for scripts.
  */
 import type { Command } from 'commander';
-import type { ConfigInput } from '../core/config.js';
 import type { ApiKeyRecord } from '../registry/index.js';
 import { keysCreateCommand, keysListCommand, keysRevokeCommand } from './commands/keys.js';
-import { loadConfig } from './load-config.js';
+import { loadStoreConfig } from './load-config.js';
 import { collect } from './option-parsers.js';
 import { plainTable } from './registry-output.js';
 
@@ -42,12 +41,7 @@ export function renderKeys(keys: readonly ApiKeyRecord[]): string {
 
 /** Registers `berth keys` on `program`. */
 export function addKeysCommands(program: Command, context: KeysProgramContext): void {
-  const config = (flags: Flags) => {
-    const store: Record<string, unknown> = {};
-    if (flags.home !== undefined) store.home = flags.home;
-    if (flags.database !== undefined) store.databaseUrl = flags.database;
-    return loadConfig({ file: flags.config ?? context.env.BERTH_CONFIG, env: context.env, flags: { store } as ConfigInput });
-  };
+  const config = (flags: Flags) => loadStoreConfig(flags, context.env);
   const keys = program
     .command('keys')
     .description('Manage API keys: credentials with scopes (predict, read, admin), optionally for one model, sent as Authorization: Bearer <key>.');

@@ -144,11 +144,19 @@ export interface StoreFlagValues {
   readonly config?: string | undefined;
 }
 
-/** The config of a command from its store flags over the environment (BERTH_CONFIG names the file). */
-export function loadStoreConfig(flags: StoreFlagValues, env: Readonly<Record<string, string | undefined>>): Config {
+/**
+ * The config of a command from its store flags over the environment (BERTH_CONFIG names the file),
+ * with `more` settings from the command's other flags, built for `purpose`.
+ */
+export function loadStoreConfig(
+  flags: StoreFlagValues,
+  env: Readonly<Record<string, string | undefined>>,
+  more: ConfigInput = {},
+  purpose: ConfigPurpose = {},
+): Config {
   const store: Record<string, unknown> = {};
   if (flags.home !== undefined) store.home = flags.home;
   if (flags.database !== undefined) store.databaseUrl = flags.database;
   if (flags.blobs !== undefined) store.blobs = flags.blobs;
-  return loadConfig({ file: flags.config ?? env.BERTH_CONFIG, env, flags: { store } as ConfigInput });
+  return loadConfig({ file: flags.config ?? env.BERTH_CONFIG, env, flags: { ...more, store } as ConfigInput }, purpose);
 }

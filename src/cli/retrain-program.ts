@@ -4,14 +4,14 @@
  * main.ts adds it to the program and handles errors and exit codes.
  */
 import { type Command, Option } from 'commander';
-import type { Config, ConfigInput } from '../core/config.js';
+import type { Config } from '../core/config.js';
 import { PROMOTIONS, type Promotion, type RetrainPolicyInput } from '../core/retrain-policy.js';
 import type { RetrainPolicyRecord } from '../app/retraining/retraining.js';
 import type { TrainingJob } from '../app/training-jobs.js';
 import type { LabelledRowSource } from '../monitor/index.js';
 import type { Registry } from '../registry/index.js';
 import { retrainNowCommand, retrainPolicyCommand, retrainStatusCommand } from './commands/retrain.js';
-import { loadConfig } from './load-config.js';
+import { loadStoreConfig } from './load-config.js';
 import { collect } from './option-parsers.js';
 
 /** What the retrain command needs from the entry point. */
@@ -94,11 +94,7 @@ export function addRetrainCommand(program: Command, context: RetrainProgramConte
         '  berth retrain loans --policy --every 1d --on-drift --new-rows 5000 --promote rollout --guard "error_rate<0.01"\n  berth retrain loans --policy --clear\n  berth retrain loans\n',
     )
     .action(async (model: string, opts: RetrainFlags) => {
-      const store: Record<string, unknown> = {};
-      if (opts.home !== undefined) store.home = opts.home;
-      if (opts.database !== undefined) store.databaseUrl = opts.database;
-      if (opts.blobs !== undefined) store.blobs = opts.blobs;
-      const config = loadConfig({ file: opts.config ?? context.env.BERTH_CONFIG, env: context.env, flags: { store } as ConfigInput });
+      const config = loadStoreConfig(opts, context.env);
       const labelled = context.labelled ? (registry: Registry) => context.labelled!(registry, config) : undefined;
       if (opts.now) {
         let shown = '';

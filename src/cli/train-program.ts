@@ -12,7 +12,7 @@ import type { AlgorithmChoice, ClassWeight, Task } from '../train/index.js';
 import { demo } from './commands/demo.js';
 import { predictCommand } from './commands/predict.js';
 import { trainCommand } from './commands/train.js';
-import { loadConfig } from './load-config.js';
+import { loadStoreConfig } from './load-config.js';
 import { type ProgressStream, createTrainProgress } from './train-progress.js';
 import { renderPredictResult, renderTrainResult } from './train-output.js';
 import { collect, integer, tag } from './option-parsers.js';
@@ -56,13 +56,7 @@ function storeOptions(command: Command): Command {
 
 /** Registers `train`, `predict` and `demo` on `program`. */
 export function addTrainCommands(program: Command, context: TrainProgramContext): void {
-  const config = (flags: StoreFlags, more: ConfigInput = {}, purpose: ConfigPurpose = {}): Config => {
-    const store: Record<string, unknown> = {};
-    if (flags.home !== undefined) store.home = flags.home;
-    if (flags.database !== undefined) store.databaseUrl = flags.database;
-    if (flags.blobs !== undefined) store.blobs = flags.blobs;
-    return loadConfig({ file: flags.config ?? context.env.BERTH_CONFIG, env: context.env, flags: { ...more, store } as ConfigInput }, purpose);
-  };
+  const config = (flags: StoreFlags, more: ConfigInput = {}, purpose: ConfigPurpose = {}): Config => loadStoreConfig(flags, context.env, more, purpose);
 
   storeOptions(
     program
