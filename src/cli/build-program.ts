@@ -9,6 +9,7 @@ import type { Command } from 'commander';
 import type { BuildImageResult } from '../app/image/build-image.js';
 import { buildCommand, defaultImageBase } from './commands/build.js';
 import { loadStoreConfig } from './load-config.js';
+import { type StoreFlags, storeOptions } from './store-options.js';
 import { collect } from './option-parsers.js';
 import { berthPackageRoot, berthVersion } from './package-info.js';
 import { formatBytes, plainTable, shortDigest } from './registry-output.js';
@@ -21,7 +22,7 @@ export interface BuildProgramContext {
   readonly progress: (text: string) => void;
 }
 
-interface BuildFlags {
+interface BuildFlags extends StoreFlags {
   readonly model?: string[];
   readonly base?: string;
   readonly modelcar?: boolean;
@@ -30,15 +31,11 @@ interface BuildFlags {
   readonly push?: string;
   readonly insecureRegistry?: boolean;
   readonly cacheDir?: string;
-  readonly home?: string;
-  readonly database?: string;
-  readonly config?: string;
-  readonly json?: boolean;
 }
 
 /** Registers `berth build` on `program`. */
 export function addBuildCommand(program: Command, context: BuildProgramContext): void {
-  program
+  const command = program
     .command('build')
     .description(
       'Build an OCI image that serves registered versions (berth serve semantics, bundles baked in and verified at start, ' +
@@ -52,11 +49,8 @@ export function addBuildCommand(program: Command, context: BuildProgramContext):
     .option('--tag <name:tag>', 'the image name inside the archive (default <model>:<version>)')
     .option('--push <registry/repository:tag>', 'push over the registry API (credentials from Docker\'s config.json)')
     .option('--insecure-registry', 'push and pull over plain HTTP (a registry on loopback)')
-    .option('--cache-dir <dir>', 'layers kept between builds (default BERTH_HOME/cache/images)')
-    .option('--home <dir>', 'BERTH_HOME: the registry to read (env BERTH_HOME, default ./.berth)')
-    .option('--database <url>', 'metadata database: postgres://… (env BERTH_DATABASE_URL)')
-    .option('--config <file>', 'JSON config file (env BERTH_CONFIG)')
-    .option('--json', 'print JSON for scripts')
+    .option('--cache-dir <dir>', 'layers kept between builds (default BERTH_HOME/cache/images)');
+  storeOptions(command)
     .addHelpText(
       'after',
       '\nExamples:\n  berth build loans@production -o loans.tar && podman load -i loans.tar\n' +

@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import type { ApiKeyRecord } from '../registry/index.js';
 import { keysCreateCommand, keysListCommand, keysRevokeCommand } from './commands/keys.js';
 import { loadStoreConfig } from './load-config.js';
+import { type StoreFlags, storeOptions } from './store-options.js';
 import { collect } from './option-parsers.js';
 import { plainTable } from './registry-output.js';
 
@@ -13,21 +14,6 @@ import { plainTable } from './registry-output.js';
 export interface KeysProgramContext {
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly print: (text: string) => void;
-}
-
-interface Flags {
-  readonly home?: string;
-  readonly database?: string;
-  readonly config?: string;
-  readonly json?: boolean;
-}
-
-function storeOptions(command: Command): Command {
-  return command
-    .option('--home <dir>', 'BERTH_HOME: where berth.db lives (env BERTH_HOME, default ./.berth)')
-    .option('--database <url>', 'metadata database: postgres://… (env BERTH_DATABASE_URL; default BERTH_HOME/berth.db)')
-    .option('--config <file>', 'JSON config file (env BERTH_CONFIG)')
-    .option('--json', 'print JSON for scripts instead of a table');
 }
 
 /** The keys as a table. */
@@ -41,19 +27,21 @@ export function renderKeys(keys: readonly ApiKeyRecord[]): string {
 
 /** Registers `berth keys` on `program`. */
 export function addKeysCommands(program: Command, context: KeysProgramContext): void {
-  const config = (flags: Flags) => loadStoreConfig(flags, context.env);
+  const config = (flags: StoreFlags) => loadStoreConfig(flags, context.env);
+  // Keys live in the database alone.
+  const withStore = (command: Command): Command => storeOptions(command, { blobs: false });
   const keys = program
     .command('keys')
     .description('Manage API keys: credentials with scopes (predict, read, admin), optionally for one model, sent as Authorization: Bearer <key>.');
 
-  storeOptions(
+  withStore(
     keys
       .command('create')
       .description('Create an API key and print it. The key is shown this once; only its hash is stored.')
       .requiredOption('--scope <scope>', 'predict (run models), read (read the management API and /metrics) or admin (everything); repeatable', collect)
       .option('--model <name>', 'limit the key to this model')
       .option('--name <name>', 'a name for people, e.g. the service that uses it'),
-  ).action(async (opts: Flags & { scope: string[]; model?: string; name?: string }) => {
+  ).action(async (opts: StoreFlags & { scope: string[]; model?: string; name?: string }) => {
     const created = await keysCreateCommand({ config: config(opts), scopes: opts.scope.flatMap((s) => s.split(',')), model: opts.model, name: opts.name });
     if (opts.json) return context.print(JSON.stringify(created, null, 2));
     const { record } = created;
@@ -63,13 +51,13 @@ export function addKeysCommands(program: Command, context: KeysProgramContext): 
     );
   });
 
-  storeOptions(keys.command('list').description('List API keys (never the keys themselves), revoked ones included.')).action(async (opts: Flags) => {
+  withStore(keys.command('list').description('List API keys (never the keys themselves), revoked ones included.')).action(async (opts: StoreFlags) => {
     const list = await keysListCommand({ config: config(opts) });
     context.print(opts.json ? JSON.stringify(list, null, 2) : renderKeys(list));
   });
 
-  storeOptions(keys.command('revoke').description('Revoke an API key: servers refuse it within a second.').argument('<id>', 'the key id, from berth keys list')).action(
-    async (id: string, opts: Flags) => {
+  withStore(keys.command('revoke').description('Revoke an API key: servers refuse it within a second.').argument('<id>', 'the key id, from berth keys list')).action(
+    async (id: string, opts: StoreFlags) => {
       const revoked = await keysRevokeCommand({ config: config(opts), id });
       context.print(opts.json ? JSON.stringify(revoked, null, 2) : `Revoked API key ${revoked.id} (${revoked.name}).`);
     },

@@ -19,6 +19,7 @@ import { registerCommand } from './commands/register.js';
 import { showCommand } from './commands/show.js';
 import { versionsCommand } from './commands/versions.js';
 import { loadStoreConfig } from './load-config.js';
+import { type RemoteFlags, type StoreFlags, remoteOf, remoteOptions, storeOptions } from './store-options.js';
 import { collect, tag, wholeNumber } from './option-parsers.js';
 import {
   formatBytes,
@@ -43,40 +44,6 @@ export interface RegistryProgramContext {
   readonly print: (text: string) => void;
 }
 
-interface StoreFlags {
-  readonly home?: string;
-  readonly database?: string;
-  readonly blobs?: string;
-  readonly config?: string;
-  readonly json?: boolean;
-}
-
-
-
-
-/** Adds `--home`, `--database`, `--config` and `--json` to a registry command. */
-function storeOptions(command: Command, json = true): Command {
-  command
-    .option('--home <dir>', 'BERTH_HOME: where berth.db and blobs/ live (env BERTH_HOME, default ./.berth)')
-    .option('--database <url>', 'metadata database: postgres://… (env BERTH_DATABASE_URL; default BERTH_HOME/berth.db)')
-    .option('--blobs <url>', 'blob store: s3://bucket/prefix or a folder (env BERTH_BLOBS; default BERTH_HOME/blobs)')
-    .option('--config <file>', 'JSON config file (env BERTH_CONFIG)');
-  if (json) command.option('--json', 'print JSON for scripts instead of a table');
-  return command;
-}
-
-interface RemoteFlags {
-  readonly url?: string;
-  readonly token?: string;
-}
-
-/** Adds `--url` and `--token`: the command goes through a running server's API instead of the database. */
-function remoteOptions(command: Command): Command {
-  return command
-    .option('--url <url>', "go through this running berth server's API instead of the database (e.g. http://berth.internal:8080)")
-    .option('--token <token>', 'admin token or API key with the admin scope for --url (env BERTH_TOKEN)');
-}
-
 /** The store's options and the server's: the deployment commands work on either. */
 function serverOptions(command: Command): Command {
   return remoteOptions(storeOptions(command));
@@ -85,7 +52,7 @@ function serverOptions(command: Command): Command {
 /** Registers the registry commands on `program`. */
 export function addRegistryCommands(program: Command, context: RegistryProgramContext): void {
   const config = (flags: StoreFlags): Config => loadStoreConfig(flags, context.env);
-  const remote = (flags: RemoteFlags) => (flags.url === undefined ? undefined : { url: flags.url, token: flags.token ?? context.env.BERTH_TOKEN });
+  const remote = (flags: RemoteFlags) => remoteOf(flags, context.env);
   const out = (flags: StoreFlags, data: unknown, human: () => string): void => {
     context.print(flags.json ? JSON.stringify(data, null, 2) : human());
   };

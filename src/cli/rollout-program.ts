@@ -10,6 +10,7 @@ import { DEFAULT_ROLLOUT } from '../core/rollout-plan.js';
 import { rollbackCommand } from './commands/rollback.js';
 import { rolloutAbortCommand, rolloutStartCommand, rolloutStatusCommand } from './commands/rollout.js';
 import { loadStoreConfig } from './load-config.js';
+import { type RemoteFlags, type StoreFlags, remoteOf, remoteOptions, storeOptions } from './store-options.js';
 import { collect } from './option-parsers.js';
 import { eventLine, renderRollout, renderRollouts } from './rollout-output.js';
 
@@ -23,32 +24,15 @@ export interface RolloutProgramContext {
   readonly exit: (code: number) => void;
 }
 
-interface StoreFlags {
-  readonly home?: string;
-  readonly database?: string;
-  readonly blobs?: string;
-  readonly config?: string;
-  readonly json?: boolean;
-  readonly url?: string;
-  readonly token?: string;
-}
-
-/** Adds `--home`, `--database`, `--blobs`, `--config`, `--url`, `--token` and `--json`. */
-function storeOptions(command: Command): Command {
-  return command
-    .option('--home <dir>', 'BERTH_HOME: where berth.db and blobs/ live (env BERTH_HOME, default ./.berth)')
-    .option('--database <url>', 'metadata database: postgres://… (env BERTH_DATABASE_URL; default BERTH_HOME/berth.db)')
-    .option('--blobs <url>', 'blob store: s3://bucket/prefix or a folder (env BERTH_BLOBS; default BERTH_HOME/blobs)')
-    .option('--config <file>', 'JSON config file (env BERTH_CONFIG)')
-    .option('--url <url>', "go through this running berth server's API instead of the database (e.g. http://berth.internal:8080)")
-    .option('--token <token>', 'admin token or API key with the admin scope for --url (env BERTH_TOKEN)')
-    .option('--json', 'print JSON for scripts');
+/** The store's options and the server's: rollouts work on either. */
+function serverOptions(command: Command): Command {
+  return remoteOptions(storeOptions(command));
 }
 
 /** Registers `rollout` (with `status` and `abort`) and `rollback` on `program`. */
 export function addRolloutCommands(program: Command, context: RolloutProgramContext): void {
   const config = (flags: StoreFlags): Config => loadStoreConfig(flags, context.env);
-  const remote = (flags: StoreFlags) => (flags.url === undefined ? undefined : { url: flags.url, token: flags.token ?? context.env.BERTH_TOKEN });
+  const remote = (flags: RemoteFlags) => remoteOf(flags, context.env);
 
   const rollout = program
     .command('rollout')
@@ -64,7 +48,7 @@ export function addRolloutCommands(program: Command, context: RolloutProgramCont
         'Every start option is described by: berth rollout start --help',
     );
 
-  storeOptions(
+  serverOptions(
     rollout
       .command('start', { isDefault: true, hidden: true })
       .description('Start a rollout (the default: berth rollout <model> <version>).')
@@ -76,7 +60,7 @@ export function addRolloutCommands(program: Command, context: RolloutProgramCont
       .option('--min-requests <n>', `requests the challenger must answer in a step before it is judged and may pass (default ${DEFAULT_ROLLOUT.minRequests})`)
       .option('--guard <guard>', `what must hold, repeatable: error_rate<0.01, p99_ms<50, p99_ms<1.5x (the champion's), drift<0.1, disagreement<0.05 (default ${DEFAULT_ROLLOUT.guards.join(' ')})`, collect)
       .option('--wait', 'follow the rollout to its end; exit 1 unless it succeeds'),
-  ).action(async (model: string, version: string, opts: StoreFlags & { steps?: string; bake?: string; interval?: string; minRequests?: string; guard?: string[]; wait?: boolean }) => {
+  ).action(async (model: string, version: string, opts: StoreFlags & RemoteFlags & { steps?: string; bake?: string; interval?: string; minRequests?: string; guard?: string[]; wait?: boolean }) => {
     const record = await rolloutStartCommand({
       config: config(opts),
       model,
@@ -95,29 +79,29 @@ export function addRolloutCommands(program: Command, context: RolloutProgramCont
     if (opts.wait && record.state !== 'succeeded') context.exit(1);
   });
 
-  storeOptions(
+  serverOptions(
     rollout
       .command('status')
       .description("Show a model's latest rollout: its step, the latest check guard by guard, and its timeline.")
       .argument('<model>', 'model name')
       .option('--all', 'list every rollout of the model instead, newest first'),
-  ).action(async (model: string, opts: StoreFlags & { all?: boolean }) => {
+  ).action(async (model: string, opts: StoreFlags & RemoteFlags & { all?: boolean }) => {
     const rollouts = await rolloutStatusCommand({ config: config(opts), model, all: opts.all, remote: remote(opts) });
     if (opts.json) context.print(JSON.stringify(opts.all ? rollouts : rollouts[0], null, 2));
     else context.print(opts.all ? renderRollouts(rollouts) : renderRollout(rollouts[0]!));
   });
 
-  storeOptions(
+  serverOptions(
     rollout
       .command('abort')
       .description("Abort a model's running rollout: every request goes back to the champion.")
       .argument('<model>', 'model name'),
-  ).action(async (model: string, opts: StoreFlags) => {
+  ).action(async (model: string, opts: StoreFlags & RemoteFlags) => {
     const record = await rolloutAbortCommand({ config: config(opts), model, remote: remote(opts) });
     context.print(opts.json ? JSON.stringify(record, null, 2) : `Aborted rollout ${record.id} of ${model}: traffic goes back to v${record.champion}.`);
   });
 
-  storeOptions(
+  serverOptions(
     program
       .command('rollback')
       .description("Point a model's production alias (or --alias) back at the version it served before, from the audit log; servers follow within two seconds.")
@@ -126,7 +110,7 @@ export function addRolloutCommands(program: Command, context: RolloutProgramCont
       .option('--reason <text>', 'why, for the audit log'),
   )
     .addHelpText('after', '\nExamples:\n  berth rollback digits\n  berth rollback digits --alias staging --reason "bad calibration"\n')
-    .action(async (model: string, opts: StoreFlags & { alias: string; reason?: string }) => {
+    .action(async (model: string, opts: StoreFlags & RemoteFlags & { alias: string; reason?: string }) => {
       const change = await rollbackCommand({ config: config(opts), model, alias: opts.alias, reason: opts.reason, remote: remote(opts) });
       context.print(opts.json ? JSON.stringify(change, null, 2) : `Rolled back ${change.model}@${change.alias}: version ${change.previous} → ${change.version}`);
     });

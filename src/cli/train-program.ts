@@ -13,6 +13,7 @@ import { demo } from './commands/demo.js';
 import { predictCommand } from './commands/predict.js';
 import { trainCommand } from './commands/train.js';
 import { loadStoreConfig } from './load-config.js';
+import { type StoreFlags, storeOptions } from './store-options.js';
 import { type ProgressStream, createTrainProgress } from './train-progress.js';
 import { renderPredictResult, renderTrainResult } from './train-output.js';
 import { collect, integer, tag } from './option-parsers.js';
@@ -36,29 +37,13 @@ export interface TrainProgramContext {
   readonly exit: (code: number) => void;
 }
 
-interface StoreFlags {
-  readonly home?: string;
-  readonly database?: string;
-  readonly blobs?: string;
-  readonly config?: string;
-}
-
-
-
-
-function storeOptions(command: Command): Command {
-  return command
-    .option('--home <dir>', 'BERTH_HOME: where berth.db and blobs/ live (env BERTH_HOME, default ./.berth)')
-    .option('--database <url>', 'metadata database: postgres://… (env BERTH_DATABASE_URL; default BERTH_HOME/berth.db)')
-    .option('--blobs <url>', 'blob store: s3://bucket/prefix or a folder (env BERTH_BLOBS; default BERTH_HOME/blobs)')
-    .option('--config <file>', 'JSON config file (env BERTH_CONFIG)');
-}
-
 /** Registers `train`, `predict` and `demo` on `program`. */
 export function addTrainCommands(program: Command, context: TrainProgramContext): void {
   const config = (flags: StoreFlags, more: ConfigInput = {}, purpose: ConfigPurpose = {}): Config => loadStoreConfig(flags, context.env, more, purpose);
+  // Each of these commands says what its own --json prints.
+  const withStore = (command: Command): Command => storeOptions(command, { json: false });
 
-  storeOptions(
+  withStore(
     program
       .command('train')
       .description('Train a model on a CSV file (schema inferred, linear and gradient-boosted trees tried), package it as a bundle, optionally register it.')
@@ -117,7 +102,7 @@ export function addTrainCommands(program: Command, context: TrainProgramContext)
       }
     });
 
-  storeOptions(
+  withStore(
     program
       .command('predict')
       .description('Score a CSV file with a registered model: one output row per input row, in order (prediction, and probability_<label> per label).')
@@ -156,7 +141,7 @@ export function addTrainCommands(program: Command, context: TrainProgramContext)
       else context.print(summary);
     });
 
-  storeOptions(
+  withStore(
     program
       .command('demo')
       .description('Train a model on the bundled loans data, register it as loans@production, serve the registry and print requests to try.')
