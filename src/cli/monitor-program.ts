@@ -43,14 +43,19 @@ export function addMonitorCommands(program: Command, context: MonitorProgramCont
     .option('--database <url>', 'metadata database: postgres://… or sqlite:file (env BERTH_DATABASE_URL; default BERTH_HOME/berth.db)')
     .option('--blobs <url>', 'blob store the log segments are in: s3://bucket/prefix or a folder (env BERTH_BLOBS)')
     .option('--config <file>', 'JSON config file (env BERTH_CONFIG)')
-    .addHelpText('after', '\nThe payload log is off by default: serve with --payloads <share> (env BERTH_MONITOR_PAYLOAD_RATE).\n\nExamples:\n  berth payloads loans --since 7d -o loans.csv\n  berth payloads loans --labelled -o labelled.csv\n')
-    .action(async (model: string, opts: { output: string; since: string; labelled?: boolean; home?: string; database?: string; blobs?: string; config?: string }) => {
+    .option('--url <url>', 'export from this running berth server (GET /api/models/<model>/payloads) instead of the database and blob store')
+    .option('--token <token>', 'bearer token for --url: the admin token or an API key with scope read (env BERTH_TOKEN)')
+    .addHelpText(
+      'after',
+      '\nThe payload log is off by default: serve with --payloads <share> (env BERTH_MONITOR_PAYLOAD_RATE).\n\nExamples:\n  berth payloads loans --since 7d -o loans.csv\n  berth payloads loans --labelled -o labelled.csv\n  berth payloads loans --url http://localhost:8080 -o loans.csv\n',
+    )
+    .action(async (model: string, opts: { output: string; since: string; labelled?: boolean; home?: string; database?: string; blobs?: string; config?: string; url?: string; token?: string }) => {
       const store: Record<string, unknown> = {};
       if (opts.home !== undefined) store.home = opts.home;
       if (opts.database !== undefined) store.databaseUrl = opts.database;
       if (opts.blobs !== undefined) store.blobs = opts.blobs;
       const config = loadConfig({ file: opts.config ?? context.env.BERTH_CONFIG, env: context.env, flags: { store } as ConfigInput });
-      const done = await payloadsCommand({ config, model, since: opts.since, labelled: opts.labelled, output: opts.output });
+      const done = await payloadsCommand({ config, model, since: opts.since, labelled: opts.labelled, output: opts.output, url: opts.url, token: opts.token ?? context.env.BERTH_TOKEN });
       context.print(`Wrote ${done.rows} rows of ${done.model} (${done.labelled} with the truth) logged from ${done.from} to ${done.to} to ${done.output}`);
     });
   program

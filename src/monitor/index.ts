@@ -85,6 +85,19 @@ export { CloudEventSink, type CloudEventSinkOptions, EVENT_TYPE, type PayloadClo
 export { type LabelledRange, type LabelledRow, type LabelledRowSource } from './labelled-rows.js';
 export { type LabelledRowStores, payloadLabelledRows } from './payload-labelled-rows.js';
 export { payloadColumns, type PayloadRow, payloadRows, type PayloadRowsOptions } from './payload-export.js';
+export {
+  DEFAULT_PAYLOAD_SINCE,
+  PAYLOAD_EXPORT_FORMATS,
+  PAYLOAD_EXPORT_MEDIA_TYPES,
+  type PayloadExport,
+  payloadExport,
+  type PayloadExportCounts,
+  type PayloadExportFormat,
+  type PayloadExportOptions,
+  type PayloadExportQuery,
+  payloadExportQuery,
+  type PayloadExportRequest,
+} from './payload-export-stream.js';
 export { type FoundEntry, ID_CLOCK_TOLERANCE_MS, pruneSegments, readLogged, SEGMENT_SPAN_MS, SegmentLog, SegmentReaders, type SegmentStores } from './log-segments.js';
 export { IntervalTasks } from './interval-tasks.js';
 export { LiveWindow } from './live-window.js';

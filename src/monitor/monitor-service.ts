@@ -33,6 +33,7 @@ import { pruneMonitorData } from './monitor-retention.js';
 import { type LabelledRowSource } from './labelled-rows.js';
 import { SegmentReaders } from './log-segments.js';
 import { payloadLabelledRows } from './payload-labelled-rows.js';
+import { type PayloadExport, payloadExport, type PayloadExportFormat, type PayloadExportQuery, payloadExportQuery, type PayloadExportRequest } from './payload-export-stream.js';
 import { type DroppedEntries, PredictionLog } from './prediction-log.js';
 import { PredictionLogWriter } from './prediction-log-writer.js';
 import { type PredictionEvent } from './prediction-event.js';
@@ -233,6 +234,19 @@ export class MonitorService {
   async feedback(model: string, body: unknown): Promise<FeedbackResult> {
     const items = parseFeedback(body);
     return recordFeedback(this.#stores, model, items, this.#now(), this.#lookup);
+  }
+
+  /**
+   * The export of a model's payload log as every replica sealed it into segments (this replica's
+   * open segment is not in it), read as the stream is; `query` as payloadExportQuery takes it
+   * (since, until, labelled, limit), with this monitor's clock. Throws BERTH_MONITOR_RANGE_INVALID
+   * or BERTH_REQUEST_INVALID for a bad query.
+   */
+  payloadExport(model: string, query: PayloadExportRequest, format: PayloadExportFormat): PayloadExport & PayloadExportQuery {
+    const parsed = payloadExportQuery(query, this.#now());
+    // Readers of its own, so a long export does not push feedback's recent segments out of their cache.
+    const readers = new SegmentReaders(this.#stores, (digest, error) => this.#logger?.warn({ err: error, digest }, 'payload export could not read a log segment; skipping it'));
+    return { ...parsed, ...payloadExport(this.#stores, model, { ...parsed, format }, readers) };
   }
 
   /** The payload log settings of a model (`monitor.payloads` with its own overrides). */

@@ -1,18 +1,18 @@
 /**
  * `berth payloads <model> [--since 7d] [--labelled] -o data.csv`: what the payload log holds for a
- * model, as CSV: `request_id`, `row`, `at`, `version`, the inputs by feature name, the outputs as
- * `prediction_<name>`, and `actual` (the truth sent as feedback, empty when none came). Reads the
- * metadata database and the blob store that belongs with it (openLogBlobStore), as the server writes them.
+ * model, as CSV (monitor/payload-export-stream.ts owns its columns). Reads the metadata database
+ * and the blob store that belongs with it (openLogBlobStore), as the server writes them, or with
+ * `url` asks a running server's `GET /api/models/{name}/payloads` for the same file.
  */
-import { Readable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
+import type { ReadableStream } from 'node:stream/web';
 import { pipeline } from 'node:stream/promises';
-import { stringify } from 'csv-stringify';
+import { parse } from 'csv-parse';
 import type { Config } from '../../core/config.js';
-import { Errors } from '../../core/errors.js';
-import { parseInstant, payloadColumns, payloadRows, SegmentReaders } from '../../monitor/index.js';
+import { DEFAULT_PAYLOAD_SINCE, payloadExport, payloadExportQuery, SegmentReaders } from '../../monitor/index.js';
 import { blobLocation } from '../with-registry.js';
 import { monitorStores, openLogBlobStore, openMetadataStore } from '../../store/index.js';
-import { spreadsheetSafe } from '../spreadsheet-safe.js';
+import { remoteResponse } from '../remote-json.js';
 import { writeAtomically } from '../write-atomically.js';
 
 /** Options of {@link payloadsCommand}. */
@@ -25,6 +25,9 @@ export interface PayloadsCommandOptions {
   readonly labelled?: boolean | undefined;
   /** The CSV file to write. */
   readonly output: string;
+  /** A running server to export from instead of the database and blob store. */
+  readonly url?: string | undefined;
+  readonly token?: string | undefined;
   /** The clock (tests). */
   readonly now?: () => number;
 }
@@ -39,43 +42,20 @@ export interface PayloadsExport {
   readonly to: string;
 }
 
-/** Every text cell, the header's included, guarded against being run as a spreadsheet formula. */
-const SPREADSHEET_SAFE = { cast: { string: spreadsheetSafe, boolean: (value: boolean) => String(value) } };
-
-/** Writes the model's logged payloads in the range to `output`. Throws BERTH_MONITOR_RANGE_INVALID for a bad `since`. */
+/** Writes the model's logged payloads in the range to `output`. Throws BERTH_MONITOR_RANGE_INVALID for a bad `since`, BERTH_REMOTE_FAILED when the server refuses. */
 export async function payloadsCommand(options: PayloadsCommandOptions): Promise<PayloadsExport> {
+  if (options.url !== undefined) return remotePayloads(options);
   const { config } = options;
   const now = (options.now ?? Date.now)();
-  const from = parseInstant('since', options.since ?? '7d', now);
-  if (!(from < now)) throw Errors.MONITOR_RANGE_INVALID.create('since', String(options.since), 'it is not in the past');
+  const query = payloadExportQuery({ since: options.since, labelled: options.labelled === true }, now);
   const store = await openMetadataStore({ home: config.store.home, databaseUrl: config.store.databaseUrl, schema: config.store.databaseSchema });
   try {
     const { blobs } = await openLogBlobStore({ ...blobLocation(config), home: config.store.home, databaseUrl: config.store.databaseUrl });
     try {
       const stores = monitorStores(store, { blobs, logWriter: false });
-      const readers = new SegmentReaders(stores);
-      const range = { from, to: now + 1, labelled: options.labelled === true };
-      const columns = await payloadColumns(stores, options.model, range, readers);
-      let rows = 0;
-      let labelled = 0;
-      async function* records() {
-        yield ['request_id', 'row', 'at', 'version', ...columns.features, ...columns.outputs.map((name) => `prediction_${name}`), 'actual'];
-        for await (const row of payloadRows(stores, options.model, range, readers)) {
-          rows += 1;
-          if (row.actual !== undefined) labelled += 1;
-          yield [
-            row.requestId,
-            row.row,
-            new Date(row.at).toISOString(),
-            row.version,
-            ...columns.features.map((name) => cell(row.features[name])),
-            ...columns.outputs.map((name) => cell(row.prediction[name])),
-            cell(row.actual),
-          ];
-        }
-      }
-      await writeAtomically(options.output, (file) => pipeline(Readable.from(records()), stringify(SPREADSHEET_SAFE), file));
-      return { model: options.model, rows, labelled, output: options.output, from: new Date(from).toISOString(), to: new Date(now).toISOString() };
+      const { stream, counts } = payloadExport(stores, options.model, { ...query, format: 'csv' }, new SegmentReaders(stores));
+      await writeAtomically(options.output, (file) => pipeline(stream, file));
+      return { model: options.model, rows: counts.rows, labelled: counts.labelled, output: options.output, from: new Date(query.from).toISOString(), to: new Date(now).toISOString() };
     } finally {
       blobs.close();
     }
@@ -84,10 +64,45 @@ export async function payloadsCommand(options: PayloadsCommandOptions): Promise<
   }
 }
 
-/** A value as a CSV cell: empty for none, JSON for anything but text and numbers. */
-function cell(value: unknown): string | number {
-  if (value === null || value === undefined) return '';
-  if (typeof value === 'number' || typeof value === 'string') return value;
-  if (typeof value === 'boolean') return String(value);
-  return JSON.stringify(value);
+/** The server's export written as it arrives, its rows counted on the way. */
+async function remotePayloads(options: PayloadsCommandOptions): Promise<PayloadsExport> {
+  const params = new URLSearchParams({ format: 'csv', since: options.since ?? DEFAULT_PAYLOAD_SINCE, ...(options.labelled === true ? { labelled: 'true' } : {}) });
+  const path = `/api/models/${encodeURIComponent(options.model)}/payloads?${params}`;
+  const response = await remoteResponse({ url: options.url!, token: options.token }, path, { headers: { accept: 'text/csv' } }, `exporting the payload log of ${options.model}`);
+  const counter = new CsvRowCounter();
+  await writeAtomically(options.output, (file) => pipeline(Readable.fromWeb(response.body as ReadableStream), counter, file));
+  const range = (name: string) => response.headers.get(`x-berth-export-${name}`) ?? '';
+  return { model: options.model, rows: counter.rows, labelled: counter.labelled, output: options.output, from: range('from'), to: range('to') };
+}
+
+/** Passes CSV bytes through unchanged while counting its rows after the header, and those whose last cell (`actual`) is set. */
+class CsvRowCounter extends Transform {
+  rows = 0;
+  labelled = 0;
+  readonly #parser = parse({ relax_column_count: true });
+  readonly #ended: Promise<void>;
+
+  constructor() {
+    super();
+    let header = true;
+    this.#parser.on('data', (record: string[]) => {
+      if (header) {
+        header = false;
+        return;
+      }
+      this.rows += 1;
+      if (record.at(-1) !== '') this.labelled += 1;
+    });
+    this.#ended = new Promise((resolve, reject) => this.#parser.once('end', resolve).once('error', reject));
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: (error?: Error | null, data?: Buffer) => void): void {
+    this.#parser.write(chunk);
+    done(null, chunk);
+  }
+
+  override _flush(done: (error?: Error | null) => void): void {
+    this.#parser.end();
+    this.#ended.then(() => done(), done);
+  }
 }

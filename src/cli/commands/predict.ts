@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { stringify } from 'csv-stringify';
-import { spreadsheetSafe } from '../spreadsheet-safe.js';
+import { spreadsheetSafe } from '../../core/spreadsheet-safe.js';
 import { writeAtomically } from '../write-atomically.js';
 import type { Config } from '../../core/config.js';
 import { Errors } from '../../core/errors.js';

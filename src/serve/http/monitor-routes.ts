@@ -1,16 +1,18 @@
 /**
  * The monitoring half of the management API (docs/api.md, "Monitoring"): drift report and its
- * history, traffic, performance from feedback, the sampled request log, alert rules and alerts.
+ * history, traffic, performance from feedback, the sampled request log, the payload log's export,
+ * alert rules and alerts.
  * Routes convert query strings and bodies and delegate to the MonitorService; errors are
  * catalogue errors rendered by the app's error handler.
  *
  * Register it on the `/api` scope, like the registry routes:
  *   app.register(async (api) => registerMonitorRoutes(api, { monitor }), { prefix: '/api' });
  */
+import negotiate from '@fastify/accept-negotiator';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { Errors } from '../../core/errors.js';
-import type { MonitorService } from '../../monitor/index.js';
+import { type MonitorService, PAYLOAD_EXPORT_MEDIA_TYPES, type PayloadExportFormat } from '../../monitor/index.js';
 import { useApiContract } from './api-contract.js';
 import { errorResponses, list, NameParams } from './api-schemas.js';
 import {
@@ -23,6 +25,7 @@ import {
   FeedbackBody,
   FeedbackResult,
   LoggedRequest,
+  PayloadExportParams,
   PerformanceReport,
   SteppedQuery,
   Traffic,
@@ -31,7 +34,7 @@ import {
 /** What the monitoring routes need. */
 export interface MonitorRoutesOptions {
   readonly monitor: MonitorService;
-  /** Throws the catalogue's not-found error for a model that does not exist (feedback for one is refused). */
+  /** Throws the catalogue's not-found error for a model that does not exist (feedback for one and its payload export are refused). */
   readonly checkModel?: (name: string) => Promise<void>;
 }
 
@@ -131,6 +134,36 @@ export function registerMonitorRoutes(scope: FastifyInstance, options: MonitorRo
   );
 
   api.get(
+    '/models/:name/payloads',
+    {
+      schema: {
+        tags,
+        summary: "The model's payload log as CSV or JSON Lines: the inputs, the prediction and the truth sent as feedback",
+        description:
+          'Columns request_id, row, at, version, the inputs by feature name, prediction_<output> and actual (empty or null without feedback), one row per row of each logged request, streamed. `format` or the Accept header (text/csv, application/x-ndjson) chooses the format, CSV by default. Requests reach the export once their log segment is sealed (monitor.segmentSealMs); with payload logging off (monitor.payloads.rate 0) nothing new is logged and the export holds what was logged before, often nothing.',
+        params: NameParams,
+        querystring: PayloadExportParams,
+        produces: [PAYLOAD_EXPORT_MEDIA_TYPES.csv, PAYLOAD_EXPORT_MEDIA_TYPES.jsonl],
+        response: errorResponses,
+      },
+    },
+    async (request, reply) => {
+      const { name } = request.params;
+      await options.checkModel?.(name);
+      const format = request.query.format ?? acceptedFormat(request.headers.accept);
+      const exported = monitor.payloadExport(name, request.query, format);
+      return reply
+        .type(PAYLOAD_EXPORT_MEDIA_TYPES[format])
+        .header('content-disposition', `attachment; filename="${name}-payloads.${format}"`)
+        .header('x-berth-export-from', new Date(exported.from).toISOString())
+        .header('x-berth-export-to', new Date(exported.to).toISOString())
+        .header('x-berth-payload-rate', String(monitor.payloadSettings(name).rate))
+        // A stream is written as it is, never serialised; the declared schemas type the error answers only.
+        .send(exported.stream as never);
+    },
+  );
+
+  api.get(
     '/alerts/rules',
     { schema: { tags, summary: 'Alert rules, from the config file and the API', response: { 200: z.object({ rules: list(AlertRuleRecord) }), ...errorResponses } } },
     async () => ({ rules: await monitor.listRules() }),
@@ -181,4 +214,17 @@ export function registerMonitorRoutes(scope: FastifyInstance, options: MonitorRo
       return { alerts: await monitor.listAlerts(state === '' ? undefined : state) };
     },
   );
+}
+
+const ACCEPTED: Readonly<Record<string, PayloadExportFormat>> = {
+  'text/csv': 'csv',
+  'application/x-ndjson': 'jsonl',
+  'application/jsonl': 'jsonl',
+  'application/json-lines': 'jsonl',
+};
+
+/** The format an Accept header prefers, CSV when it names neither. */
+function acceptedFormat(accept: string | undefined): PayloadExportFormat {
+  const media = accept === undefined ? null : negotiate(accept, Object.keys(ACCEPTED));
+  return media === null ? 'csv' : ACCEPTED[media]!;
 }

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { ALERT_RULE_TYPES, AlertRuleSchema, PERFORMANCE_METRICS } from '../../core/alert-rule.js';
 import { Errors } from '../../core/errors.js';
+import { PAYLOAD_EXPORT_FORMATS } from '../../monitor/index.js';
 import { refusedWith } from './api-contract.js';
 import { CountPair, IsoTime, list, named } from './api-schemas.js';
 
@@ -301,3 +302,12 @@ export const ModelMonitorSummary = named(
     driftUnavailable: z.string().nullable().describe('Why there is no drift report (a version without a reference profile, say).'),
   }),
 );
+
+/** The query of a payload export (`GET /api/models/{name}/payloads`); times and limit are checked by the monitor. */
+export const PayloadExportParams = z.object({
+  since: z.string().optional().describe('ISO 8601 time or a duration ago such as 1h or 7d (default 7d)'),
+  until: z.string().optional().describe('ISO 8601 time or a duration ago (default now)'),
+  labelled: z.enum(['true', 'false', '1', '0', '']).optional().describe('true: only rows whose truth came as feedback'),
+  limit: z.string().optional().describe('at most this many rows (default all)'),
+  format: z.enum(PAYLOAD_EXPORT_FORMATS).optional().describe('csv (default) or jsonl; without it, the Accept header chooses (text/csv, application/x-ndjson)'),
+});

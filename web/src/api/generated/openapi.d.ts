@@ -1258,6 +1258,64 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/models/{name}/payloads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The model's payload log as CSV or JSON Lines: the inputs, the prediction and the truth sent as feedback
+         * @description Columns request_id, row, at, version, the inputs by feature name, prediction_<output> and actual (empty or null without feedback), one row per row of each logged request, streamed. `format` or the Accept header (text/csv, application/x-ndjson) chooses the format, CSV by default. Requests reach the export once their log segment is sealed (monitor.segmentSealMs); with payload logging off (monitor.payloads.rate 0) nothing new is logged and the export holds what was logged before, often nothing.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    format?: "csv" | "jsonl";
+                    labelled?: "0" | "1" | "true" | "false" | "";
+                    limit?: string;
+                    since?: string;
+                    until?: string;
+                };
+                header?: never;
+                path: {
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/x-ndjson": components["schemas"]["ErrorBody"];
+                        "text/csv; charset=utf-8": components["schemas"]["ErrorBody"];
+                    };
+                };
+                /** @description Default Response */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/x-ndjson": components["schemas"]["ErrorBody"];
+                        "text/csv; charset=utf-8": components["schemas"]["ErrorBody"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/models/{name}/retrain": {
         parameters: {
             query?: never;
