@@ -16,7 +16,7 @@ import { trainBundle } from '../../dist/app/train-bundle.js';
 import { trainCommand } from '../../dist/cli/commands/train.js';
 import { buildConfig } from '../../dist/core/config.js';
 import { type Registry, openRegistry } from '../../dist/registry/index.js';
-import { RetrainPolicyStore } from '../../dist/store/index.js';
+import { RetrainPolicyStore, TrainingJobStore } from '../../dist/store/index.js';
 import { MemoryLabelledRows, labelledRowsOf } from '../helpers/labelled-rows.js';
 import { tempDir } from '../helpers/models.js';
 import { startTestS3 } from '../helpers/s3-server.js';
@@ -233,6 +233,51 @@ describe('retraining with a blob store that goes away', () => {
       await setup.jobs.close();
       await registry.close();
       await s3.close();
+    }
+  });
+});
+
+describe('a retraining job whose replica died', () => {
+  it('is failed by the replica that finds its lease stale, like a training job, and the model can be retrained again at once', async () => {
+    const work = tempDir('berth-retraining-lost-');
+    const registry = await openRegistry({ home: join(work, 'home') });
+    const labelled = new MemoryLabelledRows();
+    const policies = new RetrainPolicyStore(registry.store.db);
+    // The replica the job is queued on takes nothing; a replica that then dies takes it.
+    const queueing = new Retraining({ registry, labelled, policies, now: () => NOW });
+    const queue = new TrainingJobs({ config: buildConfig({}).training, db: registry.store.db, blobs: registry.blobs, workDir: join(work, 'queue'), retraining: queueing, takes: 'none' });
+    queueing.attach(queue);
+    let survivor: Setup | undefined;
+    try {
+      const { bundle } = await trainBundle({ csv: { file: join(DATASETS, 'loans_reference.csv') }, target: 'defaulted', algorithm: 'linear', name: 'loans', outDir: join(work, 'bundle'), keepData: true });
+      const { version } = await registry.register(bundle.dir, { aliases: ['production'] });
+      await registry.keepTrainingData('loans', version.version, { file: join(DATASETS, 'loans_reference.csv'), rows: 20000, source: 'test' });
+      labelled.add('loans', labelledRowsOf('loans_current_drifted.csv', { target: 'defaulted', at: AN_HOUR_AGO }));
+      const queued = await queueing.retrain('loans');
+      const anHourAgo = new Date(Date.now() - 3_600_000).toISOString();
+      const taken = await new TrainingJobStore(registry.store.db).claimNext('gone-host-4242-abcdef', anHourAgo, () => '{}', 'retraining');
+      expect(taken).toMatchObject({ id: queued.id, state: 'running', holder: 'gone-host-4242-abcdef' });
+
+      // Another replica, which never heard of the job, finds the lease stale.
+      const retraining = new Retraining({ registry, labelled, policies, now: () => NOW });
+      const jobs = new TrainingJobs({ config: buildConfig({}).training, db: registry.store.db, blobs: registry.blobs, workDir: join(work, 'survivor'), retraining });
+      retraining.attach(jobs);
+      survivor = { registry, labelled, retraining, jobs };
+      const lost = await finished(jobs, queued.id);
+      expect(lost).toMatchObject({ state: 'failed', error: { code: 'BERTH_TRAINING_REPLICA_LOST' } });
+      expect(lost.error!.error).toContain('gone-host-4242-abcdef');
+      expect(lost.registered).toBeUndefined();
+      expect(await registry.getModel('loans')).toMatchObject({ latestVersion: 1, aliases: { production: 1 } });
+
+      // The failed job no longer holds the model: the next retraining is taken by the survivor and finishes.
+      const next = await finished(jobs, (await retraining.retrain('loans')).id);
+      expect(next.state, JSON.stringify(next.error)).toBe('succeeded');
+      expect(next.result!.retrain).toMatchObject({ challenger: 2, parent: 1, decision: 'registered' });
+      expect(next.registered).toEqual({ model: 'loans', version: 2 });
+    } finally {
+      await survivor?.jobs.close();
+      await queue.close();
+      await registry.close();
     }
   });
 });
