@@ -36,17 +36,55 @@ export async function* payloadRows(
   options: PayloadRowsOptions,
   readers: SegmentReaders = new SegmentReaders(stores),
 ): AsyncGenerator<PayloadRow> {
-  // Feedback is joined to predictions made in the range; a prediction's time is its arrival.
-  const truth = new Map<string, FeedbackValue | FeedbackValue[]>();
-  for (const item of await stores.feedback.joined(model, options.from, options.to)) truth.set(normaliseId(item.requestId), JSON.parse(item.actual) as FeedbackValue | FeedbackValue[]);
+  const truth = new TruthByMinute(stores.feedback, model, options);
   for await (const entry of readLogged(stores, readers, 'payloads', model, options.from, options.to)) {
-    const actual = truth.get(entry.requestId);
+    const actual = await truth.of(entry.requestId, entry.at);
     if (options.labelled === true && actual === undefined) continue;
     for (let r = 0; r < entry.rows; r++) {
       const value = Array.isArray(actual) ? actual[r] : actual;
       if (options.labelled === true && value === undefined) continue;
       yield { requestId: entry.requestId, row: r, at: entry.at, version: entry.version, features: rowOf(entry.features ?? {}, r), prediction: rowOf(entry.outputs, r), actual: value };
     }
+  }
+}
+
+/** Minutes of feedback kept: a segment spans about one (SEGMENT_SPAN_MS), and replicas' segments overlap a little. */
+const TRUTH_MINUTES_KEPT = 4;
+
+/**
+ * The truth sent for predictions, read a minute of predictions at a time (a prediction's time is
+ * its arrival) and only the last few minutes kept, so a long export never holds all its feedback.
+ */
+class TruthByMinute {
+  readonly #minutes = new Map<number, Promise<Map<string, FeedbackValue | FeedbackValue[]>>>();
+  readonly #feedback: FeedbackStore;
+  readonly #model: string;
+  readonly #range: PayloadRowsOptions;
+
+  constructor(feedback: FeedbackStore, model: string, range: PayloadRowsOptions) {
+    this.#feedback = feedback;
+    this.#model = model;
+    this.#range = range;
+  }
+
+  /** The truth of the prediction `requestId` that came at `at`, or undefined. */
+  async of(requestId: string, at: number): Promise<FeedbackValue | FeedbackValue[] | undefined> {
+    const minute = Math.floor(at / 60_000);
+    let truth = this.#minutes.get(minute);
+    if (truth === undefined) {
+      truth = this.#read(minute);
+      if (this.#minutes.size >= TRUTH_MINUTES_KEPT) this.#minutes.delete(this.#minutes.keys().next().value!);
+    } else this.#minutes.delete(minute);
+    this.#minutes.set(minute, truth);
+    return (await truth).get(requestId);
+  }
+
+  async #read(minute: number): Promise<Map<string, FeedbackValue | FeedbackValue[]>> {
+    const from = Math.max(this.#range.from, minute * 60_000);
+    const to = Math.min(this.#range.to, (minute + 1) * 60_000);
+    const truth = new Map<string, FeedbackValue | FeedbackValue[]>();
+    for (const item of await this.#feedback.joined(this.#model, from, to)) truth.set(normaliseId(item.requestId), JSON.parse(item.actual) as FeedbackValue | FeedbackValue[]);
+    return truth;
   }
 }
 
