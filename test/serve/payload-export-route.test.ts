@@ -3,7 +3,8 @@
  * model trained by Berth, served from the registry with the payload log on; real predictions and
  * feedback over HTTP; then the export as CSV and as JSON Lines, read with a `read` API key, its
  * refusals (credentials, unknown model, bad query), a model whose payload logging is off, and
- * `berth payloads --url`, whose file must be the same bytes as the export read from the stores.
+ * `berth payloads --url` (function and binary), whose file must be the same bytes as the export
+ * read from the stores.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,6 +14,7 @@ import { trainBundle } from '../../dist/app/train-bundle.js';
 import { payloadsCommand } from '../../dist/cli/commands/payloads.js';
 import { buildConfig } from '../../dist/core/config.js';
 import { readCsvFile } from '../../dist/train/index.js';
+import { runBerth } from '../helpers/cli.js';
 import { tempDir } from '../helpers/models.js';
 import { eventually, postJson, startRegistryServer } from '../helpers/server.js';
 import { STORE_BACKENDS, type StoreLocation } from '../helpers/store-backends.js';
@@ -160,6 +162,12 @@ describe.each(STORE_BACKENDS)('the payload export over HTTP on $name', (backend)
     expect(readFileSync(remote, 'utf8')).toBe(readFileSync(local, 'utf8'));
     const labelled = join(tempDir(), 'labelled.csv');
     expect(await payloadsCommand({ config: buildConfig({}), model: 'loans', labelled: true, output: labelled, url: server.url, token: keys.read })).toMatchObject({ rows: 80, labelled: 80 });
+    // The command line takes the token from BERTH_TOKEN.
+    const fromBinary = join(tempDir(), 'binary.csv');
+    const run = await runBerth(['payloads', 'loans', '--since', '1h', '--url', server.url, '-o', fromBinary], { BERTH_TOKEN: keys.read! });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain('Wrote 120 rows of loans (80 with the truth)');
+    expect(readFileSync(fromBinary, 'utf8')).toBe(readFileSync(local, 'utf8'));
     await expect(payloadsCommand({ config: buildConfig({}), model: 'loans', output: labelled, url: server.url, token: keys.predict })).rejects.toMatchObject({
       code: 'BERTH_REMOTE_FAILED',
       message: expect.stringContaining('BERTH_AUTH_FORBIDDEN'),
