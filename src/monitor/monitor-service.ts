@@ -242,11 +242,11 @@ export class MonitorService {
    * (since, until, labelled, limit), with this monitor's clock. Throws BERTH_MONITOR_RANGE_INVALID
    * or BERTH_REQUEST_INVALID for a bad query.
    */
-  payloadExport(model: string, query: PayloadExportRequest, format: PayloadExportFormat): PayloadExport & PayloadExportQuery {
+  async payloadExport(model: string, query: PayloadExportRequest, format: PayloadExportFormat): Promise<PayloadExport & PayloadExportQuery> {
     const parsed = payloadExportQuery(query, this.#now());
     // Readers of its own, so a long export does not push feedback's recent segments out of their cache.
     const readers = new SegmentReaders(this.#stores, (digest, error) => this.#logger?.warn({ err: error, digest }, 'payload export could not read a log segment; skipping it'));
-    return { ...parsed, ...payloadExport(this.#stores, model, { ...parsed, format }, readers) };
+    return { ...parsed, ...(await payloadExport(this.#stores, model, { ...parsed, format }, readers)) };
   }
 
   /** The payload log settings of a model (`monitor.payloads` with its own overrides). */

@@ -9,7 +9,7 @@
  *
  * @example
  *   const query = payloadExportQuery({ since: '7d', labelled: true }, Date.now());
- *   const { stream, counts } = payloadExport(stores, 'loans', { ...query, format: 'csv' });
+ *   const { stream, counts } = await payloadExport(stores, 'loans', { ...query, format: 'csv' });
  *   await pipeline(stream, createWriteStream('loans.csv'));
  */
 import { Readable } from 'node:stream';
@@ -103,14 +103,22 @@ const BATCH_ROWS = 256;
 
 const CSV_OPTIONS = { cast: { string: spreadsheetSafe, boolean: (value: boolean) => String(value) } };
 
-/** The export of `model`'s payload log in `options`' range and format. Nothing is read until the stream is. */
-export function payloadExport(stores: SegmentStores & { readonly feedback: FeedbackStore }, model: string, options: PayloadExportOptions, readers: SegmentReaders = new SegmentReaders(stores)): PayloadExport {
+/**
+ * The export of `model`'s payload log in `options`' range and format. Its columns are read first,
+ * so a store that fails says so before an answer has begun; the rows are read as the stream is.
+ */
+export async function payloadExport(
+  stores: SegmentStores & { readonly feedback: FeedbackStore },
+  model: string,
+  options: PayloadExportOptions,
+  readers: SegmentReaders = new SegmentReaders(stores),
+): Promise<PayloadExport> {
   const counts = { rows: 0, labelled: 0 };
   const range = { from: options.from, to: options.to, labelled: options.labelled };
   const limit = options.limit ?? Number.POSITIVE_INFINITY;
   const encode = options.format === 'csv' ? (header: readonly string[], rows: readonly unknown[][]) => stringify(rows.map((row) => row.map(cell)), CSV_OPTIONS) : jsonLines;
+  const columns = await payloadColumns(stores, model, range, readers);
   async function* chunks(): AsyncGenerator<string> {
-    const columns = await payloadColumns(stores, model, range, readers);
     const header = ['request_id', 'row', 'at', 'version', ...columns.features, ...columns.outputs.map((name) => `prediction_${name}`), 'actual'];
     if (options.format === 'csv') yield stringify([header], CSV_OPTIONS);
     let batch: unknown[][] = [];

@@ -50,7 +50,7 @@ for (const backend of STORE_BACKENDS) {
       expect(await monitor.feedback('m', truth)).toMatchObject({ accepted: 20, unknown: [] });
       clock.now = T0 + 7 * 60 * MINUTE;
 
-      const jsonl = monitor.payloadExport('m', { since: '8h' }, 'jsonl');
+      const jsonl = await monitor.payloadExport('m', { since: '8h' }, 'jsonl');
       expect([jsonl.from, jsonl.to]).toEqual([T0 - MINUTE * 60, clock.now + 1]);
       const lines = (await text(jsonl.stream)).trimEnd().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
       expect(jsonl.counts).toEqual({ rows: 40, labelled: 20 });
@@ -60,17 +60,17 @@ for (const backend of STORE_BACKENDS) {
       expect(lines.map((l) => l.age)).toEqual(sent.map((s) => s.age));
       expect(lines.map((l) => l.actual)).toEqual(sent.map((s, i) => (i % 2 === 0 ? (s.age % 3 === 0 ? 'yes' : 'no') : null)));
 
-      const csv = monitor.payloadExport('m', { since: new Date(T0).toISOString(), until: new Date(T0 + 90 * MINUTE).toISOString(), labelled: 'true' }, 'csv');
+      const csv = await monitor.payloadExport('m', { since: new Date(T0).toISOString(), until: new Date(T0 + 90 * MINUTE).toISOString(), labelled: 'true' }, 'csv');
       const rows = parse(await text(csv.stream), { columns: true }) as Record<string, string>[];
       // [T0, T0 + 90 min) holds requests 0 to 9, of which the even ones have the truth.
       expect(rows.map((r) => r.request_id)).toEqual(sent.slice(0, 10).filter((_, i) => i % 2 === 0).map((s) => s.requestId));
       expect(rows.every((r) => r.actual === 'yes' || r.actual === 'no')).toBe(true);
       expect(csv.counts).toEqual({ rows: 5, labelled: 5 });
 
-      const limited = monitor.payloadExport('m', { limit: '3' }, 'jsonl');
+      const limited = await monitor.payloadExport('m', { limit: '3' }, 'jsonl');
       expect((await text(limited.stream)).trimEnd().split('\n')).toHaveLength(3);
-      expect(() => monitor.payloadExport('m', { limit: '-1' }, 'csv')).toThrow(expect.objectContaining({ code: 'BERTH_REQUEST_INVALID' }));
-      expect(() => monitor.payloadExport('m', { since: '1h', until: '2h' }, 'csv')).toThrow(expect.objectContaining({ code: 'BERTH_MONITOR_RANGE_INVALID' }));
+      await expect(monitor.payloadExport('m', { limit: '-1' }, 'csv')).rejects.toThrow(expect.objectContaining({ code: 'BERTH_REQUEST_INVALID' }));
+      await expect(monitor.payloadExport('m', { since: '1h', until: '2h' }, 'csv')).rejects.toThrow(expect.objectContaining({ code: 'BERTH_MONITOR_RANGE_INVALID' }));
     });
   });
 }

@@ -53,7 +53,7 @@ export async function payloadsCommand(options: PayloadsCommandOptions): Promise<
     const { blobs } = await openLogBlobStore({ ...blobLocation(config), home: config.store.home, databaseUrl: config.store.databaseUrl });
     try {
       const stores = monitorStores(store, { blobs, logWriter: false });
-      const { stream, counts } = payloadExport(stores, options.model, { ...query, format: 'csv' }, new SegmentReaders(stores));
+      const { stream, counts } = await payloadExport(stores, options.model, { ...query, format: 'csv' }, new SegmentReaders(stores));
       await writeAtomically(options.output, (file) => pipeline(stream, file));
       return { model: options.model, rows: counts.rows, labelled: counts.labelled, output: options.output, from: new Date(query.from).toISOString(), to: new Date(now).toISOString() };
     } finally {

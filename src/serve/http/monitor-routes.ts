@@ -151,7 +151,7 @@ export function registerMonitorRoutes(scope: FastifyInstance, options: MonitorRo
       const { name } = request.params;
       await options.checkModel?.(name);
       const format = request.query.format ?? acceptedFormat(request.headers.accept);
-      const exported = monitor.payloadExport(name, request.query, format);
+      const exported = await monitor.payloadExport(name, request.query, format);
       return reply
         .type(PAYLOAD_EXPORT_MEDIA_TYPES[format])
         .header('content-disposition', `attachment; filename="${name}-payloads.${format}"`)
