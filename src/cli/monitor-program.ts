@@ -13,6 +13,7 @@ import { payloadsCommand } from './commands/payloads.js';
 import { renderDriftHtml, renderDriftTable, renderOutliers } from './drift-output.js';
 import { renderPerformance } from './performance-output.js';
 import { loadConfig } from './load-config.js';
+import { remoteOf } from './store-options.js';
 import { formatDuration } from '../core/duration.js';
 
 /** What the monitor commands need from the entry point. */
@@ -55,7 +56,7 @@ export function addMonitorCommands(program: Command, context: MonitorProgramCont
       if (opts.database !== undefined) store.databaseUrl = opts.database;
       if (opts.blobs !== undefined) store.blobs = opts.blobs;
       const config = loadConfig({ file: opts.config ?? context.env.BERTH_CONFIG, env: context.env, flags: { store } as ConfigInput });
-      const done = await payloadsCommand({ config, model, since: opts.since, labelled: opts.labelled, output: opts.output, url: opts.url, token: opts.token ?? context.env.BERTH_TOKEN });
+      const done = await payloadsCommand({ config, model, since: opts.since, labelled: opts.labelled, output: opts.output, ...remoteOf(opts, context.env) });
       context.print(`Wrote ${done.rows} rows of ${done.model} (${done.labelled} with the truth) logged from ${done.from} to ${done.to} to ${done.output}`);
     });
   program
