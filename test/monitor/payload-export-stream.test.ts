@@ -72,5 +72,40 @@ for (const backend of STORE_BACKENDS) {
       await expect(monitor.payloadExport('m', { limit: '-1' }, 'csv')).rejects.toThrow(expect.objectContaining({ code: 'BERTH_REQUEST_INVALID' }));
       await expect(monitor.payloadExport('m', { since: '1h', until: '2h' }, 'csv')).rejects.toThrow(expect.objectContaining({ code: 'BERTH_MONITOR_RANGE_INVALID' }));
     });
+
+    it('reads rows only as its reader takes them: a reader that stops after the first rows leaves the rest unread', async () => {
+      const at = await storeOn(backend);
+      const clock = { now: T0 };
+      const monitor = new MonitorService({
+        stores: monitorStores(at.store, { logWriter: false, blobs: new FileBlobStore(join(at.location.home, 'blobs')) }),
+        config: monitorConfig({ windowMs: MINUTE, replicaId: 'replica-1', sampleRate: 0, payloads: { rate: 1 } }),
+        references: memoryReferences({ 'm:1': { profile: referenceProfile() } }, { m: '1' }),
+        schemaFor: () => SCHEMA,
+        now: () => clock.now,
+        timers: false,
+      });
+      cleanups.push(async () => {
+        await monitor.close();
+        await at.cleanup();
+      });
+      for (let i = 0; i < 5000; i++) monitor.record(event(T0 + i * 10, { requestId: v7({ msecs: T0 + i * 10 }) }));
+      await monitor.flush();
+      clock.now = T0 + 60 * MINUTE;
+      const exported = await monitor.payloadExport('m', {}, 'csv');
+      // The header, then the first rows.
+      const taken: string[] = [];
+      for await (const chunk of exported.stream) {
+        taken.push(String(chunk));
+        if (taken.length === 2) break;
+      }
+      expect(taken[0]).toMatch(/^request_id,row,at,version,age,region/);
+      expect(taken[1]!.split('\n').length).toBeGreaterThan(1);
+      // The stream stops at its buffer's bound instead of reading the whole range ahead of its reader.
+      expect(exported.counts.rows).toBeGreaterThan(0);
+      expect(exported.counts.rows).toBeLessThan(2500);
+      const all = await monitor.payloadExport('m', {}, 'jsonl');
+      await text(all.stream);
+      expect(all.counts.rows).toBe(5000);
+    });
   });
 }
