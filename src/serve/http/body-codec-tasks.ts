@@ -124,14 +124,28 @@ export function inferenceRequestOf(decoded: DecodedRequest): InferenceRequest {
   };
 }
 
-/** A response's tensors as plain data, for the worker that encodes them. */
+/**
+ * A response's tensors as plain data, for the worker that encodes them. Typed arrays are copied
+ * into shared memory, which the worker reads in place: one copy, where cloning them into the
+ * message would serialise every byte on the event loop. They are not moved there, because the
+ * monitor and shadows still read the outputs after the answer.
+ */
 export function plainResponse(response: InferenceResponse): InferenceResponse {
   return {
     modelName: response.modelName,
     modelVersion: response.modelVersion,
     ...(response.id !== undefined ? { id: response.id } : {}),
-    outputs: response.outputs.map((t): Tensor => ({ name: t.name, datatype: t.datatype, shape: t.shape, data: t.data })),
+    outputs: response.outputs.map((t): Tensor => ({ name: t.name, datatype: t.datatype, shape: t.shape, data: sharedCopy(t.data) })),
   };
+}
+
+/** A typed array's copy in a SharedArrayBuffer; an array of values as it is. */
+function sharedCopy(data: TensorData): TensorData {
+  if (Array.isArray(data)) return data;
+  const typed = data as Exclude<TensorData, readonly unknown[]>;
+  const copy = new (typed.constructor as new (buffer: SharedArrayBuffer) => typeof typed)(new SharedArrayBuffer(typed.byteLength));
+  copy.set(typed as never);
+  return copy;
 }
 
 /** Decodes each input's data as it declares it, keeping the error where it does not fit. */

@@ -6,6 +6,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { LoadedVersion } from '../../runtime/loaded-version.js';
 import type { DataPlane } from '../data-plane.js';
 import type { BodyCodecPool } from './body-codec-pool.js';
+import { sendBody } from './chunked-reply.js';
 import { errorBody } from './error-reply.js';
 import { type DecodedInferRequest, HEADER_LENGTH, binaryOutputOf, decodeInferRequest, encodeInferResponse } from './oip-rest-codec.js';
 import { acceptRawBodies, rawBody } from './raw-body.js';
@@ -76,7 +77,7 @@ export function registerOipRoutes(app: FastifyInstance, dataPlane: DataPlane, co
         ? await codecs.encodeInfer(response, decode().request)
         : encodeInferResponse(response, binaryOutput);
       if (encoded.headerLength !== undefined) void reply.header(HEADER_LENGTH, encoded.headerLength);
-      return reply.type(encoded.contentType).send(encoded.body);
+      return sendBody(reply, encoded.contentType, encoded.body);
     };
     scope.post<{ Params: ModelParams }>('/v2/models/:name/infer', infer);
     scope.post<{ Params: ModelParams }>('/v2/models/:name/versions/:version/infer', infer);

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { Errors } from '../../core/errors.js';
 import type { DataPlane } from '../data-plane.js';
 import type { BodyCodecPool } from './body-codec-pool.js';
+import { sendBody } from './chunked-reply.js';
 import { decodeV1Predict, encodeV1Predict } from './kserve-v1-codec.js';
 import { acceptRawBodies, rawBody } from './raw-body.js';
 import { routeKeysOf } from './route-keys.js';
@@ -32,7 +33,7 @@ export function registerV1Routes(app: FastifyInstance, dataPlane: DataPlane, cod
       const response = await dataPlane.infer(model, inferRequest, { requestId: request.id, protocol: 'v1-rest', routed: true });
       const rows = (inferRequest.inputs[0]?.shape[0] as number | undefined) ?? 0;
       const encoded = codecs.offloadsOutputs(response.outputs) ? await codecs.encodeV1(response, rows) : encodeV1Predict(response, rows);
-      return reply.type('application/json; charset=utf-8').send(encoded);
+      return sendBody(reply, 'application/json; charset=utf-8', encoded);
     });
   });
 }
