@@ -33,7 +33,7 @@ import { type KsPValueMethod } from './ks-p-value.js';
 import { adjustPValues, P_VALUE_CORRECTIONS, type PValueCorrection } from './multiple-testing.js';
 import { type NumericSketchData } from './numeric-sketch.js';
 import { type FeatureProfile, type Profile, PROFILE_FORMAT_VERSION } from './profile.js';
-import { type WindowSketchesData } from './window-sketches.js';
+import { sampledRowsOf, type WindowSketchesData } from './window-sketches.js';
 
 /** Options of a drift report; every field has a default. */
 export interface DriftReportOptions {
@@ -106,6 +106,8 @@ export interface DriftSummary {
 export interface DriftReport {
   /** Rows in the current window. */
   readonly rows: number;
+  /** Rows of the current window its sketches hold: `rows`, or fewer when large requests were sampled. */
+  readonly rowsSampled: number;
   readonly reference: { readonly rows: number };
   readonly features: readonly FeatureDrift[];
   /** Drift of the model's outputs; null when neither the profile nor the window has outputs. */
@@ -155,6 +157,7 @@ export function driftReport(reference: Profile, current: WindowSketchesData, opt
   const share = driftedShare(features);
   return {
     rows: current.rows,
+    rowsSampled: sampledRowsOf(current),
     reference: { rows: reference.rows },
     features,
     predictionDrift: outputs === null ? null : { features: outputs, driftedShare: driftedShare(outputs), drifted: outputs.some((f) => f.drifted) },

@@ -20,10 +20,17 @@ interface Entry {
   stamp: number;
 }
 
+/** Rows of one request that the sketches take at most; a larger request is sampled down to this. */
+export const MAX_SKETCHED_ROWS = 1024;
+
 /** The in-memory state of one window. */
 export class LiveWindow {
   private requests = 0;
   private rows = 0;
+  /** Rows whose values went into the sketches. */
+  private rowsSampled = 0;
+  /** The window's own seeded generator of sample offsets, so a replay records the same rows. */
+  private seed: number;
   private clientErrors = 0;
   private serverErrors = 0;
   private readonly latency: KllSketch;
@@ -49,6 +56,7 @@ export class LiveWindow {
     private readonly options: SketchOptions,
   ) {
     this.latency = new KllSketch(options.k);
+    this.seed = start >>> 0 || 1;
     const entries = (role: ColumnRole) => new Map(catalog.declared[role].map((spec) => [spec.name, { sketch: createSketch(spec, options), stamp: 0 }]));
     this.columns = { feature: entries('feature'), output: entries('output') };
     this.lists = { feature: [...this.columns.feature.values()], output: [...this.columns.output.values()] };
@@ -69,10 +77,32 @@ export class LiveWindow {
     const rows = event.rows > 0 ? Math.floor(event.rows) : 0;
     this.rows += rows;
     this.stamp += 1;
-    this.addColumns('feature', event.features, rows);
-    this.addColumns('output', event.outputs, rows);
-    this.outliers?.record(event.features, rows);
-    this.scores?.record(event.outputs, rows);
+    // A large request is sketched from a systematic sample of its rows (each row equally likely),
+    // so recording it costs the same as a request of MAX_SKETCHED_ROWS rows.
+    const picked = rows > MAX_SKETCHED_ROWS ? this.sampleRows(rows) : undefined;
+    const features = picked ? pickRows(event.features, picked, rows) : event.features;
+    const outputs = picked ? pickRows(event.outputs, picked, rows) : event.outputs;
+    const sketched = picked ? picked.length : rows;
+    this.rowsSampled += sketched;
+    this.addColumns('feature', features, sketched);
+    this.addColumns('output', outputs, sketched);
+    this.outliers?.record(features, sketched);
+    this.scores?.record(outputs, sketched);
+  }
+
+  /** MAX_SKETCHED_ROWS row indices of `rows`, one in each of as many equal strides, from a seeded offset. */
+  private sampleRows(rows: number): Uint32Array {
+    // xorshift32: a fixed sequence per window, cheap, and good enough to place an offset.
+    let x = this.seed;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    this.seed = x >>> 0;
+    const stride = rows / MAX_SKETCHED_ROWS;
+    const offset = (this.seed / 2 ** 32) * stride;
+    const picked = new Uint32Array(MAX_SKETCHED_ROWS);
+    for (let k = 0; k < MAX_SKETCHED_ROWS; k++) picked[k] = Math.min(rows - 1, Math.floor(offset + k * stride));
+    return picked;
   }
 
   /** True when nothing was recorded. */
@@ -91,6 +121,7 @@ export class LiveWindow {
       latency: this.latency.toJSON(),
       sketches: {
         rows: this.rows,
+        ...(this.rowsSampled < this.rows ? { rowsSampled: this.rowsSampled } : {}),
         features: serialise('feature'),
         outputs: serialise('output'),
         ...(this.outliers !== undefined ? { outliers: this.outliers.toJSON() } : {}),
@@ -149,4 +180,21 @@ export class LiveWindow {
       for (let i = 0; i < rows; i++) entry.sketch.add(undefined);
     }
   }
+}
+
+/** The values of `columns` at the rows `picked` (a column shorter than `rows` gives missing values past its end). */
+function pickRows(columns: Columns | undefined, picked: Uint32Array, rows: number): Columns | undefined {
+  if (columns === undefined) return undefined;
+  const out: Record<string, unknown[]> = {};
+  for (const name in columns) {
+    const values = columns[name];
+    if (!Array.isArray(values)) continue;
+    const column = new Array<unknown>(picked.length);
+    for (let k = 0; k < picked.length; k++) {
+      const i = picked[k]!;
+      column[k] = i < values.length && i < rows ? values[i] : undefined;
+    }
+    out[name] = column;
+  }
+  return out;
 }

@@ -10,7 +10,7 @@ import { KllSketch, type KllSketchData } from './kll-sketch.js';
 import { NumericSketch } from './numeric-sketch.js';
 import { mergeOutlierCounts, type OutlierCountsData } from './outlier-counts.js';
 import { mergeScoreHistograms, type ScoreHistogramsData } from './score-histograms.js';
-import { type WindowSketchesData } from './window-sketches.js';
+import { sampledRowsOf, type WindowSketchesData } from './window-sketches.js';
 
 /** The serialised state of one window (or of several merged). */
 export interface MonitorWindowData {
@@ -65,12 +65,14 @@ export class MonitorWindowMerger {
   private readonly conflictNames = new Set<string>();
   private outliers: OutlierCountsData | undefined;
   private readonly scores: ScoreHistogramsData[] = [];
+  private rowsSampled = 0;
 
   constructor(private readonly kinds?: ReadonlyMap<string, FeatureKind>) {}
 
   /** Adds one window. */
   add(window: MonitorWindowData): this {
     this.traffic.add(window);
+    this.rowsSampled += sampledRowsOf(window.sketches);
     this.mergeFamily(this.features, window.sketches.features);
     this.mergeFamily(this.outputs, window.sketches.outputs ?? {});
     if (window.sketches.outliers !== undefined) this.outliers = mergeOutlierCounts([this.outliers, window.sketches.outliers]);
@@ -95,6 +97,7 @@ export class MonitorWindowMerger {
       latency: (t.latency ?? new KllSketch()).toJSON(),
       sketches: {
         rows: t.rows,
+        ...(this.rowsSampled < t.rows ? { rowsSampled: this.rowsSampled } : {}),
         features: serialise(this.features),
         outputs: serialise(this.outputs),
         ...(this.outliers !== undefined ? { outliers: this.outliers } : {}),

@@ -16,6 +16,8 @@ import { mergeScoreHistograms, type ScoreHistogramsData } from './score-histogra
 export interface WindowSketchesData {
   /** Rows recorded (predictions served). */
   readonly rows: number;
+  /** Rows whose values the sketches hold, when fewer than `rows` (large requests are sampled); absent: every row. */
+  readonly rowsSampled?: number;
   readonly features: Readonly<Record<string, SketchData>>;
   readonly outputs: Readonly<Record<string, SketchData>>;
   /** Outlier counts against the reference profile; absent when the version has none (or in windows stored before). */
@@ -68,13 +70,21 @@ export class WindowSketches {
 export function mergeWindows(windows: readonly WindowSketchesData[]): WindowSketchesData {
   const outliers = mergeOutlierCounts(windows.map((w) => w.outliers));
   const scores = mergeScoreHistograms(windows.map((w) => w.scores));
+  const rows = windows.reduce((sum, w) => sum + w.rows, 0);
+  const rowsSampled = windows.reduce((sum, w) => sum + sampledRowsOf(w), 0);
   return {
-    rows: windows.reduce((sum, w) => sum + w.rows, 0),
+    rows,
+    ...(rowsSampled < rows ? { rowsSampled } : {}),
     features: mergeRecords(windows.map((w) => w.features)),
     outputs: mergeRecords(windows.map((w) => w.outputs ?? {})),
     ...(outliers !== undefined ? { outliers } : {}),
     ...(scores !== undefined ? { scores } : {}),
   };
+}
+
+/** Rows whose values a window's sketches hold. */
+export function sampledRowsOf(window: Pick<WindowSketchesData, 'rows' | 'rowsSampled'>): number {
+  return window.rowsSampled ?? window.rows;
 }
 
 /** An empty window for a schema (what a report sees when no traffic came). */

@@ -68,6 +68,7 @@ export const DriftReport = named(
     from: IsoTime,
     to: IsoTime,
     rows: z.number().int(),
+    rowsSampled: z.number().int().describe('Rows the sketches hold: rows, or fewer when large requests were sampled (at most 1,024 rows each).'),
     reference: z.object({ rows: z.number() }),
     features: list(FeatureDrift),
     predictionDrift: z.object({ features: list(FeatureDrift), driftedShare: z.number(), drifted: z.boolean() }).nullable(),

@@ -2718,6 +2718,7 @@ export interface components {
                 rows: number;
             };
             rows: number;
+            rowsSampled: number;
             settings: {
                 /** @enum {string} */
                 correction: "none" | "bonferroni" | "benjamini-hochberg";
