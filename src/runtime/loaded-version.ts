@@ -275,6 +275,24 @@ export class LoadedVersion implements BudgetedVersion {
     }
   }
 
+  /**
+   * Predicts named results for rows already validated and encoded as the pipeline's input tensor
+   * (in a body codec worker); `rows` is how many it holds. The tensor's buffer may be transferred.
+   */
+  async predictEncoded(tensor: Tensor, rows: number, maxOutputBytes = Infinity): Promise<{ predictions: RowPredictions['predictions']; outputs: Tensor[] }> {
+    const pipeline = this.pipeline;
+    if (!pipeline) throw Errors.MODEL_NO_SCHEMA.create(this.name, String(this.version));
+    const runtime = this.#enter() ?? (await this.#enterCold());
+    try {
+      const outputs = await runtime.run([tensor], pipeline.outputNames);
+      const bytes = tensorsByteLength(outputs);
+      if (bytes > maxOutputBytes) throw Errors.RESPONSE_TOO_LARGE.create(this.name, bytes, maxOutputBytes);
+      return { predictions: pipeline.decode(outputs, rows), outputs };
+    } finally {
+      this.#leave();
+    }
+  }
+
   /** Stops new requests, waits for a load in progress and the requests in flight, then frees the runtime. Idempotent. */
   release(): Promise<void> {
     this.#releasing ??= this.#release();

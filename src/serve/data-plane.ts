@@ -83,6 +83,17 @@ export interface RecordPredictions extends RowPredictions {
   readonly model: LoadedVersion;
 }
 
+/** The answer of {@link DataPlane.predictEncoded}: predictions, and what validation noticed. */
+export type EncodedRecordPredictions = Omit<RecordPredictions, 'values'>;
+
+/** Rows validated and encoded off the event loop (see BodyCodecPool.encodeRecords). */
+export interface EncodedRecords {
+  readonly tensor: Tensor;
+  readonly rows: number;
+  readonly unknownFields: readonly string[];
+  readonly valueWarnings: RowPredictions['valueWarnings'];
+}
+
 /** Server metadata (OIP `GET /v2`). */
 export interface ServerMetadata {
   readonly name: string;
@@ -346,6 +357,24 @@ export class DataPlane {
   }
 
   /**
+   * Predicts named results for rows a body codec worker validated and encoded (a large body).
+   * The monitor records them from a copy of the tensor, as a tensor request to a version with a
+   * schema is; shadows, which replay rows, do not see these requests.
+   */
+  async predictEncoded(model: LoadedVersion, encoded: EncodedRecords, context: RequestContext = { requestId: '', protocol: 'predict' }): Promise<EncodedRecordPredictions> {
+    const observation = this.#observe(model, context);
+    try {
+      // The run may move the tensor's buffer to an inference worker.
+      const copy = observation.recording ? { ...encoded.tensor, data: encoded.tensor.data.slice() as TensorData } : undefined;
+      const { predictions, outputs } = await model.predictEncoded(encoded.tensor, encoded.rows, this.#maxResponseBytes);
+      if (copy !== undefined) observation.answeredEncodedRows(copy, outputs);
+      return { model, predictions, unknownFields: encoded.unknownFields, valueWarnings: encoded.valueWarnings };
+    } catch (error) {
+      throw observation.failed(error);
+    }
+  }
+
+  /**
    * The shadows of the model's deployment that see a copy of this request (a routed one): each by
    * its sample share, never the version answering, only while serving.
    */
@@ -433,6 +462,11 @@ class Observation {
     // Only the version's state matters here: a request accepted before shutdown began, or one
     // that resolved a version just before an alias moved away from it, must finish.
     if (!model.serving) throw this.failed(Errors.MODEL_NOT_READY.create(model.name));
+  }
+
+  /** True when the server records predictions (monitoring is on). */
+  get recording(): boolean {
+    return this.#recorder !== undefined;
   }
 
   /** A tensor request answered: `features` are its input columns, taken before the run. */

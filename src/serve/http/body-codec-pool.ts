@@ -6,9 +6,11 @@
  */
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
+import type { FeatureSchema } from '../../core/feature-schema.js';
+import type { PipelineSpec } from '../../core/pipeline-spec.js';
 import type { Signature } from '../../core/signature.js';
 import type { Tensor } from '../../core/tensor.js';
-import type { InferenceRequest, InferenceResponse } from '../data-plane.js';
+import type { EncodedRecords, InferenceRequest, InferenceResponse } from '../data-plane.js';
 import { type BodyCodecResults, type BodyCodecTask, inferenceRequestOf, plainResponse, resultValue } from './body-codec-tasks.js';
 import type { EncodedBody } from './oip-rest-codec.js';
 
@@ -63,6 +65,14 @@ export class BodyCodecPool {
   /** Decodes a KServe V1 body in a worker, for a model of `signature`. */
   async decodeV1(json: Buffer, signature: Signature, model: string): Promise<InferenceRequest> {
     return inferenceRequestOf(resultValue(await this.#run({ kind: 'v1-request', json: movable(json), signature: { inputs: signature.inputs }, model })));
+  }
+
+  /**
+   * Parses, validates and encodes a named-feature JSON body in a worker, for a model of this
+   * schema and pipeline; throws the route's catalogue errors (bad JSON, bad rows).
+   */
+  async encodeRecords(json: Buffer, schema: FeatureSchema, spec: PipelineSpec): Promise<EncodedRecords> {
+    return resultValue(await this.#run({ kind: 'records-request', json: movable(json), schema, spec }));
   }
 
   /** Encodes an Open Inference Protocol response in a worker (its tensors are copied there). */

@@ -12,9 +12,13 @@ import { type Datatype, type TensorData, isDatatype } from '../../core/datatypes
 import { BerthError, Errors, type SerialisedError, reviveError, serialiseError } from '../../core/errors.js';
 import type { Signature } from '../../core/signature.js';
 import type { Tensor } from '../../core/tensor.js';
-import type { InferenceInput, InferenceRequest, InferenceResponse, RequestedOutput } from '../data-plane.js';
+import type { FeatureSchema } from '../../core/feature-schema.js';
+import type { PipelineSpec } from '../../core/pipeline-spec.js';
+import { Pipeline } from '../../runtime/pipeline.js';
+import type { EncodedRecords, InferenceInput, InferenceRequest, InferenceResponse, RequestedOutput } from '../data-plane.js';
 import { decodeV1Predict, encodeV1Predict } from './kserve-v1-codec.js';
 import { type EncodedBody, binaryOutputOf, decodeInferRequest, encodeInferResponse } from './oip-rest-codec.js';
+import { rowsFromJson } from './records-codec.js';
 
 /** An input whose data was decoded in the worker (or whose decoding failed there). */
 export interface DecodedInput {
@@ -43,6 +47,7 @@ export type CodecResult<T> = { readonly ok: true; readonly value: T } | { readon
 export type BodyCodecTask =
   | { readonly kind: 'oip-request'; readonly json: Uint8Array }
   | { readonly kind: 'v1-request'; readonly json: Uint8Array; readonly signature: Pick<Signature, 'inputs'>; readonly model: string }
+  | { readonly kind: 'records-request'; readonly json: Uint8Array; readonly schema: FeatureSchema; readonly spec: PipelineSpec }
   | { readonly kind: 'oip-response'; readonly response: InferenceResponse; readonly request: Pick<InferenceRequest, 'parameters' | 'outputs'> }
   | { readonly kind: 'v1-response'; readonly response: InferenceResponse; readonly rows: number };
 
@@ -50,6 +55,7 @@ export type BodyCodecTask =
 export interface BodyCodecResults {
   'oip-request': CodecResult<DecodedRequest>;
   'v1-request': CodecResult<DecodedRequest>;
+  'records-request': CodecResult<EncodedRecords>;
   'oip-response': CodecResult<EncodedBody & { readonly body: Uint8Array }>;
   'v1-response': CodecResult<Uint8Array>;
 }
@@ -62,6 +68,8 @@ export function runBodyCodecTask(task: BodyCodecTask): BodyCodecResults[typeof t
         return { ok: true, value: predecoded(decodeInferRequest(asBuffer(task.json), undefined).request) };
       case 'v1-request':
         return { ok: true, value: predecoded(decodeV1Predict(asBuffer(task.json), task.signature as Signature, task.model)) };
+      case 'records-request':
+        return { ok: true, value: encodedRecords(task.json, task.schema, task.spec) };
       case 'oip-response': {
         const encoded = encodeInferResponse(task.response, binaryOutputOf(task.request));
         return { ok: true, value: { ...encoded, body: typeof encoded.body === 'string' ? Buffer.from(encoded.body, 'utf8') : encoded.body } };
@@ -85,6 +93,7 @@ export function transferablesOf(result: BodyCodecResults[keyof BodyCodecResults]
   };
   if (ArrayBuffer.isView(value)) add(value);
   else if (isRecord(value) && Array.isArray(value.inputs)) for (const input of value.inputs as DecodedInput[]) add(input.data);
+  else if (isRecord(value) && isRecord(value.tensor)) add(value.tensor.data);
   else if (isRecord(value)) add(value.body);
   return [...buffers];
 }
@@ -166,6 +175,47 @@ function predecoded(request: InferenceRequest): DecodedRequest {
     inputs,
     ...(request.outputs ? { outputs: request.outputs } : {}),
   };
+}
+
+/**
+ * A named-feature body parsed, validated and encoded as the inline route does: the same JSON
+ * refusals (prototype keys included, as fastify's parser refuses them), the same row errors.
+ */
+function encodedRecords(json: Uint8Array, schema: FeatureSchema, spec: PipelineSpec): EncodedRecords {
+  const rows = rowsFromJson(parseJsonBody(json));
+  if (rows.length === 0) throw Errors.REQUEST_INVALID.create('there are no rows to predict');
+  const { tensor, unknownFields, valueWarnings } = new Pipeline(schema, spec).encode(rows);
+  return { tensor, rows: rows.length, unknownFields, valueWarnings };
+}
+
+/** Fastify's words for a JSON body it refuses, whatever the reason, so both paths answer alike. */
+const INVALID_JSON_REASON = "Body is not valid JSON but content-type is set to 'application/json'";
+
+/** A JSON body parsed, refused as fastify's parser refuses it: not JSON, or with prototype keys. */
+export function parseJsonBody(json: Uint8Array): unknown {
+  const text = asBuffer(json).toString('utf8');
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw Errors.REQUEST_INVALID_JSON.create(INVALID_JSON_REASON);
+  }
+  if ((text.includes('"__proto__"') || text.includes('"constructor"')) && hasForbiddenKey(body)) throw Errors.REQUEST_INVALID_JSON.create(INVALID_JSON_REASON);
+  return body;
+}
+
+/** True when a parsed JSON value holds a `__proto__` key, or a `constructor` key holding `prototype`. */
+function hasForbiddenKey(value: unknown): boolean {
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const next = stack.pop();
+    if (typeof next !== 'object' || next === null) continue;
+    if (Object.hasOwn(next, '__proto__')) return true;
+    const ctor = (next as Record<string, unknown>).constructor;
+    if (Object.hasOwn(next, 'constructor') && isRecord(ctor) && Object.hasOwn(ctor, 'prototype')) return true;
+    for (const child of Object.values(next)) if (typeof child === 'object' && child !== null) stack.push(child);
+  }
+  return false;
 }
 
 function asBuffer(bytes: Uint8Array): Buffer {

@@ -193,7 +193,7 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
           { schema: { response: { 200: ServerStatus, ...errorResponses } } },
           async () => ({ version: options.serverVersion ?? '0', served: dataPlane.served(), failures: [] }),
         );
-        registerPredictRoutes(api, dataPlane);
+        registerPredictRoutes(api, dataPlane, codecs);
         if (options.monitor) {
           registerMonitorRoutes(api, {
             monitor: options.monitor,
@@ -240,7 +240,7 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
           ...(options.rollouts ? { rollouts: options.rollouts } : {}),
           ...(options.rolloutRunner ? { runner: options.rolloutRunner } : {}),
         });
-        registerPredictRoutes(api, dataPlane);
+        registerPredictRoutes(api, dataPlane, codecs);
         if (options.monitor) {
           registerMonitorRoutes(api, {
             monitor: options.monitor,

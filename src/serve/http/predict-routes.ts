@@ -1,11 +1,15 @@
 /** Prediction by named features: `POST /api/models/{ref}/predict`. Converts and delegates. */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { predictionWarnings } from '../../core/embedded-model.js';
 import { parseModelRef } from '../../core/model-ref.js';
+import type { LoadedVersion } from '../../runtime/loaded-version.js';
 import type { DataPlane } from '../data-plane.js';
+import type { BodyCodecPool } from './body-codec-pool.js';
+import { parseJsonBody } from './body-codec-tasks.js';
 import { useApiContract } from './api-contract.js';
 import { errorResponses, JsonObject, list, named } from './api-schemas.js';
+import { readRawBody } from './raw-body.js';
 import { rowsFromCsv, rowsFromJson } from './records-codec.js';
 import { firstRowField, routeKeysOf } from './route-keys.js';
 
@@ -36,37 +40,82 @@ const PredictResponse = named(
 );
 
 /** Registers the predict route on the API scope. */
-export function registerPredictRoutes(scope: FastifyInstance, dataPlane: DataPlane): void {
-  const api = useApiContract(scope);
-  api.addContentTypeParser(['text/csv', 'application/csv'], { parseAs: 'string' }, (_request, body, done) => done(null, body));
-  api.post(
-    '/models/:ref/predict',
-    {
-      schema: {
-        tags: ['predict'],
-        summary: 'Predict named results for rows of named features',
-        description:
-          'Body: {"records": [...]}, {"columns": {...}}, {"dataframe_split": ...}, {"dataframe_records": [...]} or text/csv. `ref` is name, name@alias or name:version.',
-        params: z.object({ ref: z.string() }),
-        consumes: ['application/json', 'text/csv'],
-        body: PredictBody,
-        response: { 200: PredictResponse, ...errorResponses },
+export function registerPredictRoutes(scope: FastifyInstance, dataPlane: DataPlane, codecs: BodyCodecPool): void {
+  void scope.register(async (inner) => {
+    const api = useApiContract(inner);
+    api.addContentTypeParser(['text/csv', 'application/csv'], { parseAs: 'string' }, (_request, body, done) => done(null, body));
+    // A large JSON body stays bytes until a body codec worker parses, validates and encodes it.
+    const largeBodies = new WeakMap<FastifyRequest, Buffer>();
+    const parseJson = inner.getDefaultJsonParser('error', 'error');
+    inner.removeContentTypeParser('application/json');
+    inner.addContentTypeParser('application/json', (request, payload, done) =>
+      readRawBody(request, payload, (error, body) => {
+        if (error !== null || body === undefined) return done(error);
+        if (!codecs.offloads(body.length)) return parseJson(request, body.toString('utf8'), done);
+        largeBodies.set(request, body);
+        done(null, {});
+      }),
+    );
+    api.post(
+      '/models/:ref/predict',
+      {
+        schema: {
+          tags: ['predict'],
+          summary: 'Predict named results for rows of named features',
+          description:
+            'Body: {"records": [...]}, {"columns": {...}}, {"dataframe_split": ...}, {"dataframe_records": [...]} or text/csv. `ref` is name, name@alias or name:version.',
+          params: z.object({ ref: z.string() }),
+          consumes: ['application/json', 'text/csv'],
+          body: PredictBody,
+          response: { 200: PredictResponse, ...errorResponses },
+        },
       },
-    },
-    async (request) => {
-      let rows: unknown[] | undefined;
-      const readRows = () => (rows ??= typeof request.body === 'string' ? rowsFromCsv(request.body) : rowsFromJson(request.body));
-      const model = dataPlane.resolveReference(request.params.ref, routeKeysOf(request, (feature) => firstRowField(readRows(), feature)));
-      request.inference = { model: model.name, version: String(model.version), protocol: 'predict' };
-      const result = await dataPlane.predict(model, readRows(), { requestId: request.id, protocol: 'predict', routed: parseModelRef(request.params.ref).kind === 'default' });
-      const warnings = predictionWarnings(result, model.pipeline?.schema);
-      return {
-        model: model.name,
-        version: model.version,
-        requestId: request.id,
-        predictions: result.predictions,
-        ...(warnings.length ? { warnings } : {}),
-      };
-    },
-  );
+      async (request) => {
+        const large = largeBodies.get(request);
+        let rows: unknown[] | undefined;
+        const body = () => (large !== undefined ? parseJsonBody(large) : request.body);
+        const readRows = () => {
+          if (rows !== undefined) return rows;
+          const parsed = body();
+          return (rows = typeof parsed === 'string' ? rowsFromCsv(parsed) : rowsFromJson(parsed));
+        };
+        const routed = parseModelRef(request.params.ref).kind === 'default';
+        const context = { requestId: request.id, protocol: 'predict' as const, routed };
+        // A large body is routed without it when the deployment allows, and then never parsed here.
+        const modelWithoutBody = large !== undefined ? resolveWithoutBody(dataPlane, request.params.ref, request) : undefined;
+        const model = modelWithoutBody ?? dataPlane.resolveReference(request.params.ref, routeKeysOf(request, (feature) => firstRowField(readRows(), feature)));
+        request.inference = { model: model.name, version: String(model.version), protocol: 'predict' };
+        const pipeline = model.pipeline;
+        const result =
+          large !== undefined && rows === undefined && pipeline !== undefined
+            ? await dataPlane.predictEncoded(model, await codecs.encodeRecords(large, pipeline.schema, pipeline.spec), context)
+            : await dataPlane.predict(model, readRows(), context);
+        const warnings = predictionWarnings(result, pipeline?.schema);
+        return {
+          model: model.name,
+          version: model.version,
+          requestId: request.id,
+          predictions: result.predictions,
+          ...(warnings.length ? { warnings } : {}),
+        };
+      },
+    );
+  });
+}
+
+const BODY_NEEDED = Symbol('the body is needed to route this request');
+
+/** The version a request goes to, found without its body; undefined when its deployment routes by a feature. */
+function resolveWithoutBody(dataPlane: DataPlane, ref: string, request: Parameters<typeof routeKeysOf>[0]): LoadedVersion | undefined {
+  try {
+    return dataPlane.resolveReference(
+      ref,
+      routeKeysOf(request, () => {
+        throw BODY_NEEDED;
+      }),
+    );
+  } catch (error) {
+    if (error === BODY_NEEDED) return undefined;
+    throw error;
+  }
 }

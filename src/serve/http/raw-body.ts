@@ -15,7 +15,7 @@ export function acceptRawBodies(scope: FastifyInstance): void {
 }
 
 /** Reads a body within the route's limit, answering fastify's errors for too large and wrong lengths. */
-function readRawBody(request: FastifyRequest, payload: Readable, done: (error: Error | null, body?: Buffer) => void): void {
+export function readRawBody(request: FastifyRequest, payload: Readable, done: (error: Error | null, body?: Buffer) => void): void {
   const limit = request.routeOptions.bodyLimit ?? Number.POSITIVE_INFINITY;
   const declared = Number(request.headers['content-length']);
   if (declared > limit) return done(new errorCodes.FST_ERR_CTP_BODY_TOO_LARGE());
