@@ -14,12 +14,15 @@ export function acceptRawBodies(scope: FastifyInstance): void {
   scope.addContentTypeParser('*', (request, payload, done) => readRawBody(request, payload, done));
 }
 
+/** Bodies of at least this many bytes get a buffer of their own up front; smaller ones are joined from Node's pool. */
+const IN_PLACE_BYTES = 64 * 1024;
+
 /** Reads a body within the route's limit, answering fastify's errors for too large and wrong lengths. */
 export function readRawBody(request: FastifyRequest, payload: Readable, done: (error: Error | null, body?: Buffer) => void): void {
   const limit = request.routeOptions.bodyLimit ?? Number.POSITIVE_INFINITY;
   const declared = Number(request.headers['content-length']);
   if (declared > limit) return done(new errorCodes.FST_ERR_CTP_BODY_TOO_LARGE());
-  const body = Number.isSafeInteger(declared) && declared > 0 ? Buffer.allocUnsafeSlow(declared) : undefined;
+  const body = Number.isSafeInteger(declared) && declared >= IN_PLACE_BYTES ? Buffer.allocUnsafeSlow(declared) : undefined;
   const chunks: Buffer[] = [];
   let received = 0;
   const stop = () => {
