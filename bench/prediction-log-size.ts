@@ -10,8 +10,10 @@
  * - CPU time per logged request (taking it into the log, encoding, compressing and storing);
  * - what feedback costs per item of 10,000 (recordFeedback, the joined items stored included,
  *   segments read through one cache as a server's monitor does), for consecutive requests and for
- *   every 20th (which reads every segment), and the longest the event loop waited meanwhile.
- * Writes through the real PredictionLog into a FileBlobStore and a fresh SQLite file.
+ *   every 20th (which reads every segment), and the longest the event loop waited meanwhile (a
+ *   setImmediate loop; on a busy machine this includes the time the OS gave other processes).
+ * Writes through the real PredictionLog into a FileBlobStore and a fresh SQLite file, with the
+ * built code (dist/) and the stores as a server opens them (SQLite writes through its writer thread).
  *
  * Run: npx tsx bench/prediction-log-size.ts [--requests 300000]
  */
@@ -20,10 +22,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type Kysely, sql } from 'kysely';
-import { PredictionLog, type PredictionEvent, recordFeedback } from '../src/monitor/index.js';
-import { requestIdGenerator } from '../src/serve/request-ids.js';
-import { FileBlobStore, monitorStores, openMetadataStore, SQLITE_FILE, type StoreTables } from '../src/store/index.js';
-import { SegmentReaders } from '../src/monitor/log-segments.js';
+import { ensureBuild } from './ensure-build.js';
+import type * as MonitorModule from '../src/monitor/index.js';
+import type * as RequestIdsModule from '../src/serve/request-ids.js';
+import type * as StoreModule from '../src/store/index.js';
+import type { PredictionEvent } from '../src/monitor/index.js';
+import type { StoreTables } from '../src/store/index.js';
+
+ensureBuild();
+const DIST = new URL('../dist/', import.meta.url).href;
+const { PredictionLog, recordFeedback, SegmentReaders } = (await import(`${DIST}monitor/index.js`)) as typeof MonitorModule;
+const { requestIdGenerator } = (await import(`${DIST}serve/request-ids.js`)) as typeof RequestIdsModule;
+const { FileBlobStore, monitorStores, openMetadataStore, SQLITE_FILE } = (await import(`${DIST}store/index.js`)) as typeof StoreModule;
 
 const { values: args } = parseArgs({ options: { requests: { type: 'string', default: '300000' } } });
 const requests = Number(args.requests);
@@ -104,7 +114,7 @@ async function measure(payloadRate: number) {
     await compact(store.db);
     const dbBefore = statSync(join(home, SQLITE_FILE)).size;
     const blobs = new FileBlobStore(join(home, 'blobs'));
-    const stores = monitorStores(store, { logWriter: false, blobs });
+    const stores = monitorStores(store, { blobs });
     const t0 = Date.parse('2026-01-01T00:00:00Z');
     const clock = { now: t0 };
     const log = new PredictionLog({
@@ -145,7 +155,7 @@ async function measure(payloadRate: number) {
 
 async function feedbackCost(home: string, all: readonly PredictionEvent[]) {
   const store = await openMetadataStore({ home });
-  const stores = monitorStores(store, { logWriter: false, blobs: new FileBlobStore(join(home, 'blobs')) });
+  const stores = monitorStores(store, { blobs: new FileBlobStore(join(home, 'blobs')) });
   // As a server does: one cache of the segments read last, shared by feedback requests.
   const readers = new SegmentReaders(stores);
   let longest = 0;

@@ -23,15 +23,24 @@ export function bloomFilterOf(ids: readonly string[]): string {
 
 /** False when `id` is certainly not in the filter; true when it may be. */
 export function bloomMayHold(filter: string, id: string): boolean {
+  return bloomFilter(filter).mayHold(id);
+}
+
+/** A filter decoded once, for asking about many ids. */
+export function bloomFilter(filter: string): { mayHold(id: string): boolean } {
   const bytes = Buffer.from(filter, 'base64');
   const bits = bytes.length * 8;
-  if (bits === 0) return false;
-  const [a, b] = hashes(id);
-  for (let i = 0; i < HASHES; i++) {
-    const bit = (a + i * b) % bits;
-    if ((bytes[bit >>> 3]! & (1 << (bit & 7))) === 0) return false;
-  }
-  return true;
+  return {
+    mayHold(id: string): boolean {
+      if (bits === 0) return false;
+      const [a, b] = hashes(id);
+      for (let i = 0; i < HASHES; i++) {
+        const bit = (a + i * b) % bits;
+        if ((bytes[bit >>> 3]! & (1 << (bit & 7))) === 0) return false;
+      }
+      return true;
+    },
+  };
 }
 
 /** Two independent 32-bit hashes of a string (FNV-1a with two offsets), the second odd. */

@@ -48,14 +48,11 @@ export interface FeedbackResult {
 /** Most items one feedback request may carry. */
 export const MAX_FEEDBACK_ITEMS = 10_000;
 /**
- * Items per statement. Between chunks feedback lets the event loop run (`nextTurn`): on SQLite
+ * Ids looked up at a time. Between chunks feedback lets the event loop run (`nextTurn`): on SQLite
  * every statement runs synchronously on the calling thread and an awaited result resolves as a
- * microtask, so without that a 10,000-item request held the event loop for its whole length and
- * every prediction waited behind it. The longest stall in bench/prediction-log-ids.ts was
- * 255–605 ms without, 16–34 ms (one chunk) with.
+ * microtask, so without that a 10,000-item request would hold the event loop for its whole length.
  */
 const LOOKUP_CHUNK = 500;
-const INSERT_CHUNK = 200;
 
 /**
  * Reads a feedback body: one `{requestId, actual}` or a list of them (or `{"feedback": [...]}`).
@@ -102,11 +99,8 @@ export async function recordFeedback(stores: FeedbackStores, model: string, item
     }
     records.push({ model, requestId: item.requestId, actual, prediction });
   }
-  for (let i = 0; i < records.length; i += INSERT_CHUNK) {
-    if (i > 0) await nextTurn();
-    // Later feedback for the same request replaces earlier feedback (a correction).
-    await stores.feedback.upsert(records.slice(i, i + INSERT_CHUNK), now);
-  }
+  // Later feedback for the same request replaces earlier feedback (a correction).
+  await stores.feedback.upsert(records, now);
   return { accepted: records.length - unknown.length, unknown, rejected };
 }
 
@@ -121,12 +115,14 @@ export async function rematchFeedback(stores: FeedbackStores, since: number, lim
   let joined = 0;
   for (const [model, items] of byModel) {
     const predictions = await lookupPredictions(stores, lookup, model, items.map((r) => r.requestId));
+    const joins: { requestId: string; prediction: JoinedPrediction }[] = [];
     for (const item of items) {
       const prediction = predictions.get(item.requestId);
       if (prediction === undefined || shapeProblem(JSON.parse(item.actual) as FeedbackItem['actual'], prediction.rows) !== undefined) continue;
-      await stores.feedback.join(model, item.requestId, prediction);
-      joined++;
+      joins.push({ requestId: item.requestId, prediction });
     }
+    await stores.feedback.join(model, joins);
+    joined += joins.length;
   }
   return joined;
 }

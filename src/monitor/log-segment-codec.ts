@@ -1,157 +1,31 @@
 /**
- * The file format of a log segment: many logged requests of one model, stored column by column,
- * each column compressed on its own (brotli), so that a reader decompresses only the columns it
- * needs (a feedback lookup reads the request ids first, then the outputs of the requests it found).
- *
- * Layout: `BERTHSEG` (8 bytes), the header's length (uint32 LE), the header (JSON), then the column
- * blocks at the offsets the header gives. Columns:
- * - `id.ms` (zigzag varint, the id's time minus the request's arrival) and `id.rest` (the other 10
- *   bytes of a UUIDv7); ids that are not UUIDv7 in `id.text` (a JSON array, null for UUIDv7 ones);
- * - `at` (zigzag varint deltas of arrival, epoch ms), `version` (varint index into the header's
- *   versions), `rows` (varint);
- * - `out.<name>` and `in.<name>` per output and input column: one value per row of every request,
- *   as float32 when every value is a float32 (ONNX outputs are), float64 when all are numbers,
- *   a dictionary of JSON texts when they repeat, else a JSON array; null where a request has no
- *   such column;
- *
- * Arrival times and id times are nearly equal and requests come in order, so the varint columns
- * compress to almost nothing; what remains is the ids' random bits and the outputs' values.
+ * Reads log segments (the format is described in segment-format.ts; SegmentBuilder writes them).
+ * Columns are decompressed on libuv's thread pool and kept as typed arrays; values are made into
+ * JavaScript values only for the entries asked for, so a lookup of a few ids in a segment of
+ * 65,536 holds the event loop for a few milliseconds, not for the whole segment.
  */
-import { promisify } from 'node:util';
-import { brotliCompress, brotliDecompress, constants } from 'node:zlib';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { type Columns } from './prediction-event.js';
-import { toJson } from './to-json.js';
+import { type LoggedEntry } from './segment-builder.js';
+import { decompress, FORMAT, MAGIC, readVarints, REST_BYTES, type SegmentHeader } from './segment-format.js';
+import { IdIndex } from './segment-id-index.js';
 
-const compress = promisify(brotliCompress);
-const decompress = promisify(brotliDecompress);
+export { encodeSegment, type LogEntry, type LoggedEntry, SegmentBuilder } from './segment-builder.js';
+export { type SegmentHeader, uuidV7Time } from './segment-format.js';
+export { IdIndex, requestKey, type RequestKey } from './segment-id-index.js';
 
-const MAGIC = Buffer.from('BERTHSEG');
-const FORMAT = 1;
-/** Most distinct values a column keeps as a dictionary; past it the column is JSON. */
-const MAX_DICTIONARY = 4096;
-/** Brotli's quality: 5 compresses these columns nearly as well as 11 at a small part of its CPU time. */
-const QUALITY = 5;
-
-/** One logged request. */
-export interface LogEntry {
-  readonly requestId: string;
-  /** When the request came, epoch ms. */
-  readonly at: number;
-  readonly version: string;
-  readonly rows: number;
-  readonly outputs?: Columns | undefined;
-  /** Input features as columns (payload segments). */
-  readonly features?: Columns | undefined;
-}
-
-/** A column block's place in the file. */
-interface ColumnInfo {
-  readonly name: string;
-  readonly encoding: 'varint' | 'zigzag' | 'bytes' | 'f32' | 'f64' | 'dict' | 'json';
-  readonly offset: number;
-  readonly length: number;
-  /** The dictionary of a `dict` column (JSON texts). */
-  readonly dictionary?: readonly string[];
-}
-
-/** A segment's header. */
-export interface SegmentHeader {
-  readonly format: number;
-  readonly entries: number;
-  /** Rows of every request together (the length of each `in.` and `out.` column). */
-  readonly rows: number;
-  readonly versions: readonly string[];
-  readonly columns: readonly ColumnInfo[];
-}
-
-const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
-
-/** The time (epoch ms) in a UUIDv7's first 48 bits, or undefined when `id` is not a UUIDv7. */
-export function uuidV7Time(id: string): number | undefined {
-  if (id.length !== 36 || !UUID_V7.test(id)) return undefined;
-  return Number.parseInt(id.slice(0, 8), 16) * 0x10000 + Number.parseInt(id.slice(9, 13), 16);
-}
-
-/** The key of a request id in SegmentReader.positions. */
-export function segmentKey(id: string): string {
-  const ms = uuidV7Time(id);
-  if (ms === undefined) return `t${id}`;
-  const hex = id.toLowerCase();
-  return `${ms}:${Buffer.from(hex.slice(14, 18) + hex.slice(19, 23) + hex.slice(24), 'hex').toString('latin1')}`;
-}
-
-/** Encodes entries (in the order they came) as one segment file. */
-export async function encodeSegment(entries: readonly LogEntry[]): Promise<Buffer> {
-  const blocks: { name: string; encoding: ColumnInfo['encoding']; raw: Buffer; dictionary?: readonly string[] }[] = [];
-  const idMs = new ByteWriter();
-  const idRest = new ByteWriter();
-  const idText: (string | null)[] = [];
-  let textIds = 0;
-  const at = new ByteWriter();
-  const versionIndex = new ByteWriter();
-  const rowCounts = new ByteWriter();
-  const versions = new Map<string, number>();
-  let lastAt = 0;
-  let totalRows = 0;
-  for (const entry of entries) {
-    const arrival = Math.trunc(entry.at);
-    const ms = uuidV7Time(entry.requestId);
-    if (ms === undefined) {
-      idText.push(entry.requestId);
-      textIds += 1;
-      idMs.zigzag(0);
-    } else {
-      idText.push(null);
-      idMs.zigzag(ms - arrival);
-      const hex = entry.requestId.toLowerCase();
-      idRest.bytes(Buffer.from(hex.slice(14, 18) + hex.slice(19, 23) + hex.slice(24), 'hex'));
-    }
-    at.zigzag(arrival - lastAt);
-    lastAt = arrival;
-    let index = versions.get(entry.version);
-    if (index === undefined) versions.set(entry.version, (index = versions.size));
-    versionIndex.varint(index);
-    rowCounts.varint(entry.rows);
-    totalRows += entry.rows;
-  }
-  blocks.push({ name: 'id.ms', encoding: 'zigzag', raw: idMs.done() });
-  blocks.push({ name: 'id.rest', encoding: 'bytes', raw: idRest.done() });
-  if (textIds > 0) blocks.push({ name: 'id.text', encoding: 'json', raw: Buffer.from(toJson(idText)) });
-  blocks.push({ name: 'at', encoding: 'zigzag', raw: at.done() });
-  blocks.push({ name: 'version', encoding: 'varint', raw: versionIndex.done() });
-  blocks.push({ name: 'rows', encoding: 'varint', raw: rowCounts.done() });
-  for (const [prefix, pick] of [
-    ['out.', (e: LogEntry) => e.outputs],
-    ['in.', (e: LogEntry) => e.features],
-  ] as const) {
-    for (const name of columnNames(entries, pick)) blocks.push({ name: prefix + name, ...encodeValues(flatten(entries, pick, name)) });
-  }
-  const compressed = await Promise.all(
-    blocks.map((b) => compress(b.raw, { params: { [constants.BROTLI_PARAM_QUALITY]: QUALITY, [constants.BROTLI_PARAM_SIZE_HINT]: b.raw.length } })),
-  );
-  let offset = 0;
-  const columns: ColumnInfo[] = blocks.map((b, i) => {
-    const info: ColumnInfo = { name: b.name, encoding: b.encoding, offset, length: compressed[i]!.length, ...(b.dictionary ? { dictionary: b.dictionary } : {}) };
-    offset += compressed[i]!.length;
-    return info;
-  });
-  const header: SegmentHeader = { format: FORMAT, entries: entries.length, rows: totalRows, versions: [...versions.keys()], columns };
-  const headerText = Buffer.from(JSON.stringify(header));
-  const length = Buffer.alloc(4);
-  length.writeUInt32LE(headerText.length);
-  return Buffer.concat([MAGIC, length, headerText, ...compressed]);
-}
+/** Ids indexed between turns of the event loop. */
+const INDEX_SLICE = 16_384;
 
 /** A segment read back: its header and its columns, decoded on demand. */
 export class SegmentReader {
   readonly header: SegmentHeader;
   readonly #body: Buffer;
-  readonly #decoded = new Map<string, Promise<unknown[] | Buffer>>();
-  #ids: Promise<string[]> | undefined;
-  #index: Promise<Map<string, number>> | undefined;
-  #starts: Promise<number[]> | undefined;
-  #arrivals: Promise<number[]> | undefined;
-  #versions: Promise<string[]> | undefined;
+  readonly #decoded = new Map<string, Promise<Column>>();
+  #index: Promise<IdIndex> | undefined;
+  #ids: Promise<Ids> | undefined;
+  #arrivals: Promise<Float64Array> | undefined;
+  #starts: Promise<Float64Array> | undefined;
 
   /** Throws a TypeError when `file` is not a segment (the blob store checks digests, so this means a bug or a foreign blob). */
   constructor(file: Buffer) {
@@ -163,65 +37,42 @@ export class SegmentReader {
   }
 
   /** The request ids, in the order they came (UUIDv7s in lower case). */
-  requestIds(): Promise<string[]> {
-    return (this.#ids ??= this.#requestIds());
+  async requestIds(): Promise<string[]> {
+    const ids = await this.#requestIdColumns();
+    return Array.from({ length: this.header.entries }, (_, i) => requestIdAt(ids, i));
   }
 
-  /** Where each request id is, by its segmentKey (the last position of an id logged twice). */
-  positions(): Promise<Map<string, number>> {
-    return (this.#index ??= this.#positions());
+  /** Where each request id is (the last position of an id logged twice); built once per reader. */
+  idIndex(): Promise<IdIndex> {
+    return (this.#index ??= this.#buildIndex());
   }
 
-  async #positions(): Promise<Map<string, number>> {
-    const [ms, rest, text, at] = await Promise.all([this.#numbers('id.ms'), this.#raw('id.rest'), this.#json('id.text'), this.arrivals()]);
-    const index = new Map<string, number>();
-    let r = 0;
+  async #buildIndex(): Promise<IdIndex> {
+    const ids = await this.#requestIdColumns();
+    const index = new IdIndex(this.header.entries);
     for (let i = 0; i < this.header.entries; i++) {
-      const own = text?.[i];
-      if (typeof own === 'string') index.set(`t${own}`, i);
-      else {
-        // The same key segmentKey makes, without formatting the id as hex.
-        index.set(`${at[i]! + ms[i]!}:${rest.toString('latin1', r, r + 10)}`, i);
-        r += 10;
-      }
+      // A few milliseconds of indexing at a time, so that requests are answered meanwhile.
+      if (i > 0 && i % INDEX_SLICE === 0) await nextTurn();
+      const own = ids.text?.[i];
+      if (typeof own === 'string') index.addText(i, own);
+      else index.addTime(i, ids.ms[i]!, ids.rest, ids.restAt?.[i] ?? i * REST_BYTES);
     }
     return index;
   }
 
-  async #requestIds(): Promise<string[]> {
-    const { entries } = this.header;
-    const [ms, rest, text, at] = await Promise.all([this.#numbers('id.ms'), this.#raw('id.rest'), this.#json('id.text'), this.arrivals()]);
-    const ids: string[] = [];
-    let r = 0;
-    for (let i = 0; i < entries; i++) {
-      const own = text?.[i];
-      if (typeof own === 'string') {
-        ids.push(own);
-        continue;
-      }
-      const time = (at[i]! + ms[i]!).toString(16).padStart(12, '0');
-      const tail = rest.subarray(r, r + 10).toString('hex');
-      r += 10;
-      ids.push(`${time.slice(0, 8)}-${time.slice(8)}-${tail.slice(0, 4)}-${tail.slice(4, 8)}-${tail.slice(8)}`);
-    }
-    return ids;
-  }
-
   /** Arrival times, epoch ms. */
-  arrivals(): Promise<number[]> {
-    return (this.#arrivals ??= this.#numbers('at').then((deltas) => {
-      let last = 0;
-      return deltas.map((d) => (last += d));
-    }));
+  async arrivals(): Promise<number[]> {
+    return Array.from(await this.#arrivalTimes());
   }
 
   /** The version that answered each request. */
-  versions(): Promise<string[]> {
-    return (this.#versions ??= this.#numbers('version').then((indexes) => indexes.map((i) => this.header.versions[i]!)));
+  async versions(): Promise<string[]> {
+    const indexes = await this.#entryNumbers('version');
+    return Array.from(indexes, (i) => this.header.versions[i]!);
   }
 
   async rows(): Promise<number[]> {
-    return this.#numbers('rows');
+    return Array.from(await this.#entryNumbers('rows'));
   }
 
   /** Names of the logged output (`out`) or input (`in`) columns. */
@@ -232,52 +83,95 @@ export class SegmentReader {
 
   /** Every value of a column, one per row of every request (see SegmentHeader.rows). */
   async values(kind: 'out' | 'in', name: string): Promise<unknown[]> {
-    return (await this.#column(`${kind}.${name}`)) as unknown[];
+    const column = await this.#column(`${kind}.${name}`);
+    return Array.from({ length: this.header.rows }, (_, i) => valueAt(column, i));
   }
 
   /** The columns of `kind` of the requests at `indexes` (entry positions), each as Columns. */
   async columnsOf(kind: 'out' | 'in', indexes: readonly number[]): Promise<Columns[]> {
-    const [rows, starts] = await Promise.all([this.rows(), this.#rowStarts()]);
+    const [rows, starts] = await Promise.all([this.#entryNumbers('rows'), this.#rowStarts()]);
     const names = this.columnNames(kind);
-    const values = await Promise.all(names.map((n) => this.values(kind, n)));
+    const columns = await Promise.all(names.map((n) => this.#column(`${kind}.${n}`)));
     return indexes.map((i) => {
-      const columns: Record<string, unknown[]> = {};
+      const out: Record<string, unknown[]> = {};
       names.forEach((name, c) => {
-        const slice = values[c]!.slice(starts[i]!, starts[i]! + rows[i]!);
+        const slice: unknown[] = [];
+        for (let r = starts[i]!, end = r + rows[i]!; r < end; r++) slice.push(valueAt(columns[c]!, r));
         // A request that had no such column logged nulls for it.
-        if (slice.some((v) => v !== null)) columns[name] = slice;
+        if (slice.some((v) => v !== null)) out[name] = slice;
       });
-      return columns;
+      return out;
     });
   }
 
-  #rowStarts(): Promise<number[]> {
-    return (this.#starts ??= this.rows().then((rows) => {
-      const starts: number[] = [];
+  /** The entries at `indexes` (positions), with their inputs when `features`; reads only the columns they need. */
+  async entriesAt(indexes: readonly number[], options: { readonly features?: boolean } = {}): Promise<LoggedEntry[]> {
+    const [ids, versions, arrivals, rows, outputs, features] = await Promise.all([
+      this.#requestIdColumns(),
+      this.#entryNumbers('version'),
+      this.#arrivalTimes(),
+      this.#entryNumbers('rows'),
+      this.columnsOf('out', indexes),
+      options.features === true ? this.columnsOf('in', indexes) : undefined,
+    ]);
+    return indexes.map((i, h) => ({
+      requestId: requestIdAt(ids, i),
+      version: this.header.versions[versions[i]!]!,
+      at: arrivals[i]!,
+      rows: rows[i]!,
+      outputs: outputs[h]!,
+      ...(features === undefined ? {} : { features: features[h]! }),
+    }));
+  }
+
+  #requestIdColumns(): Promise<Ids> {
+    return (this.#ids ??= (async () => {
+      const [delta, restColumn, textColumn, at] = await Promise.all([this.#entryNumbers('id.ms'), this.#column('id.rest'), this.#column('id.text'), this.#arrivalTimes()]);
+      const ms = new Float64Array(this.header.entries);
+      for (let i = 0; i < ms.length; i++) ms[i] = at[i]! + (delta[i] ?? 0);
+      const rest = restColumn.kind === 'bytes' ? restColumn.bytes : Buffer.alloc(0);
+      const text = textColumn.kind === 'list' ? textColumn.values : undefined;
+      // The UUIDv7s' bytes are packed: an id's place among them skips the text ids before it.
+      let restAt: Int32Array | undefined;
+      if (text !== undefined) {
+        restAt = new Int32Array(ms.length);
+        for (let i = 0, r = 0; i < ms.length; i++) {
+          restAt[i] = r;
+          if (typeof text[i] !== 'string') r += REST_BYTES;
+        }
+      }
+      return { ms, rest, text, restAt };
+    })());
+  }
+
+  #arrivalTimes(): Promise<Float64Array> {
+    return (this.#arrivals ??= this.#entryNumbers('at').then((deltas) => {
+      const times = new Float64Array(deltas.length);
+      let last = 0;
+      for (let i = 0; i < deltas.length; i++) times[i] = last += deltas[i]!;
+      return times;
+    }));
+  }
+
+  #rowStarts(): Promise<Float64Array> {
+    return (this.#starts ??= this.#entryNumbers('rows').then((rows) => {
+      const starts = new Float64Array(rows.length);
       let start = 0;
-      for (const n of rows) {
-        starts.push(start);
-        start += n;
+      for (let i = 0; i < rows.length; i++) {
+        starts[i] = start;
+        start += rows[i]!;
       }
       return starts;
     }));
   }
 
-  async #numbers(name: string): Promise<number[]> {
-    return ((await this.#column(name)) as number[] | undefined) ?? [];
+  /** A column of one number per entry (empty when the segment has no such column). */
+  async #entryNumbers(name: string): Promise<Float64Array> {
+    const column = await this.#column(name);
+    return column.kind === 'numbers' && column.values instanceof Float64Array ? column.values : new Float64Array(0);
   }
 
-  async #raw(name: string): Promise<Buffer> {
-    const info = this.header.columns.find((c) => c.name === name);
-    return info ? decompress(this.#body.subarray(info.offset, info.offset + info.length)) : Buffer.alloc(0);
-  }
-
-  async #json(name: string): Promise<unknown[] | undefined> {
-    const info = this.header.columns.find((c) => c.name === name);
-    return info ? ((await this.#column(name)) as unknown[]) : undefined;
-  }
-
-  #column(name: string): Promise<unknown[] | Buffer> {
+  #column(name: string): Promise<Column> {
     let decoded = this.#decoded.get(name);
     if (decoded === undefined) {
       decoded = this.#decode(name);
@@ -286,123 +180,63 @@ export class SegmentReader {
     return decoded;
   }
 
-  async #decode(name: string): Promise<unknown[] | Buffer> {
+  async #decode(name: string): Promise<Column> {
     const info = this.header.columns.find((c) => c.name === name);
-    if (info === undefined) return [];
-    const raw = await this.#raw(name);
+    if (info === undefined) return { kind: 'absent' };
+    const raw = await decompress(this.#body.subarray(info.offset, info.offset + info.length));
+    const perEntry = !name.startsWith('in.') && !name.startsWith('out.');
     switch (info.encoding) {
       case 'varint':
       case 'zigzag':
-        return readVarints(raw, info.encoding === 'zigzag');
+        return { kind: 'numbers', values: readVarints(raw, info.encoding === 'zigzag', perEntry ? this.header.entries : this.header.rows) };
       case 'f32':
-        return Array.from(new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.length)));
+        return { kind: 'numbers', values: new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.length)) };
       case 'f64':
-        return Array.from(new Float64Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.length)));
-      case 'dict': {
-        const dictionary = (info.dictionary ?? []).map((text) => JSON.parse(text) as unknown);
-        return readVarints(raw, false).map((i) => dictionary[i] ?? null);
-      }
+        return { kind: 'numbers', values: new Float64Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.length)) };
+      case 'dict':
+        return { kind: 'dict', indexes: readVarints(raw, false, this.header.rows), dictionary: (info.dictionary ?? []).map((text) => JSON.parse(text) as unknown) };
       case 'json':
-        return JSON.parse(raw.toString('utf8')) as unknown[];
+        return { kind: 'list', values: JSON.parse(raw.toString('utf8')) as unknown[] };
       case 'bytes':
-        return raw;
+        return { kind: 'bytes', bytes: raw };
     }
   }
 }
 
-/** Names of the columns `pick` gives, in the order first seen. */
-function columnNames(entries: readonly LogEntry[], pick: (e: LogEntry) => Columns | undefined): string[] {
-  const names = new Set<string>();
-  for (const e of entries) {
-    const columns = pick(e);
-    if (columns !== undefined) for (const name of Object.keys(columns)) names.add(name);
-  }
-  return [...names];
+/** A decoded column: typed arrays where the encoding allows, values materialised only when asked for. */
+type Column =
+  | { readonly kind: 'numbers'; readonly values: Float32Array | Float64Array }
+  | { readonly kind: 'dict'; readonly indexes: Float64Array; readonly dictionary: readonly unknown[] }
+  | { readonly kind: 'list'; readonly values: readonly unknown[] }
+  | { readonly kind: 'bytes'; readonly bytes: Buffer }
+  | { readonly kind: 'absent' };
+
+/** The id columns decoded: each id's time, the UUIDv7s' other bytes, the text ids, and where each id's bytes start. */
+interface Ids {
+  readonly ms: Float64Array;
+  readonly rest: Buffer;
+  readonly text: readonly unknown[] | undefined;
+  readonly restAt: Int32Array | undefined;
 }
 
-/** One column's values across every row of every entry (null where an entry lacks it). */
-function flatten(entries: readonly LogEntry[], pick: (e: LogEntry) => Columns | undefined, name: string): unknown[] {
-  const out: unknown[] = [];
-  for (const e of entries) {
-    const values = pick(e)?.[name];
-    for (let i = 0; i < e.rows; i++) out.push(values?.[i] ?? null);
-  }
-  return out;
-}
-
-/** The smallest encoding that gives back exactly these values. */
-function encodeValues(values: readonly unknown[]): { encoding: ColumnInfo['encoding']; raw: Buffer; dictionary?: readonly string[] } {
-  if (values.every((v) => typeof v === 'number')) {
-    const numbers = values as readonly number[];
-    if (numbers.every((v) => Object.is(Math.fround(v), v) || Number.isNaN(v))) return { encoding: 'f32', raw: Buffer.from(Float32Array.from(numbers).buffer) };
-    return { encoding: 'f64', raw: Buffer.from(Float64Array.from(numbers).buffer) };
-  }
-  const texts = values.map((v) => toJson(v));
-  const dictionary = new Map<string, number>();
-  const indexes = new ByteWriter();
-  for (const text of texts) {
-    let index = dictionary.get(text);
-    if (index === undefined) {
-      if (dictionary.size >= MAX_DICTIONARY) return { encoding: 'json', raw: Buffer.from(`[${texts.join(',')}]`) };
-      dictionary.set(text, (index = dictionary.size));
-    }
-    indexes.varint(index);
-  }
-  return { encoding: 'dict', raw: indexes.done(), dictionary: [...dictionary.keys()] };
-}
-
-/** A growable byte buffer with varint writes. */
-class ByteWriter {
-  #buffer = Buffer.alloc(1024);
-  #length = 0;
-
-  #room(n: number): void {
-    if (this.#length + n <= this.#buffer.length) return;
-    const next = Buffer.alloc(Math.max(this.#buffer.length * 2, this.#length + n));
-    this.#buffer.copy(next, 0, 0, this.#length);
-    this.#buffer = next;
-  }
-
-  /** A non-negative integer below 2^53, 7 bits a byte. */
-  varint(value: number): void {
-    this.#room(8);
-    let v = value;
-    while (v >= 0x80) {
-      this.#buffer[this.#length++] = (v % 0x80) | 0x80;
-      v = Math.floor(v / 0x80);
-    }
-    this.#buffer[this.#length++] = v;
-  }
-
-  /** Any integer of magnitude below 2^52: small magnitudes of either sign take few bytes. */
-  zigzag(value: number): void {
-    this.varint(value >= 0 ? value * 2 : -value * 2 - 1);
-  }
-
-  bytes(data: Buffer): void {
-    this.#room(data.length);
-    data.copy(this.#buffer, this.#length);
-    this.#length += data.length;
-  }
-
-  done(): Buffer {
-    return this.#buffer.subarray(0, this.#length);
+function valueAt(column: Column, i: number): unknown {
+  switch (column.kind) {
+    case 'numbers':
+      return column.values[i];
+    case 'dict':
+      return column.dictionary[column.indexes[i]!] ?? null;
+    case 'list':
+      return column.values[i];
+    default:
+      return null;
   }
 }
 
-function readVarints(raw: Buffer, zigzag: boolean): number[] {
-  const out: number[] = [];
-  let value = 0;
-  let scale = 1;
-  for (const byte of raw) {
-    value += (byte & 0x7f) * scale;
-    if (byte & 0x80) {
-      scale *= 0x80;
-      continue;
-    }
-    out.push(zigzag ? (value % 2 === 0 ? value / 2 : -(value + 1) / 2) : value);
-    value = 0;
-    scale = 1;
-  }
-  return out;
+function requestIdAt(ids: Ids, i: number): string {
+  const own = ids.text?.[i];
+  if (typeof own === 'string') return own;
+  const r = ids.restAt?.[i] ?? i * REST_BYTES;
+  const time = ids.ms[i]!.toString(16).padStart(12, '0');
+  const tail = ids.rest.toString('hex', r, r + REST_BYTES);
+  return `${time.slice(0, 8)}-${time.slice(8)}-${tail.slice(0, 4)}-${tail.slice(4, 8)}-${tail.slice(8)}`;
 }

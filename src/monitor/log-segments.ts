@@ -3,9 +3,10 @@
  * request's outputs, what feedback joins to) and the payload log (a share of requests' inputs and
  * outputs). A replica gathers each model's entries in an open segment in memory; it seals the
  * segment after `sealMs`, at `maxEntries` entries, or before an entry would widen the range of its
- * ids' times past SEGMENT_SPAN_MS, then writes it off the request path: encoded column by column
- * and compressed (log-segment-codec.ts), stored as one immutable blob, then recorded as one row of
- * the metadata database (LogSegmentStore). No row per request.
+ * ids' times past SEGMENT_SPAN_MS, then writes it off the request path: each entry goes into the
+ * segment's columns as it comes (SegmentBuilder), and a sealed segment is compressed on the thread
+ * pool, stored as one immutable blob, then recorded as one row of the metadata database
+ * (LogSegmentStore). No row per request.
  *
  * Finding a request: a UUIDv7 id carries the time it was made, and a segment's row records the
  * range of its ids' times, so the segments that may hold an id of time t are those whose range holds
@@ -26,9 +27,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { v7 } from 'uuid';
 import type { LogSegmentKind, LogSegmentRecord, MonitorStores } from '../store/index.js';
-import { bloomFilterOf, bloomMayHold } from './bloom-filter.js';
-import { encodeSegment, type LogEntry, SegmentReader, segmentKey, uuidV7Time } from './log-segment-codec.js';
-import { type Columns } from './prediction-event.js';
+import { bloomFilter, bloomFilterOf } from './bloom-filter.js';
+import { type LogEntry, type LoggedEntry, requestKey, type RequestKey, SegmentBuilder, SegmentReader, uuidV7Time } from './log-segment-codec.js';
 import { SealedQueue } from './sealed-queue.js';
 
 /**
@@ -60,7 +60,8 @@ export interface SegmentLogOptions {
 /** A segment being filled or waiting to be written. */
 interface Segment {
   readonly model: string;
-  readonly entries: LogEntry[];
+  /** Its entries, already in columns. */
+  readonly builder: SegmentBuilder;
   /** Range of the times of ids found by time; NaN while there is none. */
   idFromMs: number;
   idToMs: number;
@@ -79,15 +80,7 @@ interface Sealed {
 }
 
 /** A logged request found again. */
-export interface FoundEntry {
-  readonly requestId: string;
-  readonly version: string;
-  /** When it came, epoch ms. */
-  readonly at: number;
-  readonly rows: number;
-  readonly outputs: Columns;
-  readonly features?: Columns | undefined;
-}
+export type FoundEntry = LoggedEntry;
 
 /** One log (predictions or payloads) of one replica: open segments per model, sealed ones waiting, and their writing. */
 export class SegmentLog {
@@ -121,7 +114,7 @@ export class SegmentLog {
     return this.#sealed.length > 0;
   }
 
-  /** Takes a request's entry; its columns must not change afterwards. O(1). */
+  /** Takes a request's entry: it goes into the open segment's columns at once, nothing of it is kept. O(1). */
   add(model: string, entry: LogEntry): void {
     if (this.pending >= this.#options.maxPending) {
       this.#dropped += 1;
@@ -130,17 +123,17 @@ export class SegmentLog {
     const ms = uuidV7Time(entry.requestId);
     const byTime = ms !== undefined && Math.abs(ms - entry.at) <= ID_CLOCK_TOLERANCE_MS;
     let segment = this.#open.get(model);
-    if (segment !== undefined && byTime && segment.entries.length > 0 && !Number.isNaN(segment.idFromMs)) {
+    if (segment !== undefined && byTime && segment.builder.entries > 0 && !Number.isNaN(segment.idFromMs)) {
       if (Math.max(segment.idToMs, ms) - Math.min(segment.idFromMs, ms) > SEGMENT_SPAN_MS) {
         this.#seal(segment);
         segment = undefined;
       }
     }
     if (segment === undefined) {
-      segment = { model, entries: [], idFromMs: Number.NaN, idToMs: Number.NaN, otherIds: [], firstAtMs: entry.at, lastAtMs: entry.at, openedAt: this.#options.now() };
+      segment = { model, builder: new SegmentBuilder(), idFromMs: Number.NaN, idToMs: Number.NaN, otherIds: [], firstAtMs: entry.at, lastAtMs: entry.at, openedAt: this.#options.now() };
       this.#open.set(model, segment);
     }
-    segment.entries.push(entry);
+    segment.builder.add(entry, ms);
     this.#openEntries += 1;
     if (entry.at < segment.firstAtMs) segment.firstAtMs = entry.at;
     if (entry.at > segment.lastAtMs) segment.lastAtMs = entry.at;
@@ -150,14 +143,14 @@ export class SegmentLog {
     } else {
       segment.otherIds.push(entry.requestId);
     }
-    if (segment.entries.length >= this.#options.maxEntries) this.#seal(segment);
+    if (segment.builder.entries >= this.#options.maxEntries) this.#seal(segment);
   }
 
   /** Seals the open segments older than `sealMs`, or every open segment with `all`. */
   seal(all: boolean): void {
     const now = this.#options.now();
     for (const segment of [...this.#open.values()]) {
-      if (segment.entries.length > 0 && (all || now - segment.openedAt >= this.#options.sealMs)) this.#seal(segment);
+      if (segment.builder.entries > 0 && (all || now - segment.openedAt >= this.#options.sealMs)) this.#seal(segment);
     }
   }
 
@@ -181,13 +174,15 @@ export class SegmentLog {
     }
   }
 
-  /** The entries of `ids` (of `model`) still in memory, the later of a repeated id winning. */
+  /** The entries of `ids` (normalised, of `model`) still in memory, the later of a repeated id winning. */
   findPending(model: string, ids: ReadonlySet<string>, found: Map<string, FoundEntry>): void {
     const segments = [...this.#writing, ...this.#sealedSegments(), this.#open.get(model)].filter((s): s is Segment => s !== undefined && s.model === model);
+    if (segments.length === 0) return;
+    const keys = [...ids].map((id) => [id, requestKey(id)] as const);
     for (const segment of segments) {
-      for (const entry of segment.entries) {
-        const key = normaliseId(entry.requestId);
-        if (ids.has(key)) found.set(key, foundOf(entry));
+      for (const [id, key] of keys) {
+        const position = segment.builder.find(key);
+        if (position !== undefined) found.set(id, segment.builder.entryAt(position, id, true));
       }
     }
   }
@@ -211,12 +206,12 @@ export class SegmentLog {
 
   #seal(segment: Segment): void {
     this.#open.delete(segment.model);
-    this.#openEntries -= segment.entries.length;
-    this.#sealed.push({ segment, entries: segment.entries.length });
+    this.#openEntries -= segment.builder.entries;
+    this.#sealed.push({ segment, entries: segment.builder.entries });
   }
 
   async #store(stores: SegmentStores, segment: Segment): Promise<void> {
-    const file = await encodeSegment(segment.entries);
+    const file = await segment.builder.encode();
     this.#staging ??= mkdtemp(join(tmpdir(), 'berth-segment-'));
     const path = join(await this.#staging, `${v7()}.seg`);
     try {
@@ -228,7 +223,7 @@ export class SegmentLog {
         kind: this.kind,
         digest: blob.digest,
         bytes: blob.size,
-        entries: segment.entries.length,
+        entries: segment.builder.entries,
         ...(Number.isNaN(segment.idFromMs) ? {} : { idFromMs: segment.idFromMs, idToMs: segment.idToMs }),
         ...(segment.otherIds.length > 0 ? { otherIds: bloomFilterOf(segment.otherIds.map(normaliseId)) } : {}),
         firstAtMs: Math.trunc(segment.firstAtMs),
@@ -244,10 +239,6 @@ export class SegmentLog {
 /** A request id as lookups compare it: UUIDv7s in lower case (their segment stores them so). */
 export function normaliseId(id: string): string {
   return uuidV7Time(id) === undefined ? id : id.toLowerCase();
-}
-
-function foundOf(entry: LogEntry): FoundEntry {
-  return { requestId: entry.requestId, version: entry.version, at: Math.trunc(entry.at), rows: entry.rows, outputs: entry.outputs ?? {}, features: entry.features };
 }
 
 /**
@@ -309,40 +300,33 @@ export async function findStored(
   ids: readonly string[],
   options: { readonly features?: boolean } = {},
 ): Promise<Map<string, FoundEntry>> {
-  const wanted = new Set(ids.map(normaliseId));
-  const keys = [...wanted].map((id) => [id, segmentKey(id)] as const);
+  const keys: [id: string, key: RequestKey][] = [...new Set(ids.map(normaliseId))].map((id) => [id, requestKey(id)]);
   const times: number[] = [];
-  for (const id of wanted) {
-    const ms = uuidV7Time(id);
-    if (ms !== undefined) times.push(ms);
-  }
+  for (const [, key] of keys) if ('ms' in key) times.push(key.ms);
   const segments = new Map<string, LogSegmentRecord>();
   for (const s of await stores.segments.findByIdTimes(model, kind, times, SEGMENT_SPAN_MS)) segments.set(s.id, s);
   // Ids not found by time may be in segments' Bloom filters; those are read only when one may hold an id.
   const others = await stores.segments.withOtherIds(model, kind);
-  for (const s of others) if ([...wanted].some((id) => bloomMayHold(s.otherIds!, id))) segments.set(s.id, s);
+  for (const s of others) {
+    const filter = bloomFilter(s.otherIds!);
+    if (keys.some(([id]) => filter.mayHold(id))) segments.set(s.id, s);
+  }
   const found = new Map<string, FoundEntry>();
   for (const segment of [...segments.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
     const reader = await readers.read(segment.digest);
     if (reader === undefined) continue;
-    const positions = await reader.positions();
+    const index = await reader.idIndex();
     const hits: number[] = [];
     const hitIds: string[] = [];
     for (const [id, key] of keys) {
-      const i = positions.get(key);
+      const i = index.find(key);
       if (i === undefined) continue;
       hits.push(i);
       hitIds.push(id);
     }
     if (hits.length === 0) continue;
-    const [versions, arrivals, rows, outputs, features] = await Promise.all([
-      reader.versions(),
-      reader.arrivals(),
-      reader.rows(),
-      reader.columnsOf('out', hits),
-      options.features === true ? reader.columnsOf('in', hits) : undefined,
-    ]);
-    hits.forEach((i, h) => found.set(hitIds[h]!, { requestId: hitIds[h]!, version: versions[i]!, at: arrivals[i]!, rows: rows[i]!, outputs: outputs[h]!, features: features?.[h] }));
+    const entries = await reader.entriesAt(hits, options);
+    entries.forEach((entry, h) => found.set(hitIds[h]!, { ...entry, requestId: hitIds[h]! }));
   }
   return found;
 }
@@ -355,19 +339,9 @@ export async function* readLogged(stores: SegmentStores, readers: SegmentReaders
   for (const segment of await stores.segments.inRange(model, kind, from, to)) {
     const reader = await readers.read(segment.digest);
     if (reader === undefined) continue;
-    const [ids, versions, arrivals, rows] = await Promise.all([reader.requestIds(), reader.versions(), reader.arrivals(), reader.rows()]);
+    const arrivals = await reader.arrivals();
     const indexes = arrivals.map((_, i) => i).filter((i) => arrivals[i]! >= from && arrivals[i]! < to);
-    const [outputs, features] = await Promise.all([reader.columnsOf('out', indexes), reader.columnsOf('in', indexes)]);
-    for (const [h, i] of indexes.entries()) {
-      yield {
-        requestId: ids[i]!,
-        version: versions[i]!,
-        at: arrivals[i]!,
-        rows: rows[i]!,
-        outputs: outputs[h]!,
-        features: features[h]!,
-      };
-    }
+    yield* await reader.entriesAt(indexes, { features: true });
   }
 }
 

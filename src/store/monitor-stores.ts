@@ -36,8 +36,8 @@ export interface MonitorStoresOptions {
   /** Where segment files go: the blob store that belongs with the database (see openLogBlobStore). */
   readonly blobs: BlobStore;
   /**
-   * Write samples through `store.writer()` (default true): on SQLite a connection in a worker
-   * thread, which needs the compiled build; false writes them through `store.db`.
+   * Write samples and feedback through `store.writer()` (default true): on SQLite a connection in
+   * a worker thread, which needs the compiled build; false writes them through `store.db`.
    */
   readonly logWriter?: boolean;
 }
@@ -57,7 +57,7 @@ export function monitorStores(store: MetadataStore, options: MonitorStoresOption
     samples,
     segments: new KyselyLogSegmentStore(db),
     blobs: options.blobs,
-    feedback: new KyselyFeedbackStore(db),
+    feedback: new KyselyFeedbackStore(db, writer),
     alerts: new KyselyAlertStore(db),
     leases: new KyselyLeaseStore(db),
     stillReferenced: (digests) => stillReferenced(db, digests),

@@ -177,13 +177,24 @@ for (const backend of STORE_BACKENDS) {
         expect((await stores.feedback.waiting(T0, 10)).map((f) => [f.requestId, f.actual])).toEqual([['b', '"no"'], ['a', '"no"']]);
       });
 
+      it('stores and joins a batch larger than one statement whole', async () => {
+        const ids = Array.from({ length: 450 }, (_, i) => `r${String(i).padStart(3, '0')}`);
+        await stores.feedback.upsert(ids.map((requestId, i) => ({ model: 'm', requestId, actual: String(i), ...(i % 2 === 0 ? { prediction } : {}) })), T0);
+        expect(await stores.feedback.joined('m', T0, T0 + MINUTE)).toHaveLength(225);
+        await stores.feedback.join('m', ids.filter((_, i) => i % 2 === 1).map((requestId) => ({ requestId, prediction })));
+        expect((await stores.feedback.joined('m', T0, T0 + MINUTE)).map((f) => f.requestId)).toEqual(ids);
+        expect(await stores.feedback.countWaiting('m', T0, T0 + MINUTE)).toBe(0);
+      });
+
       it('joins waiting feedback once, and reads joined feedback by prediction time and version', async () => {
         await stores.feedback.upsert([{ model: 'm', requestId: 'a', actual: '1' }, { model: 'm', requestId: 'b', actual: '2' }, { model: 'n', requestId: 'a', actual: '3' }], T0);
         expect(await stores.feedback.waiting(T0 + 1, 10)).toEqual([]);
         expect(await stores.feedback.waiting(T0, 2)).toHaveLength(2);
-        await stores.feedback.join('m', 'a', prediction);
-        await stores.feedback.join('m', 'a', { ...prediction, version: '9' });
-        await stores.feedback.join('m', 'b', { ...prediction, version: '3', at: iso(T0 + 2 * MINUTE) });
+        await stores.feedback.join('m', [{ requestId: 'a', prediction }]);
+        await stores.feedback.join('m', [
+          { requestId: 'a', prediction: { ...prediction, version: '9' } },
+          { requestId: 'b', prediction: { ...prediction, version: '3', at: iso(T0 + 2 * MINUTE) } },
+        ]);
         expect((await stores.feedback.joined('m', T0, T0 + 3 * MINUTE)).map((f) => f.version)).toEqual(['2', '3']);
         expect((await stores.feedback.joined('m', T0, T0 + 3 * MINUTE, '3')).map((f) => f.predictedAt)).toEqual([T0 + 2 * MINUTE]);
         expect(await stores.feedback.joined('m', T0, T0 + MINUTE)).toHaveLength(1);

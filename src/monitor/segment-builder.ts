@@ -1,0 +1,340 @@
+/**
+ * Builds a log segment (segment-format.ts) as requests come: each entry's id, time, version and
+ * values go straight into the segment's columns (byte buffers, typed arrays, dictionaries), so
+ * nothing of a request is kept as objects until the segment is sealed. Holding every request's
+ * arrays for a segment's life made them outlive the young generation, and the old generation's
+ * collections cost the server CPU under load; sealing is then only compression, off the event loop.
+ */
+import { constants } from 'node:zlib';
+import { type Columns } from './prediction-event.js';
+import { ByteWriter, type ColumnEncoding, type ColumnInfo, compress, FORMAT, MAGIC, MAX_DICTIONARY, QUALITY, readUuidV7Rest, REST_BYTES, type SegmentHeader, uuidV7Time } from './segment-format.js';
+import { IdIndex, type RequestKey } from './segment-id-index.js';
+import { toJson } from './to-json.js';
+
+/** One logged request. */
+export interface LogEntry {
+  readonly requestId: string;
+  /** When the request came, epoch ms. */
+  readonly at: number;
+  readonly version: string;
+  readonly rows: number;
+  readonly outputs?: Columns | undefined;
+  /** Input features as columns (payload segments). */
+  readonly features?: Columns | undefined;
+}
+
+/** A logged request read back: its id (UUIDv7s in lower case), version, arrival, rows and columns. */
+export interface LoggedEntry {
+  readonly requestId: string;
+  readonly version: string;
+  /** When it came, epoch ms. */
+  readonly at: number;
+  readonly rows: number;
+  readonly outputs: Columns;
+  readonly features?: Columns | undefined;
+}
+
+/** An encoded column block before compression. */
+interface Block {
+  readonly name: string;
+  readonly encoding: ColumnEncoding;
+  readonly raw: Buffer;
+  readonly dictionary?: readonly string[];
+}
+
+/** The segment of entries being logged: add them in the order they came, then encode. */
+export class SegmentBuilder {
+  readonly #idMs = new ByteWriter();
+  readonly #idRest = new ByteWriter();
+  /** Ids that are not UUIDv7, null for those that are; undefined while every id is one. */
+  #idText: (string | null)[] | undefined;
+  readonly #at = new ByteWriter();
+  readonly #versionIndex = new ByteWriter();
+  readonly #rowCounts = new ByteWriter();
+  readonly #versions = new Map<string, number>();
+  readonly #versionList: string[] = [];
+  readonly #index = new IdIndex();
+  readonly #rest = new Uint8Array(REST_BYTES);
+  /** Per entry: arrival (ms), version index, rows, first row; for reading pending entries back. */
+  #arrivals = new Float64Array(256);
+  #versionOf = new Int32Array(256);
+  #rowsOf = new Int32Array(256);
+  #startOf = new Float64Array(256);
+  readonly #out = new Map<string, ColumnBuilder>();
+  readonly #in = new Map<string, ColumnBuilder>();
+  #lastAt = 0;
+  #entries = 0;
+  #rows = 0;
+
+  /** Entries added. */
+  get entries(): number {
+    return this.#entries;
+  }
+
+  /** Takes an entry (its columns are read now and not kept); `ms` is uuidV7Time of its id, when the caller has it. */
+  add(entry: LogEntry, ms = uuidV7Time(entry.requestId)): void {
+    const position = this.#entries;
+    if (position === this.#arrivals.length) this.#grow();
+    const arrival = Math.trunc(entry.at);
+    if (ms === undefined) {
+      this.#idText ??= new Array<string | null>(position).fill(null);
+      this.#idText.push(entry.requestId);
+      this.#idMs.zigzag(0);
+      this.#index.addText(position, entry.requestId);
+    } else {
+      this.#idText?.push(null);
+      this.#idMs.zigzag(ms - arrival);
+      readUuidV7Rest(entry.requestId, this.#rest);
+      this.#idRest.bytes(this.#rest);
+      this.#index.addTime(position, ms, this.#rest);
+    }
+    this.#at.zigzag(arrival - this.#lastAt);
+    this.#lastAt = arrival;
+    let version = this.#versions.get(entry.version);
+    if (version === undefined) {
+      this.#versions.set(entry.version, (version = this.#versions.size));
+      this.#versionList.push(entry.version);
+    }
+    this.#versionIndex.varint(version);
+    this.#rowCounts.varint(entry.rows);
+    this.#arrivals[position] = arrival;
+    this.#versionOf[position] = version;
+    this.#rowsOf[position] = entry.rows;
+    this.#startOf[position] = this.#rows;
+    addColumns(this.#out, entry.outputs, entry.rows, this.#rows);
+    addColumns(this.#in, entry.features, entry.rows, this.#rows);
+    this.#rows += entry.rows;
+    this.#entries += 1;
+  }
+
+  /** The position of the (last) entry with this id, or undefined. */
+  find(key: RequestKey): number | undefined {
+    return this.#index.find(key);
+  }
+
+  /** The entry at `position` (found by `requestId`) as a reader of the encoded segment would give it back. */
+  entryAt(position: number, requestId: string, features: boolean): LoggedEntry {
+    const start = this.#startOf[position]!;
+    const rows = this.#rowsOf[position]!;
+    return {
+      requestId,
+      version: this.#versionList[this.#versionOf[position]!]!,
+      at: this.#arrivals[position]!,
+      rows,
+      outputs: columnsAt(this.#out, start, rows),
+      ...(features ? { features: columnsAt(this.#in, start, rows) } : {}),
+    };
+  }
+
+  /** The segment file of the entries added: columns encoded here, compressed on the thread pool. */
+  async encode(): Promise<Buffer> {
+    const blocks: Block[] = [
+      { name: 'id.ms', encoding: 'zigzag', raw: this.#idMs.done() },
+      { name: 'id.rest', encoding: 'bytes', raw: this.#idRest.done() },
+    ];
+    if (this.#idText !== undefined) blocks.push({ name: 'id.text', encoding: 'json', raw: Buffer.from(toJson(this.#idText)) });
+    blocks.push({ name: 'at', encoding: 'zigzag', raw: this.#at.done() });
+    blocks.push({ name: 'version', encoding: 'varint', raw: this.#versionIndex.done() });
+    blocks.push({ name: 'rows', encoding: 'varint', raw: this.#rowCounts.done() });
+    for (const [prefix, columns] of [
+      ['out.', this.#out],
+      ['in.', this.#in],
+    ] as const) {
+      for (const [name, column] of columns) {
+        column.fill(this.#rows);
+        blocks.push({ name: prefix + name, ...column.encode() });
+      }
+    }
+    const compressed = await Promise.all(
+      blocks.map((b) => compress(b.raw, { params: { [constants.BROTLI_PARAM_QUALITY]: QUALITY, [constants.BROTLI_PARAM_SIZE_HINT]: b.raw.length } })),
+    );
+    let offset = 0;
+    const columns: ColumnInfo[] = blocks.map((b, i) => {
+      const info: ColumnInfo = { name: b.name, encoding: b.encoding, offset, length: compressed[i]!.length, ...(b.dictionary ? { dictionary: b.dictionary } : {}) };
+      offset += compressed[i]!.length;
+      return info;
+    });
+    const header: SegmentHeader = { format: FORMAT, entries: this.#entries, rows: this.#rows, versions: this.#versionList, columns };
+    const headerText = Buffer.from(JSON.stringify(header));
+    const length = Buffer.alloc(4);
+    length.writeUInt32LE(headerText.length);
+    return Buffer.concat([MAGIC, length, headerText, ...compressed]);
+  }
+
+  #grow(): void {
+    const size = this.#arrivals.length * 2;
+    this.#arrivals = grown(this.#arrivals, new Float64Array(size));
+    this.#versionOf = grown(this.#versionOf, new Int32Array(size));
+    this.#rowsOf = grown(this.#rowsOf, new Int32Array(size));
+    this.#startOf = grown(this.#startOf, new Float64Array(size));
+  }
+}
+
+/** Encodes entries (in the order they came) as one segment file. */
+export function encodeSegment(entries: readonly LogEntry[]): Promise<Buffer> {
+  const builder = new SegmentBuilder();
+  for (const entry of entries) builder.add(entry);
+  return builder.encode();
+}
+
+function grown<T extends Float64Array | Int32Array>(from: T, to: T): T {
+  to.set(from);
+  return to;
+}
+
+/** Adds an entry's columns; a column first seen now holds nulls for the rows before. */
+function addColumns(builders: Map<string, ColumnBuilder>, columns: Columns | undefined, rows: number, rowsBefore: number): void {
+  if (columns === undefined) return;
+  for (const name of Object.keys(columns)) {
+    let column = builders.get(name);
+    if (column === undefined) builders.set(name, (column = new ColumnBuilder()));
+    column.fill(rowsBefore);
+    const values = columns[name]!;
+    for (let i = 0; i < rows; i++) column.push(values[i] ?? null);
+  }
+}
+
+/** The columns of the rows [start, start + rows), leaving out those that are null throughout (the request had no such column). */
+function columnsAt(builders: ReadonlyMap<string, ColumnBuilder>, start: number, rows: number): Columns {
+  const columns: Record<string, unknown[]> = {};
+  for (const [name, column] of builders) {
+    const slice: unknown[] = [];
+    for (let i = 0; i < rows; i++) slice.push(column.valueAt(start + i));
+    if (slice.some((v) => v !== null)) columns[name] = slice;
+  }
+  return columns;
+}
+
+/**
+ * One column's values as they come: numbers in a float64 array (and whether all are float32),
+ * until a value is not a number; then a dictionary of JSON texts, until it has MAX_DICTIONARY
+ * texts; then JSON text. The encoding is the one the whole column would have been given at once.
+ */
+class ColumnBuilder {
+  #mode: 'numbers' | 'dict' | 'json' = 'numbers';
+  #count = 0;
+  #numbers = new Float64Array(64);
+  #float32 = true;
+  #indexes = new Int32Array(0);
+  readonly #texts: string[] = [];
+  readonly #byString = new Map<string, number>();
+  readonly #byText = new Map<string, number>();
+  #json: ByteWriter | undefined;
+  #offsets = new Float64Array(0);
+
+  /** Pads with nulls up to `count` values. */
+  fill(count: number): void {
+    while (this.#count < count) this.push(null);
+  }
+
+  push(value: unknown): void {
+    if (this.#mode === 'numbers') {
+      if (typeof value === 'number') {
+        if (this.#count === this.#numbers.length) this.#numbers = grown(this.#numbers, new Float64Array(this.#count * 2));
+        this.#numbers[this.#count++] = value;
+        if (this.#float32 && !Object.is(Math.fround(value), value) && !Number.isNaN(value)) this.#float32 = false;
+        return;
+      }
+      this.#toDictionary();
+    }
+    if (this.#mode === 'dict') {
+      const index = this.#dictionaryIndex(value);
+      if (index !== undefined) {
+        if (this.#count === this.#indexes.length) this.#indexes = grown(this.#indexes, new Int32Array(Math.max(64, this.#count * 2)));
+        this.#indexes[this.#count++] = index;
+        return;
+      }
+      this.#toJson();
+    }
+    this.#pushJson(toJson(value));
+  }
+
+  /** The value at `i`, as a reader of the encoded column gives it back. */
+  valueAt(i: number): unknown {
+    if (i >= this.#count) return null;
+    switch (this.#mode) {
+      case 'numbers':
+        return this.#numbers[i]!;
+      case 'dict':
+        return JSON.parse(this.#texts[this.#indexes[i]!]!) as unknown;
+      case 'json': {
+        const text = this.#json!.done().toString('utf8', this.#offsets[i]!, i + 1 < this.#count ? this.#offsets[i + 1]! - 1 : this.#json!.length);
+        return JSON.parse(text) as unknown;
+      }
+    }
+  }
+
+  encode(): { encoding: ColumnEncoding; raw: Buffer; dictionary?: readonly string[] } {
+    switch (this.#mode) {
+      case 'numbers': {
+        const numbers = this.#numbers.subarray(0, this.#count);
+        if (this.#float32) return { encoding: 'f32', raw: Buffer.from(Float32Array.from(numbers).buffer) };
+        return { encoding: 'f64', raw: Buffer.from(numbers.slice().buffer) };
+      }
+      case 'dict': {
+        const indexes = new ByteWriter(this.#count + 16);
+        for (let i = 0; i < this.#count; i++) indexes.varint(this.#indexes[i]!);
+        return { encoding: 'dict', raw: indexes.done(), dictionary: [...this.#texts] };
+      }
+      case 'json':
+        return { encoding: 'json', raw: Buffer.concat([Buffer.from('['), this.#json!.done(), Buffer.from(']')]) };
+    }
+  }
+
+  /** The dictionary index of `value`, adding it; undefined when the dictionary is full. */
+  #dictionaryIndex(value: unknown): number | undefined {
+    // Strings are looked up as they are (no JSON text made per value); their texts never equal another value's.
+    if (typeof value === 'string') {
+      const known = this.#byString.get(value);
+      if (known !== undefined) return known;
+      if (this.#texts.length >= MAX_DICTIONARY) return undefined;
+      const index = this.#texts.length;
+      this.#texts.push(toJson(value));
+      this.#byString.set(value, index);
+      return index;
+    }
+    const text = toJson(value);
+    const known = this.#byText.get(text);
+    if (known !== undefined) return known;
+    if (this.#texts.length >= MAX_DICTIONARY) return undefined;
+    const index = this.#texts.length;
+    this.#texts.push(text);
+    this.#byText.set(text, index);
+    return index;
+  }
+
+  #toDictionary(): void {
+    const numbers = this.#numbers.subarray(0, this.#count);
+    this.#mode = 'dict';
+    this.#count = 0;
+    this.#numbers = new Float64Array(0);
+    for (const value of numbers) {
+      if (this.#mode === 'dict') {
+        const index = this.#dictionaryIndex(value);
+        if (index !== undefined) {
+          if (this.#count === this.#indexes.length) this.#indexes = grown(this.#indexes, new Int32Array(Math.max(64, this.#count * 2)));
+          this.#indexes[this.#count++] = index;
+          continue;
+        }
+        this.#toJson();
+      }
+      this.#pushJson(toJson(value));
+    }
+  }
+
+  #toJson(): void {
+    const count = this.#count;
+    this.#mode = 'json';
+    this.#count = 0;
+    this.#json = new ByteWriter();
+    for (let i = 0; i < count; i++) this.#pushJson(this.#texts[this.#indexes[i]!]!);
+    this.#indexes = new Int32Array(0);
+  }
+
+  #pushJson(text: string): void {
+    if (this.#count === this.#offsets.length) this.#offsets = grown(this.#offsets, new Float64Array(Math.max(64, this.#count * 2)));
+    if (this.#count > 0) this.#json!.text(',');
+    this.#offsets[this.#count++] = this.#json!.length;
+    this.#json!.text(text);
+  }
+}
