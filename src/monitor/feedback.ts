@@ -52,7 +52,7 @@ export const MAX_FEEDBACK_ITEMS = 10_000;
  * every statement runs synchronously on the calling thread and an awaited result resolves as a
  * microtask, so without that a 10,000-item request would hold the event loop for its whole length.
  */
-const LOOKUP_CHUNK = 500;
+const LOOKUP_CHUNK = 250;
 
 /**
  * Reads a feedback body: one `{requestId, actual}` or a list of them (or `{"feedback": [...]}`).

@@ -104,8 +104,11 @@ export class SegmentReader {
     });
   }
 
-  /** The entries at `indexes` (positions), with their inputs when `features`; reads only the columns they need. */
-  async entriesAt(indexes: readonly number[], options: { readonly features?: boolean } = {}): Promise<LoggedEntry[]> {
+  /**
+   * The entries at `indexes` (positions), with their inputs when `features`; reads only the columns
+   * they need. `ids`, when given, are their request ids as the caller found them (not read again).
+   */
+  async entriesAt(indexes: readonly number[], options: { readonly features?: boolean; readonly ids?: readonly string[] } = {}): Promise<LoggedEntry[]> {
     const [ids, versions, arrivals, rows, outputs, features] = await Promise.all([
       this.#requestIdColumns(),
       this.#entryNumbers('version'),
@@ -115,7 +118,7 @@ export class SegmentReader {
       options.features === true ? this.columnsOf('in', indexes) : undefined,
     ]);
     return indexes.map((i, h) => ({
-      requestId: requestIdAt(ids, i),
+      requestId: options.ids?.[h] ?? requestIdAt(ids, i),
       version: this.header.versions[versions[i]!]!,
       at: arrivals[i]!,
       rows: rows[i]!,
@@ -184,6 +187,8 @@ export class SegmentReader {
     const info = this.header.columns.find((c) => c.name === name);
     if (info === undefined) return { kind: 'absent' };
     const raw = await decompress(this.#body.subarray(info.offset, info.offset + info.length));
+    // Columns decompressed together finish together: each is decoded in a turn of its own.
+    await nextTurn();
     const perEntry = !name.startsWith('in.') && !name.startsWith('out.');
     switch (info.encoding) {
       case 'varint':

@@ -325,8 +325,8 @@ export async function findStored(
       hitIds.push(id);
     }
     if (hits.length === 0) continue;
-    const entries = await reader.entriesAt(hits, options);
-    entries.forEach((entry, h) => found.set(hitIds[h]!, { ...entry, requestId: hitIds[h]! }));
+    const entries = await reader.entriesAt(hits, { ...options, ids: hitIds });
+    entries.forEach((entry, h) => found.set(hitIds[h]!, entry));
   }
   return found;
 }

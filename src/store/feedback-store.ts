@@ -61,7 +61,7 @@ export interface FeedbackStore {
 }
 
 /** Rows per statement of a large write. */
-const CHUNK = 200;
+const CHUNK = 100;
 
 /** The feedback store over a Kysely database of either dialect. */
 export class KyselyFeedbackStore implements FeedbackStore {
