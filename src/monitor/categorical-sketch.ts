@@ -14,6 +14,7 @@
  * booleans and bigints become their string form ('1', 'true'); objects are invalid.
  */
 import { Errors } from '../core/errors.js';
+import { CATEGORICAL_SKETCH_BYTES, MAP_BYTES, MAP_ENTRY_BYTES, STRING_BYTES } from './window-footprint.js';
 
 /** Default most categories kept per sketch. */
 export const DEFAULT_MAX_CATEGORIES = 256;
@@ -92,6 +93,13 @@ export class CategoricalSketch {
       other: this.other,
       maxCategories: this.maxCategories,
     };
+  }
+
+  /** Roughly the bytes of memory it holds (see window-footprint.ts): names count as two bytes a character. */
+  estimatedBytes(): number {
+    let names = 0;
+    for (const name of this.counts.keys()) names += STRING_BYTES + 2 * name.length;
+    return CATEGORICAL_SKETCH_BYTES + MAP_BYTES + MAP_ENTRY_BYTES * this.counts.size + names;
   }
 
   private addCategory(category: string, weight: number): void {

@@ -135,6 +135,7 @@ export {
 export { sketchQuantiles } from './sketch-quantile.js';
 export { parseInstant, parseStep, parseTimeRange, steps, type TimeRange } from './time-range.js';
 export { WindowRecorder, type WindowRecorderOptions } from './window-recorder.js';
+export { OPEN_WINDOW_RESERVE_BYTES } from './window-footprint.js';
 export { forEachWindow, readWindowCounts, type StoredWindow, type StoredWindowCounts, type WindowToStore, writeWindows } from './window-store.js';
 export { type FiguresOf, versionFigures, type VersionFigures } from './version-figures.js';
 export { ComparisonWindow, comparisonReport, DIFFERENCE_QUANTILES, MAX_COMPARED_ELEMENTS, type ShadowComparisonReport } from './shadow-comparison.js';

@@ -21,6 +21,7 @@
  */
 import { Errors } from '../core/errors.js';
 import { type WeightedSample, fromPairs } from './weighted-sample.js';
+import { ARRAY_BYTES, KLL_SKETCH_BYTES, KLL_VALUE_BYTES } from './window-footprint.js';
 
 /** Serialised KLL sketch: the values held at each level (weight 2^level) and the generator state. */
 export interface KllSketchData {
@@ -135,6 +136,11 @@ export class KllSketch {
       for (const v of level) pairs.push([v, weight]);
     });
     return fromPairs(pairs);
+  }
+
+  /** Roughly the bytes of memory it holds (see window-footprint.ts). */
+  estimatedBytes(): number {
+    return KLL_SKETCH_BYTES + this.levels.length * ARRAY_BYTES + this.held * KLL_VALUE_BYTES;
   }
 
   /** JSON form: plain arrays, levels sorted for readability and stable output. */

@@ -13,6 +13,7 @@ import { type NumericSketch } from './numeric-sketch.js';
 import { OutlierCounts } from './outlier-counts.js';
 import { ScoreHistograms } from './score-histograms.js';
 import { type Columns, type PredictionEvent } from './prediction-event.js';
+import { LIVE_WINDOW_BYTES, WINDOW_COLUMN_BYTES } from './window-footprint.js';
 
 interface Entry {
   readonly sketch: NumericSketch | CategoricalSketch;
@@ -108,6 +109,13 @@ export class LiveWindow {
   /** True when nothing was recorded. */
   get empty(): boolean {
     return this.requests === 0;
+  }
+
+  /** Roughly the bytes of memory it holds, its sketches' included (see window-footprint.ts). */
+  estimatedBytes(): number {
+    let bytes = LIVE_WINDOW_BYTES + this.latency.estimatedBytes();
+    for (const list of [this.lists.feature, this.lists.output]) for (const entry of list) bytes += WINDOW_COLUMN_BYTES + entry.sketch.estimatedBytes();
+    return bytes + (this.outliers?.estimatedBytes() ?? 0) + (this.scores?.estimatedBytes() ?? 0);
   }
 
   /** The window's data (a copy). */

@@ -230,6 +230,25 @@ export class MonitorService {
     return this.#flush(options.all === true, 'all');
   }
 
+  /**
+   * Writes a version's windows now and frees them (see WindowRecorder.retire): a server calls it
+   * when the version leaves memory, so open windows are held only for loaded versions. Never
+   * throws; a failed write is retried by the next flush.
+   */
+  async retire(model: string, version: string): Promise<void> {
+    if (this.#closed !== undefined) return;
+    try {
+      await this.#windows.retire(model, version);
+    } catch (error) {
+      this.#logger?.error({ err: error, model, version }, 'monitor could not write the windows of an unloaded version; retrying');
+    }
+  }
+
+  /** Estimated bytes of this replica's windows in memory, by version (key `model\u0000version`). */
+  windowBytes(): Map<string, number> {
+    return this.#windows.bytesByVersion();
+  }
+
   /** Joins feedback (one item or a list; see parseFeedback) to the prediction log, this replica's unwritten entries included. */
   async feedback(model: string, body: unknown): Promise<FeedbackResult> {
     const items = parseFeedback(body);

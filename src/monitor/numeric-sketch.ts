@@ -14,6 +14,7 @@
 import { Errors } from '../core/errors.js';
 import { DEFAULT_KLL_K, KllSketch, type KllSketchData } from './kll-sketch.js';
 import { type WeightedSample, fromPairs } from './weighted-sample.js';
+import { MAP_BYTES, MAP_ENTRY_BYTES, NUMERIC_SKETCH_BYTES, TYPED_ARRAY_BYTES } from './window-footprint.js';
 
 /** Most distinct values counted exactly; beyond it only the quantile sketch describes the values. */
 export const DISTINCT_VALUES_CAP = 32;
@@ -77,8 +78,11 @@ export class NumericSketch {
   private max = -Infinity;
   private mean = 0;
   private m2 = 0;
-  private distinct: Map<number, number> | null = new Map();
-  private quantiles: KllSketch;
+  /** Counts per distinct value; allocated on the first value, null once past DISTINCT_VALUES_CAP. */
+  private distinct: Map<number, number> | null | undefined;
+  /** Allocated when the first batch is handed over, so a column of a quiet window holds no quantile sketch. */
+  private quantiles: KllSketch | undefined;
+  private readonly k: number;
   /** Values measured but not yet in `quantiles` (see BATCH); allocated on first use. */
   private batch: Float64Array | undefined;
   private batched = 0;
@@ -86,7 +90,7 @@ export class NumericSketch {
   private readonly high: number;
 
   constructor(options: NumericSketchOptions = {}) {
-    this.quantiles = new KllSketch(options.k ?? DEFAULT_KLL_K);
+    this.k = options.k ?? DEFAULT_KLL_K;
     this.low = options.range?.min ?? -Infinity;
     this.high = options.range?.max ?? Infinity;
   }
@@ -115,7 +119,7 @@ export class NumericSketch {
     validateNumericSketch(data);
     this.flushBatch();
     this.mergeCounts(data);
-    this.quantiles.merge(data.quantiles);
+    this.quantileSketch().merge(data.quantiles);
     return this;
   }
 
@@ -133,9 +137,19 @@ export class NumericSketch {
       max: this.n === 0 ? null : this.max,
       mean: this.mean,
       m2: this.m2,
-      distinct: this.distinct === null ? null : [...this.distinct.entries()].sort((a, b) => a[0] - b[0]),
-      quantiles: this.quantiles.toJSON(),
+      distinct: this.distinct === null ? null : this.distinct === undefined ? [] : [...this.distinct.entries()].sort((a, b) => a[0] - b[0]),
+      quantiles: (this.quantiles ?? new KllSketch(this.k)).toJSON(),
     };
+  }
+
+  /** Roughly the bytes of memory it holds (see window-footprint.ts). */
+  estimatedBytes(): number {
+    return (
+      NUMERIC_SKETCH_BYTES +
+      (this.distinct ? MAP_BYTES + MAP_ENTRY_BYTES * this.distinct.size : 0) +
+      (this.batch ? TYPED_ARRAY_BYTES + this.batch.byteLength : 0) +
+      (this.quantiles?.estimatedBytes() ?? 0)
+    );
   }
 
   private measure(x: number): void {
@@ -148,8 +162,9 @@ export class NumericSketch {
     this.mean += delta / this.n;
     this.m2 += delta * (m - this.mean);
     if (this.distinct !== null) {
-      this.distinct.set(x, (this.distinct.get(x) ?? 0) + 1);
-      if (this.distinct.size > DISTINCT_VALUES_CAP) this.distinct = null;
+      const distinct = (this.distinct ??= new Map());
+      distinct.set(x, (distinct.get(x) ?? 0) + 1);
+      if (distinct.size > DISTINCT_VALUES_CAP) this.distinct = null;
     }
     let batch = this.batch;
     if (batch === undefined) batch = this.batch = new Float64Array(FIRST_BATCH);
@@ -165,8 +180,12 @@ export class NumericSketch {
   /** Hands the batched values to the quantile sketch. */
   private flushBatch(): void {
     if (this.batched === 0) return;
-    this.quantiles.updateMany(this.batch!, this.batched);
+    this.quantileSketch().updateMany(this.batch!, this.batched);
     this.batched = 0;
+  }
+
+  private quantileSketch(): KllSketch {
+    return (this.quantiles ??= new KllSketch(this.k));
   }
 
   /** Merges everything but the quantile sketch. */
@@ -186,9 +205,10 @@ export class NumericSketch {
     }
     if (this.distinct !== null) {
       if (data.distinct === null) this.distinct = null;
-      else {
-        for (const [v, c] of data.distinct) this.distinct.set(v, (this.distinct.get(v) ?? 0) + c);
-        if (this.distinct.size > DISTINCT_VALUES_CAP) this.distinct = null;
+      else if (data.distinct.length > 0) {
+        const distinct = (this.distinct ??= new Map());
+        for (const [v, c] of data.distinct) distinct.set(v, (distinct.get(v) ?? 0) + c);
+        if (distinct.size > DISTINCT_VALUES_CAP) this.distinct = null;
       }
     }
   }

@@ -8,6 +8,7 @@ import { categoryOf } from './categorical-sketch.js';
 import { parseNumericValue } from './numeric-sketch.js';
 import { type OutlierReference } from './outlier-reference.js';
 import { type Columns } from './prediction-event.js';
+import { ARRAY_BYTES, TYPED_ARRAY_BYTES } from './window-footprint.js';
 
 /** Serialised outlier counts of a window (kept inside its sketches). */
 export interface OutlierCountsData {
@@ -84,6 +85,11 @@ export class OutlierCounts {
         this.scoreSum += score;
       }
     }
+  }
+
+  /** Roughly the bytes of memory it holds (see window-footprint.ts). */
+  estimatedBytes(): number {
+    return 2 * TYPED_ARRAY_BYTES + ARRAY_BYTES + 8 * this.perFeature.length + this.scores.byteLength;
   }
 
   /** The JSON form (a copy). */

@@ -6,6 +6,7 @@
  * not its middle). Counts and sums add, so windows of several replicas and minutes merge exactly.
  */
 import { type Columns } from './prediction-event.js';
+import { ARRAY_BYTES, TYPED_ARRAY_BYTES } from './window-footprint.js';
 
 /** Equal-width bins over [0, 1] of a window's probability histograms. */
 export const SCORE_BINS = 100;
@@ -84,6 +85,11 @@ export class ScoreHistograms {
   /** True when no row was recorded. */
   get empty(): boolean {
     return this.rows === 0;
+  }
+
+  /** Roughly the bytes of memory it holds (see window-footprint.ts): four histograms of SCORE_BINS doubles per class. */
+  estimatedBytes(): number {
+    return ARRAY_BYTES + this.classes.length * 4 * (TYPED_ARRAY_BYTES + 8 * SCORE_BINS);
   }
 
   /** The JSON form (a copy). */

@@ -107,6 +107,42 @@ export class WindowRecorder {
     });
   }
 
+  /**
+   * Writes a version's windows (every role and start, open ones included) and frees them with its
+   * column catalog: for a version that left memory (unloaded under a memory budget), whose
+   * windows would otherwise wait for their minute to close. A later request opens a new window,
+   * which the stored one merges. A failed write is kept for the next flush, as in `flush`.
+   */
+  async retire(model: string, version: string): Promise<void> {
+    await this.#lock.write(async () => {
+      const taken: WindowToStore[] = [];
+      for (const [key, entry] of this.#windows) {
+        if (entry.model !== model || entry.version !== version) continue;
+        this.#windows.delete(key);
+        if (this.#last === entry) this.#last = undefined;
+        if (!entry.window.empty) taken.push({ model, version, role: entry.role, start: entry.window.start, windowMs: this.#options.windowMs, data: entry.window.toData() });
+      }
+      this.#catalogs.delete(`${model}\u0000${version}`);
+      if (taken.length === 0) return;
+      try {
+        await writeWindows(this.#options.store, this.#options.replica, taken, this.#options.now());
+      } catch (error) {
+        this.#unflushed.push(...taken);
+        throw error;
+      }
+    });
+  }
+
+  /** Estimated bytes of the windows in memory, by model and version (key `model\u0000version`); see window-footprint.ts. */
+  bytesByVersion(): Map<string, number> {
+    const bytes = new Map<string, number>();
+    for (const entry of this.#windows.values()) {
+      const key = `${entry.model}\u0000${entry.version}`;
+      bytes.set(key, (bytes.get(key) ?? 0) + entry.window.estimatedBytes());
+    }
+    return bytes;
+  }
+
   /** Runs a read of stored and in-memory windows so that no flush moves a window in the middle of it. */
   consistentRead<T>(read: () => Promise<T>): Promise<T> {
     return this.#lock.read(read);

@@ -8,6 +8,10 @@
  *
  * How much a version holds is an estimate, not a measurement (the resident size of one process
  * cannot be split between sessions that load at the same time): see {@link estimateVersionBytes}.
+ * Memory that other parts hold for a resident version (the monitor's open windows) is *attached*
+ * to it ({@link MemoryBudget.attach}): counted with the version, at least `attachedReserveBytes`
+ * from its load on, and given back when it unloads (when those parts free it: see `released`).
+ * Attached memory that grows past the budget unloads idle versions as a load would.
  *
  * @example
  *   const budget = new MemoryBudget({ limitBytes: 512 * 1024 * 1024 });
@@ -56,17 +60,24 @@ export interface MemoryBudgetObserver {
   unloading?(version: BudgetedVersion, bytes: number): void;
   /** The bytes accounted for changed (a reservation, a resize, a release). */
   usage?(usedBytes: number, residentVersions: number): void;
+  /** A version's reservation was given back (unloaded, failed to load, or removed): what is attached to it should be freed. */
+  released?(version: BudgetedVersion): void;
 }
 
 /** Options for {@link MemoryBudget}. */
 export interface MemoryBudgetOptions {
   /** Most bytes the loaded versions may hold together, by their estimates. */
   readonly limitBytes: number;
+  /** Bytes reserved with each resident version for what is attached to it, until attach() says more (default 0). */
+  readonly attachedReserveBytes?: number;
   readonly observer?: MemoryBudgetObserver;
 }
 
 interface Entry {
+  /** The version's own estimate (its sessions). */
   bytes: number;
+  /** What other parts hold for it, by their last report (attach). */
+  attached: number;
   /** Chosen to make room; its bytes count until its runtime is freed. */
   leaving: boolean;
 }
@@ -74,21 +85,29 @@ interface Entry {
 /** The memory budget of one server; see the module comment. */
 export class MemoryBudget {
   readonly limitBytes: number;
+  readonly attachedReserveBytes: number;
   readonly #observer: MemoryBudgetObserver | undefined;
   /** Resident versions, least recently used first (a Map keeps insertion order; a use re-inserts). */
   readonly #entries = new Map<BudgetedVersion, Entry>();
   readonly #pinned = new Set<BudgetedVersion>();
   #used = 0;
   #waiters: (() => void)[] = [];
+  #trimming = false;
 
   constructor(options: MemoryBudgetOptions) {
     this.limitBytes = options.limitBytes;
+    this.attachedReserveBytes = options.attachedReserveBytes ?? 0;
     this.#observer = options.observer;
   }
 
   /** Bytes reserved by resident and loading versions, by their estimates. */
   get usedBytes(): number {
     return this.#used;
+  }
+
+  /** Versions holding a reservation now (resident or loading), least recently used first. */
+  residents(): BudgetedVersion[] {
+    return [...this.#entries.keys()];
   }
 
   /** Versions holding a reservation now (resident or loading). */
@@ -120,20 +139,21 @@ export class MemoryBudget {
     const label = `${version.name}:${version.version}`;
     for (;;) {
       const held = this.#entries.get(version);
-      const needed = bytes - (held?.bytes ?? 0);
+      const attached = Math.max(held?.attached ?? 0, this.attachedReserveBytes);
+      const needed = bytes + attached - (held ? this.#total(held) : 0);
       if (this.#used + needed <= this.limitBytes) {
         this.#set(version, bytes);
         return;
       }
       const pinnedBytes = this.#pinnedBytes(version);
-      if (bytes + pinnedBytes > this.limitBytes) {
+      if (bytes + this.attachedReserveBytes + pinnedBytes > this.limitBytes) {
         throw Errors.MODEL_MEMORY_EXHAUSTED.create(label, bytes, this.limitBytes, `pinned versions hold ${pinnedBytes} bytes, so it can never fit`, { details: { bytes, limitBytes: this.limitBytes, pinnedBytes } });
       }
       const victim = this.#leastRecentlyUsedIdle(version);
       if (victim) {
         const [candidate, entry] = victim;
         entry.leaving = true;
-        this.#observer?.unloading?.(candidate, entry.bytes);
+        this.#observer?.unloading?.(candidate, this.#total(entry));
         // unload() returns the bytes through release() once the runtime is freed.
         await candidate.unload().catch(() => this.release(candidate));
         continue;
@@ -155,6 +175,21 @@ export class MemoryBudget {
     this.#set(version, bytes);
   }
 
+  /**
+   * Sets what other parts hold for a resident version now (the monitor's windows, measured). When
+   * that takes the total past the limit, idle versions are unloaded (least recently used first,
+   * never this one) until it fits or none is left to unload.
+   */
+  attach(version: BudgetedVersion, bytes: number): void {
+    const entry = this.#entries.get(version);
+    if (!entry || entry.attached === bytes) return;
+    const before = this.#total(entry);
+    entry.attached = bytes;
+    this.#used += this.#total(entry) - before;
+    this.#observer?.usage?.(this.#used, this.#entries.size);
+    if (this.#used > this.limitBytes) void this.#trim(version);
+  }
+
   /** Marks a version as just used: it becomes the last to be unloaded. */
   touch(version: BudgetedVersion): void {
     const entry = this.#entries.get(version);
@@ -173,8 +208,9 @@ export class MemoryBudget {
     const entry = this.#entries.get(version);
     if (entry) {
       this.#entries.delete(version);
-      this.#used -= entry.bytes;
+      this.#used -= this.#total(entry);
       this.#observer?.usage?.(this.#used, this.#entries.size);
+      this.#observer?.released?.(version);
     }
     this.#wake();
   }
@@ -185,19 +221,50 @@ export class MemoryBudget {
     this.release(version);
   }
 
+  /** What an entry counts for: its estimate and what is attached, at least the reserve. */
+  #total(entry: Entry): number {
+    return entry.bytes + Math.max(entry.attached, this.attachedReserveBytes);
+  }
+
   #set(version: BudgetedVersion, bytes: number): void {
     const entry = this.#entries.get(version);
-    this.#used += bytes - (entry?.bytes ?? 0);
-    if (entry) entry.bytes = bytes;
-    else this.#entries.set(version, { bytes, leaving: false });
+    if (entry) {
+      this.#used += bytes - entry.bytes;
+      entry.bytes = bytes;
+    } else {
+      const created = { bytes, attached: 0, leaving: false };
+      this.#entries.set(version, created);
+      this.#used += this.#total(created);
+    }
     this.#observer?.usage?.(this.#used, this.#entries.size);
     if (entry && this.#waiters.length > 0) this.#wake();
   }
 
   #pinnedBytes(except: BudgetedVersion): number {
     let total = 0;
-    for (const version of this.#pinned) if (version !== except) total += this.#entries.get(version)?.bytes ?? 0;
+    for (const version of this.#pinned) {
+      const entry = version === except ? undefined : this.#entries.get(version);
+      if (entry) total += this.#total(entry);
+    }
     return total;
+  }
+
+  /** Unloads idle versions but `keep` while the total is past the limit; one pass at a time. */
+  async #trim(keep: BudgetedVersion): Promise<void> {
+    if (this.#trimming) return;
+    this.#trimming = true;
+    try {
+      while (this.#used > this.limitBytes) {
+        const victim = this.#leastRecentlyUsedIdle(keep);
+        if (!victim) return;
+        const [candidate, entry] = victim;
+        entry.leaving = true;
+        this.#observer?.unloading?.(candidate, this.#total(entry));
+        await candidate.unload().catch(() => this.release(candidate));
+      }
+    } finally {
+      this.#trimming = false;
+    }
   }
 
   #leastRecentlyUsedIdle(except: BudgetedVersion): [BudgetedVersion, Entry] | undefined {

@@ -16,7 +16,7 @@ import { registryTraffic } from '../app/rollouts/registry-traffic.js';
 import { monitorFigureSource } from '../app/rollouts/rollout-figures.js';
 import { RolloutRunner } from '../app/rollouts/rollout-runner.js';
 import { Rollouts } from '../app/rollouts/rollouts.js';
-import { type LabelledRowSource, MonitorService, type PredictionEvent, ShadowComparisons, monitorSchemaFromManifest } from '../monitor/index.js';
+import { type LabelledRowSource, MonitorService, OPEN_WINDOW_RESERVE_BYTES, type PredictionEvent, ShadowComparisons, monitorSchemaFromManifest } from '../monitor/index.js';
 import type { Registry } from '../registry/index.js';
 import { type BlobStore, KyselyAlertStore, KyselyLeaseStore, type MetadataStore, RetrainPolicyStore, RolloutStore, ShadowComparisonStore, monitorStores } from '../store/index.js';
 import { WorkerPool } from '../runtime/worker-pool.js';
@@ -28,6 +28,7 @@ import { DriftGauges } from './drift-gauges.js';
 import { ServerMetrics } from './metrics.js';
 import { listenError } from './listen-error.js';
 import { MemoryBudget } from '../runtime/memory-budget.js';
+import { startWindowMemory } from './window-memory.js';
 import { ModelTable } from './model-table.js';
 import { putModelFolder } from './model-folder-versions.js';
 import { ImageJobs, type ImageJobsOptions } from '../app/image/image-jobs.js';
@@ -130,8 +131,6 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   });
   const table = new ModelTable();
   const metrics = new ServerMetrics();
-  const budget = memoryBudget(config, metrics, logger);
-  const loader = new VersionLoader({ pool, config, metrics, logger, ...(budget ? { budget } : {}) });
   // A registry's database holds its replicas' monitoring; a model folder's goes to the store given.
   const monitorStore = registry ? registry.store : options.monitorStore?.store;
   const monitorBlobs = registry ? (options.logBlobs ?? registry.blobs) : options.monitorStore?.blobs;
@@ -150,6 +149,9 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
           ...(options.now ? { now: options.now } : {}),
         })
       : undefined;
+  const budget = memoryBudget(config, metrics, logger, monitor);
+  const windowMemory = budget && monitor ? startWindowMemory({ budget, monitor, intervalMs: config.monitor.flushIntervalMs }) : undefined;
+  const loader = new VersionLoader({ pool, config, metrics, logger, ...(budget ? { budget } : {}) });
   let follower: RegistryFollower | undefined;
   let rollouts: { readonly service: Rollouts; readonly runner: RolloutRunner } | undefined;
   // Retraining jobs are training jobs; a better challenger moves production through this replica, so it follows at once.
@@ -227,6 +229,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   });
   let retrainTriggers: RetrainTriggers | undefined;
   const releaseAll = async () => {
+    windowMemory?.close();
     await retrainTriggers?.close();
     await rollouts?.runner.close();
     await follower?.close();
@@ -445,14 +448,20 @@ function shadowRecorderFor(monitor: MonitorService, now: (() => number) | undefi
   return now ? (event) => monitor.recordShadow({ ...event, at: now() }) : (event) => monitor.recordShadow(event);
 }
 
-/** The memory budget of loaded versions (`runtime.modelMemory`), reporting to metrics and the log; none when it is 0. */
-function memoryBudget(config: Config, metrics: ServerMetrics, logger: Logger): MemoryBudget | undefined {
+/**
+ * The memory budget of loaded versions (`runtime.modelMemory`), reporting to metrics and the log;
+ * none when it is 0. With a monitor, each version's open windows count in it (window-memory.ts)
+ * and are written and freed when the version leaves memory.
+ */
+function memoryBudget(config: Config, metrics: ServerMetrics, logger: Logger, monitor: MonitorService | undefined): MemoryBudget | undefined {
   const limitBytes = config.runtime.modelMemory;
   if (limitBytes === 0) return undefined;
   metrics.modelMemoryBudget.set(limitBytes);
   return new MemoryBudget({
     limitBytes,
+    attachedReserveBytes: monitor ? OPEN_WINDOW_RESERVE_BYTES : 0,
     observer: {
+      released: (version) => void monitor?.retire(version.name, String(version.version)),
       unloading: (version, bytes) => {
         metrics.unloads.inc({ model: version.name });
         logger.info({ model: version.name, version: version.version, bytes }, 'unloading the least recently used version to make room');

@@ -229,3 +229,54 @@ describe('MemoryBudget with loaded versions', () => {
     await expect(answer(a.version)).rejects.toMatchObject({ code: 'BERTH_MODEL_NOT_READY' });
   });
 });
+
+describe('MemoryBudget with memory attached to loaded versions (the monitor\'s windows)', () => {
+  const reserve = 64 * 1024;
+
+  it('reserves the attached memory with each version and gives it back, telling `released`, when the version unloads', async () => {
+    const released: string[] = [];
+    const budget = new MemoryBudget({ limitBytes: resident + loading + 2 * reserve, attachedReserveBytes: reserve, observer: { released: (v) => released.push(v.name) } });
+    const [a, b] = [make(budget, 'a'), make(budget, 'b')];
+    await answer(a.version);
+    expect(budget.usedBytes).toBe(resident + reserve);
+    // Less than the reserve attached: the reserve still counts.
+    budget.attach(a.version, reserve / 2);
+    expect(budget.usedBytes).toBe(resident + reserve);
+    await answer(b.version);
+    expect(budget.usedBytes).toBe(2 * (resident + reserve));
+    expect(released).toEqual([]);
+    await a.version.unload();
+    expect(released).toEqual(['a']);
+    expect(budget.usedBytes).toBe(resident + reserve);
+    await Promise.all([a, b].map((m) => m.version.release()));
+    expect(budget.usedBytes).toBe(0);
+  });
+
+  it('unloads the least recently used idle version when attached memory grows past the limit', async () => {
+    const budget = new MemoryBudget({ limitBytes: resident + loading + 2 * reserve, attachedReserveBytes: reserve });
+    const [a, b] = [make(budget, 'a'), make(budget, 'b')];
+    await answer(a.version);
+    await answer(b.version);
+    expect(budget.residentVersions).toBe(2);
+    // b's windows grow past what is left: a, idle and least recently used, goes; b stays.
+    budget.attach(b.version, budget.limitBytes - resident - reserve);
+    await eventually(() => a.version.state === 'unloaded');
+    expect(b.version.state).toBe('ready');
+    expect(budget.usedBytes).toBe(budget.limitBytes - reserve);
+    expect(budget.usedBytes).toBeLessThanOrEqual(budget.limitBytes);
+    // a loads again only once b's windows shrink (b is idle, so the load unloads it).
+    budget.attach(b.version, 0);
+    expect(await answer(a.version, [4, 5, 6])).toEqual([4, 5, 6]);
+    expect(budget.usedBytes).toBeLessThanOrEqual(budget.limitBytes);
+    await Promise.all([a, b].map((m) => m.version.release()));
+    expect(budget.usedBytes).toBe(0);
+  });
+});
+
+async function eventually(check: () => boolean, timeoutMs = 5000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > until) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}

@@ -8,6 +8,7 @@ import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { modelFolderIndexText, openRegistry, packageModel, type Registry } from '../../dist/registry/index.js';
+import { OPEN_WINDOW_RESERVE_BYTES } from '../../dist/monitor/index.js';
 import { estimateVersionBytes } from '../../dist/runtime/memory-budget.js';
 import { startBerthServe } from '../helpers/cli.js';
 import { tempDir, writeIdentityModel, writeShiftModel } from '../helpers/models.js';
@@ -53,11 +54,15 @@ beforeAll(async () => {
   const path = writeIdentityModel(dir, 'FP32');
   for (let i = 0; i < MODELS; i++) await admin.register(path, { name: `m${i}`, ...(i === 0 ? { aliases: ['production'] } : {}) });
   // Room for the pinned version and two more loaded, plus one load's peak (its probe and a
-  // session per worker thread), but not for all six.
+  // session per worker thread), but not for all six; each with the reserve for its open windows.
   const { size } = (await admin.getVersion('m0', 1)).files.find((f) => f.path.endsWith('.onnx'))!;
-  const loaded = estimateVersionBytes(size, 1);
-  limitBytes = 3 * loaded + estimateVersionBytes(size, THREADS + 1);
-  server = await startRegistryServer(home, { runtime: { threads: THREADS, modelMemory: limitBytes, pinnedAliases: ['production'] } });
+  const loaded = estimateVersionBytes(size, 1) + OPEN_WINDOW_RESERVE_BYTES;
+  limitBytes = 3 * loaded + estimateVersionBytes(size, THREADS + 1) + OPEN_WINDOW_RESERVE_BYTES;
+  // Windows long enough, and never written while open, that only an unload writes them during the test.
+  server = await startRegistryServer(home, {
+    runtime: { threads: THREADS, modelMemory: limitBytes, pinnedAliases: ['production'] },
+    monitor: { windowMs: 86_400_000, openWindowFlushMs: 86_400_000, flushIntervalMs: 100 },
+  });
 });
 afterAll(async () => {
   await server?.close();
@@ -97,6 +102,20 @@ describe('a memory budget for loaded versions', () => {
     const states = await served();
     expect(states.find((s) => s.model === 'm0')!.state).toBe('ready');
     expect(states.filter((s) => s.state === 'ready').length).toBeLessThanOrEqual(4);
+  });
+
+  it('counts each loaded version\'s open windows in the budget, and writes and frees them when it unloads', async () => {
+    // After the round-robin above m1 is unloaded: its three requests are in the store, not in memory.
+    const stored = async (model: string) =>
+      (await server.registry.store.db.selectFrom('monitor_windows').select('requests').where('model', '=', model).execute()).reduce((sum, row) => sum + Number(row.requests), 0);
+    const states = Object.fromEntries((await served()).map((s) => [s.model, s.state]));
+    expect(states.m1).toBe('unloaded');
+    expect(await eventually(async () => (await stored('m1')) === 3)).toBe(true);
+    // The pinned m0 was never unloaded and its window never closed: nothing of it is written yet.
+    expect(await stored('m0')).toBe(0);
+    const { size } = (await admin.getVersion('m0', 1)).files.find((f) => f.path.endsWith('.onnx'))!;
+    const loaded = await metric('berth_model_versions_loaded');
+    expect(await metric('berth_model_memory_bytes')).toBeGreaterThanOrEqual(loaded * (estimateVersionBytes(size, 1) + OPEN_WINDOW_RESERVE_BYTES));
   });
 
   it('keeps hot versions loaded: repeated requests to the same few are not cold loads', async () => {
@@ -148,8 +167,8 @@ describe('a model folder under a memory budget, through berth serve --model-memo
     }
     writeFileSync(join(folder, 'berth-models.json'), modelFolderIndexText(index));
     // With one inference thread: room for the pinned version, one more and a load's peak, less a
-    // byte, so that b and c cannot both stay loaded.
-    const budget = 2 * estimateVersionBytes(modelBytes, 1) + estimateVersionBytes(modelBytes, 2) - 1;
+    // byte, so that b and c cannot both stay loaded; each with the reserve for its open windows.
+    const budget = 2 * estimateVersionBytes(modelBytes, 1) + estimateVersionBytes(modelBytes, 2) + 3 * OPEN_WINDOW_RESERVE_BYTES - 1;
     const server = await startBerthServe([folder, '--port', '0', '--threads', '1', '--model-memory', String(budget), '--pin', 'production'], { BERTH_HOME: join(folder, 'home') });
     try {
       const states = async () => Object.fromEntries(((await (await fetch(`${server.url}/api/server`)).json()) as { served: Served[] }).served.map((s) => [s.model, s.state]));
