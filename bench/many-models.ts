@@ -180,6 +180,7 @@ async function main(): Promise<void> {
   ensureBuild();
   const { openRegistry } = await import('../dist/registry/index.js');
   const { estimateVersionBytes } = await import('../dist/runtime/memory-budget.js');
+  const { OPEN_WINDOW_RESERVE_BYTES } = await import('../dist/monitor/index.js');
   const machine = machineInfo();
   const loadBefore = loadAverage();
   const dir = mkdtempSync(join(tmpdir(), 'berth-bench-many-'));
@@ -201,8 +202,9 @@ async function main(): Promise<void> {
     console.error(`registered ${MODELS} models in ${f1(registerSeconds)} s`);
 
     // 2. The budgeted server: room for HOLD loaded versions (one session each with --threads 1,
-    // as tiny models run inline and free their worker sessions).
-    const perVersion = estimateVersionBytes(fileBytes, 1);
+    // as tiny models run inline and free their worker sessions), each with its open windows' reserve when monitoring.
+    const windowReserve = args.monitor === 'off' ? 0 : OPEN_WINDOW_RESERVE_BYTES;
+    const perVersion = estimateVersionBytes(fileBytes, 1) + windowReserve;
     const budget = HOLD * perVersion;
     started = performance.now();
     const budgeted = await startServe('budgeted', home, ['--model-memory', String(budget)]);
@@ -210,16 +212,19 @@ async function main(): Promise<void> {
     const budgetedStart = (performance.now() - started) / 1000;
     await new Promise((r) => setTimeout(r, 1000));
     const baseline = readTree(budgeted.pid).rssBytes;
+    const baselineHeap = (await metrics(budgeted.url)).get('berth_nodejs_heap_size_total_bytes') ?? 0;
     console.error(`budgeted server ready in ${f1(budgetedStart)} s, ${f1(mib(baseline))} MiB before any request`);
 
     // 3. Cold sweep: every model once, in order; each request waits for its version's load.
     const agent = new HttpAgent({ keepAlive: true, maxSockets: 1 });
     const sweepSampler = sampleServer(budgeted.pid, 100);
     const cold: number[] = [];
+    let firstRss = 0;
     for (let i = 0; i < MODELS; i++) {
       const { status, ms } = await infer(budgeted.url, `m${i}`, agent);
       if (status !== 200) throw new Error(`m${i} answered ${status}`);
       cold.push(ms);
+      if (i === 0) firstRss = readTree(budgeted.pid).rssBytes;
     }
     agent.destroy();
     const sweep = sweepSampler.stop();
@@ -247,6 +252,7 @@ async function main(): Promise<void> {
     const hotBudgeted = await drive(budgeted, SECONDS, () => Math.floor(hotRandom() * hot));
     const hotBudgetedCold = ((await metrics(budgeted.url)).get('berth_model_cold_loads_total') ?? 0) - (afterSkewed.get('berth_model_cold_loads_total') ?? 0);
     const budgetedMetrics = await metrics(budgeted.url);
+    const finalRss = readTree(budgeted.pid).rssBytes;
     await budgeted.stop();
     servers.pop();
 
@@ -275,14 +281,16 @@ async function main(): Promise<void> {
       '',
       '| what | measured |',
       '| --- | --- |',
-      `| budget | \`--model-memory ${budget}\` (${f1(mib(budget))} MiB: ${HOLD} × ${f0(perVersion)} bytes, the estimate of one loaded version) |`,
-      `| start-up, ${MODELS} versions served unloaded | ${f1(budgetedStart)} s; RSS ${f1(mib(baseline))} MiB before any request (the process baseline) |`,
-      `| peak RSS, cold sweep of all ${MODELS} | ${f1(sweep.peakRssMb)} MiB (baseline + budget = ${f1(mib(baseline) + mib(budget))} MiB) |`,
+      `| budget | \`--model-memory ${budget}\` (${f1(mib(budget))} MiB: ${HOLD} × ${f0(perVersion)} bytes, the estimate of one loaded version${windowReserve > 0 ? ` with ${f0(windowReserve)} bytes reserved for its open windows` : ''}) |`,
+      `| start-up, ${MODELS} versions served unloaded | ${f1(budgetedStart)} s; RSS ${f1(mib(baseline))} MiB before any request (the process baseline; V8 heap ${f1(mib(baselineHeap))} MiB) |`,
+      `| RSS after the first request (onnxruntime's first session made) | ${f1(mib(firstRss))} MiB |`,
+      `| peak RSS, cold sweep of all ${MODELS} | ${f1(sweep.peakRssMb)} MiB (baseline + budget = ${f1(mib(baseline) + mib(budget))} MiB); after it, V8 heap ${f1(mib(afterSweep.get('berth_nodejs_heap_size_total_bytes') ?? 0))} MiB (${f1(mib(afterSweep.get('berth_nodejs_heap_size_used_bytes') ?? 0))} MiB used) |`,
       `| cold-load latency (request to answer, each of the ${MODELS} once, one at a time) | p50 ${f1(percentile(cold, 50))} ms, p99 ${f1(percentile(cold, 99))} ms, max ${f1(Math.max(...cold))} ms |`,
       `| Zipf (s = 1) over all ${MODELS}: hit rate | ${f1(100 * (1 - coldLoads / Math.max(1, skewed.requests)))}% (${f0(coldLoads)} cold loads, ${f0(unloads)} unloads in ${f0(skewed.requests)} requests; ${skewed.errors} errors) |`,
       `| Zipf: throughput, latency | ${f0(rps(skewed))} req/s, p50 ${f1(percentile(skewed.latencies, 50))} ms, p99 ${f1(percentile(skewed.latencies, 99))} ms |`,
       `| Zipf: server CPU per request | ${f0(cpuPerRequestUs(skewed))} µs (${f0(skewed.cpuPercent)}% of a core); peak RSS ${f1(skewed.peakRssMb)} MiB |`,
       `| hot: ${hot} models that fit, uniform, with the budget | ${f0(rps(hotBudgeted))} req/s, ${f0(cpuPerRequestUs(hotBudgeted))} µs CPU per request, p50 ${f1(percentile(hotBudgeted.latencies, 50))} ms, p99 ${f1(percentile(hotBudgeted.latencies, 99))} ms; ${hotBudgetedCold} cold loads; peak RSS ${f1(hotBudgeted.peakRssMb)} MiB |`,
+      `| RSS at the end (after the hot phase) | ${f1(mib(finalRss))} MiB: V8 heap ${f1(mib(budgetedMetrics.get('berth_nodejs_heap_size_total_bytes') ?? 0))} MiB (${f1(mib(budgetedMetrics.get('berth_nodejs_heap_size_used_bytes') ?? 0))} MiB used), external ${f1(mib(budgetedMetrics.get('berth_nodejs_external_memory_bytes') ?? 0))} MiB; the rest native (onnxruntime, SQLite, the allocator) |`,
       `| server's own count at the end | ${f0(budgetedMetrics.get('berth_model_cold_loads_total') ?? 0)} cold loads, ${f0(budgetedMetrics.get('berth_model_unloads_total') ?? 0)} unloads, ${f0(budgetedMetrics.get('berth_model_versions_loaded') ?? 0)} versions loaded, ${f1(mib(budgetedMetrics.get('berth_model_memory_bytes') ?? 0))} MiB estimated |`,
     );
     if (unbudgeted) {

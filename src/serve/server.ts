@@ -28,6 +28,7 @@ import { DriftGauges } from './drift-gauges.js';
 import { ServerMetrics } from './metrics.js';
 import { listenError } from './listen-error.js';
 import { MemoryBudget } from '../runtime/memory-budget.js';
+import { startOnnxRuntime } from '../runtime/onnx-environment.js';
 import { startWindowMemory } from './window-memory.js';
 import { ModelTable } from './model-table.js';
 import { putModelFolder } from './model-folder-versions.js';
@@ -245,6 +246,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   };
 
   try {
+    // Under a budget no version loads at start: onnxruntime's one-time set-up belongs to the baseline, not a cold load.
+    if (budget) await startOnnxRuntime(config.runtime.intraOpThreads);
     for (const file of options.models) table.put(await loader.loadFile(file), true);
     if (options.modelFolder) {
       // Under a memory budget a folder's versions load on their first request, but for pinned ones.
