@@ -12,7 +12,7 @@ import { inputElements, measureRunCost, predictRunUs, type RunCost } from './run
 import type { ModelRuntime } from './model-runtime.js';
 import { signatureFromSession } from './onnx-signature.js';
 import { type CompatibleModel, makeCompatible } from './onnx-compat.js';
-import { type ModelSource, createSession, runSession } from './session-runner.js';
+import { type ModelSource, type SessionSettings, createSession, runSession } from './session-runner.js';
 import type { WorkerPool, WorkerRunResult } from './worker-pool.js';
 
 /** Where requests of a model run; see the `runtime.execution` setting. */
@@ -24,6 +24,8 @@ export interface OnnxRuntimeOptions {
   /** Unique key of this runtime in the pool (a model may be loaded in several versions). */
   readonly key: string;
   readonly intraOpThreads: number;
+  /** onnxruntime's CPU memory arena on (default) or off: see SessionSettings.memoryArena. */
+  readonly memoryArena?: boolean;
   readonly execution: ExecutionMode;
   /** Largest predicted run time, in µs, that `auto` runs on the main thread. */
   readonly inlineBudgetUs: number;
@@ -92,7 +94,7 @@ export class OnnxRuntime implements ModelRuntime {
    * model it can run.
    */
   static async load(path: string, options: OnnxRuntimeOptions): Promise<OnnxRuntime> {
-    const { probe, source, rewrites } = await openSession(path, options.intraOpThreads);
+    const { probe, source, rewrites } = await openSession(path, options.intraOpThreads, options.memoryArena);
     let signature: Signature;
     let skippedOutputs: string[];
     try {
@@ -102,7 +104,7 @@ export class OnnxRuntime implements ModelRuntime {
       throw error;
     }
     const key = `${options.key}#${randomUUID()}`;
-    await options.pool.load(key, source, { intraOpThreads: options.intraOpThreads });
+    await options.pool.load(key, source, sessionSettings(options));
     options.onWarming?.();
 
     // Warm in a worker and measure: single rows and, for batching models, a batch as large as
@@ -163,7 +165,7 @@ export class OnnxRuntime implements ModelRuntime {
 
   /** Loads the model in the workers if it was running inline only; a failed load is retried next time. */
   #loadInWorkers(): Promise<void> {
-    this.#inWorkers ??= this.pool.load(this.key, this.source, { intraOpThreads: this.options.intraOpThreads }).catch((error: unknown) => {
+    this.#inWorkers ??= this.pool.load(this.key, this.source, sessionSettings(this.options)).catch((error: unknown) => {
       this.#inWorkers = undefined;
       throw error;
     });
@@ -195,9 +197,11 @@ export class OnnxRuntime implements ModelRuntime {
 export async function openSession(
   path: string,
   intraOpThreads: number,
+  memoryArena?: boolean,
 ): Promise<{ probe: ort.InferenceSession; source: ModelSource; rewrites: readonly string[] }> {
+  const settings: SessionSettings = { intraOpThreads, ...(memoryArena !== undefined ? { memoryArena } : {}) };
   try {
-    return { probe: await createSession(path, { intraOpThreads }), source: path, rewrites: [] };
+    return { probe: await createSession(path, settings), source: path, rewrites: [] };
   } catch (error) {
     let compatible: CompatibleModel | undefined;
     try {
@@ -207,9 +211,14 @@ export async function openSession(
     }
     if (!compatible) throw error;
     try {
-      return { probe: await createSession(compatible.bytes, { intraOpThreads }), source: compatible.bytes, rewrites: compatible.changes };
+      return { probe: await createSession(compatible.bytes, settings), source: compatible.bytes, rewrites: compatible.changes };
     } catch {
       throw error;
     }
   }
+}
+
+/** The session settings a runtime's options give. */
+function sessionSettings(options: OnnxRuntimeOptions): SessionSettings {
+  return { intraOpThreads: options.intraOpThreads, ...(options.memoryArena !== undefined ? { memoryArena: options.memoryArena } : {}) };
 }

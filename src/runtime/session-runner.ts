@@ -9,6 +9,11 @@ import { ortFeeds, tensorsFromOrt } from './ort-tensors.js';
 /** Options for one onnxruntime session. */
 export interface SessionSettings {
   readonly intraOpThreads: number;
+  /**
+   * False turns off onnxruntime's CPU memory arena, which otherwise keeps the largest buffers a
+   * session's runs needed: under a memory budget a session then holds less (default true).
+   */
+  readonly memoryArena?: boolean;
 }
 
 /** A model as a file path or as the bytes of a (possibly rewritten) `.onnx` file. */
@@ -21,6 +26,7 @@ export async function createSession(source: ModelSource, settings: SessionSettin
     interOpNumThreads: 1,
     executionMode: 'sequential',
     graphOptimizationLevel: 'all',
+    ...(settings.memoryArena === false ? { enableCpuMemArena: false } : {}),
     // Warnings about legacy opsets are noise for a server; errors still surface as exceptions.
     logSeverityLevel: 3,
   };

@@ -149,6 +149,8 @@ export class VersionLoader {
         key: `${name}:${version}`,
         label: name,
         intraOpThreads: config.runtime.intraOpThreads,
+        // Under a memory budget sessions keep no arena: less memory per version, no CPU cost measured on small models.
+        ...(this.#options.budget ? { memoryArena: false } : {}),
         execution: config.runtime.execution,
         inlineBudgetUs: config.runtime.inlineBudgetUs,
         // Precedence: server defaults < the bundle's own settings < the operator's per-model config.
