@@ -20,9 +20,9 @@
 import { Errors } from '../core/errors.js';
 
 /**
- * What onnxruntime holds per session besides the model's weights, in bytes. Sessions of tiny
- * models measured 380 KiB each on Linux x64 (onnxruntime-node 1.30, 100 sessions, RSS after a
- * collection); the estimate rounds it up.
+ * What onnxruntime holds per session besides the model's weights, in bytes, rounded up from what
+ * sessions of tiny models take once onnxruntime has started (bench/session-churn.ts; its first
+ * session's one-time set-up is the process's, not a version's).
  */
 export const SESSION_OVERHEAD_BYTES = 512 * 1024;
 
