@@ -171,6 +171,7 @@ describe('model references and at-a-glance words', () => {
       from: '',
       to: '',
       rows,
+      rowsSampled: rows,
       reference: { rows: 10 },
       features,
       predictionDrift: null,
