@@ -237,16 +237,7 @@ class ColumnBuilder {
       }
       this.#toDictionary();
     }
-    if (this.#mode === 'dict') {
-      const index = this.#dictionaryIndex(value);
-      if (index !== undefined) {
-        if (this.#count === this.#indexes.length) this.#indexes = grown(this.#indexes, new Int32Array(Math.max(64, this.#count * 2)));
-        this.#indexes[this.#count++] = index;
-        return;
-      }
-      this.#toJson();
-    }
-    this.#pushJson(toJson(value));
+    this.#pushText(value);
   }
 
   /** The value at `i`, as a reader of the encoded column gives it back. */
@@ -308,18 +299,21 @@ class ColumnBuilder {
     this.#mode = 'dict';
     this.#count = 0;
     this.#numbers = new Float64Array(0);
-    for (const value of numbers) {
-      if (this.#mode === 'dict') {
-        const index = this.#dictionaryIndex(value);
-        if (index !== undefined) {
-          if (this.#count === this.#indexes.length) this.#indexes = grown(this.#indexes, new Int32Array(Math.max(64, this.#count * 2)));
-          this.#indexes[this.#count++] = index;
-          continue;
-        }
-        this.#toJson();
+    for (const value of numbers) this.#pushText(value);
+  }
+
+  /** Pushes a value in dictionary mode, turning the column to JSON once the dictionary is full. */
+  #pushText(value: unknown): void {
+    if (this.#mode === 'dict') {
+      const index = this.#dictionaryIndex(value);
+      if (index !== undefined) {
+        if (this.#count === this.#indexes.length) this.#indexes = grown(this.#indexes, new Int32Array(Math.max(64, this.#count * 2)));
+        this.#indexes[this.#count++] = index;
+        return;
       }
-      this.#pushJson(toJson(value));
+      this.#toJson();
     }
+    this.#pushJson(toJson(value));
   }
 
   #toJson(): void {
