@@ -24,7 +24,8 @@ for (const backend of STORE_BACKENDS) {
       for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
     });
 
-    it('exports every logged row of a long range with its truth, as JSON Lines and as CSV, labelled only and limited', async () => {
+    /** A monitor logging every payload into a fresh store on this backend, on a clock the test moves. */
+    async function loggingMonitor(): Promise<{ clock: { now: number }; monitor: MonitorService }> {
       const at = await storeOn(backend);
       const clock = { now: T0 };
       const monitor = new MonitorService({
@@ -39,6 +40,11 @@ for (const backend of STORE_BACKENDS) {
         await monitor.close();
         await at.cleanup();
       });
+      return { clock, monitor };
+    }
+
+    it('exports every logged row of a long range with its truth, as JSON Lines and as CSV, labelled only and limited', async () => {
+      const { clock, monitor } = await loggingMonitor();
       // 40 requests 9 minutes apart, sealed ten to a segment; the truth of every other one.
       const sent = Array.from({ length: 40 }, (_, i) => ({ requestId: v7({ msecs: T0 + i * 9 * MINUTE }), at: T0 + i * 9 * MINUTE, age: 20 + i }));
       for (const [i, s] of sent.entries()) {
@@ -74,20 +80,7 @@ for (const backend of STORE_BACKENDS) {
     });
 
     it('reads rows only as its reader takes them: a reader that stops after the first rows leaves the rest unread', async () => {
-      const at = await storeOn(backend);
-      const clock = { now: T0 };
-      const monitor = new MonitorService({
-        stores: monitorStores(at.store, { logWriter: false, blobs: new FileBlobStore(join(at.location.home, 'blobs')) }),
-        config: monitorConfig({ windowMs: MINUTE, replicaId: 'replica-1', sampleRate: 0, payloads: { rate: 1 } }),
-        references: memoryReferences({ 'm:1': { profile: referenceProfile() } }, { m: '1' }),
-        schemaFor: () => SCHEMA,
-        now: () => clock.now,
-        timers: false,
-      });
-      cleanups.push(async () => {
-        await monitor.close();
-        await at.cleanup();
-      });
+      const { clock, monitor } = await loggingMonitor();
       for (let i = 0; i < 5000; i++) monitor.record(event(T0 + i * 10, { requestId: v7({ msecs: T0 + i * 10 }) }));
       await monitor.flush();
       clock.now = T0 + 60 * MINUTE;
