@@ -11,6 +11,11 @@ import { ByteWriter, type ColumnEncoding, type ColumnInfo, compress, FORMAT, MAG
 import { IdIndex, type RequestKey } from './segment-id-index.js';
 import { toJson } from './to-json.js';
 
+/** Entries (and values of a column) a segment makes room for at first. */
+const INITIAL_ENTRIES = 16;
+/** Bytes each of a segment's byte columns starts with. */
+const INITIAL_BYTES = 64;
+
 /** One logged request. */
 export interface LogEntry {
   readonly requestId: string;
@@ -44,22 +49,24 @@ interface Block {
 
 /** The segment of entries being logged: add them in the order they came, then encode. */
 export class SegmentBuilder {
-  readonly #idMs = new ByteWriter();
-  readonly #idRest = new ByteWriter();
+  // Every buffer starts small and doubles: a server of many models holds an open segment per model
+  // with recent traffic, most of them a few entries long.
+  readonly #idMs = new ByteWriter(INITIAL_BYTES);
+  readonly #idRest = new ByteWriter(INITIAL_BYTES);
   /** Ids that are not UUIDv7, null for those that are; undefined while every id is one. */
   #idText: (string | null)[] | undefined;
-  readonly #at = new ByteWriter();
-  readonly #versionIndex = new ByteWriter();
-  readonly #rowCounts = new ByteWriter();
+  readonly #at = new ByteWriter(INITIAL_BYTES);
+  readonly #versionIndex = new ByteWriter(INITIAL_BYTES);
+  readonly #rowCounts = new ByteWriter(INITIAL_BYTES);
   readonly #versions = new Map<string, number>();
   readonly #versionList: string[] = [];
-  readonly #index = new IdIndex();
+  readonly #index = new IdIndex(INITIAL_ENTRIES);
   readonly #rest = new Uint8Array(REST_BYTES);
   /** Per entry: arrival (ms), version index, rows, first row; for reading pending entries back. */
-  #arrivals = new Float64Array(256);
-  #versionOf = new Int32Array(256);
-  #rowsOf = new Int32Array(256);
-  #startOf = new Float64Array(256);
+  #arrivals = new Float64Array(INITIAL_ENTRIES);
+  #versionOf = new Int32Array(INITIAL_ENTRIES);
+  #rowsOf = new Int32Array(INITIAL_ENTRIES);
+  #startOf = new Float64Array(INITIAL_ENTRIES);
   readonly #out = new Map<string, ColumnBuilder>();
   readonly #in = new Map<string, ColumnBuilder>();
   #lastAt = 0;
@@ -213,12 +220,13 @@ function columnsAt(builders: ReadonlyMap<string, ColumnBuilder>, start: number, 
 class ColumnBuilder {
   #mode: 'numbers' | 'dict' | 'json' = 'numbers';
   #count = 0;
-  #numbers = new Float64Array(64);
+  #numbers = new Float64Array(INITIAL_ENTRIES);
   #float32 = true;
   #indexes = new Int32Array(0);
   readonly #texts: string[] = [];
-  readonly #byString = new Map<string, number>();
-  readonly #byText = new Map<string, number>();
+  /** Made when the column turns to a dictionary. */
+  #byString: Map<string, number> | undefined;
+  #byText: Map<string, number> | undefined;
   #json: ByteWriter | undefined;
   #offsets = new Float64Array(0);
 
@@ -276,6 +284,7 @@ class ColumnBuilder {
   #dictionaryIndex(value: unknown): number | undefined {
     // Strings are looked up as they are (no JSON text made per value); their texts never equal another value's.
     if (typeof value === 'string') {
+      this.#byString ??= new Map();
       const known = this.#byString.get(value);
       if (known !== undefined) return known;
       if (this.#texts.length >= MAX_DICTIONARY) return undefined;
@@ -285,6 +294,7 @@ class ColumnBuilder {
       return index;
     }
     const text = toJson(value);
+    this.#byText ??= new Map();
     const known = this.#byText.get(text);
     if (known !== undefined) return known;
     if (this.#texts.length >= MAX_DICTIONARY) return undefined;
@@ -321,6 +331,8 @@ class ColumnBuilder {
     this.#mode = 'json';
     this.#count = 0;
     this.#json = new ByteWriter();
+    this.#byString = undefined;
+    this.#byText = undefined;
     for (let i = 0; i < count; i++) this.#pushJson(this.#texts[this.#indexes[i]!]!);
     this.#indexes = new Int32Array(0);
   }
