@@ -36,6 +36,8 @@ export interface BatcherObserver {
   queueDepth?(depth: number): void;
   /** A request refused: its model's queue full, past its deadline, or the shared worker pool full. */
   rejected?(reason: 'queue_full' | 'timeout' | 'overloaded'): void;
+  /** The runtime that owns the batcher was released: nothing more will be observed. */
+  closed?(): void;
 }
 
 /**

@@ -178,8 +178,12 @@ export class OnnxRuntime implements ModelRuntime {
   }
 
   async #release(): Promise<void> {
-    await this.pool.unload(this.key);
-    await this.inlineSession?.release();
+    try {
+      await this.pool.unload(this.key);
+      await this.inlineSession?.release();
+    } finally {
+      this.options.observer?.closed?.();
+    }
   }
 
   #runsInline(inputs: readonly Tensor[]): boolean {

@@ -192,10 +192,20 @@ export class ServerMetrics {
     }
   }
 
-  /** Feeds one model version's batcher observations into the metrics. */
+  /**
+   * Feeds one model version's batcher observations into the metrics. Its series go when its runtime
+   * is released (unloaded under a memory budget, or out of service), since a server of many models
+   * would otherwise hold them for every version it ever loaded; counters of requests and refusals stay.
+   */
   batcherObserver(model: string, version: string): BatcherObserver {
     const labels = { model, version };
     return {
+      closed: () => {
+        this.batchRows.remove(labels);
+        this.batchRequests.remove(labels);
+        this.queueWait.remove(labels);
+        this.queueDepth.remove(labels);
+      },
       batch: (rows, requests) => {
         this.batchRows.observe(labels, rows);
         this.batchRequests.observe(labels, requests);

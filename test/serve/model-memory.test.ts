@@ -118,6 +118,22 @@ describe('a memory budget for loaded versions', () => {
     expect(await metric('berth_model_memory_bytes')).toBeGreaterThanOrEqual(loaded * (estimateVersionBytes(size, 1) + OPEN_WINDOW_RESERVE_BYTES));
   });
 
+  it("drops an unloaded version's batcher series from /metrics and keeps its request counts", async () => {
+    const states = await served();
+    const unloaded = states.filter((s) => s.state === 'unloaded').map((s) => s.model);
+    expect(unloaded).toContain('m1');
+    const text = await (await fetch(`${server.url}/metrics`)).text();
+    // The pinned m0 is loaded and has run batches: its series are there.
+    expect(text).toContain('berth_batch_rows_count{model="m0",version="1"}');
+    expect(text).toContain('berth_queue_wait_seconds_count{model="m0",version="1"}');
+    for (const model of unloaded) {
+      expect(text).not.toMatch(new RegExp(`^berth_(batch_rows|batch_requests|queue_wait_seconds|queue_depth)\\S*\\{model="${model}"`, 'm'));
+      // Three requests each in the round-robin above, counted whether or not the version is loaded now.
+      expect(await metric('berth_requests_total', `model="${model}",version="1",protocol="v2-rest",outcome="success"`)).toBeGreaterThanOrEqual(3);
+      expect(await metric('berth_request_duration_seconds_count', `model="${model}"`)).toBeGreaterThanOrEqual(3);
+    }
+  });
+
   it('keeps hot versions loaded: repeated requests to the same few are not cold loads', async () => {
     const before = await metric('berth_model_cold_loads_total');
     for (let i = 0; i < 20; i++) expect((await infer(`m${1 + (i % 2)}`, [1, 2, 3])).status).toBe(200);
