@@ -22,6 +22,7 @@ export const ENVIRONMENT: Readonly<Record<string, { path: Path; type: 'string' |
   BERTH_RATE_LIMIT_PER_MINUTE: { path: ['server', 'rateLimitPerMinute'], type: 'number' },
   BERTH_SHUTDOWN_TIMEOUT_MS: { path: ['server', 'shutdownTimeoutMs'], type: 'number' },
   BERTH_DRAIN_DELAY_MS: { path: ['server', 'drainDelayMs'], type: 'number' },
+  BERTH_DRAIN_IDLE_MS: { path: ['server', 'drainIdleMs'], type: 'number' },
   BERTH_WORKERS: { path: ['server', 'workers'], type: 'number' },
   BERTH_HEAP_GROWTH_PERCENT: { path: ['server', 'heapGrowthPercent'], type: 'number' },
   BERTH_THREADS: { path: ['runtime', 'threads'], type: 'number' },

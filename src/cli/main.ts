@@ -84,6 +84,7 @@ program
     new Option('--log-level <level>', 'log level (env BERTH_LOG_LEVEL)').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
   )
   .option('--drain-delay-ms <ms>', 'after SIGTERM, how long to keep serving with readiness false before closing; default 5000 beyond loopback, 0 on it (env BERTH_DRAIN_DELAY_MS)', integer)
+  .option('--drain-idle-ms <ms>', 'once the port has closed, how long an idle keep-alive connection stays open for a request already on its way; default 1000 (env BERTH_DRAIN_IDLE_MS)', integer)
   .option('--inference-auth', 'inference, metadata, gRPC and /metrics need an API key or the admin token too (env BERTH_INFERENCE_AUTH)')
   .option('--config <file>', 'JSON config file (env BERTH_CONFIG)')
   .option('--home <dir>', 'registry home with berth.db and blobs/ (env BERTH_HOME, default ./.berth)')
@@ -97,7 +98,7 @@ program
   )
   .action(async (models: string[], opts: Record<string, unknown>) => {
     const flags: ConfigInput = {
-      server: pick({ host: opts.host, port: opts.port, grpcPort: opts.grpcPort, bodyLimit: opts.bodyLimit, maxResponseBytes: opts.maxResponseBytes, workers: opts.workers, inferenceAuth: opts.inferenceAuth, drainDelayMs: opts.drainDelayMs }),
+      server: pick({ host: opts.host, port: opts.port, grpcPort: opts.grpcPort, bodyLimit: opts.bodyLimit, maxResponseBytes: opts.maxResponseBytes, workers: opts.workers, inferenceAuth: opts.inferenceAuth, drainDelayMs: opts.drainDelayMs, drainIdleMs: opts.drainIdleMs }),
       runtime: pick({
         threads: opts.threads,
         intraOpThreads: opts.intraOpThreads,
@@ -137,7 +138,7 @@ program
       }
       const delay = drainDelayMs(config);
       logger.info({ signal, drainDelayMs: delay }, 'shutting down: readiness off, then finishing requests in flight');
-      server.close({ drainDelayMs: delay }).then(
+      server.close({ drainDelayMs: delay, idleGraceMs: config.server.drainIdleMs }).then(
         () => process.exit(0),
         (error: unknown) => fail(error),
       );

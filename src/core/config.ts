@@ -78,6 +78,12 @@ export const ConfigSchema = z
          */
         drainDelayMs: z.number().int().min(0).max(600_000).optional(),
         /**
+         * Once the port has closed, how long a keep-alive connection may sit idle before it is
+         * closed, in ms: a client sending its next request on it in the meantime is answered (with
+         * `Connection: close`) instead of reset.
+         */
+        drainIdleMs: z.number().int().min(0).max(600_000).default(1000),
+        /**
          * Bearer token for `/api/`. Required when listening on anything but loopback; when set on
          * loopback it is required too. Never logged.
          */

@@ -37,6 +37,7 @@ import { RegistryFollower } from './registry-follower.js';
 import { startTemporaryCollection } from './temporary-collection.js';
 import { servedReferenceSource } from './served-reference-source.js';
 import { ShadowRunner } from './shadow-runner.js';
+import { ConnectionDrain } from './http/connection-drain.js';
 import { RetrainTriggers } from '../app/retraining/retrain-triggers.js';
 import { Retraining } from '../app/retraining/retraining.js';
 import { TrainingJobs } from '../app/training-jobs.js';
@@ -106,6 +107,12 @@ export interface CloseOptions {
   readonly drainDelayMs?: number;
   /** Skip what is left of the delay (a second signal). */
   readonly now?: boolean;
+  /**
+   * How long an idle keep-alive connection is kept open once the listener has closed, in ms, so
+   * a client that is sending its next request on it is answered rather than reset (default 0:
+   * idle connections close at once; the CLI's signal handling passes `server.drainIdleMs`).
+   */
+  readonly idleGraceMs?: number;
 }
 
 /**
@@ -354,6 +361,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     ...(rollouts ? { rollouts: rollouts.service, rolloutRunner: rollouts.runner } : {}),
     access,
   });
+  const connections = new ConnectionDrain(app.server);
   try {
     await app.listen({ host: config.server.host, port: config.server.port });
   } catch (error) {
@@ -398,7 +406,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
 
   let closed: Promise<void> | undefined;
   let endDelay: (() => void) | undefined;
-  const close = async (drainDelayMs: number): Promise<void> => {
+  const close = async (drainDelayMs: number, idleGraceMs: number): Promise<void> => {
     draining = true;
     dataPlane.setReady(false);
     if (drainDelayMs > 0) {
@@ -420,7 +428,10 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       app.server.closeAllConnections();
     }, config.server.shutdownTimeoutMs);
     try {
-      await Promise.all([app.close(), grpc?.close()]);
+      // Keep-alive clients are let go one by one before Fastify closes the server, which would
+      // reset every idle connection at once.
+      await Promise.all([connections.close(idleGraceMs), grpc?.close()]);
+      await app.close();
     } finally {
       clearTimeout(timeout);
     }
@@ -436,7 +447,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     ...(retrainTriggers ? { retrainTriggers } : {}),
     close: (options: CloseOptions = {}) => {
       if (options.now) endDelay?.();
-      return (closed ??= close(options.now ? 0 : (options.drainDelayMs ?? 0)));
+      return (closed ??= close(options.now ? 0 : (options.drainDelayMs ?? 0), options.idleGraceMs ?? 0));
     },
   };
 }

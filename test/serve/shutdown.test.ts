@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
+import { type Socket, connect } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { binaryRequest } from '../helpers/binary-tensors.js';
@@ -66,6 +67,46 @@ function heldRequest(port: number): { sendRest(): void; answer: Promise<{ status
   const half = Math.floor(body.length / 2);
   request.write(body.subarray(0, half));
   return { sendRest: () => request.end(body.subarray(half)), answer };
+}
+
+/**
+ * A raw keep-alive connection: `send` writes one small inference request and resolves with its
+ * answer's status and Connection header, or with the error that ended the connection first.
+ */
+async function keepAliveConnection(port: number): Promise<{ send(): Promise<{ status: number; connection: string } | { error: string }>; closed: Promise<void>; socket: Socket }> {
+  const socket = connect({ host: '127.0.0.1', port });
+  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  let buffered = Buffer.alloc(0);
+  let waiting: ((answer: { status: number; connection: string } | { error: string }) => void) | undefined;
+  const settle = (answer: { status: number; connection: string } | { error: string }) => {
+    const done = waiting;
+    waiting = undefined;
+    done?.(answer);
+  };
+  socket.on('data', (chunk: Buffer) => {
+    buffered = Buffer.concat([buffered, chunk]);
+    const end = buffered.indexOf('\r\n\r\n');
+    if (end < 0) return;
+    const head = buffered.subarray(0, end).toString('latin1');
+    const length = Number(/^content-length: *(\d+)/im.exec(head)?.[1] ?? 0);
+    if (buffered.length < end + 4 + length) return;
+    buffered = buffered.subarray(end + 4 + length);
+    settle({ status: Number(head.split(' ')[1]), connection: /^connection: *(.*)$/im.exec(head)?.[1]?.trim() ?? '' });
+  });
+  socket.on('error', (error: NodeJS.ErrnoException) => settle({ error: error.code ?? error.message }));
+  socket.on('close', () => settle({ error: 'closed by the server' }));
+  const body = JSON.stringify({ inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 3], data: [1, 2, 3] }] });
+  const request = `POST /v2/models/ident/infer HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+  return {
+    socket,
+    closed,
+    send: () =>
+      new Promise((resolve) => {
+        waiting = resolve;
+        socket.write(request);
+      }),
+  };
 }
 
 function heavyRequest(url: string, rows: number): Promise<number> {
@@ -151,6 +192,32 @@ describe('lifecycle under load', () => {
     const answers = await Promise.all(held.map((r) => r.answer));
     expect(answers.map((a) => a.status)).toEqual(Array(64).fill(200));
     expect(answers.every((a) => a.bytes === ROWS * 3 * 4)).toBe(true);
+    expect(await served.exited).toBe(0);
+  });
+
+  it('SIGTERM: a keep-alive connection idle when the port closes still answers the request its client sends next', async () => {
+    // An idle grace longer than the test: the server may not close these connections before
+    // their clients' next requests, however slow the machine.
+    const served = await startBerthServe([`ident=${identity}`, '--port', '0', '--workers', '1', '--drain-idle-ms', '600000']);
+    const port = Number(new URL(served.url).port);
+    const connections = await Promise.all(Array.from({ length: 64 }, () => keepAliveConnection(port)));
+    for (const answer of await Promise.all(connections.map((c) => c.send()))) expect(answer).toEqual({ status: 200, connection: 'keep-alive' });
+
+    served.child.kill('SIGTERM');
+    expect(await waitFor(async () => (await fetch(`${served.url}/v2/health/live`).then(() => 'open', () => 'refused')) === 'refused')).toBe(true);
+    // The port is closed; each client now sends its next request on the connection it holds.
+    const answers = await Promise.all(connections.map((c) => c.send()));
+    expect(answers).toEqual(Array(64).fill({ status: 200, connection: 'close' }));
+    await Promise.all(connections.map((c) => c.closed));
+    expect(await served.exited).toBe(0);
+  });
+
+  it('SIGTERM: a keep-alive connection that stays idle is closed after the idle grace, and the server exits', async () => {
+    const served = await startBerthServe([`ident=${identity}`, '--port', '0', '--workers', '1', '--drain-idle-ms', '200']);
+    const connection = await keepAliveConnection(Number(new URL(served.url).port));
+    expect(await connection.send()).toEqual({ status: 200, connection: 'keep-alive' });
+    served.child.kill('SIGTERM');
+    await connection.closed;
     expect(await served.exited).toBe(0);
   });
 
