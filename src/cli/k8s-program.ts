@@ -63,7 +63,7 @@ export function addK8sCommands(program: Command, context: K8sProgramContext): vo
     .option('--memory-limit <quantity>', 'memory limit per replica (default 2Gi, or --memory)')
     .option(
       '--model-memory <bytes>',
-      'memory budget of each replica\'s loaded versions (env BERTH_MODEL_MEMORY); the memory request and limit default to at least the budget plus 256Mi',
+      'memory budget of each replica\'s loaded versions (env BERTH_MODEL_MEMORY); the memory request and limit default to at least the budget plus 384Mi',
       wholeNumber,
     )
     .option('--drain-delay-ms <ms>', 'after SIGTERM, how long a replica keeps serving with readiness false before it drains (env BERTH_DRAIN_DELAY_MS; default 5000)', wholeNumber)

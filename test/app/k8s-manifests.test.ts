@@ -141,8 +141,8 @@ describe('berth k8s: embedded mode', () => {
     for (const object of result.objects) expect(() => validate(object), object.kind).not.toThrow();
     const container = byKind(result.objects, 'Deployment').spec.template.spec.containers[0];
     expect(container.env).toContainEqual({ name: 'BERTH_MODEL_MEMORY', value: String(3 * gib) });
-    // 3 GiB of versions plus 256 MiB the server holds besides them; the limit 1 GiB above.
-    expect(container.resources).toEqual({ requests: { cpu: '1', memory: `${3 * 1024 + 256}Mi` }, limits: { memory: `${4 * 1024 + 256}Mi` } });
+    // 3 GiB of versions plus 384 MiB the server holds besides them; the limit 1 GiB above.
+    expect(container.resources).toEqual({ requests: { cpu: '1', memory: `${3 * 1024 + 384}Mi` }, limits: { memory: `${4 * 1024 + 384}Mi` } });
     expect(loadConfig({ env: { BERTH_MODEL_MEMORY: container.env.find((e: { name: string }) => e.name === 'BERTH_MODEL_MEMORY').value } }).runtime.modelMemory).toBe(3 * gib);
 
     // A small budget keeps the usual floor; given quantities are kept when they hold the budget.
@@ -155,7 +155,7 @@ describe('berth k8s: embedded mode', () => {
     const runtime = byKind(kserve.objects, 'ServingRuntime').spec.containers[0];
     expect(runtime.env).toContainEqual({ name: 'BERTH_MODEL_MEMORY', value: String(gib) });
     expect(runtime.env).toContainEqual({ name: 'BERTH_DRAIN_DELAY_MS', value: '2000' });
-    expect(runtime.resources.requests.memory).toBe('1280Mi');
+    expect(runtime.resources.requests.memory).toBe('1408Mi');
     expect(byKind(kserve.objects, 'InferenceService').spec.predictor.terminationGracePeriodSeconds).toBe(5 + 2 + 30 + 10);
   });
 
@@ -166,7 +166,7 @@ describe('berth k8s: embedded mode', () => {
     const error = await manifests({ config: loadConfig({ env: { BERTH_MODEL_MEMORY: String(1024 ** 3) } }), ...options }).catch((e: unknown) => e);
     expect(Errors.K8S_OPTION_INVALID.is(error)).toBe(true);
     expect((error as Error).message).toContain(option);
-    expect((error as Error).message).toContain('1280Mi');
+    expect((error as Error).message).toContain('1408Mi');
   });
 
   it('scales on CPU and on requests in flight per replica, and keeps one replica up in disruptions', async () => {
@@ -345,7 +345,7 @@ describe('berth k8s: files', () => {
     expect(budgeted.code).toBe(0);
     const deployment = parseAllDocuments(budgeted.stdout).map((d) => d.toJS() as Manifest).find((d) => d.kind === 'Deployment')!;
     expect(deployment.spec.template.spec.containers[0].env).toContainEqual({ name: 'BERTH_MODEL_MEMORY', value: String(2 * 1024 ** 3) });
-    expect(deployment.spec.template.spec.containers[0].resources.requests.memory).toBe('2304Mi');
+    expect(deployment.spec.template.spec.containers[0].resources.requests.memory).toBe('2432Mi');
     expect(deployment.spec.template.spec.terminationGracePeriodSeconds).toBe(5 + 1 + 30 + 10);
     const bad = await runBerth(['k8s', 'loans', '--image', 'registry.example/loans:3', '--cpu', 'lots']);
     expect(bad.code).toBe(1);
