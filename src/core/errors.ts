@@ -108,6 +108,12 @@ export const Errors = {
     (contentType: string, accepted: string) => `Content-Type '${contentType}' cannot be read here. Send ${accepted}.`),
   REQUEST_TOO_LARGE: define('BERTH_REQUEST_TOO_LARGE', 413, 'RESOURCE_EXHAUSTED', (limit: number) =>
     `The request body is larger than the limit of ${limit} bytes. Send smaller batches, or raise the limit with --body-limit.`),
+  REQUEST_TIMEOUT: define('BERTH_REQUEST_TIMEOUT', 408, 'DEADLINE_EXCEEDED', (limitMs: number) =>
+    `The request was not received within ${limitMs} ms, so the connection is closed. Send the whole request at once, or ask the operator to raise server.requestTimeoutMs (BERTH_REQUEST_TIMEOUT_MS).`),
+  REQUEST_HEADERS_TOO_LARGE: define('BERTH_REQUEST_HEADERS_TOO_LARGE', 431, 'INVALID_ARGUMENT', () =>
+    'The request headers are larger than the server accepts (16 KiB), so the connection is closed. Send fewer or shorter headers.'),
+  REQUEST_MALFORMED_HTTP: define('BERTH_REQUEST_MALFORMED_HTTP', 400, 'INVALID_ARGUMENT', (reason: string) =>
+    `The request is not valid HTTP/1.1 (${reason}), so the connection is closed. Check the client or proxy that sent it.`),
   RESPONSE_TOO_LARGE: define('BERTH_RESPONSE_TOO_LARGE', 413, 'RESOURCE_EXHAUSTED', (model: string, bytes: number, limit: number) =>
     `The answer of model '${model}' would hold ${bytes} bytes of tensor data, more than the limit of ${limit} bytes. Send fewer rows or ask for fewer outputs, or raise the limit with --max-response-bytes (BERTH_MAX_RESPONSE_BYTES).`),
   MLFLOW_MODEL_UNSET: define('BERTH_MLFLOW_MODEL_UNSET', 404, 'NOT_FOUND', (served: readonly string[]) =>

@@ -184,6 +184,28 @@ describe('bad input', () => {
     await new Promise<void>((resolve) => socket.once('close', () => resolve()));
     clearInterval(trickle);
     expect(received).toMatch(/^HTTP\/1.1 408/);
+    expect(JSON.parse(received.slice(received.indexOf('\r\n\r\n') + 4))).toMatchObject({ code: 'BERTH_REQUEST_TIMEOUT', error: expect.stringContaining('requestTimeoutMs') });
+    await expectServing();
+  });
+
+  it('431 from the catalogue for headers over the limit, 400 for bytes that are not HTTP', async () => {
+    const url = new URL(infer);
+    const rawAnswer = (text: string) =>
+      new Promise<string>((resolve, reject) => {
+        const socket = connect(Number(url.port), url.hostname);
+        let received = '';
+        socket.on('data', (chunk) => (received += chunk.toString()));
+        socket.on('error', () => undefined);
+        socket.on('close', () => resolve(received));
+        socket.once('connect', () => socket.write(text));
+        socket.once('timeout', () => reject(new Error('no answer')));
+      });
+    const huge = await rawAnswer(`GET /v2/health/live HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
+    expect(huge).toMatch(/^HTTP\/1.1 431/);
+    expect(huge).toContain('BERTH_REQUEST_HEADERS_TOO_LARGE');
+    const garbage = await rawAnswer('NOT HTTP AT ALL\r\n\r\n');
+    expect(garbage).toMatch(/^HTTP\/1.1 400/);
+    expect(garbage).toContain('BERTH_REQUEST_MALFORMED_HTTP');
     await expectServing();
   });
 

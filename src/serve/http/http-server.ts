@@ -44,6 +44,7 @@ import { registerTrainingRoutes } from './training-routes.js';
 import { registerV1Routes } from './v1-routes.js';
 import { defaultWebRoot, registerWebRoutes } from './web-routes.js';
 import { requestIdGenerator } from '../request-ids.js';
+import { clientErrorHandler } from './client-error.js';
 
 /** Labels of an inference request, set by its route for logs and metrics. */
 export interface InferenceLabels {
@@ -109,6 +110,7 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     // Node checks request deadlines on this period: often enough that the bound holds within a second.
     http: { headersTimeout: Math.min(config.server.requestTimeoutMs, 30_000), connectionsCheckingInterval: 1000 },
     forceCloseConnections: 'idle',
+    clientErrorHandler: clientErrorHandler(config.server.requestTimeoutMs),
     routerOptions: { ignoreTrailingSlash: true },
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false } },
   });
