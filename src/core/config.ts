@@ -266,7 +266,7 @@ const ManagementServerSchema = ConfigSchema.superRefine((config, context) => {
     context.addIssue({
       code: 'custom',
       path: ['server', 'adminToken'],
-      message: `is required when the server listens on ${host}, beyond this machine: set BERTH_ADMIN_TOKEN (or server.adminToken in the config file)`,
+      message: `is required when the server listens on ${host}, beyond this machine: set BERTH_ADMIN_TOKEN (or server.adminToken in the config file; there is no flag, because a token on the command line shows in process lists)`,
     });
   }
 });

@@ -167,7 +167,7 @@ export const Errors = {
   SERVER_VERSIONS_UNLOADED: define('BERTH_SERVER_VERSIONS_UNLOADED', 503, 'UNAVAILABLE', (versions: string) =>
     `Not ready: versions that should be served could not load: ${versions}. The server retries them every few seconds; fix the cause (a missing blob, an unreachable store) or move the alias. GET /api/server lists them.`),
   SERVER_LISTEN_FAILED: define('BERTH_SERVER_LISTEN_FAILED', 503, 'UNAVAILABLE', (what: string, address: string, reason: string) =>
-    `Cannot listen for ${what} on ${address}: ${reason}. Choose another port (--port, --grpc-port; 0 picks a free one) or stop what holds this one.`),
+    `Cannot listen for ${what} on ${address}: ${reason}.`),
   MODEL_LOAD_FAILED: define('BERTH_MODEL_LOAD_FAILED', 500, 'FAILED_PRECONDITION', (file: string, reason: string) =>
     `Could not load model from ${file}: ${reason}. Check that the file is a valid ONNX model that onnxruntime supports.`),
   MODEL_SPEC_INVALID: define('BERTH_MODEL_SPEC_INVALID', 400, 'INVALID_ARGUMENT', (spec: string, reason: string) =>

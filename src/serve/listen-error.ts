@@ -4,10 +4,11 @@
  */
 import { BerthError, Errors } from '../core/errors.js';
 
+/** Per system error: what happened, and what to do about it. */
 const REASONS: Readonly<Record<string, string>> = {
-  EADDRINUSE: 'the port is already in use',
-  EACCES: 'permission denied (ports below 1024 need privileges)',
-  EADDRNOTAVAIL: 'no interface of this machine has that address',
+  EADDRINUSE: 'the port is already in use. Choose another port (--port, --grpc-port; 0 picks a free one) or stop what holds this one',
+  EACCES: 'permission denied: ports below 1024 need privileges. Choose a port of 1024 or more (--port, --grpc-port)',
+  EADDRNOTAVAIL: 'no interface of this machine has that address. Choose an address this machine has (--host; 0.0.0.0 listens on all of them)',
 };
 
 /** The error to report for a failed listen of `what` (e.g. "HTTP") on host:port. */

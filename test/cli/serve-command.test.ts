@@ -41,7 +41,9 @@ describe('berth CLI', () => {
     expect(code).toBe(1);
     expect(stderr).toContain(missing);
     expect(stderr).toContain('no such file');
-    expect(stderr).toContain('BERTH_MODEL_LOAD_FAILED');
+    // A file that is not there is not an invalid model: no advice about ONNX.
+    expect(stderr).toContain('BERTH_BUNDLE_NOT_FOUND');
+    expect(stderr).not.toContain('valid ONNX');
   });
 
   it('a file that is not ONNX stops start-up with the file and onnxruntime\'s reason', async () => {

@@ -35,7 +35,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   const specs = parseModelSpecs(options.models);
   const files = specs.map((s) => ({ name: s.name, path: resolve(s.path) }));
   for (const file of files) {
-    if (!existsSync(file.path)) throw Errors.MODEL_LOAD_FAILED.create(file.path, 'no such file');
+    if (!existsSync(file.path)) throw Errors.BUNDLE_NOT_FOUND.create(file.path, 'no such file');
   }
   const server = await startServer({ config, models: files, logger: options.logger, version: options.version });
   const names = files.map((f) => f.name).join(', ');
