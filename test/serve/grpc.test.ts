@@ -124,6 +124,9 @@ describe('OIP over gRPC', () => {
     ['a shape that does not fit', { model_name: 'uint8', inputs: [{ name: 'x', datatype: 'UINT8', shape: [1, 4], contents: { uint_contents: [1, 2, 3, 4] } }] }, GrpcCode.INVALID_ARGUMENT, 'BERTH_INPUT_SHAPE'],
     ['raw contents of the wrong size', { model_name: 'uint8', inputs: [{ name: 'x', datatype: 'UINT8', shape: [1, 3] }], raw_input_contents: [Buffer.alloc(2)] }, GrpcCode.INVALID_ARGUMENT, 'BERTH_INPUT_DATA_LENGTH'],
     ['FP16 in typed contents', { model_name: 'fp16', inputs: [{ name: 'x', datatype: 'FP16', shape: [1, 3], contents: { fp32_contents: [1, 2, 3] } }] }, GrpcCode.INVALID_ARGUMENT, 'raw_input_contents'],
+    // 64-bit dimensions that JavaScript numbers cannot hold, and a zero-size tensor with a huge side.
+    ['a dimension of 2^53', { model_name: 'uint8', inputs: [{ name: 'x', datatype: 'UINT8', shape: ['9007199254740992', '3'], contents: { uint_contents: [1, 2, 3] } }] }, GrpcCode.INVALID_ARGUMENT, 'BERTH_REQUEST_INVALID'],
+    ['a zero-size shape with a side of 2^53 - 1', { model_name: 'uint8', inputs: [{ name: 'x', datatype: 'UINT8', shape: ['0', '9007199254740991'] }] }, GrpcCode.INVALID_ARGUMENT, 'BERTH_REQUEST_INVALID'],
   ])('refuses %s with the catalogue status', async (_case, request, code, message) => {
     const error = (await call('ModelInfer', request).catch((e: unknown) => e)) as ServiceError;
     expect(error.code).toBe(code);
