@@ -362,6 +362,27 @@ describe.skipIf(NO_BROWSER !== undefined)(`dashboard${NO_BROWSER ? ` (skipped: $
     expect(problems).toEqual([]);
     await context.close();
   });
+
+  it('shows an error inside the page, not a blank dashboard, when a field has an unexpected shape', async () => {
+    // The boundary logs what it caught, and React logs the error it rethrows: both are expected.
+    const { page, context, problems } = await watchedPage(browser, { allow: [/Objects are not valid as a React child/, /Minified React error #31/, /the page failed to draw/, /error boundary/i] });
+    // An older or broken server answering a version's tags as nested objects.
+    await page.route(/\/api\/models\/iris\/versions\/\d+$/, async (route) => {
+      const response = await route.fetch();
+      const detail = (await response.json()) as Record<string, unknown>;
+      await route.fulfill({ response, json: { ...detail, tags: { owner: { team: 'fraud' } } } });
+    });
+    await page.goto(`${server.url}#/models/iris`);
+    await page.getByRole('heading', { level: 1, name: 'This page could not be shown' }).waitFor();
+    await expect(page.getByRole('alert').getByText('Something on this page has an unexpected shape').isVisible()).resolves.toBe(true);
+    await screenshot(page, 'page-error-boundary');
+    // The rest of the dashboard still works: the navigation draws another page.
+    await page.getByRole('link', { name: 'Models', exact: true }).click();
+    await page.getByText('iris', { exact: true }).first().waitFor();
+    expect(await page.getByRole('heading', { name: 'This page could not be shown' }).count()).toBe(0);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
 });
 
 describe.skipIf(NO_BROWSER !== undefined)(`dashboard with an admin token${NO_BROWSER ? ` (skipped: ${NO_BROWSER})` : ''}`, () => {
