@@ -15,13 +15,11 @@ import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { attribute, floatTensor, node, onnxModel, tensorValueInfo } from '../src/core/onnx-model-builder.js';
-import { OnnxElementType, encodeOnnxModel } from '../src/core/onnx-proto.js';
 import { ensureBuild } from './ensure-build.js';
 import { loadAverage, machineInfo } from './machine-info.js';
 import { readTree, sampleServer } from './sample-server.js';
-import { seededWeights } from './seeded-weights.js';
 import { type ServerProcess, startServerProcess } from './server-process.js';
+import { HIDDEN, INPUTS, OUTPUTS, SMALL_MLP_BODY, writeSmallMlp } from './small-mlp.js';
 import { BERTH_BIN } from './start-berth.js';
 
 const { values: args } = parseArgs({
@@ -39,34 +37,7 @@ const MODELS = Number(args.models);
 const HOLD = Number(args.hold);
 const SECONDS = Number(args.seconds);
 const CONNECTIONS = Number(args.connections);
-const [INPUTS, HIDDEN, OUTPUTS] = [16, 32, 4];
-
-/** A small MLP whose weights are seeded by its index, so every model is a different bundle. */
-function writeSmallMlp(dir: string, index: number): string {
-  const seed = 1000 + index * 4;
-  const model = onnxModel({
-    name: `small_mlp_${index}`,
-    nodes: [
-      node('Gemm', ['x', 'w1', 'b1'], ['h']),
-      node('Relu', ['h'], ['a']),
-      node('Gemm', ['a', 'w2', 'b2'], ['logits']),
-      node('Softmax', ['logits'], ['probabilities'], [attribute('axis', 1, 'int')]),
-    ],
-    inputs: [tensorValueInfo('x', OnnxElementType.FLOAT, ['batch', INPUTS])],
-    outputs: [tensorValueInfo('probabilities', OnnxElementType.FLOAT, ['batch', OUTPUTS])],
-    initializers: [
-      floatTensor('w1', [INPUTS, HIDDEN], seededWeights(seed, INPUTS * HIDDEN, INPUTS, HIDDEN)),
-      floatTensor('b1', [HIDDEN], seededWeights(seed + 1, HIDDEN, INPUTS, HIDDEN)),
-      floatTensor('w2', [HIDDEN, OUTPUTS], seededWeights(seed + 2, HIDDEN * OUTPUTS, HIDDEN, OUTPUTS)),
-      floatTensor('b2', [OUTPUTS], seededWeights(seed + 3, OUTPUTS, HIDDEN, OUTPUTS)),
-    ],
-  });
-  const path = join(dir, `m${index}.onnx`);
-  writeFileSync(path, encodeOnnxModel(model));
-  return path;
-}
-
-const BODY = JSON.stringify({ inputs: [{ name: 'x', datatype: 'FP32', shape: [1, INPUTS], data: Array.from({ length: INPUTS }, (_, i) => i / INPUTS) }] });
+const BODY = SMALL_MLP_BODY;
 
 /** One inference; resolves with the status and the latency in ms. */
 function infer(url: string, model: string, agent: Agent): Promise<{ status: number; ms: number }> {
