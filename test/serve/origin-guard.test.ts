@@ -52,6 +52,26 @@ describe('origin and host checks', () => {
     expect((await server.registry.getModel('ident')).aliases).not.toHaveProperty('staging');
   });
 
+  it('refuses a state change from another origin however the path is spelt (percent-encoded, doubled slashes)', async () => {
+    const cross = { ...json, host: `127.0.0.1:${port}`, origin: 'http://evil.example', 'sec-fetch-site': 'cross-site' };
+    for (const path of ['/%61pi/models/ident/aliases/staging', '/ap%69/models/ident/aliases/staging', '/%61%70%69/models/ident/aliases/staging', '/api/models/ident/aliases/st%61ging']) {
+      const response = await send('PUT', path, cross, '{"version":1}');
+      expect(response.status, path).toBe(403);
+      expect(JSON.parse(response.body), path).toMatchObject({ code: 'BERTH_AUTH_ORIGIN_REFUSED' });
+    }
+    for (const path of ['/%61pi/training', '/%61pi/models']) {
+      const response = await send('POST', path, { ...cross, 'content-type': 'multipart/form-data; boundary=x' }, '--x--\r\n');
+      expect(response.status, path).toBe(403);
+      expect(JSON.parse(response.body), path).toMatchObject({ code: 'BERTH_AUTH_ORIGIN_REFUSED' });
+    }
+    expect((await server.registry.getModel('ident')).aliases).not.toHaveProperty('staging');
+  });
+
+  it('leaves inference open to other origins, which changes nothing', async () => {
+    const response = await send('POST', '/v2/models/ident/infer', { ...json, host: `127.0.0.1:${port}`, origin: 'http://evil.example' }, JSON.stringify({ inputs: [{ name: 'x', shape: [1, 1], datatype: 'FP32', data: [1] }] }));
+    expect(response.status, response.body).not.toBe(403);
+  });
+
   it('serves the same origin, an allowed origin, and clients that are not browsers', async () => {
     const sameOrigin = await send('PUT', alias, { ...json, host: `127.0.0.1:${port}`, origin: `http://127.0.0.1:${port}`, 'sec-fetch-site': 'same-origin' }, '{"version":1}');
     expect(sameOrigin.status, sameOrigin.body).toBeLessThan(300);

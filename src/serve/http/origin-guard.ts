@@ -2,8 +2,10 @@
  * Defences for a server that browsers can reach. A page on another origin can send "simple"
  * requests (form posts, multipart, text/plain) to the server without a preflight, and through DNS
  * rebinding can even read answers from a server on loopback. So:
- * - a state-changing request to the management API that a browser marks as coming from another
- *   origin (Origin, Sec-Fetch-Site) is refused unless that origin is allowed;
+ * - a state-changing request to anything but inference (which changes nothing) that a browser
+ *   marks as coming from another origin (Origin, Sec-Fetch-Site) is refused unless that origin is
+ *   allowed; the route is the one Fastify matched, never the raw URL, which `/%61pi/...` spells
+ *   differently;
  * - a server listening on loopback answers only requests addressed to a loopback name, or to a
  *   host the operator allows, which is what DNS rebinding cannot fake.
  * Clients that are not browsers send neither header and are not affected.
@@ -23,6 +25,8 @@ export interface OriginGuardOptions {
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+/** Inference routes: they change no state, and browsers on other origins may call them. */
+const INFERENCE = /^\/(v1|v2|invocations)(\/|$)/;
 
 /** The host name of a Host header (`[::1]:8080` → `::1`, `Localhost:80` → `localhost`). */
 function hostName(header: string): string {
@@ -32,7 +36,7 @@ function hostName(header: string): string {
   return colon === -1 ? text : text.slice(0, colon);
 }
 
-/** Adds the checks to every route of `app`; the origin check applies under `/api/`. */
+/** Adds the checks to every route of `app`; the origin check applies to every route but inference. */
 export function guardOrigins(app: FastifyInstance, options: OriginGuardOptions): void {
   const allowedHosts = new Set(options.allowedHosts.map((h) => h.toLowerCase()));
   const allowedOrigins = new Set(options.allowedOrigins.map((o) => o.toLowerCase().replace(/\/$/, '')));
@@ -43,7 +47,10 @@ export function guardOrigins(app: FastifyInstance, options: OriginGuardOptions):
     if (loopbackOnly && !isLoopback(hostName(host)) && !allowedHosts.has(hostName(host))) {
       throw Errors.AUTH_HOST_REFUSED.create(host);
     }
-    if (SAFE_METHODS.has(request.method) || !request.url.startsWith('/api/')) return;
+    if (SAFE_METHODS.has(request.method)) return;
+    // Unmatched requests (404, 405) are checked too: nothing is lost by refusing them.
+    const route = request.routeOptions.url;
+    if (route !== undefined && INFERENCE.test(route)) return;
     const origin = request.headers.origin;
     const site = request.headers['sec-fetch-site'];
     if (origin !== undefined) {
