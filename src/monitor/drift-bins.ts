@@ -82,22 +82,35 @@ export function binSamples(
   return { reference: perValue(reference, values), current: perValue(current, values), values };
 }
 
-/** numpy.histogram_bin_edges(data, bins='sturges') for data with this min, max and size. */
+/**
+ * numpy.histogram_bin_edges(data, bins='sturges') for data with this min, max and size. Where the
+ * range itself overflows (max - min past Number.MAX_VALUE) the same edges are computed on halves,
+ * so every edge is finite for any finite data.
+ */
 export function sturgesEdges(min: number, max: number, size: number): number[] {
-  const ptp = max - min;
   let first = min;
   let last = max;
   if (first === last) {
     first -= 0.5;
     last += 0.5;
   }
+  // Halving is exact, so on ranges that fit this is numpy's arithmetic to the last bit.
+  const halved = !Number.isFinite(last - first) || !Number.isFinite(max - min);
+  const scale = halved ? 0.5 : 1;
+  const ptp = max * scale - min * scale;
+  const span = last * scale - first * scale;
   const width = ptp / (Math.log2(size) + 1);
-  const bins = width ? Math.ceil((last - first) / width) : 1;
-  const step = (last - first) / bins;
+  const bins = width ? Math.ceil(span / width) : 1;
+  const step = span / bins;
   const edges: number[] = [];
-  for (let i = 0; i < bins; i++) edges.push(i * step + first);
+  for (let i = 0; i < bins; i++) edges.push(halved ? first + i * step + i * step : i * step + first);
   edges.push(last);
   return edges;
+}
+
+/** Half-way between two finite numbers, finite even where their sum is not. */
+function midpoint(a: number, b: number): number {
+  return a / 2 + b / 2;
 }
 
 /**
@@ -127,15 +140,16 @@ function histogram(sample: WeightedSample, edges: readonly number[]): number[] {
     const v = sample.values[i]!;
     const w = sample.weights[i]!;
     if (v < first || v > last) continue;
-    const from = sample.approximate === undefined || w <= 1 ? v : i === 0 ? sample.approximate.min : (sample.values[i - 1]! + v) / 2;
-    const to = sample.approximate === undefined || w <= 1 ? v : i === n - 1 ? sample.approximate.max : (v + sample.values[i + 1]!) / 2;
+    const from = sample.approximate === undefined || w <= 1 ? v : i === 0 ? sample.approximate.min : midpoint(sample.values[i - 1]!, v);
+    const to = sample.approximate === undefined || w <= 1 ? v : i === n - 1 ? sample.approximate.max : midpoint(v, sample.values[i + 1]!);
     if (!(to > from)) {
       counts[binOf(v)]! += w;
       continue;
     }
     for (let bin = binOf(Math.max(from, first)); bin < counts.length && edges[bin]! < to; bin++) {
-      const overlap = Math.min(to, edges[bin + 1]!) - Math.max(from, edges[bin]!);
-      if (overlap > 0) counts[bin]! += (w * overlap) / (to - from);
+      // Lengths in halves: a span between two huge values of opposite signs would overflow.
+      const overlap = Math.min(to, edges[bin + 1]!) / 2 - Math.max(from, edges[bin]!) / 2;
+      if (overlap > 0) counts[bin]! += (w * overlap) / (to / 2 - from / 2);
     }
   }
   return counts.map((c) => c / sample.total);

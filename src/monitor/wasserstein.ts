@@ -34,9 +34,16 @@ export function wassersteinSketch(reference: NumericSketchData, current: Numeric
   return normalise(distance, Math.sqrt(numericVariance(reference)), Math.sqrt(numericVariance(current)));
 }
 
-/** W1 = integral of |F_a - F_b| between two weighted samples. */
+/**
+ * W1 = integral of |F_a - F_b| between two weighted samples. Where the values' range overflows
+ * (max - min past Number.MAX_VALUE) the integral is taken over halved values and doubled, capped
+ * at Number.MAX_VALUE, so the distance is a number for any finite values.
+ */
 export function wassersteinBetween(a: WeightedSample, b: WeightedSample): number {
   if (a.total === 0 || b.total === 0) return 0;
+  const low = Math.min(a.values[0]!, b.values[0]!);
+  const high = Math.max(a.values[a.values.length - 1]!, b.values[b.values.length - 1]!);
+  const scale = Number.isFinite(high - low) ? 1 : 0.5;
   let sum = 0;
   let compensation = 0;
   let previous: number | undefined;
@@ -44,7 +51,7 @@ export function wassersteinBetween(a: WeightedSample, b: WeightedSample): number
   walkCdfs(a, b, (value, fa, fb) => {
     if (previous !== undefined) {
       // Neumaier summation: many small areas add up without losing the last digits.
-      const term = gap * (value - previous);
+      const term = gap * (value * scale - previous * scale);
       const t = sum + term;
       compensation += Math.abs(sum) >= Math.abs(term) ? sum - t + term : term - t + sum;
       sum = t;
@@ -52,7 +59,7 @@ export function wassersteinBetween(a: WeightedSample, b: WeightedSample): number
     previous = value;
     gap = Math.abs(fa - fb);
   });
-  return sum + compensation;
+  return Math.min(Number.MAX_VALUE, (sum + compensation) / scale);
 }
 
 function normalise(distance: number, referenceStd: number, currentStd: number): number {

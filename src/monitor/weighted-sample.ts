@@ -62,13 +62,19 @@ export function walkCdfs(a: WeightedSample, b: WeightedSample, visit: (value: nu
   }
 }
 
-/** Population mean and standard deviation (ddof = 0) of a weighted sample. */
+/**
+ * Population mean and standard deviation (ddof = 0) of a weighted sample. Values beyond 2^500 are
+ * summed scaled down by 2^-600 (exact), so sums and squares stay finite for any finite values.
+ */
 export function meanAndStd(sample: WeightedSample): { readonly mean: number; readonly std: number } {
   if (sample.total === 0) return { mean: 0, std: 0 };
+  const n = sample.values.length;
+  const largest = Math.max(Math.abs(sample.values[0]!), Math.abs(sample.values[n - 1]!));
+  const scale = largest > 2 ** 500 ? 2 ** -600 : 1;
   let mean = 0;
-  for (let i = 0; i < sample.values.length; i++) mean += sample.values[i]! * sample.weights[i]!;
+  for (let i = 0; i < n; i++) mean += sample.values[i]! * scale * sample.weights[i]!;
   mean /= sample.total;
   let m2 = 0;
-  for (let i = 0; i < sample.values.length; i++) m2 += sample.weights[i]! * (sample.values[i]! - mean) ** 2;
-  return { mean, std: Math.sqrt(m2 / sample.total) };
+  for (let i = 0; i < n; i++) m2 += sample.weights[i]! * (sample.values[i]! * scale - mean) ** 2;
+  return { mean: mean / scale, std: Math.min(Number.MAX_VALUE, Math.sqrt(m2 / sample.total) / scale) };
 }

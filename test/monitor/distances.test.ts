@@ -101,6 +101,26 @@ describe('raw-sample distances against scipy', () => {
     expect(jensenshannonNumeric([1, 2, 3], [7, 8, 9])).toBeCloseTo(1, 12);
     expect(jensenshannon([0, 0], [1, 1])).toBe(0);
   });
+
+  it('stays finite for the largest finite values (±Number.MAX_VALUE), whose range overflows', () => {
+    const M = Number.MAX_VALUE;
+    const reference = Array.from({ length: 30 }, (_, i) => i);
+    for (const current of [[M, -M], [1, 2, M], [-M, -M / 3], [...reference, M, -M]]) {
+      const bins = binNumeric([...reference, -M, M], current);
+      expect(bins.edges!.every(Number.isFinite), String(current)).toBe(true);
+      expect(bins.edges![0]).toBe(-M);
+      expect(bins.edges![bins.edges!.length - 1]).toBe(M);
+      for (const side of [bins.reference, bins.current]) expect(side.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);
+      for (const value of [wasserstein(reference, current), wassersteinDistance(reference, current), psiNumeric(reference, current), jensenshannonNumeric(reference, current)]) {
+        expect(Number.isFinite(value), String(current)).toBe(true);
+      }
+    }
+    // W1 between a point at -M and a point at +M is 2M, which is capped at the largest double.
+    expect(wassersteinDistance([-M], [M])).toBe(M);
+    expect(wassersteinDistance([-M / 4], [M / 4])).toBe(M / 2);
+    // The spread of ±M is M; a normal sample's spread is unchanged.
+    expect(wasserstein([-M, M], [0])).toBeCloseTo(1, 12);
+  });
 });
 
 // Sketch-based distances on the loans data: reference profile sketches (k = 2048) against window

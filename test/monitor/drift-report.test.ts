@@ -205,6 +205,35 @@ describe('driftReport edge cases: sensible answers, never NaN', () => {
     }
   });
 
+  it('the largest finite values (±Number.MAX_VALUE), alone or among ordinary ones, leave every report and its bins finite', () => {
+    const M = Number.MAX_VALUE;
+    const profiles = [buildProfile({ x: column(200, (i) => i) }, numericOnly), buildProfile({ x: column(2000, (i) => i / 7) }, numericOnly)];
+    const currents = [
+      [{ x: M }, { x: -M }],
+      [...column(50, (i) => ({ x: i })), { x: M }, { x: -M }],
+      [...column(50, (i) => ({ x: i })), { x: M }],
+      [...column(50, (i) => ({ x: -i })), { x: -M }],
+      [{ x: M }, { x: M }, { x: M / 2 }],
+    ];
+    for (const profile of profiles) {
+      for (const rows of currents) {
+        const merged = mergeWindows([window(numericOnly, rows.slice(0, 1)), window(numericOnly, rows.slice(1))]);
+        expectAllFinite(merged);
+        for (const method of [undefined, 'wasserstein', 'ks', 'psi', 'jensenshannon'] as const) {
+          const report = driftReport(profile, merged, method === undefined ? {} : { method });
+          expectAllFinite(report, `${JSON.stringify(rows.slice(-2))} ${method}`);
+          const bins = report.features[0]!.bins!;
+          for (const side of [bins.reference, bins.current]) expect(side.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 6);
+        }
+      }
+    }
+    // A reference that itself spans the whole range of doubles.
+    const wide = buildProfile({ x: column(200, (i) => (i === 0 ? -M : i === 199 ? M : i)) }, numericOnly);
+    for (const method of ['wasserstein', 'ks', 'psi', 'jensenshannon'] as const) {
+      expectAllFinite(driftReport(wide, window(numericOnly, column(100, (i) => ({ x: i * 3 }))), { method }));
+    }
+  });
+
   it('a window of only missing values is empty for that feature', () => {
     const profile = buildProfile({ x: column(50, (i) => i) }, numericOnly);
     const report = driftReport(profile, window(numericOnly, column(10, () => ({ x: null }))));
