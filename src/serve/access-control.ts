@@ -78,6 +78,19 @@ export class AccessControl {
     }
   }
 
+  /**
+   * Who the `Authorization` header's credential is when it is a live one: `admin` for the admin
+   * token, else the API key's id; undefined for no credential or one that is not live. Rate limits
+   * count clients by it, so made-up tokens cannot buy fresh budgets.
+   */
+  async identify(authorization: string | undefined): Promise<string | undefined> {
+    const credential = authorization === undefined ? undefined : BEARER.exec(authorization)?.[1];
+    if (credential === undefined) return undefined;
+    if (this.#isAdmin(credential)) return 'admin';
+    const key = await this.#lookup(credential);
+    return key ? `key ${key.id}` : undefined;
+  }
+
   /** Forgets keys looked up, so a key just revoked here is refused at once. */
   forget(): void {
     this.#cache.clear();

@@ -21,6 +21,7 @@ import type { Registry } from '../registry/index.js';
 import { type BlobStore, KyselyAlertStore, KyselyLeaseStore, type MetadataStore, RetrainPolicyStore, RolloutStore, ShadowComparisonStore, monitorStores } from '../store/index.js';
 import { WorkerPool } from '../runtime/worker-pool.js';
 import { AccessControl } from './access-control.js';
+import { RequestBudget } from './request-budget.js';
 import { DataPlane } from './data-plane.js';
 import { type RunningGrpcServer, startGrpcServer } from './grpc/grpc-server.js';
 import { createHttpServer } from './http/http-server.js';
@@ -380,6 +381,9 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         maxMessageBytes: config.server.bodyLimit,
         isClosing: () => closing,
         ...(config.server.inferenceAuth ? { access } : {}),
+        ...(config.server.rateLimitPerMinute > 0
+          ? { rateLimit: { budget: new RequestBudget({ perMinute: config.server.rateLimitPerMinute }), identify: (authorization: string | undefined) => access.identify(authorization) } }
+          : {}),
       });
     } catch (error) {
       await app.close();

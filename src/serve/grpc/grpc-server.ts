@@ -11,6 +11,7 @@ import type { ServerMetrics } from '../metrics.js';
 import { decodeGrpcInfer, encodeGrpcInfer } from './oip-grpc-codec.js';
 import { type GrpcInferRequest, oipGrpcService } from './oip-grpc-proto.js';
 import { requestIdGenerator } from '../request-ids.js';
+import type { RequestBudget } from '../request-budget.js';
 
 const CODES: Readonly<Record<GrpcStatus, GrpcCode>> = {
   INVALID_ARGUMENT: GrpcCode.INVALID_ARGUMENT,
@@ -38,6 +39,11 @@ export interface GrpcServerOptions {
   readonly isClosing: () => boolean;
   /** With `server.inferenceAuth`: checks each call's `authorization` metadata, as HTTP does. */
   readonly access?: AccessControl;
+  /**
+   * With `server.rateLimitPerMinute`: each client's budget of calls (the health calls are free),
+   * a client being its live credential (`identify`) or else its address, as on HTTP.
+   */
+  readonly rateLimit?: { readonly budget: RequestBudget; readonly identify: (authorization: string | undefined) => Promise<string | undefined> };
 }
 
 /** A listening gRPC server. */
@@ -54,6 +60,12 @@ function metadataNeed(model: string | undefined): AccessNeed {
 
 type Handler<Req, Res> = (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => void;
 
+/** The address of a gRPC peer (`127.0.0.1:5000`, `[::1]:5000`, `ipv4:...`) without its port. */
+function peerAddress(peer: string): string {
+  const address = peer.replace(/^ipv[46]:/, '').replace(/:\d+$/, '');
+  return address.startsWith('[') ? address.slice(1, -1) : address;
+}
+
 /** Starts the gRPC service on `host:port` (`0` picks a free port). */
 export async function startGrpcServer(options: GrpcServerOptions): Promise<RunningGrpcServer> {
   const { dataPlane, metrics, logger } = options;
@@ -64,7 +76,19 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
   });
 
   /** Runs a call, rendering any error with its catalogue gRPC status and message. */
-  const unary = <Req, Res>(work: (request: Req, requestId: string, call: ServerUnaryCall<Req, Res>) => Promise<Res>, need?: (request: Req) => AccessNeed): Handler<Req, Res> => (call, callback) => {
+  /** Spends one of the caller's calls; resolves to the seconds to wait when none is left. */
+  const overBudget = async (call: ServerUnaryCall<unknown, unknown>): Promise<number | undefined> => {
+    const limit = options.rateLimit;
+    if (!limit) return undefined;
+    const who = await limit.identify(call.metadata.get('authorization')[0]?.toString());
+    return limit.budget.take(who ?? `ip:${peerAddress(call.getPeer())}`);
+  };
+
+  const unary = <Req, Res>(
+    work: (request: Req, requestId: string, call: ServerUnaryCall<Req, Res>) => Promise<Res>,
+    need?: (request: Req) => AccessNeed,
+    limited = true,
+  ): Handler<Req, Res> => (call, callback) => {
     const requestId = (call.metadata.get('x-request-id')[0] as string | undefined) ?? nextRequestId();
     if (options.isClosing()) {
       const error = Errors.SERVER_SHUTTING_DOWN.create();
@@ -72,21 +96,33 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
       return;
     }
     const access = options.access;
-    const authorized = access && need ? access.check(call.metadata.get('authorization')[0]?.toString(), need(call.request)) : Promise.resolve();
-    authorized.then(() => work(call.request, requestId, call)).then(
-      (response) => callback(null, response),
-      (error: unknown) => {
-        const berthError = error instanceof BerthError ? error : Errors.INTERNAL.create(requestId);
-        if (!(error instanceof BerthError)) logger.error({ err: error, reqId: requestId }, berthError.message);
-        callback({ code: CODES[berthError.grpcStatus], details: `${berthError.message} [${berthError.code}]` });
-      },
-    );
+    let retryAfter: number | undefined;
+    // The budget is spent before the credential is checked, so refused guesses count too.
+    (limited ? overBudget(call) : Promise.resolve(undefined))
+      .then((wait) => {
+        retryAfter = wait;
+        if (wait !== undefined) throw Errors.RATE_LIMITED.create(options.rateLimit!.budget.perMinute, `${wait} second${wait === 1 ? '' : 's'}`);
+        if (access && need) return access.check(call.metadata.get('authorization')[0]?.toString(), need(call.request));
+        return undefined;
+      })
+      .then(() => work(call.request, requestId, call))
+      .then(
+        (response) => callback(null, response),
+        (error: unknown) => {
+          const berthError = error instanceof BerthError ? error : Errors.INTERNAL.create(requestId);
+          if (!(error instanceof BerthError)) logger.error({ err: error, reqId: requestId }, berthError.message);
+          const metadata = new Metadata();
+          if (retryAfter !== undefined) metadata.set('retry-after', String(retryAfter));
+          callback({ code: CODES[berthError.grpcStatus], details: `${berthError.message} [${berthError.code}]`, metadata });
+        },
+      );
   };
 
   const service = oipGrpcService().service;
   server.addService(service, {
-    ServerLive: unary(async () => ({ live: dataPlane.isLive() })),
-    ServerReady: unary(async () => ({ ready: dataPlane.isReady() })),
+    // The health calls are never limited: an orchestrator must always see the truth.
+    ServerLive: unary(async () => ({ live: dataPlane.isLive() }), undefined, false),
+    ServerReady: unary(async () => ({ ready: dataPlane.isReady() }), undefined, false),
     ModelReady: unary(
       async (request: { name: string; version: string }) => ({
         ready: dataPlane.isModelReady(dataPlane.resolve(request.name, request.version || undefined)),

@@ -72,8 +72,16 @@ export function accessNeed(request: FastifyRequest, options: Omit<AccessHookOpti
   return undefined;
 }
 
-/** Adds the hook that checks every route's credential to `app`. */
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The credentials' checker, for other hooks that need to know who a client is (rate limits). */
+    accessControl?: AccessControl;
+  }
+}
+
+/** Adds the hook that checks every route's credential to `app`, and decorates `app` with the checker. */
 export function guardAccess(app: FastifyInstance, options: AccessHookOptions): void {
+  app.decorate('accessControl', options.access);
   if (!options.protectApi && !options.protectInference) return;
   app.addHook('onRequest', async (request, reply) => {
     const needed = accessNeed(request, options);
