@@ -53,6 +53,14 @@ describe('MLflow scoring protocol', () => {
       body: `${columns.join(',')}\n${Object.values(setosa).join(',')}\n${Object.values(virginica).join(',')}\n`,
     });
     expect(await csv.json()).toEqual({ predictions: expected });
+    // text/plain is no CSV: a page on another origin can send it without a preflight.
+    const plain = await fetch(`${one.url}/invocations`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: `${columns.join(',')}\n${Object.values(setosa).join(',')}\n`,
+    });
+    expect(plain.status).toBe(415);
+    expect(await plain.json()).toMatchObject({ code: 'BERTH_REQUEST_UNSUPPORTED_MEDIA_TYPE', error: expect.stringContaining('text/csv') });
   });
 
   it('answers ping and version, and a regressor with numbers', async () => {

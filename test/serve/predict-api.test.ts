@@ -57,6 +57,18 @@ describe('named-feature prediction', () => {
     }
   });
 
+  it('never reads text/plain as CSV (a page on another origin can send it without a preflight): 415 naming text/csv', async () => {
+    const names = Object.keys(setosa);
+    const csv = `${names.join(',')}\n${names.map((n) => setosa[n as keyof typeof setosa]).join(',')}\n`;
+    for (const type of ['text/plain', 'text/plain; charset=utf-8', 'TEXT/PLAIN']) {
+      const response = await fetch(predict, { method: 'POST', headers: { 'content-type': type }, body: csv });
+      const json = (await response.json()) as { code: string; error: string };
+      expect(response.status, type).toBe(415);
+      expect(json.code).toBe('BERTH_REQUEST_UNSUPPORTED_MEDIA_TYPE');
+      expect(json.error).toContain('text/csv');
+    }
+  });
+
   it('addresses versions by alias and number', async () => {
     for (const ref of ['iris@production', 'iris:1']) {
       const { status, json } = await postJson(`${server.url}/api/models/${ref}/predict`, { records: [setosa] });

@@ -11,6 +11,7 @@ import { Errors } from '../../core/errors.js';
 import type { DataPlane } from '../data-plane.js';
 import { rowsFromCsv, rowsFromJson } from './records-codec.js';
 import { firstRowField, routeKeysOf } from './route-keys.js';
+import { acceptCsvBodies } from './csv-body.js';
 
 /** Options of {@link registerMlflowRoutes}. */
 export interface MlflowRoutesOptions {
@@ -23,7 +24,7 @@ export interface MlflowRoutesOptions {
 /** Registers `/invocations`, `/ping` and `/version` at the root. */
 export function registerMlflowRoutes(app: FastifyInstance, dataPlane: DataPlane, options: MlflowRoutesOptions): void {
   void app.register(async (scope) => {
-    scope.addContentTypeParser(['text/csv', 'application/csv'], { parseAs: 'string' }, (_request, body, done) => done(null, body));
+    acceptCsvBodies(scope);
     scope.get('/ping', async (_request, reply) => reply.code(dataPlane.isReady() ? 200 : 503).type('text/plain').send('\n'));
     scope.get('/version', async (_request, reply) => reply.type('text/plain').send(options.serverVersion));
     scope.post('/invocations', async (request) => {

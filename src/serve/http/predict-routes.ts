@@ -12,6 +12,7 @@ import { errorResponses, JsonObject, list, named } from './api-schemas.js';
 import { readRawBody } from './raw-body.js';
 import { rowsFromCsv, rowsFromJson } from './records-codec.js';
 import { firstRowField, routeKeysOf } from './route-keys.js';
+import { acceptCsvBodies } from './csv-body.js';
 
 /**
  * Rows of named features in one of the accepted forms, or CSV text. Only the outline is checked
@@ -43,7 +44,7 @@ const PredictResponse = named(
 export function registerPredictRoutes(scope: FastifyInstance, dataPlane: DataPlane, codecs: BodyCodecPool): void {
   void scope.register(async (inner) => {
     const api = useApiContract(inner);
-    api.addContentTypeParser(['text/csv', 'application/csv'], { parseAs: 'string' }, (_request, body, done) => done(null, body));
+    acceptCsvBodies(inner);
     // A large JSON body stays bytes until a body codec worker parses, validates and encodes it.
     const largeBodies = new WeakMap<FastifyRequest, Buffer>();
     const parseJson = inner.getDefaultJsonParser('error', 'error');
