@@ -3,7 +3,7 @@
  * as durations ago (`1h`, `30m`, `7d`), and a `step` that cuts the range into points. Ranges start
  * on a window boundary so that no window is split between two points.
  */
-import { parseDuration } from '../core/duration.js';
+import { MAX_DURATION_MS, formatDuration, parseDuration } from '../core/duration.js';
 import { Errors } from '../core/errors.js';
 
 /** A time range, epoch ms: [from, to). */
@@ -41,6 +41,9 @@ export function parseInstant(parameter: string, value: unknown, now: number): nu
   if (/^\d+(\.\d+)?\s*(ms|s|m|h|d|w)$/.test(text)) {
     const ago = parseDuration(text);
     if (ago !== undefined) return now - ago;
+    if (Number.parseFloat(text) > 0) {
+      throw Errors.MONITOR_RANGE_INVALID.create(parameter, text, `it is longer than the most a duration may be, ${formatDuration(MAX_DURATION_MS)}`);
+    }
   }
   if (/^\d{4}-\d{2}-\d{2}/.test(text)) {
     const ms = Date.parse(text);

@@ -145,6 +145,13 @@ describe('time ranges', () => {
     }
   });
 
+  it('says a duration ago past the cap is too long, not that it is no duration', () => {
+    for (const from of ['99999999999d', '365251d', '100000w']) {
+      expect(() => parseTimeRange({ from }, now, minute), from).toThrow(expect.objectContaining({ code: 'BERTH_MONITOR_RANGE_INVALID', message: expect.stringContaining('longer than the most a duration may be, 365250d') }));
+    }
+    expect(parseTimeRange({ from: '365250d' }, now, minute).from).toBeLessThan(now);
+  });
+
   it('cuts a range into about 24 steps of whole windows unless told, and refuses too many points', () => {
     const day = parseTimeRange({}, now, minute);
     expect(parseStep(undefined, day, minute)).toBe(61 * minute);
