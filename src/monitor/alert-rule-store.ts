@@ -7,6 +7,7 @@ import { type AlertRule, AlertRuleSchema } from '../core/alert-rule.js';
 import type { Config } from '../core/config.js';
 import { Errors } from '../core/errors.js';
 import type { AlertStore } from '../store/index.js';
+import type { WebhookGuard } from './webhook-guard.js';
 import { iso } from './window-store.js';
 
 /** A rule with its id and where it came from. */
@@ -21,10 +22,15 @@ export type AlertRuleRecord = AlertRule & {
 export class AlertRuleStore {
   readonly #store: AlertStore;
   readonly #config: readonly AlertRuleRecord[];
+  readonly #webhooks: WebhookGuard | undefined;
 
-  /** Throws BERTH_CONFIG_INVALID when two config rules share an id. */
-  constructor(store: AlertStore, configRules: Config['monitor']['rules']) {
+  /**
+   * `webhooks` checks the webhooks of rules added through the API, so one that could never be
+   * delivered is refused at once. Throws BERTH_CONFIG_INVALID when two config rules share an id.
+   */
+  constructor(store: AlertStore, configRules: Config['monitor']['rules'], webhooks?: WebhookGuard) {
     this.#store = store;
+    this.#webhooks = webhooks;
     this.#config = configRules.map(({ webhooks, ...rule }, i) => ({ ...rule, ...(webhooks ? { webhooks: [...webhooks] } : {}), id: rule.id ?? `config-${i + 1}`, source: 'config' as const }));
     const ids = new Set<string>();
     for (const rule of this.#config) {
@@ -48,6 +54,10 @@ export class AlertRuleStore {
     const parsed = AlertRuleSchema.safeParse(input);
     if (!parsed.success) {
       throw Errors.MONITOR_RULE_INVALID.create(parsed.error.issues.map((i) => `${i.path.join('.') || '(rule)'}: ${i.message}`).join('; '));
+    }
+    for (const url of parsed.data.webhooks ?? []) {
+      const problem = await this.#webhooks?.urlProblem(new URL(url));
+      if (problem !== undefined) throw Errors.MONITOR_RULE_INVALID.create(`webhooks: ${problem}`);
     }
     const id = parsed.data.id ?? `rule-${randomBytes(4).toString('hex')}`;
     const rule: AlertRule = { ...parsed.data, id };

@@ -9,6 +9,7 @@ import { AlertEvaluator, type AlertRecord, type AlertTransition } from './alert-
 import { type AlertNotifier } from './alert-notifier.js';
 import { type AlertRuleRecord, AlertRuleStore } from './alert-rule-store.js';
 import { type MonitorReports } from './monitor-reports.js';
+import type { WebhookGuard } from './webhook-guard.js';
 
 /** Options of {@link MonitorAlerts}. */
 export interface MonitorAlertsOptions {
@@ -17,6 +18,8 @@ export interface MonitorAlertsOptions {
   readonly rules: Config['monitor']['rules'];
   readonly reports: MonitorReports;
   readonly notifier: AlertNotifier;
+  /** Checks the webhooks of rules added through the API (monitor.webhookAllowPrivate). */
+  readonly webhooks?: WebhookGuard;
   /** This replica's name, as the lease's holder. */
   readonly replica: string;
   /** How often rules are evaluated (ms); the lease lasts three times as long. */
@@ -40,7 +43,7 @@ export class MonitorAlerts {
   /** Throws BERTH_CONFIG_INVALID when two config rules share an id. */
   constructor(options: MonitorAlertsOptions) {
     this.#options = options;
-    this.#rules = new AlertRuleStore(options.stores.alerts, options.rules);
+    this.#rules = new AlertRuleStore(options.stores.alerts, options.rules, options.webhooks);
     this.#evaluator = new AlertEvaluator({
       alerts: options.stores.alerts,
       windows: options.stores.windows,

@@ -21,6 +21,7 @@ import type { Config } from '../core/config.js';
 import type { MonitorStores } from '../store/index.js';
 import { type AlertRecord, type AlertTransition } from './alert-evaluator.js';
 import { type AlertNotification, type AlertNotifier, WebhookNotifier } from './alert-notifier.js';
+import { WebhookGuard } from './webhook-guard.js';
 import { type AlertRuleRecord } from './alert-rule-store.js';
 import { payloadSettingsOf } from '../core/monitor-config.js';
 import { CloudEventSink, type SinkCounts } from './cloud-event-sink.js';
@@ -177,6 +178,7 @@ export class MonitorService {
       rules: settings.rules,
       reports: this.reports,
       notifier: this.#notifier,
+      webhooks: new WebhookGuard(settings.webhookAllowPrivate),
       replica: this.replica,
       intervalMs: settings.alertIntervalMs,
       now: this.#now,

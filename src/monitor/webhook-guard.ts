@@ -6,7 +6,7 @@
  * the connection really goes to (at DNS lookup time), so a name that resolves to a private
  * address, or changes what it resolves to, is caught too.
  */
-import { lookup as dnsLookup } from 'node:dns';
+import { lookup as dnsLookup, promises as dnsPromises } from 'node:dns';
 import { isIP, type LookupFunction } from 'node:net';
 import ipaddr from 'ipaddr.js';
 
@@ -55,6 +55,19 @@ export class WebhookGuard {
         callback(null, first.address, first.family);
       });
     };
+  }
+
+  /**
+   * Why a webhook URL is refused, checked when it is given (a rule added through the API): its
+   * address literal, or every address its name resolves to now. A name that does not resolve is
+   * let through, as delivery checks the address it really connects to.
+   */
+  async urlProblem(url: URL): Promise<string | undefined> {
+    const host = url.hostname.replace(/^\[|\]$/g, '');
+    if (isIP(host)) return this.problem(host, host);
+    if (this.#hosts.has(host.toLowerCase())) return undefined;
+    const addresses = await dnsPromises.lookup(host, { all: true }).catch(() => []);
+    return addresses.map((a) => this.problem(host, a.address)).find((p) => p !== undefined);
   }
 
   /** Checks a URL whose host is an address literal (no lookup happens for those). */

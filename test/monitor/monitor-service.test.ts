@@ -408,6 +408,20 @@ for (const backend of STORE_BACKENDS) {
       expect(fired[0]).toMatch(/^client 0\.8 .*client error rate/);
     });
 
+    it('refuses a rule whose webhook reaches a private or metadata address when it is added, unless allowed', async () => {
+      const { service } = await setup();
+      const a = await service({}, { webhookAllowPrivate: ['10.0.0.0/8'] });
+      const rule = (webhook: string) => ({ type: 'error_rate', threshold: 0.5, webhooks: [webhook] });
+      for (const webhook of ['http://169.254.169.254/latest/meta-data/', 'http://127.0.0.1:9/hook', 'http://[::1]:9/hook', 'http://192.168.1.10/hook', 'http://localhost:9/hook', 'http://[::ffff:169.254.169.254]/']) {
+        await expect(a.addRule(rule(webhook)), webhook).rejects.toThrow(
+          expect.objectContaining({ code: 'BERTH_MONITOR_RULE_INVALID', message: expect.stringContaining('monitor.webhookAllowPrivate') }),
+        );
+      }
+      expect(await a.listRules()).toEqual([]);
+      expect((await a.addRule(rule('http://10.1.2.3/hook'))).webhooks).toEqual(['http://10.1.2.3/hook']);
+      expect((await a.addRule(rule('https://93.184.216.34/hook'))).webhooks).toEqual(['https://93.184.216.34/hook']);
+    });
+
     it('adds, lists and deletes alert rules through the API, refusing invalid and conflicting ones', async () => {
       const { service, stores, references } = await setup();
       const a = await service({}, { rules: [{ id: 'errors', type: 'error_rate', threshold: 0.2 }] });
