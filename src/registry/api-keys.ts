@@ -64,7 +64,10 @@ export class ApiKeys {
     this.#now = now;
   }
 
-  /** Creates a key. Throws BERTH_API_KEY_INVALID (or BERTH_REGISTRY_NAME_INVALID for the model). */
+  /**
+   * Creates a key. Throws BERTH_API_KEY_INVALID, or for its model BERTH_REGISTRY_NAME_INVALID or
+   * BERTH_REGISTRY_MODEL_NOT_FOUND (not registered).
+   */
   async create(options: CreateApiKeyOptions, actor: AuditActor): Promise<CreatedApiKey> {
     const scopes = [...new Set(options.scopes)];
     if (scopes.length === 0) throw Errors.API_KEY_INVALID.create('no scope was given');
@@ -86,6 +89,10 @@ export class ApiKeys {
       revoked_at: null,
     };
     await this.#changes.change(actor, async (trx, log) => {
+      // A key for a model that is not registered (a typo) could never be used: refused, not made.
+      if (model !== null && !(await trx.selectFrom('models').select('name').where('name', '=', model).executeTakeFirst())) {
+        throw Errors.REGISTRY_MODEL_NOT_FOUND.create(model);
+      }
       await trx.insertInto('api_keys').values(row).execute();
       await log({ action: 'key.create', ...(model ? { model } : {}), details: { id, name, scopes } });
     });

@@ -1,6 +1,7 @@
 /** API keys in the registry on every metadata backend: created, hashed at rest, listed, revoked, audited. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Registry, apiKeyHash, openRegistry } from '../../dist/registry/index.js';
+import { tempDir, writeIdentityModel } from '../helpers/models.js';
 import { STORE_BACKENDS, type StoreLocation } from '../helpers/store-backends.js';
 
 for (const backend of STORE_BACKENDS) {
@@ -17,6 +18,7 @@ for (const backend of STORE_BACKENDS) {
     });
 
     it('creates a key that verifies, and stores only its hash', async () => {
+      await registry.register(writeIdentityModel(tempDir(), 'FP32'), { name: 'digits' });
       const { key, record } = await registry.createKey({ scopes: ['predict', 'read', 'predict'], model: 'digits', name: 'checkout' });
       expect(key).toMatch(/^berth_[A-Za-z0-9_-]{43}$/);
       expect(record).toMatchObject({ name: 'checkout', scopes: ['predict', 'read'], model: 'digits', revoked: null });
@@ -52,6 +54,8 @@ for (const backend of STORE_BACKENDS) {
       await expect(registry.createKey({ scopes: [] })).rejects.toMatchObject({ code: 'BERTH_API_KEY_INVALID' });
       await expect(registry.createKey({ scopes: ['write'] })).rejects.toThrow("'write' is not a scope");
       await expect(registry.createKey({ scopes: ['read'], model: '../x' })).rejects.toMatchObject({ code: 'BERTH_REGISTRY_NAME_INVALID' });
+      // A key for a model that is not registered (a typo) would never work: refused, not made.
+      await expect(registry.createKey({ scopes: ['predict'], model: 'nosuchmodel' })).rejects.toMatchObject({ code: 'BERTH_REGISTRY_MODEL_NOT_FOUND' });
       await expect(registry.createKey({ scopes: ['read'], name: 'x'.repeat(129) })).rejects.toMatchObject({ code: 'BERTH_API_KEY_INVALID' });
       await expect(registry.revokeKey('nope')).rejects.toMatchObject({ code: 'BERTH_API_KEY_NOT_FOUND' });
       expect(await registry.listKeys()).toEqual([]);
