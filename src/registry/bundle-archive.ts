@@ -82,6 +82,8 @@ export async function looksLikeArchive(path: string): Promise<boolean> {
 export interface ImportBundleOptions {
   /** Refuse the bundle unless its digest is this one. */
   readonly expectedDigest?: string;
+  /** What messages call the archive (an upload's own file name, not where the server keeps it); default its path. */
+  readonly label?: string | undefined;
 }
 
 /**
@@ -95,15 +97,16 @@ export interface ImportBundleOptions {
  */
 export async function importBundle(archivePath: string, outDir: string, options: ImportBundleOptions = {}): Promise<Bundle> {
   const archive = resolve(archivePath);
+  const label = options.label ?? archive;
   const s = await stat(archive).catch(() => undefined);
-  if (!s) throw Errors.BUNDLE_NOT_FOUND.create(archive, 'no such file');
-  if (!s.isFile()) throw Errors.BUNDLE_ARCHIVE_INVALID.create(archive, 'it is not a file');
-  if (!(await looksLikeArchive(archive))) throw Errors.BUNDLE_ARCHIVE_INVALID.create(archive, 'it is not a gzip-compressed tar archive');
+  if (!s) throw Errors.BUNDLE_NOT_FOUND.create(label, 'no such file');
+  if (!s.isFile()) throw Errors.BUNDLE_ARCHIVE_INVALID.create(label, 'it is not a file');
+  if (!(await looksLikeArchive(archive))) throw Errors.BUNDLE_ARCHIVE_INVALID.create(label, 'it is not a gzip-compressed tar archive');
   const target = resolve(outDir);
   const existing = await stat(target).catch(() => undefined);
   if (existing && !(existing.isDirectory() && (await readdir(target)).length === 0)) throw Errors.BUNDLE_OUTPUT_EXISTS.create(target);
 
-  const manifest = await checkArchive(archive);
+  const manifest = await checkArchive(archive, label);
   const named = new Set([MANIFEST_FILE, ...manifest.files.map((f) => f.path)]);
 
   await mkdir(dirname(target), { recursive: true });
@@ -133,13 +136,13 @@ export async function importBundle(archivePath: string, outDir: string, options:
         },
       });
     } catch (error) {
-      throw Errors.BUNDLE_ARCHIVE_INVALID.create(archive, (error as Error).message);
+      throw Errors.BUNDLE_ARCHIVE_INVALID.create(label, (error as Error).message);
     }
-    if (refused.length > 0) throw Errors.BUNDLE_ARCHIVE_INVALID.create(archive, `it holds entries that are not plain files: ${refused.slice(0, 5).join(', ')}`);
-    if (!(await stat(join(building, MANIFEST_FILE)).catch(() => undefined))) throw Errors.BUNDLE_ARCHIVE_INVALID.create(archive, `it has no ${MANIFEST_FILE}`);
-    const where = `archive ${archive}`;
+    if (refused.length > 0) throw Errors.BUNDLE_ARCHIVE_INVALID.create(label, `it holds entries that are not plain files: ${refused.slice(0, 5).join(', ')}`);
+    if (!(await stat(join(building, MANIFEST_FILE)).catch(() => undefined))) throw Errors.BUNDLE_ARCHIVE_INVALID.create(label, `it has no ${MANIFEST_FILE}`);
+    const where = `archive ${label}`;
     const verified = await loadBundle(building, { where, ...(options.expectedDigest ? { expectedDigest: options.expectedDigest } : {}) }).catch((error: unknown) => {
-      throw error instanceof BerthError && Errors.BUNDLE_NOT_FOUND.is(error) ? Errors.BUNDLE_ARCHIVE_INVALID.create(archive, error.message) : error;
+      throw error instanceof BerthError && Errors.BUNDLE_NOT_FOUND.is(error) ? Errors.BUNDLE_ARCHIVE_INVALID.create(label, error.message) : error;
     });
     await removeUnnamed(building, building, named);
     await fsyncDirectory(building);
@@ -167,7 +170,7 @@ function entryName(path: string): string {
  * size than it declares. It stops at the first problem, before reading the
  * rest.
  */
-function checkArchive(archive: string): Promise<BundleManifest> {
+function checkArchive(archive: string, label: string): Promise<BundleManifest> {
   return new Promise((resolvePromise, reject) => {
     const input = createReadStream(archive);
     const parser = new Parser({ strict: true });
@@ -180,7 +183,7 @@ function checkArchive(archive: string): Promise<BundleManifest> {
       if (settled) return;
       settled = true;
       input.destroy();
-      reject(typeof problem === 'string' ? Errors.BUNDLE_ARCHIVE_INVALID.create(archive, problem) : problem);
+      reject(typeof problem === 'string' ? Errors.BUNDLE_ARCHIVE_INVALID.create(label, problem) : problem);
     };
     parser.on('entry', (entry: ReadEntry) => {
       const name = entryName(entry.path);
@@ -198,7 +201,7 @@ function checkArchive(archive: string): Promise<BundleManifest> {
         entry.on('data', (chunk: Buffer) => chunks.push(chunk));
         entry.on('end', () => {
           try {
-            manifest = parseManifestText(Buffer.concat(chunks).toString('utf8'), `archive ${archive}`);
+            manifest = parseManifestText(Buffer.concat(chunks).toString('utf8'), `archive ${label}`);
           } catch (error) {
             if (settled) return;
             settled = true;
@@ -230,7 +233,7 @@ function checkArchive(archive: string): Promise<BundleManifest> {
       }
       if (seen.has(name)) return `it holds ${name} twice`;
       seen.add(name);
-      return size === declared.size ? undefined : Errors.BUNDLE_FILE_CORRUPT.create(`archive ${archive}`, name, `is ${size} bytes, but the manifest says ${declared.size}`);
+      return size === declared.size ? undefined : Errors.BUNDLE_FILE_CORRUPT.create(`archive ${label}`, name, `is ${size} bytes, but the manifest says ${declared.size}`);
     };
     const finish = (error?: Error) => {
       if (settled) return;

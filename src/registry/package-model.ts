@@ -24,6 +24,11 @@ export interface PackageOptions {
   readonly outDir: string;
   /** Default: the ONNX file's name without `.onnx`. */
   readonly name?: string | undefined;
+  /**
+   * What messages and the default name call the ONNX file (an upload's own file name, not where
+   * the server keeps it); default its path.
+   */
+  readonly label?: string | undefined;
   readonly description?: string | undefined;
   readonly tags?: Readonly<Record<string, string>> | undefined;
   readonly schema?: FeatureSchema | undefined;
@@ -57,15 +62,16 @@ export interface PackageOptions {
 export async function packageModel(onnxPath: string, options: PackageOptions): Promise<Bundle> {
   const source = resolve(onnxPath);
   const bytes = await readModel(source);
-  const name = validateModelName(options.name ?? basename(source).replace(/\.onnx$/i, ''));
-  const described = describeOnnx(bytes, source);
+  const label = options.label ?? source;
+  const name = validateModelName(options.name ?? basename(label).replace(/\.onnx$/i, ''));
+  const described = describeOnnx(bytes, label);
   const outDir = resolve(options.outDir);
   await refuseExistingOutput(outDir);
 
   const extra = Object.entries(options.files ?? {});
   for (const [path] of extra) {
     const problem = bundlePathProblem(path) ?? (path === MODEL_FILE ? `${MODEL_FILE} is the model file` : undefined);
-    if (problem) throw Errors.BUNDLE_MANIFEST_INVALID.create(`the bundle for ${source}`, `file path '${path}' is unsafe: ${problem}`);
+    if (problem) throw Errors.BUNDLE_MANIFEST_INVALID.create(`the bundle for ${label}`, `file path '${path}' is unsafe: ${problem}`);
   }
 
   await mkdir(dirname(outDir), { recursive: true });

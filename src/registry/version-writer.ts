@@ -37,6 +37,11 @@ export interface RegisterOptions extends ChangeOptions {
   readonly description?: string | undefined;
   /** Where it came from, for the record; default derived from the path. */
   readonly source?: string | undefined;
+  /**
+   * What messages and the default name call the file (an upload's own file name, not where the
+   * server keeps it); default its path.
+   */
+  readonly label?: string | undefined;
 }
 
 /** What the writer works with. */
@@ -71,12 +76,13 @@ export class VersionWriter {
     const work = await mkdtemp(join(temporary, 'register-'));
     try {
       if (await looksLikeArchive(source)) {
-        const bundle = await importBundle(source, join(work, 'bundle'));
+        const bundle = await importBundle(source, join(work, 'bundle'), options.label !== undefined ? { label: options.label } : {});
         return await this.registerBundle(bundle, { ...options, source: options.source ?? `archive:${source}` }, actor);
       }
       const bundle = await packageModel(source, {
         outDir: join(work, 'bundle'),
         name: options.name,
+        label: options.label,
         description: options.description,
         // Only the bundle's digest decides what is a new version, so the packaging time is left
         // out of it; a re-run of the same command finds the version it made before.

@@ -67,6 +67,8 @@ describe('management API', () => {
     const body = await json(response);
     expect(body.code).toBe('BERTH_BUNDLE_MANIFEST_INVALID');
     expect(body.error).toContain('serving.batching.maxQueue');
+    expect(body.error).toContain('archive unbounded.berth');
+    expect(body.error).not.toMatch(/upload-[0-9a-f-]{36}|\/tmp\//);
     expect((await fetch(`${server.url}/api/models/unbounded`)).status).toBe(404);
   });
 
@@ -137,7 +139,11 @@ describe('management API', () => {
     const file = code === 'BERTH_BUNDLE_MODEL_INVALID' ? (await import('node:fs')).writeFileSync(junk, 'not onnx') ?? junk : writeIdentityModel(dir, 'FP32');
     const response = await upload(server.url, file, fields);
     expect(response.status).toBe(400);
-    expect((await json(response)).code).toBe(code);
+    const body = await json(response);
+    expect(body.code).toBe(code);
+    // The message names the file the client sent, never where the server kept it.
+    if (code === 'BERTH_BUNDLE_MODEL_INVALID') expect(body.error).toMatch(/^junk\.onnx cannot be used as a model/);
+    expect(body.error).not.toMatch(/upload-[0-9a-f-]{36}|\/tmp\/|\.berth\//);
     expect(((await json(await fetch(`${server.url}/api/models`))).models as { name: string }[]).map((m) => m.name)).not.toContain('junk');
   });
 
@@ -177,6 +183,12 @@ describe('management API', () => {
 });
 
 describe('management API authentication', () => {
+  it('names an uploaded .onnx model after the file the client sent when no name is given', async () => {
+    const response = await upload(server.url, writeIdentityModel(tempDir(), 'INT8'));
+    expect(response.status).toBe(201);
+    expect(await json(response)).toMatchObject({ version: { model: 'identity_int8', version: 1 } });
+  });
+
   it('requires the bearer token when one is set', async () => {
     const guarded = await startRegistryServer(tempDir(), { server: { adminToken: 'secret-token-123' } });
     try {

@@ -6,7 +6,7 @@
  */
 import { createWriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
-import { extname, join } from 'node:path';
+import { basename, extname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -142,6 +142,7 @@ export function registerRegistryRoutes(scope: FastifyInstance, options: Registry
       if (!request.isMultipart()) throw Errors.UPLOAD_INVALID.create('the request is not multipart/form-data');
       await mkdir(options.uploadDir, { recursive: true });
       let saved: string | undefined;
+      let label: string | undefined;
       const fields: { name?: string; description?: string; aliases: string[]; tags?: Record<string, string> } = { aliases: [] };
       try {
         for await (const part of request.parts()) {
@@ -152,6 +153,8 @@ export function registerRegistryRoutes(scope: FastifyInstance, options: Registry
               throw Errors.UPLOAD_INVALID.create(`'${part.filename}' is neither a .onnx file nor a .berth archive`);
             }
             saved = join(options.uploadDir, `upload-${randomUUID()}${extension}`);
+            // Messages and the default model name use the client's file name, never the server's path.
+            label = basename(part.filename ?? '');
             await pipeline(part.file, createWriteStream(saved)).catch((error: unknown) => {
               if ((error as { code?: unknown }).code === 'FST_REQ_FILE_TOO_LARGE') throw Errors.REQUEST_TOO_LARGE.create(options.uploadLimit, { cause: error });
               throw error;
@@ -193,6 +196,7 @@ export function registerRegistryRoutes(scope: FastifyInstance, options: Registry
           ...(fields.tags !== undefined ? { tags: fields.tags } : {}),
           aliases: fields.aliases,
           source: `upload:${request.ip}`,
+          label,
           actor: actorOf(request),
         });
         return reply.code(result.created ? 201 : 200).send(result);
