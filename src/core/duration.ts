@@ -27,6 +27,12 @@ export function parseDuration(text: string): number | undefined {
   return ms > 0 && ms <= MAX_DURATION_MS ? Math.round(ms) : undefined;
 }
 
+/** True when `text` is written as a duration but is longer than MAX_DURATION_MS (parseDuration refuses it). */
+export function exceedsMaxDuration(text: string): boolean {
+  const match = DURATION.exec(text.trim());
+  return match !== null && Number(match[1]) * UNITS[match[2] ?? 'ms']! > MAX_DURATION_MS;
+}
+
 /** A duration in its shortest exact form (`3600000` → `1h`), for messages and labels. */
 export function formatDuration(ms: number): string {
   for (const unit of ['w', 'd', 'h', 'm', 's'] as const) {

@@ -3,7 +3,7 @@
  * as durations ago (`1h`, `30m`, `7d`), and a `step` that cuts the range into points. Ranges start
  * on a window boundary so that no window is split between two points.
  */
-import { MAX_DURATION_MS, formatDuration, parseDuration } from '../core/duration.js';
+import { MAX_DURATION_MS, exceedsMaxDuration, formatDuration, parseDuration } from '../core/duration.js';
 import { Errors } from '../core/errors.js';
 
 /** A time range, epoch ms: [from, to). */
@@ -41,15 +41,18 @@ export function parseInstant(parameter: string, value: unknown, now: number): nu
   if (/^\d+(\.\d+)?\s*(ms|s|m|h|d|w)$/.test(text)) {
     const ago = parseDuration(text);
     if (ago !== undefined) return now - ago;
-    if (Number.parseFloat(text) > 0) {
-      throw Errors.MONITOR_RANGE_INVALID.create(parameter, text, `it is longer than the most a duration may be, ${formatDuration(MAX_DURATION_MS)}`);
-    }
+    if (exceedsMaxDuration(text)) throw tooLong(parameter, text);
   }
   if (/^\d{4}-\d{2}-\d{2}/.test(text)) {
     const ms = Date.parse(text);
     if (Number.isFinite(ms)) return ms;
   }
   throw Errors.MONITOR_RANGE_INVALID.create(parameter, text, 'it is neither an ISO 8601 time nor a duration ago such as 1h');
+}
+
+/** A duration past MAX_DURATION_MS, said as such rather than as no duration at all. */
+function tooLong(parameter: string, text: string) {
+  return Errors.MONITOR_RANGE_INVALID.create(parameter, text, `it is longer than the most a duration may be, ${formatDuration(MAX_DURATION_MS)}`);
 }
 
 /**
@@ -63,6 +66,7 @@ export function parseStep(step: unknown, range: TimeRange, windowMs: number): nu
     ms = Math.max(windowMs, Math.ceil((range.to - range.from) / DEFAULT_POINTS / windowMs) * windowMs);
   } else {
     const parsed = parseDuration(String(step));
+    if (parsed === undefined && exceedsMaxDuration(String(step))) throw tooLong('step', String(step));
     if (parsed === undefined) throw Errors.MONITOR_RANGE_INVALID.create('step', String(step), 'it is not a duration');
     if (parsed < windowMs) throw Errors.MONITOR_RANGE_INVALID.create('step', String(step), `it is shorter than one window (${windowMs} ms)`);
     ms = parsed;

@@ -150,6 +150,7 @@ describe('time ranges', () => {
       expect(() => parseTimeRange({ from }, now, minute), from).toThrow(expect.objectContaining({ code: 'BERTH_MONITOR_RANGE_INVALID', message: expect.stringContaining('longer than the most a duration may be, 365250d') }));
     }
     expect(parseTimeRange({ from: '365250d' }, now, minute).from).toBeLessThan(now);
+    expect(() => parseStep('99999999999d', parseTimeRange({}, now, minute), minute)).toThrow(/step=99999999999d .*longer than the most a duration may be, 365250d/);
   });
 
   it('cuts a range into about 24 steps of whole windows unless told, and refuses too many points', () => {
