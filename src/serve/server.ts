@@ -21,7 +21,7 @@ import type { Registry } from '../registry/index.js';
 import { type BlobStore, KyselyAlertStore, KyselyLeaseStore, type MetadataStore, RetrainPolicyStore, RolloutStore, ShadowComparisonStore, monitorStores } from '../store/index.js';
 import { WorkerPool } from '../runtime/worker-pool.js';
 import { AccessControl } from './access-control.js';
-import { RequestBudget } from './request-budget.js';
+import { RateLimiterMemory } from 'rate-limiter-flexible';
 import { DataPlane } from './data-plane.js';
 import { type RunningGrpcServer, startGrpcServer } from './grpc/grpc-server.js';
 import { createHttpServer } from './http/http-server.js';
@@ -382,7 +382,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         isClosing: () => closing,
         ...(config.server.inferenceAuth ? { access } : {}),
         ...(config.server.rateLimitPerMinute > 0
-          ? { rateLimit: { budget: new RequestBudget({ perMinute: config.server.rateLimitPerMinute }), identify: (authorization: string | undefined) => access.identify(authorization) } }
+          ? { rateLimit: { limiter: new RateLimiterMemory({ points: config.server.rateLimitPerMinute, duration: 60 }), identify: (authorization: string | undefined) => access.identify(authorization) } }
           : {}),
       });
     } catch (error) {

@@ -11,7 +11,7 @@ import type { ServerMetrics } from '../metrics.js';
 import { decodeGrpcInfer, encodeGrpcInfer } from './oip-grpc-codec.js';
 import { type GrpcInferRequest, oipGrpcService } from './oip-grpc-proto.js';
 import { requestIdGenerator } from '../request-ids.js';
-import type { RequestBudget } from '../request-budget.js';
+import { type RateLimiterAbstract, RateLimiterRes } from 'rate-limiter-flexible';
 
 const CODES: Readonly<Record<GrpcStatus, GrpcCode>> = {
   INVALID_ARGUMENT: GrpcCode.INVALID_ARGUMENT,
@@ -43,7 +43,7 @@ export interface GrpcServerOptions {
    * With `server.rateLimitPerMinute`: each client's budget of calls (the health calls are free),
    * a client being its live credential (`identify`) or else its address, as on HTTP.
    */
-  readonly rateLimit?: { readonly budget: RequestBudget; readonly identify: (authorization: string | undefined) => Promise<string | undefined> };
+  readonly rateLimit?: { readonly limiter: RateLimiterAbstract; readonly identify: (authorization: string | undefined) => Promise<string | undefined> };
 }
 
 /** A listening gRPC server. */
@@ -75,14 +75,21 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
     'grpc.max_send_message_length': -1,
   });
 
-  /** Runs a call, rendering any error with its catalogue gRPC status and message. */
   /** Spends one of the caller's calls; resolves to the seconds to wait when none is left. */
   const overBudget = async (call: ServerUnaryCall<unknown, unknown>): Promise<number | undefined> => {
     const limit = options.rateLimit;
     if (!limit) return undefined;
     const who = await limit.identify(call.metadata.get('authorization')[0]?.toString());
-    return limit.budget.take(who ?? `ip:${peerAddress(call.getPeer())}`);
+    try {
+      await limit.limiter.consume(who ?? `ip:${peerAddress(call.getPeer())}`);
+      return undefined;
+    } catch (rejection) {
+      if (rejection instanceof RateLimiterRes) return Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
+      throw rejection;
+    }
   };
+
+  /** Runs a call, rendering any error with its catalogue gRPC status and message. */
 
   const unary = <Req, Res>(
     work: (request: Req, requestId: string, call: ServerUnaryCall<Req, Res>) => Promise<Res>,
@@ -101,7 +108,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
     (limited ? overBudget(call) : Promise.resolve(undefined))
       .then((wait) => {
         retryAfter = wait;
-        if (wait !== undefined) throw Errors.RATE_LIMITED.create(options.rateLimit!.budget.perMinute, `${wait} second${wait === 1 ? '' : 's'}`);
+        if (wait !== undefined) throw Errors.RATE_LIMITED.create(options.rateLimit!.limiter.points, `${wait} second${wait === 1 ? '' : 's'}`);
         if (access && need) return access.check(call.metadata.get('authorization')[0]?.toString(), need(call.request));
         return undefined;
       })
