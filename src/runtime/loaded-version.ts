@@ -259,7 +259,7 @@ export class LoadedVersion implements BudgetedVersion {
    * ignored and reported in `unknownFields`. Outputs of more than `maxOutputBytes` are refused with
    * BERTH_RESPONSE_TOO_LARGE.
    */
-  async predict(rows: readonly unknown[], maxOutputBytes = Infinity): Promise<RowPredictions> {
+  async predict(rows: readonly unknown[], maxOutputBytes = Infinity): Promise<RowPredictions & { readonly outputs: readonly Tensor[] }> {
     const pipeline = this.pipeline;
     if (!pipeline) throw Errors.MODEL_NO_SCHEMA.create(this.name, String(this.version));
     if (rows.length === 0) throw Errors.REQUEST_INVALID.create('there are no rows to predict');
@@ -269,17 +269,18 @@ export class LoadedVersion implements BudgetedVersion {
       const outputs = await runtime.run([tensor], pipeline.outputNames);
       const bytes = tensorsByteLength(outputs);
       if (bytes > maxOutputBytes) throw Errors.RESPONSE_TOO_LARGE.create(this.name, bytes, maxOutputBytes);
-      return { predictions: pipeline.decode(outputs, rows.length), unknownFields, values, valueWarnings };
+      return { predictions: pipeline.decode(outputs, rows.length), unknownFields, values, valueWarnings, outputs };
     } finally {
       this.#leave();
     }
   }
 
   /**
-   * Predicts named results for rows already validated and encoded as the pipeline's input tensor
-   * (in a body codec worker); `rows` is how many it holds. The tensor's buffer may be transferred.
+   * Runs rows already validated and encoded as the pipeline's input tensor (in a body codec
+   * worker) and returns the pipeline's outputs, undecoded (`pipeline.decode` names them), so a
+   * large answer can be decoded off the event loop. The tensor's buffer may be transferred.
    */
-  async predictEncoded(tensor: Tensor, rows: number, maxOutputBytes = Infinity): Promise<{ predictions: RowPredictions['predictions']; outputs: Tensor[] }> {
+  async predictEncoded(tensor: Tensor, maxOutputBytes = Infinity): Promise<Tensor[]> {
     const pipeline = this.pipeline;
     if (!pipeline) throw Errors.MODEL_NO_SCHEMA.create(this.name, String(this.version));
     const runtime = this.#enter() ?? (await this.#enterCold());
@@ -287,7 +288,7 @@ export class LoadedVersion implements BudgetedVersion {
       const outputs = await runtime.run([tensor], pipeline.outputNames);
       const bytes = tensorsByteLength(outputs);
       if (bytes > maxOutputBytes) throw Errors.RESPONSE_TOO_LARGE.create(this.name, bytes, maxOutputBytes);
-      return { predictions: pipeline.decode(outputs, rows), outputs };
+      return outputs;
     } finally {
       this.#leave();
     }

@@ -24,7 +24,7 @@ import {
   tensorRows,
 } from '../monitor/index.js';
 import type { LoadedVersion } from '../runtime/loaded-version.js';
-import type { RowPredictions } from '../runtime/pipeline.js';
+import type { Pipeline, RowPredictions } from '../runtime/pipeline.js';
 import type { ModelTable } from './model-table.js';
 import { AfterResponseQueue } from './after-response-queue.js';
 import type { ShadowRunner } from './shadow-runner.js';
@@ -78,13 +78,27 @@ export interface InferenceResponse {
   readonly outputs: readonly Tensor[];
 }
 
-/** Named predictions for rows (with the fields ignored and the values validated), and the version that made them. */
+/**
+ * Named predictions for rows (with the fields ignored and the values validated), the version that
+ * made them, and the outputs they were decoded from.
+ */
 export interface RecordPredictions extends RowPredictions {
   readonly model: LoadedVersion;
+  readonly outputs: readonly Tensor[];
 }
 
-/** The answer of {@link DataPlane.predictEncoded}: predictions, and what validation noticed. */
-export type EncodedRecordPredictions = Omit<RecordPredictions, 'values'>;
+/**
+ * The answer of {@link DataPlane.predictEncoded}: the pipeline's outputs for `rows` rows, not yet
+ * decoded into predictions (a large answer is decoded where it is encoded), and what validation
+ * noticed.
+ */
+export interface EncodedRecordPredictions {
+  readonly model: LoadedVersion;
+  readonly outputs: readonly Tensor[];
+  readonly rows: number;
+  readonly unknownFields: readonly string[];
+  readonly valueWarnings: RowPredictions['valueWarnings'];
+}
 
 /** Rows validated and encoded off the event loop (see BodyCodecPool.encodeRecords). */
 export interface EncodedRecords {
@@ -92,7 +106,15 @@ export interface EncodedRecords {
   readonly rows: number;
   readonly unknownFields: readonly string[];
   readonly valueWarnings: RowPredictions['valueWarnings'];
+  /** The rows encoded for each further pipeline asked for, or the error that pipeline's schema raised. */
+  readonly others?: readonly (Tensor | BerthError)[];
 }
+
+/**
+ * Encodes a request's rows for each pipeline given, the answering version's first, parsing its
+ * body once (BodyCodecPool.encodeRecords).
+ */
+export type RecordsEncoder = (pipelines: readonly Pipeline[]) => Promise<EncodedRecords>;
 
 /** Server metadata (OIP `GET /v2`). */
 export interface ServerMetadata {
@@ -343,7 +365,7 @@ export class DataPlane {
    */
   async predict(model: LoadedVersion, rows: readonly unknown[], context: RequestContext = { requestId: '', protocol: 'predict' }): Promise<RecordPredictions> {
     const observation = this.#observe(model, context);
-    let result: RowPredictions;
+    let result: Awaited<ReturnType<LoadedVersion['predict']>>;
     try {
       result = await model.predict(rows, this.#maxResponseBytes);
       observation.answeredRecords(result);
@@ -353,22 +375,38 @@ export class DataPlane {
     } catch (error) {
       throw observation.failed(error);
     }
-    return { model, predictions: result.predictions, unknownFields: result.unknownFields, values: result.values, valueWarnings: result.valueWarnings };
+    return { model, predictions: result.predictions, unknownFields: result.unknownFields, values: result.values, valueWarnings: result.valueWarnings, outputs: result.outputs };
   }
 
   /**
-   * Predicts named results for rows a body codec worker validated and encoded (a large body).
-   * The monitor records them from a copy of the tensor, as a tensor request to a version with a
-   * schema is; shadows, which replay rows, do not see these requests.
+   * Predicts for rows a body codec worker validates and encodes (a large body): `encode` is given
+   * the version's pipeline, and those of the shadows this request is copied to that encode rows
+   * differently (a shadow encoding alike gets a copy of the version's tensor, taken before the
+   * run moves it). Returns the outputs undecoded. The monitor records the request from a copy of
+   * the tensor, as a tensor request to a version with a schema is.
    */
-  async predictEncoded(model: LoadedVersion, encoded: EncodedRecords, context: RequestContext = { requestId: '', protocol: 'predict' }): Promise<EncodedRecordPredictions> {
+  async predictEncoded(model: LoadedVersion, encode: RecordsEncoder, context: RequestContext = { requestId: '', protocol: 'predict' }): Promise<EncodedRecordPredictions> {
+    const pipeline = model.pipeline;
+    if (pipeline === undefined) throw this.#observe(model, context).failed(Errors.MODEL_NO_SCHEMA.create(model.name, String(model.version)));
+    // A shadow whose queue is full now is not given a copy to drop later: its encoding would be wasted.
+    const shadows = this.#sampleShadows(model, context).filter((shadow) => this.#shadows!.admits(shadow));
+    const own = shadows.map((shadow) => (shadow.pipeline !== undefined && !encodesAlike(pipeline, shadow.pipeline) ? shadow.pipeline : undefined));
+    const encoded = await encode([pipeline, ...own.filter((p) => p !== undefined)]);
     const observation = this.#observe(model, context);
     try {
-      // The run may move the tensor's buffer to an inference worker.
-      const copy = observation.recording ? { ...encoded.tensor, data: encoded.tensor.data.slice() as TensorData } : undefined;
-      const { predictions, outputs } = await model.predictEncoded(encoded.tensor, encoded.rows, this.#maxResponseBytes);
+      // Taken before the run, which may move the tensor's buffer to an inference worker.
+      const copy = observation.recording ? copyTensors([encoded.tensor])[0]! : undefined;
+      let next = 0;
+      const inputs = own.map((p) => (p !== undefined ? encoded.others![next++]! : copyTensors([encoded.tensor])[0]!));
+      const outputs = await model.predictEncoded(encoded.tensor, this.#maxResponseBytes);
       if (copy !== undefined) observation.answeredEncodedRows(copy, outputs);
-      return { model, predictions, unknownFields: encoded.unknownFields, valueWarnings: encoded.valueWarnings };
+      const primaryMs = observation.elapsedMs();
+      shadows.forEach((shadow, i) =>
+        this.#afterResponse.run(() =>
+          this.#shadows!.submit(shadow, { kind: 'encoded', request: context, input: inputs[i]!, rows: encoded.rows, primary: { pipeline, outputs }, primaryMs }),
+        ),
+      );
+      return { model, outputs, rows: encoded.rows, unknownFields: encoded.unknownFields, valueWarnings: encoded.valueWarnings };
     } catch (error) {
       throw observation.failed(error);
     }
@@ -545,6 +583,12 @@ function pipelineInputCopy(model: LoadedVersion, inputs: readonly Tensor[]): Ten
   if (pipeline === undefined) return undefined;
   const input = inputs.find((t) => t.name === pipeline.spec.input);
   return input === undefined ? undefined : { ...input, data: input.data.slice() as TensorData };
+}
+
+/** True when two pipelines encode every row into the same tensor (the same schema and steps). */
+function encodesAlike(a: Pipeline, b: Pipeline): boolean {
+  if (a === b) return true;
+  return a.spec.input === b.spec.input && JSON.stringify(a.schema) === JSON.stringify(b.schema) && JSON.stringify(a.spec.steps) === JSON.stringify(b.spec.steps);
 }
 
 /** A copy of tensors with data of their own, for a shadow (a run may transfer the buffers it is given). */

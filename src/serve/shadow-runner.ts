@@ -8,9 +8,21 @@
  */
 import { BerthError, Errors } from '../core/errors.js';
 import type { Prediction } from '../core/prediction.js';
+import type { TensorData } from '../core/datatypes.js';
 import type { Tensor } from '../core/tensor.js';
-import { type PredictionEvent, type PredictionProtocol, type RequestFacts, type ShadowComparisons, eventFromFailure, eventFromRecords, eventFromTensors, tensorColumns } from '../monitor/index.js';
+import {
+  MAX_COMPARED_ELEMENTS,
+  type PredictionEvent,
+  type PredictionProtocol,
+  type RequestFacts,
+  type ShadowComparisons,
+  eventFromFailure,
+  eventFromRecords,
+  eventFromTensors,
+  tensorColumns,
+} from '../monitor/index.js';
 import type { LoadedVersion } from '../runtime/loaded-version.js';
+import type { Pipeline } from '../runtime/pipeline.js';
 import type { ServerMetrics } from './metrics.js';
 
 /** The copied request, as the monitor names it. */
@@ -36,6 +48,17 @@ export type ShadowJob =
       readonly kind: 'records';
       readonly rows: readonly unknown[];
       readonly primary: readonly Prediction[];
+      readonly primaryMs: number;
+    }
+  | {
+      readonly request: ShadowRequest;
+      /** A large records request, encoded off the event loop: the shadow runs its encoded rows. */
+      readonly kind: 'encoded';
+      /** The rows encoded by the shadow's pipeline (its own copy), or the error its schema raised. */
+      readonly input: Tensor | BerthError;
+      readonly rows: number;
+      /** The primary's outputs, undecoded, and the pipeline that names them. */
+      readonly primary: { readonly pipeline: Pipeline; readonly outputs: readonly Tensor[] };
       readonly primaryMs: number;
     };
 
@@ -69,9 +92,20 @@ export class ShadowRunner {
     this.#options = options;
   }
 
+  /**
+   * True when `shadow`'s queue has room for a copy now; when not, the copy it would have been
+   * given is counted as dropped, so a caller can skip making it.
+   */
+  admits(shadow: LoadedVersion): boolean {
+    const lane = this.#lanes.get(laneKey(shadow));
+    if (lane === undefined || lane.running + lane.waiting.length < this.#options.maxQueue) return true;
+    this.#dropped(shadow);
+    return false;
+  }
+
   /** Queues a copy for `shadow`, or drops it when the shadow's queue is full. */
   submit(shadow: LoadedVersion, job: ShadowJob): void {
-    const key = `${shadow.name}\u0000${shadow.version}`;
+    const key = laneKey(shadow);
     let lane = this.#lanes.get(key);
     if (!lane) {
       lane = { running: 0, waiting: [] };
@@ -128,6 +162,19 @@ export class ShadowRunner {
         const done = facts();
         comparisons?.window(shadow.name, shadow.version).compareTensors(job.rows, job.primary, outputs, { primaryMs: job.primaryMs, shadowMs: done.latencyMs });
         recorder?.(eventFromTensors(done, job.rows, features, outputs));
+      } else if (job.kind === 'encoded') {
+        if (job.input instanceof BerthError) throw job.input;
+        const pipeline = shadow.pipeline;
+        // Taken before the run: its input buffer may be transferred to a worker.
+        const copy = recorder && pipeline ? { ...job.input, data: job.input.data.slice() as TensorData } : undefined;
+        const outputs = await shadow.predictEncoded(job.input);
+        const done = facts();
+        // Both answers are decoded on the event loop, so a large request is compared on its first rows.
+        const compared = Math.min(job.rows, MAX_COMPARED_ELEMENTS);
+        const primary = job.primary.pipeline.decode(firstRows(job.primary.outputs, job.rows, compared), compared);
+        const answered = pipeline!.decode(firstRows(outputs, job.rows, compared), compared);
+        comparisons?.window(shadow.name, shadow.version).comparePredictions(primary, answered, { primaryMs: job.primaryMs, shadowMs: done.latencyMs });
+        if (recorder && pipeline && copy) recorder(eventFromRecords(done, pipeline.schema, pipeline.valuesOf(copy) ?? [], pipeline.decode(outputs, job.rows)));
       } else {
         const result = await shadow.predict(job.rows);
         const done = facts();
@@ -153,4 +200,18 @@ export class ShadowRunner {
     this.#options.comparisons?.window(shadow.name, shadow.version).droppedOne();
     this.#options.metrics.shadowRequests.inc({ model: shadow.name, version: String(shadow.version), outcome: 'dropped' });
   }
+}
+
+function laneKey(shadow: LoadedVersion): string {
+  return `${shadow.name}\u0000${shadow.version}`;
+}
+
+/** The first `count` of `rows` rows of each tensor whose first dimension is `rows` (views, not copies). */
+function firstRows(tensors: readonly Tensor[], rows: number, count: number): Tensor[] {
+  return tensors.map((t) => {
+    if (count === rows || t.shape[0] !== rows || Array.isArray(t.data)) return t;
+    const width = t.data.length / rows;
+    const data = (t.data as Exclude<TensorData, readonly unknown[]>).subarray(0, count * width) as TensorData;
+    return { ...t, shape: [count, ...t.shape.slice(1)], data };
+  });
 }

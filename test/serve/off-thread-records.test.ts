@@ -1,13 +1,17 @@
 /**
  * Named-feature bodies at or above `server.offThreadBodyBytes` are parsed, validated and encoded
- * in the body codec workers: two replicas of one registry, one keeping every body on the event
- * loop and one sending every JSON body to a worker, answer the same requests, good and bad, alike;
- * and a large body is answered while the health route keeps answering.
+ * in the body codec workers, and answers about as large are decoded and written there: two
+ * replicas of one registry, one keeping every body and answer on the event loop and one sending
+ * every one to a worker, answer the same requests, good and bad, with the same bytes; a large body
+ * is answered while the health route keeps answering; and such requests reach a deployment's
+ * shadows, whether they encode rows as the answering version does or not.
  */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../dist/serve/server.js';
 import { tempDir, writeIdentityModel } from '../helpers/models.js';
-import { startRegistryServer } from '../helpers/server.js';
+import { eventually, startRegistryServer } from '../helpers/server.js';
 import { trainBundle } from '../helpers/trained.js';
 
 let inline: Awaited<ReturnType<typeof startRegistryServer>>;
@@ -32,14 +36,17 @@ afterAll(async () => {
   await Promise.all([inline?.close(), offThread?.close()]);
 });
 
+/** An answer's status, content type and body, its request ids blanked (they differ from server to server). */
+async function sendRaw(server: RunningServer, path: string, body: string, contentType = 'application/json'): Promise<{ status: number; type: string | null; text: string }> {
+  const response = await fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': contentType }, body });
+  const text = (await response.text()).replace(/"requestId":"[^"]*"/g, '"requestId":""');
+  return { status: response.status, type: response.headers.get('content-type'), text };
+}
+
 async function send(server: RunningServer, path: string, body: string): Promise<{ status: number; body: unknown }> {
-  const response = await fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
-  const json = (await response.json()) as Record<string, unknown>;
-  // Request ids differ from server to server.
-  const { requestId: _id, ...rest } = json;
-  const error = rest.error as Record<string, unknown> | undefined;
-  if (error) delete error.requestId;
-  return { status: response.status, body: rest };
+  const { status, text } = await sendRaw(server, path, body);
+  const { requestId: _id, ...rest } = JSON.parse(text) as Record<string, unknown>;
+  return { status, body: rest };
 }
 
 const CASES: readonly (readonly [string, string, string])[] = [
@@ -57,10 +64,25 @@ const CASES: readonly (readonly [string, string, string])[] = [
 ];
 
 describe('named-feature bodies decoded in worker threads', () => {
-  it.each(CASES)('answer as inline ones: %s', async (_name, path, body) => {
-    const [expected, actual] = await Promise.all([send(inline, path, body), send(offThread, path, body)]);
+  it.each(CASES)('answer as inline ones, byte for byte: %s', async (_name, path, body) => {
+    const [expected, actual] = await Promise.all([sendRaw(inline, path, body), sendRaw(offThread, path, body)]);
     expect(actual).toEqual(expected);
   });
+
+  it('writes a large answer in a worker with the bytes the event loop writes, for JSON and CSV bodies', async () => {
+    const rows = Array.from({ length: 30_000 }, (_, i) => ({ ...(i % 3 === 0 ? setosa : virginica), petal_width_cm: (i % 25) / 10, colour: 'blue' }));
+    const csv = ['sepal_length_cm,sepal_width_cm,petal_length_cm,petal_width_cm', ...rows.map((r) => `${r.sepal_length_cm},${r.sepal_width_cm},${r.petal_length_cm},${r.petal_width_cm}`)].join('\n');
+    for (const [body, type] of [
+      [JSON.stringify({ records: rows }), 'application/json'],
+      [csv, 'text/csv'],
+    ] as const) {
+      const [expected, actual] = await Promise.all([sendRaw(inline, '/api/models/iris/predict', body, type), sendRaw(offThread, '/api/models/iris/predict', body, type)]);
+      expect(actual.status).toBe(200);
+      // Over a MiB, so sent a slice at a time.
+      expect(actual.text.length).toBeGreaterThan(2 ** 20);
+      expect(actual).toEqual(expected);
+    }
+  }, 60_000);
 
   it('answers a large body correctly while the health route keeps answering', async () => {
     const rows = Array.from({ length: 60_000 }, (_, i) => (i % 2 === 0 ? setosa : virginica));
@@ -89,4 +111,64 @@ describe('named-feature bodies decoded in worker threads', () => {
     const lag = Number(/^berth_nodejs_eventloop_lag_max_seconds (\S+)$/m.exec(metrics)?.[1]);
     expect(Number.isFinite(lag)).toBe(true);
   }, 60_000);
+});
+
+/** The comparison report of a shadow on the off-thread replica, once it has run `requests` copies. */
+async function comparison(shadow: number, requests: number): Promise<Record<string, unknown> & { requests: number }> {
+  let report: Record<string, unknown> & { requests: number } = { requests: -1 };
+  await eventually(async () => {
+    report = (await (await fetch(`${offThread.url}/api/models/flowers/shadows/${shadow}/comparison`)).json()) as typeof report;
+    return report.requests >= requests;
+  }, 20_000);
+  return report;
+}
+
+describe('large named-feature bodies copied to shadows', () => {
+  it('runs a shadow that encodes alike and one that encodes its own way, compared on the first 1,024 rows', async () => {
+    // flowers:1 answers; flowers:2 is the same model and pipeline (another bundle); flowers:3 is
+    // gradient-boosted trees, whose pipeline encodes the rows differently.
+    const linear = await trainBundle('iris.csv', 'species', 'flowers');
+    const copy = join(tempDir(), 'bundle');
+    const { cpSync } = await import('node:fs');
+    cpSync(linear, copy, { recursive: true });
+    const manifest = JSON.parse(readFileSync(join(copy, 'berth.json'), 'utf8')) as Record<string, unknown>;
+    writeFileSync(join(copy, 'berth.json'), JSON.stringify({ ...manifest, description: 'the same model again' }));
+    await inline.registry.register(linear, { name: 'flowers', aliases: ['production'] });
+    await inline.registry.register(copy, { name: 'flowers' });
+    await inline.registry.register(await trainBundle('iris.csv', 'species', 'flowers', 'gbdt'), { name: 'flowers' });
+    const pipelines = await Promise.all(
+      [1, 3].map(async (v) => JSON.stringify((await inline.registry.getVersion('flowers', v)).manifest.pipeline)),
+    );
+    expect(pipelines[0]).not.toBe(pipelines[1]);
+    const put = await fetch(`${offThread.url}/api/models/flowers/deployment`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ shadows: [{ version: 2, sample: 1 }, { version: 3, sample: 1 }] }),
+    });
+    expect(put.status, await put.clone().text()).toBe(200);
+
+    const rows = Array.from({ length: 3_000 }, (_, i) => ({
+      sepal_length_cm: 4.5 + (i % 10) * 0.35,
+      sepal_width_cm: 2.2 + (i % 7) * 0.25,
+      petal_length_cm: 1 + (i % 15) * 0.4,
+      petal_width_cm: 0.1 + (i % 12) * 0.2,
+    }));
+    const body = JSON.stringify({ records: rows });
+    const answered = await fetch(`${offThread.url}/api/models/flowers/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    expect(answered.status).toBe(200);
+    expect(answered.headers.get('x-berth-model-version')).toBe('1');
+    const labelsOf = async (ref: string) => ((await send(offThread, `/api/models/${ref}/predict`, body)).body as { predictions: { label: string }[] }).predictions.map((p) => p.label);
+    const primary = ((await answered.json()) as { predictions: { label: string }[] }).predictions.map((p) => p.label);
+    expect(primary).toEqual(await labelsOf('flowers:1'));
+    const challenger = (await labelsOf('flowers:3')).slice(0, 1024);
+    const agreed = primary.slice(0, 1024).filter((label, i) => label === challenger[i]).length;
+
+    const alike = await comparison(2, 1);
+    expect(alike).toMatchObject({ requests: 1, dropped: 0, failed: 0, rows: 1024, agreement: { labels: 1024, rate: 1 } });
+    expect((alike.differences as { meanAbsolute: number }).meanAbsolute).toBe(0);
+    const own = await comparison(3, 1);
+    expect(own).toMatchObject({ requests: 1, dropped: 0, failed: 0, rows: 1024, agreement: { labels: 1024, rate: agreed / 1024 } });
+    const metrics = await (await fetch(`${offThread.url}/metrics`)).text();
+    expect(metrics).toMatch(/berth_shadow_requests_total\{model="flowers",version="3",outcome="answered"\} 1\b/);
+  }, 120_000);
 });

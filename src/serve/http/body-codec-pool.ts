@@ -6,13 +6,13 @@
  */
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
-import type { FeatureSchema } from '../../core/feature-schema.js';
-import type { PipelineSpec } from '../../core/pipeline-spec.js';
+import { reviveError, Errors } from '../../core/errors.js';
 import type { Signature } from '../../core/signature.js';
 import type { Tensor } from '../../core/tensor.js';
 import type { EncodedRecords, InferenceRequest, InferenceResponse } from '../data-plane.js';
-import { type BodyCodecResults, type BodyCodecTask, inferenceRequestOf, plainResponse, resultValue } from './body-codec-tasks.js';
+import { type BodyCodecResults, type BodyCodecTask, type PipelineOf, inferenceRequestOf, plainResponse, plainTensors, resultValue } from './body-codec-tasks.js';
 import type { EncodedBody } from './oip-rest-codec.js';
+import { type RecordsAnswerHead, recordsAnswerBytes } from './records-codec.js';
 
 /** Options of {@link BodyCodecPool}. */
 export interface BodyCodecPoolOptions {
@@ -67,12 +67,31 @@ export class BodyCodecPool {
     return inferenceRequestOf(resultValue(await this.#run({ kind: 'v1-request', json: movable(json), signature: { inputs: signature.inputs }, model })));
   }
 
+  /** True when a records answer of `rows` rows of this pipeline's output is worth encoding in a worker. */
+  offloadsRecordsAnswer(rows: number, pipeline: PipelineOf): boolean {
+    return this.offloads(recordsAnswerBytes(rows, pipeline.spec.output));
+  }
+
   /**
-   * Parses, validates and encodes a named-feature JSON body in a worker, for a model of this
-   * schema and pipeline; throws the route's catalogue errors (bad JSON, bad rows).
+   * Parses, validates and encodes a named-feature JSON body in a worker for the first pipeline
+   * (the answering version's), and again for each other one (shadows' that encode rows
+   * differently, each holding its tensor or the error its schema raised); throws the route's
+   * catalogue errors (bad JSON, bad rows) for the first.
    */
-  async encodeRecords(json: Buffer, schema: FeatureSchema, spec: PipelineSpec): Promise<EncodedRecords> {
-    return resultValue(await this.#run({ kind: 'records-request', json: movable(json), schema, spec }));
+  async encodeRecords(json: Buffer, pipelines: readonly PipelineOf[]): Promise<EncodedRecords> {
+    const plain = pipelines.map((p) => ({ schema: p.schema, spec: p.spec }));
+    const { others, ...encoded } = resultValue(await this.#run({ kind: 'records-request', json: movable(json), pipelines: plain }));
+    if (others === undefined) return encoded;
+    return { ...encoded, others: others.map((o) => ('error' in o ? (reviveError(o.error) ?? Errors.REQUEST_INVALID.create(o.error.message)) : o)) };
+  }
+
+  /**
+   * Encodes a records answer in a worker (the predictions decoded there from the outputs, which
+   * are copied to it in shared memory): the bytes the route's serialiser writes for it inline.
+   */
+  async encodeRecordsAnswer(head: RecordsAnswerHead, pipeline: PipelineOf, outputs: readonly Tensor[], rows: number, warnings: readonly string[]): Promise<Buffer> {
+    const task = { kind: 'records-response' as const, head, pipeline: { schema: pipeline.schema, spec: pipeline.spec }, outputs: plainTensors(outputs), rows, warnings };
+    return toBuffer(resultValue(await this.#run(task)));
   }
 
   /** Encodes an Open Inference Protocol response in a worker (its tensors are copied there). */

@@ -16,6 +16,7 @@ import type { FeatureSchema } from '../../core/feature-schema.js';
 import type { PipelineSpec } from '../../core/pipeline-spec.js';
 import { Pipeline } from '../../runtime/pipeline.js';
 import type { EncodedRecords, InferenceInput, InferenceRequest, InferenceResponse, RequestedOutput } from '../data-plane.js';
+import type { RecordsAnswerHead } from './records-codec.js';
 import { decodeV1Predict, encodeV1Predict } from './kserve-v1-codec.js';
 import { type EncodedBody, binaryOutputOf, decodeInferRequest, encodeInferResponse } from './oip-rest-codec.js';
 import { rowsFromJson } from './records-codec.js';
@@ -40,6 +41,17 @@ export interface DecodedRequest {
   readonly outputs?: readonly RequestedOutput[];
 }
 
+/** A version's schema and pipeline spec, as a worker compiles them into a Pipeline. */
+export interface PipelineOf {
+  readonly schema: FeatureSchema;
+  readonly spec: PipelineSpec;
+}
+
+/** Rows encoded in a worker: for each other pipeline, its tensor or the error its schema raised. */
+export interface EncodedRecordsResult extends Omit<EncodedRecords, 'others'> {
+  readonly others?: readonly (Tensor | { readonly error: SerialisedError })[];
+}
+
 /** A worker's answer: the value, or the catalogue error it raised. */
 export type CodecResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: SerialisedError };
 
@@ -47,7 +59,15 @@ export type CodecResult<T> = { readonly ok: true; readonly value: T } | { readon
 export type BodyCodecTask =
   | { readonly kind: 'oip-request'; readonly json: Uint8Array }
   | { readonly kind: 'v1-request'; readonly json: Uint8Array; readonly signature: Pick<Signature, 'inputs'>; readonly model: string }
-  | { readonly kind: 'records-request'; readonly json: Uint8Array; readonly schema: FeatureSchema; readonly spec: PipelineSpec }
+  | { readonly kind: 'records-request'; readonly json: Uint8Array; readonly pipelines: readonly PipelineOf[] }
+  | {
+      readonly kind: 'records-response';
+      readonly head: RecordsAnswerHead;
+      readonly pipeline: PipelineOf;
+      readonly outputs: readonly Tensor[];
+      readonly rows: number;
+      readonly warnings: readonly string[];
+    }
   | { readonly kind: 'oip-response'; readonly response: InferenceResponse; readonly request: Pick<InferenceRequest, 'parameters' | 'outputs'> }
   | { readonly kind: 'v1-response'; readonly response: InferenceResponse; readonly rows: number };
 
@@ -55,7 +75,8 @@ export type BodyCodecTask =
 export interface BodyCodecResults {
   'oip-request': CodecResult<DecodedRequest>;
   'v1-request': CodecResult<DecodedRequest>;
-  'records-request': CodecResult<EncodedRecords>;
+  'records-request': CodecResult<EncodedRecordsResult>;
+  'records-response': CodecResult<Uint8Array>;
   'oip-response': CodecResult<EncodedBody & { readonly body: Uint8Array }>;
   'v1-response': CodecResult<Uint8Array>;
 }
@@ -69,7 +90,9 @@ export function runBodyCodecTask(task: BodyCodecTask): BodyCodecResults[typeof t
       case 'v1-request':
         return { ok: true, value: predecoded(decodeV1Predict(asBuffer(task.json), task.signature as Signature, task.model)) };
       case 'records-request':
-        return { ok: true, value: encodedRecords(task.json, task.schema, task.spec) };
+        return { ok: true, value: encodedRecords(task.json, task.pipelines) };
+      case 'records-response':
+        return { ok: true, value: Buffer.from(recordsAnswerJson(task), 'utf8') };
       case 'oip-response': {
         const encoded = encodeInferResponse(task.response, binaryOutputOf(task.request));
         return { ok: true, value: { ...encoded, body: typeof encoded.body === 'string' ? Buffer.from(encoded.body, 'utf8') : encoded.body } };
@@ -93,7 +116,10 @@ export function transferablesOf(result: BodyCodecResults[keyof BodyCodecResults]
   };
   if (ArrayBuffer.isView(value)) add(value);
   else if (isRecord(value) && Array.isArray(value.inputs)) for (const input of value.inputs as DecodedInput[]) add(input.data);
-  else if (isRecord(value) && isRecord(value.tensor)) add(value.tensor.data);
+  else if (isRecord(value) && isRecord(value.tensor)) {
+    add(value.tensor.data);
+    for (const other of (value as unknown as EncodedRecordsResult).others ?? []) if (!('error' in other)) add(other.data);
+  }
   else if (isRecord(value)) add(value.body);
   return [...buffers];
 }
@@ -144,8 +170,13 @@ export function plainResponse(response: InferenceResponse): InferenceResponse {
     modelName: response.modelName,
     modelVersion: response.modelVersion,
     ...(response.id !== undefined ? { id: response.id } : {}),
-    outputs: response.outputs.map((t): Tensor => ({ name: t.name, datatype: t.datatype, shape: t.shape, data: sharedCopy(t.data) })),
+    outputs: plainTensors(response.outputs),
   };
+}
+
+/** Tensors with their typed arrays copied into shared memory (see {@link plainResponse}). */
+export function plainTensors(tensors: readonly Tensor[]): Tensor[] {
+  return tensors.map((t): Tensor => ({ name: t.name, datatype: t.datatype, shape: t.shape, data: sharedCopy(t.data) }));
 }
 
 /** A typed array's copy in a SharedArrayBuffer; an array of values as it is. */
@@ -179,13 +210,33 @@ function predecoded(request: InferenceRequest): DecodedRequest {
 
 /**
  * A named-feature body parsed, validated and encoded as the inline route does: the same JSON
- * refusals (prototype keys included, as fastify's parser refuses them), the same row errors.
+ * refusals (prototype keys included, as fastify's parser refuses them), the same row errors. The
+ * first pipeline is the answering version's; the rows are encoded again for each other one (a
+ * shadow's), where a row that pipeline's schema refuses fails only that encoding.
  */
-function encodedRecords(json: Uint8Array, schema: FeatureSchema, spec: PipelineSpec): EncodedRecords {
+function encodedRecords(json: Uint8Array, pipelines: readonly PipelineOf[]): EncodedRecordsResult {
   const rows = rowsFromJson(parseJsonBody(json));
   if (rows.length === 0) throw Errors.REQUEST_INVALID.create('there are no rows to predict');
-  const { tensor, unknownFields, valueWarnings } = new Pipeline(schema, spec).encode(rows);
-  return { tensor, rows: rows.length, unknownFields, valueWarnings };
+  const [first, ...rest] = pipelines;
+  const { tensor, unknownFields, valueWarnings } = new Pipeline(first!.schema, first!.spec).encode(rows);
+  const others = rest.map((p) => {
+    try {
+      return new Pipeline(p.schema, p.spec).encode(rows).tensor;
+    } catch (error) {
+      if (error instanceof BerthError) return { error: serialiseError(error) };
+      throw error;
+    }
+  });
+  return { tensor, rows: rows.length, unknownFields, valueWarnings, ...(others.length > 0 ? { others } : {}) };
+}
+
+/**
+ * The JSON of a records answer as the route's response schema writes it inline (fastify's zod
+ * serialiser: its keys in the schema's order, then JSON.stringify), from the model's outputs.
+ */
+function recordsAnswerJson(task: Extract<BodyCodecTask, { kind: 'records-response' }>): string {
+  const predictions = new Pipeline(task.pipeline.schema, task.pipeline.spec).decode(task.outputs, task.rows);
+  return JSON.stringify({ ...task.head, predictions, ...(task.warnings.length > 0 ? { warnings: task.warnings } : {}) });
 }
 
 /** Fastify's words for a JSON body it refuses, whatever the reason, so both paths answer alike. */

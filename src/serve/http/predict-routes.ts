@@ -9,6 +9,7 @@ import type { BodyCodecPool } from './body-codec-pool.js';
 import { parseJsonBody } from './body-codec-tasks.js';
 import { useApiContract } from './api-contract.js';
 import { errorResponses, JsonObject, list, named } from './api-schemas.js';
+import { sendBody } from './chunked-reply.js';
 import { readRawBody } from './raw-body.js';
 import { rowsFromCsv, rowsFromJson } from './records-codec.js';
 import { firstRowField, routeKeysOf } from './route-keys.js';
@@ -71,7 +72,7 @@ export function registerPredictRoutes(scope: FastifyInstance, dataPlane: DataPla
           response: { 200: PredictResponse, ...errorResponses },
         },
       },
-      async (request) => {
+      async (request, reply) => {
         const large = largeBodies.get(request);
         let rows: unknown[] | undefined;
         const body = () => (large !== undefined ? parseJsonBody(large) : request.body);
@@ -89,16 +90,18 @@ export function registerPredictRoutes(scope: FastifyInstance, dataPlane: DataPla
         const pipeline = model.pipeline;
         const result =
           large !== undefined && rows === undefined && pipeline !== undefined
-            ? await dataPlane.predictEncoded(model, await codecs.encodeRecords(large, pipeline.schema, pipeline.spec), context)
+            ? await dataPlane.predictEncoded(model, (pipelines) => codecs.encodeRecords(large, pipelines), context)
             : await dataPlane.predict(model, readRows(), context);
         const warnings = predictionWarnings(result, pipeline?.schema);
-        return {
-          model: model.name,
-          version: model.version,
-          requestId: request.id,
-          predictions: result.predictions,
-          ...(warnings.length ? { warnings } : {}),
-        };
+        const head = { model: model.name, version: model.version, requestId: request.id };
+        const count = 'predictions' in result ? result.predictions.length : result.rows;
+        // A large answer is decoded and written as JSON in a worker, then sent a slice at a time.
+        if (pipeline !== undefined && codecs.offloadsRecordsAnswer(count, pipeline)) {
+          const json = await codecs.encodeRecordsAnswer(head, pipeline, result.outputs, count, warnings);
+          return sendBody(reply, 'application/json; charset=utf-8', json);
+        }
+        const predictions = 'predictions' in result ? result.predictions : pipeline!.decode(result.outputs, result.rows);
+        return { ...head, predictions, ...(warnings.length ? { warnings } : {}) };
       },
     );
   });

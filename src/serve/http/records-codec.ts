@@ -5,6 +5,26 @@
  */
 import { parse as parseCsv } from 'csv-parse/sync';
 import { Errors } from '../../core/errors.js';
+import type { PipelineOutput } from '../../core/pipeline-spec.js';
+
+/** What a records answer says before its predictions (the route's response schema, in its order). */
+export interface RecordsAnswerHead {
+  readonly model: string;
+  readonly version: number;
+  readonly requestId: string;
+}
+
+/**
+ * About how many bytes of JSON a records answer of `rows` rows takes, at most: a prediction names
+ * its label and each class with a probability (a float32 printed as a double takes up to 20
+ * characters).
+ */
+export function recordsAnswerBytes(rows: number, output: PipelineOutput): number {
+  if (output.task === 'regression') return rows * 32;
+  let perRow = 32;
+  for (const label of output.labels) perRow += label.length * 2 + 24;
+  return rows * perRow;
+}
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
