@@ -1,17 +1,23 @@
 /**
- * How long a large JSON body holds a server's event loop: an identity model ([batch, 8] FP32) is
- * sent bodies of about 35 MB (its answers are as large), one after another, while a worker thread
- * probes `/v2/health/live` every 10 ms and the main thread sends one-row requests back to back.
- * Run once with every body decoded on the event loop (`BERTH_OFF_THREAD_BODY_BYTES=0`) and once
- * with the default, which decodes and encodes bodies of 1 MiB and more in worker threads.
+ * How long a large JSON body holds a server's event loop: a model is sent bodies of about 35 MB,
+ * one after another, while a worker thread probes `/v2/health/live` every 10 ms and the main
+ * thread sends one-row requests back to back. Run once with every body decoded on the event loop
+ * (`BERTH_OFF_THREAD_BODY_BYTES=0`) and once with the default, which decodes and encodes bodies
+ * of 1 MiB and more in worker threads.
+ *
+ * `--route oip` (default): an identity model ([batch, 8] FP32) served from a file, sent Open
+ * Inference Protocol bodies (its answers are as large). `--route records`: an iris classifier
+ * trained by Berth and served from a registry (monitoring off), sent named-feature records to
+ * `POST /api/models/iris/predict` (answers of a label and three probabilities per row, about
+ * 1.5 times the body).
  *
  * Reported per setting: the server's CPU time per large request (measured with nothing else
  * sent), the longest event-loop delay the server saw (`berth_nodejs_eventloop_lag_max_seconds`),
  * the slowest health probe and small request, and their p99.
  *
- *   npx tsx bench/event-loop-stall.ts [--mb 35] [--requests 4]
+ *   npx tsx bench/event-loop-stall.ts [--mb 35] [--requests 4] [--route oip|records]
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -21,36 +27,86 @@ import { encodeOnnxModel } from '../src/core/onnx-proto.js';
 import { node, onnxModel, tensorValueInfo } from '../src/core/onnx-model-builder.js';
 import { ensureBuild } from './ensure-build.js';
 import { readTree } from './sample-server.js';
-import { startBerth } from './start-berth.js';
+import { type ServedFile, startBerth } from './start-berth.js';
 
-const { values: args } = parseArgs({ options: { mb: { type: 'string', default: '35' }, requests: { type: 'string', default: '4' } } });
+const { values: args } = parseArgs({
+  options: { mb: { type: 'string', default: '35' }, requests: { type: 'string', default: '4' }, route: { type: 'string', default: 'oip' } },
+});
 const WIDTH = 8;
 const TICKS_PER_SECOND = 100;
+const route = args.route === 'records' ? 'records' : 'oip';
 
 ensureBuild();
 const dir = mkdtempSync(join(tmpdir(), 'berth-stall-'));
-const modelPath = join(dir, 'identity8.onnx');
-writeFileSync(
-  modelPath,
-  encodeOnnxModel(
-    onnxModel({
-      nodes: [node('Identity', ['x'], ['y'])],
-      inputs: [tensorValueInfo('x', OnnxElementType.FLOAT, ['batch', WIDTH])],
-      outputs: [tensorValueInfo('y', OnnxElementType.FLOAT, ['batch', WIDTH])],
-    }),
-  ),
-);
 
-/** A body of about `mb` megabytes: rows of eight numbers with three decimals. */
-function bigBody(mb: number): Buffer {
+/** What the bench serves and sends, per route. */
+interface Workload {
+  readonly models: readonly ServedFile[];
+  /** Extra environment of the server. */
+  readonly env: Readonly<Record<string, string>>;
+  readonly path: string;
+  readonly big: Buffer;
+  readonly small: Buffer;
+  readonly describe: string;
+}
+
+/** The identity model [batch, 8] FP32 and OIP bodies of about `mb` megabytes: rows of eight numbers with three decimals. */
+function oipWorkload(mb: number): Workload {
+  const modelPath = join(dir, 'identity8.onnx');
+  writeFileSync(
+    modelPath,
+    encodeOnnxModel(
+      onnxModel({
+        nodes: [node('Identity', ['x'], ['y'])],
+        inputs: [tensorValueInfo('x', OnnxElementType.FLOAT, ['batch', WIDTH])],
+        outputs: [tensorValueInfo('y', OnnxElementType.FLOAT, ['batch', WIDTH])],
+      }),
+    ),
+  );
   const rows = Math.round((mb * 1e6) / (WIDTH * 8));
   const values: string[] = new Array(rows * WIDTH);
   for (let i = 0; i < values.length; i++) values[i] = ((i * 7919) % 100_000 / 1000).toFixed(3);
-  return Buffer.from(`{"inputs":[{"name":"x","datatype":"FP32","shape":[${rows},${WIDTH}],"data":[${values.join(',')}]}]}`);
+  return {
+    models: [{ name: 'id', path: modelPath }],
+    env: {},
+    path: '/v2/models/id/infer',
+    big: Buffer.from(`{"inputs":[{"name":"x","datatype":"FP32","shape":[${rows},${WIDTH}],"data":[${values.join(',')}]}]}`),
+    small: Buffer.from(`{"inputs":[{"name":"x","datatype":"FP32","shape":[1,${WIDTH}],"data":[${new Array(WIDTH).fill(1).join(',')}]}]}`),
+    describe: `identity model [batch, ${WIDTH}] FP32 from a file, OIP JSON (answers as large)`,
+  };
 }
 
-const big = bigBody(Number(args.mb));
-const small = Buffer.from(`{"inputs":[{"name":"x","datatype":"FP32","shape":[1,${WIDTH}],"data":[${new Array(WIDTH).fill(1).join(',')}]}]}`);
+/** An iris classifier in a registry (BERTH_HOME of its own, monitoring off) and records bodies of about `mb` megabytes. */
+async function recordsWorkload(mb: number): Promise<Workload> {
+  const { trainFromCsv } = await import('../src/train/index.js');
+  const { openRegistry, packageModel } = await import('../src/registry/index.js');
+  const trained = await trainFromCsv({ csv: { file: new URL('../test/fixtures/datasets/iris.csv', import.meta.url).pathname }, target: 'species', algorithm: 'linear', seed: 7 });
+  const onnx = join(dir, 'iris.onnx');
+  writeFileSync(onnx, trained.onnx);
+  const bundle = join(dir, 'bundle');
+  await packageModel(onnx, { outDir: bundle, name: 'iris', schema: trained.schema, pipeline: trained.pipeline });
+  const home = join(dir, 'home');
+  mkdirSync(home);
+  const registry = await openRegistry({ home, actor: { interface: 'cli' } });
+  await registry.register(bundle, { aliases: ['production'] });
+  await registry.close();
+  const config = join(dir, 'config.json');
+  writeFileSync(config, JSON.stringify({ monitor: { enabled: false } }));
+  const row = (i: number) =>
+    `{"sepal_length_cm":${(4.3 + (i % 36) / 10).toFixed(1)},"sepal_width_cm":${(2 + (i % 24) / 10).toFixed(1)},"petal_length_cm":${(1 + (i % 59) / 10).toFixed(1)},"petal_width_cm":${(0.1 + (i % 24) / 10).toFixed(1)}}`;
+  const rows = Math.round((mb * 1e6) / row(0).length);
+  return {
+    models: [],
+    env: { BERTH_HOME: home, BERTH_CONFIG: config },
+    path: '/api/models/iris/predict',
+    big: Buffer.from(`{"records":[${Array.from({ length: rows }, (_, i) => row(i)).join(',')}]}`),
+    small: Buffer.from(`{"records":[${row(0)}]}`),
+    describe: `${rows.toLocaleString('en')} rows to an iris classifier (linear, trained by Berth) in a registry, named-feature records, monitoring off`,
+  };
+}
+
+const workload = route === 'records' ? await recordsWorkload(Number(args.mb)) : oipWorkload(Number(args.mb));
+const { big, small } = workload;
 const requests = Number(args.requests);
 
 /** Probes a URL every `periodMs` from a thread of its own, so the bench's own loop cannot delay it. */
@@ -114,9 +170,9 @@ interface Row {
 }
 
 async function measure(setting: string, env: Record<string, string>): Promise<Row> {
-  const server = await startBerth(setting, [{ name: 'id', path: modelPath }], [], env);
+  const server = await startBerth(setting, workload.models, [], { ...workload.env, ...env });
   try {
-    const infer = `${server.url}/v2/models/id/infer`;
+    const infer = `${server.url}${workload.path}`;
     // Warm-up: threads, sessions and JIT.
     await post(infer, big);
     for (let i = 0; i < 50; i++) await post(infer, small);
@@ -167,7 +223,7 @@ const rows = [
   await measure('bodies of 1 MiB and more in worker threads (default)', {}),
 ];
 const ms = (n: number) => (Number.isFinite(n) ? n.toFixed(n < 10 ? 1 : 0) : '–');
-console.log(`\n${requests} bodies of ${(big.length / 1e6).toFixed(1)} MB (answers as large), identity model [batch, ${WIDTH}] FP32, Node ${process.version}\n`);
+console.log(`\n${requests} bodies of ${(big.length / 1e6).toFixed(1)} MB, ${workload.describe}, Node ${process.version}\n`);
 console.log('| setting | server CPU per large request | wall per large request | longest event-loop delay (server) | /v2/health/live p99 / max (n) | 1-row request p99 / max (n) |');
 console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
 for (const r of rows) {

@@ -9,6 +9,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runBodyCodecTask } from '../../dist/serve/http/body-codec-tasks.js';
 import type { RunningServer } from '../../dist/serve/server.js';
 import { tempDir, writeIdentityModel } from '../helpers/models.js';
 import { eventually, startRegistryServer } from '../helpers/server.js';
@@ -171,4 +172,22 @@ describe('large named-feature bodies copied to shadows', () => {
     const metrics = await (await fetch(`${offThread.url}/metrics`)).text();
     expect(metrics).toMatch(/berth_shadow_requests_total\{model="flowers",version="3",outcome="answered"\} 1\b/);
   }, 120_000);
+});
+
+describe('rows encoded for a shadow in the worker', () => {
+  it('fail only the shadow\'s encoding when its schema refuses a row the answering version takes', async () => {
+    const { manifest } = await inline.registry.getVersion('iris', 1);
+    const schema = manifest.schema!;
+    const spec = manifest.pipeline!;
+    // Strict refuses a number outside the training range; the answering schema answers it with a warning.
+    const json = new TextEncoder().encode(JSON.stringify({ records: [setosa, { ...virginica, petal_length_cm: 100 }] }));
+    const result = runBodyCodecTask({ kind: 'records-request', json, pipelines: [{ schema, spec }, { schema: { ...schema, strict: true }, spec }, { schema, spec }] });
+    if (!result.ok) throw new Error(result.error.message);
+    const { tensor, rows, valueWarnings, others } = result.value as unknown as { tensor: { data: Float32Array }; rows: number; valueWarnings: unknown[]; others: unknown[] };
+    expect(rows).toBe(2);
+    expect(valueWarnings).toHaveLength(1);
+    expect(others).toHaveLength(2);
+    expect(others[0]).toMatchObject({ error: { code: 'BERTH_SCHEMA_OUT_OF_RANGE' } });
+    expect([...(others[1] as { data: Float32Array }).data]).toEqual([...tensor.data]);
+  });
 });
