@@ -9,7 +9,7 @@
  * Inference Protocol bodies (its answers are as large). `--route records`: an iris classifier
  * trained by Berth and served from a registry (monitoring off), sent named-feature records to
  * `POST /api/models/iris/predict` (answers of a label and three probabilities per row, about
- * 1.5 times the body).
+ * 1.5 times the body's bytes).
  *
  * Reported per setting: the server's CPU time per large request (measured with nothing else
  * sent), the longest event-loop delay the server saw (`berth_nodejs_eventloop_lag_max_seconds`),
