@@ -1,6 +1,6 @@
 /**
- * Named-feature bodies at or above `server.offThreadBodyBytes` are parsed, validated and encoded
- * in the body codec workers, and answers about as large are decoded and written there: two
+ * Named-feature bodies (JSON and CSV) at or above `server.offThreadBodyBytes` are parsed,
+ * validated and encoded in the body codec workers, and answers about as large are decoded and written there: two
  * replicas of one registry, one keeping every body and answer on the event loop and one sending
  * every one to a worker, answer the same requests, good and bad, with the same bytes; a large body
  * is answered while the health route keeps answering; and such requests reach a deployment's
@@ -50,7 +50,14 @@ async function send(server: RunningServer, path: string, body: string): Promise<
   return { status, body: rest };
 }
 
-const CASES: readonly (readonly [string, string, string])[] = [
+const CSV_HEADER = 'sepal_length_cm,sepal_width_cm,petal_length_cm,petal_width_cm';
+
+const CASES: readonly (readonly [string, string, string, string?])[] = [
+  ['CSV', '/api/models/iris/predict', `${CSV_HEADER}\n5.1,3.5,1.4,0.2\n7.7,3.0,6.1,2.3\n`, 'text/csv'],
+  ['CSV with a byte order mark and an extra column', '/api/models/iris/predict', `\uFEFF${CSV_HEADER},colour\n5.1,3.5,1.4,0.2,blue\n`, 'text/csv'],
+  ['CSV with a bad value', '/api/models/iris/predict', `${CSV_HEADER}\n5.1,3.5,long,0.2\n`, 'text/csv'],
+  ['CSV that cannot be read', '/api/models/iris/predict', `${CSV_HEADER}\n"5.1,3.5,1.4,0.2\n`, 'application/csv'],
+  ['CSV with a header only', '/api/models/iris/predict', `${CSV_HEADER}\n`, 'text/csv'],
   ['records', '/api/models/iris/predict', JSON.stringify({ records: [setosa, virginica] })],
   ['columns', '/api/models/iris/predict', JSON.stringify({ columns: { sepal_length_cm: [5.1], sepal_width_cm: [3.5], petal_length_cm: [1.4], petal_width_cm: [0.2] } })],
   ['an unknown field, warned of', '/api/models/iris/predict', JSON.stringify({ records: [{ ...setosa, colour: 'blue' }] })],
@@ -65,8 +72,9 @@ const CASES: readonly (readonly [string, string, string])[] = [
 ];
 
 describe('named-feature bodies decoded in worker threads', () => {
-  it.each(CASES)('answer as inline ones, byte for byte: %s', async (_name, path, body) => {
-    const [expected, actual] = await Promise.all([sendRaw(inline, path, body), sendRaw(offThread, path, body)]);
+  const typed = CASES.map(([name, path, body, type]): [string, string, string, string] => [name, path, body, type ?? 'application/json']);
+  it.each(typed)('answer as inline ones, byte for byte: %s', async (_name, path, body, type) => {
+    const [expected, actual] = await Promise.all([sendRaw(inline, path, body, type), sendRaw(offThread, path, body, type)]);
     expect(actual).toEqual(expected);
   });
 
@@ -181,7 +189,7 @@ describe('rows encoded for a shadow in the worker', () => {
     const spec = manifest.pipeline!;
     // Strict refuses a number outside the training range; the answering schema answers it with a warning.
     const json = new TextEncoder().encode(JSON.stringify({ records: [setosa, { ...virginica, petal_length_cm: 100 }] }));
-    const result = runBodyCodecTask({ kind: 'records-request', json, pipelines: [{ schema, spec }, { schema: { ...schema, strict: true }, spec }, { schema, spec }] });
+    const result = runBodyCodecTask({ kind: 'records-request', body: json, format: 'json', pipelines: [{ schema, spec }, { schema: { ...schema, strict: true }, spec }, { schema, spec }] });
     if (!result.ok) throw new Error(result.error.message);
     const { tensor, rows, valueWarnings, others } = result.value as unknown as { tensor: { data: Float32Array }; rows: number; valueWarnings: unknown[]; others: unknown[] };
     expect(rows).toBe(2);

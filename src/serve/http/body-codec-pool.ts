@@ -12,7 +12,7 @@ import type { Tensor } from '../../core/tensor.js';
 import type { EncodedRecords, InferenceRequest, InferenceResponse } from '../data-plane.js';
 import { type BodyCodecResults, type BodyCodecTask, type PipelineOf, inferenceRequestOf, plainResponse, plainTensors, resultValue } from './body-codec-tasks.js';
 import type { EncodedBody } from './oip-rest-codec.js';
-import { type RecordsAnswerHead, recordsAnswerBytes } from './records-codec.js';
+import { type RecordsAnswerHead, type RecordsFormat, recordsAnswerBytes } from './records-codec.js';
 
 /** Options of {@link BodyCodecPool}. */
 export interface BodyCodecPoolOptions {
@@ -73,14 +73,14 @@ export class BodyCodecPool {
   }
 
   /**
-   * Parses, validates and encodes a named-feature JSON body in a worker for the first pipeline
+   * Parses, validates and encodes a named-feature body (JSON or CSV) in a worker for the first pipeline
    * (the answering version's), and again for each other one (shadows' that encode rows
    * differently, each holding its tensor or the error its schema raised); throws the route's
    * catalogue errors (bad JSON, bad rows) for the first.
    */
-  async encodeRecords(json: Buffer, pipelines: readonly PipelineOf[]): Promise<EncodedRecords> {
+  async encodeRecords(body: Buffer, format: RecordsFormat, pipelines: readonly PipelineOf[]): Promise<EncodedRecords> {
     const plain = pipelines.map((p) => ({ schema: p.schema, spec: p.spec }));
-    const { others, ...encoded } = resultValue(await this.#run({ kind: 'records-request', json: movable(json), pipelines: plain }));
+    const { others, ...encoded } = resultValue(await this.#run({ kind: 'records-request', body: movable(body), format, pipelines: plain }));
     if (others === undefined) return encoded;
     return { ...encoded, others: others.map((o) => ('error' in o ? (reviveError(o.error) ?? Errors.REQUEST_INVALID.create(o.error.message)) : o)) };
   }
@@ -115,7 +115,8 @@ export class BodyCodecPool {
 
   /** Runs a task; a request body's bytes are moved to the worker (the caller's Buffer is emptied). */
   async #run<K extends BodyCodecTask['kind']>(task: Extract<BodyCodecTask, { kind: K }>): Promise<BodyCodecResults[K]> {
-    const transferList = 'json' in task ? [task.json.buffer as ArrayBuffer] : undefined;
+    const bytes = 'json' in task ? task.json : 'body' in task ? task.body : undefined;
+    const transferList = bytes !== undefined ? [bytes.buffer as ArrayBuffer] : undefined;
     return this.#pool!.run(task, transferList ? { transferList } : {}) as Promise<BodyCodecResults[K]>;
   }
 }

@@ -16,10 +16,9 @@ import type { FeatureSchema } from '../../core/feature-schema.js';
 import type { PipelineSpec } from '../../core/pipeline-spec.js';
 import { Pipeline } from '../../runtime/pipeline.js';
 import type { EncodedRecords, InferenceInput, InferenceRequest, InferenceResponse, RequestedOutput } from '../data-plane.js';
-import type { RecordsAnswerHead } from './records-codec.js';
 import { decodeV1Predict, encodeV1Predict } from './kserve-v1-codec.js';
 import { type EncodedBody, binaryOutputOf, decodeInferRequest, encodeInferResponse } from './oip-rest-codec.js';
-import { rowsFromJson } from './records-codec.js';
+import { type RecordsAnswerHead, type RecordsFormat, rowsFromCsv, rowsFromJson } from './records-codec.js';
 
 /** An input whose data was decoded in the worker (or whose decoding failed there). */
 export interface DecodedInput {
@@ -59,7 +58,7 @@ export type CodecResult<T> = { readonly ok: true; readonly value: T } | { readon
 export type BodyCodecTask =
   | { readonly kind: 'oip-request'; readonly json: Uint8Array }
   | { readonly kind: 'v1-request'; readonly json: Uint8Array; readonly signature: Pick<Signature, 'inputs'>; readonly model: string }
-  | { readonly kind: 'records-request'; readonly json: Uint8Array; readonly pipelines: readonly PipelineOf[] }
+  | { readonly kind: 'records-request'; readonly body: Uint8Array; readonly format: RecordsFormat; readonly pipelines: readonly PipelineOf[] }
   | {
       readonly kind: 'records-response';
       readonly head: RecordsAnswerHead;
@@ -90,7 +89,7 @@ export function runBodyCodecTask(task: BodyCodecTask): BodyCodecResults[typeof t
       case 'v1-request':
         return { ok: true, value: predecoded(decodeV1Predict(asBuffer(task.json), task.signature as Signature, task.model)) };
       case 'records-request':
-        return { ok: true, value: encodedRecords(task.json, task.pipelines) };
+        return { ok: true, value: encodedRecords(task.body, task.format, task.pipelines) };
       case 'records-response':
         return { ok: true, value: Buffer.from(recordsAnswerJson(task), 'utf8') };
       case 'oip-response': {
@@ -210,12 +209,12 @@ function predecoded(request: InferenceRequest): DecodedRequest {
 
 /**
  * A named-feature body parsed, validated and encoded as the inline route does: the same JSON
- * refusals (prototype keys included, as fastify's parser refuses them), the same row errors. The
- * first pipeline is the answering version's; the rows are encoded again for each other one (a
- * shadow's), where a row that pipeline's schema refuses fails only that encoding.
+ * refusals (prototype keys included, as fastify's parser refuses them) and CSV errors, the same
+ * row errors. The first pipeline is the answering version's; the rows are encoded again for each
+ * other one (a shadow's), where a row that pipeline's schema refuses fails only that encoding.
  */
-function encodedRecords(json: Uint8Array, pipelines: readonly PipelineOf[]): EncodedRecordsResult {
-  const rows = rowsFromJson(parseJsonBody(json));
+function encodedRecords(body: Uint8Array, format: RecordsFormat, pipelines: readonly PipelineOf[]): EncodedRecordsResult {
+  const rows = format === 'csv' ? rowsFromCsv(asBuffer(body).toString('utf8')) : rowsFromJson(parseJsonBody(body));
   if (rows.length === 0) throw Errors.REQUEST_INVALID.create('there are no rows to predict');
   const [first, ...rest] = pipelines;
   const { tensor, unknownFields, valueWarnings } = new Pipeline(first!.schema, first!.spec).encode(rows);

@@ -11,9 +11,9 @@ import { useApiContract } from './api-contract.js';
 import { errorResponses, JsonObject, list, named } from './api-schemas.js';
 import { sendBody } from './chunked-reply.js';
 import { readRawBody } from './raw-body.js';
-import { rowsFromCsv, rowsFromJson } from './records-codec.js';
+import { type RecordsFormat, rowsFromCsv, rowsFromJson } from './records-codec.js';
 import { firstRowField, routeKeysOf } from './route-keys.js';
-import { acceptCsvBodies } from './csv-body.js';
+import { refusePlainText } from './csv-body.js';
 
 /**
  * Rows of named features in one of the accepted forms, or CSV text. Only the outline is checked
@@ -45,16 +45,24 @@ const PredictResponse = named(
 export function registerPredictRoutes(scope: FastifyInstance, dataPlane: DataPlane, codecs: BodyCodecPool): void {
   void scope.register(async (inner) => {
     const api = useApiContract(inner);
-    acceptCsvBodies(inner);
-    // A large JSON body stays bytes until a body codec worker parses, validates and encodes it.
-    const largeBodies = new WeakMap<FastifyRequest, Buffer>();
+    refusePlainText(inner);
+    // A large body stays bytes until a body codec worker parses, validates and encodes it.
+    const largeBodies = new WeakMap<FastifyRequest, LargeBody>();
+    api.addContentTypeParser(['text/csv', 'application/csv'], (request, payload, done) =>
+      readRawBody(request, payload, (error, body) => {
+        if (error !== null || body === undefined) return done(error);
+        if (!codecs.offloads(body.length)) return done(null, body.toString('utf8'));
+        largeBodies.set(request, { bytes: body, format: 'csv' });
+        done(null, '');
+      }),
+    );
     const parseJson = inner.getDefaultJsonParser('error', 'error');
     inner.removeContentTypeParser('application/json');
     inner.addContentTypeParser('application/json', (request, payload, done) =>
       readRawBody(request, payload, (error, body) => {
         if (error !== null || body === undefined) return done(error);
         if (!codecs.offloads(body.length)) return parseJson(request, body.toString('utf8'), done);
-        largeBodies.set(request, body);
+        largeBodies.set(request, { bytes: body, format: 'json' });
         done(null, {});
       }),
     );
@@ -75,7 +83,7 @@ export function registerPredictRoutes(scope: FastifyInstance, dataPlane: DataPla
       async (request, reply) => {
         const large = largeBodies.get(request);
         let rows: unknown[] | undefined;
-        const body = () => (large !== undefined ? parseJsonBody(large) : request.body);
+        const body = () => (large === undefined ? request.body : large.format === 'csv' ? large.bytes.toString('utf8') : parseJsonBody(large.bytes));
         const readRows = () => {
           if (rows !== undefined) return rows;
           const parsed = body();
@@ -90,7 +98,7 @@ export function registerPredictRoutes(scope: FastifyInstance, dataPlane: DataPla
         const pipeline = model.pipeline;
         const result =
           large !== undefined && rows === undefined && pipeline !== undefined
-            ? await dataPlane.predictEncoded(model, (pipelines) => codecs.encodeRecords(large, pipelines), context)
+            ? await dataPlane.predictEncoded(model, (pipelines) => codecs.encodeRecords(large.bytes, large.format, pipelines), context)
             : await dataPlane.predict(model, readRows(), context);
         const warnings = predictionWarnings(result, pipeline?.schema);
         const head = { model: model.name, version: model.version, requestId: request.id };
@@ -105,6 +113,12 @@ export function registerPredictRoutes(scope: FastifyInstance, dataPlane: DataPla
       },
     );
   });
+}
+
+/** A body left as bytes for a body codec worker, and how to read it. */
+interface LargeBody {
+  readonly bytes: Buffer;
+  readonly format: RecordsFormat;
 }
 
 const BODY_NEEDED = Symbol('the body is needed to route this request');

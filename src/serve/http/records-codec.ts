@@ -7,6 +7,9 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import { Errors } from '../../core/errors.js';
 import type { PipelineOutput } from '../../core/pipeline-spec.js';
 
+/** How a records body is written: JSON in one of the accepted shapes, or CSV with a header row. */
+export type RecordsFormat = 'json' | 'csv';
+
 /** What a records answer says before its predictions (the route's response schema, in its order). */
 export interface RecordsAnswerHead {
   readonly model: string;
