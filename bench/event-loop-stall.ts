@@ -15,7 +15,9 @@
  * sent), the longest event-loop delay the server saw (`berth_nodejs_eventloop_lag_max_seconds`),
  * the slowest health probe and small request, and their p99.
  *
- *   npx tsx bench/event-loop-stall.ts [--mb 35] [--requests 4] [--route oip|records]
+ * With `--csv` the records are sent as `text/csv` with a header row.
+ *
+ *   npx tsx bench/event-loop-stall.ts [--mb 35] [--requests 4] [--route oip|records] [--csv]
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,7 +32,12 @@ import { readTree } from './sample-server.js';
 import { type ServedFile, startBerth } from './start-berth.js';
 
 const { values: args } = parseArgs({
-  options: { mb: { type: 'string', default: '35' }, requests: { type: 'string', default: '4' }, route: { type: 'string', default: 'oip' } },
+  options: {
+    mb: { type: 'string', default: '35' },
+    requests: { type: 'string', default: '4' },
+    route: { type: 'string', default: 'oip' },
+    csv: { type: 'boolean', default: false },
+  },
 });
 const WIDTH = 8;
 const TICKS_PER_SECOND = 100;
@@ -47,6 +54,7 @@ interface Workload {
   readonly path: string;
   readonly big: Buffer;
   readonly small: Buffer;
+  readonly contentType: string;
   readonly describe: string;
 }
 
@@ -72,6 +80,7 @@ function oipWorkload(mb: number): Workload {
     path: '/v2/models/id/infer',
     big: Buffer.from(`{"inputs":[{"name":"x","datatype":"FP32","shape":[${rows},${WIDTH}],"data":[${values.join(',')}]}]}`),
     small: Buffer.from(`{"inputs":[{"name":"x","datatype":"FP32","shape":[1,${WIDTH}],"data":[${new Array(WIDTH).fill(1).join(',')}]}]}`),
+    contentType: 'application/json',
     describe: `identity model [batch, ${WIDTH}] FP32 from a file, OIP JSON (answers as large)`,
   };
 }
@@ -94,14 +103,19 @@ async function recordsWorkload(mb: number): Promise<Workload> {
   writeFileSync(config, JSON.stringify({ monitor: { enabled: false } }));
   const row = (i: number) =>
     `{"sepal_length_cm":${(4.3 + (i % 36) / 10).toFixed(1)},"sepal_width_cm":${(2 + (i % 24) / 10).toFixed(1)},"petal_length_cm":${(1 + (i % 59) / 10).toFixed(1)},"petal_width_cm":${(0.1 + (i % 24) / 10).toFixed(1)}}`;
-  const rows = Math.round((mb * 1e6) / row(0).length);
+  const header = 'sepal_length_cm,sepal_width_cm,petal_length_cm,petal_width_cm';
+  const line = (i: number) => Object.values(JSON.parse(row(i)) as Record<string, number>).join(',');
+  const rows = Math.round((mb * 1e6) / (args.csv ? line(0).length : row(0).length));
   return {
     models: [],
     env: { BERTH_HOME: home, BERTH_CONFIG: config },
     path: '/api/models/iris/predict',
-    big: Buffer.from(`{"records":[${Array.from({ length: rows }, (_, i) => row(i)).join(',')}]}`),
-    small: Buffer.from(`{"records":[${row(0)}]}`),
-    describe: `${rows.toLocaleString('en')} rows to an iris classifier (linear, trained by Berth) in a registry, named-feature records, monitoring off`,
+    big: args.csv
+      ? Buffer.from(`${header}\n${Array.from({ length: rows }, (_, i) => line(i)).join('\n')}\n`)
+      : Buffer.from(`{"records":[${Array.from({ length: rows }, (_, i) => row(i)).join(',')}]}`),
+    small: args.csv ? Buffer.from(`${header}\n${line(0)}\n`) : Buffer.from(`{"records":[${row(0)}]}`),
+    contentType: args.csv ? 'text/csv' : 'application/json',
+    describe: `${rows.toLocaleString('en')} rows to an iris classifier (linear, trained by Berth) in a registry, named-feature ${args.csv ? 'CSV' : 'records'}, monitoring off`,
   };
 }
 
@@ -139,7 +153,7 @@ function startProbe(url: string, periodMs: number): { stop(): Promise<number[]> 
 }
 
 async function post(url: string, body: Buffer): Promise<void> {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': workload.contentType }, body });
   await response.arrayBuffer();
   if (response.status !== 200) throw new Error(`${url} answered ${response.status}`);
 }
