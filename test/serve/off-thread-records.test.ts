@@ -1,12 +1,13 @@
 /**
- * Named-feature bodies (JSON and CSV) at or above `server.offThreadBodyBytes` are parsed,
- * validated and encoded in the body codec workers, and answers about as large are decoded and written there: two
- * replicas of one registry, one keeping every body and answer on the event loop and one sending
- * every one to a worker, answer the same requests, good and bad, with the same bytes; a large body
- * is answered while the health route keeps answering; and such requests reach a deployment's
+ * Named-feature bodies (JSON and CSV, on `/api/models/{ref}/predict` and MLflow's
+ * `/invocations`) at or above `server.offThreadBodyBytes` are parsed, validated and encoded in
+ * the body codec workers, and answers about as large are decoded and written there: two replicas
+ * of one registry, one keeping every body and answer on the event loop and one sending every one
+ * to a worker, answer the same requests, good and bad, with the same bytes; a large body is
+ * answered while the health route keeps answering; and such requests reach a deployment's
  * shadows, whether they encode rows as the answering version does or not.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runBodyCodecTask } from '../../dist/serve/http/body-codec-tasks.js';
@@ -23,10 +24,10 @@ const virginica = { sepal_length_cm: 7.7, sepal_width_cm: 3.0, petal_length_cm: 
 
 beforeAll(async () => {
   const home = tempDir();
-  inline = await startRegistryServer(home, { server: { offThreadBodyBytes: 0 } });
+  inline = await startRegistryServer(home, { server: { offThreadBodyBytes: 0, mlflowModel: 'iris' } });
   await inline.registry.register(await trainBundle('iris.csv', 'species', 'iris'), { aliases: ['production'] });
   await inline.registry.register(writeIdentityModel(tempDir(), 'FP32'), { name: 'tensors', aliases: ['production'] });
-  offThread = await startRegistryServer(home, { server: { offThreadBodyBytes: 1 } });
+  offThread = await startRegistryServer(home, { server: { offThreadBodyBytes: 1, mlflowModel: 'iris' } });
   for (const server of [inline, offThread]) {
     for (let i = 0; i < 200 && (await fetch(`${server.url}/v2/models/iris`)).status !== 200; i++) await new Promise((r) => setTimeout(r, 50));
     for (let i = 0; i < 200 && (await fetch(`${server.url}/v2/models/tensors`)).status !== 200; i++) await new Promise((r) => setTimeout(r, 50));
@@ -58,6 +59,11 @@ const CASES: readonly (readonly [string, string, string, string?])[] = [
   ['CSV with a bad value', '/api/models/iris/predict', `${CSV_HEADER}\n5.1,3.5,long,0.2\n`, 'text/csv'],
   ['CSV that cannot be read', '/api/models/iris/predict', `${CSV_HEADER}\n"5.1,3.5,1.4,0.2\n`, 'application/csv'],
   ['CSV with a header only', '/api/models/iris/predict', `${CSV_HEADER}\n`, 'text/csv'],
+  ['MLflow dataframe_split', '/invocations', JSON.stringify({ dataframe_split: { columns: Object.keys(setosa), data: [Object.values(setosa), Object.values(virginica)] } })],
+  ['MLflow instances', '/invocations', JSON.stringify({ instances: [setosa, virginica] })],
+  ['MLflow CSV', '/invocations', `${CSV_HEADER}\n5.1,3.5,1.4,0.2\n`, 'text/csv'],
+  ['MLflow with a bad value', '/invocations', JSON.stringify({ dataframe_records: [{ ...setosa, sepal_width_cm: 'wide' }] })],
+  ['MLflow not JSON', '/invocations', '{"instances": '],
   ['records', '/api/models/iris/predict', JSON.stringify({ records: [setosa, virginica] })],
   ['columns', '/api/models/iris/predict', JSON.stringify({ columns: { sepal_length_cm: [5.1], sepal_width_cm: [3.5], petal_length_cm: [1.4], petal_width_cm: [0.2] } })],
   ['an unknown field, warned of', '/api/models/iris/predict', JSON.stringify({ records: [{ ...setosa, colour: 'blue' }] })],
@@ -78,7 +84,7 @@ describe('named-feature bodies decoded in worker threads', () => {
     expect(actual).toEqual(expected);
   });
 
-  it('writes a large answer in a worker with the bytes the event loop writes, for JSON and CSV bodies', async () => {
+  it('writes a large answer in a worker with the bytes the event loop writes, for JSON and CSV bodies, MLflow\'s too', async () => {
     const rows = Array.from({ length: 30_000 }, (_, i) => ({ ...(i % 3 === 0 ? setosa : virginica), petal_width_cm: (i % 25) / 10, colour: 'blue' }));
     const csv = ['sepal_length_cm,sepal_width_cm,petal_length_cm,petal_width_cm', ...rows.map((r) => `${r.sepal_length_cm},${r.sepal_width_cm},${r.petal_length_cm},${r.petal_width_cm}`)].join('\n');
     for (const [body, type] of [
@@ -90,6 +96,10 @@ describe('named-feature bodies decoded in worker threads', () => {
       // Over a MiB, so sent a slice at a time.
       expect(actual.text.length).toBeGreaterThan(2 ** 20);
       expect(actual).toEqual(expected);
+      // MLflow's answer, a label per row, too.
+      const [inlineLabels, offThreadLabels] = await Promise.all([sendRaw(inline, '/invocations', body, type), sendRaw(offThread, '/invocations', body, type)]);
+      expect(offThreadLabels.status).toBe(200);
+      expect(offThreadLabels).toEqual(inlineLabels);
     }
   }, 60_000);
 
@@ -138,7 +148,6 @@ describe('large named-feature bodies copied to shadows', () => {
     // gradient-boosted trees, whose pipeline encodes the rows differently.
     const linear = await trainBundle('iris.csv', 'species', 'flowers');
     const copy = join(tempDir(), 'bundle');
-    const { cpSync } = await import('node:fs');
     cpSync(linear, copy, { recursive: true });
     const manifest = JSON.parse(readFileSync(join(copy, 'berth.json'), 'utf8')) as Record<string, unknown>;
     writeFileSync(join(copy, 'berth.json'), JSON.stringify({ ...manifest, description: 'the same model again' }));

@@ -12,7 +12,7 @@ import type { Tensor } from '../../core/tensor.js';
 import type { EncodedRecords, InferenceRequest, InferenceResponse } from '../data-plane.js';
 import { type BodyCodecResults, type BodyCodecTask, type PipelineOf, inferenceRequestOf, plainResponse, plainTensors, resultValue } from './body-codec-tasks.js';
 import type { EncodedBody } from './oip-rest-codec.js';
-import { type RecordsAnswerHead, type RecordsFormat, recordsAnswerBytes } from './records-codec.js';
+import { type RecordsAnswerForm, type RecordsFormat, recordsAnswerBytes } from './records-codec.js';
 
 /** Options of {@link BodyCodecPool}. */
 export interface BodyCodecPoolOptions {
@@ -67,9 +67,9 @@ export class BodyCodecPool {
     return inferenceRequestOf(resultValue(await this.#run({ kind: 'v1-request', json: movable(json), signature: { inputs: signature.inputs }, model })));
   }
 
-  /** True when a records answer of `rows` rows of this pipeline's output is worth encoding in a worker. */
-  offloadsRecordsAnswer(rows: number, pipeline: PipelineOf): boolean {
-    return this.offloads(recordsAnswerBytes(rows, pipeline.spec.output));
+  /** True when a records answer of `rows` rows of this pipeline's output, in this form, is worth encoding in a worker. */
+  offloadsRecordsAnswer(rows: number, pipeline: PipelineOf, form: RecordsAnswerForm['kind']): boolean {
+    return this.offloads(recordsAnswerBytes(rows, pipeline.spec.output, form));
   }
 
   /**
@@ -89,8 +89,8 @@ export class BodyCodecPool {
    * Encodes a records answer in a worker (the predictions decoded there from the outputs, which
    * are copied to it in shared memory): the bytes the route's serialiser writes for it inline.
    */
-  async encodeRecordsAnswer(head: RecordsAnswerHead, pipeline: PipelineOf, outputs: readonly Tensor[], rows: number, warnings: readonly string[]): Promise<Buffer> {
-    const task = { kind: 'records-response' as const, head, pipeline: { schema: pipeline.schema, spec: pipeline.spec }, outputs: plainTensors(outputs), rows, warnings };
+  async encodeRecordsAnswer(form: RecordsAnswerForm, pipeline: PipelineOf, outputs: readonly Tensor[], rows: number): Promise<Buffer> {
+    const task = { kind: 'records-response' as const, form, pipeline: { schema: pipeline.schema, spec: pipeline.spec }, outputs: plainTensors(outputs), rows };
     return toBuffer(resultValue(await this.#run(task)));
   }
 

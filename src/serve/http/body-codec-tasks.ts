@@ -18,7 +18,7 @@ import { Pipeline } from '../../runtime/pipeline.js';
 import type { EncodedRecords, InferenceInput, InferenceRequest, InferenceResponse, RequestedOutput } from '../data-plane.js';
 import { decodeV1Predict, encodeV1Predict } from './kserve-v1-codec.js';
 import { type EncodedBody, binaryOutputOf, decodeInferRequest, encodeInferResponse } from './oip-rest-codec.js';
-import { type RecordsAnswerHead, type RecordsFormat, rowsFromCsv, rowsFromJson } from './records-codec.js';
+import { type RecordsAnswerForm, type RecordsFormat, mlflowPrediction, rowsFromCsv, rowsFromJson } from './records-codec.js';
 
 /** An input whose data was decoded in the worker (or whose decoding failed there). */
 export interface DecodedInput {
@@ -61,11 +61,10 @@ export type BodyCodecTask =
   | { readonly kind: 'records-request'; readonly body: Uint8Array; readonly format: RecordsFormat; readonly pipelines: readonly PipelineOf[] }
   | {
       readonly kind: 'records-response';
-      readonly head: RecordsAnswerHead;
+      readonly form: RecordsAnswerForm;
       readonly pipeline: PipelineOf;
       readonly outputs: readonly Tensor[];
       readonly rows: number;
-      readonly warnings: readonly string[];
     }
   | { readonly kind: 'oip-response'; readonly response: InferenceResponse; readonly request: Pick<InferenceRequest, 'parameters' | 'outputs'> }
   | { readonly kind: 'v1-response'; readonly response: InferenceResponse; readonly rows: number };
@@ -230,12 +229,15 @@ function encodedRecords(body: Uint8Array, format: RecordsFormat, pipelines: read
 }
 
 /**
- * The JSON of a records answer as the route's response schema writes it inline (fastify's zod
- * serialiser: its keys in the schema's order, then JSON.stringify), from the model's outputs.
+ * The JSON of a records answer as its route writes it inline (the predict route's zod serialiser:
+ * its keys in the schema's order, then JSON.stringify; MLflow's: JSON.stringify), from the model's
+ * outputs.
  */
 function recordsAnswerJson(task: Extract<BodyCodecTask, { kind: 'records-response' }>): string {
   const predictions = new Pipeline(task.pipeline.schema, task.pipeline.spec).decode(task.outputs, task.rows);
-  return JSON.stringify({ ...task.head, predictions, ...(task.warnings.length > 0 ? { warnings: task.warnings } : {}) });
+  const { form } = task;
+  if (form.kind === 'mlflow') return JSON.stringify({ predictions: predictions.map(mlflowPrediction) });
+  return JSON.stringify({ ...form.head, predictions, ...(form.warnings.length > 0 ? { warnings: form.warnings } : {}) });
 }
 
 /** Fastify's words for a JSON body it refuses, whatever the reason, so both paths answer alike. */

@@ -1,16 +1,9 @@
 /**
- * CSV bodies: `text/csv` (or `application/csv`) is read as a string for the records codec, and
- * `text/plain` is refused rather than read as CSV, since a page on another origin can send
- * text/plain without a preflight.
+ * `text/plain` is refused rather than read as CSV: a page on another origin can send text/plain
+ * without a preflight, so CSV must come as `text/csv` (or `application/csv`).
  */
 import type { FastifyInstance } from 'fastify';
 import { Errors } from '../../core/errors.js';
-
-/** Adds the CSV parser to `scope` and replaces its text/plain parser with a 415. */
-export function acceptCsvBodies(scope: FastifyInstance): void {
-  scope.addContentTypeParser(['text/csv', 'application/csv'], { parseAs: 'string' }, (_request, body, done) => done(null, body));
-  refusePlainText(scope);
-}
 
 /** Replaces the text/plain parser of `scope` with a 415 naming text/csv. */
 export function refusePlainText(scope: FastifyInstance): void {

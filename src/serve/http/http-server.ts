@@ -179,7 +179,7 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     registerOipRoutes(inference, dataPlane, codecs);
     registerV1Routes(inference, dataPlane, codecs);
   });
-  registerMlflowRoutes(app, dataPlane, { model: config.server.mlflowModel, serverVersion: options.serverVersion ?? '0' });
+  registerMlflowRoutes(app, dataPlane, codecs, { model: config.server.mlflowModel, serverVersion: options.serverVersion ?? '0' });
   app.get('/metrics', async (_request, reply) => {
     metrics.refresh();
     return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());

@@ -9,9 +9,10 @@
 import type { FastifyInstance } from 'fastify';
 import { Errors } from '../../core/errors.js';
 import type { DataPlane } from '../data-plane.js';
-import { rowsFromCsv, rowsFromJson } from './records-codec.js';
-import { firstRowField, routeKeysOf } from './route-keys.js';
-import { acceptCsvBodies } from './csv-body.js';
+import type { BodyCodecPool } from './body-codec-pool.js';
+import { sendBody } from './chunked-reply.js';
+import { mlflowPrediction } from './records-codec.js';
+import { acceptRecordsBodies, predictionsOf, predictRecords, rowsOf } from './records-requests.js';
 
 /** Options of {@link registerMlflowRoutes}. */
 export interface MlflowRoutesOptions {
@@ -22,21 +23,23 @@ export interface MlflowRoutesOptions {
 }
 
 /** Registers `/invocations`, `/ping` and `/version` at the root. */
-export function registerMlflowRoutes(app: FastifyInstance, dataPlane: DataPlane, options: MlflowRoutesOptions): void {
+export function registerMlflowRoutes(app: FastifyInstance, dataPlane: DataPlane, codecs: BodyCodecPool, options: MlflowRoutesOptions): void {
   void app.register(async (scope) => {
-    acceptCsvBodies(scope);
+    // Large bodies are parsed, validated and encoded, and large answers written, in the body codec workers.
+    const large = acceptRecordsBodies(scope, codecs);
     scope.get('/ping', async (_request, reply) => reply.code(dataPlane.isReady() ? 200 : 503).type('text/plain').send('\n'));
     scope.get('/version', async (_request, reply) => reply.type('text/plain').send(options.serverVersion));
-    scope.post('/invocations', async (request) => {
+    scope.post('/invocations', async (request, reply) => {
       const names = dataPlane.modelNames();
       const name = options.model ?? (names.length === 1 ? names[0]! : undefined);
       if (name === undefined) throw Errors.MLFLOW_MODEL_UNSET.create(names);
-      let rows: unknown[] | undefined;
-      const readRows = () => (rows ??= typeof request.body === 'string' ? rowsFromCsv(request.body) : rowsFromJson(request.body));
-      const model = dataPlane.resolveReference(name, routeKeysOf(request, (feature) => firstRowField(readRows(), feature)));
-      request.inference = { model: model.name, version: String(model.version), protocol: 'predict' };
-      const result = await dataPlane.predict(model, readRows(), { requestId: request.id, protocol: 'predict', routed: true });
-      return { predictions: result.predictions.map((p) => ('value' in p ? p.value : p.label)) };
+      const outcome = await predictRecords(dataPlane, codecs, request, name, true, large);
+      const pipeline = outcome.model.pipeline;
+      if (pipeline !== undefined && codecs.offloadsRecordsAnswer(rowsOf(outcome.result), pipeline, 'mlflow')) {
+        const json = await codecs.encodeRecordsAnswer({ kind: 'mlflow' }, pipeline, outcome.result.outputs, rowsOf(outcome.result));
+        return sendBody(reply, 'application/json; charset=utf-8', json);
+      }
+      return { predictions: predictionsOf(outcome).map(mlflowPrediction) };
     });
   });
 }

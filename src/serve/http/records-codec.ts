@@ -6,6 +6,7 @@
 import { parse as parseCsv } from 'csv-parse/sync';
 import { Errors } from '../../core/errors.js';
 import type { PipelineOutput } from '../../core/pipeline-spec.js';
+import type { Prediction } from '../../core/prediction.js';
 
 /** How a records body is written: JSON in one of the accepted shapes, or CSV with a header row. */
 export type RecordsFormat = 'json' | 'csv';
@@ -18,15 +19,29 @@ export interface RecordsAnswerHead {
 }
 
 /**
+ * The JSON a records answer takes: `/api/models/{ref}/predict`'s (its head, the predictions,
+ * then any warnings), or MLflow's `{"predictions": [...]}` of one label or value per row.
+ */
+export type RecordsAnswerForm =
+  | { readonly kind: 'records'; readonly head: RecordsAnswerHead; readonly warnings: readonly string[] }
+  | { readonly kind: 'mlflow' };
+
+/**
  * About how many bytes of JSON a records answer of `rows` rows takes, at most: a prediction names
  * its label and each class with a probability (a float32 printed as a double takes up to 20
- * characters).
+ * characters); MLflow's, the label or the value alone.
  */
-export function recordsAnswerBytes(rows: number, output: PipelineOutput): number {
-  if (output.task === 'regression') return rows * 32;
+export function recordsAnswerBytes(rows: number, output: PipelineOutput, form: RecordsAnswerForm['kind'] = 'records'): number {
+  if (output.task === 'regression') return rows * (form === 'mlflow' ? 24 : 32);
+  if (form === 'mlflow') return rows * (Math.max(...output.labels.map((l) => l.length)) + 3);
   let perRow = 32;
   for (const label of output.labels) perRow += label.length * 2 + 24;
   return rows * perRow;
+}
+
+/** MLflow's prediction of a row: the label of a classifier, the value of a regressor. */
+export function mlflowPrediction(prediction: Prediction): string | number {
+  return 'value' in prediction ? prediction.value : prediction.label;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
