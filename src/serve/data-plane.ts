@@ -388,8 +388,9 @@ export class DataPlane {
   async predictEncoded(model: LoadedVersion, encode: RecordsEncoder, context: RequestContext = { requestId: '', protocol: 'predict' }): Promise<EncodedRecordPredictions> {
     const pipeline = model.pipeline;
     if (pipeline === undefined) throw this.#observe(model, context).failed(Errors.MODEL_NO_SCHEMA.create(model.name, String(model.version)));
-    // A shadow whose queue is full now is not given a copy to drop later: its encoding would be wasted.
-    const shadows = this.#sampleShadows(model, context).filter((shadow) => this.#shadows!.admits(shadow));
+    // A shadow whose queue is full now gets no copy (its encoding would be wasted); the drop is counted once answered.
+    const sampled = this.#sampleShadows(model, context);
+    const shadows = sampled.filter((shadow) => this.#shadows!.hasRoom(shadow));
     const own = shadows.map((shadow) => (shadow.pipeline !== undefined && !encodesAlike(pipeline, shadow.pipeline) ? shadow.pipeline : undefined));
     const encoded = await encode([pipeline, ...own.filter((p) => p !== undefined)]);
     const observation = this.#observe(model, context);
@@ -406,6 +407,7 @@ export class DataPlane {
           this.#shadows!.submit(shadow, { kind: 'encoded', request: context, input: inputs[i]!, rows: encoded.rows, primary: { pipeline, outputs }, primaryMs }),
         ),
       );
+      for (const shadow of sampled) if (!shadows.includes(shadow)) this.#afterResponse.run(() => this.#shadows!.drop(shadow));
       return { model, outputs, rows: encoded.rows, unknownFields: encoded.unknownFields, valueWarnings: encoded.valueWarnings };
     } catch (error) {
       throw observation.failed(error);

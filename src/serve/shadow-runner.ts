@@ -92,15 +92,15 @@ export class ShadowRunner {
     this.#options = options;
   }
 
-  /**
-   * True when `shadow`'s queue has room for a copy now; when not, the copy it would have been
-   * given is counted as dropped, so a caller can skip making it.
-   */
-  admits(shadow: LoadedVersion): boolean {
+  /** True when `shadow`'s queue has room for a copy now, so a caller can skip making one that would be dropped. */
+  hasRoom(shadow: LoadedVersion): boolean {
     const lane = this.#lanes.get(laneKey(shadow));
-    if (lane === undefined || lane.running + lane.waiting.length < this.#options.maxQueue) return true;
+    return lane === undefined || lane.running + lane.waiting.length < this.#options.maxQueue;
+  }
+
+  /** Counts a copy not made for `shadow` because its queue was full (see {@link hasRoom}). */
+  drop(shadow: LoadedVersion): void {
     this.#dropped(shadow);
-    return false;
   }
 
   /** Queues a copy for `shadow`, or drops it when the shadow's queue is full. */
