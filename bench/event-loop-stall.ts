@@ -11,14 +11,20 @@
  * `POST /api/models/iris/predict` (answers of a label and three probabilities per row, about
  * 1.5 times the body's bytes).
  *
+ * With `--monitor` the model is registered and served from the registry with monitoring on (the
+ * windows, the prediction log, and the payload log of every request with its inputs and
+ * outputs); BERTH_BENCH_DIST_BEFORE may name a second build folder (a copy of dist/ from before a
+ * change, inside the repository so it finds node_modules) whose server takes the same load first.
+ *
  * Reported per setting: the server's CPU time per large request (measured with nothing else
  * sent), the longest event-loop delay the server saw (`berth_nodejs_eventloop_lag_max_seconds`),
  * the slowest health probe and small request, and their p99.
  *
  * With `--csv` the records are sent as `text/csv` with a header row.
  *
- *   npx tsx bench/event-loop-stall.ts [--mb 35] [--requests 4] [--route oip|records] [--csv]
+ *   npx tsx bench/event-loop-stall.ts [--mb 35] [--requests 4] [--route oip|records] [--csv] [--monitor]
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,7 +35,8 @@ import { encodeOnnxModel } from '../src/core/onnx-proto.js';
 import { node, onnxModel, tensorValueInfo } from '../src/core/onnx-model-builder.js';
 import { ensureBuild } from './ensure-build.js';
 import { readTree } from './sample-server.js';
-import { type ServedFile, startBerth } from './start-berth.js';
+import { type ServerProcess, startServerProcess } from './server-process.js';
+import { BERTH_BIN, type ServedFile, startBerth } from './start-berth.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -37,6 +44,7 @@ const { values: args } = parseArgs({
     requests: { type: 'string', default: '4' },
     route: { type: 'string', default: 'oip' },
     csv: { type: 'boolean', default: false },
+    monitor: { type: 'boolean', default: false },
   },
 });
 const WIDTH = 8;
@@ -119,6 +127,7 @@ async function recordsWorkload(mb: number): Promise<Workload> {
   };
 }
 
+if (args.monitor && route !== 'oip') throw new Error('--monitor serves the identity model: use it with --route oip');
 const workload = route === 'records' ? await recordsWorkload(Number(args.mb)) : oipWorkload(Number(args.mb));
 const { big, small } = workload;
 const requests = Number(args.requests);
@@ -183,8 +192,31 @@ interface Row {
   readonly smallMax: number;
 }
 
-async function measure(setting: string, env: Record<string, string>): Promise<Row> {
-  const server = await startBerth(setting, workload.models, [], { ...workload.env, ...env });
+/** A server of the workload's model: as the workload serves it, or with `home` from a registry holding it, monitored. */
+type ServerStart = () => Promise<ServerProcess>;
+
+const fromWorkload =
+  (setting: string, env: Record<string, string>): ServerStart =>
+  () =>
+    startBerth(setting, workload.models, [], { ...workload.env, ...env });
+
+/** Serves a copy of the registered model with monitoring, the prediction log and the payload log (inputs and outputs) of every request, from the build `bin`. */
+function fromRegistry(bin: string, home: string): ServerStart {
+  const config = join(dir, 'monitor.json');
+  writeFileSync(config, JSON.stringify({ monitor: { predictionLog: true, payloads: { rate: 1, fields: ['inputs', 'outputs'] } } }));
+  return () =>
+    startServerProcess({
+      label: 'Berth',
+      command: process.execPath,
+      args: [bin, 'serve', '--port', '0', '--log-level', 'info', '--config', config],
+      env: { BERTH_HOME: home },
+      urlPattern: /serving .* at (http:\/\/[^\s"]+)/,
+      readyPath: '/v2/health/ready',
+    });
+}
+
+async function measure(setting: string, start: ServerStart): Promise<Row> {
+  const server = await start();
   try {
     const infer = `${server.url}${workload.path}`;
     // Warm-up: threads, sessions and JIT.
@@ -232,12 +264,27 @@ async function measure(setting: string, env: Record<string, string>): Promise<Ro
   }
 }
 
-const rows = [
-  await measure('every body on the event loop (BERTH_OFF_THREAD_BODY_BYTES=0)', { BERTH_OFF_THREAD_BODY_BYTES: '0' }),
-  await measure('bodies of 1 MiB and more in worker threads (default)', {}),
-];
+/** A fresh registry holding the identity model as `id` (production), monitored by default. */
+function registry(name: string): string {
+  const home = join(dir, name);
+  execFileSync(process.execPath, [BERTH_BIN, 'register', workload.models[0]!.path, '--name', 'id', '--alias', 'production'], { env: { ...process.env, BERTH_HOME: home }, stdio: 'ignore' });
+  return home;
+}
+
+const before = process.env.BERTH_BENCH_DIST_BEFORE;
+const rows = args.monitor
+  ? [
+      ...(before !== undefined
+        ? [await measure(`registry, monitoring, prediction and payload logs (build ${before})`, fromRegistry(join(before, 'cli', 'main.js'), registry('before')))]
+        : []),
+      await measure('registry, monitoring, prediction and payload logs (dist/)', fromRegistry(BERTH_BIN, registry('after'))),
+    ]
+  : [
+      await measure('every body on the event loop (BERTH_OFF_THREAD_BODY_BYTES=0)', fromWorkload('every body on the event loop', { BERTH_OFF_THREAD_BODY_BYTES: '0' })),
+      await measure('bodies of 1 MiB and more in worker threads (default)', fromWorkload('bodies in worker threads', {})),
+    ];
 const ms = (n: number) => (Number.isFinite(n) ? n.toFixed(n < 10 ? 1 : 0) : '–');
-console.log(`\n${requests} bodies of ${(big.length / 1e6).toFixed(1)} MB, ${workload.describe}, Node ${process.version}\n`);
+console.log(`\n${args.monitor ? 'monitored: ' : ''}${requests} bodies of ${(big.length / 1e6).toFixed(1)} MB, ${args.monitor ? 'identity model registered and served with monitoring' : workload.describe}, Node ${process.version}\n`);
 console.log('| setting | server CPU per large request | wall per large request | longest event-loop delay (server) | /v2/health/live p99 / max (n) | 1-row request p99 / max (n) |');
 console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
 for (const r of rows) {
