@@ -6,11 +6,20 @@
 import { getFloat16 } from '@petamoriken/float16';
 import type { FeatureSchema } from '../core/feature-schema.js';
 import type { Prediction } from '../core/prediction.js';
+import type { TensorData } from '../core/datatypes.js';
 import type { Tensor } from '../core/tensor.js';
-import type { Columns, PredictionEvent, PredictionOutcome, PredictionProtocol } from './prediction-event.js';
+import type { ColumnParts, Columns, PredictionEvent, PredictionOutcome, PredictionProtocol, RowColumns, RowSelection } from './prediction-event.js';
 
 /** Most columns taken from one tensor (an image has thousands; the monitor keeps `maxColumns` names per version anyway). */
 export const MAX_TENSOR_COLUMNS = 64;
+
+/**
+ * Rows above which an answered request's event reads its columns on demand (`rowColumns`) rather
+ * than holding one array per column: the monitor then never makes every row's values at once.
+ */
+export const LARGE_EVENT_ROWS = 4096;
+
+const BOTH: ColumnParts = { features: true, outputs: true };
 
 /** What every event says about its request. */
 export interface RequestFacts {
@@ -35,9 +44,50 @@ export function eventFromRecords(
   predictions: readonly Prediction[],
 ): PredictionEvent {
   const rows = values.length;
+  if (rows > LARGE_EVENT_ROWS) {
+    return eventFromRecordReader(facts, schema, rows, (selection, parts) => ({
+      values: parts.features ? selected(values, selection) : [],
+      predictions: parts.outputs && predictions.length > 0 ? selected(predictions, selection) : [],
+    }));
+  }
+  return { ...eventHead(facts, rows, 'success'), ...recordColumns(schema, values, predictions, rows) };
+}
+
+/** Rows of named features and their predictions (none when the outputs were not asked for). */
+export interface RecordRows {
+  readonly values: readonly (readonly unknown[])[];
+  readonly predictions: readonly Prediction[];
+}
+
+/**
+ * The event of a named-feature prediction of `rows` rows whose values and predictions `read`
+ * makes for the rows asked for (a large request, kept encoded): its columns are read on demand.
+ */
+export function eventFromRecordReader(facts: RequestFacts, schema: FeatureSchema, rows: number, read: (rows: RowSelection, parts: ColumnParts) => RecordRows): PredictionEvent {
+  const rowColumns: RowColumns = {
+    features: true,
+    outputs: true,
+    width: schema.features.length + 8,
+    read: (selection, parts = BOTH) => {
+      const part = read(selection, parts);
+      const columns = recordColumns(schema, part.values, part.predictions, selectionLength(selection), parts);
+      return { ...(parts.features ? { features: columns.features } : {}), ...(parts.outputs ? { outputs: columns.outputs } : {}) };
+    },
+  };
+  return { ...eventHead(facts, rows, 'success'), rowColumns };
+}
+
+/** The columns of validated rows and their predictions (see eventFromRecords). */
+function recordColumns(
+  schema: FeatureSchema,
+  values: readonly (readonly unknown[])[],
+  predictions: readonly Prediction[],
+  rows: number,
+  parts: ColumnParts = BOTH,
+): { features: Columns; outputs: Columns } {
   const features: Record<string, unknown[]> = {};
   const names = schema.features;
-  for (let j = 0; j < names.length; j++) {
+  for (let j = 0; parts.features && j < names.length; j++) {
     const column = new Array<unknown>(rows);
     for (let i = 0; i < rows; i++) column[i] = values[i]![j];
     features[names[j]!.name] = column;
@@ -67,7 +117,7 @@ export function eventFromRecords(
     }
     outputs.value = column;
   }
-  return { ...eventHead(facts, rows, 'success'), features, outputs };
+  return { features, outputs };
 }
 
 /**
@@ -77,8 +127,59 @@ export function eventFromRecords(
  * `features` are the inputs' columns, taken with {@link tensorColumns} before the run: input
  * buffers are transferred to an inference worker and cannot be read afterwards.
  */
-export function eventFromTensors(facts: RequestFacts, rows: number, features: Columns | undefined, outputs: readonly Tensor[]): PredictionEvent {
-  return { ...eventHead(facts, rows, 'success'), ...(features !== undefined ? { features } : {}), outputs: tensorColumns(outputs, rows) };
+export function eventFromTensors(facts: RequestFacts, rows: number, features: Columns | readonly Tensor[] | undefined, outputs: readonly Tensor[]): PredictionEvent {
+  if (rows > LARGE_EVENT_ROWS) return { ...eventHead(facts, rows, 'success'), rowColumns: tensorRowColumns(rows, features, outputs) };
+  const columns = Array.isArray(features) ? tensorColumns(features as readonly Tensor[], rows) : (features as Columns | undefined);
+  return { ...eventHead(facts, rows, 'success'), ...(columns !== undefined ? { features: columns } : {}), outputs: tensorColumns(outputs, rows) };
+}
+
+/**
+ * What a tensor request's features are kept as before the run (its input buffers move to an
+ * inference worker): their columns, or for a request of more than LARGE_EVENT_ROWS rows a copy of
+ * the tensors, read a slice at a time later.
+ */
+export function tensorFeatures(inputs: readonly Tensor[], rows: number): Columns | readonly Tensor[] {
+  return rows > LARGE_EVENT_ROWS ? inputs.map((t) => ({ ...t, data: t.data.slice() as TensorData })) : tensorColumns(inputs, rows);
+}
+
+/** The columns of a large tensor request read on demand: features from their tensors (or columns), outputs from theirs. */
+function tensorRowColumns(rows: number, features: Columns | readonly Tensor[] | undefined, outputs: readonly Tensor[]): RowColumns {
+  const width = (tensors: readonly Tensor[]) => tensors.reduce((n, t) => n + Math.min(t.shape.length === 2 ? t.shape[1]! : 1, MAX_TENSOR_COLUMNS), 0);
+  const featureTensors = Array.isArray(features) ? (features as readonly Tensor[]) : undefined;
+  const featureColumns = featureTensors === undefined ? (features as Columns | undefined) : undefined;
+  return {
+    features: features !== undefined,
+    outputs: true,
+    width: width(outputs) + (featureTensors !== undefined ? width(featureTensors) : featureColumns !== undefined ? Object.keys(featureColumns).length : 0),
+    read: (selection, parts = BOTH) => {
+      const read: { features?: Columns; outputs?: Columns } = {};
+      if (parts.outputs) read.outputs = tensorColumnsAt(outputs, rows, selection);
+      if (!parts.features) return read;
+      if (featureTensors !== undefined) read.features = tensorColumnsAt(featureTensors, rows, selection);
+      else if (featureColumns !== undefined) read.features = columnsAt(featureColumns, selection);
+      return read;
+    },
+  };
+}
+
+/** The rows of a selection, in order. */
+export function selectionLength(selection: RowSelection): number {
+  return selection instanceof Uint32Array ? selection.length : selection.to - selection.from;
+}
+
+/** The elements of `list` at the rows of `selection`. */
+function selected<T>(list: readonly T[], selection: RowSelection): T[] {
+  if (!(selection instanceof Uint32Array)) return list.slice(selection.from, selection.to);
+  const out = new Array<T>(selection.length);
+  for (let k = 0; k < selection.length; k++) out[k] = list[selection[k]!]!;
+  return out;
+}
+
+/** Columns at the rows of `selection` (a missing value stays undefined, as past a column's end). */
+function columnsAt(columns: Columns, selection: RowSelection): Columns {
+  const out: Record<string, unknown[]> = {};
+  for (const name in columns) out[name] = selected(columns[name]!, selection);
+  return out;
 }
 
 /** The event of a request that failed (any kind): no rows, no columns. */
@@ -99,19 +200,45 @@ export function tensorRows(inputs: readonly Tensor[]): number {
 
 /** The monitored columns of tensors (see {@link eventFromTensors}). */
 export function tensorColumns(tensors: readonly Tensor[], rows: number): Columns {
+  return tensorColumnsAt(tensors, rows, { from: 0, to: rows });
+}
+
+/** The monitored columns of tensors of `rows` rows, at the rows of `selection`. */
+export function tensorColumnsAt(tensors: readonly Tensor[], rows: number, selection: RowSelection): Columns {
   const columns: Record<string, unknown[]> = {};
+  const picked = selection instanceof Uint32Array ? selection : undefined;
+  const from = picked === undefined ? (selection as { from: number }).from : 0;
+  const count = selectionLength(selection);
   for (const tensor of tensors) {
     const { shape } = tensor;
     if (shape.length > 2 || (shape.length > 0 && shape[0] !== rows)) continue;
     const width = shape.length === 2 ? shape[1]! : 1;
     const read = reader(tensor);
     for (let j = 0; j < Math.min(width, MAX_TENSOR_COLUMNS); j++) {
-      const column = new Array<unknown>(rows);
-      for (let i = 0; i < rows; i++) column[i] = read(i * width + j);
+      const column = new Array<unknown>(count);
+      if (picked === undefined) for (let k = 0; k < count; k++) column[k] = read((from + k) * width + j);
+      else for (let k = 0; k < count; k++) column[k] = read(picked[k]! * width + j);
       columns[shape.length === 2 ? `${tensor.name}[${j}]` : tensor.name] = column;
     }
   }
   return columns;
+}
+
+/** The rows of `selection` of a tensor whose first dimension is its rows, as a tensor of their own (a view for a range). */
+export function tensorRowsAt(tensor: Tensor, selection: RowSelection): Tensor {
+  const rows = tensor.shape[0] ?? 0;
+  const per = rows === 0 ? 0 : tensor.data.length / rows;
+  const count = selectionLength(selection);
+  const shape = [count, ...tensor.shape.slice(1)];
+  const data = tensor.data as TensorData & { subarray?: (a: number, b: number) => TensorData };
+  if (!(selection instanceof Uint32Array)) {
+    const part = typeof data.subarray === 'function' ? data.subarray(selection.from * per, selection.to * per) : (data as unknown as unknown[]).slice(selection.from * per, selection.to * per);
+    return { ...tensor, shape, data: part as TensorData };
+  }
+  const gathered = new (data.constructor as new (n: number) => TensorData)(count * per) as unknown as { [i: number]: unknown };
+  const source = data as unknown as { readonly [i: number]: unknown };
+  for (let k = 0; k < count; k++) for (let c = 0; c < per; c++) gathered[k * per + c] = source[selection[k]! * per + c];
+  return { ...tensor, shape, data: gathered as unknown as TensorData };
 }
 
 /** Element reader: FP16 travels as 16-bit patterns and is decoded here; everything else is as stored. */

@@ -8,12 +8,19 @@
 export { buildProfile, type BuildProfileOptions, PROFILE_KLL_K, PROFILE_MAX_CATEGORIES, PROFILE_QUANTILES } from './build-profile.js';
 export {
   eventFromFailure,
+  eventFromRecordReader,
   eventFromRecords,
   eventFromTensors,
+  LARGE_EVENT_ROWS,
   MAX_TENSOR_COLUMNS,
+  type RecordRows,
   type RequestFacts,
+  selectionLength,
   tensorColumns,
+  tensorColumnsAt,
+  tensorFeatures,
   tensorRows,
+  tensorRowsAt,
 } from './build-prediction-event.js';
 export {
   alignCategories,
@@ -121,7 +128,16 @@ export { type MonitorLogger, MonitorService, type MonitorServiceOptions } from '
 export { emptyMonitorWindow, mergeMonitorWindows, type MonitorWindowData, MonitorWindowMerger } from './monitor-window.js';
 export { binaryAuc, type ClassificationPerformance, classificationPerformance, type RegressionPerformance, regressionPerformance } from './performance-metrics.js';
 export { performanceOf, performanceTask, type PerformanceTask, trainingMetrics } from './performance-report.js';
-export { type Columns, type PredictionEvent, type PredictionOutcome, type PredictionProtocol } from './prediction-event.js';
+export {
+  type ColumnParts,
+  type Columns,
+  type EventColumns,
+  type PredictionEvent,
+  type PredictionOutcome,
+  type PredictionProtocol,
+  type RowColumns,
+  type RowSelection,
+} from './prediction-event.js';
 export { BATCH_ENTRIES, type DroppedEntries, PredictionLog, type PredictionLogOptions } from './prediction-log.js';
 export { PredictionLogWriter, type PredictionLogStores } from './prediction-log-writer.js';
 export {

@@ -81,8 +81,15 @@ export class LiveWindow {
     // A large request is sketched from a systematic sample of its rows (each row equally likely),
     // so recording it costs the same as a request of MAX_SKETCHED_ROWS rows.
     const picked = rows > MAX_SKETCHED_ROWS ? this.sampleRows(rows) : undefined;
-    const features = picked ? pickRows(event.features, picked, rows) : event.features;
-    const outputs = picked ? pickRows(event.outputs, picked, rows) : event.outputs;
+    let features = event.features;
+    let outputs = event.outputs;
+    if (event.rowColumns !== undefined) {
+      // Only the sampled rows of a large request are made into values.
+      ({ features, outputs } = event.rowColumns.read(picked ?? { from: 0, to: rows }));
+    } else if (picked) {
+      features = pickRows(features, picked, rows);
+      outputs = pickRows(outputs, picked, rows);
+    }
     const sketched = picked ? picked.length : rows;
     this.rowsSampled += sketched;
     this.addColumns('feature', features, sketched);

@@ -19,8 +19,12 @@
  * entries plus one flush), never a written one. A blob whose row was never written is unreferenced
  * and goes with the registry's garbage collection.
  *
- * Bounded: at most `maxPending` entries wait in memory per log; beyond it entries are dropped and
- * counted (`dropped`).
+ * Bounded: at most `maxPending` entries wait in memory per log, an entry counting one per
+ * ROWS_PER_PENDING_ENTRY rows it holds; beyond it entries are dropped and counted (`dropped`).
+ *
+ * Large entries (`rowColumns`, a request of many rows) are put into the columns a slice at a time,
+ * about CELLS_PER_TURN values per turn of the event loop, so one large request never holds the loop
+ * for long; the entries of the log that come meanwhile wait behind it, so entries keep their order.
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -29,6 +33,7 @@ import { v7 } from 'uuid';
 import type { LogSegmentKind, LogSegmentRecord, MonitorStores } from '../store/index.js';
 import { bloomFilter, bloomFilterOf } from './bloom-filter.js';
 import { type LogEntry, type LoggedEntry, requestKey, type RequestKey, SegmentBuilder, SegmentReader, uuidV7Time } from './log-segment-codec.js';
+import { type Columns } from './prediction-event.js';
 import { SealedQueue } from './sealed-queue.js';
 
 /**
@@ -41,6 +46,17 @@ export const SEGMENT_SPAN_MS = 60_000;
  * own ids are made when a request arrives, so only a caller's ids from another clock come near it.
  */
 export const ID_CLOCK_TOLERANCE_MS = 250;
+
+/** Values (rows times columns) put into a log's columns per turn of the event loop while large entries wait. */
+export const CELLS_PER_TURN = 65_536;
+
+/** Rows that count as one entry towards `maxPending`: a large request holds as much as many small ones. */
+export const ROWS_PER_PENDING_ENTRY = 64;
+
+/** What an entry of `rows` rows counts towards `maxPending`. */
+export function pendingWeight(rows: number): number {
+  return Math.max(1, Math.ceil(rows / ROWS_PER_PENDING_ENTRY));
+}
 
 /** Where segments go: their rows and their blobs. */
 export type SegmentStores = Pick<MonitorStores, 'segments' | 'blobs' | 'stillReferenced'>;
@@ -55,6 +71,8 @@ export interface SegmentLogOptions {
   /** Most entries waiting in memory (open and sealed); past it entries are dropped and counted. */
   readonly maxPending: number;
   readonly now: () => number;
+  /** Hears when a large entry's columns could not be read (its rows are logged as nulls). */
+  readonly onError?: (error: unknown) => void;
 }
 
 /** A segment being filled or waiting to be written. */
@@ -71,12 +89,26 @@ interface Segment {
   lastAtMs: number;
   /** When it was opened (the clock), for sealing by age. */
   readonly openedAt: number;
+  /** What its entries count towards `maxPending`. */
+  weight: number;
 }
 
-/** A sealed segment waiting to be written, with its entry count as SealedQueue counts it. */
+/** A sealed segment waiting to be written, with its entries and weight as SealedQueue counts them. */
 interface Sealed {
   readonly segment: Segment;
   readonly entries: number;
+  readonly weight: number;
+}
+
+/** An entry waiting to go into its segment behind (or as) a large one. */
+interface Waiting {
+  readonly model: string;
+  readonly entry: LogEntry;
+  readonly ms: number | undefined;
+  readonly weight: number;
+  /** Its segment once begun, and the rows added so far. */
+  segment: Segment | undefined;
+  done: number;
 }
 
 /** A logged request found again. */
@@ -90,7 +122,14 @@ export class SegmentLog {
   readonly #sealed = new SealedQueue<Sealed>();
   /** The segments of the write in progress, still findable until their row exists. */
   #writing: readonly Segment[] = [];
-  #openEntries = 0;
+  #openWeight = 0;
+  /** Entries waiting to go into their segments, oldest first, and their weight. */
+  #waiting: Waiting[] = [];
+  #waitingWeight = 0;
+  #scheduled = false;
+  /** The segment a large entry is being added to: it is not sealed meanwhile. */
+  #ingesting: Segment | undefined;
+  #settled: (() => void)[] = [];
   #dropped = 0;
   #staging: Promise<string> | undefined;
 
@@ -104,9 +143,9 @@ export class SegmentLog {
     return this.#dropped;
   }
 
-  /** Entries waiting in memory. */
+  /** Entries waiting in memory, as they count towards `maxPending` (see pendingWeight). */
   get pending(): number {
-    return this.#openEntries + this.#sealedEntries();
+    return this.#openWeight + this.#sealed.weight + this.#waitingWeight;
   }
 
   /** True when a sealed segment waits to be written. */
@@ -114,42 +153,126 @@ export class SegmentLog {
     return this.#sealed.length > 0;
   }
 
-  /** Takes a request's entry: it goes into the open segment's columns at once, nothing of it is kept. O(1). */
+  /**
+   * Takes a request's entry: it goes into the open segment's columns at once, nothing of it is
+   * kept; O(rows). A large entry, and any entry behind one, waits and goes in a slice per turn.
+   */
   add(model: string, entry: LogEntry): void {
     if (this.pending >= this.#options.maxPending) {
       this.#dropped += 1;
       return;
     }
     const ms = uuidV7Time(entry.requestId);
-    const byTime = ms !== undefined && Math.abs(ms - entry.at) <= ID_CLOCK_TOLERANCE_MS;
+    const weight = pendingWeight(entry.rows);
+    if (entry.rowColumns !== undefined || this.#waiting.length > 0) {
+      this.#waiting.push({ model, entry, ms, weight, segment: undefined, done: 0 });
+      this.#waitingWeight += weight;
+      this.#schedule();
+      return;
+    }
+    const segment = this.#segmentFor(model, entry, ms);
+    segment.builder.add(entry, ms);
+    this.#added(segment, entry, ms, weight);
+  }
+
+  /** Resolves once no entry waits to go into its segment. */
+  settled(): Promise<void> {
+    if (this.#waiting.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#settled.push(resolve));
+  }
+
+  /** The open segment that takes an entry of `model`, after sealing the open one if the entry's id would widen its range too far. */
+  #segmentFor(model: string, entry: LogEntry, ms: number | undefined): Segment {
     let segment = this.#open.get(model);
-    if (segment !== undefined && byTime && segment.builder.entries > 0 && !Number.isNaN(segment.idFromMs)) {
-      if (Math.max(segment.idToMs, ms) - Math.min(segment.idFromMs, ms) > SEGMENT_SPAN_MS) {
+    if (segment !== undefined && byTime(entry, ms) && segment.builder.entries > 0 && !Number.isNaN(segment.idFromMs)) {
+      if (Math.max(segment.idToMs, ms!) - Math.min(segment.idFromMs, ms!) > SEGMENT_SPAN_MS) {
         this.#seal(segment);
         segment = undefined;
       }
     }
     if (segment === undefined) {
-      segment = { model, builder: new SegmentBuilder(), idFromMs: Number.NaN, idToMs: Number.NaN, otherIds: [], firstAtMs: entry.at, lastAtMs: entry.at, openedAt: this.#options.now() };
+      segment = { model, builder: new SegmentBuilder(), idFromMs: Number.NaN, idToMs: Number.NaN, otherIds: [], firstAtMs: entry.at, lastAtMs: entry.at, openedAt: this.#options.now(), weight: 0 };
       this.#open.set(model, segment);
     }
-    segment.builder.add(entry, ms);
-    this.#openEntries += 1;
+    return segment;
+  }
+
+  /** Counts an entry its segment took; seals the segment when full. */
+  #added(segment: Segment, entry: LogEntry, ms: number | undefined, weight: number): void {
+    this.#openWeight += weight;
+    segment.weight += weight;
     if (entry.at < segment.firstAtMs) segment.firstAtMs = entry.at;
     if (entry.at > segment.lastAtMs) segment.lastAtMs = entry.at;
-    if (byTime) {
-      if (Number.isNaN(segment.idFromMs) || ms < segment.idFromMs) segment.idFromMs = ms;
-      if (Number.isNaN(segment.idToMs) || ms > segment.idToMs) segment.idToMs = ms;
+    if (byTime(entry, ms)) {
+      if (Number.isNaN(segment.idFromMs) || ms! < segment.idFromMs) segment.idFromMs = ms!;
+      if (Number.isNaN(segment.idToMs) || ms! > segment.idToMs) segment.idToMs = ms!;
     } else {
       segment.otherIds.push(entry.requestId);
     }
     if (segment.builder.entries >= this.#options.maxEntries) this.#seal(segment);
   }
 
+  #schedule(): void {
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    setImmediate(this.#drain);
+  }
+
+  /** Puts about CELLS_PER_TURN values of waiting entries into their segments, in order; then waits for the next turn. */
+  readonly #drain = (): void => {
+    this.#scheduled = false;
+    let budget = CELLS_PER_TURN;
+    while (budget > 0 && this.#waiting.length > 0) {
+      const waiting = this.#waiting[0]!;
+      const { entry } = waiting;
+      const columns = entry.rowColumns;
+      if (waiting.segment === undefined) {
+        waiting.segment = this.#segmentFor(waiting.model, entry, waiting.ms);
+        if (columns === undefined) {
+          // A small entry that came behind a large one goes in whole.
+          waiting.segment.builder.add(entry, waiting.ms);
+          waiting.done = entry.rows;
+          budget -= Math.max(1, entry.rows) * (columnCount(entry.outputs) + columnCount(entry.features) + 1);
+        } else {
+          waiting.segment.builder.begin(entry, waiting.ms);
+          this.#ingesting = waiting.segment;
+        }
+      }
+      if (columns !== undefined && waiting.done < entry.rows) {
+        const width = Math.max(1, columns.width);
+        const to = Math.min(entry.rows, waiting.done + Math.max(1, Math.floor(budget / width)));
+        waiting.segment.builder.addRows(this.#read(columns, waiting.done, to), waiting.done, to - waiting.done);
+        budget -= (to - waiting.done) * width;
+        waiting.done = to;
+      }
+      if (waiting.done < entry.rows) break;
+      if (columns !== undefined) {
+        waiting.segment.builder.end();
+        this.#ingesting = undefined;
+      }
+      this.#waiting.shift();
+      this.#waitingWeight -= waiting.weight;
+      this.#added(waiting.segment, entry, waiting.ms, waiting.weight);
+    }
+    if (this.#waiting.length > 0) this.#schedule();
+    else for (const resolve of this.#settled.splice(0)) resolve();
+  };
+
+  /** A slice of a large entry's columns; when they cannot be read, none (its rows are logged as nulls). */
+  #read(columns: NonNullable<LogEntry['rowColumns']>, from: number, to: number): { outputs?: Columns | undefined; features?: Columns | undefined } {
+    try {
+      return columns.read({ from, to });
+    } catch (error) {
+      this.#options.onError?.(error);
+      return {};
+    }
+  }
+
   /** Seals the open segments older than `sealMs`, or every open segment with `all`. */
   seal(all: boolean): void {
     const now = this.#options.now();
     for (const segment of [...this.#open.values()]) {
+      if (segment === this.#ingesting) continue;
       if (segment.builder.entries > 0 && (all || now - segment.openedAt >= this.#options.sealMs)) this.#seal(segment);
     }
   }
@@ -166,7 +289,7 @@ export class SegmentLog {
         await this.#store(stores, sealed!.segment);
       } catch (error) {
         this.#sealed.putBack([sealed!]);
-        this.#dropped += this.#sealed.trimTo(this.#options.maxPending - this.#openEntries);
+        this.#dropped += this.#sealed.trimTo(this.#options.maxPending - this.#openWeight - this.#waitingWeight);
         throw error;
       } finally {
         this.#writing = [];
@@ -200,14 +323,10 @@ export class SegmentLog {
     return taken.map((s) => s.segment);
   }
 
-  #sealedEntries(): number {
-    return this.#sealed.entries;
-  }
-
   #seal(segment: Segment): void {
     this.#open.delete(segment.model);
-    this.#openEntries -= segment.builder.entries;
-    this.#sealed.push({ segment, entries: segment.builder.entries });
+    this.#openWeight -= segment.weight;
+    this.#sealed.push({ segment, entries: segment.builder.entries, weight: segment.weight });
   }
 
   async #store(stores: SegmentStores, segment: Segment): Promise<void> {
@@ -234,6 +353,15 @@ export class SegmentLog {
       await rm(path, { force: true });
     }
   }
+}
+
+/** True when an entry's id carries a time near its arrival, so it is found by time. */
+function byTime(entry: LogEntry, ms: number | undefined): boolean {
+  return ms !== undefined && Math.abs(ms - entry.at) <= ID_CLOCK_TOLERANCE_MS;
+}
+
+function columnCount(columns: Columns | undefined): number {
+  return columns === undefined ? 0 : Object.keys(columns).length;
 }
 
 /** A request id as lookups compare it: UUIDv7s in lower case (their segment stores them so). */

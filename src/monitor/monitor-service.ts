@@ -148,6 +148,7 @@ export class MonitorService {
       now: this.#now,
       ...(options.random !== undefined ? { random: options.random } : {}),
       ...(this.#sink !== undefined ? { onPayload: this.#sink.add.bind(this.#sink) } : {}),
+      onError: (error) => this.#logger?.error({ err: error }, 'monitor could not read a large request into the prediction log'),
     });
     this.#log = new PredictionLogWriter(log, options.stores, (error) => this.#logger?.error({ err: error }, 'monitor could not write the prediction log; retrying'));
     this.#lookup = {

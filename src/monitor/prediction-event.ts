@@ -27,6 +27,37 @@ export type PredictionOutcome = 'success' | 'client_error' | 'server_error';
 /** Values of named columns, one array per name, one value per row. */
 export type Columns = Readonly<Record<string, readonly unknown[]>>;
 
+/** The features and outputs of some rows of a request. */
+export interface EventColumns {
+  readonly features?: Columns;
+  readonly outputs?: Columns;
+}
+
+/** Which of a request's columns to read. */
+export interface ColumnParts {
+  readonly features: boolean;
+  readonly outputs: boolean;
+}
+
+/** Rows of a request: the range [from, to), or the rows at these (ascending) indexes. */
+export type RowSelection = { readonly from: number; readonly to: number } | Uint32Array;
+
+/**
+ * A large request's columns, made on demand for the rows asked for: the window sketches a sample
+ * of its rows and the logs take them a slice per turn of the event loop, so the loop never makes
+ * an array of every row at once. Reading has no side effects and gives the values the full
+ * columns would hold at those rows.
+ */
+export interface RowColumns {
+  /** Whether it gives features, and outputs (an event with `outputs: {}` has outputs). */
+  readonly features: boolean;
+  readonly outputs: boolean;
+  /** Columns it gives at most, to size the slices. */
+  readonly width: number;
+  /** The columns of `parts` (default both) at `rows`. */
+  read(rows: RowSelection, parts?: ColumnParts): EventColumns;
+}
+
 /** One prediction request, as the monitor records it. */
 export interface PredictionEvent {
   readonly model: string;
@@ -46,6 +77,11 @@ export interface PredictionEvent {
   readonly features?: Columns;
   /** Outputs as columns. */
   readonly outputs?: Columns;
+  /**
+   * For a request of more than LARGE_EVENT_ROWS rows, its features and outputs read on demand
+   * (then `features` and `outputs` are absent).
+   */
+  readonly rowColumns?: RowColumns;
   /**
    * The request and response bodies as parsed JSON, for the sampled log only; when absent a
    * sample holds the feature and output columns. Read only when the request is sampled.

@@ -18,7 +18,7 @@ import { type ModelPayloadSettings } from '../core/monitor-config.js';
 import type { SampleStore } from '../store/index.js';
 import { type LogEntry } from './log-segment-codec.js';
 import { type FoundEntry, normaliseId, type SegmentStores, SegmentLog } from './log-segments.js';
-import { type Columns, type PredictionEvent } from './prediction-event.js';
+import { type Columns, type PredictionEvent, type RowColumns } from './prediction-event.js';
 import { toJson } from './to-json.js';
 import { iso } from './window-store.js';
 
@@ -41,6 +41,8 @@ export interface PredictionLogOptions {
   readonly now: () => number;
   /** Hears of each request taken into the payload log (the CloudEvents sink). */
   readonly onPayload?: (model: string, entry: LogEntry) => void;
+  /** Hears when a large request's columns could not be read into a log. */
+  readonly onError?: (error: unknown) => void;
 }
 
 /** Samples per insert, and how many waiting make the service write before its timer. */
@@ -70,27 +72,50 @@ export class PredictionLog {
 
   constructor(private readonly options: PredictionLogOptions) {
     this.#random = options.random ?? Math.random;
-    const segments = { sealMs: options.segmentSealMs, maxEntries: options.segmentMaxEntries, maxPending: options.maxPending, now: options.now };
+    const segments = {
+      sealMs: options.segmentSealMs,
+      maxEntries: options.segmentMaxEntries,
+      maxPending: options.maxPending,
+      now: options.now,
+      ...(options.onError !== undefined ? { onError: options.onError } : {}),
+    };
     this.predictions = new SegmentLog({ kind: 'predictions', ...segments });
     this.payloads = new SegmentLog({ kind: 'payloads', ...segments });
   }
 
-  /** Takes an answered request: logs its outputs, maybe its payload, and maybe samples it. O(1). */
+  /**
+   * Takes an answered request: logs its outputs, maybe its payload, and maybe samples it. O(rows);
+   * a large request's rows (`rowColumns`) go into the logs a slice per turn of the event loop.
+   */
   add(event: PredictionEvent): void {
     if (event.outcome !== 'success') return;
-    if (this.options.predictions && event.outputs !== undefined) {
-      this.predictions.add(event.model, { requestId: event.requestId, at: event.at, version: event.version, rows: event.rows, outputs: event.outputs });
+    const lazy = event.rowColumns;
+    if (this.options.predictions && (event.outputs !== undefined || lazy?.outputs === true)) {
+      this.predictions.add(event.model, {
+        requestId: event.requestId,
+        at: event.at,
+        version: event.version,
+        rows: event.rows,
+        outputs: event.outputs,
+        ...(lazy !== undefined ? { rowColumns: onlyColumns(lazy, false, true) } : {}),
+      });
     }
     const payload = this.#payloadsOf(event.model);
     if (payload.rate > 0 && (payload.rate >= 1 || this.#random() < payload.rate)) {
       const entry = payloadEntry(event, payload);
       this.payloads.add(event.model, entry);
-      this.options.onPayload?.(event.model, entry);
+      this.options.onPayload?.(event.model, entry.rowColumns !== undefined ? wholeEntry(entry) : entry);
     }
     if (this.options.sampleRate > 0 && this.#random() < this.options.sampleRate && this.#withinCap(event)) {
-      if (this.#samples.length < this.options.maxPending) this.#samples.push(event);
+      if (this.#samples.length < this.options.maxPending) this.#samples.push(lazy !== undefined ? this.#sampleOf(event, lazy) : event);
       else this.#droppedSamples += 1;
     }
+  }
+
+  /** Waits until every large request taken has gone into the logs' segments. */
+  async settled(): Promise<void> {
+    await this.predictions.settled();
+    await this.payloads.settled();
   }
 
   /** The payload log settings of `model`. */
@@ -121,6 +146,7 @@ export class PredictionLog {
    */
   async flush(stores: SegmentStores & { readonly samples: SampleStore }, options: { readonly full?: boolean; readonly seal?: 'due' | 'all' } = {}): Promise<void> {
     const full = options.full === true;
+    if (options.seal === 'all') await this.settled();
     if (!full) {
       this.predictions.seal(options.seal === 'all');
       this.payloads.seal(options.seal === 'all');
@@ -158,6 +184,7 @@ export class PredictionLog {
 
   /** Removes the logs' staging files. */
   async close(): Promise<void> {
+    await this.settled();
     await this.predictions.close();
     await this.payloads.close();
   }
@@ -181,6 +208,13 @@ export class PredictionLog {
     return text;
   };
 
+  /** A sample of a large request: the records of its first rows while they fit in sampleMaxBytes, else the marker of a truncated sample. */
+  #sampleOf(event: PredictionEvent, columns: RowColumns): PredictionEvent {
+    const { rowColumns: _, ...head } = event;
+    const max = this.options.sampleMaxBytes;
+    return { ...head, request: recordsWithin(columns, 'features', event.rows, max), response: recordsWithin(columns, 'outputs', event.rows, max) };
+  }
+
   #withinCap(event: PredictionEvent): boolean {
     const minute = Math.floor(event.at / 60_000);
     const state = this.#sampledPerMinute.get(event.model);
@@ -196,14 +230,52 @@ export class PredictionLog {
 
 /** A request's payload log entry: the fields its model's settings keep. */
 function payloadEntry(event: PredictionEvent, settings: ModelPayloadSettings): LogEntry {
+  const outputs = settings.fields.includes('outputs');
+  const inputs = settings.fields.includes('inputs');
   return {
     requestId: event.requestId,
     at: event.at,
     version: event.version,
     rows: event.rows,
-    outputs: settings.fields.includes('outputs') ? event.outputs : undefined,
-    features: settings.fields.includes('inputs') ? event.features : undefined,
+    outputs: outputs ? event.outputs : undefined,
+    features: inputs ? event.features : undefined,
+    ...(event.rowColumns !== undefined ? { rowColumns: onlyColumns(event.rowColumns, inputs, outputs) } : {}),
   };
+}
+
+/** `columns` reading only the parts asked for (and that it has). */
+function onlyColumns(columns: RowColumns, features: boolean, outputs: boolean): RowColumns {
+  const parts = { features: features && columns.features, outputs: outputs && columns.outputs };
+  return { ...parts, width: columns.width, read: (rows) => columns.read(rows, parts) };
+}
+
+/** A large entry with its columns read whole, for a consumer that takes entries as columns (the CloudEvents sink). */
+function wholeEntry(entry: LogEntry): LogEntry {
+  const { rowColumns, ...head } = entry;
+  return { ...head, ...rowColumns!.read({ from: 0, to: entry.rows }) };
+}
+
+/** Rows read for a sample per slice. */
+const SAMPLE_SLICE_ROWS = 256;
+
+/**
+ * The records of `part` of a large request while their JSON fits in `maxBytes` (then every row),
+ * else the marker of a truncated sample; it reads no further than the cap.
+ */
+function recordsWithin(columns: RowColumns, part: 'features' | 'outputs', rows: number, maxBytes: number): unknown {
+  const out: Record<string, unknown>[] = [];
+  // The JSON text of the array so far: brackets, and each record with a comma but the first.
+  let bytes = 1;
+  const parts = { features: part === 'features', outputs: part === 'outputs' };
+  for (let from = 0; from < rows; from += SAMPLE_SLICE_ROWS) {
+    const to = Math.min(rows, from + SAMPLE_SLICE_ROWS);
+    for (const record of records(columns.read({ from, to }, parts)[part], to - from)) {
+      bytes += Buffer.byteLength(toJson(record)) + 1;
+      if (bytes > maxBytes) return { truncated: true, rows };
+      out.push(record);
+    }
+  }
+  return out;
 }
 
 /** Samples as the JSON array text SampleStore.appendSamples takes, one per request id. */

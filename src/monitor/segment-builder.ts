@@ -6,7 +6,7 @@
  * collections cost the server CPU under load; sealing is then only compression, off the event loop.
  */
 import { constants } from 'node:zlib';
-import { type Columns } from './prediction-event.js';
+import { type Columns, type RowColumns } from './prediction-event.js';
 import { ByteWriter, type ColumnEncoding, type ColumnInfo, compress, FORMAT, MAGIC, MAX_DICTIONARY, QUALITY, readUuidV7Rest, REST_BYTES, type SegmentHeader, uuidV7Time } from './segment-format.js';
 import { IdIndex, type RequestKey } from './segment-id-index.js';
 import { toJson } from './to-json.js';
@@ -26,6 +26,11 @@ export interface LogEntry {
   readonly outputs?: Columns | undefined;
   /** Input features as columns (payload segments). */
   readonly features?: Columns | undefined;
+  /**
+   * A large request's outputs (and features, for payload segments) read a slice at a time, in
+   * place of `outputs` and `features`: SegmentLog adds them over several turns of the event loop.
+   */
+  readonly rowColumns?: RowColumns | undefined;
 }
 
 /** A logged request read back: its id (UUIDv7s in lower case), version, arrival, rows and columns. */
@@ -72,6 +77,8 @@ export class SegmentBuilder {
   #lastAt = 0;
   #entries = 0;
   #rows = 0;
+  /** The entry begun and not ended. */
+  #current: { readonly requestId: string; readonly ms: number | undefined; readonly rows: number } | undefined;
 
   /** Entries added. */
   get entries(): number {
@@ -80,6 +87,18 @@ export class SegmentBuilder {
 
   /** Takes an entry (its columns are read now and not kept); `ms` is uuidV7Time of its id, when the caller has it. */
   add(entry: LogEntry, ms = uuidV7Time(entry.requestId)): void {
+    this.begin(entry, ms);
+    this.addRows(entry, 0, entry.rows);
+    this.end();
+  }
+
+  /**
+   * Starts an entry whose rows come in slices ({@link addRows}, then {@link end}); the segment is
+   * the same as with {@link add}. Until `end` the entry is not counted or found, and nothing else
+   * may be added.
+   */
+  begin(entry: LogEntry, ms = uuidV7Time(entry.requestId)): void {
+    if (this.#current !== undefined) throw new Error('a log segment entry is still being added');
     const position = this.#entries;
     if (position === this.#arrivals.length) this.#grow();
     const arrival = Math.trunc(entry.at);
@@ -87,13 +106,11 @@ export class SegmentBuilder {
       this.#idText ??= new Array<string | null>(position).fill(null);
       this.#idText.push(entry.requestId);
       this.#idMs.zigzag(0);
-      this.#index.addText(position, entry.requestId);
     } else {
       this.#idText?.push(null);
       this.#idMs.zigzag(ms - arrival);
       readUuidV7Rest(entry.requestId, this.#rest);
       this.#idRest.bytes(this.#rest);
-      this.#index.addTime(position, ms, this.#rest);
     }
     this.#at.zigzag(arrival - this.#lastAt);
     this.#lastAt = arrival;
@@ -108,9 +125,26 @@ export class SegmentBuilder {
     this.#versionOf[position] = version;
     this.#rowsOf[position] = entry.rows;
     this.#startOf[position] = this.#rows;
-    addColumns(this.#out, entry.outputs, entry.rows, this.#rows);
-    addColumns(this.#in, entry.features, entry.rows, this.#rows);
-    this.#rows += entry.rows;
+    this.#current = { requestId: entry.requestId, ms, rows: entry.rows };
+  }
+
+  /** Adds the rows [from, from + rows) of the entry begun, whose values `columns` hold from their index 0. */
+  addRows(columns: { readonly outputs?: Columns | undefined; readonly features?: Columns | undefined }, from: number, rows: number): void {
+    addColumns(this.#out, columns.outputs, rows, this.#rows + from);
+    addColumns(this.#in, columns.features, rows, this.#rows + from);
+  }
+
+  /** Ends the entry begun: it is counted and can be found. */
+  end(): void {
+    const current = this.#current;
+    if (current === undefined) throw new Error('no log segment entry is being added');
+    this.#current = undefined;
+    if (current.ms === undefined) this.#index.addText(this.#entries, current.requestId);
+    else {
+      readUuidV7Rest(current.requestId, this.#rest);
+      this.#index.addTime(this.#entries, current.ms, this.#rest);
+    }
+    this.#rows += current.rows;
     this.#entries += 1;
   }
 

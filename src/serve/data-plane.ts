@@ -14,14 +14,18 @@ import { elementCount, formatShape, tensorsByteLength } from '../core/tensor.js'
 import {
   type Columns,
   eventFromFailure,
+  eventFromRecordReader,
   eventFromRecords,
   eventFromTensors,
+  LARGE_EVENT_ROWS,
   type PredictionEvent,
   type PredictionOutcome,
   type PredictionProtocol,
   type RequestFacts,
-  tensorColumns,
+  selectionLength,
+  tensorFeatures,
   tensorRows,
+  tensorRowsAt,
 } from '../monitor/index.js';
 import type { LoadedVersion } from '../runtime/loaded-version.js';
 import type { Pipeline, RowPredictions } from '../runtime/pipeline.js';
@@ -341,7 +345,7 @@ export class DataPlane {
       // Taken before the run: input buffers are transferred to the worker that runs them. A model
       // with a schema is monitored by its named features, read back from its encoded input.
       const encoded = this.#recorder ? pipelineInputCopy(model, inputs) : undefined;
-      const features = this.#recorder && encoded === undefined ? tensorColumns(inputs, rows) : undefined;
+      const features = this.#recorder && encoded === undefined ? tensorFeatures(inputs, rows) : undefined;
       const shadows = this.#sampleShadows(model, context);
       const copies = shadows.map(() => copyTensors(inputs));
       outputs = await model.infer(inputs, outputNames);
@@ -509,8 +513,8 @@ class Observation {
     return this.#recorder !== undefined;
   }
 
-  /** A tensor request answered: `features` are its input columns, taken before the run. */
-  answeredTensors(rows: number, features: Columns | undefined, outputs: readonly Tensor[]): void {
+  /** A tensor request answered: `features` are its input columns (a large request's: a copy of its inputs), taken before the run. */
+  answeredTensors(rows: number, features: Columns | readonly Tensor[] | undefined, outputs: readonly Tensor[]): void {
     const record = this.#recorder;
     if (!record) return;
     const facts = this.#facts();
@@ -527,6 +531,17 @@ class Observation {
     if (!record || !pipeline) return;
     const facts = this.#facts();
     this.#afterResponse.run(() => {
+      const large = largeEncodedRows(pipeline, encoded, outputs);
+      if (large !== undefined) {
+        // Decoded a slice at a time as the monitor reads it, never every row at once.
+        record(
+          eventFromRecordReader(facts, pipeline.schema, large.rows, (selection, parts) => ({
+            values: parts.features ? (pipeline.valuesOf(tensorRowsAt(encoded, selection)) ?? []) : [],
+            predictions: parts.outputs && large.output !== undefined ? pipeline.decode([tensorRowsAt(large.output, selection)], selectionLength(selection)) : [],
+          })),
+        );
+        return;
+      }
       const values = pipeline.valuesOf(encoded) ?? [];
       // Outputs the request did not ask for leave the results out; the inputs are still counted.
       const predictions = outputs.some((t) => t.name === pipeline.spec.output.tensor) ? pipeline.decode(outputs, values.length) : [];
@@ -591,6 +606,25 @@ function pipelineInputCopy(model: LoadedVersion, inputs: readonly Tensor[]): Ten
 function encodesAlike(a: Pipeline, b: Pipeline): boolean {
   if (a === b) return true;
   return a.spec.input === b.spec.input && JSON.stringify(a.schema) === JSON.stringify(b.schema) && JSON.stringify(a.spec.steps) === JSON.stringify(b.spec.steps);
+}
+
+/**
+ * A large encoded request whose rows and results can be read a slice at a time: its rows, and
+ * the pipeline's output tensor when the request asked for it. Undefined for a small one, or one
+ * the whole-request path must judge (it reports the mismatch of a model and its pipeline).
+ */
+function largeEncodedRows(pipeline: NonNullable<LoadedVersion['pipeline']>, encoded: Tensor, outputs: readonly Tensor[]): { rows: number; output: Tensor | undefined } | undefined {
+  const rows = encoded.shape[0] ?? 0;
+  if (rows <= LARGE_EVENT_ROWS || pipeline.valuesOf(tensorRowsAt(encoded, { from: 0, to: 0 })) === undefined) return undefined;
+  const output = outputs.find((t) => t.name === pipeline.spec.output.tensor);
+  if (output === undefined) return { rows, output };
+  if (output.shape[0] !== rows || output.data.length % rows !== 0) return undefined;
+  try {
+    pipeline.decode([tensorRowsAt(output, { from: 0, to: 1 })], 1);
+  } catch {
+    return undefined;
+  }
+  return { rows, output };
 }
 
 /** A copy of tensors with data of their own, for a shadow (a run may transfer the buffers it is given). */
