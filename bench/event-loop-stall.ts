@@ -13,8 +13,9 @@
  *
  * With `--monitor` the model is registered and served from the registry with monitoring on (the
  * windows, the prediction log, and the payload log of every request with its inputs and
- * outputs); BERTH_BENCH_DIST_BEFORE may name a second build folder (a copy of dist/ from before a
- * change, inside the repository so it finds node_modules) whose server takes the same load first.
+ * outputs), then from its file without monitoring (the floor). BERTH_BENCH_DIST_BEFORE may name
+ * a second build folder (a copy of dist/ from before a change, beside a copy of package.json
+ * inside the repository) whose monitored server takes the same load first.
  *
  * Reported per setting: the server's CPU time per large request (measured with nothing else
  * sent), the longest event-loop delay the server saw (`berth_nodejs_eventloop_lag_max_seconds`),
@@ -278,6 +279,8 @@ const rows = args.monitor
         ? [await measure(`registry, monitoring, prediction and payload logs (build ${before})`, fromRegistry(join(before, 'cli', 'main.js'), registry('before')))]
         : []),
       await measure('registry, monitoring, prediction and payload logs (dist/)', fromRegistry(BERTH_BIN, registry('after'))),
+      // The floor: the same load on a server without monitoring.
+      await measure('model file, no monitoring (dist/)', fromFile({})),
     ]
   : [
       await measure('every body on the event loop (BERTH_OFF_THREAD_BODY_BYTES=0)', fromWorkload('every body on the event loop', { BERTH_OFF_THREAD_BODY_BYTES: '0' })),

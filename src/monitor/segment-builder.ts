@@ -246,6 +246,9 @@ function columnsAt(builders: ReadonlyMap<string, ColumnBuilder>, start: number, 
   return columns;
 }
 
+/** Numbers per block of a column: a large column grows by blocks, never by copying all it holds. */
+const NUMBER_BLOCK = 65_536;
+
 /**
  * One column's values as they come: numbers in a float64 array (and whether all are float32),
  * until a value is not a number; then a dictionary of JSON texts, until it has MAX_DICTIONARY
@@ -254,6 +257,8 @@ function columnsAt(builders: ReadonlyMap<string, ColumnBuilder>, start: number, 
 class ColumnBuilder {
   #mode: 'numbers' | 'dict' | 'json' = 'numbers';
   #count = 0;
+  /** Numbers in full blocks of NUMBER_BLOCK, then the block being filled (which grows up to NUMBER_BLOCK). */
+  readonly #blocks: Float64Array[] = [];
   #numbers = new Float64Array(INITIAL_ENTRIES);
   #float32 = true;
   #indexes = new Int32Array(0);
@@ -272,8 +277,17 @@ class ColumnBuilder {
   push(value: unknown): void {
     if (this.#mode === 'numbers') {
       if (typeof value === 'number') {
-        if (this.#count === this.#numbers.length) this.#numbers = grown(this.#numbers, new Float64Array(this.#count * 2));
-        this.#numbers[this.#count++] = value;
+        let at = this.#count - this.#blocks.length * NUMBER_BLOCK;
+        if (at === this.#numbers.length) {
+          if (at < NUMBER_BLOCK) this.#numbers = grown(this.#numbers, new Float64Array(at * 2));
+          else {
+            this.#blocks.push(this.#numbers);
+            this.#numbers = new Float64Array(NUMBER_BLOCK);
+            at = 0;
+          }
+        }
+        this.#numbers[at] = value;
+        this.#count += 1;
         if (this.#float32 && !Object.is(Math.fround(value), value) && !Number.isNaN(value)) this.#float32 = false;
         return;
       }
@@ -287,7 +301,7 @@ class ColumnBuilder {
     if (i >= this.#count) return null;
     switch (this.#mode) {
       case 'numbers':
-        return this.#numbers[i]!;
+        return i < this.#blocks.length * NUMBER_BLOCK ? this.#blocks[Math.floor(i / NUMBER_BLOCK)]![i % NUMBER_BLOCK]! : this.#numbers[i - this.#blocks.length * NUMBER_BLOCK]!;
       case 'dict':
         return JSON.parse(this.#texts[this.#indexes[i]!]!) as unknown;
       case 'json': {
@@ -300,9 +314,10 @@ class ColumnBuilder {
   encode(): { encoding: ColumnEncoding; raw: Buffer; dictionary?: readonly string[] } {
     switch (this.#mode) {
       case 'numbers': {
-        const numbers = this.#numbers.subarray(0, this.#count);
-        if (this.#float32) return { encoding: 'f32', raw: Buffer.from(Float32Array.from(numbers).buffer) };
-        return { encoding: 'f64', raw: Buffer.from(numbers.slice().buffer) };
+        const numbers = this.#float32 ? new Float32Array(this.#count) : new Float64Array(this.#count);
+        this.#blocks.forEach((block, b) => numbers.set(block, b * NUMBER_BLOCK));
+        numbers.set(this.#numbers.subarray(0, this.#count - this.#blocks.length * NUMBER_BLOCK), this.#blocks.length * NUMBER_BLOCK);
+        return { encoding: this.#float32 ? 'f32' : 'f64', raw: Buffer.from(numbers.buffer) };
       }
       case 'dict': {
         const indexes = new ByteWriter(this.#count + 16);
@@ -339,11 +354,12 @@ class ColumnBuilder {
   }
 
   #toDictionary(): void {
-    const numbers = this.#numbers.subarray(0, this.#count);
+    const blocks = [...this.#blocks, this.#numbers.subarray(0, this.#count - this.#blocks.length * NUMBER_BLOCK)];
     this.#mode = 'dict';
     this.#count = 0;
+    this.#blocks.length = 0;
     this.#numbers = new Float64Array(0);
-    for (const value of numbers) this.#pushText(value);
+    for (const block of blocks) for (const value of block) this.#pushText(value);
   }
 
   /** Pushes a value in dictionary mode, turning the column to JSON once the dictionary is full. */
