@@ -8,7 +8,7 @@ import type { FeatureSchema } from '../core/feature-schema.js';
 import type { Prediction } from '../core/prediction.js';
 import type { TensorData } from '../core/datatypes.js';
 import type { Tensor } from '../core/tensor.js';
-import type { ColumnParts, Columns, PredictionEvent, PredictionOutcome, PredictionProtocol, RowColumns, RowSelection } from './prediction-event.js';
+import type { ColumnParts, Columns, EventColumns, PredictionEvent, PredictionOutcome, PredictionProtocol, RowColumns, RowSelection } from './prediction-event.js';
 
 /** Most columns taken from one tensor (an image has thousands; the monitor keeps `maxColumns` names per version anyway). */
 export const MAX_TENSOR_COLUMNS = 64;
@@ -68,11 +68,11 @@ export function eventFromRecordReader(facts: RequestFacts, schema: FeatureSchema
     features: true,
     outputs: true,
     width: schema.features.length + 8,
-    read: (selection, parts = BOTH) => {
+    read: lastRangeKept((selection, parts) => {
       const part = read(selection, parts);
       const columns = recordColumns(schema, part.values, part.predictions, selectionLength(selection), parts);
       return { ...(parts.features ? { features: columns.features } : {}), ...(parts.outputs ? { outputs: columns.outputs } : {}) };
-    },
+    }),
   };
   return { ...eventHead(facts, rows, 'success'), rowColumns };
 }
@@ -151,14 +151,37 @@ function tensorRowColumns(rows: number, features: Columns | readonly Tensor[] | 
     features: features !== undefined,
     outputs: true,
     width: width(outputs) + (featureTensors !== undefined ? width(featureTensors) : featureColumns !== undefined ? Object.keys(featureColumns).length : 0),
-    read: (selection, parts = BOTH) => {
+    read: lastRangeKept((selection, parts) => {
       const read: { features?: Columns; outputs?: Columns } = {};
       if (parts.outputs) read.outputs = tensorColumnsAt(outputs, rows, selection);
       if (!parts.features) return read;
       if (featureTensors !== undefined) read.features = tensorColumnsAt(featureTensors, rows, selection);
       else if (featureColumns !== undefined) read.features = columnsAt(featureColumns, selection);
       return read;
-    },
+    }),
+  };
+}
+
+/**
+ * `read`, keeping the columns of the last range read: the prediction log and the payload log take
+ * the same slices of a request in turn, so its outputs are made into values once, not per log.
+ */
+function lastRangeKept(read: (rows: RowSelection, parts: ColumnParts) => EventColumns): RowColumns['read'] {
+  let kept: { from: number; to: number; read: { features: boolean; outputs: boolean }; columns: { features?: Columns; outputs?: Columns } } | undefined;
+  return (selection, parts = BOTH) => {
+    if (selection instanceof Uint32Array) return read(selection, parts);
+    if (kept === undefined || kept.from !== selection.from || kept.to !== selection.to) {
+      kept = { from: selection.from, to: selection.to, read: { features: false, outputs: false }, columns: {} };
+    }
+    const missing = { features: parts.features && !kept.read.features, outputs: parts.outputs && !kept.read.outputs };
+    if (missing.features || missing.outputs) {
+      const made = read(selection, missing);
+      if (missing.features && made.features !== undefined) kept.columns.features = made.features;
+      if (missing.outputs && made.outputs !== undefined) kept.columns.outputs = made.outputs;
+      kept.read = { features: kept.read.features || missing.features, outputs: kept.read.outputs || missing.outputs };
+    }
+    const { features, outputs } = kept.columns;
+    return { ...(parts.features && features !== undefined ? { features } : {}), ...(parts.outputs && outputs !== undefined ? { outputs } : {}) };
   };
 }
 

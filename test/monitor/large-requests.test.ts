@@ -82,6 +82,11 @@ describe('the event of a large request', () => {
       for (const [name, values] of Object.entries(whole[part])) expect(read[part]![name]).toEqual([...at].map((i) => values[i]));
     }
     expect(columns.read({ from: 100, to: 105 }, { features: false, outputs: true })).toEqual({ outputs: Object.fromEntries(Object.entries(whole.outputs).map(([n, v]) => [n, v.slice(100, 105)])) });
+    // The logs read the same slices in turn: the last slice's columns are made once.
+    const outputsOnly = columns.read({ from: 200, to: 300 }, { features: false, outputs: true });
+    const both = columns.read({ from: 200, to: 300 });
+    expect(both.outputs).toBe(outputsOnly.outputs);
+    expect(Object.keys(both.features!)).toHaveLength(8);
     // A request of up to LARGE_EVENT_ROWS rows keeps its columns as arrays.
     const small = tensorEvent(LARGE_EVENT_ROWS).event;
     expect(small.rowColumns).toBeUndefined();
