@@ -117,7 +117,7 @@ export const MonitorConfigSchema = z
     segmentSealMs: z.number().int().min(1000).max(3_600_000).default(10_000),
     /** Most requests in one log segment. */
     segmentMaxEntries: z.number().int().min(16).max(1_000_000).default(65_536),
-    /** Most log entries waiting in memory per log (predictions, payloads); past it entries are dropped and counted in /metrics. */
+    /** Most log entries waiting in memory per log (predictions, payloads), an entry counting one per 64 rows; past it entries are dropped and counted in /metrics. */
     logMaxPending: z.number().int().min(1000).max(10_000_000).default(200_000),
     /** The payload log: the inputs and outputs of a share of requests, per model, as segments in the blob store (off by default). */
     payloads: PayloadsSchema.prefault({}),

@@ -18,4 +18,13 @@ describe('SealedQueue', () => {
     expect(queue.trimTo(-1)).toBe(2);
     expect(queue.take(5)).toEqual([]);
   });
+
+  it('keeps its bound by weight when batches say theirs, and counts the entries it drops', () => {
+    const queue = new SealedQueue<{ name: string; entries: number; weight: number }>();
+    queue.push({ name: 'small', entries: 3, weight: 3 });
+    queue.push({ name: 'large', entries: 1, weight: 100 });
+    expect([queue.entries, queue.weight]).toEqual([4, 103]);
+    expect(queue.trimTo(50)).toBe(1);
+    expect([queue.length, queue.entries, queue.weight]).toEqual([1, 3, 3]);
+  });
 });
