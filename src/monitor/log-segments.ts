@@ -48,7 +48,7 @@ export const SEGMENT_SPAN_MS = 60_000;
 export const ID_CLOCK_TOLERANCE_MS = 250;
 
 /** Values (rows times columns) put into a log's columns per turn of the event loop while large entries wait. */
-export const CELLS_PER_TURN = 32_768;
+export const CELLS_PER_TURN = 16_384;
 
 /** Rows that count as one entry towards `maxPending`: a large request holds as much as many small ones. */
 export const ROWS_PER_PENDING_ENTRY = 64;
