@@ -280,7 +280,7 @@ const rows = args.monitor
         : []),
       await measure('registry, monitoring, prediction and payload logs (dist/)', fromRegistry(BERTH_BIN, registry('after'))),
       // The floor: the same load on a server without monitoring.
-      await measure('model file, no monitoring (dist/)', fromFile({})),
+      await measure('model file, no monitoring (dist/)', fromWorkload('no monitoring', {})),
     ]
   : [
       await measure('every body on the event loop (BERTH_OFF_THREAD_BODY_BYTES=0)', fromWorkload('every body on the event loop', { BERTH_OFF_THREAD_BODY_BYTES: '0' })),
