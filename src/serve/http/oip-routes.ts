@@ -3,14 +3,13 @@
  * bodies are decoded, and large JSON answers encoded, in the body codec workers.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { LoadedVersion } from '../../runtime/loaded-version.js';
 import type { DataPlane } from '../data-plane.js';
 import type { BodyCodecPool } from './body-codec-pool.js';
 import { sendBody } from './chunked-reply.js';
 import { errorBody } from './error-reply.js';
 import { type DecodedInferRequest, HEADER_LENGTH, binaryOutputOf, decodeInferRequest, encodeInferResponse } from './oip-rest-codec.js';
 import { acceptRawBodies, rawBody } from './raw-body.js';
-import { routeKeysOf } from './route-keys.js';
+import { resolveWithoutBody, routeKeysOf } from './route-keys.js';
 
 interface ModelParams {
   name: string;
@@ -67,7 +66,7 @@ export function registerOipRoutes(app: FastifyInstance, dataPlane: DataPlane, co
       };
       // A large JSON body is decoded in a worker; binary requests' tensors need no parsing.
       const offThread = headerLength === undefined && Buffer.isBuffer(request.body) && codecs.offloads(request.body.length);
-      let model = offThread ? resolveBeforeBody(dataPlane, name, version, request) : undefined;
+      let model = offThread ? resolveWithoutBody(request, (keys) => dataPlane.resolve(name, version, keys)) : undefined;
       if (offThread) await decodeOffThread();
       model ??= dataPlane.resolve(name, version, routeKeysOf(request, (feature) => decode().request.parameters?.[feature]));
       request.inference = { model: model.name, version: String(model.version), protocol: 'v2-rest' };
@@ -84,23 +83,3 @@ export function registerOipRoutes(app: FastifyInstance, dataPlane: DataPlane, co
   });
 }
 
-const BODY_NEEDED = Symbol('the body is needed to route this request');
-
-/**
- * The version a request goes to, found without its body as the inline path finds it; undefined
- * when the model's deployment routes by a request parameter, which only the body holds.
- */
-function resolveBeforeBody(dataPlane: DataPlane, name: string, version: string | undefined, request: FastifyRequest): LoadedVersion | undefined {
-  try {
-    return dataPlane.resolve(
-      name,
-      version,
-      routeKeysOf(request, () => {
-        throw BODY_NEEDED;
-      }),
-    );
-  } catch (error) {
-    if (error === BODY_NEEDED) return undefined;
-    throw error;
-  }
-}

@@ -12,7 +12,7 @@ import { parseJsonBody } from './body-codec-tasks.js';
 import { refusePlainText } from './csv-body.js';
 import { readRawBody } from './raw-body.js';
 import { type RecordsFormat, rowsFromCsv, rowsFromJson } from './records-codec.js';
-import { firstRowField, routeKeysOf } from './route-keys.js';
+import { firstRowField, resolveWithoutBody, routeKeysOf } from './route-keys.js';
 
 /** A body left as bytes for a body codec worker, and how to read it. */
 interface LargeBody {
@@ -74,7 +74,7 @@ export async function predictRecords(dataPlane: DataPlane, codecs: BodyCodecPool
   };
   const context = { requestId: request.id, protocol: 'predict' as const, routed };
   // A large body is routed without it when the deployment allows, and then never parsed here.
-  const modelWithoutBody = bytes !== undefined ? resolveWithoutBody(dataPlane, ref, request) : undefined;
+  const modelWithoutBody = bytes !== undefined ? resolveWithoutBody(request, (keys) => dataPlane.resolveReference(ref, keys)) : undefined;
   const model = modelWithoutBody ?? dataPlane.resolveReference(ref, routeKeysOf(request, (feature) => firstRowField(readRows(), feature)));
   request.inference = { model: model.name, version: String(model.version), protocol: 'predict' };
   const result =
@@ -94,19 +94,3 @@ export function predictionsOf({ model, result }: RecordsOutcome): Prediction[] {
   return 'predictions' in result ? result.predictions : model.pipeline!.decode(result.outputs, result.rows);
 }
 
-const BODY_NEEDED = Symbol('the body is needed to route this request');
-
-/** The version a request goes to, found without its body; undefined when its deployment routes by a feature. */
-function resolveWithoutBody(dataPlane: DataPlane, ref: string, request: FastifyRequest): LoadedVersion | undefined {
-  try {
-    return dataPlane.resolveReference(
-      ref,
-      routeKeysOf(request, () => {
-        throw BODY_NEEDED;
-      }),
-    );
-  } catch (error) {
-    if (error === BODY_NEEDED) return undefined;
-    throw error;
-  }
-}

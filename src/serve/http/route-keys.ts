@@ -18,3 +18,22 @@ export function firstRowField(rows: readonly unknown[], name: string): unknown {
   const first = rows[0];
   return typeof first === 'object' && first !== null ? (first as Record<string, unknown>)[name] : undefined;
 }
+
+const BODY_NEEDED = Symbol('the body is needed to route this request');
+
+/**
+ * What `resolve` finds from the request's headers alone, before its body is read; undefined when
+ * the deployment routes by a feature or parameter, which only the body holds.
+ */
+export function resolveWithoutBody<T>(request: FastifyRequest, resolve: (keys: RouteKeySource) => T): T | undefined {
+  try {
+    return resolve(
+      routeKeysOf(request, () => {
+        throw BODY_NEEDED;
+      }),
+    );
+  } catch (error) {
+    if (error === BODY_NEEDED) return undefined;
+    throw error;
+  }
+}
