@@ -38,11 +38,6 @@ export class ConnectionDrain {
     });
   }
 
-  /** Open connections, for tests and logs. */
-  get open(): number {
-    return this.#connections.size;
-  }
-
   /**
    * Stops accepting connections, then resolves once every connection has closed: those carrying
    * a request close after its answer, idle ones once they have been idle for `idleGraceMs`.
