@@ -28,7 +28,7 @@ export type TrainBundleOptions = TrainFromCsvOptions & {
   readonly name: string;
   readonly description?: string | undefined;
   readonly tags?: Readonly<Record<string, string>> | undefined;
-  /** The training CSV will be kept in the registry's blob store: lineage names its blob. */
+  /** The training CSV (and the validation file, if any) will be kept in the registry's blob store: lineage names their blobs. */
   readonly keepData?: boolean | undefined;
   /** More lineage (a retrained version's parent, trigger and data windows). */
   readonly lineage?: JsonObject | undefined;
@@ -115,6 +115,7 @@ export async function packageTrainResult(
       lineage: {
         ...result.lineage,
         ...(keepData ? { data: { ...result.lineage.data, blob: `sha256:${result.table.sha256}` } } : {}),
+        ...(keepData && result.lineage.validationData ? { validationData: { ...result.lineage.validationData, blob: `sha256:${result.lineage.validationData.sha256}` } } : {}),
         ignoredColumns: result.ignoredColumns,
         ...(lineage ?? {}),
       } as unknown as JsonObject,

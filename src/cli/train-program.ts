@@ -63,7 +63,7 @@ export function addTrainCommands(program: Command, context: TrainProgramContext)
       .option('--alias <alias>', 'point this alias at the new version (implies --register); repeat for more', collect)
       .option('--description <text>', 'what the model is for')
       .option('--tag <key=value>', 'a tag of the bundle; repeat for more', tag)
-      .option('--keep-data', 'keep the CSV in the blob store as the version\'s training data, so `berth retrain` can start from it (needs --register; default: config training.keepData)')
+      .option('--keep-data', 'keep the CSV (and the --validation file) in the blob store as the version\'s training data, so `berth retrain` can start from it (needs --register; default: config training.keepData)')
       .option('--no-keep-data', 'do not keep the training data, whatever the config says')
       .option('--json', 'print JSON for scripts instead of a report'),
   )

@@ -192,8 +192,9 @@ export const ConfigSchema = z
         /** Longest one job may train, in ms: past it its worker is stopped and the job fails (BERTH_TRAINING_TIMEOUT). */
         maxJobMs: z.number().int().min(1000).max(7 * 24 * 3_600_000).default(3_600_000),
         /**
-         * Keep a registered version's training data (the CSV) in the blob store, by digest, so that
-         * retraining can start from it: the default of `berth train --keep-data` and of training jobs.
+         * Keep a registered version's training data (the CSV, and `berth train --validation`'s file)
+         * in the blob store, by digest, so that retraining can start from it: the default of
+         * `berth train --keep-data` and of training jobs.
          */
         keepData: z.boolean().default(false),
       })

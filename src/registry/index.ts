@@ -30,7 +30,7 @@ export {
   readModelFolderIndex,
 } from './model-folder.js';
 export { MAX_NAME_LENGTH, isModelName, validateAliasName, validateModelName } from '../core/names.js';
-export { type KeepDataInput, type KeptData } from './kept-data.js';
+export { type KeepDataInput, type KeptData, type KeptDataRole } from './kept-data.js';
 export { type OpenRegistryOptions, openRegistry } from './open-registry.js';
 export { MODEL_FILE, type PackageOptions, packageModel } from './package-model.js';
 export { type AuditLogOptions } from './change-log.js';

@@ -1,19 +1,22 @@
 /**
- * Data kept with a version: the CSV it was trained on, stored as a blob by digest while the
- * version exists, so that retraining can start from it. A row of `version_data` references the
- * blob (blob-references.ts), and deleting the version removes the row (version-deleter.ts).
+ * Data kept with a version: the CSV it was trained on, and the fixed validation file it was
+ * validated on if it had one, stored as blobs by digest while the version exists, so that
+ * retraining can start from them. A row of `version_data` per role references each blob
+ * (blob-references.ts), and deleting the version removes the rows (version-deleter.ts).
  */
 import type { Kysely } from 'kysely';
 import { Errors } from '../core/errors.js';
 import type { BlobStore } from '../store/blob-store.js';
 import type { StoreTables } from '../store/store-tables.js';
 
-/** What a version keeps of its training data. */
+/** What kept data is to its version: the rows it was trained on, or the validation file it was judged on. */
+export type KeptDataRole = 'training' | 'validation';
+
+/** What a version keeps of its data, in one role. */
 export interface KeptData {
   readonly model: string;
   readonly version: number;
-  /** What the data is to the version; `training` is the only role so far. */
-  readonly role: 'training';
+  readonly role: KeptDataRole;
   /** The blob's digest, `sha256:<hex>`. */
   readonly digest: string;
   readonly size: number;
@@ -32,6 +35,8 @@ export interface KeepDataInput {
   readonly digest?: string;
   readonly rows: number;
   readonly source: string;
+  /** Default `training`. */
+  readonly role?: KeptDataRole | undefined;
 }
 
 /** Keeps and finds versions' training data. */
@@ -47,7 +52,7 @@ export class KeptDataStore {
   }
 
   /**
-   * Keeps `input` as the training data of `model:version` (replacing what was kept). The blob is
+   * Keeps `input` as the data of `model:version` in its role (replacing what was kept in that role). The blob is
    * stored first, then the row written. Throws BERTH_REGISTRY_VERSION_NOT_FOUND, and the blob
    * store's errors (BERTH_STORE_BLOBS_UNAVAILABLE when it cannot be written).
    */
@@ -62,10 +67,11 @@ export class KeptDataStore {
       if (!stat) throw Errors.STORE_BLOB_MISSING.create(input.digest ?? '(none)', 'the blob store');
       blob = stat;
     }
+    const role = input.role ?? 'training';
     const row = {
       model,
       number: version,
-      role: 'training',
+      role,
       digest: blob.digest,
       size: blob.size,
       rows: input.rows,
@@ -73,15 +79,15 @@ export class KeptDataStore {
       created_at: this.#now().toISOString(),
     };
     await this.#db.transaction().execute(async (trx) => {
-      await trx.deleteFrom('version_data').where('model', '=', model).where('number', '=', version).where('role', '=', 'training').execute();
+      await trx.deleteFrom('version_data').where('model', '=', model).where('number', '=', version).where('role', '=', role).execute();
       await trx.insertInto('version_data').values(row).execute();
     });
     return toKept(row);
   }
 
-  /** The training data `model:version` keeps, or undefined. */
-  async get(model: string, version: number): Promise<KeptData | undefined> {
-    const row = await this.#db.selectFrom('version_data').selectAll().where('model', '=', model).where('number', '=', version).where('role', '=', 'training').executeTakeFirst();
+  /** The data `model:version` keeps in `role`, or undefined. */
+  async get(model: string, version: number, role: KeptDataRole = 'training'): Promise<KeptData | undefined> {
+    const row = await this.#db.selectFrom('version_data').selectAll().where('model', '=', model).where('number', '=', version).where('role', '=', role).executeTakeFirst();
     return row ? toKept(row) : undefined;
   }
 }
@@ -90,7 +96,7 @@ function toKept(row: StoreTables['version_data']): KeptData {
   return {
     model: row.model,
     version: Number(row.number),
-    role: 'training',
+    role: row.role === 'validation' ? 'validation' : 'training',
     digest: row.digest,
     size: Number(row.size),
     rows: Number(row.rows),

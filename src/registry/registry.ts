@@ -150,7 +150,8 @@ export class Registry {
 
   /**
    * Keeps a CSV as the training data of `model:version` (a blob by digest, kept while the version
-   * exists), so that retraining can start from it. Throws BERTH_REGISTRY_VERSION_NOT_FOUND and the
+   * exists), or with `role: 'validation'` as the validation file it was judged on, so that
+   * retraining can start from them. Throws BERTH_REGISTRY_VERSION_NOT_FOUND and the
    * blob store's errors.
    */
   async keepTrainingData(model: string, version: number, input: KeepDataInput): Promise<KeptData> {
@@ -162,6 +163,12 @@ export class Registry {
   async keptTrainingData(model: string, version: number): Promise<KeptData | undefined> {
     this.#ensureOpen();
     return this.#kept.get(model, version);
+  }
+
+  /** The validation file `model:version` keeps (`keepTrainingData` with role `validation`), or undefined. */
+  async keptValidationData(model: string, version: number): Promise<KeptData | undefined> {
+    this.#ensureOpen();
+    return this.#kept.get(model, version, 'validation');
   }
 
   // ---------------------------------------------------------------- reading

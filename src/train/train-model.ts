@@ -94,6 +94,8 @@ export interface Lineage {
   readonly validationFraction: number | null;
   /** The validation file, when one was given. */
   readonly validationSource?: string;
+  /** The validation file's bytes (sha256, hex) and data rows, when one was given: what retraining needs to find it again. */
+  readonly validationData?: { readonly source: string; readonly sha256: string; readonly rows: number };
   /** The number of cross-validation folds, when the metrics come from k-fold cross-validation. */
   readonly folds?: number;
   readonly classWeight: ClassWeight;
@@ -268,6 +270,7 @@ export async function trainFromTable(table: CsvTable, options: TrainOptions): Pr
     seed,
     validationFraction: options.validation || folds !== undefined ? null : fraction,
     ...(options.validation ? { validationSource: options.validation.source } : {}),
+    ...(options.validation ? { validationData: { source: options.validation.source, sha256: options.validation.sha256, rows: options.validation.rows.length } } : {}),
     ...(folds !== undefined ? { folds } : {}),
     classWeight,
     // Under cross-validation every row trains and is validated on once.

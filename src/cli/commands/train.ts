@@ -47,7 +47,8 @@ export interface TrainCommandOptions {
   readonly onProgress?: ((progress: TrainProgress) => void) | undefined;
   /**
    * Keep the CSV in the registry's blob store as the version's training data (retraining starts
-   * from it); default the config's `training.keepData`. Only a registered version keeps data.
+   * from it), and the validation file, if any, as its validation data (retraining's forgetting
+   * check scores on it); default the config's `training.keepData`. Only a registered version keeps data.
    */
   readonly keepData?: boolean | undefined;
   readonly actor?: AuditActor | undefined;
@@ -63,6 +64,8 @@ export interface TrainCommandResult extends TrainingSummary {
   readonly registered: { readonly model: string; readonly version: number; readonly created: boolean; readonly aliasesSet: readonly string[] } | null;
   /** The training data kept with the registered version, or null. */
   readonly keptData: { readonly digest: string; readonly size: number; readonly rows: number } | null;
+  /** The validation file kept with the registered version (with `validation` and kept data), or null. */
+  readonly keptValidation: { readonly digest: string; readonly size: number; readonly rows: number } | null;
 }
 
 /**
@@ -112,6 +115,15 @@ export async function trainCommand(options: TrainCommandOptions): Promise<TrainC
               source: `train:${resolve(options.data)}`,
             })
           : undefined;
+      const keptValidation =
+        registry && registered && keepData && options.validation !== undefined && result.lineage.validationData
+          ? await registry.keepTrainingData(registered.version.model, registered.version.version, {
+              role: 'validation',
+              file: options.validation,
+              rows: result.lineage.validationData.rows,
+              source: `train:${resolve(options.validation)}`,
+            })
+          : undefined;
       return {
         name,
         ...summary,
@@ -121,6 +133,7 @@ export async function trainCommand(options: TrainCommandOptions): Promise<TrainC
           ? { model: registered.version.model, version: registered.version.version, created: registered.created, aliasesSet: registered.aliasesSet }
           : null,
         keptData: kept ? { digest: kept.digest, size: kept.size, rows: kept.rows } : null,
+        keptValidation: keptValidation ? { digest: keptValidation.digest, size: keptValidation.size, rows: keptValidation.rows } : null,
       };
     } finally {
       if (scratch) await rm(scratch, { recursive: true, force: true });
