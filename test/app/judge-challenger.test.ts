@@ -40,4 +40,16 @@ describe('judgeChallenger', () => {
     expect(judgeChallenger('regression', recent({ r2: 0.6, rmse: 50 }, { r2: 0.62, rmse: 52 }), undefined, options).better).toBe(false);
     expect(judgeChallenger('regression', recent({ r2: 0.7 }, { r2: 0.6 }), original({ r2: 0.4 }, { r2: 0.52 }), options).better).toBe(false);
   });
+
+  it('says so in the verdict when there were no original validation rows to check forgetting on', () => {
+    const why = 'v1 was validated on a file (holdout.csv) that was not kept with it';
+    const verdict = judgeChallenger('classification', recent({ logLoss: 0.5, rocAuc: 0.8 }, { logLoss: 0.51, rocAuc: 0.79 }), undefined, { ...options, forgettingSkipped: why });
+    expect(verdict).toMatchObject({ better: true, forgettingSkipped: why });
+    expect(verdict.table).toHaveLength(1);
+    expect(verdict.reason).toBe(`on the 300 recent held-out rows its logLoss 0.5000 against the champion's 0.5100 (better by 0.0100, margin 0.005); not checked for forgetting: ${why}`);
+    // With original rows to score the check runs, and nothing is said to be skipped.
+    const checked = judgeChallenger('classification', recent({ logLoss: 0.5, rocAuc: 0.8 }, { logLoss: 0.51, rocAuc: 0.79 }), original({ logLoss: 0.45 }, { logLoss: 0.45 }), { ...options, forgettingSkipped: why });
+    expect(checked.forgettingSkipped).toBeUndefined();
+    expect(checked.reason).not.toMatch(/not checked/);
+  });
 });

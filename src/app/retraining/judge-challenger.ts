@@ -3,7 +3,9 @@
  * same rows. Better means ahead on the recent held-out labelled rows by the policy's margin on the
  * task's main metric (log loss for classifiers, a proper score that sees calibration as well as
  * ranking, with ROC AUC no lower; R² for regressors), and not behind on the original validation
- * rows by more than the policy allows (no catastrophic forgetting).
+ * rows by more than the policy allows (no catastrophic forgetting). When there are no original
+ * validation rows to check (a champion judged on a validation file that was not kept), the
+ * verdict rests on the recent rows alone and says so.
  */
 import type { Metrics } from '../../train/index.js';
 
@@ -36,12 +38,16 @@ export interface ChallengerEvaluation {
   readonly better: boolean;
   /** Why, in a sentence. */
   readonly reason: string;
+  /** Why the forgetting check did not run, when it could not (there is then no `original` row). */
+  readonly forgettingSkipped?: string;
 }
 
 /** How much better is better. */
 export interface JudgeOptions {
   readonly margin: number;
   readonly forgetting: number;
+  /** Why there are no original validation rows to check forgetting on; recorded with the verdict. */
+  readonly forgettingSkipped?: string | undefined;
 }
 
 /** The figures a verdict and the table use, from the trainer's metrics; null where undefined (JSON has no NaN). */
@@ -62,7 +68,13 @@ export function judgeChallenger(task: 'classification' | 'regression', recent: E
   const show = (v: number | null | undefined): string => (v === null || v === undefined ? 'undefined' : v.toFixed(4));
   const challenger = recent.challenger[metric];
   const champion = recent.champion[metric];
-  const verdict = (better: boolean, reason: string): ChallengerEvaluation => ({ metric, table, better, reason });
+  const skipped = original ? undefined : options.forgettingSkipped;
+  const verdict = (better: boolean, reason: string): ChallengerEvaluation => ({
+    metric,
+    table,
+    better,
+    ...(skipped !== undefined ? { reason: `${reason}; not checked for forgetting: ${skipped}`, forgettingSkipped: skipped } : { reason }),
+  });
   if (challenger === null || challenger === undefined || champion === null || champion === undefined) {
     return verdict(false, `${metric} is undefined on the ${recent.count} recent held-out rows, so the challenger cannot be shown to be better`);
   }

@@ -194,6 +194,10 @@ export class Retraining implements RetrainingHooks {
     }
     const originalCsv = join(dir, 'original.csv');
     await this.#blob(model, 'read the champion\'s training data', () => registry.blobs.copyTo(kept.digest, originalCsv));
+    // A champion validated on a file is checked for forgetting on that file's rows, when it was kept.
+    const keptValidation = (lineage as { validationSource?: unknown }).validationSource !== undefined ? await registry.keptValidationData(model, champion) : undefined;
+    const validationCsv = keptValidation ? join(dir, 'validation.csv') : undefined;
+    if (keptValidation) await this.#blob(model, 'read the champion\'s validation file', () => registry.blobs.copyTo(keptValidation.digest, validationCsv!));
     const { bundle } = await this.#blob(model, 'read the champion\'s bundle', () => registry.openBundle(`${model}:${champion}`));
     const from = Date.parse(spec.window.from);
     const to = Date.parse(spec.window.to);
@@ -216,6 +220,7 @@ export class Retraining implements RetrainingHooks {
       championDir: bundle.dir,
       originalCsv,
       originalDigest: kept.digest,
+      ...(keptValidation ? { validationCsv, validationDigest: keptValidation.digest } : {}),
       recentCsv,
       keptCsv: join(dir, 'kept.csv'),
       trigger: spec.trigger,

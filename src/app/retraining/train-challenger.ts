@@ -2,7 +2,8 @@
  * Training a challenger (run in a training worker thread): the champion's original training data
  * and the labelled rows of a window, split with a recorded seed; the champion's trainer and
  * settings; both models scored on the same held-out recent rows and on the original validation
- * rows; the challenger packaged with its lineage (parent, trigger, data and windows, evaluation).
+ * rows (the champion's seeded split of its data, or the validation file it was judged on); the
+ * challenger packaged with its lineage (parent, trigger, data and windows, evaluation).
  */
 import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -49,6 +50,9 @@ export interface ChallengerInput {
   /** The champion's kept training data. */
   readonly originalCsv: string;
   readonly originalDigest: string;
+  /** The champion's kept validation file, when it was validated on one (`berth train --validation`) that was kept. */
+  readonly validationCsv?: string | undefined;
+  readonly validationDigest?: string | undefined;
   /** The labelled rows of the window as CSV in the original columns (labelled-table.ts). */
   readonly recentCsv: string;
   /** Where the challenger's training data (original rows, then the labelled rows) is written, to be kept. */
@@ -81,6 +85,8 @@ interface ChampionLineage {
   readonly parameters?: Readonly<Record<string, number | string | null>>;
   readonly seed?: number;
   readonly validationFraction?: number | null;
+  /** The validation file the champion was judged on, when it had one instead of a split. */
+  readonly validationSource?: string;
   readonly classWeight?: ClassWeight;
   readonly refit?: boolean;
 }
@@ -106,17 +112,39 @@ export async function trainChallenger(input: ChallengerInput): Promise<TrainedBu
   const task = lineage.task;
   const targetIndex = original.header.indexOf(target);
 
-  // The original validation rows: the champion's own split when it came from a random one.
-  const inferred = inferSchema(original, { target, task });
-  const originalFraction = typeof lineage.validationFraction === 'number' ? lineage.validationFraction : input.holdout;
-  const originalSeed = typeof lineage.seed === 'number' ? lineage.seed : input.seed;
-  const originalSplit = splitRows(inferred.rows.length, {
-    fraction: originalFraction,
-    seed: originalSeed,
-    ...(inferred.target.task === 'classification' ? { strata: inferred.target.classes } : {}),
-  });
-  const originalValidation = Array.from(originalSplit.validation, (i) => inferred.rows[i]!);
-  const heldOut = new Set(originalValidation);
+  // The original validation rows: the champion's validation file when it was judged on one (its
+  // rows are not in the training data, which then trains the challenger whole), else its own
+  // seeded split of the training data, held out of the challenger's training too.
+  const validatedOnFile = typeof lineage.validationSource === 'string';
+  let validationTable: CsvTable = original;
+  let originalValidation: number[] = [];
+  let heldOut = new Set<number>();
+  let forgettingSkipped: string | undefined;
+  let originalRecord: Record<string, unknown>;
+  if (validatedOnFile && input.validationCsv !== undefined) {
+    validationTable = parseCsv(await readFile(input.validationCsv), `the validation file of ${input.model}:${input.parent}`);
+    if (!validationTable.header.includes(target)) {
+      throw Errors.RETRAIN_SCHEMA_CHANGED.create(input.model, input.parent, `the kept validation file has no column '${target}'`);
+    }
+    originalValidation = Array.from(inferSchema(validationTable, { target, task }).rows);
+    originalRecord = { validationFile: { source: lineage.validationSource, digest: input.validationDigest, rows: validationTable.rows.length } };
+  } else if (validatedOnFile) {
+    // Its seeded split of the training data would be rows the champion was trained on: no fair check.
+    forgettingSkipped = `v${input.parent} was validated on a file (${lineage.validationSource}) that was not kept with it (berth train --keep-data keeps it), so its original validation rows are not known`;
+    originalRecord = { validationFile: { source: lineage.validationSource, kept: false } };
+  } else {
+    const inferred = inferSchema(original, { target, task });
+    const originalFraction = typeof lineage.validationFraction === 'number' ? lineage.validationFraction : input.holdout;
+    const originalSeed = typeof lineage.seed === 'number' ? lineage.seed : input.seed;
+    const originalSplit = splitRows(inferred.rows.length, {
+      fraction: originalFraction,
+      seed: originalSeed,
+      ...(inferred.target.task === 'classification' ? { strata: inferred.target.classes } : {}),
+    });
+    originalValidation = Array.from(originalSplit.validation, (i) => inferred.rows[i]!);
+    heldOut = new Set(originalValidation);
+    originalRecord = { seed: originalSeed, validationFraction: originalFraction };
+  }
 
   // The recent rows: a seeded split, stratified by class.
   const truths = recent.rows.map((row) => row[targetIndex]!);
@@ -159,12 +187,13 @@ export async function trainChallenger(input: ChallengerInput): Promise<TrainedBu
   const recentRow: EvaluationRow = { rows: 'recent', count: recentHoldout.length, challenger: recentScores.challenger, champion: recentScores.champion };
   let originalRow: EvaluationRow | undefined;
   if (originalValidation.length > 0) {
-    const scores = await score(tableRecords(original, originalValidation), originalValidation.map((i) => original.rows[i]![targetIndex]!));
-    // A refitted champion has seen these rows; training recorded its figures on them before the refit.
-    const recorded = lineage.refit === true && typeof lineage.validationFraction === 'number' ? recordedFigures(champion.manifest.evaluation) : undefined;
+    const validationTarget = validationTable.header.indexOf(target);
+    const scores = await score(tableRecords(validationTable, originalValidation), originalValidation.map((i) => validationTable.rows[i]![validationTarget]!));
+    // A refitted champion has seen these rows (a validation file's too); training recorded its figures on them before the refit.
+    const recorded = lineage.refit === true && (typeof lineage.validationFraction === 'number' || validatedOnFile) ? recordedFigures(champion.manifest.evaluation) : undefined;
     originalRow = { rows: 'original', count: originalValidation.length, challenger: scores.challenger, champion: scores.champion, ...(recorded ? { championRecorded: recorded } : {}) };
   }
-  const evaluation = judgeChallenger(task, recentRow, originalRow, { margin: input.margin, forgetting: input.forgetting });
+  const evaluation = judgeChallenger(task, recentRow, originalRow, { margin: input.margin, forgetting: input.forgetting, ...(forgettingSkipped ? { forgettingSkipped } : {}) });
 
   const from = Date.parse(input.window.from);
   const to = Date.parse(input.window.to);
@@ -179,7 +208,13 @@ export async function trainChallenger(input: ChallengerInput): Promise<TrainedBu
         parent: input.parent,
         trigger: { kind: input.trigger.kind, ...(input.trigger.detail !== undefined ? { detail: input.trigger.detail } : {}) },
         retraining: {
-          original: { digest: input.originalDigest, rows: original.rows.length, validationRows: originalValidation.length, seed: originalSeed, validationFraction: originalFraction },
+          original: {
+            digest: input.originalDigest,
+            rows: original.rows.length,
+            trainRows: original.rows.length - heldOut.size,
+            validationRows: originalValidation.length,
+            ...originalRecord,
+          },
           labelled: {
             window: { from: new Date(from).toISOString(), to: new Date(to).toISOString(), since: input.window.since },
             sha256: createHash('sha256').update(recentBytes).digest('hex'),
