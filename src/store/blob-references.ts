@@ -1,5 +1,5 @@
 /**
- * Which blobs the metadata database still points at: registered versions' files and kept training
+ * Which blobs the metadata database still points at: registered versions' files and kept training and validation
  * data, the uploads of training jobs that have not finished (or whose data is to be kept), the
  * bundles training jobs made, and the monitor's log segments. Whoever removes blobs asks here first, so that one owner's
  * clean-up never removes a blob another still needs.
