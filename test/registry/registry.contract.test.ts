@@ -235,6 +235,23 @@ for (const backend of STORE_BACKENDS) {
         expect(await code(registry.deleteVersion('nope', 1))).toBe('BERTH_REGISTRY_MODEL_NOT_FOUND');
       });
 
+      it('keeps a version\'s training data and validation file as two roles, and removes both blobs with it', async () => {
+        await registry.register(ONNX_FIXTURES.relu, { name: 'm' });
+        const training = join(location.home, 'train.csv');
+        const validation = join(location.home, 'valid.csv');
+        writeFileSync(training, 'x,y\n1,0\n2,1\n3,0\n');
+        writeFileSync(validation, 'x,y\n4,1\n');
+        const kept = await registry.keepTrainingData('m', 1, { file: training, rows: 3, source: 'test' });
+        const held = await registry.keepTrainingData('m', 1, { role: 'validation', file: validation, rows: 1, source: 'test' });
+        expect(await registry.keptTrainingData('m', 1)).toMatchObject({ role: 'training', digest: kept.digest, rows: 3 });
+        expect(await registry.keptValidationData('m', 1)).toMatchObject({ role: 'validation', digest: held.digest, rows: 1 });
+        expect(held.digest).not.toBe(kept.digest);
+        expect(await blobCount()).toBe(3);
+        expect((await registry.deleteVersion('m', 1)).blobsRemoved).toBe(3);
+        expect(await registry.keptValidationData('m', 1)).toBeUndefined();
+        expect(await blobCount()).toBe(0);
+      });
+
       it('removes blobs no other version uses, and keeps shared ones', async () => {
         const shared = await registry.register(ONNX_FIXTURES.relu, { name: 'a' });
         const sharing = await registry.register(ONNX_FIXTURES.relu, { name: 'b' });
