@@ -28,6 +28,8 @@ export interface EvaluationRow {
    * seen them): its figures as training recorded them, before the refit. The fair baseline.
    */
   readonly championRecorded?: Readonly<Record<string, number | null>>;
+  /** Where `championRecorded` comes from, in words (which rows, which model training fitted). */
+  readonly championRecordedHow?: string;
 }
 
 /** The evaluation table and the verdict. */
@@ -96,7 +98,7 @@ export function judgeChallenger(task: 'classification' | 'regression', recent: E
     if (before !== null && before !== undefined && after !== null && after !== undefined && -gainOf(after, before) > options.forgetting) {
       return verdict(
         false,
-        `it is better on recent rows (${figures}) but forgets: on the ${original.count} original validation rows its ${metric} is ${show(after)} against the champion's ${show(before)}, worse by more than ${options.forgetting}`,
+        `it is better on recent rows (${figures}) but forgets: on the ${original.count} original validation rows its ${metric} is ${show(after)} against the champion's ${show(before)}${original.championRecorded ? ' (as training recorded it)' : ''}, worse by more than ${options.forgetting}`,
       );
     }
   }

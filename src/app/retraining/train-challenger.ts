@@ -2,8 +2,9 @@
  * Training a challenger (run in a training worker thread): the champion's original training data
  * and the labelled rows of a window, split with a recorded seed; the champion's trainer and
  * settings; both models scored on the same held-out recent rows and on the original validation
- * rows (the champion's seeded split of its data, or the validation file it was judged on); the
- * challenger packaged with its lineage (parent, trigger, data and windows, evaluation).
+ * rows (the champion's seeded split of its data, the last fold of its cross-validation, or the
+ * validation file it was judged on); the challenger packaged with its lineage (parent, trigger,
+ * data and windows, evaluation).
  */
 import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -22,6 +23,7 @@ import {
   type Metrics,
   type TrainProgress,
   classificationMetrics,
+  foldSplits,
   inferSchema,
   parseCsv,
   regressionMetrics,
@@ -87,6 +89,8 @@ interface ChampionLineage {
   readonly validationFraction?: number | null;
   /** The validation file the champion was judged on, when it had one instead of a split. */
   readonly validationSource?: string;
+  /** The folds of its cross-validation, when it was judged by k-fold cross-validation instead of a split. */
+  readonly folds?: number;
   readonly classWeight?: ClassWeight;
   readonly refit?: boolean;
 }
@@ -113,14 +117,18 @@ export async function trainChallenger(input: ChallengerInput): Promise<TrainedBu
   const targetIndex = original.header.indexOf(target);
 
   // The original validation rows: the champion's validation file when it was judged on one (its
-  // rows are not in the training data, which then trains the challenger whole), else its own
-  // seeded split of the training data, held out of the challenger's training too.
+  // rows are not in the training data, which then trains the challenger whole), else the last
+  // fold of its cross-validation, else its own seeded split of the training data; rows of the
+  // training data are held out of the challenger's training too.
   const validatedOnFile = typeof lineage.validationSource === 'string';
   let validationTable: CsvTable = original;
   let originalValidation: number[] = [];
   let heldOut = new Set<number>();
   let forgettingSkipped: string | undefined;
   let originalRecord: Record<string, unknown>;
+  // The champion's fair figures on the original rows when, refitted on every row, it has seen them.
+  let baseline: { readonly figures: Record<string, number | null>; readonly how: string } | undefined;
+  const refitted = lineage.refit === true;
   if (validatedOnFile && input.validationCsv !== undefined) {
     validationTable = parseCsv(await readFile(input.validationCsv), `the validation file of ${input.model}:${input.parent}`);
     if (!validationTable.header.includes(target)) {
@@ -128,10 +136,24 @@ export async function trainChallenger(input: ChallengerInput): Promise<TrainedBu
     }
     originalValidation = Array.from(inferSchema(validationTable, { target, task }).rows);
     originalRecord = { validationFile: { source: lineage.validationSource, digest: input.validationDigest, rows: validationTable.rows.length } };
+    const recorded = refitted ? recordedFigures(champion.manifest.evaluation) : undefined;
+    if (recorded) baseline = { figures: recorded, how: 'as training recorded it on the validation file, before refitting the champion on every row' };
   } else if (validatedOnFile) {
     // Its seeded split of the training data would be rows the champion was trained on: no fair check.
     forgettingSkipped = `v${input.parent} was validated on a file (${lineage.validationSource}) that was not kept with it (berth train --keep-data keeps it), so its original validation rows are not known`;
     originalRecord = { validationFile: { source: lineage.validationSource, kept: false } };
+  } else if (typeof lineage.folds === 'number') {
+    // Every row trained the refitted champion, so none is fair to score it on. Training's split
+    // into folds is redone (same seed, same strata); the last fold is held out of the challenger,
+    // and the champion's figure on it is the one training recorded for the model fitted without it.
+    const inferred = inferSchema(original, { target, task });
+    const seed = typeof lineage.seed === 'number' ? lineage.seed : input.seed;
+    const splits = foldSplits(inferred.rows.length, { folds: lineage.folds, seed, ...(inferred.target.task === 'classification' ? { strata: inferred.target.classes } : {}) });
+    const fold = splits.length;
+    originalValidation = Array.from(splits[fold - 1]!.validation, (i) => inferred.rows[i]!);
+    heldOut = new Set(originalValidation);
+    originalRecord = { seed, folds: lineage.folds, fold };
+    baseline = foldBaseline(champion.manifest.evaluation, fold, lineage.folds);
   } else {
     const inferred = inferSchema(original, { target, task });
     const originalFraction = typeof lineage.validationFraction === 'number' ? lineage.validationFraction : input.holdout;
@@ -144,6 +166,8 @@ export async function trainChallenger(input: ChallengerInput): Promise<TrainedBu
     originalValidation = Array.from(originalSplit.validation, (i) => inferred.rows[i]!);
     heldOut = new Set(originalValidation);
     originalRecord = { seed: originalSeed, validationFraction: originalFraction };
+    const recorded = refitted && typeof lineage.validationFraction === 'number' ? recordedFigures(champion.manifest.evaluation) : undefined;
+    if (recorded) baseline = { figures: recorded, how: 'as training recorded it on these rows, before refitting the champion on every row' };
   }
 
   // The recent rows: a seeded split, stratified by class.
@@ -189,9 +213,13 @@ export async function trainChallenger(input: ChallengerInput): Promise<TrainedBu
   if (originalValidation.length > 0) {
     const validationTarget = validationTable.header.indexOf(target);
     const scores = await score(tableRecords(validationTable, originalValidation), originalValidation.map((i) => validationTable.rows[i]![validationTarget]!));
-    // A refitted champion has seen these rows (a validation file's too); training recorded its figures on them before the refit.
-    const recorded = lineage.refit === true && (typeof lineage.validationFraction === 'number' || validatedOnFile) ? recordedFigures(champion.manifest.evaluation) : undefined;
-    originalRow = { rows: 'original', count: originalValidation.length, challenger: scores.challenger, champion: scores.champion, ...(recorded ? { championRecorded: recorded } : {}) };
+    originalRow = {
+      rows: 'original',
+      count: originalValidation.length,
+      challenger: scores.challenger,
+      champion: scores.champion,
+      ...(baseline ? { championRecorded: baseline.figures, championRecordedHow: baseline.how } : {}),
+    };
   }
   const evaluation = judgeChallenger(task, recentRow, originalRow, { margin: input.margin, forgetting: input.forgetting, ...(forgettingSkipped ? { forgettingSkipped } : {}) });
 
@@ -262,6 +290,22 @@ async function figures(
 function recordedFigures(evaluation: unknown): Record<string, number | null> | undefined {
   const metrics = (evaluation as { metrics?: Metrics } | undefined)?.metrics;
   return metrics && (metrics.task === 'classification' || metrics.task === 'regression') ? evaluatedFigures(metrics) : undefined;
+}
+
+/**
+ * A cross-validated champion's figures on fold `fold` (1-based) of `folds`: those training
+ * recorded for the chosen trainer's model fitted without that fold. A bundle without per-fold
+ * figures falls back on the pooled out-of-fold ones, which no fitted model saw either.
+ */
+function foldBaseline(evaluation: unknown, fold: number, folds: number): { figures: Record<string, number | null>; how: string } | undefined {
+  const recorded = evaluation as { algorithm?: unknown; candidates?: readonly { algorithm?: unknown; foldMetrics?: readonly Metrics[] }[] } | undefined;
+  const chosen = recorded?.candidates?.find((c) => c.algorithm === recorded.algorithm);
+  const metrics = chosen?.foldMetrics?.length === folds ? chosen.foldMetrics[fold - 1] : undefined;
+  if (metrics && (metrics.task === 'classification' || metrics.task === 'regression')) {
+    return { figures: evaluatedFigures(metrics), how: `as training recorded it on fold ${fold} of ${folds}, for the model fitted without these rows, before refitting the champion on every row` };
+  }
+  const pooled = recordedFigures(evaluation);
+  return pooled ? { figures: pooled, how: `as training recorded it out of fold over all ${folds} folds, before refitting the champion on every row` } : undefined;
 }
 
 /** The champion's GBDT settings, less the iterations early stopping chose (the new data chooses again). */
