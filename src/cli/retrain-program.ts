@@ -174,6 +174,12 @@ export function renderFinished(job: TrainingJob): string {
       ].join(''),
     ),
     '  (challenger vs champion)',
+    // A champion refitted on every row has seen its original rows: the verdict uses training's figures.
+    ...outcome.evaluation.table.flatMap((row) =>
+      row.championRecorded
+        ? [`  Champion on the ${row.rows} rows ${row.championRecordedHow ?? 'as training recorded it'}: ${metrics.map((m) => `${m} ${figure(row.championRecorded![m])}`).join(', ')} (the verdict's baseline)`]
+        : [],
+    ),
     `Decision: ${outcome.decision}: ${outcome.reason}`,
   ];
   return lines.join('\n');

@@ -8,6 +8,9 @@ interface EvaluationRow {
   readonly count: number;
   readonly challenger: Readonly<Record<string, number | null>>;
   readonly champion: Readonly<Record<string, number | null>>;
+  /** A champion refitted on every row has seen the original rows: training's figures, the verdict's baseline. */
+  readonly championRecorded?: Readonly<Record<string, number | null>>;
+  readonly championRecordedHow?: string;
 }
 
 const DECISION: Record<string, string> = {
@@ -68,6 +71,14 @@ export function RetrainOutcome({ job }: { readonly job: TrainingJob }) {
           </tbody>
         </table>
       </div>
+      {table.map((row) =>
+        row.championRecorded ? (
+          <p key={row.rows} className="muted">
+            Champion on the {row.rows} rows {row.championRecordedHow ?? 'as training recorded it'}:{' '}
+            {metrics.map((m) => `${metricLabel(m)} ${formatNumber(row.championRecorded?.[m])}`).join(', ')} (the verdict's baseline).
+          </p>
+        ) : null,
+      )}
     </section>
   );
 }
