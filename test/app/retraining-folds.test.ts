@@ -2,9 +2,9 @@
  * Retraining a champion judged by k-fold cross-validation (`berth train --folds`): refitted on
  * every row, it has seen every original row, so the forgetting check redoes training's folds,
  * holds the last one out of the challenger's training, scores the challenger on it, and compares
- * with the figures training recorded on that fold for the model fitted without it. Real training,
- * onnxruntime and SQLite; imported from dist/ because jobs train in worker threads (run
- * `npm run build:server`).
+ * with the figures training recorded on that fold for the model fitted without it; the table
+ * names that baseline, as it does a split champion's. Real training, onnxruntime and SQLite;
+ * imported from dist/ because jobs train in worker threads (run `npm run build:server`).
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -51,6 +51,8 @@ describe('retraining a champion judged by k-fold cross-validation', () => {
     // 5,000 rows in 5 folds of 1,000; both trainers tried, so the baseline must be the chosen one's.
     const config = buildConfig({ store: { home } });
     await trainCommand({ config, data: join(DATASETS, 'loans_current_stable.csv'), target: 'defaulted', name: 'loans', algorithm: 'auto', folds: 5, seed: 3, aliases: ['production'], keepData: true });
+    // The same data judged on a random split, then refitted on every row (as under 20,000 rows).
+    await trainCommand({ config, data: join(DATASETS, 'loans_current_stable.csv'), target: 'defaulted', name: 'split', algorithm: 'linear', seed: 3, aliases: ['production'], keepData: true });
     registry = await openRegistry({ home });
     retraining = new Retraining({ registry, labelled, policies: new RetrainPolicyStore(registry.store.db), now: () => NOW });
     jobs = new TrainingJobs({ config: buildConfig({}).training, db: registry.store.db, blobs: registry.blobs, workDir: join(work, 'jobs'), retraining });
@@ -96,5 +98,19 @@ describe('retraining a champion judged by k-fold cross-validation', () => {
 
     // `berth retrain --now --wait` prints the baseline the verdict used.
     expect(renderFinished(job)).toContain(`  Champion on the original rows as training recorded it on fold 5 of 5, for the model fitted without these rows, before refitting the champion on every row: rocAuc ${fold5.rocAuc.toFixed(4)}, logLoss ${fold5.logLoss.toFixed(4)}, accuracy ${fold5.accuracy.toFixed(4)} (the verdict's baseline)`);
+  });
+
+  it('names the baseline of a champion refitted after a random split the same way', async () => {
+    const champion = await registry.getVersion('split', 1);
+    expect(champion.manifest.lineage).toMatchObject({ refit: true, validationFraction: 0.2 });
+    labelled.add('split', labelledRowsOf('loans_current_drifted.csv', { target: 'defaulted', at: AN_HOUR_AGO }));
+    const job = await finished(jobs, (await retraining.retrain('split')).id);
+    expect(job.state, JSON.stringify(job.error)).toBe('succeeded');
+    const original = job.result!.retrain!.evaluation.table[1]!;
+    const recorded = (champion.manifest.evaluation as Json).metrics;
+    expect(original).toMatchObject({ rows: 'original', count: recorded.rows, championRecordedHow: 'as training recorded it on these rows, before refitting the champion on every row' });
+    expect(original.championRecorded!.logLoss!).toBeCloseTo(recorded.logLoss, 10);
+    expect(original.champion.logLoss!).toBeLessThan(recorded.logLoss);
+    expect(renderFinished(job)).toContain(`  Champion on the original rows as training recorded it on these rows, before refitting the champion on every row: rocAuc ${recorded.rocAuc.toFixed(4)}`);
   });
 });
