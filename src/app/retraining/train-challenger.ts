@@ -295,7 +295,8 @@ function recordedFigures(evaluation: unknown): Record<string, number | null> | u
 /**
  * A cross-validated champion's figures on fold `fold` (1-based) of `folds`: those training
  * recorded for the chosen trainer's model fitted without that fold. A bundle without per-fold
- * figures falls back on the pooled out-of-fold ones, which no fitted model saw either.
+ * figures falls back on the pooled out-of-fold ones: still each row predicted by a model fitted
+ * without it, though over every fold rather than this one.
  */
 function foldBaseline(evaluation: unknown, fold: number, folds: number): { figures: Record<string, number | null>; how: string } | undefined {
   const recorded = evaluation as { algorithm?: unknown; candidates?: readonly { algorithm?: unknown; foldMetrics?: readonly Metrics[] }[] } | undefined;
