@@ -25,7 +25,7 @@ export class ServerMetrics {
   });
   readonly inFlight = new Gauge({
     name: 'berth_requests_in_flight',
-    help: 'Inference requests being processed now.',
+    help: 'Inference requests (HTTP from arrival, gRPC) not yet answered; scrapes, probes and the management API are not counted.',
     registers: [this.registry],
   });
   readonly loadSeconds = new Gauge({

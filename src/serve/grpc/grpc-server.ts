@@ -149,6 +149,8 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
       const started = performance.now();
       let labels: { model: string; version: string } | undefined;
       let statusCode = 200;
+      // The HTTP transport's count too (http/in-flight-hook.ts): the autoscaler sees every protocol.
+      metrics.inFlight.inc();
       try {
         let decoded: ReturnType<typeof decodeGrpcInfer> | undefined;
         const decode = () => (decoded ??= decodeGrpcInfer(request));
@@ -170,6 +172,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
         statusCode = error instanceof BerthError ? error.httpStatus : 500;
         throw error;
       } finally {
+        metrics.inFlight.dec();
         if (labels) metrics.observe(labels.model, labels.version, 'v2-grpc', statusCode, (performance.now() - started) / 1000);
       }
     }, (request) => ({ scopes: ['predict'], action: 'run models', model: request.model_name })),

@@ -20,6 +20,7 @@ import type { RolloutRunner } from '../../app/rollouts/rollout-runner.js';
 import type { Retraining } from '../../app/retraining/retraining.js';
 import type { Rollouts } from '../../app/rollouts/rollouts.js';
 import { guardAccess } from './access-hook.js';
+import { countInFlight } from './in-flight-hook.js';
 import type { AccessControl } from '../access-control.js';
 import { registerKeyRoutes } from './key-routes.js';
 import { guardOrigins } from './origin-guard.js';
@@ -129,8 +130,8 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
 
   // Requests that reach the server while it drains are served: they were sent before the load
   // balancer noticed, and refusing them would fail them for nothing.
+  countInFlight(app, metrics);
   app.addHook('onRequest', async (request, reply) => {
-    metrics.inFlight.inc();
     void reply.header('x-request-id', request.id);
   });
 
@@ -144,7 +145,6 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   });
 
   app.addHook('onResponse', async (request, reply) => {
-    metrics.inFlight.dec();
     const labels = request.inference;
     if (labels) metrics.observe(labels.model, labels.version, labels.protocol, reply.statusCode, reply.elapsedTime / 1000);
     // The line is built only when it is written: this hook runs on every request.
