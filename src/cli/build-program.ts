@@ -7,7 +7,8 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { BuildImageResult } from '../app/image/build-image.js';
-import { buildCommand, defaultImageBase } from './commands/build.js';
+import { buildCommand, buildFolderCommand, defaultImageBase } from './commands/build.js';
+import { Errors } from '../core/errors.js';
 import { loadStoreConfig } from './load-config.js';
 import { type StoreFlags, storeOptions } from './store-options.js';
 import { collect } from './option-parsers.js';
@@ -31,6 +32,7 @@ interface BuildFlags extends StoreFlags {
   readonly push?: string;
   readonly insecureRegistry?: boolean;
   readonly cacheDir?: string;
+  readonly folder?: string;
 }
 
 /** Registers `berth build` on `program`. */
@@ -49,17 +51,31 @@ export function addBuildCommand(program: Command, context: BuildProgramContext):
     .option('--tag <name:tag>', 'the image name inside the archive (default <model>:<version>)')
     .option('--push <registry/repository:tag>', 'push over the registry API (credentials from Docker\'s config.json)')
     .option('--insecure-registry', 'push and pull over plain HTTP (a registry on loopback)')
-    .option('--cache-dir <dir>', 'layers kept between builds (default BERTH_HOME/cache/images)');
+    .option('--cache-dir <dir>', 'layers kept between builds (default BERTH_HOME/cache/images)')
+    .option('--folder <dir>', "no image: write the models folder (a modelcar's /models) to a new or empty folder, to copy to s3:// for KServe or serve with berth serve <dir>");
   storeOptions(command)
     .addHelpText(
       'after',
       '\nExamples:\n  berth build loans@production -o loans.tar && podman load -i loans.tar\n' +
         '  berth build loans:3 --push registry.example.com/ml/loans:3\n' +
         '  berth build loans@production --modelcar --push registry.example.com/ml/loans-model:3\n' +
+        '  berth build loans@production --folder loans-models && aws s3 sync loans-models s3://models/loans\n' +
         '\nRun it: podman run --read-only -p 8080:8080 -e BERTH_ADMIN_TOKEN=… <image>\n',
     )
     .action(async (references: string[], flags: BuildFlags) => {
       const config = loadStoreConfig(flags, context.env);
+      if (flags.folder !== undefined) {
+        const imageOnly = (['output', 'push', 'base', 'tag', 'insecureRegistry', 'cacheDir'] as const).filter((key) => flags[key] !== undefined);
+        if (imageOnly.length > 0) throw Errors.IMAGE_OPTION_INVALID.create(`--folder writes a folder, not an image; leave out ${imageOnly.map((key) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')}`);
+        const written = await buildFolderCommand({ config, references: [...references, ...(flags.model ?? [])], folder: flags.folder });
+        context.print(
+          flags.json
+            ? JSON.stringify(written, null, 2)
+            : `Wrote the models folder ${written.folder} (${written.versions.map((v) => `${v.model}:${v.version}`).join(', ')}; ${formatBytes(written.bytes)}).\n` +
+                `Serve it with berth serve ${written.folder}, or copy it to object storage for KServe: aws s3 sync ${written.folder} s3://bucket/path, then berth k8s … --kserve --storage-uri s3://bucket/path`,
+        );
+        return;
+      }
       const dockerDir = context.env.DOCKER_CONFIG ?? join(homedir(), '.docker');
       const result = await buildCommand({
         config,

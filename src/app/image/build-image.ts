@@ -212,13 +212,13 @@ function baseName(base: ImageBase): string {
   return base.kind === 'oci' ? `oci:${base.path}` : base.kind === 'registry' ? base.reference : 'host';
 }
 
-interface ChosenVersion {
+export interface ChosenVersion {
   readonly version: ModelFolderVersion;
   readonly bundle: Bundle;
 }
 
 /** Resolves each reference to a registered version (once each) with the aliases that point at it. */
-async function chooseVersions(registry: Registry, references: readonly string[]): Promise<ChosenVersion[]> {
+export async function chooseVersions(registry: Registry, references: readonly string[]): Promise<ChosenVersion[]> {
   const chosen = new Map<string, ChosenVersion>();
   for (const reference of references) {
     const { version, bundle } = await registry.openBundle(reference);
@@ -303,7 +303,7 @@ function checkNodeVersion(base: BaseImage, where: string, hostVersion: string): 
 }
 
 /** Catalogue errors pass through; a file-system failure (a full disk, a permission) becomes one. */
-function asBuildError(error: unknown): unknown {
+export function asBuildError(error: unknown): unknown {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   if (code === 'ENOSPC') return Errors.IMAGE_BUILD_FAILED.create('the disk is full; free space (or point --cache-dir and -o elsewhere) and build again');
   if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return Errors.IMAGE_BUILD_FAILED.create((error as Error).message);

@@ -1,6 +1,7 @@
 /** `berth build <model-ref>...`: an OCI image serving registered versions, written without a container engine. */
 import { join } from 'node:path';
 import { type BuildImageResult, type ImageBase, buildImage } from '../../app/image/build-image.js';
+import { type ModelFolderResult, writeModelFolder } from '../../app/image/write-model-folder.js';
 import type { Config } from '../../core/config.js';
 import { Errors } from '../../core/errors.js';
 import { withRegistry } from '../with-registry.js';
@@ -66,4 +67,9 @@ export async function buildCommand(options: BuildCommandOptions): Promise<BuildI
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     }),
   );
+}
+
+/** `berth build --folder <dir>`: the models folder alone, written to `folder`; see app/image/write-model-folder.ts. */
+export async function buildFolderCommand(options: { readonly config: Config; readonly references: readonly string[]; readonly folder: string }): Promise<ModelFolderResult> {
+  return withRegistry(options.config, undefined, (registry) => writeModelFolder({ registry, references: options.references, folder: options.folder }));
 }
