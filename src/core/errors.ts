@@ -259,7 +259,7 @@ export const Errors = {
   STORE_BLOB_MISSING: define('BERTH_STORE_BLOB_MISSING', 500, 'INTERNAL', (digest: string, store: string) =>
     `Blob ${digest} is missing from the ${store}. The registry's files were removed or the blob folder is not the one the database was used with; register the version again or restore the folder.`),
   STORE_BLOB_CORRUPT: define('BERTH_STORE_BLOB_CORRUPT', 500, 'INTERNAL', (digest: string, reason: string) =>
-    `Blob ${digest} is damaged: ${reason}. Nothing was served from it; register the version again or restore the blob folder from a backup.`),
+    `Blob ${digest} is damaged: ${reason}. Nothing was served from it; register the version again or restore the blob (its folder or bucket) from a backup.`),
   STORE_BLOB_MISMATCH: define('BERTH_STORE_BLOB_MISMATCH', 400, 'INVALID_ARGUMENT', (file: string, expected: string, reason: string) =>
     `${file} does not have the expected content ${expected}: ${reason}. It changed while being stored or is damaged; nothing was stored.`),
 

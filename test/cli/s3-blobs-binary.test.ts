@@ -4,12 +4,15 @@
  * and the bucket; when S3 goes away, the loaded version keeps serving, and commands that need S3
  * fail with BERTH_STORE_BLOBS_UNAVAILABLE and exit 1.
  */
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type ServeProcess, runBerth, startBerthServe } from '../helpers/cli.js';
 import { tempDir, writeIdentityModel } from '../helpers/models.js';
 import { startTestS3 } from '../helpers/s3-server.js';
+import { eventually } from '../helpers/server.js';
 import { POSTGRES_URL, dropSchema, uniqueSchema } from '../helpers/store-backends.js';
 
 const { s3, skip } = await startTestS3();
@@ -18,9 +21,12 @@ const work = tempDir('berth-s3-e2e-');
 const schema = uniqueSchema();
 const database = POSTGRES_URL ?? `sqlite:${join(work, 'shared.db')}`;
 let server: ServeProcess | undefined;
+/** A replica under a model memory budget: versions load on their first request, from S3. */
+let budgeted: ServeProcess | undefined;
 
 afterAll(async () => {
   server?.child.kill('SIGKILL');
+  budgeted?.child.kill('SIGKILL');
   await s3?.close();
   if (POSTGRES_URL) await dropSchema(POSTGRES_URL, schema);
   rmSync(work, { recursive: true, force: true });
@@ -58,6 +64,30 @@ describe.skipIf(skip !== undefined)(`berth with --blobs s3://…${skip ? ` (${sk
     // A second version, not yet aliased, for the fault below.
     const second = await runBerth(['register', writeIdentityModel(work, 'FP64'), '--name', 'shared', '--home', join(work, 'a'), '--blobs', url], env());
     expect(second.code).toBe(0);
+
+    // A model the budgeted replica serves but has not loaded yet when S3 goes away.
+    const cold = await runBerth(['register', writeIdentityModel(work, 'INT64'), '--name', 'cold', '--alias', 'production', '--home', join(work, 'a'), '--blobs', url], env());
+    expect(cold.code).toBe(0);
+    budgeted = await startBerthServe(['--home', join(work, 'd'), '--port', '0', '--log-level', 'fatal', '--model-memory', String(256 * 1024 * 1024)], { ...env(), BERTH_BLOBS: url, AWS_MAX_ATTEMPTS: '1' });
+    expect(await infer(budgeted.url, 'shared')).toMatchObject({ status: 200, body: { model_version: '1' } });
+
+    // A blob whose bytes no longer match its digest is refused at load, and nothing is served from it.
+    const tamperedModel = writeIdentityModel(work, 'FP16');
+    const tampered = await runBerth(['register', tamperedModel, '--name', 'tampered', '--alias', 'production', '--home', join(work, 'a'), '--blobs', url], env());
+    expect(tampered.code).toBe(0);
+    const hex = createHash('sha256').update(readFileSync(tamperedModel)).digest('hex');
+    const client = new S3Client({ ...s3!.client, endpoint: s3!.endpoint, forcePathStyle: true });
+    await client.send(new PutObjectCommand({ Bucket: s3!.bucket, Key: `${url.slice(`s3://${s3!.bucket}/`.length)}/sha256/${hex}`, Body: readFileSync(writeIdentityModel(work, 'FP32')) }));
+    client.destroy();
+    expect(await eventually(async () => (await fetch(`${budgeted!.url}/v2/models/tampered`)).status === 200, 10_000)).toBe(true);
+    const refused = await fetch(`${budgeted.url}/v2/models/tampered/infer`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ inputs: [{ name: 'x', shape: [1, 3], datatype: 'FP16', data: [1, 2, 3] }] }),
+    });
+    expect(refused.status).toBe(500);
+    expect(((await refused.json()) as { code: string }).code).toBe('BERTH_STORE_BLOB_CORRUPT');
+    expect(readdirSync(join(work, 'd', 'bundles')).some((name) => name.includes(hex))).toBe(false);
   });
 
   it('keeps serving what is loaded when S3 goes away; commands that need S3 exit 1 with a clear error', async () => {
@@ -86,7 +116,21 @@ describe.skipIf(skip !== undefined)(`berth with --blobs s3://…${skip ? ` (${sk
     expect(still.status).toBe(200);
     expect(still.body).toMatchObject({ model_version: '1', outputs: [{ datatype: 'FP32', data: [1, 2, 3] }] });
     const info = (await (await fetch(`${server!.url}/api/server`, { headers: { authorization: 'Bearer secret-token-1' } })).json()) as { failures: { model: string; version: string; reason: string }[] };
-    expect(info.failures).toEqual([expect.objectContaining({ model: 'shared', version: '2', reason: expect.stringMatching(/Cannot use the blob store s3:\/\/.*ECONNREFUSED/s) })]);
+    // (The tampered model's failure may be listed too, if this replica saw it after the damage.)
+    expect(info.failures.filter((f) => f.model === 'shared')).toEqual([expect.objectContaining({ model: 'shared', version: '2', reason: expect.stringMatching(/Cannot use the blob store s3:\/\/.*ECONNREFUSED/s) })]);
+
+    // Under a memory budget, a version already in this replica's cache keeps serving, and one
+    // whose first load needs S3 is refused with 503 and a retry hint, not a 500.
+    expect(await infer(budgeted!.url, 'shared')).toMatchObject({ status: 200, body: { model_version: '1' } });
+    const coldLoad = await fetch(`${budgeted!.url}/v2/models/cold/infer`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ inputs: [{ name: 'x', shape: [1, 3], datatype: 'INT64', data: [1, 2, 3] }] }),
+    });
+    expect(coldLoad.status).toBe(503);
+    expect(coldLoad.headers.get('retry-after')).toBe('1');
+    expect(((await coldLoad.json()) as { code: string }).code).toBe('BERTH_STORE_BLOBS_UNAVAILABLE');
+    expect(await infer(budgeted!.url, 'shared')).toMatchObject({ status: 200, body: { model_version: '1' } });
 
     const registered = await runBerth(['register', model, '--name', 'other', '--home', join(work, 'a'), '--blobs', url], { ...env(), AWS_MAX_ATTEMPTS: '1' });
     expect(registered.code).toBe(1);
