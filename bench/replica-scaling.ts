@@ -149,6 +149,7 @@ async function main(): Promise<void> {
   const servers: ServerProcess[] = [];
   const steps: Step[] = [];
   let tableBytes: (readonly [string, number])[] = [];
+  let segments = { count: 0, bytes: 0, entries: 0 };
   // Every request sent, warm-ups included, for bytes per request.
   let sent = 0;
   try {
@@ -227,6 +228,11 @@ async function main(): Promise<void> {
       [schema, 'monitor%'],
     );
     tableBytes = sizes.rows.filter((r) => Number(r.bytes) > 16_384).map((r) => [r.relname, Number(r.bytes)] as const);
+    // The prediction log goes to the blob store as segment files, one row each in the database.
+    const logged = await client.query<{ count: string; bytes: string | null; entries: string | null }>(
+      `select count(*) as count, sum(bytes) as bytes, sum(entries) as entries from "${schema}".monitor_log_segments`,
+    );
+    segments = { count: Number(logged.rows[0]!.count), bytes: Number(logged.rows[0]!.bytes ?? 0), entries: Number(logged.rows[0]!.entries ?? 0) };
   } finally {
     for (const s of servers) await s.stop().catch(() => undefined);
     await client.query(`drop schema if exists "${schema}" cascade`).catch(() => undefined);
@@ -249,6 +255,8 @@ async function main(): Promise<void> {
     ),
     '',
     `Monitoring tables after all ${sent.toLocaleString('en-US')} requests of the run: ${tableBytes.map(([t, b]) => `${t} ${(b / 1024).toFixed(0)} KiB (${((b / sent) * 1000 / 1024).toFixed(1)} KiB per 1,000 requests)`).join(', ')}.`,
+    '',
+    `Prediction log in the blob store: ${segments.count} segment files (one monitor_log_segments row each) holding ${segments.entries.toLocaleString('en-US')} entries in ${(segments.bytes / 1024).toFixed(0)} KiB (${((segments.bytes / sent) * 1000 / 1024).toFixed(1)} KiB per 1,000 requests).`,
     '',
     `Rows written per table under load, ${MAX_REPLICAS} replicas: ${[...steps.at(-1)!.load.tables].map(([t, w]) => `${t} ${w}`).join(', ')}; idle: ${[...steps.at(-1)!.idle.tables].map(([t, w]) => `${t} ${w}`).join(', ') || 'none'}.`,
   ];
