@@ -186,6 +186,19 @@ describe('berth k8s: embedded mode', () => {
     expect(withoutInFlight.spec.metrics).toHaveLength(1);
   });
 
+  it('gives Prometheus the Secret\'s metrics-token when /metrics needs a credential (inferenceAuth)', async () => {
+    const configFile = { server: { inferenceAuth: true } };
+    const result = await manifests({ configFile, config: buildConfig(configFile) });
+    const monitor = byKind(result.objects, 'ServiceMonitor');
+    expect(() => validate(monitor as KubernetesObject)).not.toThrow();
+    expect(monitor.spec.endpoints).toEqual([
+      { port: 'http', path: '/metrics', interval: '15s', authorization: { type: 'Bearer', credentials: { name: 'berth-loans', key: 'metrics-token' } } },
+    ]);
+    expect(JSON.parse(byKind(result.objects, 'ConfigMap').data['config.json'])).toMatchObject({ server: { inferenceAuth: true } });
+    expect(result.secret.keys).toEqual(['admin-token', 'metrics-token']);
+    expect((await manifests()).secret.keys).toEqual(['admin-token']);
+  });
+
   it('puts the config file in the ConfigMap without its secrets', async () => {
     const configFile = { server: { adminToken: 'not-in-a-configmap', bodyLimit: 1000 }, batching: { maxBatchSize: 8 }, monitor: { webhooks: ['https://hooks.example/x'], sampleRate: 0.5 } };
     const result = await manifests({ configFile, config: buildConfig(configFile) });

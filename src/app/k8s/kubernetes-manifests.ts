@@ -48,7 +48,10 @@ export interface KubernetesManifestOptions {
   readonly modelMemory: number;
   /** The config file the ConfigMap holds, without secrets; cluster settings are added to it. */
   readonly config: Readonly<Record<string, unknown>>;
-  /** The Secret with `admin-token` (and in shared mode `database-url`); default the objects' name. */
+  /**
+   * The Secret with `admin-token` (and in shared mode `database-url`; with `server.inferenceAuth`,
+   * `metrics-token` for Prometheus); default the objects' name.
+   */
   readonly secretName?: string | undefined;
 }
 
@@ -210,11 +213,25 @@ export function kubernetesManifests(options: KubernetesManifestOptions): Kuberne
 
   const configMap = { apiVersion: 'v1', kind: 'ConfigMap', metadata: meta(configName), data: { 'config.json': configText } };
 
+  // With inferenceAuth, /metrics needs a credential with the read scope: Prometheus sends the
+  // Secret's `metrics-token` (an API key), or every scrape is refused and the autoscaler loses
+  // its in-flight metric.
+  const scrapeNeedsToken = (options.config.server as { inferenceAuth?: unknown } | undefined)?.inferenceAuth === true;
   const serviceMonitor = {
     apiVersion: 'monitoring.coreos.com/v1',
     kind: 'ServiceMonitor',
     metadata: meta(),
-    spec: { selector: { matchLabels: selector }, endpoints: [{ port: 'http', path: '/metrics', interval: '15s' }] },
+    spec: {
+      selector: { matchLabels: selector },
+      endpoints: [
+        {
+          port: 'http',
+          path: '/metrics',
+          interval: '15s',
+          ...(scrapeNeedsToken ? { authorization: { type: 'Bearer', credentials: { name: secretName, key: 'metrics-token' } } } : {}),
+        },
+      ],
+    },
   };
 
   return [configMap, deployment, service, autoscaler, disruptionBudget, serviceMonitor];

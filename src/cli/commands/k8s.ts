@@ -136,6 +136,8 @@ export async function k8sCommand(options: K8sCommandOptions): Promise<K8sCommand
       }
       keys.push('database-url');
     }
+    // Prometheus's credential for /metrics (an API key with the read scope), which the ServiceMonitor names.
+    if ((configFile.server as { inferenceAuth?: unknown } | undefined)?.inferenceAuth === true) keys.push('metrics-token');
     mode = shared ? 'shared' : 'embedded';
     objects = kubernetesManifests({
       name,
