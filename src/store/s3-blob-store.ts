@@ -80,7 +80,7 @@ export class S3BlobStore implements BlobStore {
     // Listing proves the endpoint, the credentials, the region and the bucket at once. The prefix
     // matches no key (digests are hex), so the answer is empty and never truncated: s3rver cannot
     // make continuation tokens on Node 17+ (DES), and an empty answer costs S3 least.
-    await this.#call(() => this.#client.send(new ListObjectsV2Command({ Bucket: this.#bucket, Prefix: `${this.#prefix}sha256/-`, MaxKeys: 1 })));
+    await this.#bucketCall(() => this.#client.send(new ListObjectsV2Command({ Bucket: this.#bucket, Prefix: `${this.#prefix}sha256/-`, MaxKeys: 1 })));
   }
 
   async put(path: string, expected?: BlobInfo): Promise<BlobInfo> {
@@ -159,7 +159,7 @@ export class S3BlobStore implements BlobStore {
     const prefix = `${this.#prefix}sha256/`;
     let token: string | undefined;
     do {
-      const page = await this.#call(() => this.#client.send(new ListObjectsV2Command({ Bucket: this.#bucket, Prefix: prefix, ContinuationToken: token })));
+      const page = await this.#bucketCall(() => this.#client.send(new ListObjectsV2Command({ Bucket: this.#bucket, Prefix: prefix, ContinuationToken: token })));
       for (const object of page.Contents ?? []) {
         const digest = `sha256:${object.Key?.slice(prefix.length) ?? ''}`;
         if (isDigest(digest)) yield { digest, size: object.Size ?? 0 };
@@ -220,11 +220,30 @@ export class S3BlobStore implements BlobStore {
     }
   }
 
+  /**
+   * Runs an SDK call on the bucket itself (listing): "not found" there means no bucket, or an
+   * endpoint that is not S3 (a bare 404), never a missing blob, so it is the store that cannot be used.
+   */
+  async #bucketCall<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await this.#call(work);
+    } catch (error) {
+      if (isNotFound(error)) throw this.#unavailable(error);
+      throw error;
+    }
+  }
+
   #translate(error: unknown): Error {
     if (error instanceof BerthError) return error;
     // Callers that look for a blob decide what a missing one means.
     if (isNotFound(error)) return error as Error;
-    const reason = error instanceof S3ServiceException ? `${error.name}: ${error.message}` : error instanceof Error ? error.message || error.name : String(error);
+    return this.#unavailable(error);
+  }
+
+  #unavailable(error: unknown): Error {
+    const status = error instanceof S3ServiceException ? error.$metadata.httpStatusCode : undefined;
+    const reason =
+      error instanceof S3ServiceException ? `${error.name}: ${error.message}${status !== undefined ? ` (HTTP ${status})` : ''}` : error instanceof Error ? error.message || error.name : String(error);
     const translated = Errors.STORE_BLOBS_UNAVAILABLE.create(this.description, reason);
     translated.cause = error;
     return translated;

@@ -5,6 +5,8 @@
  */
 import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CopyObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -245,6 +247,26 @@ describe.skipIf(s3Skip !== undefined)(`S3BlobStore: reaching the server${s3Skip 
     const error = await openBlobStore({ home: tmpdir(), blobs: 's3://no-such-bucket/p', s3Endpoint: s3!.endpoint, s3ForcePathStyle: true, s3Client: s3!.client }).catch((e: unknown) => e);
     expect(Errors.STORE_BLOBS_UNAVAILABLE.is(error)).toBe(true);
     expect((error as Error).message).toMatch(/NoSuchBucket/);
+  });
+
+  it('refuses an endpoint that answers 404 to everything (a web server, not S3) with BERTH_STORE_BLOBS_UNAVAILABLE', async () => {
+    const notS3 = createServer((_, res) => {
+      res.statusCode = 404;
+      res.end();
+    });
+    await new Promise<void>((resolve) => notS3.listen(0, '127.0.0.1', resolve));
+    const endpoint = `http://127.0.0.1:${(notS3.address() as AddressInfo).port}`;
+    try {
+      const error = await openBlobStore({ home: tmpdir(), blobs: 's3://berth-test/p', s3Endpoint: endpoint, s3ForcePathStyle: true, s3Client: { ...s3!.client, maxAttempts: 1 } }).catch((e: unknown) => e);
+      expect(Errors.STORE_BLOBS_UNAVAILABLE.is(error), String(error)).toBe(true);
+      expect((error as Error).message).toContain('HTTP 404');
+      const store = new S3BlobStore({ bucket: 'berth-test', prefix: 'p', endpoint, forcePathStyle: true, client: { ...s3!.client, maxAttempts: 1 } });
+      const listing = await listed(store).catch((e: unknown) => e);
+      expect(Errors.STORE_BLOBS_UNAVAILABLE.is(listing), String(listing)).toBe(true);
+      store.close();
+    } finally {
+      await new Promise((resolve) => notS3.close(resolve));
+    }
   });
 
   it('refuses an endpoint nothing listens on, and every call fails the same way', async () => {
