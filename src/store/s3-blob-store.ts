@@ -43,6 +43,10 @@ export interface S3BlobStoreOptions {
   readonly client?: Omit<S3ClientConfig, 'endpoint' | 'forcePathStyle'>;
   /** Size of a multipart upload's parts in bytes; files up to one part go in one PUT. Default 16 MiB. */
   readonly partSize?: number;
+  /** How long {@link S3BlobStore.check} waits for S3's answer, in ms. Default 15 s. */
+  readonly checkTimeoutMs?: number;
+  /** How long a connection may send nothing, connecting or mid-request, before the call fails (and is retried), in ms. Default 30 s. */
+  readonly idleTimeoutMs?: number;
 }
 
 /** Objects up to this size can be copied onto themselves to mark them used (S3's CopyObject limit). */
@@ -50,6 +54,10 @@ const COPY_LIMIT = 5 * 1024 ** 3;
 /** Object metadata holding when the blob was last stored or reused (S3 keeps LastModified on a self-copy only on AWS). */
 const USED_AT = 'berth-used-at';
 const DEFAULT_PART_SIZE = 16 * 1024 * 1024;
+// The SDK waits for ever by default: an endpoint that accepts connections and never answers
+// (a dropped route, a stuck proxy) would hang start-up and every load.
+const DEFAULT_CHECK_TIMEOUT_MS = 15_000;
+const DEFAULT_IDLE_TIMEOUT_MS = 30_000;
 
 /** The blob store in an S3-compatible bucket; see the module comment. */
 export class S3BlobStore implements BlobStore {
@@ -58,13 +66,17 @@ export class S3BlobStore implements BlobStore {
   readonly #bucket: string;
   readonly #prefix: string;
   readonly #partSize: number;
+  readonly #checkTimeoutMs: number;
 
   constructor(options: S3BlobStoreOptions) {
     this.#bucket = options.bucket;
     this.#prefix = options.prefix === '' ? '' : `${options.prefix}/`;
     this.#partSize = options.partSize ?? DEFAULT_PART_SIZE;
+    this.#checkTimeoutMs = options.checkTimeoutMs ?? DEFAULT_CHECK_TIMEOUT_MS;
+    const idle = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
     this.description = `blob store s3://${options.bucket}/${options.prefix}${options.endpoint ? ` at ${options.endpoint}` : ''}`;
     this.#client = new S3Client({
+      requestHandler: { connectionTimeout: idle, socketTimeout: idle },
       ...options.client,
       ...(options.endpoint !== undefined ? { endpoint: options.endpoint } : {}),
       forcePathStyle: options.forcePathStyle ?? false,
@@ -80,7 +92,15 @@ export class S3BlobStore implements BlobStore {
     // Listing proves the endpoint, the credentials, the region and the bucket at once. The prefix
     // matches no key (digests are hex), so the answer is empty and never truncated: s3rver cannot
     // make continuation tokens on Node 17+ (DES), and an empty answer costs S3 least.
-    await this.#bucketCall(() => this.#client.send(new ListObjectsV2Command({ Bucket: this.#bucket, Prefix: `${this.#prefix}sha256/-`, MaxKeys: 1 })));
+    const deadline = AbortSignal.timeout(this.#checkTimeoutMs);
+    try {
+      await this.#bucketCall(() =>
+        this.#client.send(new ListObjectsV2Command({ Bucket: this.#bucket, Prefix: `${this.#prefix}sha256/-`, MaxKeys: 1 }), { abortSignal: deadline }),
+      );
+    } catch (error) {
+      if (!deadline.aborted) throw error;
+      throw this.#unavailable(new Error(`no answer within ${this.#checkTimeoutMs / 1000} s`));
+    }
   }
 
   async put(path: string, expected?: BlobInfo): Promise<BlobInfo> {

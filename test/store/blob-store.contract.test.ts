@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, type Socket, createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CopyObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -266,6 +266,29 @@ describe.skipIf(s3Skip !== undefined)(`S3BlobStore: reaching the server${s3Skip 
       store.close();
     } finally {
       await new Promise((resolve) => notS3.close(resolve));
+    }
+  });
+
+  it('gives up on an endpoint that accepts connections and never answers, at start and on every call', async () => {
+    const sockets: Socket[] = [];
+    const silent = createNetServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const endpoint = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+    const options = { bucket: 'berth-test', prefix: 'p', endpoint, forcePathStyle: true, client: { ...s3!.client, maxAttempts: 1 } };
+    try {
+      const checked = new S3BlobStore({ ...options, checkTimeoutMs: 300 });
+      const error = await checked.check().catch((e: unknown) => e);
+      expect(Errors.STORE_BLOBS_UNAVAILABLE.is(error), String(error)).toBe(true);
+      expect((error as Error).message).toContain('no answer within 0.3 s');
+      checked.close();
+      const idle = new S3BlobStore({ ...options, idleTimeoutMs: 300 });
+      const copy = await idle.copyTo(hashBytes('x'), join(tmpdir(), `berth-never-${process.pid}`)).catch((e: unknown) => e);
+      expect(Errors.STORE_BLOBS_UNAVAILABLE.is(copy), String(copy)).toBe(true);
+      expect((copy as Error).message).toMatch(/timed out/);
+      idle.close();
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
     }
   });
 
