@@ -66,13 +66,15 @@ describe('berth_requests_in_flight', () => {
     expect(await inFlight()).toBe(0);
   });
 
-  it('counts a request whose body is still arriving, and releases it when the client hangs up', async () => {
-    const socket = connect(port, '127.0.0.1');
-    await new Promise((resolve) => socket.once('connect', resolve));
-    socket.write(`POST /v2/models/ident/infer HTTP/1.1\r\nhost: 127.0.0.1\r\nauthorization: Bearer ${ADMIN}\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{"inputs": [`);
-    expect(await eventually(async () => (await inFlight()) === 1)).toBe(true);
-    socket.destroy();
-    expect(await eventually(async () => (await inFlight()) === 0)).toBe(true);
+  it('counts a request whose body is still arriving, on every inference route, and releases it when the client hangs up', async () => {
+    for (const path of ['/v2/models/ident/infer', '/v2/models/ident/versions/1/infer', '/v1/models/ident:predict', '/api/models/ident/predict', '/invocations']) {
+      const socket = connect(port, '127.0.0.1');
+      await new Promise((resolve) => socket.once('connect', resolve));
+      socket.write(`POST ${path} HTTP/1.1\r\nhost: 127.0.0.1\r\nauthorization: Bearer ${ADMIN}\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{"inputs": [`);
+      expect(await eventually(async () => (await inFlight()) === 1), path).toBe(true);
+      socket.destroy();
+      expect(await eventually(async () => (await inFlight()) === 0), path).toBe(true);
+    }
     // A client that hung up leaves nothing behind: a scrape later still reads 0.
     expect(await inFlight()).toBe(0);
   });
