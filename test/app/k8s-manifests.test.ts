@@ -290,6 +290,7 @@ describe('berth k8s: bad options', () => {
     [{ memory: '1 GB' }, '--memory'],
     [{ name: 'Not_A_Name' }, '--name'],
     [{ replicas: 5, maxReplicas: 2 }, '--max-replicas'],
+    [{ replicas: 0 }, '--replicas'],
     [{ references: [] as string[] }, '<model-ref>'],
     [{ storageUris: ['oci://x/y:1'] }, '--storage-uri'],
   ])('refuses %j naming %s', async (options, option) => {

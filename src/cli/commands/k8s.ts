@@ -90,6 +90,9 @@ export async function k8sCommand(options: K8sCommandOptions): Promise<K8sCommand
   const replicas = options.replicas ?? 2;
   const maxReplicas = options.maxReplicas ?? Math.max(10, replicas);
   if (maxReplicas < replicas) throw Errors.K8S_OPTION_INVALID.create('--max-replicas', `${maxReplicas} is below --replicas ${replicas}`);
+  // An HPA's floor must be at least 1 (the API server refuses 0 unless the HPAScaleToZero gate is
+  // on); KServe's own autoscaler may scale to zero.
+  if (replicas < 1 && !options.kserve) throw Errors.K8S_OPTION_INVALID.create('--replicas', 'it is the HorizontalPodAutoscaler\'s floor, which must be at least 1 (scale to zero is KServe\'s: --kserve)');
   const name = options.name !== undefined ? checkKubernetesName(options.name, '--name') : kubernetesName(`berth-${refs[0]!.model}`, '--name');
   const namespace = options.namespace !== undefined ? checkKubernetesName(options.namespace, '--namespace') : undefined;
   const secretName = options.secretName !== undefined ? checkKubernetesName(options.secretName, '--secret') : name;
