@@ -65,6 +65,12 @@ describe.skipIf(skip !== undefined)(`berth with --blobs s3://…${skip ? ` (${sk
     const second = await runBerth(['register', writeIdentityModel(work, 'FP64'), '--name', 'shared', '--home', join(work, 'a'), '--blobs', url], env());
     expect(second.code).toBe(0);
 
+    // Wrong credentials at start: a clear error and exit 1, before anything listens.
+    const wrongKey = await runBerth(['serve', '--home', join(work, 'e'), '--port', '0'], { ...env(), BERTH_BLOBS: url, AWS_ACCESS_KEY_ID: 'WRONG' });
+    expect(wrongKey.code).toBe(1);
+    expect(wrongKey.stderr).toMatch(/InvalidAccessKeyId.*\[BERTH_STORE_BLOBS_UNAVAILABLE\]/s);
+    expect(wrongKey.stderr).not.toMatch(/internal error/);
+
     // A model the budgeted replica serves but has not loaded yet when S3 goes away.
     const cold = await runBerth(['register', writeIdentityModel(work, 'INT64'), '--name', 'cold', '--alias', 'production', '--home', join(work, 'a'), '--blobs', url], env());
     expect(cold.code).toBe(0);
