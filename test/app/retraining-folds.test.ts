@@ -89,7 +89,9 @@ describe('retraining a champion judged by k-fold cross-validation', () => {
 
     // The challenger never trained on the held-out fold: 4,000 original rows and the labelled rows not held out.
     const lineage = (await registry.getVersion('loans', job.result!.retrain!.challenger)).manifest.lineage as Json;
-    expect(lineage.retraining.original).toEqual({ digest: (await registry.keptTrainingData('loans', 1))!.digest, rows: 5000, trainRows: 4000, validationRows: 1000, seed: 3, folds: 5, fold: 5 });
+    const digest = (await registry.keptTrainingData('loans', 1))!.digest;
+    expect(lineage.retraining.original).toEqual({ digest, rows: 5000, trainRows: 4000, validationRows: 1000, seed: 3, folds: 5, fold: 5, origin: { version: 1, rows: 5000, digest } });
+    expect(original!.rowsHow).toBe("v1's original validation rows: fold 5 of its 5-fold cross-validation (seed 3) of its training data, held out of the challenger's training");
     expect(lineage.retraining.labelled).toMatchObject({ rows: 5000, trainRows: 5000 - recent!.count, holdoutRows: recent!.count });
     expect(lineage.trainRows + lineage.validationRows).toBe(4000 + 5000 - recent!.count);
     expect(lineage.evaluation.table[1]).toEqual(original);

@@ -105,7 +105,11 @@ describe('retraining a champion validated on a file', () => {
       trainRows: 20000,
       validationRows: 5000,
       validationFile: { source: VALIDATION, digest: digestOf(VALIDATION), rows: 5000 },
+      origin: { version: 1, rows: 20000, digest: digestOf(TRAINING) },
     });
+    expect(original!.rowsHow).toBe(`v1's original validation rows: its kept validation file (${VALIDATION}), not in its training data nor the challenger's`);
+    // The challenger keeps the file it was checked on, by the same digest, for its own retraining.
+    expect(await registry.keptValidationData('loans', job.result!.retrain!.challenger)).toMatchObject({ role: 'validation', digest: digestOf(VALIDATION), rows: 5000 });
     expect(lineage.retraining.labelled).toMatchObject({ rows: 5000, trainRows: 5000 - recent!.count, holdoutRows: recent!.count });
     // Trained on every original row and the labelled rows not held out; its own split is the trainer's default.
     expect(lineage.trainRows + lineage.validationRows).toBe(20000 + 5000 - recent!.count);
@@ -122,13 +126,17 @@ describe('retraining a champion validated on a file', () => {
     expect(evaluation.reason).toContain(`; not checked for forgetting: ${evaluation.forgettingSkipped}`);
     expect(reason).toContain('not checked for forgetting');
     const lineage = (await registry.getVersion('older', job.result!.retrain!.challenger)).manifest.lineage as Json;
-    expect(lineage.retraining.original).toEqual({ digest: digestOf(TRAINING), rows: 20000, trainRows: 20000, validationRows: 0, validationFile: { source: VALIDATION, kept: false } });
+    expect(lineage.retraining.original).toEqual({ digest: digestOf(TRAINING), rows: 20000, trainRows: 20000, validationRows: 0, validationFile: { source: VALIDATION, kept: false }, origin: { version: 1, rows: 20000, digest: digestOf(TRAINING) } });
+    expect(await registry.keptValidationData('older', job.result!.retrain!.challenger)).toBeUndefined();
   });
 
-  it('removes the kept validation file with its version', async () => {
+  it('removes the kept validation file with the last version that keeps it', async () => {
     const digest = digestOf(VALIDATION);
     await registry.deleteVersion('loans', 1, { force: true });
     expect(await registry.keptValidationData('loans', 1)).toBeUndefined();
+    // The challenger checked on it still keeps it.
+    expect((await referencedDigests(registry.store.db)).has(digest)).toBe(true);
+    await registry.deleteVersion('loans', 2, { force: true });
     expect((await referencedDigests(registry.store.db)).has(digest)).toBe(false);
     expect(await registry.blobs.stat(digest)).toBeUndefined();
   });

@@ -23,6 +23,8 @@ export interface EvaluationRow {
   readonly count: number;
   readonly challenger: Readonly<Record<string, number | null>>;
   readonly champion: Readonly<Record<string, number | null>>;
+  /** On the original validation rows: which rows they are and why neither model trained on them, in words. */
+  readonly rowsHow?: string;
   /**
    * On the original validation rows of a champion that was refitted on every row (and so has
    * seen them): its figures as training recorded them, before the refit. The fair baseline.

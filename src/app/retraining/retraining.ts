@@ -194,8 +194,12 @@ export class Retraining implements RetrainingHooks {
     }
     const originalCsv = join(dir, 'original.csv');
     await this.#blob(model, 'read the champion\'s training data', () => registry.blobs.copyTo(kept.digest, originalCsv));
-    // A champion validated on a file is checked for forgetting on that file's rows, when it was kept.
-    const keptValidation = (lineage as { validationSource?: unknown }).validationSource !== undefined ? await registry.keptValidationData(model, champion) : undefined;
+    // A champion validated on a file is checked for forgetting on that file's rows, when it was
+    // kept; so is a champion retrained from one, which kept the file by the same digest.
+    const checkedOnFile =
+      (lineage as { validationSource?: unknown }).validationSource !== undefined ||
+      (lineage as { retraining?: { original?: { validationFile?: unknown } } }).retraining?.original?.validationFile !== undefined;
+    const keptValidation = checkedOnFile ? await registry.keptValidationData(model, champion) : undefined;
     const validationCsv = keptValidation ? join(dir, 'validation.csv') : undefined;
     if (keptValidation) await this.#blob(model, 'read the champion\'s validation file', () => registry.blobs.copyTo(keptValidation.digest, validationCsv!));
     const { bundle } = await this.#blob(model, 'read the champion\'s bundle', () => registry.openBundle(`${model}:${champion}`));
@@ -246,6 +250,10 @@ export class Retraining implements RetrainingHooks {
     );
     const challenger = registered.version.version;
     await registry.keepTrainingData(model, challenger, { digest: blob.digest, rows: report.kept.rows, source: `retrain:${job.id}` });
+    // The validation file it was checked on is the chain's original validation rows: kept by digest, its retraining checks on it too.
+    if (report.validation) {
+      await registry.keepTrainingData(model, challenger, { digest: report.validation.digest, rows: report.validation.rows, role: 'validation', source: `retrain:${job.id} (the validation file of ${model}:${spec.champion})` });
+    }
     const base = { challenger, parent: spec.champion, evaluation: report.evaluation, kept: { digest: blob.digest, rows: report.kept.rows } };
     if (!report.evaluation.better) {
       return { ...base, decision: 'candidate', reason: `registered as a candidate, nothing moved: ${report.evaluation.reason}` };

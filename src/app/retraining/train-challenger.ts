@@ -2,9 +2,10 @@
  * Training a challenger (run in a training worker thread): the champion's original training data
  * and the labelled rows of a window, split with a recorded seed; the champion's trainer and
  * settings; both models scored on the same held-out recent rows and on the original validation
- * rows (the champion's seeded split of its data, the last fold of its cross-validation, or the
- * validation file it was judged on); the challenger packaged with its lineage (parent, trigger,
- * data and windows, evaluation).
+ * rows (the first champion's of the chain: its seeded split of its data, the last fold of its
+ * cross-validation, or the validation file it was judged on), which no challenger trains on; the
+ * challenger packaged with its lineage (parent, trigger, data and windows, evaluation, and the
+ * first champion its original rows come from).
  */
 import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -77,6 +78,8 @@ export interface ChallengerReport {
   readonly evaluation: ChallengerEvaluation;
   /** The challenger's training data to keep: sha256 of the kept CSV (hex) and its rows. */
   readonly kept: { readonly sha256: string; readonly rows: number; readonly size: number };
+  /** The validation file it was checked on for forgetting, to keep with it by the same digest, so that its own retraining checks on it too. */
+  readonly validation?: { readonly digest: string; readonly rows: number };
 }
 
 /** The champion's lineage as training wrote it (the fields retraining reads). */
@@ -93,6 +96,54 @@ interface ChampionLineage {
   readonly folds?: number;
   readonly classWeight?: ClassWeight;
   readonly refit?: boolean;
+}
+
+/**
+ * The first champion of a chain of retrainings, whose original validation rows every challenger
+ * since is checked on: its version, its kept training data's digest, and that data's rows, which
+ * lead the kept data of every version retrained from it.
+ */
+interface Origin {
+  readonly version: number;
+  readonly rows: number;
+  readonly digest: string;
+}
+
+/** How the first champion was validated: on a file, by k-fold cross-validation, or on a seeded split. */
+interface OriginalRule {
+  readonly validationFile?: string;
+  readonly folds?: number;
+  readonly seed: number;
+  readonly validationFraction: number;
+}
+
+/**
+ * The first champion and its rule, when the champion was itself retrained (its lineage has a
+ * parent and the original rows its retraining held out), else undefined. A challenger from
+ * before `origin` was recorded held out its own champion's rows, so that champion is the origin.
+ */
+function retrainedFrom(lineage: unknown, model: string, parent: number): { origin: Origin; rule: OriginalRule } | undefined {
+  const found = lineage as { parent?: unknown; retraining?: { original?: Record<string, unknown> } } | undefined;
+  const record = found?.retraining?.original;
+  if (typeof found?.parent !== 'number' || !record || typeof record.rows !== 'number' || typeof record.digest !== 'string') return undefined;
+  const recorded = record.origin as Partial<Origin> | undefined;
+  const origin: Origin =
+    typeof recorded?.version === 'number' && typeof recorded.rows === 'number' && typeof recorded.digest === 'string'
+      ? { version: recorded.version, rows: recorded.rows, digest: recorded.digest }
+      : { version: found.parent, rows: record.rows, digest: record.digest };
+  const file = record.validationFile as { source?: unknown } | undefined;
+  if (typeof file?.source !== 'string' && typeof record.folds !== 'number' && (typeof record.seed !== 'number' || typeof record.validationFraction !== 'number')) {
+    throw Errors.RETRAIN_NO_CHAMPION.create(model, `the lineage of version ${parent} does not say which original validation rows its retraining held out`);
+  }
+  return {
+    origin,
+    rule: {
+      ...(typeof file?.source === 'string' ? { validationFile: file.source } : {}),
+      ...(typeof record.folds === 'number' ? { folds: record.folds } : {}),
+      seed: typeof record.seed === 'number' ? record.seed : 0,
+      validationFraction: typeof record.validationFraction === 'number' ? record.validationFraction : 0,
+    },
+  };
 }
 
 /**
@@ -116,56 +167,82 @@ export async function trainChallenger(input: ChallengerInput): Promise<TrainedBu
   const task = lineage.task;
   const targetIndex = original.header.indexOf(target);
 
-  // The original validation rows: the champion's validation file when it was judged on one (its
-  // rows are not in the training data, which then trains the challenger whole), else the last
-  // fold of its cross-validation, else its own seeded split of the training data; rows of the
-  // training data are held out of the challenger's training too.
-  const validatedOnFile = typeof lineage.validationSource === 'string';
+  // The original validation rows are the first champion's, whatever the chain: its validation
+  // file, the last fold of its cross-validation, or its seeded split of its training data, which
+  // leads the kept data of every version retrained from it. A retrained champion's own split was
+  // over its own training rows, not over its kept data, so redoing it would score it on rows it
+  // trained on; the first champion's rows were held out of every challenger's training instead.
+  const inherited = retrainedFrom(champion.manifest.lineage, input.model, input.parent);
+  const origin: Origin = inherited?.origin ?? { version: input.parent, rows: original.rows.length, digest: input.originalDigest };
+  const rule: OriginalRule = inherited?.rule ?? {
+    ...(typeof lineage.validationSource === 'string' ? { validationFile: lineage.validationSource } : {}),
+    ...(typeof lineage.folds === 'number' ? { folds: lineage.folds } : {}),
+    seed: typeof lineage.seed === 'number' ? lineage.seed : input.seed,
+    validationFraction: typeof lineage.validationFraction === 'number' ? lineage.validationFraction : input.holdout,
+  };
+  // The first champion's training data: the leading rows of the kept data.
+  const leading: CsvTable = origin.rows === original.rows.length ? original : { ...original, rows: original.rows.slice(0, origin.rows) };
+  const first = `v${origin.version}`;
+  // Why neither model has seen the rows, after what they are.
+  const why = inherited
+    ? `; every version retrained from ${first} was trained without them, v${input.parent} as the challenger is, so neither model has seen them`
+    : '';
+  const inKept = inherited ? `, the first ${origin.rows} rows of v${input.parent}'s kept data` : '';
   let validationTable: CsvTable = original;
   let originalValidation: number[] = [];
   let heldOut = new Set<number>();
   let forgettingSkipped: string | undefined;
   let originalRecord: Record<string, unknown>;
-  // The champion's fair figures on the original rows when, refitted on every row, it has seen them.
+  let rowsHow: string | undefined;
+  let checkedOnFile: ChallengerReport['validation'];
+  // The champion's fair figures on the original rows when, refitted on every row, it has seen
+  // them: only a first champion can have (a retrained one never trained on them).
   let baseline: { readonly figures: Record<string, number | null>; readonly how: string } | undefined;
-  const refitted = lineage.refit === true;
-  if (validatedOnFile && input.validationCsv !== undefined) {
+  const refitted = !inherited && lineage.refit === true;
+  if (original.rows.length < origin.rows) {
+    throw Errors.RETRAIN_NO_CHAMPION.create(input.model, `the kept data of version ${input.parent} has ${original.rows.length} rows, fewer than the ${origin.rows} rows of ${first}'s training data its lineage says it begins with`);
+  }
+  if (rule.validationFile !== undefined && input.validationCsv !== undefined) {
     validationTable = parseCsv(await readFile(input.validationCsv), `the validation file of ${input.model}:${input.parent}`);
     if (!validationTable.header.includes(target)) {
       throw Errors.RETRAIN_SCHEMA_CHANGED.create(input.model, input.parent, `the kept validation file has no column '${target}'`);
     }
     originalValidation = Array.from(inferSchema(validationTable, { target, task }).rows);
-    originalRecord = { validationFile: { source: lineage.validationSource, digest: input.validationDigest, rows: validationTable.rows.length } };
+    originalRecord = { validationFile: { source: rule.validationFile, digest: input.validationDigest, rows: validationTable.rows.length } };
+    if (input.validationDigest !== undefined) checkedOnFile = { digest: input.validationDigest, rows: validationTable.rows.length };
+    rowsHow = `${first}'s original validation rows: its kept validation file (${rule.validationFile}), not in its training data${inherited ? why : ' nor the challenger\'s'}`;
     const recorded = refitted ? recordedFigures(champion.manifest.evaluation) : undefined;
     if (recorded) baseline = { figures: recorded, how: 'as training recorded it on the validation file, before refitting the champion on every row' };
-  } else if (validatedOnFile) {
+  } else if (rule.validationFile !== undefined) {
     // Its seeded split of the training data would be rows the champion was trained on: no fair check.
-    forgettingSkipped = `v${input.parent} was validated on a file (${lineage.validationSource}) that was not kept with it (berth train --keep-data keeps it), so its original validation rows are not known`;
-    originalRecord = { validationFile: { source: lineage.validationSource, kept: false } };
-  } else if (typeof lineage.folds === 'number') {
-    // Every row trained the refitted champion, so none is fair to score it on. Training's split
-    // into folds is redone (same seed, same strata); the last fold is held out of the challenger,
-    // and the champion's figure on it is the one training recorded for the model fitted without it.
-    const inferred = inferSchema(original, { target, task });
-    const seed = typeof lineage.seed === 'number' ? lineage.seed : input.seed;
-    const splits = foldSplits(inferred.rows.length, { folds: lineage.folds, seed, ...(inferred.target.task === 'classification' ? { strata: inferred.target.classes } : {}) });
+    forgettingSkipped = inherited
+      ? `${first}, whose original validation rows v${input.parent} was checked on, was validated on a file (${rule.validationFile}) that is not kept, so those rows are not known`
+      : `v${input.parent} was validated on a file (${rule.validationFile}) that was not kept with it (berth train --keep-data keeps it), so its original validation rows are not known`;
+    originalRecord = { validationFile: { source: rule.validationFile, kept: false } };
+  } else if (rule.folds !== undefined) {
+    // Every row trained the refitted first champion, so none is fair to score it on. Training's
+    // split into folds is redone (same seed, same strata); the last fold is held out of the
+    // challenger, and that champion's figure on it is the one training recorded for the model
+    // fitted without it (a retrained champion was trained without it, and is scored as it is).
+    const inferred = inferSchema(leading, { target, task });
+    const splits = foldSplits(inferred.rows.length, { folds: rule.folds, seed: rule.seed, ...(inferred.target.task === 'classification' ? { strata: inferred.target.classes } : {}) });
     const fold = splits.length;
     originalValidation = Array.from(splits[fold - 1]!.validation, (i) => inferred.rows[i]!);
     heldOut = new Set(originalValidation);
-    originalRecord = { seed, folds: lineage.folds, fold };
-    baseline = foldBaseline(champion.manifest.evaluation, fold, lineage.folds);
+    originalRecord = { seed: rule.seed, folds: rule.folds, fold };
+    rowsHow = `${first}'s original validation rows: fold ${fold} of its ${rule.folds}-fold cross-validation (seed ${rule.seed}) of its training data${inKept}${inherited ? why : ', held out of the challenger\'s training'}`;
+    if (!inherited) baseline = foldBaseline(champion.manifest.evaluation, fold, rule.folds);
   } else {
-    const inferred = inferSchema(original, { target, task });
-    const originalFraction = typeof lineage.validationFraction === 'number' ? lineage.validationFraction : input.holdout;
-    const originalSeed = typeof lineage.seed === 'number' ? lineage.seed : input.seed;
+    const inferred = inferSchema(leading, { target, task });
     const originalSplit = splitRows(inferred.rows.length, {
-      fraction: originalFraction,
-      seed: originalSeed,
+      fraction: rule.validationFraction,
+      seed: rule.seed,
       ...(inferred.target.task === 'classification' ? { strata: inferred.target.classes } : {}),
     });
     originalValidation = Array.from(originalSplit.validation, (i) => inferred.rows[i]!);
     heldOut = new Set(originalValidation);
-    originalRecord = { seed: originalSeed, validationFraction: originalFraction };
+    originalRecord = { seed: rule.seed, validationFraction: rule.validationFraction };
+    rowsHow = `${first}'s original validation rows: its seeded split (seed ${rule.seed}, fraction ${rule.validationFraction}) of its training data${inKept}${inherited ? why : ', held out of the challenger\'s training'}`;
     const recorded = refitted && typeof lineage.validationFraction === 'number' ? recordedFigures(champion.manifest.evaluation) : undefined;
     if (recorded) baseline = { figures: recorded, how: 'as training recorded it on these rows, before refitting the champion on every row' };
   }
@@ -218,6 +295,7 @@ export async function trainChallenger(input: ChallengerInput): Promise<TrainedBu
       count: originalValidation.length,
       challenger: scores.challenger,
       champion: scores.champion,
+      ...(rowsHow !== undefined ? { rowsHow } : {}),
       ...(baseline ? { championRecorded: baseline.figures, championRecordedHow: baseline.how } : {}),
     };
   }
@@ -242,6 +320,7 @@ export async function trainChallenger(input: ChallengerInput): Promise<TrainedBu
             trainRows: original.rows.length - heldOut.size,
             validationRows: originalValidation.length,
             ...originalRecord,
+            origin: { version: origin.version, rows: origin.rows, digest: origin.digest },
           },
           labelled: {
             window: { from: new Date(from).toISOString(), to: new Date(to).toISOString(), since: input.window.since },
@@ -258,7 +337,13 @@ export async function trainChallenger(input: ChallengerInput): Promise<TrainedBu
     },
   );
   input.onProgress?.({ stage: 'done', completed: 1, total: 1, fraction: 1, message: evaluation.better ? 'the challenger is better' : 'the challenger is not better' });
-  return { ...trained, report: { parent: input.parent, evaluation, kept: { sha256: keptSha, rows: original.rows.length + recent.rows.length, size: Buffer.byteLength(keptText) } } };
+  const report: ChallengerReport = {
+    parent: input.parent,
+    evaluation,
+    kept: { sha256: keptSha, rows: original.rows.length + recent.rows.length, size: Buffer.byteLength(keptText) },
+    ...(checkedOnFile ? { validation: checkedOnFile } : {}),
+  };
+  return { ...trained, report };
 }
 
 /** A model's figures on rows whose truth it knows; rows of a class it never saw are left out. */
