@@ -174,6 +174,7 @@ export function renderFinished(job: TrainingJob): string {
       ].join(''),
     ),
     '  (challenger vs champion)',
+    ...outcome.evaluation.table.flatMap((row) => (row.rowsHow !== undefined ? [`  The ${row.rows} rows: ${row.rowsHow}`] : [])),
     // A champion refitted on every row has seen its original rows: the verdict uses training's figures.
     ...outcome.evaluation.table.flatMap((row) =>
       row.championRecorded
