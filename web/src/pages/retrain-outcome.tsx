@@ -8,6 +8,8 @@ interface EvaluationRow {
   readonly count: number;
   readonly challenger: Readonly<Record<string, number | null>>;
   readonly champion: Readonly<Record<string, number | null>>;
+  /** On the original rows: which rows they are (the first champion's of the chain) and why neither model has seen them. */
+  readonly rowsHow?: string;
   /** A champion refitted on every row has seen the original rows: training's figures, the verdict's baseline. */
   readonly championRecorded?: Readonly<Record<string, number | null>>;
   readonly championRecordedHow?: string;
@@ -71,6 +73,13 @@ export function RetrainOutcome({ job }: { readonly job: TrainingJob }) {
           </tbody>
         </table>
       </div>
+      {table.map((row) =>
+        row.rowsHow ? (
+          <p key={`${row.rows}-how`} className="muted">
+            The {row.rows} rows: {row.rowsHow}.
+          </p>
+        ) : null,
+      )}
       {table.map((row) =>
         row.championRecorded ? (
           <p key={row.rows} className="muted">
