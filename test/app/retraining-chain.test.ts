@@ -65,6 +65,8 @@ describe('retraining a champion that was itself retrained', () => {
     await trainCommand({ config, data: join(DATASETS, 'loans_current_stable.csv'), target: 'defaulted', name: 'split', algorithm: 'linear', seed: 3, aliases: ['production'], keepData: true });
     // The same rows in 5 folds of 1,000.
     await trainCommand({ config, data: join(DATASETS, 'loans_current_stable.csv'), target: 'defaulted', name: 'folds', algorithm: 'linear', folds: 5, seed: 3, aliases: ['production'], keepData: true });
+    // The same for the test of overlapping windows.
+    await trainCommand({ config, data: join(DATASETS, 'loans_current_stable.csv'), target: 'defaulted', name: 'overlap', algorithm: 'linear', seed: 3, aliases: ['production'], keepData: true });
     // 4,000 training rows and a 1,000-row validation file of the reference population.
     const lines = readFileSync(join(DATASETS, 'loans_reference.csv'), 'utf8').trimEnd().split('\n');
     writeFileSync(join(work, 'train.csv'), [lines[0], ...lines.slice(1, 4001)].join('\n') + '\n');
@@ -151,5 +153,24 @@ describe('retraining a champion that was itself retrained', () => {
     expect(second.evaluation.table[1]!.rowsHow).toBe(
       `v1's original validation rows: its kept validation file (${join(work, 'validation.csv')}), not in its training data; every version retrained from v1 was trained without them, v2 as the challenger is, so neither model has seen them`,
     );
+  });
+
+  it('judges and keeps only the labelled rows the champion\'s kept data does not already hold', async () => {
+    expect(await retrainAt('overlap', NOW, 0)).toMatchObject({ challenger: 2, decision: 'promoted' });
+    // A day later the 7-day window still holds the first 2,500 rows, which v2 kept (and trained
+    // on, but for its holdout), beside 2,500 new ones: only the new ones are judged on and kept.
+    const second = await retrainAt('overlap', NOW + 86_400_000, 1);
+    const recent = second.evaluation.table[0]!;
+    expect(Math.abs(recent.count - 750)).toBeLessThanOrEqual(2);
+    const v3 = await lineageOf('overlap', 3);
+    expect(v3.retraining.labelled).toMatchObject({ rows: 5000, alreadyKept: 2500, trainRows: 2500 - recent.count, holdoutRows: recent.count });
+    expect(await registry.keptTrainingData('overlap', 3)).toMatchObject({ rows: 10000 });
+    // Two days later, with v3 the champion, nothing in the window is new: nothing to judge on, so the job fails and says why.
+    await registry.setAlias('overlap', 'production', 3);
+    clock = NOW + 2 * 86_400_000;
+    const job = await finished(jobs, (await retraining.retrain('overlap', { promote: 'auto' })).id);
+    expect(job.state).toBe('failed');
+    expect(job.error).toMatchObject({ code: 'BERTH_RETRAIN_TOO_FEW_ROWS' });
+    expect(job.error!.error).toContain("has 0 labelled rows in the last 7d that v3's kept data does not already hold");
   });
 });

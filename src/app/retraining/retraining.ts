@@ -230,6 +230,7 @@ export class Retraining implements RetrainingHooks {
       trigger: spec.trigger,
       window: { from: spec.window.from, to: spec.window.to, since: spec.since },
       holdout: spec.policy.holdout,
+      minRows: spec.policy.minRows,
       seed: spec.policy.seed,
       margin: spec.policy.margin,
       forgetting: spec.policy.forgetting,

@@ -64,6 +64,8 @@ export interface ChallengerInput {
   /** The window of labelled rows, ISO 8601, and how it was asked for (`7d`). */
   readonly window: { readonly from: string; readonly to: string; readonly since: string };
   readonly holdout: number;
+  /** Fewest labelled rows to retrain on, once those the champion's kept data already holds are left out (the policy's minRows). */
+  readonly minRows?: number | undefined;
   readonly seed: number;
   readonly margin: number;
   readonly forgetting: number;
@@ -159,13 +161,25 @@ export async function trainChallenger(input: ChallengerInput): Promise<TrainedBu
   }
   const original = parseCsv(await readFile(input.originalCsv), `the training data of ${input.model}:${input.parent}`);
   const recentBytes = await readFile(input.recentCsv);
-  const recent = parseCsv(recentBytes, `the labelled rows of ${input.model}`, { delimiter: ',' });
-  if (recent.header.join('\u0000') !== original.header.join('\u0000')) {
+  const labelled = parseCsv(recentBytes, `the labelled rows of ${input.model}`, { delimiter: ',' });
+  if (labelled.header.join('\u0000') !== original.header.join('\u0000')) {
     throw Errors.RETRAIN_SCHEMA_CHANGED.create(input.model, input.parent, 'the labelled rows do not have the columns of the original training data');
   }
   const target = lineage.target;
   const task = lineage.task;
   const targetIndex = original.header.indexOf(target);
+
+  // Labelled rows the champion's kept data already holds (its window overlapped this one, as a
+  // daily retraining over 7 days does) trained the champion and would train the challenger: they
+  // are neither judged on nor kept again, so no model is scored on rows it trained on.
+  const keptRows = new Set(original.rows.map((row) => JSON.stringify(row)));
+  const fresh = labelled.rows.filter((row) => !keptRows.has(JSON.stringify(row)));
+  const alreadyKept = labelled.rows.length - fresh.length;
+  const recent: CsvTable = alreadyKept > 0 ? { ...labelled, rows: fresh } : labelled;
+  const newRows = `${input.window.since ? `the last ${input.window.since}` : 'the window'} that v${input.parent}'s kept data does not already hold`;
+  if (alreadyKept > 0 && recent.rows.length < (input.minRows ?? 1)) throw Errors.RETRAIN_TOO_FEW_ROWS.create(input.model, recent.rows.length, input.minRows ?? 1, newRows);
+  const classes = task === 'classification' ? new Set(recent.rows.map((row) => row[targetIndex]!)) : undefined;
+  if (alreadyKept > 0 && classes && classes.size < 2) throw Errors.RETRAIN_SINGLE_CLASS.create(input.model, [...classes][0] ?? '', recent.rows.length);
 
   // The original validation rows are the first champion's, whatever the chain: its validation
   // file, the last fold of its cross-validation, or its seeded split of its training data, which
@@ -325,7 +339,8 @@ export async function trainChallenger(input: ChallengerInput): Promise<TrainedBu
           labelled: {
             window: { from: new Date(from).toISOString(), to: new Date(to).toISOString(), since: input.window.since },
             sha256: createHash('sha256').update(recentBytes).digest('hex'),
-            rows: recent.rows.length,
+            rows: labelled.rows.length,
+            alreadyKept,
             trainRows: recentSplit.train.length,
             holdoutRows: recentSplit.validation.length,
             holdout: input.holdout,
