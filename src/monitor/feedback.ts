@@ -160,8 +160,10 @@ async function lookupPredictions(stores: FeedbackStores, lookup: FeedbackLookup,
   for (let i = 0; i < ids.length; i += LOOKUP_CHUNK) {
     if (i > 0) await nextTurn();
     const chunk = ids.slice(i, i + LOOKUP_CHUNK);
-    const stored = await findStored(stores, readers, 'predictions', model, chunk);
+    // This replica's unwritten entries first: a segment leaves them only once its row is stored,
+    // so one written while the stored segments are read is still found by one look or the other.
     const pending = lookup.pending?.(model, chunk);
+    const stored = await findStored(stores, readers, 'predictions', model, chunk);
     // Keys are normalised ids (UUIDv7s in lower case); the answer keys them as the caller wrote them.
     for (const id of chunk) {
       const key = normaliseId(id);

@@ -284,6 +284,36 @@ for (const backend of STORE_BACKENDS) {
       expect(await b.feedback('m', { requestId: id, actual: 'yes' })).toEqual({ accepted: 1, unknown: [], rejected: [] });
     });
 
+    it('joins feedback to a prediction whose segment is written while feedback reads the stored segments', async () => {
+      const { service, stores, db } = await setup();
+      // The flush timer writes the open segment between feedback's look at the stored segments
+      // and its look at this replica's unwritten entries (as it does when feedback follows the
+      // answer at once): the segment's row lands after the stored look began.
+      let flushDuring: (() => Promise<void>) | undefined;
+      const segments = new Proxy(stores.segments, {
+        get(target, property, receiver) {
+          if (property !== 'findByIdTimes') {
+            const value: unknown = Reflect.get(target, property, receiver);
+            return typeof value === 'function' ? value.bind(target) : value;
+          }
+          return async (...args: Parameters<typeof target.findByIdTimes>) => {
+            const found = await target.findByIdTimes(...args);
+            const flush = flushDuring;
+            flushDuring = undefined;
+            await flush?.();
+            return found;
+          };
+        },
+      });
+      const a = await service({ stores: { ...stores, segments } });
+      const id = v7({ msecs: T0 });
+      a.record(event(T0, { requestId: id, outputs: { label: ['yes'], probability_yes: [0.875] } }));
+      flushDuring = () => a.flush();
+      expect(await a.feedback('m', { requestId: id, actual: 'yes' })).toEqual({ accepted: 1, unknown: [], rejected: [] });
+      expect(flushDuring).toBeUndefined();
+      expect(await count(db, 'monitor_log_segments')).toBe(1);
+    });
+
     it('indexes ids by time within the clock tolerance, and keeps one just beyond it in the Bloom filter', async () => {
       const { clock, db, stores } = await setup();
       const log = predictionLog(clock);
