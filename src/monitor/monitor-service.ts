@@ -69,6 +69,11 @@ export interface MonitorServiceOptions {
   readonly random?: () => number;
   /** Start the flush and alert timers (default true; tests drive `flush` and `evaluateAlerts`). */
   readonly timers?: boolean;
+  /**
+   * Records the requests answered but not recorded yet (the data plane's `recordAnswered`): called
+   * before feedback is joined, so feedback sent as soon as its answer arrives finds its prediction.
+   */
+  readonly beforeFeedback?: () => void;
 }
 
 /** How often old windows, logs and samples are deleted (ms). */
@@ -96,6 +101,7 @@ export class MonitorService {
   readonly #log: PredictionLogWriter;
   readonly #lookup: FeedbackLookup;
   readonly #sink: CloudEventSink | undefined;
+  readonly #beforeFeedback: (() => void) | undefined;
   readonly #alerts: MonitorAlerts;
   readonly #notifier: AlertNotifier;
   readonly #tasks: IntervalTasks;
@@ -112,6 +118,7 @@ export class MonitorService {
     this.#stores = options.stores;
     this.#now = options.now ?? Date.now;
     this.#logger = options.logger;
+    this.#beforeFeedback = options.beforeFeedback;
     this.replica = settings.replicaId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
     this.#windows = new WindowRecorder({
       store: options.stores.windows,
@@ -255,6 +262,7 @@ export class MonitorService {
   /** Joins feedback (one item or a list; see parseFeedback) to the prediction log, this replica's unwritten entries included. */
   async feedback(model: string, body: unknown): Promise<FeedbackResult> {
     const items = parseFeedback(body);
+    this.#beforeFeedback?.();
     return recordFeedback(this.#stores, model, items, this.#now(), this.#lookup);
   }
 

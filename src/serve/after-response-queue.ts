@@ -21,6 +21,14 @@ export class AfterResponseQueue {
     setImmediate(this.#drain);
   }
 
+  /**
+   * Runs the queued tasks now rather than at the end of the turn: feedback that arrives as soon as
+   * its answer did must find the prediction recorded.
+   */
+  runQueued(): void {
+    this.#drain();
+  }
+
   readonly #drain = (): void => {
     this.#scheduled = false;
     const tasks = this.#tasks;

@@ -208,6 +208,14 @@ export class DataPlane {
     });
   }
 
+  /**
+   * Hands the monitor now the requests answered but not yet recorded (recording waits for the end
+   * of the turn), so feedback that follows its answer at once finds the prediction.
+   */
+  recordAnswered(): void {
+    this.#afterResponse.runQueued();
+  }
+
   /** Marks the server ready (after start-up) or not (while shutting down). */
   setReady(ready: boolean): void {
     this.#ready = ready;

@@ -156,6 +156,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
           },
           logger,
           ...(options.now ? { now: options.now } : {}),
+          // The data plane is made below; feedback comes only once the server listens.
+          beforeFeedback: () => dataPlane.recordAnswered(),
         })
       : undefined;
   const budget = memoryBudget(config, metrics, logger, monitor);

@@ -3,10 +3,13 @@
  * a model that does not exist, and items, ids or labels past FEEDBACK_LIMITS, each with what was
  * wrong; nothing of a refused request is stored.
  */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FEEDBACK_LIMITS } from '../../dist/serve/http/monitor-schemas.js';
 import { tempDir, writeIdentityModel } from '../helpers/models.js';
 import { postJson, startRegistryServer } from '../helpers/server.js';
+import { trainBundle } from '../helpers/trained.js';
 
 let server: Awaited<ReturnType<typeof startRegistryServer>>;
 beforeAll(async () => {
@@ -14,6 +17,7 @@ beforeAll(async () => {
   const { openRegistry } = await import('../../dist/registry/index.js');
   const registry = await openRegistry({ home });
   await registry.register(writeIdentityModel(tempDir(), 'FP32'), { name: 'ident', aliases: ['production'] });
+  await registry.register(await trainBundle('iris.csv', 'species', 'iris'), { name: 'iris', aliases: ['production'] });
   await registry.close();
   server = await startRegistryServer(home);
 });
@@ -21,6 +25,7 @@ afterAll(async () => {
   await server?.close();
 });
 
+const run = promisify(execFile);
 const feedback = (model: string, body: unknown) => postJson(`${server.url}/api/models/${model}/feedback`, body);
 
 describe('feedback at the edge', () => {
@@ -28,6 +33,24 @@ describe('feedback at the edge', () => {
     const ok = await feedback('ident', [{ requestId: 'r1', actual: 'x'.repeat(FEEDBACK_LIMITS.labelLength) }, { requestId: 'r2', actual: [1, 2, 3] }]);
     expect(ok.status).toBe(200);
     expect(ok.json).toMatchObject({ accepted: 0, unknown: ['r1', 'r2'] });
+  });
+
+  it('joins feedback sent as soon as its answer arrives', async () => {
+    // The monitor records a request once the turn that answered it ends; feedback arriving before
+    // then must still find the prediction, every time. The client runs in a process of its own,
+    // as callers do: in this process its reads would wait for the server's turn to end.
+    const client = `
+      const url = process.argv[1];
+      const post = async (path, body) => (await fetch(url + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).json();
+      const unknown = [];
+      for (let i = 0; i < 100; i++) {
+        const answer = await post('/api/models/iris/predict', { records: [{ sepal_length_cm: 5 + i / 100, sepal_width_cm: 3.4, petal_length_cm: 1.5, petal_width_cm: 0.2 }] });
+        const joined = await post('/api/models/iris/feedback', { requestId: answer.requestId, actual: 'setosa' });
+        if (joined.accepted !== 1) unknown.push(answer.requestId);
+      }
+      console.log(JSON.stringify(unknown));`;
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', client, server.url]);
+    expect(JSON.parse(stdout)).toEqual([]);
   });
 
   it('refuses feedback for a model that does not exist', async () => {
