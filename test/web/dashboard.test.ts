@@ -314,11 +314,12 @@ describe.skipIf(NO_BROWSER !== undefined)(`dashboard${NO_BROWSER ? ` (skipped: $
     await context.close();
   });
 
-  it('shows retraining on the model page and retrains now, asking first; a job that cannot run shows its code', async () => {
-    const { page, context, problems } = await watchedPage(browser);
+  it('shows retraining on the model page and retrains now, asking first; a job that cannot run shows its code; sets and removes the policy', async () => {
+    // The refused policy's PUT is logged by the browser; the dialog shows why.
+    const { page, context, problems } = await watchedPage(browser, { allow: [/status of 400/] });
     await page.goto(`${server.url}#/models/iris`);
     const panel = page.getByRole('region', { name: 'Retraining' });
-    await panel.getByText('No retraining policy: the model retrains by hand.').waitFor();
+    await panel.getByText('No retraining policy: the model retrains by hand. Set one below.').waitFor();
     await panel.getByText('No retraining yet').waitFor();
     await panel.getByRole('button', { name: 'Retrain now' }).click();
     const dialog = page.getByRole('dialog', { name: 'Retrain iris' });
@@ -331,6 +332,33 @@ describe.skipIf(NO_BROWSER !== undefined)(`dashboard${NO_BROWSER ? ` (skipped: $
     const listed = await apiJson<{ state: string; retrain: { trigger: { kind: string } } }[]>('/api/models/iris/retrain/jobs');
     expect(listed[0]).toMatchObject({ state: 'failed', retrain: { trigger: { kind: 'manual' } } });
     await screenshot(page, 'model-retraining');
+
+    // The policy is set from the panel too: asked first, checked by the server, removable.
+    const form = panel.getByRole('form', { name: 'Retraining policy' });
+    await form.getByLabel('Cron (UTC)').fill('99 * * * *');
+    await form.getByRole('button', { name: 'Set policy' }).click();
+    const refused = page.getByRole('dialog', { name: 'Set the retraining policy of iris' });
+    await refused.getByRole('button', { name: 'Set policy' }).click();
+    await refused.getByRole('alert').getByText(/triggers\.cron is invalid: '99 \* \* \* \*' is not a cron schedule/).waitFor();
+    await refused.getByRole('button', { name: 'Cancel' }).click();
+    await form.getByLabel('Cron (UTC)').fill('');
+    await form.getByLabel('Every').fill('1d');
+    await form.getByLabel('On a drift alert').check();
+    await form.getByLabel('A better challenger is').selectOption('rollout');
+    await form.getByRole('button', { name: 'Set policy' }).click();
+    const dialog2 = page.getByRole('dialog', { name: 'Set the retraining policy of iris' });
+    await dialog2.getByText(/retrains iris every 1d, on a drift alert, on the labelled traffic of 7d/).waitFor();
+    await dialog2.getByRole('button', { name: 'Set policy' }).click();
+    await dialog2.waitFor({ state: 'hidden' });
+    await panel.getByText(/^Policy: every 1d, on a drift alert; learns from the labelled traffic of 7d; a better challenger is rolled out\.$/).waitFor();
+    expect(await apiJson<{ policy: unknown }>('/api/models/iris/retrain/policy')).toMatchObject({ policy: { triggers: { every: '1d', onDrift: true }, since: '7d', promote: 'rollout', minRows: 100 } });
+
+    await form.getByRole('button', { name: 'Remove policy' }).click();
+    const removal = page.getByRole('dialog', { name: 'Remove the retraining policy of iris' });
+    await removal.getByRole('button', { name: 'Remove policy' }).click();
+    await removal.waitFor({ state: 'hidden' });
+    await panel.getByText('No retraining policy: the model retrains by hand. Set one below.').waitFor();
+    expect(await apiJson<{ policy: unknown }>('/api/models/iris/retrain/policy')).toMatchObject({ policy: null });
     expect(problems).toEqual([]);
     await context.close();
   });

@@ -51,6 +51,7 @@ export type PredictResponse = Schemas['PredictResponse'];
 export type TrainingJob = Schemas['TrainingJob'];
 export type TrainingState = TrainingJob['state'];
 export type RetrainPolicy = Schemas['RetrainPolicy'];
+export type RetrainPolicySettings = Schemas['RetrainPolicySettingsInput'];
 export type FeatureBins = Schemas['FeatureBins'];
 export type FeatureDrift = Schemas['FeatureDrift'];
 export type DriftReport = Schemas['DriftReport'];
