@@ -184,6 +184,14 @@ const ALGORITHMS = ['auto', 'linear', 'gbdt'] as const;
 const CLASS_WEIGHTS = ['none', 'balanced'] as const;
 /** Blobs stored this recently are not removed: another writer may be about to reference them (as the registry does). */
 const BLOB_GRACE_MS = 60_000;
+/**
+ * Times a retraining job whose replica died is queued again before it fails: its data is all in
+ * the database and the blob store, so another replica can run it; a job that takes its replica
+ * down with it fails rather than loop.
+ */
+const RETRAIN_RESTARTS = 1;
+/** The progress stage of a retraining job registering its challenger: past it, a lost job is not run again. */
+const REGISTER_STAGE = 'register';
 
 /**
  * The training jobs of one replica's view of the database. Construct one per server and close it
@@ -428,6 +436,7 @@ export class TrainingJobs {
     await Promise.allSettled(
       jobs.map(async (local) => {
         await local.worker?.terminate();
+        if (await this.#handBack(local)) return;
         await this.#settle(local, { state: 'failed', error: { error: 'The server shut down before the job finished. Start it again.', code: error.code } });
       }),
     );
@@ -650,6 +659,13 @@ export class TrainingJobs {
   async #retrained(local: LocalJob, outDir: string, input: Omit<ChallengerInput, 'outDir' | 'onProgress'>, summary: TrainingSummary, report: ChallengerReport): Promise<void> {
     let outcome: RetrainOutcome;
     try {
+      // Marked first, so a replica that finds this job's lease stale never runs it again (its challenger may be registered).
+      local.pending = undefined;
+      await local.writing;
+      if (!(await this.#store.progress(local.row.id, this.replica, JSON.stringify({ stage: REGISTER_STAGE, fraction: 0.98, message: 'registering the challenger' }), this.#iso()))) {
+        await this.#lost(local);
+        return;
+      }
       outcome = await this.#retraining!.complete(toJob(local.row), outDir, input, report);
     } catch (error) {
       if (error instanceof BerthError) await this.#settle(local, { state: 'failed', error: { error: error.message, code: error.code } });
@@ -765,6 +781,7 @@ export class TrainingJobs {
   async #failStale(): Promise<void> {
     const now = this.#now();
     for (const row of await this.#store.stale(new Date(now.getTime() - this.#config.leaseMs).toISOString())) {
+      if (await this.#restartStale(row)) continue;
       const error: BerthError = Errors.TRAINING_REPLICA_LOST.create(row.id, row.holder ?? 'unknown', row.heartbeat_at ?? row.started_at ?? row.created_at);
       const failed = await this.#store.failStale(row.id, row.heartbeat_at!, {
         state: 'failed',
@@ -776,6 +793,44 @@ export class TrainingJobs {
       await this.#announce(row.id);
       this.#onInternalError?.(toJob((await this.#store.get(row.id)) ?? row), error.message);
     }
+  }
+
+  /**
+   * Queues again a retraining job whose replica died, unless it was registering its challenger or
+   * has been restarted RETRAIN_RESTARTS times already; true when it did. Nothing of a retraining
+   * job is lost with its replica: its spec is the row, its data the champion's blobs and the logs.
+   */
+  async #restartStale(row: TrainingJobRow): Promise<boolean> {
+    const options = JSON.parse(row.options) as TrainingJob['options'] & { retrain?: RetrainJobSpec };
+    const spec = options.retrain;
+    if (!spec || (JSON.parse(row.progress) as { stage: string }).stage === REGISTER_STAGE) return false;
+    const restarts = spec.restarts ?? 0;
+    if (restarts >= RETRAIN_RESTARTS) return false;
+    const since = row.heartbeat_at ?? row.started_at ?? row.created_at;
+    const requeued = await this.#store.requeue(row.id, { heartbeatAt: row.heartbeat_at! }, {
+      options: JSON.stringify({ ...options, retrain: { ...spec, restarts: restarts + 1 } }),
+      progress: JSON.stringify({ stage: 'queued', fraction: 0, message: `waiting for a free trainer: the replica running it (${row.holder ?? 'unknown'}) was lost after ${since}` }),
+    });
+    if (!requeued) return false;
+    await this.#announce(row.id);
+    await this.#pump();
+    return true;
+  }
+
+  /**
+   * Queues again a retraining job this replica stops running because it shuts down, unless its
+   * challenger is being registered; true when it did. Another replica (or this one, restarted)
+   * runs it from the start; a restart is not the job's fault, so it is not counted.
+   */
+  async #handBack(local: LocalJob): Promise<boolean> {
+    if (local.settled || local.finishing || !local.row.retrain_model) return false;
+    local.settled = true;
+    local.pending = undefined;
+    await local.writing;
+    return this.#store.requeue(local.row.id, { holder: this.replica }, {
+      options: local.row.options,
+      progress: JSON.stringify({ stage: 'queued', fraction: 0, message: 'waiting for a free trainer: the replica running it shut down' }),
+    });
   }
 
   /** Drops the oldest finished jobs beyond the number kept, with the blobs only they used. */

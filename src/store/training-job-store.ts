@@ -173,6 +173,24 @@ export class TrainingJobStore {
     });
   }
 
+  /**
+   * Queues a running job again, with new options and progress: it loses its holder and keeps its
+   * place (a retraining job keeps its model). Only while `held` still holds: the job's holder (a
+   * replica handing its job back), or its heartbeat (a replica that found the lease stale, whose
+   * holder has not come back meanwhile). False when the job moved on.
+   */
+  async requeue(id: string, held: { readonly holder: string } | { readonly heartbeatAt: string }, change: { readonly options: string; readonly progress: string }): Promise<boolean> {
+    return this.#write(async (trx) => {
+      const query = trx
+        .updateTable('training_jobs')
+        .set((eb) => ({ state: 'queued', holder: null, heartbeat_at: null, started_at: null, options: change.options, progress: change.progress, revision: eb('revision', '+', 1) }))
+        .where('id', '=', id)
+        .where('state', '=', 'running');
+      const result = await ('holder' in held ? query.where('holder', '=', held.holder) : query.where('heartbeat_at', '=', held.heartbeatAt)).executeTakeFirst();
+      return Number(result.numUpdatedRows) > 0;
+    });
+  }
+
   /** The files of a job's bundle. */
   async files(id: string): Promise<TrainingJobFile[]> {
     const rows = await this.#db.selectFrom('training_job_files').select(['path', 'digest', 'size']).where('job_id', '=', id).orderBy('path').execute();

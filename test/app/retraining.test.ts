@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as nextTurn } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Retraining } from '../../dist/app/retraining/retraining.js';
 import type { TrainingJob, TrainingJobs as TrainingJobsType } from '../../dist/app/training-jobs.js';
@@ -27,9 +28,13 @@ const NOW = Date.parse('2026-06-01T12:00:00Z');
 const AN_HOUR_AGO = NOW - 3_600_000;
 
 async function finished(jobs: TrainingJobsType, id: string): Promise<TrainingJob> {
+  return until(jobs, id, (j) => j.state === 'succeeded' || j.state === 'failed');
+}
+
+async function until(jobs: TrainingJobsType, id: string, reached: (job: TrainingJob) => boolean): Promise<TrainingJob> {
   let done: (job: TrainingJob) => void = () => undefined;
   const job = new Promise<TrainingJob>((resolve) => (done = resolve));
-  const unsubscribe = await jobs.subscribe(id, (j) => (j.state === 'succeeded' || j.state === 'failed') && done(j));
+  const unsubscribe = await jobs.subscribe(id, (j) => reached(j) && done(j));
   try {
     return await job;
   } finally {
@@ -238,45 +243,111 @@ describe('retraining with a blob store that goes away', () => {
 });
 
 describe('a retraining job whose replica died', () => {
-  it('is failed by the replica that finds its lease stale, like a training job, and the model can be retrained again at once', async () => {
+  it('is queued again and run by another replica, once; lost again, it fails like a training job, and the model can be retrained at once', async () => {
     const work = tempDir('berth-retraining-lost-');
     const registry = await openRegistry({ home: join(work, 'home') });
     const labelled = new MemoryLabelledRows();
     const policies = new RetrainPolicyStore(registry.store.db);
-    // The replica the job is queued on takes nothing; a replica that then dies takes it.
+    const store = new TrainingJobStore(registry.store.db);
+    // The replica the job is queued on takes nothing; replicas that then die take it.
     const queueing = new Retraining({ registry, labelled, policies, now: () => NOW });
     const queue = new TrainingJobs({ config: buildConfig({}).training, db: registry.store.db, blobs: registry.blobs, workDir: join(work, 'queue'), retraining: queueing, takes: 'none' });
     queueing.attach(queue);
-    let survivor: Setup | undefined;
+    const anHourAgo = new Date(Date.now() - 3_600_000).toISOString();
+    const replicas: Setup[] = [];
+    // The watching replica looks for stale leases often (a lost job's heartbeat is an hour old);
+    // the one that trains keeps the default lease, renewed long before it lapses.
+    const replica = (name: string, takes: 'all' | 'none') => {
+      const retraining = new Retraining({ registry, labelled, policies, now: () => NOW });
+      const config = buildConfig({ training: takes === 'none' ? { leaseMs: 300 } : {} }).training;
+      const jobs = new TrainingJobs({ config, db: registry.store.db, blobs: registry.blobs, workDir: join(work, name), retraining, takes });
+      retraining.attach(jobs);
+      replicas.push({ registry, labelled, retraining, jobs });
+      return { retraining, jobs };
+    };
     try {
       const { bundle } = await trainBundle({ csv: { file: join(DATASETS, 'loans_reference.csv') }, target: 'defaulted', algorithm: 'linear', name: 'loans', outDir: join(work, 'bundle'), keepData: true });
       const { version } = await registry.register(bundle.dir, { aliases: ['production'] });
       await registry.keepTrainingData('loans', version.version, { file: join(DATASETS, 'loans_reference.csv'), rows: 20000, source: 'test' });
       labelled.add('loans', labelledRowsOf('loans_current_drifted.csv', { target: 'defaulted', at: AN_HOUR_AGO }));
-      const queued = await queueing.retrain('loans');
-      const anHourAgo = new Date(Date.now() - 3_600_000).toISOString();
-      const taken = await new TrainingJobStore(registry.store.db).claimNext('gone-host-4242-abcdef', anHourAgo, () => '{}', 'retraining');
-      expect(taken).toMatchObject({ id: queued.id, state: 'running', holder: 'gone-host-4242-abcdef' });
 
-      // Another replica, which never heard of the job, finds the lease stale.
-      const retraining = new Retraining({ registry, labelled, policies, now: () => NOW });
-      const jobs = new TrainingJobs({ config: buildConfig({}).training, db: registry.store.db, blobs: registry.blobs, workDir: join(work, 'survivor'), retraining });
-      retraining.attach(jobs);
-      survivor = { registry, labelled, retraining, jobs };
-      const lost = await finished(jobs, queued.id);
+      // Lost once: a replica that takes nothing finds the lease stale and queues the job again.
+      const queued = await queueing.retrain('loans');
+      expect(await store.claimNext('gone-host-4242-abcdef', anHourAgo, () => '{}', 'retraining')).toMatchObject({ id: queued.id, state: 'running' });
+      const watching = replica('watching', 'none');
+      const requeued = await until(watching.jobs, queued.id, (job) => job.state === 'queued');
+      expect(requeued.retrain).toMatchObject({ restarts: 1, trigger: { kind: 'manual' } });
+      expect(requeued.progress.message).toContain('gone-host-4242-abcdef');
+
+      // Lost twice: it fails, saying why, and frees the model.
+      expect(await store.claimNext('gone-host-5353-abcdef', anHourAgo, () => '{}', 'retraining')).toMatchObject({ id: queued.id, state: 'running' });
+      const lost = await finished(watching.jobs, queued.id);
       expect(lost).toMatchObject({ state: 'failed', error: { code: 'BERTH_TRAINING_REPLICA_LOST' } });
-      expect(lost.error!.error).toContain('gone-host-4242-abcdef');
+      expect(lost.error!.error).toContain('gone-host-5353-abcdef');
       expect(lost.registered).toBeUndefined();
       expect(await registry.getModel('loans')).toMatchObject({ latestVersion: 1, aliases: { production: 1 } });
 
-      // The failed job no longer holds the model: the next retraining is taken by the survivor and finishes.
-      const next = await finished(jobs, (await retraining.retrain('loans')).id);
+      // Lost once more, a new job is run by a replica with a free trainer, to the end.
+      await watching.jobs.close();
+      const again = await queueing.retrain('loans');
+      expect(await store.claimNext('gone-host-6464-abcdef', anHourAgo, () => '{}', 'retraining')).toMatchObject({ id: again.id });
+      const survivor = replica('survivor', 'all');
+      const next = await finished(survivor.jobs, again.id);
       expect(next.state, JSON.stringify(next.error)).toBe('succeeded');
+      expect(next.retrain).toMatchObject({ restarts: 1 });
       expect(next.result!.retrain).toMatchObject({ challenger: 2, parent: 1, decision: 'registered' });
       expect(next.registered).toEqual({ model: 'loans', version: 2 });
     } finally {
-      await survivor?.jobs.close();
+      for (const r of replicas) await r.jobs.close();
       await queue.close();
+      await registry.close();
+    }
+  });
+
+  it('is handed back to the queue by a replica that shuts down, and run by another to the end', async () => {
+    const work = tempDir('berth-retraining-handback-');
+    const registry = await openRegistry({ home: join(work, 'home') });
+    // The replica that shuts down is stopped while it gathers the job's data.
+    let entered: () => void = () => undefined;
+    const gathering = new Promise<void>((resolve) => (entered = resolve));
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    class Stopped extends Retraining {
+      override async prepare(...args: Parameters<Retraining['prepare']>) {
+        entered();
+        await released;
+        return super.prepare(...args);
+      }
+    }
+    const stopping = retrainingOver(registry, join(work, 'stopping'), Stopped);
+    stopping.labelled.add('loans', labelledRowsOf('loans_current_drifted.csv', { target: 'defaulted', at: AN_HOUR_AGO }));
+    let other: Setup | undefined;
+    try {
+      const { bundle } = await trainBundle({ csv: { file: join(DATASETS, 'loans_reference.csv') }, target: 'defaulted', algorithm: 'linear', name: 'loans', outDir: join(work, 'bundle'), keepData: true });
+      const { version } = await registry.register(bundle.dir, { aliases: ['production'] });
+      await registry.keepTrainingData('loans', version.version, { file: join(DATASETS, 'loans_reference.csv'), rows: 20000, source: 'test' });
+      const job = await stopping.retraining.retrain('loans');
+      await gathering;
+      // Closing waits for the job's work to end, which waits for the data: released once the job is handed back.
+      const closing = stopping.jobs.close();
+      const store = new TrainingJobStore(registry.store.db);
+      while ((await store.get(job.id))?.state !== 'queued') await nextTurn(10);
+      release();
+      await closing;
+      const row = await store.get(job.id);
+      expect(row).toMatchObject({ state: 'queued', holder: null, retrain_model: 'loans' });
+      expect(JSON.parse(row!.progress)).toMatchObject({ stage: 'queued', message: expect.stringContaining('shut down') });
+
+      other = retrainingOver(registry, join(work, 'other'));
+      other.labelled.add('loans', labelledRowsOf('loans_current_drifted.csv', { target: 'defaulted', at: AN_HOUR_AGO }));
+      const done = await finished(other.jobs, job.id);
+      expect(done.state, JSON.stringify(done.error)).toBe('succeeded');
+      expect(done.retrain!.restarts).toBeUndefined();
+      expect(done.registered).toEqual({ model: 'loans', version: 2 });
+    } finally {
+      release();
+      await stopping.jobs.close();
+      await other?.jobs.close();
       await registry.close();
     }
   });

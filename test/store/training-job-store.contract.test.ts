@@ -122,6 +122,23 @@ for (const backend of STORE_BACKENDS) {
       expect(await a.files('job')).toEqual([]);
     });
 
+    it('queues a running job again only while its holder or its stale lease still holds, keeping its model', async () => {
+      await a.insert({ ...queued('again', T0, digest(70)), upload_digest: null, retrain_model: 'loans' });
+      const claimed = (await a.claimNext('replica-a', T0, () => '{}'))!;
+      const change = { options: '{"task":"auto","algorithm":"auto","retrain":{"restarts":1}}', progress: '{"stage":"queued","fraction":0,"message":"again"}' };
+      expect(await b.requeue('again', { heartbeatAt: '2026-01-01T00:00:01.000Z' }, change)).toBe(false);
+      expect(await b.requeue('again', { holder: 'replica-b' }, change)).toBe(false);
+      expect(await b.requeue('again', { heartbeatAt: claimed.heartbeat_at! }, change)).toBe(true);
+      expect(await a.get('again')).toMatchObject({ state: 'queued', holder: null, heartbeat_at: null, started_at: null, retrain_model: 'loans', ...change, revision: claimed.revision + 1 });
+      // The replica that lost it can write nothing; another takes it, and hands it back.
+      expect(await a.progress('again', 'replica-a', '{}', T0)).toBe(false);
+      expect(await b.requeue('again', { heartbeatAt: claimed.heartbeat_at! }, change)).toBe(false);
+      expect(await b.claimNext('replica-b', T0, () => '{}', 'retraining')).toMatchObject({ id: 'again', state: 'running', holder: 'replica-b' });
+      expect(await a.requeue('again', { holder: 'replica-a' }, change)).toBe(false);
+      expect(await b.requeue('again', { holder: 'replica-b' }, change)).toBe(true);
+      expect(await a.get('again')).toMatchObject({ state: 'queued', holder: null, retrain_model: 'loans' });
+    });
+
     it('keeps the blobs of unfinished uploads and kept bundles referenced, and evicts the oldest finished jobs', async () => {
       for (let i = 0; i < 3; i++) {
         await a.insert(queued(`job-${i}`, `2026-01-01T00:00:0${i}.000Z`, digest(i)));

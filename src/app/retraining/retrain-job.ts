@@ -29,6 +29,8 @@ export interface RetrainJobSpec {
   };
   /** Who asked: an interface (`cli`, `api`, `server` for triggers) and, where known, the actor. */
   readonly actor: { readonly interface: string; readonly actor?: string };
+  /** Times the job was queued again because the replica running it was lost. */
+  readonly restarts?: number;
 }
 
 /** What was done with the challenger. */

@@ -36,6 +36,7 @@ export const TrainingJob = named(
           since: z.string(),
           window: z.object({ from: IsoTime, to: IsoTime }),
           promote: z.enum(['manual', 'rollout', 'auto']),
+          restarts: z.number().int().optional().describe('Times the job was queued again because the replica running it was lost.'),
         })
         .optional()
         .describe('A retraining job: what it retrains, why, on which window, and what happens to a better challenger.'),

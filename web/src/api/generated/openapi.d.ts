@@ -3267,6 +3267,7 @@ export interface components {
                 model: string;
                 /** @enum {string} */
                 promote: "manual" | "rollout" | "auto";
+                restarts?: number;
                 since: string;
                 trigger: {
                     detail?: string;
