@@ -140,6 +140,8 @@ export const Errors = {
     `Input '${input}' has shape ${shape}, which holds ${expected}, but its data has ${got}.`),
   INPUT_VALUE: define('BERTH_INPUT_VALUE', 400, 'INVALID_ARGUMENT', (input: string, index: number, reason: string) =>
     `Input '${input}', element ${index}: ${reason}.`),
+  OUTPUT_FILE_UNWRITABLE: define('BERTH_OUTPUT_FILE_UNWRITABLE', 400, 'INVALID_ARGUMENT', (path: string, reason: string) =>
+    `Cannot write ${path}: ${reason}. Nothing was written; choose a file in a folder that exists and that you may write (-o).`),
   OUTPUT_UNKNOWN: define('BERTH_OUTPUT_UNKNOWN', 400, 'INVALID_ARGUMENT', (output: string, model: string, expected: readonly string[]) =>
     `Requested output '${output}' is not an output of model '${model}'; its outputs are ${listNames(expected)}.`),
   BINARY_HEADER: define('BERTH_BINARY_HEADER', 400, 'INVALID_ARGUMENT', (reason: string) =>

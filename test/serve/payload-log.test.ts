@@ -4,7 +4,7 @@
  * rows retraining reads (payloadLabelledRows) and `berth payloads` CSV exports, checked against
  * what was sent.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
@@ -109,5 +109,17 @@ describe('the payload log', () => {
     expect(await payloadsCommand({ config, model: 'loans', labelled: true, output: labelled })).toMatchObject({ rows: 80, labelled: 80 });
     expect(parse(readFileSync(labelled, 'utf8'), { columns: true })).toHaveLength(80);
     await expect(payloadsCommand({ config, model: 'loans', since: 'soon', output: labelled })).rejects.toThrow(expect.objectContaining({ code: 'BERTH_MONITOR_RANGE_INVALID' }));
+  });
+
+  it('refuses what it cannot export with catalogue errors, writing nothing', async () => {
+    const config = buildConfig({ store: { home } });
+    const output = join(tempDir(), 'none.csv');
+    const refused = (model: string, file = output) => payloadsCommand({ config, model, output: file });
+    await expect(refused('nope')).rejects.toThrow(expect.objectContaining({ code: 'BERTH_REGISTRY_MODEL_NOT_FOUND' }));
+    await expect(refused('loans@production')).rejects.toThrow(expect.objectContaining({ code: 'BERTH_REGISTRY_NAME_INVALID' }));
+    const missing = join(tempDir(), 'no', 'such', 'folder.csv');
+    await expect(refused('loans', missing)).rejects.toThrow(expect.objectContaining({ code: 'BERTH_OUTPUT_FILE_UNWRITABLE', message: expect.stringContaining(`Cannot write ${missing}: its folder does not exist`) }));
+    await expect(refused('loans', tempDir())).rejects.toThrow(expect.objectContaining({ code: 'BERTH_OUTPUT_FILE_UNWRITABLE' }));
+    expect(existsSync(output)).toBe(false);
   });
 });

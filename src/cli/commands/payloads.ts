@@ -9,7 +9,9 @@ import type { ReadableStream } from 'node:stream/web';
 import { pipeline } from 'node:stream/promises';
 import { parse } from 'csv-parse';
 import type { Config } from '../../core/config.js';
+import { validateModelName } from '../../core/names.js';
 import { DEFAULT_PAYLOAD_SINCE, payloadExport, payloadExportQuery, SegmentReaders } from '../../monitor/index.js';
+import { RegistryReads } from '../../registry/index.js';
 import { blobLocation } from '../with-registry.js';
 import { monitorStores, openLogBlobStore, openMetadataStore } from '../../store/index.js';
 import { remoteResponse } from '../remote-json.js';
@@ -42,8 +44,14 @@ export interface PayloadsExport {
   readonly to: string;
 }
 
-/** Writes the model's logged payloads in the range to `output`. Throws BERTH_MONITOR_RANGE_INVALID for a bad `since`, BERTH_REMOTE_FAILED when the server refuses. */
+/**
+ * Writes the model's logged payloads in the range to `output`. Throws BERTH_REGISTRY_NAME_INVALID
+ * for a name that is no model name (a reference such as `loans@production` included),
+ * BERTH_REGISTRY_MODEL_NOT_FOUND for a model neither registered nor logged, BERTH_MONITOR_RANGE_INVALID
+ * for a bad `since`, BERTH_OUTPUT_FILE_UNWRITABLE, and BERTH_REMOTE_FAILED when the server refuses.
+ */
 export async function payloadsCommand(options: PayloadsCommandOptions): Promise<PayloadsExport> {
+  validateModelName(options.model);
   if (options.url !== undefined) return remotePayloads(options);
   const { config } = options;
   const now = (options.now ?? Date.now)();
@@ -53,6 +61,10 @@ export async function payloadsCommand(options: PayloadsCommandOptions): Promise<
     const { blobs } = await openLogBlobStore({ ...blobLocation(config), home: config.store.home, databaseUrl: config.store.databaseUrl });
     try {
       const stores = monitorStores(store, { blobs, logWriter: false });
+      // A model served from a folder with this database is not registered, yet has its log.
+      await new RegistryReads(store.db).requireModel(options.model).catch(async (error: unknown) => {
+        if ((await stores.segments.inRange(options.model, 'payloads', 0, now + 1)).length === 0) throw error;
+      });
       const { stream, counts } = await payloadExport(stores, options.model, { ...query, format: 'csv' }, new SegmentReaders(stores));
       await writeAtomically(options.output, (file) => pipeline(stream, file));
       return { model: options.model, rows: counts.rows, labelled: counts.labelled, output: options.output, from: new Date(query.from).toISOString(), to: new Date(now).toISOString() };
