@@ -22,6 +22,9 @@ export type Promotion = (typeof PROMOTIONS)[number];
 export type RetrainTriggerKind = 'manual' | 'schedule' | 'drift_alert' | 'labelled_rows';
 
 const Duration = z.string().refine((text) => parseDuration(text) !== undefined, "must be a duration such as '90m', '1d' or '7d'");
+/** Shortest interval between scheduled retrainings: each registers a version, and a cron schedule fires at most once a minute too. */
+const MIN_EVERY_MS = 60_000;
+const Every = Duration.refine((text) => (parseDuration(text) ?? 0) >= MIN_EVERY_MS, 'must be at least 1m: each retraining registers a version');
 
 /** The policy's shape, with defaults filled in. */
 export const RetrainPolicySchema = z
@@ -29,7 +32,7 @@ export const RetrainPolicySchema = z
     triggers: z
       .object({
         /** Retrain every so long (`1d`), counted from the last retraining. */
-        every: Duration.optional(),
+        every: Every.optional(),
         /** Retrain on a cron schedule in UTC (`0 3 * * *`: at 03:00 every day). */
         cron: z.string().min(1).max(100).optional(),
         /** Retrain when a drift alert (drift_share or feature_drift rule) starts firing for the model. */

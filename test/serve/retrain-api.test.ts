@@ -42,6 +42,9 @@ describe('retraining over HTTP', () => {
     const bad = await call('PUT', '/api/models/loans/retrain/policy', { triggers: { every: 'often' } });
     expect([bad.status, bad.json.code]).toEqual([400, 'BERTH_RETRAIN_POLICY_INVALID']);
     expect(bad.json.error).toMatch(/triggers\.every/);
+    const often = await call('PUT', '/api/models/loans/retrain/policy', { triggers: { every: '1ms' } });
+    expect([often.status, often.json.code]).toEqual([400, 'BERTH_RETRAIN_POLICY_INVALID']);
+    expect(often.json.error).toMatch(/triggers\.every is invalid: must be at least 1m/);
     const cron = await call('PUT', '/api/models/loans/retrain/policy', { triggers: { cron: 'at three' } });
     expect([cron.status, cron.json.code]).toEqual([400, 'BERTH_RETRAIN_POLICY_INVALID']);
     const set = await call('PUT', '/api/models/loans/retrain/policy', { triggers: { cron: '0 3 * * *', onDrift: true }, promote: 'rollout', since: '14d' });
