@@ -385,6 +385,27 @@ for (const backend of STORE_BACKENDS) {
       expect(await count(db, 'monitor_log_segments')).toBe(0);
     });
 
+    it('keeps payload segments for their model\'s retention, deleting rows and blobs past it', async () => {
+      const { clock, service, db, blobs } = await setup();
+      const a = await service({}, { logRetentionDays: 90, payloads: { rate: 1, retentionDays: 30, models: { brief: { retentionDays: 2 } } } });
+      a.record(event(T0, { requestId: v7({ msecs: T0 }) }));
+      a.record(event(T0, { model: 'brief', requestId: v7({ msecs: T0 }) }));
+      await a.flush();
+      const payloadSegments = async () =>
+        (await db.selectFrom('monitor_log_segments').select(['model', 'digest']).where('kind', '=', 'payloads').orderBy('model').execute()).map((r) => r.model);
+      expect(await payloadSegments()).toEqual(['brief', 'm']);
+      const briefDigest = (await db.selectFrom('monitor_log_segments').select('digest').where('kind', '=', 'payloads').where('model', '=', 'brief').executeTakeFirstOrThrow()).digest;
+      clock.now = T0 + 3 * 86_400_000;
+      await a.prune();
+      expect(await payloadSegments()).toEqual(['m']);
+      expect(await blobs.stat(briefDigest)).toBeUndefined();
+      clock.now = T0 + 31 * 86_400_000;
+      await a.prune();
+      expect(await payloadSegments()).toEqual([]);
+      // The prediction log keeps its own, longer retention.
+      expect(await db.selectFrom('monitor_log_segments').select('model').where('kind', '=', 'predictions').execute()).toHaveLength(2);
+    });
+
     it('fires an alert once, keeps it through the hysteresis band, resolves it, and evaluates on one replica only', async () => {
       const { clock, service, db } = await setup();
       const notifier = capturingNotifier();
