@@ -5,6 +5,7 @@
  */
 import { type Command, Option } from 'commander';
 import type { Config } from '../core/config.js';
+import { Errors } from '../core/errors.js';
 import { PROMOTIONS, type Promotion, type RetrainPolicyInput } from '../core/retrain-policy.js';
 import type { RetrainPolicyRecord } from '../app/retraining/retraining.js';
 import type { TrainingJob } from '../app/training-jobs.js';
@@ -94,6 +95,7 @@ export function addRetrainCommand(program: Command, context: RetrainProgramConte
         '  berth retrain loans --policy --every 1d --on-drift --new-rows 5000 --promote rollout --guard "error_rate<0.01"\n  berth retrain loans --policy --clear\n  berth retrain loans\n',
     )
     .action(async (model: string, opts: RetrainFlags) => {
+      checkFlags(opts);
       const config = loadStoreConfig(opts, context.env);
       const labelled = context.labelled ? (registry: Registry) => context.labelled!(registry, config) : undefined;
       if (opts.now) {
@@ -126,6 +128,38 @@ export function addRetrainCommand(program: Command, context: RetrainProgramConte
       const status = await retrainStatusCommand({ config, model });
       context.print(opts.json ? JSON.stringify(status, null, 2) : [status.policy ? renderPolicy(status.policy) : `${model} has no retraining policy: it retrains by hand (berth retrain ${model} --now).`, ...status.jobs.slice(0, 10).map(jobLine)].join('\n'));
     });
+}
+
+/** Flags that only set a policy, by their name on the command line. */
+const POLICY_FLAGS: readonly (readonly [keyof RetrainFlags, string])[] = [
+  ['clear', '--clear'],
+  ['every', '--every'],
+  ['cron', '--cron'],
+  ['onDrift', '--on-drift'],
+  ['newRows', '--new-rows'],
+  ['margin', '--margin'],
+  ['minRows', '--min-rows'],
+  ['holdout', '--holdout'],
+  ['seed', '--seed'],
+  ['algorithm', '--algorithm'],
+  ['steps', '--steps'],
+  ['bake', '--bake'],
+  ['interval', '--interval'],
+  ['minRequests', '--min-requests'],
+  ['guard', '--guard'],
+];
+
+/**
+ * Refuses flags that would be ignored: a policy's settings without --policy, --wait without
+ * --now, and --now with --policy. Throws BERTH_RETRAIN_POLICY_INVALID.
+ */
+function checkFlags(opts: RetrainFlags): void {
+  if (opts.now && opts.policy) throw Errors.RETRAIN_POLICY_INVALID.create('--now', 'it retrains once and --policy sets the policy; run them as two commands');
+  if (opts.wait && !opts.now) throw Errors.RETRAIN_POLICY_INVALID.create('--wait', 'it follows a retraining started with --now; add --now');
+  if (!opts.policy) {
+    const given = POLICY_FLAGS.find(([key]) => opts[key] !== undefined && opts[key] !== false);
+    if (given) throw Errors.RETRAIN_POLICY_INVALID.create(given[1], `it sets the model's policy; add --policy (berth retrain <model> --policy ${given[1]} …)`);
+  }
 }
 
 /** A policy from the flags; only what was given (the rest takes its defaults). */

@@ -77,6 +77,20 @@ describe('retraining over HTTP', () => {
     expect(text.stdout).toContain(`${job.id}  manual  succeeded  v2: registered`);
   });
 
+  it('berth retrain refuses flags it would ignore, saying what to add', async () => {
+    for (const [flags, problem] of [
+      [['--every', '1d'], /--every is invalid: it sets the model's policy; add --policy/],
+      [['--guard', 'error_rate<0.01'], /--guard is invalid: it sets the model's policy; add --policy/],
+      [['--wait'], /--wait is invalid: it follows a retraining started with --now; add --now/],
+      [['--now', '--policy', '--on-drift'], /--now is invalid: .* run them as two commands/],
+    ] as const) {
+      const cli = await runBerth(['retrain', 'loans', ...flags, '--home', home]);
+      expect([cli.code, cli.stderr], flags.join(' ')).toEqual([1, expect.stringMatching(problem)]);
+      expect(cli.stderr).toContain('[BERTH_RETRAIN_POLICY_INVALID]');
+    }
+    expect((await call('GET', '/api/models/loans/retrain/policy')).json.policy).toBeNull();
+  });
+
   it('queues a retraining with POST (202), one at a time per model, with 4xx codes for what cannot start', async () => {
     const first = await call('POST', '/api/models/loans/retrain', { since: '2d', promote: 'manual' });
     expect(first.status).toBe(202);
