@@ -178,6 +178,11 @@ describe('retraining', () => {
           edit: ({ credit_score, ...rest }) => ({ ...rest, fico: credit_score }),
         }),
     ],
+    [
+      'feedback with a class the champion does not have',
+      'BERTH_RETRAIN_SCHEMA_CHANGED',
+      () => labelledRowsOf('loans_current_drifted.csv', { target: 'defaulted', at: AN_HOUR_AGO }).map((row, i) => (i % 10 === 0 ? { ...row, actual: 'maybe' } : row)),
+    ],
   ])('fails the job on %s with a catalogue error; the champion stays and nothing is registered', async (_, code, rows) => {
     const { registry, labelled, retraining, jobs } = setup;
     labelled.clear('loans');

@@ -18,6 +18,8 @@ export interface LabelledTableOptions {
   readonly header: readonly string[];
   readonly target: string;
   readonly task: 'classification' | 'regression';
+  /** A classifier's classes (the champion's labels); a truth outside them is a change of schema. */
+  readonly classes?: readonly string[] | undefined;
   readonly schema: FeatureSchema;
   /** Fewest rows accepted. */
   readonly minRows: number;
@@ -37,7 +39,7 @@ export interface LabelledTable {
 /**
  * Checks the rows and writes them as CSV. Throws BERTH_RETRAIN_TOO_FEW_ROWS,
  * BERTH_RETRAIN_SINGLE_CLASS (classifiers) and BERTH_RETRAIN_SCHEMA_CHANGED (a feature missing
- * from the logged rows, or a value of the wrong kind).
+ * from the logged rows, a value of the wrong kind, or a truth that is none of a classifier's classes).
  */
 export function labelledTable(rows: readonly LabelledRow[], options: LabelledTableOptions): LabelledTable {
   const { model, version, schema } = options;
@@ -51,6 +53,12 @@ export function labelledTable(rows: readonly LabelledRow[], options: LabelledTab
     classes = {};
     for (const truth of truths) classes[truth] = (classes[truth] ?? 0) + 1;
     const labels = Object.keys(classes);
+    const known = options.classes;
+    const unknown = known === undefined ? [] : labels.filter((label) => !known.includes(label));
+    if (unknown.length > 0) {
+      const named = unknown.slice(0, 5).map((label) => `'${label}' (${classes![label]} rows)`).join(', ');
+      throw Errors.RETRAIN_SCHEMA_CHANGED.create(model, version, `the feedback holds ${unknown.length === 1 ? 'a class' : 'classes'} the champion does not have: ${named}; its classes are ${known!.map((c) => `'${c}'`).join(', ')}`);
+    }
     if (labels.length < 2) throw Errors.RETRAIN_SINGLE_CLASS.create(model, labels[0] ?? '', rows.length);
   } else {
     const bad = truths.findIndex((t) => !Number.isFinite(Number(t)) || t.trim() === '');

@@ -212,6 +212,7 @@ export class Retraining implements RetrainingHooks {
       header,
       target: lineage.target,
       task: lineage.task === 'regression' ? 'regression' : 'classification',
+      classes: (version.manifest.pipeline as { output?: { labels?: string[] } } | undefined)?.output?.labels,
       schema,
       minRows: spec.policy.minRows,
       window: `the last ${formatDuration(to - from)}`,
