@@ -39,11 +39,11 @@ export const PayloadsSchema = z
     sink: z
       .object({
         url: z.url({ protocol: /^https?$/ }),
-        /** Most events per POST. */
+        /** Most events per POST, an event counting one per 64 rows. */
         batchSize: z.number().int().min(1).max(10_000).default(100),
         /** How often waiting events are sent, ms. */
         flushMs: z.number().int().min(10).max(600_000).default(1000),
-        /** Most events waiting; past it new ones are dropped and counted. */
+        /** Most events waiting, an event counting one per 64 rows; past it new ones are dropped and counted. */
         maxQueue: z.number().int().min(1).max(10_000_000).default(10_000),
         /** Tries per batch before it is given up (exponential backoff between). */
         attempts: z.number().int().min(1).max(20).default(5),

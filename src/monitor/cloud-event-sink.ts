@@ -4,22 +4,25 @@
  * mode, `application/cloudevents-batch+json`), so users can land payloads in their own lake.
  *
  * Never in the way of answers: `add` is O(1) and only queues; sending runs on a timer. Bounded: at
- * most `maxQueue` events wait, past it new ones are dropped and counted. A batch that fails (no
+ * most `maxQueue` events wait, past it new ones are dropped and counted, and a POST carries at most
+ * `batchSize`; in both an event counts one per 64 rows it holds, as the log's pending entries do,
+ * so large requests bound memory and each POST's JSON by rows, not by requests. A batch that fails (no
  * answer, a timeout, 5xx or 429) is retried with exponential backoff up to `attempts` times, then
  * given up and counted; any other answer (a 4xx) gives it up at once. A sink that is down is
  * reported (`onTrouble`, once per outage) and never throws.
  */
 import { type LogEntry } from './log-segment-codec.js';
+import { pendingWeight } from './log-segments.js';
 
 /** Settings of the sink (`monitor.payloads.sink`). */
 export interface CloudEventSinkOptions {
   /** Where batches are POSTed. */
   readonly url: string;
-  /** Most events per POST. */
+  /** Most events per POST (an event counting one per 64 rows). */
   readonly batchSize: number;
   /** How often waiting events are sent, ms. */
   readonly flushMs: number;
-  /** Most events waiting; past it new ones are dropped. */
+  /** Most events waiting (an event counting one per 64 rows); past it new ones are dropped. */
   readonly maxQueue: number;
   /** Tries per batch before it is given up. */
   readonly attempts: number;
@@ -69,6 +72,8 @@ export interface SinkCounts {
 export class CloudEventSink {
   readonly #options: CloudEventSinkOptions;
   #queue: PayloadCloudEvent[] = [];
+  /** The weight of the events waiting (pendingWeight of their rows). */
+  #queuedWeight = 0;
   #sent = 0;
   #dropped = 0;
   #failed = 0;
@@ -91,10 +96,12 @@ export class CloudEventSink {
   /** Queues a logged request's event. O(1); drops and counts it when the queue is full. */
   add(model: string, entry: LogEntry): void {
     if (this.#closed) return;
-    if (this.#queue.length >= this.#options.maxQueue) {
+    const weight = pendingWeight(entry.rows);
+    if (this.#queuedWeight + weight > this.#options.maxQueue) {
       this.#dropped += 1;
       return;
     }
+    this.#queuedWeight += weight;
     this.#queue.push({
       specversion: '1.0',
       id: entry.requestId,
@@ -126,7 +133,14 @@ export class CloudEventSink {
 
   async #drain(): Promise<void> {
     while (this.#queue.length > 0) {
-      const batch = this.#queue.splice(0, this.#options.batchSize);
+      let weight = 0;
+      let count = 0;
+      while (count < this.#queue.length && (count === 0 || weight + pendingWeight(this.#queue[count]!.data.rows) <= this.#options.batchSize)) {
+        weight += pendingWeight(this.#queue[count]!.data.rows);
+        count += 1;
+      }
+      const batch = this.#queue.splice(0, count);
+      this.#queuedWeight -= weight;
       const outcome = await this.#send(batch);
       if (outcome === 'sent') this.#sent += batch.length;
       else this.#failed += batch.length;

@@ -98,4 +98,26 @@ describe('CloudEvents sink', () => {
     for (let i = 0; i < 8; i++) small.add('loans', entry(i));
     expect(small.counts).toMatchObject({ queued: 5, dropped: 3 });
   });
+
+  it('bounds the queue and each POST by rows: a large request counts one per 64 of its rows', async () => {
+    const rowsOf = (n: number, i: number) => ({ ...entry(i), rows: n, features: { age: Array.from({ length: n }, (_, r) => r) }, outputs: { label: Array.from({ length: n }, () => 'yes') } });
+    const bounded = sink('http://127.0.0.1:9/unused', { maxQueue: 10 });
+    bounded.add('loans', rowsOf(64 * 8, 0));
+    bounded.add('loans', rowsOf(64 * 3, 1));
+    bounded.add('loans', entry(2));
+    bounded.add('loans', entry(3));
+    expect(bounded.counts).toMatchObject({ queued: 3, dropped: 1 });
+
+    const { url, posts } = await sinkServer();
+    const batched = sink(url, { batchSize: 4 });
+    batched.add('loans', rowsOf(64 * 3, 0));
+    batched.add('loans', rowsOf(64 * 2, 1));
+    batched.add('loans', rowsOf(64 * 9, 2));
+    batched.add('loans', entry(3));
+    batched.add('loans', entry(4));
+    await batched.flush();
+    // Each POST holds at most 4 weights' worth, and an event heavier than that goes alone.
+    expect(posts.map((p) => p.events.map((e) => e.data.rows))).toEqual([[192], [128], [576], [1, 1]]);
+    expect(batched.counts).toMatchObject({ sent: 5, queued: 0 });
+  });
 });
