@@ -72,7 +72,16 @@ export interface VersionMemory {
   readonly startUnloaded?: boolean;
   /** Told of each load a request waited for, when it ends (`error` set when it failed). */
   readonly onColdLoad?: (seconds: number, error?: unknown) => void;
+  /** Told of each request that waited for a load, when its wait ends; see {@link ColdWaitOutcome}. */
+  readonly onColdWait?: (outcome: ColdWaitOutcome) => void;
 }
+
+/**
+ * How a request's wait for its version to load ended: `served` (loaded in time, the request went
+ * on to run), `timeout` (BERTH_MODEL_COLD_LOAD_TIMEOUT, the load carrying on) or `failed` (the load
+ * failed, or the version left service, and the request got that error).
+ */
+export type ColdWaitOutcome = 'served' | 'timeout' | 'failed';
 
 /** A model version with its runtime and lifecycle; see the module comment. */
 export class LoadedVersion implements BudgetedVersion {
@@ -329,12 +338,18 @@ export class LoadedVersion implements BudgetedVersion {
 
   /** Waits for the version to load (sharing a load in progress), up to the cold-load timeout, then enters. */
   async #enterCold(): Promise<ModelRuntime> {
+    const memory = this.#memory!;
     this.#waiting++;
     try {
-      return await this.#waitForLoad(this.#memory!);
+      const runtime = await this.#waitForLoad(memory);
+      memory.onColdWait?.('served');
+      return runtime;
+    } catch (error) {
+      memory.onColdWait?.(Errors.MODEL_COLD_LOAD_TIMEOUT.is(error) ? 'timeout' : 'failed');
+      throw error;
     } finally {
       this.#waiting--;
-      if (!this.busy) this.#memory?.budget.idle(this);
+      if (!this.busy) memory.budget.idle(this);
     }
   }
 

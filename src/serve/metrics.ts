@@ -55,6 +55,12 @@ export class ServerMetrics {
     labelNames: ['model', 'outcome'] as const,
     registers: [this.registry],
   });
+  readonly coldLoadWaits = new Counter({
+    name: 'berth_model_cold_load_waits_total',
+    help: 'Requests that found their version unloaded and waited for its load, by outcome: served (loaded in time), timeout (503 BERTH_MODEL_COLD_LOAD_TIMEOUT) or failed (the load failed).',
+    labelNames: ['model', 'outcome'] as const,
+    registers: [this.registry],
+  });
   readonly coldLoadSeconds = new Histogram({
     name: 'berth_model_cold_load_seconds',
     help: 'Time from a request finding its version unloaded to the version being loaded and warmed (making room included).',

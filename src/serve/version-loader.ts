@@ -135,6 +135,7 @@ export class VersionLoader {
         if (error === undefined) metrics.coldLoadSeconds.observe(seconds);
         else logger.error({ model, err: error }, 'a version could not be loaded for a request');
       },
+      onColdWait: (outcome) => metrics.coldLoadWaits.inc({ model, outcome }),
     };
   }
 

@@ -95,6 +95,9 @@ describe('a memory budget for loaded versions', () => {
     expect(await metric('berth_model_cold_loads_total', 'model="m1",outcome="success"')).toBe(3);
     expect(await metric('berth_model_cold_loads_total')).toBe(15);
     expect(await metric('berth_model_cold_load_seconds_count')).toBe(15);
+    // Each of those requests waited for its load and was served (one request per load here).
+    expect(await metric('berth_model_cold_load_waits_total', 'model="m1",outcome="served"')).toBe(3);
+    expect(await metric('berth_model_cold_load_waits_total')).toBe(15);
     expect(await metric('berth_model_unloads_total')).toBeGreaterThanOrEqual(12);
     // The pinned version was never unloaded nor loaded again.
     expect(await metric('berth_model_unloads_total', 'model="m0"')).toBe(0);
