@@ -3,13 +3,11 @@
  * The `berth` command line: parses argv, builds the configuration, calls the command function,
  * and turns its outcome into an exit code. The only module that reads process.env or exits.
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { pino } from 'pino';
 import { type Config, type ConfigInput, drainDelayMs } from '../core/config.js';
 import { BerthError } from '../core/errors.js';
-import { MODEL_FOLDER_INDEX } from '../registry/index.js';
+import { parseModelFolderSpec } from './model-spec.js';
 import { announceListening, isClusterWorker, runPrimary } from './cluster.js';
 import { serve } from './commands/serve.js';
 import { loadConfig } from './load-config.js';
@@ -57,7 +55,7 @@ program
       'With no model files, serve the registry (BERTH_HOME or --database): every version an alias points at, ' +
       "each model's production version at its plain name, following alias moves; plus the management API under /api/.",
   )
-  .argument('[model...]', 'path/to/model.onnx (named after the file), name=path/to/model.onnx, or one model folder (an image\'s /models, made by berth build)')
+  .argument('[model...]', 'path/to/model.onnx (named after the file), name=path/to/model.onnx, or one model folder (an image\'s /models, made by berth build); name=folder serves a folder\'s one model under that name')
   .option('--host <host>', 'interface to listen on (env BERTH_HOST)', undefined)
   .option('--port <port>', 'port to listen on; 0 picks a free port (env BERTH_PORT)', integer)
   .option('--grpc-port <port>', 'also serve the Open Inference Protocol over gRPC on this port; 0 picks a free one (env BERTH_GRPC_PORT)', integer)
@@ -119,7 +117,7 @@ program
     } as ConfigInput;
     // Without model files the registry is served, and with it the management API; a model folder
     // (an image's /models) has a read-only one.
-    const purpose = { managementApi: models.length === 0 || (models.length === 1 && existsSync(join(models[0]!, MODEL_FOLDER_INDEX))) };
+    const purpose = { managementApi: models.length === 0 || parseModelFolderSpec(models) !== undefined };
     const config = loadConfig({ file: (opts.config as string | undefined) ?? process.env.BERTH_CONFIG, env: process.env, flags }, purpose);
     const logger = createLogger(config);
     const print = config.log.stream === 'stdout' ? (line: string) => logger.info(line) : (line: string) => process.stdout.write(`${line}\n`);

@@ -1,7 +1,9 @@
-/** Parsing `name=path/to/model.onnx` arguments. */
-import { basename } from 'node:path';
+/** Parsing `name=path/to/model.onnx` and `[name=]model-folder` arguments. */
+import { existsSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { Errors } from '../core/errors.js';
 import { isModelName } from '../core/names.js';
+import { MODEL_FOLDER_INDEX } from '../registry/index.js';
 
 /** A model argument resolved to a name and a file. */
 export interface ModelSpec {
@@ -30,4 +32,24 @@ export function parseModelSpecs(specs: readonly string[]): ModelSpec[] {
     seen.add(m.name);
   }
   return parsed;
+}
+
+/** A model folder argument: the folder, and the name its one model is served under when given as `name=folder`. */
+export interface ModelFolderSpec {
+  readonly dir: string;
+  readonly name?: string;
+}
+
+/**
+ * The model folder the arguments name, when they are one folder (`dir`) or one named folder
+ * (`name=dir`, as KServe's `{{.Name}}=/mnt/models`); undefined for model files.
+ */
+export function parseModelFolderSpec(specs: readonly string[]): ModelFolderSpec | undefined {
+  if (specs.length !== 1) return undefined;
+  const spec = specs[0]!;
+  if (existsSync(join(spec, MODEL_FOLDER_INDEX))) return { dir: spec };
+  const eq = spec.indexOf('=');
+  if (eq < 0 || !existsSync(join(spec.slice(eq + 1), MODEL_FOLDER_INDEX))) return undefined;
+  const { name, path } = parseModelSpec(spec);
+  return { dir: path, name };
 }

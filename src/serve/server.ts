@@ -60,6 +60,8 @@ export interface StartServerOptions {
   readonly registry?: Registry;
   /** A model folder to serve read-only instead (see model-folder-versions.ts); needs no registry. */
   readonly modelFolder?: string;
+  /** Serves the model folder's one model under this name instead of its own (KServe's InferenceService name). */
+  readonly modelFolderName?: string;
   /**
    * Where a model folder's monitoring goes: windows and log segment rows in `store`, segment files
    * in `blobs` (see openLogBlobStore). A registry's database and blob store are used when serving one.
@@ -267,7 +269,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         const loaded = await loader.loadBundle(bundle, model, version, bundle.dir, budget !== undefined && !pinned);
         if (pinned) budget?.setPinned(loaded, true);
         return loaded;
-      });
+      }, options.modelFolderName);
     } else if (options.models.length === 0 && registry) {
       follower = new RegistryFollower({
         registry,

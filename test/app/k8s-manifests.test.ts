@@ -21,8 +21,8 @@ import { k8sCommand } from '../../src/cli/commands/k8s.js';
 import { loadConfig } from '../../src/cli/load-config.js';
 import { buildConfig } from '../../src/core/config.js';
 import { Errors } from '../../src/core/errors.js';
-import { runBerth } from '../helpers/cli.js';
-import { tempDir } from '../helpers/models.js';
+import { runBerth, startBerthServe } from '../helpers/cli.js';
+import { tempDir, writeIdentityModel } from '../helpers/models.js';
 
 const work = tempDir('berth-k8s-');
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -260,7 +260,7 @@ describe('berth k8s --kserve', () => {
     // The containers and volumes of a ServingRuntime are core/v1 ones: their schemas apply.
     expect(() => new Container(structuredClone(container)).validate()).not.toThrow();
     for (const volume of runtime.spec.volumes) expect(() => new Volume(structuredClone(volume)).validate()).not.toThrow();
-    expect(container).toMatchObject({ name: 'kserve-container', image: 'registry.example/berth:1', args: ['serve', '/mnt/models'] });
+    expect(container).toMatchObject({ name: 'kserve-container', image: 'registry.example/berth:1', args: ['serve', '{{.Name}}=/mnt/models'] });
     expect(container.securityContext).toMatchObject({ runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
     expect(container.readinessProbe.httpGet.path).toBe('/v2/health/ready');
     expect(container.livenessProbe.httpGet.path).toBe('/v2/health/live');
@@ -272,6 +272,45 @@ describe('berth k8s --kserve', () => {
     expect(services[1]!.spec.predictor.model.storageUri).toBe('s3://models/fraud/2');
     expect(services[0]!.spec.predictor.terminationGracePeriodSeconds).toBe(50);
   });
+
+  it("serves the model under the InferenceService's name, which KServe passes as {{.Name}}", async () => {
+    const home = join(work, 'kserve-home');
+    const model = writeIdentityModel(work, 'FP32');
+    expect((await runBerth(['register', model, '--name', 'Fraud_Model', '--home', home])).code).toBe(0);
+    const folder = join(work, 'kserve-models');
+    const built = await runBerth(['build', 'Fraud_Model', '--folder', folder, '--home', home]);
+    expect(built.code, built.stderr).toBe(0);
+    const result = await manifests({ references: ['Fraud_Model'], kserve: true, storageUris: ['s3://models/fraud'] });
+    const service = byKind(result.objects, 'InferenceService');
+    expect(service.metadata.name).toBe('fraud-model');
+    // What KServe runs: the ServingRuntime's args with the InferenceService's metadata put in, and
+    // the storage URI's files at /mnt/models.
+    const args = (byKind(result.objects, 'ServingRuntime').spec.containers[0].args as string[]).map((arg) =>
+      arg.replaceAll('{{.Name}}', service.metadata.name).replaceAll('/mnt/models', folder),
+    );
+    expect(args[0]).toBe('serve');
+    const server = await startBerthServe([...args.slice(1), '--port', '0', '--log-level', 'warn'], { BERTH_HOME: join(work, 'kserve-serve-home') });
+    try {
+      // A KServe client calls the model by the InferenceService's name.
+      const response = await fetch(`${server.url}/v2/models/fraud-model/infer`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 3], data: [1, 2, 3] }] }),
+      });
+      expect(response.status).toBe(200);
+      expect(await response.json()).toMatchObject({ model_name: 'fraud-model', model_version: '1', outputs: [{ data: [1, 2, 3] }] });
+    } finally {
+      server.child.kill('SIGKILL');
+    }
+
+    // A name serves a folder of one model only: which of several would it be?
+    expect((await runBerth(['register', model, '--name', 'other', '--home', home])).code).toBe(0);
+    const both = join(work, 'kserve-both');
+    expect((await runBerth(['build', 'Fraud_Model', '--model', 'other', '--folder', both, '--home', home])).code).toBe(0);
+    const refused = await runBerth(['serve', `fraud-model=${both}`, '--port', '0', '--home', join(work, 'kserve-serve-home')]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/holds 2 models \(Fraud_Model, other\).*\[BERTH_MODEL_FOLDER_INVALID\]/s);
+  }, 60_000);
 
   it.each([
     [[], /one per model/],

@@ -2,7 +2,8 @@
  * Berth as a KServe serving runtime: a `ServingRuntime` for the `onnx` model format over the Open
  * Inference Protocol (v2), as KServe ships for Triton and MLServer, and one `InferenceService` per
  * model with its storage URI (`s3://…`, or `oci://…` for a `berth build --modelcar` image). KServe
- * puts the model at /mnt/models; the runtime serves that folder.
+ * puts the model at /mnt/models; the runtime serves that folder's one model under the
+ * InferenceService's name (`berth serve {{.Name}}=/mnt/models`).
  */
 import { type KubernetesObject, SERVER_IMAGE, kubernetesLabels, serverSecurityContext } from './kubernetes-object.js';
 import { PRE_STOP_SECONDS, terminationGraceSeconds } from './kubernetes-manifests.js';
@@ -64,7 +65,9 @@ export function kserveManifests(options: KServeManifestOptions): KubernetesObjec
         {
           name: 'kserve-container',
           image: options.image,
-          args: ['serve', KSERVE_MODEL_DIR],
+          // KServe puts the InferenceService's name for {{.Name}}, and clients call /v2/models/<that name>:
+          // the model is served under it, though its registry name may have '_' or capitals.
+          args: ['serve', `{{.Name}}=${KSERVE_MODEL_DIR}`],
           env: [
             { name: 'BERTH_HOST', value: '0.0.0.0' },
             { name: 'BERTH_PORT', value: String(SERVER_IMAGE.port) },

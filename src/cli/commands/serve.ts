@@ -7,10 +7,10 @@ import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../../core/config.js';
 import { Errors } from '../../core/errors.js';
-import { isModelFolder, openRegistry } from '../../registry/index.js';
+import { openRegistry } from '../../registry/index.js';
 import { type BlobStore, openLogBlobStore, openMetadataStore } from '../../store/index.js';
 import { type RunningServer, startServer } from '../../serve/server.js';
-import { parseModelSpecs } from '../model-spec.js';
+import { parseModelFolderSpec, parseModelSpecs } from '../model-spec.js';
 import { blobLocation } from '../with-registry.js';
 import { berthPackageRoot } from '../package-info.js';
 import { tuneHeap } from '../tune-heap.js';
@@ -31,7 +31,8 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   const { config } = options;
   tuneHeap(config.server.heapGrowthPercent);
   if (options.models.length === 0) return serveRegistry(options);
-  if (options.models.length === 1 && (await isModelFolder(options.models[0]!))) return serveModelFolder(options, resolve(options.models[0]!));
+  const folder = parseModelFolderSpec(options.models);
+  if (folder) return serveModelFolder(options, resolve(folder.dir), folder.name);
   const specs = parseModelSpecs(options.models);
   const files = specs.map((s) => ({ name: s.name, path: resolve(s.path) }));
   for (const file of files) {
@@ -51,9 +52,10 @@ function grpcNote(server: RunningServer): string {
  * Serves a model folder (an image's /models): read-only, no registry. Monitoring windows go to
  * the configured database, else to a SQLite file in BERTH_HOME (a tmpfs in the image); the
  * prediction and payload logs' segment files to the blob store that belongs with that database
- * (openLogBlobStore: `store.blobs`, else beside the SQLite file).
+ * (openLogBlobStore: `store.blobs`, else beside the SQLite file). With `name` its one model is
+ * served under that name (KServe's InferenceService name).
  */
-async function serveModelFolder(options: ServeOptions, dir: string): Promise<RunningServer> {
+async function serveModelFolder(options: ServeOptions, dir: string, name?: string): Promise<RunningServer> {
   const { config } = options;
   const store = config.monitor.enabled
     ? await openMetadataStore({ home: config.store.home, databaseUrl: config.store.databaseUrl, schema: config.store.databaseSchema, poolSize: config.store.databasePoolSize })
@@ -71,7 +73,7 @@ async function serveModelFolder(options: ServeOptions, dir: string): Promise<Run
         );
       }
     }
-    server = await startServer({ config, models: [], modelFolder: dir, ...(store && blobs ? { monitorStore: { store, blobs } } : {}), logger: options.logger, version: options.version });
+    server = await startServer({ config, models: [], modelFolder: dir, ...(name !== undefined ? { modelFolderName: name } : {}), ...(store && blobs ? { monitorStore: { store, blobs } } : {}), logger: options.logger, version: options.version });
   } catch (error) {
     blobs?.close();
     await store?.close();
