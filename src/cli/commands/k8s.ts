@@ -17,7 +17,7 @@ import {
   manifestStream,
   memoryResources,
 } from '../../app/k8s/index.js';
-import { type Config, drainDelayMs } from '../../core/config.js';
+import { type Config, drainDelayMs, isLoopback } from '../../core/config.js';
 import { Errors } from '../../core/errors.js';
 import { parseModelRef } from '../../core/model-ref.js';
 
@@ -136,6 +136,14 @@ export async function k8sCommand(options: K8sCommandOptions): Promise<K8sCommand
       }
       if (blobs === undefined || !blobs.startsWith('s3://')) {
         throw Errors.K8S_OPTION_INVALID.create('--blobs', 'shared mode needs the S3 blob store every replica reads (s3://bucket/prefix)');
+      }
+      // Copied from this machine's environment, a loopback endpoint (a local MinIO) would be the pod itself there.
+      const { s3Endpoint } = options.config.store;
+      if (s3Endpoint !== undefined && isLoopback(new URL(s3Endpoint).hostname)) {
+        throw Errors.K8S_OPTION_INVALID.create(
+          'BERTH_S3_ENDPOINT',
+          `${s3Endpoint} (store.s3Endpoint) is a loopback address, which inside a pod is the pod itself, so no replica could reach S3; set BERTH_S3_ENDPOINT (or store.s3Endpoint in --config) to the endpoint the pods reach, such as http://minio.storage.svc:9000, or unset it for AWS S3`,
+        );
       }
       keys.push('database-url');
     }
