@@ -11,33 +11,21 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RetrainOutcome } from '../../dist/app/retraining/retrain-job.js';
-import { Retraining } from '../../dist/app/retraining/retraining.js';
+import type { Retraining } from '../../dist/app/retraining/retraining.js';
 import type { TrainingJob, TrainingJobs as TrainingJobsType } from '../../dist/app/training-jobs.js';
-import { TrainingJobs } from '../../dist/app/training-jobs.js';
 import { trainCommand } from '../../dist/cli/commands/train.js';
 import { renderFinished } from '../../dist/cli/retrain-program.js';
 import { buildConfig } from '../../dist/core/config.js';
 import { type Registry, openRegistry } from '../../dist/registry/index.js';
-import { RetrainPolicyStore } from '../../dist/store/index.js';
 import { MemoryLabelledRows, labelledRowsOf } from '../helpers/labelled-rows.js';
 import { tempDir } from '../helpers/models.js';
+import { finished, retrainingJobs } from '../helpers/retraining-jobs.js';
 import { DATASETS } from '../helpers/trained.js';
 
 /** The first retraining runs at NOW, the second a week and a day later, so their 7-day windows do not overlap. */
 const NOW = Date.parse('2026-06-01T12:00:00Z');
 const LATER = NOW + 8 * 86_400_000;
 const HOUR = 3_600_000;
-
-async function finished(jobs: TrainingJobsType, id: string): Promise<TrainingJob> {
-  let done: (job: TrainingJob) => void = () => undefined;
-  const job = new Promise<TrainingJob>((resolve) => (done = resolve));
-  const unsubscribe = await jobs.subscribe(id, (j) => (j.state === 'succeeded' || j.state === 'failed') && done(j));
-  try {
-    return await job;
-  } finally {
-    unsubscribe();
-  }
-}
 
 /** Lineage is free-form JSON, read field by field. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -73,9 +61,7 @@ describe('retraining a champion that was itself retrained', () => {
     writeFileSync(join(work, 'validation.csv'), [lines[0], ...lines.slice(4001, 5001)].join('\n') + '\n');
     await trainCommand({ config, data: join(work, 'train.csv'), validation: join(work, 'validation.csv'), target: 'defaulted', name: 'file', algorithm: 'linear', aliases: ['production'], keepData: true });
     registry = await openRegistry({ home });
-    retraining = new Retraining({ registry, labelled, policies: new RetrainPolicyStore(registry.store.db), now: () => clock });
-    jobs = new TrainingJobs({ config: buildConfig({}).training, db: registry.store.db, blobs: registry.blobs, workDir: join(work, 'jobs'), retraining });
-    retraining.attach(jobs);
+    ({ retraining, jobs } = retrainingJobs({ registry, labelled, now: () => clock, workDir: join(work, 'jobs') }));
   });
   afterAll(async () => {
     await jobs?.close();

@@ -8,32 +8,20 @@
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Retraining } from '../../dist/app/retraining/retraining.js';
-import type { TrainingJob, TrainingJobs as TrainingJobsType } from '../../dist/app/training-jobs.js';
-import { TrainingJobs } from '../../dist/app/training-jobs.js';
+import type { Retraining } from '../../dist/app/retraining/retraining.js';
+import type { TrainingJobs as TrainingJobsType } from '../../dist/app/training-jobs.js';
 import { trainCommand } from '../../dist/cli/commands/train.js';
 import { renderFinished } from '../../dist/cli/retrain-program.js';
 import { buildConfig } from '../../dist/core/config.js';
 import { type Registry, openRegistry } from '../../dist/registry/index.js';
-import { RetrainPolicyStore } from '../../dist/store/index.js';
 import { MemoryLabelledRows, labelledRowsOf } from '../helpers/labelled-rows.js';
 import { tempDir } from '../helpers/models.js';
+import { finished, retrainingJobs } from '../helpers/retraining-jobs.js';
 import { DATASETS } from '../helpers/trained.js';
 
 /** The clock of retraining: labelled rows are an hour old, well inside the default 7-day window. */
 const NOW = Date.parse('2026-06-01T12:00:00Z');
 const AN_HOUR_AGO = NOW - 3_600_000;
-
-async function finished(jobs: TrainingJobsType, id: string): Promise<TrainingJob> {
-  let done: (job: TrainingJob) => void = () => undefined;
-  const job = new Promise<TrainingJob>((resolve) => (done = resolve));
-  const unsubscribe = await jobs.subscribe(id, (j) => (j.state === 'succeeded' || j.state === 'failed') && done(j));
-  try {
-    return await job;
-  } finally {
-    unsubscribe();
-  }
-}
 
 /** Lineage and evaluation are free-form JSON, read field by field. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -54,9 +42,7 @@ describe('retraining a champion judged by k-fold cross-validation', () => {
     // The same data judged on a random split, then refitted on every row (as under 20,000 rows).
     await trainCommand({ config, data: join(DATASETS, 'loans_current_stable.csv'), target: 'defaulted', name: 'split', algorithm: 'linear', seed: 3, aliases: ['production'], keepData: true });
     registry = await openRegistry({ home });
-    retraining = new Retraining({ registry, labelled, policies: new RetrainPolicyStore(registry.store.db), now: () => NOW });
-    jobs = new TrainingJobs({ config: buildConfig({}).training, db: registry.store.db, blobs: registry.blobs, workDir: join(work, 'jobs'), retraining });
-    retraining.attach(jobs);
+    ({ retraining, jobs } = retrainingJobs({ registry, labelled, now: () => NOW, workDir: join(work, 'jobs') }));
   });
   afterAll(async () => {
     await jobs?.close();

@@ -9,16 +9,16 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Retraining } from '../../dist/app/retraining/retraining.js';
-import type { TrainingJob, TrainingJobs as TrainingJobsType } from '../../dist/app/training-jobs.js';
-import { TrainingJobs } from '../../dist/app/training-jobs.js';
+import type { Retraining } from '../../dist/app/retraining/retraining.js';
+import type { TrainingJobs as TrainingJobsType } from '../../dist/app/training-jobs.js';
 import { trainBundle } from '../../dist/app/train-bundle.js';
 import { trainCommand } from '../../dist/cli/commands/train.js';
 import { buildConfig } from '../../dist/core/config.js';
 import { type Registry, openRegistry } from '../../dist/registry/index.js';
-import { RetrainPolicyStore, referencedDigests } from '../../dist/store/index.js';
+import { referencedDigests } from '../../dist/store/index.js';
 import { MemoryLabelledRows, labelledRowsOf } from '../helpers/labelled-rows.js';
 import { tempDir } from '../helpers/models.js';
+import { finished, retrainingJobs } from '../helpers/retraining-jobs.js';
 import { DATASETS } from '../helpers/trained.js';
 
 /** The clock of retraining: labelled rows are an hour old, well inside the default 7-day window. */
@@ -28,17 +28,6 @@ const TRAINING = join(DATASETS, 'loans_reference.csv');
 /** The champion's validation file: a later sample of the same population, none of its rows in the training file. */
 const VALIDATION = join(DATASETS, 'loans_current_stable.csv');
 const digestOf = (file: string): string => `sha256:${createHash('sha256').update(readFileSync(file)).digest('hex')}`;
-
-async function finished(jobs: TrainingJobsType, id: string): Promise<TrainingJob> {
-  let done: (job: TrainingJob) => void = () => undefined;
-  const job = new Promise<TrainingJob>((resolve) => (done = resolve));
-  const unsubscribe = await jobs.subscribe(id, (j) => (j.state === 'succeeded' || j.state === 'failed') && done(j));
-  try {
-    return await job;
-  } finally {
-    unsubscribe();
-  }
-}
 
 /** Lineage is free-form JSON, read field by field. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -63,9 +52,7 @@ describe('retraining a champion validated on a file', () => {
     const older = await trainBundle({ csv: { file: TRAINING }, validationCsv: { file: VALIDATION }, target: 'defaulted', algorithm: 'linear', name: 'older', outDir: join(work, 'older') });
     await registry.register(older.bundle.dir, { aliases: ['production'] });
     await registry.keepTrainingData('older', 1, { file: TRAINING, rows: 20000, source: 'test' });
-    retraining = new Retraining({ registry, labelled, policies: new RetrainPolicyStore(registry.store.db), now: () => NOW });
-    jobs = new TrainingJobs({ config: buildConfig({}).training, db: registry.store.db, blobs: registry.blobs, workDir: join(work, 'jobs'), retraining });
-    retraining.attach(jobs);
+    ({ retraining, jobs } = retrainingJobs({ registry, labelled, now: () => NOW, workDir: join(work, 'jobs') }));
   });
   afterAll(async () => {
     await jobs?.close();

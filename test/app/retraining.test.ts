@@ -20,16 +20,13 @@ import { type Registry, openRegistry } from '../../dist/registry/index.js';
 import { RetrainPolicyStore, TrainingJobStore } from '../../dist/store/index.js';
 import { MemoryLabelledRows, labelledRowsOf } from '../helpers/labelled-rows.js';
 import { tempDir } from '../helpers/models.js';
+import { finished } from '../helpers/retraining-jobs.js';
 import { startTestS3 } from '../helpers/s3-server.js';
 import { DATASETS } from '../helpers/trained.js';
 
 /** The clock of retraining: labelled rows are an hour old, well inside the default 7-day window. */
 const NOW = Date.parse('2026-06-01T12:00:00Z');
 const AN_HOUR_AGO = NOW - 3_600_000;
-
-async function finished(jobs: TrainingJobsType, id: string): Promise<TrainingJob> {
-  return until(jobs, id, (j) => j.state === 'succeeded' || j.state === 'failed');
-}
 
 async function until(jobs: TrainingJobsType, id: string, reached: (job: TrainingJob) => boolean): Promise<TrainingJob> {
   let done: (job: TrainingJob) => void = () => undefined;

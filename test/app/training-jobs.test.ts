@@ -15,6 +15,7 @@ import { registerTrainingRoutes } from '../../dist/serve/http/training-routes.js
 import { TrainingJobs } from '../../dist/app/training-jobs.js';
 import { type Registry, openRegistry } from '../../dist/registry/index.js';
 import { tempDir } from '../helpers/models.js';
+import { finished } from '../helpers/retraining-jobs.js';
 
 const DATASETS = new URL('../fixtures/datasets/', import.meta.url).pathname;
 /** A training worker that never answers: its job runs until it is stopped. */
@@ -27,17 +28,6 @@ function upload(dataset: string): string {
   const path = join(work, `upload-${copies++}.csv`);
   copyFileSync(`${DATASETS}${dataset}`, path);
   return path;
-}
-
-async function finished(jobs: TrainingJobsType, id: string): Promise<TrainingJob> {
-  let done: (job: TrainingJob) => void = () => undefined;
-  const job = new Promise<TrainingJob>((resolve) => (done = resolve));
-  const unsubscribe = await jobs.subscribe(id, (j) => (j.state === 'succeeded' || j.state === 'failed') && done(j));
-  try {
-    return await job;
-  } finally {
-    unsubscribe();
-  }
 }
 
 const registries: Registry[] = [];
