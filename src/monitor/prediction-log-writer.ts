@@ -17,7 +17,8 @@ export class PredictionLogWriter {
   readonly #stores: PredictionLogStores;
   readonly #onError: (error: unknown) => void;
   #writing: Promise<void> = Promise.resolve();
-  #scheduled = false;
+  /** A write of full buffers is scheduled or queued and has not started: a later one would find nothing more to do. */
+  #fullPending = false;
 
   /** `onError` hears of a write started because a batch was full that failed (it is retried). */
   constructor(log: PredictionLog, stores: PredictionLogStores, onError: (error: unknown) => void) {
@@ -34,19 +35,35 @@ export class PredictionLogWriter {
   /** Takes an answered request (see PredictionLog.add); when a segment or batch is full, schedules its write. */
   add(event: PredictionEvent): void {
     this.log.add(event);
-    if (this.log.full && !this.#scheduled) {
-      this.#scheduled = true;
+    // While a slow write runs the buffers can stay full for thousands of turns; queueing a write
+    // on each would chain a promise per turn, so one waiting write serves them all.
+    if (this.log.full && !this.#fullPending) {
+      this.#fullPending = true;
       setImmediate(() => {
-        this.#scheduled = false;
-        this.flush({ full: true }).catch(this.#onError);
+        this.#write({ full: true }, () => (this.#fullPending = false)).catch(this.#onError);
       });
     }
   }
 
   /** Writes what waits (see PredictionLog.flush), after any write in progress. */
   flush(options: { readonly full?: boolean; readonly seal?: 'due' | 'all' } = {}): Promise<void> {
-    const run = this.#writing.catch(() => undefined).then(() => this.log.flush(this.#stores, options));
+    return this.#write(options, () => undefined);
+  }
+
+  /** Queues a write behind the one in progress; `starting` runs as it starts. */
+  #write(options: { readonly full?: boolean; readonly seal?: 'due' | 'all' }, starting: () => void): Promise<void> {
+    const run = this.#writing
+      .catch(() => undefined)
+      .then(() => {
+        starting();
+        return this.log.flush(this.#stores, options);
+      });
     this.#writing = run;
     return run;
+  }
+
+  /** True while a write of full buffers waits to start (tests). */
+  get fullWritePending(): boolean {
+    return this.#fullPending;
   }
 }
