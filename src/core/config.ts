@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { Errors } from './errors.js';
+import { isLoopback } from './loopback.js';
 import { MonitorConfigSchema } from './monitor-config.js';
 
 const port = z.number().int().min(0).max(65535);
@@ -238,13 +239,6 @@ export const ConfigSchema = z
     monitor: MonitorConfigSchema.prefault({}),
   })
   .strict();
-
-const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost|::ffff:127\.\d+\.\d+\.\d+)$/;
-
-/** True for hosts reachable only from this machine. */
-export function isLoopback(host: string): boolean {
-  return LOOPBACK.test(host.replace(/^\[|\]$/g, ''));
-}
 
 /** How long a server drains after SIGTERM before it stops accepting, in ms (see server.drainDelayMs). */
 export function drainDelayMs(config: { readonly server: { readonly host: string; readonly drainDelayMs?: number | undefined } }): number {

@@ -231,11 +231,11 @@ describe('berth k8s: shared mode', () => {
     expect(result.secret).toEqual({ name: 'berth-loans', keys: ['admin-token', 'database-url'] });
   });
 
-  it.each(['http://127.0.0.1:9000', 'http://localhost:9000', 'http://[::1]:9000'])("refuses this machine's loopback S3 endpoint %s, which a pod cannot reach", async (endpoint) => {
+  it.each(['http://127.0.0.1:9000', 'http://localhost:9000', 'http://[::1]:9000', 'http://[::ffff:127.0.0.1]:9000', 'http://0.0.0.0:9000', 'http://minio.localhost:9000'])("refuses this machine's S3 endpoint %s, which a pod cannot reach", async (endpoint) => {
     const config = loadConfig({ env: { BERTH_S3_ENDPOINT: endpoint }, flags: { store: { databaseUrl: 'postgres://db/berth', blobs: 's3://models/berth' } } });
     const error = await manifests({ config }).catch((e: unknown) => e);
     expect(Errors.K8S_OPTION_INVALID.is(error)).toBe(true);
-    expect((error as Error).message).toMatch(/BERTH_S3_ENDPOINT is invalid: .* is a loopback address.*set BERTH_S3_ENDPOINT \(or store\.s3Endpoint in --config\) to the endpoint the pods reach/);
+    expect((error as Error).message).toMatch(/BERTH_S3_ENDPOINT is invalid: .* names this machine .*set BERTH_S3_ENDPOINT \(or store\.s3Endpoint in --config\) to the endpoint the pods reach/);
   });
 
   it('exits 1 from the binary with a loopback BERTH_S3_ENDPOINT, writing nothing', async () => {

@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/cli/load-config.js';
+import { drainDelayMs } from '../../src/core/config.js';
 import { tempDir } from '../helpers/models.js';
 
 describe('configuration', () => {
@@ -75,9 +76,19 @@ describe('configuration', () => {
     expect(() => loadConfig({ env: { BERTH_HOST: '[::]' } }, { managementApi: true })).toThrow(expect.objectContaining({ code: 'BERTH_CONFIG_INVALID' }));
     expect(loadConfig({ env: { BERTH_HOST: '0.0.0.0', BERTH_ADMIN_TOKEN: 'secret-token' } }, { managementApi: true }).server.adminToken).toBe('secret-token');
     for (const host of ['127.0.0.1', '127.8.0.1', '::1', '[::1]', 'localhost']) expect(loadConfig({ env: { BERTH_HOST: host } }, { managementApi: true }).server.host).toBe(host);
+    // Every spelling of a loopback address, and localhost in any case (core/loopback.ts)...
+    for (const host of ['127.1', '0:0:0:0:0:0:0:1', '::ffff:7f00:1', 'LOCALHOST']) expect(loadConfig({ env: { BERTH_HOST: host } }, { managementApi: true }).server.host).toBe(host);
+    // ...but not what is no address, nor names getaddrinfo looks up in DNS.
+    for (const host of ['127.256.0.1', 'localhost.', 'berth.localhost']) expect(() => loadConfig({ env: { BERTH_HOST: host } }, { managementApi: true }), host).toThrow(expect.objectContaining({ code: 'BERTH_CONFIG_INVALID' }));
     // Serving model files only, or any other command: no management API, no token needed.
     expect(loadConfig(beyond).server.host).toBe('0.0.0.0');
     // Other problems are reported as they are, beside the missing token or instead of it.
     expect(() => loadConfig({ env: { BERTH_HOST: '0.0.0.0' }, flags: { server: { port: 70000 } } }, { managementApi: true })).toThrow(/server\.port/);
+  });
+
+  it('drains 5 s after SIGTERM by default only when listening beyond loopback', () => {
+    for (const host of ['127.0.0.1', '[::1]', '::ffff:7f00:1', 'LOCALHOST']) expect(drainDelayMs(loadConfig({ env: { BERTH_HOST: host } })), host).toBe(0);
+    for (const host of ['0.0.0.0', '::', '10.0.0.1', 'localhost.']) expect(drainDelayMs(loadConfig({ env: { BERTH_HOST: host } })), host).toBe(5000);
+    expect(drainDelayMs(loadConfig({ env: { BERTH_HOST: '0.0.0.0', BERTH_DRAIN_DELAY_MS: '0' } }))).toBe(0);
   });
 });

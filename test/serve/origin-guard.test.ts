@@ -84,14 +84,15 @@ describe('origin and host checks', () => {
   });
 
   it('answers only loopback names (and allowed hosts) while listening on loopback: DNS rebinding gets nothing', async () => {
-    for (const host of ['evil.example', `evil.example:${port}`, `10.0.0.1:${port}`]) {
+    // Names under .localhost, and localhost., are looked up in DNS by the server's resolver: not loopback names.
+    for (const host of ['evil.example', `evil.example:${port}`, `10.0.0.1:${port}`, `rebind.localhost:${port}`, `localhost.:${port}`]) {
       for (const path of ['/api/models', '/v2/models/ident', '/v2/health/ready']) {
         const response = await send('GET', path, { host });
         expect(response.status, `${host} ${path}`).toBe(403);
         expect(JSON.parse(response.body)).toMatchObject({ code: 'BERTH_AUTH_HOST_REFUSED' });
       }
     }
-    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`, 'berth.internal']) {
+    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`, `[::ffff:7f00:1]:${port}`, `LocalHost:${port}`, 'berth.internal']) {
       expect((await send('GET', '/v2/health/ready', { host })).status, host).toBe(200);
     }
   });

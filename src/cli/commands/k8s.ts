@@ -17,7 +17,8 @@ import {
   manifestStream,
   memoryResources,
 } from '../../app/k8s/index.js';
-import { type Config, drainDelayMs, isLoopback } from '../../core/config.js';
+import { type Config, drainDelayMs } from '../../core/config.js';
+import { isThisMachine } from '../../core/loopback.js';
 import { Errors } from '../../core/errors.js';
 import { parseModelRef } from '../../core/model-ref.js';
 
@@ -137,12 +138,13 @@ export async function k8sCommand(options: K8sCommandOptions): Promise<K8sCommand
       if (blobs === undefined || !blobs.startsWith('s3://')) {
         throw Errors.K8S_OPTION_INVALID.create('--blobs', 'shared mode needs the S3 blob store every replica reads (s3://bucket/prefix)');
       }
-      // Copied from this machine's environment, a loopback endpoint (a local MinIO) would be the pod itself there.
+      // Copied from this machine's environment, an endpoint on this machine (a local MinIO at
+      // 127.0.0.1, localhost or 0.0.0.0) would be the pod itself there.
       const { s3Endpoint } = options.config.store;
-      if (s3Endpoint !== undefined && isLoopback(new URL(s3Endpoint).hostname)) {
+      if (s3Endpoint !== undefined && isThisMachine(s3Endpoint)) {
         throw Errors.K8S_OPTION_INVALID.create(
           'BERTH_S3_ENDPOINT',
-          `${s3Endpoint} (store.s3Endpoint) is a loopback address, which inside a pod is the pod itself, so no replica could reach S3; set BERTH_S3_ENDPOINT (or store.s3Endpoint in --config) to the endpoint the pods reach, such as http://minio.storage.svc:9000, or unset it for AWS S3`,
+          `${s3Endpoint} (store.s3Endpoint) names this machine (a loopback or unspecified address, or a localhost name), which inside a pod is the pod itself, so no replica could reach S3; set BERTH_S3_ENDPOINT (or store.s3Endpoint in --config) to the endpoint the pods reach, such as http://minio.storage.svc:9000, or unset it for AWS S3`,
         );
       }
       keys.push('database-url');

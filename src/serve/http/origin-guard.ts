@@ -12,7 +12,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Errors } from '../../core/errors.js';
-import { isLoopback } from '../../core/config.js';
+import { isLoopback } from '../../core/loopback.js';
 
 /** Options of {@link guardOrigins}. */
 export interface OriginGuardOptions {
