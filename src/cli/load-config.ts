@@ -46,6 +46,7 @@ export const ENVIRONMENT: Readonly<Record<string, { path: Path; type: 'string' |
   BERTH_HOME: { path: ['store', 'home'], type: 'string' },
   BERTH_DATABASE_URL: { path: ['store', 'databaseUrl'], type: 'string' },
   BERTH_DATABASE_POOL_SIZE: { path: ['store', 'databasePoolSize'], type: 'number' },
+  BERTH_DATABASE_LOCK_WAIT_MS: { path: ['store', 'databaseLockWaitMs'], type: 'number' },
   BERTH_DATABASE_SCHEMA: { path: ['store', 'databaseSchema'], type: 'string' },
   BERTH_BLOBS: { path: ['store', 'blobs'], type: 'string' },
   BERTH_S3_ENDPOINT: { path: ['store', 's3Endpoint'], type: 'string' },

@@ -10,6 +10,7 @@ export async function withRegistry<T>(config: Config, actor: AuditActor | undefi
     databaseUrl: config.store.databaseUrl,
     schema: config.store.databaseSchema,
     poolSize: config.store.databasePoolSize,
+    lockWaitMs: config.store.databaseLockWaitMs,
     blobs: blobLocation(config),
     actor: actor ?? cliActor(),
   });

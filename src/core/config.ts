@@ -224,6 +224,11 @@ export const ConfigSchema = z
          * 10 s). Size `max_connections` for replicas × processes × this (README, Scaling).
          */
         databasePoolSize: z.number().int().min(1).max(1000).default(10),
+        /**
+         * How long a statement waits for another process's write lock on a SQLite database
+         * (`berth serve` and CLI commands sharing one BERTH_HOME) before BERTH_STORE_LOCKED, in ms.
+         */
+        databaseLockWaitMs: z.number().int().min(0).max(3_600_000).default(30_000),
         /** PostgreSQL schema for Berth's tables; default the connection's current schema. */
         databaseSchema: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier').optional(),
         /** `s3://bucket/prefix` for S3-compatible object storage, or a folder; unset: BERTH_HOME/blobs. */

@@ -256,6 +256,8 @@ export const Errors = {
     `Database URL '${url}' cannot be used: ${reason}. Use postgres://user@host:5432/db, sqlite:path/to/file.db, or leave it unset for BERTH_HOME/berth.db.`),
   STORE_UNAVAILABLE: define('BERTH_STORE_UNAVAILABLE', 503, 'UNAVAILABLE', (database: string, reason: string) =>
     `Cannot open the ${database}: ${reason}. Check that it is running and reachable and that --database / BERTH_DATABASE_URL is right.`),
+  STORE_LOCKED: define('BERTH_STORE_LOCKED', 503, 'UNAVAILABLE', (database: string, waitedMs: number) =>
+    `The ${database} is locked by another process (another berth command or server writing to it), and stayed locked for the ${waitedMs} ms this process waits. Retry once that process has finished; if one holds the lock for long, find it (e.g. fuser or lsof on the file) or raise store.databaseLockWaitMs (BERTH_DATABASE_LOCK_WAIT_MS). Servers that share one registry should use PostgreSQL.`),
   STORE_MIGRATION_FAILED: define('BERTH_STORE_MIGRATION_FAILED', 500, 'INTERNAL', (database: string, reason: string) =>
     `Cannot bring the ${database} up to date: ${reason}. If a newer Berth has used this database, upgrade Berth; otherwise report this with the message.`),
   STORE_BLOB_MISSING: define('BERTH_STORE_BLOB_MISSING', 500, 'INTERNAL', (digest: string, store: string) =>

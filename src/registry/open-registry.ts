@@ -17,6 +17,8 @@ export interface OpenRegistryOptions {
   readonly schema?: string | undefined;
   /** Most PostgreSQL connections (config `store.databasePoolSize`); default 10. */
   readonly poolSize?: number | undefined;
+  /** How long a SQLite statement waits for another process's lock (config `store.databaseLockWaitMs`); default 30 s. */
+  readonly lockWaitMs?: number | undefined;
   /** Blob folder; default BERTH_HOME/blobs (point replicas at one shared folder). */
   readonly blobDir?: string | undefined;
   /** `s3://bucket/prefix` or a folder, with the S3 settings (config `store.blobs`, `store.s3*`); overrides blobDir. */
@@ -41,7 +43,7 @@ export async function openRegistry(options: OpenRegistryOptions): Promise<Regist
     options.blobs?.blobs === undefined && options.blobDir !== undefined ? new FileBlobStore(options.blobDir) : await openBlobStore({ ...options.blobs, home });
   let store;
   try {
-    store = await openMetadataStore({ home, databaseUrl: options.databaseUrl, schema: options.schema, poolSize: options.poolSize });
+    store = await openMetadataStore({ home, databaseUrl: options.databaseUrl, schema: options.schema, poolSize: options.poolSize, lockWaitMs: options.lockWaitMs });
   } catch (error) {
     blobs.close();
     throw error;

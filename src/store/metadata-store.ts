@@ -28,6 +28,11 @@ export interface MetadataStoreOptions {
   readonly schema?: string | undefined;
   /** Most PostgreSQL connections the pool opens (config `store.databasePoolSize`); default 10. */
   readonly poolSize?: number | undefined;
+  /**
+   * How long a SQLite statement waits for another process's write lock before
+   * BERTH_STORE_LOCKED, in ms (config `store.databaseLockWaitMs`); default 30 s.
+   */
+  readonly lockWaitMs?: number | undefined;
   /** Migrations to run; default every migration Berth has. Tests pass subsets. */
   readonly migrations?: Readonly<Record<string, StoreMigration>>;
 }
@@ -50,20 +55,22 @@ export interface MetadataStore {
 /** Chooses the dialect a database URL names. Throws BERTH_STORE_DATABASE_URL_INVALID. */
 export function storeDialectFor(options: MetadataStoreOptions): StoreDialect {
   const url = options.databaseUrl;
-  if (url === undefined || url === '') return sqliteStoreDialect(join(resolve(options.home), SQLITE_FILE));
+  const sqlite = { lockWaitMs: options.lockWaitMs };
+  if (url === undefined || url === '') return sqliteStoreDialect(join(resolve(options.home), SQLITE_FILE), sqlite);
   if (/^postgres(ql)?:\/\//i.test(url)) return postgresStoreDialect({ url, schema: options.schema, maxConnections: options.poolSize });
   if (/^sqlite:/i.test(url)) {
     const file = url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
     if (file === '') throw Errors.STORE_DATABASE_URL_INVALID.create(url, 'it names no file');
-    return sqliteStoreDialect(resolve(file));
+    return sqliteStoreDialect(resolve(file), sqlite);
   }
   throw Errors.STORE_DATABASE_URL_INVALID.create(redactUrl(url), 'only postgres:// (or postgresql://) and sqlite: URLs are supported');
 }
 
 /**
  * Opens the metadata database and runs pending migrations. Throws BERTH_STORE_UNAVAILABLE when
- * the database cannot be reached and BERTH_STORE_MIGRATION_FAILED when its schema cannot be
- * brought up to date (e.g. it was migrated by a newer Berth).
+ * the database cannot be reached, BERTH_STORE_LOCKED when another process holds a SQLite
+ * file's write lock for longer than the lock wait, and BERTH_STORE_MIGRATION_FAILED when its
+ * schema cannot be brought up to date (e.g. it was migrated by a newer Berth).
  *
  * @example
  *   const store = await openMetadataStore({ home: '.berth' });
@@ -115,14 +122,11 @@ async function migrate(db: Kysely<StoreTables>, dialect: StoreDialect, migration
     migrationLockTableName: 'berth_migration_lock',
     ...(migrationTableSchema ? { migrationTableSchema } : {}),
   });
-  const run = async () => {
-    const outcome = await migrator.migrateToLatest();
-    // Surface "locked" to the retry below; Kysely reports errors in the result instead of throwing.
-    if (outcome.error && dialect.retryLocked && (outcome.error as { code?: string }).code?.startsWith('SQLITE_BUSY')) throw outcome.error;
-    return outcome;
-  };
-  const { error, results } = await (dialect.retryLocked ? dialect.retryLocked(run) : run()).catch((e: unknown) => ({ error: e, results: undefined }));
+  // Each statement waits for another process's lock itself (the dialects' drivers); one that
+  // waited in vain is BERTH_STORE_LOCKED, reported as it is.
+  const { error, results } = await migrator.migrateToLatest();
   if (error) {
+    if (error instanceof BerthError) throw error;
     const failed = results?.find((r) => r.status === 'Error')?.migrationName;
     const reason = `${failed ? `migration ${failed}: ` : ''}${error instanceof Error ? error.message : String(error)}`;
     if (isConnectionError(error)) throw unavailable(dialect, error);

@@ -7,7 +7,9 @@
  * SQLite driver, and the queries are compiled by Kysely's SQLite compiler on the main thread.
  *
  * The thread's connection is a second connection to the file, so it takes part in SQLite's file
- * locking like another process would: transactions begin IMMEDIATE and wait in the thread.
+ * locking like another process would: transactions begin IMMEDIATE, and every statement waits
+ * for another connection's lock inside SQLite (busy timeout), blocking the thread, never the
+ * event loop, for up to the lock wait; a wait that runs out is BERTH_STORE_LOCKED.
  */
 import { Worker } from 'node:worker_threads';
 import {
@@ -24,6 +26,8 @@ import {
   SqliteIntrospector,
   SqliteQueryCompiler,
 } from 'kysely';
+import { Errors } from '../core/errors.js';
+import { type SqliteLockWait, lockedError } from './sqlite-store-dialect.js';
 import type { WriterReply, WriterRequest } from './sqlite-writer-protocol.js';
 
 type Pending = { resolve(reply: WriterReply): void; reject(error: Error): void };
@@ -34,7 +38,10 @@ class WriterConnection implements DatabaseConnection {
   #nextId = 1;
   #failure: Error | undefined;
 
-  constructor(readonly thread: Worker) {
+  constructor(
+    readonly thread: Worker,
+    readonly wait: SqliteLockWait,
+  ) {
     thread.on('message', (reply: WriterReply) => {
       const pending = this.#pending.get(reply.id);
       this.#pending.delete(reply.id);
@@ -56,7 +63,11 @@ class WriterConnection implements DatabaseConnection {
       this.#pending.set(id, { resolve, reject });
       this.thread.postMessage({ ...request, id } as WriterRequest);
     }).then((reply) => {
-      if (reply.error) throw Object.assign(new Error(reply.error.message), reply.error.code ? { code: reply.error.code } : {});
+      if (!reply.error) return reply;
+      const error = Object.assign(new Error(reply.error.message), reply.error.code ? { code: reply.error.code } : {});
+      // The thread's own waits (opening the file) end in BERTH_STORE_LOCKED, its statements' in SQLITE_BUSY.
+      if (reply.error.code === Errors.STORE_LOCKED.code) throw Errors.STORE_LOCKED.create(this.wait.description, this.wait.waitMs, { cause: error });
+      throw lockedError(error, this.wait);
       return reply;
     });
   }
@@ -79,13 +90,16 @@ class WriterDriver implements Driver {
   #turn: Promise<void> = Promise.resolve();
   #release: (() => void) | undefined;
 
-  constructor(private readonly file: string) {}
+  constructor(
+    private readonly file: string,
+    private readonly wait: SqliteLockWait,
+  ) {}
 
   async init(): Promise<void> {
-    const thread = new Worker(new URL('./sqlite-writer-thread.js', import.meta.url), { workerData: { file: this.file } });
+    const thread = new Worker(new URL('./sqlite-writer-thread.js', import.meta.url), { workerData: { file: this.file, wait: this.wait } });
     // The writer never keeps a process alive on its own; the store closes it.
     thread.unref();
-    this.#connection = new WriterConnection(thread);
+    this.#connection = new WriterConnection(thread, this.wait);
   }
 
   async acquireConnection(): Promise<DatabaseConnection> {
@@ -124,11 +138,14 @@ class WriterDriver implements Driver {
   }
 }
 
-/** The dialect for the SQLite file at `file`, with its connection in a worker thread. */
-export function sqliteWriterDialect(file: string): Dialect {
+/**
+ * The dialect for the SQLite file at `file`, with its connection in a worker thread; `wait` is
+ * how long its statements wait for another connection's lock.
+ */
+export function sqliteWriterDialect(file: string, wait: SqliteLockWait): Dialect {
   return {
     createAdapter: (): DialectAdapter => new SqliteAdapter(),
-    createDriver: (): Driver => new WriterDriver(file),
+    createDriver: (): Driver => new WriterDriver(file, wait),
     createQueryCompiler: (): QueryCompiler => new SqliteQueryCompiler(),
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
     createIntrospector: (db: Kysely<any>): DatabaseIntrospector => new SqliteIntrospector(db),

@@ -5,7 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
-import { LOCK_WAIT_MS, openSqliteDatabase } from './sqlite-store-dialect.js';
+import { type SqliteLockWait, openSqliteDatabase } from './sqlite-store-dialect.js';
 import type { WriterReply, WriterRequest } from './sqlite-writer-protocol.js';
 
 /** Prepared statements kept for reuse (a writer runs the same few statements over and over). */
@@ -13,10 +13,10 @@ const STATEMENT_CACHE = 64;
 
 const port = parentPort;
 if (!port) throw new Error('sqlite-writer-thread must run in a worker thread');
-const { file } = workerData as { file: string };
+const { file, wait } = workerData as { file: string; wait: SqliteLockWait };
 // Blocking on another connection's lock is harmless here (it is not the event loop), so this
-// connection waits as long as a writer may.
-const ready = openSqliteDatabase(file, LOCK_WAIT_MS);
+// connection waits inside SQLite, as long as a statement may.
+const ready = openSqliteDatabase(file, { ...wait, busyTimeoutMs: wait.waitMs });
 const statements = new Map<string, Database.Statement>();
 
 port.on('message', (request: WriterRequest) => {

@@ -24,9 +24,4 @@ export interface StoreDialect {
    */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   prepare(db: Kysely<any>): Promise<string | undefined>;
-  /**
-   * Runs an idempotent piece of work (migrating), again while the database reports it is locked
-   * by another connection; dialects that wait for locks themselves leave this out.
-   */
-  retryLocked?<T>(attempt: () => Promise<T>): Promise<T>;
 }

@@ -29,13 +29,13 @@ function code(promise: Promise<unknown>): Promise<string | undefined> {
 }
 
 describe('registry configuration', () => {
-  it('takes BERTH_HOME, BERTH_DATABASE_URL and BERTH_DATABASE_SCHEMA, with flags winning', () => {
+  it('takes BERTH_HOME, BERTH_DATABASE_URL, BERTH_DATABASE_SCHEMA and BERTH_DATABASE_LOCK_WAIT_MS, with flags winning', () => {
     const config = loadConfig({
-      env: { BERTH_HOME: '/srv/berth', BERTH_DATABASE_URL: 'postgres://a@b/c', BERTH_DATABASE_SCHEMA: 'berth' },
+      env: { BERTH_HOME: '/srv/berth', BERTH_DATABASE_URL: 'postgres://a@b/c', BERTH_DATABASE_SCHEMA: 'berth', BERTH_DATABASE_LOCK_WAIT_MS: '1500' },
       flags: { store: { databaseUrl: 'postgres://x@y/z' } },
     });
-    expect(config.store).toEqual({ home: '/srv/berth', databaseUrl: 'postgres://x@y/z', databaseSchema: 'berth', databasePoolSize: 10 });
-    expect(buildConfig({}).store).toEqual({ home: '.berth', databasePoolSize: 10 });
+    expect(config.store).toEqual({ home: '/srv/berth', databaseUrl: 'postgres://x@y/z', databaseSchema: 'berth', databasePoolSize: 10, databaseLockWaitMs: 1500 });
+    expect(buildConfig({}).store).toEqual({ home: '.berth', databasePoolSize: 10, databaseLockWaitMs: 30_000 });
     expect(() => loadConfig({ env: { BERTH_DATABASE_SCHEMA: 'Bad-Schema' } })).toThrow(/store.databaseSchema/);
   });
 });

@@ -67,7 +67,7 @@ export async function monitorCommand(options: MonitorCommandOptions): Promise<Mo
     return { ...report, pending: null, performance };
   }
   // Only the metadata database: a report reads no blob, so it needs no blob store (S3) either.
-  const store = await openMetadataStore({ home: config.store.home, databaseUrl: config.store.databaseUrl, schema: config.store.databaseSchema, poolSize: config.store.databasePoolSize });
+  const store = await openMetadataStore({ home: config.store.home, databaseUrl: config.store.databaseUrl, schema: config.store.databaseSchema, poolSize: config.store.databasePoolSize, lockWaitMs: config.store.databaseLockWaitMs });
   try {
     const { method, correction, datasetDriftShare } = config.monitor.drift;
     const now = options.now ?? Date.now;

@@ -56,7 +56,7 @@ export async function payloadsCommand(options: PayloadsCommandOptions): Promise<
   const { config } = options;
   const now = (options.now ?? Date.now)();
   const query = payloadExportQuery({ since: options.since, labelled: options.labelled === true }, now);
-  const store = await openMetadataStore({ home: config.store.home, databaseUrl: config.store.databaseUrl, schema: config.store.databaseSchema });
+  const store = await openMetadataStore({ home: config.store.home, databaseUrl: config.store.databaseUrl, schema: config.store.databaseSchema, lockWaitMs: config.store.databaseLockWaitMs });
   try {
     const { blobs } = await openLogBlobStore({ ...blobLocation(config), home: config.store.home, databaseUrl: config.store.databaseUrl });
     try {

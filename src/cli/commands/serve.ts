@@ -58,7 +58,7 @@ function grpcNote(server: RunningServer): string {
 async function serveModelFolder(options: ServeOptions, dir: string, name?: string): Promise<RunningServer> {
   const { config } = options;
   const store = config.monitor.enabled
-    ? await openMetadataStore({ home: config.store.home, databaseUrl: config.store.databaseUrl, schema: config.store.databaseSchema, poolSize: config.store.databasePoolSize })
+    ? await openMetadataStore({ home: config.store.home, databaseUrl: config.store.databaseUrl, schema: config.store.databaseSchema, poolSize: config.store.databasePoolSize, lockWaitMs: config.store.databaseLockWaitMs })
     : undefined;
   let server: RunningServer;
   let blobs: BlobStore | undefined;
@@ -99,6 +99,7 @@ async function serveRegistry(options: ServeOptions): Promise<RunningServer> {
     databaseUrl: config.store.databaseUrl,
     schema: config.store.databaseSchema,
     poolSize: config.store.databasePoolSize,
+    lockWaitMs: config.store.databaseLockWaitMs,
     blobs: blobLocation(config),
     actor: { interface: 'server' },
   });
