@@ -5,8 +5,13 @@ export const BERTH_BIN = new URL('../../dist/cli/main.js', import.meta.url).path
 
 /** Runs berth to completion and returns its exit code and output. */
 export function runBerth(args: readonly string[], env: Record<string, string> = {}, timeoutMs = 60_000) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(process.execPath, [BERTH_BIN, ...args], { env: { ...process.env, ...env } });
+  return startBerth(args, env, timeoutMs).result;
+}
+
+/** Starts berth: its process id at once, its exit code and output once it has finished. */
+export function startBerth(args: readonly string[], env: Record<string, string> = {}, timeoutMs = 60_000) {
+  const child = spawn(process.execPath, [BERTH_BIN, ...args], { env: { ...process.env, ...env } });
+  const result = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c) => (stdout += c));
@@ -20,6 +25,7 @@ export function runBerth(args: readonly string[], env: Record<string, string> = 
       resolve({ code, stdout, stderr });
     });
   });
+  return { pid: child.pid!, result };
 }
 
 /** A `berth serve` process that has printed its URL. */

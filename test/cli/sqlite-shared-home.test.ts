@@ -1,0 +1,116 @@
+/**
+ * Processes sharing one SQLite BERTH_HOME, as a user runs them (the built binary): `berth serve`
+ * answering while another process holds the database's write lock, a CLI write waiting for it,
+ * two servers on one home, and BERTH_STORE_LOCKED once a wait runs out.
+ */
+import { readdirSync, readlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type ServeProcess, runBerth, startBerth, startBerthServe } from '../helpers/cli.js';
+import { tempDir } from '../helpers/models.js';
+import { eventually } from '../helpers/server.js';
+import { type SqliteLockHolder, holdSqliteWriteLock } from '../helpers/sqlite-lock-holder.js';
+import { ONNX_FIXTURES } from '../helpers/store-backends.js';
+
+const home = join(tempDir('berth-shared-home-'), 'home');
+const file = join(home, 'berth.db');
+const env = { BERTH_HOME: home };
+const servers: ServeProcess[] = [];
+let holder: SqliteLockHolder | undefined;
+
+async function serve(extraEnv: Record<string, string> = {}): Promise<ServeProcess> {
+  const server = await startBerthServe(['--port', '0', '--log-level', 'fatal'], { ...env, ...extraEnv });
+  servers.push(server);
+  return server;
+}
+
+/** Whether process `pid` has the database file open (its connection is made). */
+function hasDatabaseOpen(pid: number): boolean {
+  try {
+    return readdirSync(`/proc/${pid}/fd`).some((fd) => {
+      try {
+        return readlinkSync(`/proc/${pid}/fd/${fd}`) === file;
+      } catch {
+        return false;
+      }
+    });
+  } catch {
+    return false;
+  }
+}
+
+function tracked<T>(promise: Promise<T>): { readonly promise: Promise<T>; settled(): boolean } {
+  let settled = false;
+  promise.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
+  return { promise, settled: () => settled };
+}
+
+beforeAll(async () => {
+  for (const [model, alias] of [[ONNX_FIXTURES.relu, ['--alias', 'production']], [ONNX_FIXTURES.sign, []]] as const) {
+    const registered = await runBerth(['register', model, '--name', 'digits', ...alias], env);
+    expect(registered.stderr).toBe('');
+  }
+});
+
+afterEach(async () => {
+  await holder?.release().catch(() => undefined);
+  holder = undefined;
+});
+
+afterAll(async () => {
+  for (const server of servers) {
+    server.child.kill('SIGTERM');
+    await server.exited;
+  }
+});
+
+describe.skipIf(process.platform !== 'linux')('processes sharing one SQLite BERTH_HOME', () => {
+  it('keep serving while another process holds the write lock, and write once it is released', async () => {
+    const server = await serve();
+    holder = await holdSqliteWriteLock(file);
+
+    // A write through the server (one statement, outside a transaction) and one by the CLI.
+    const removal = tracked(fetch(`${server.url}/api/models/digits/retrain/policy`, { method: 'DELETE' }));
+    const alias = startBerth(['alias', 'digits', 'production', '2'], env);
+    const aliased = tracked(alias.result);
+    expect(await eventually(() => hasDatabaseOpen(alias.pid), 30_000)).toBe(true);
+
+    // The server's event loop keeps turning: probes and reads answer while both writes wait.
+    for (let round = 0; round < 5; round++) {
+      expect((await fetch(`${server.url}/v2/health/live`)).status).toBe(200);
+      const models = await fetch(`${server.url}/api/models`);
+      expect(models.status).toBe(200);
+    }
+    expect([removal.settled(), aliased.settled()]).toEqual([false, false]);
+
+    await holder.release();
+    const removed = await removal.promise;
+    expect(removed.status, await removed.clone().text()).toBe(200);
+    expect(await removed.json()).toMatchObject({ model: 'digits', policy: null });
+    expect(await aliased.promise).toEqual({ code: 0, stdout: 'digits@production → version 2 (was 1)\n', stderr: '' });
+  });
+
+  it('answers BERTH_STORE_LOCKED (503, exit code 1) once the lock wait runs out', async () => {
+    // A second server on the same home, waiting only briefly.
+    const server = await serve({ BERTH_DATABASE_LOCK_WAIT_MS: '300' });
+    holder = await holdSqliteWriteLock(file);
+
+    const refused = await fetch(`${server.url}/api/models/digits/retrain/policy`, { method: 'DELETE' });
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get('retry-after')).toBe('1');
+    const body = (await refused.json()) as { code: string; error: string };
+    expect(body.code).toBe('BERTH_STORE_LOCKED');
+    expect(body.error).toContain(`SQLite database ${file} is locked by another process`);
+
+    const cli = await runBerth(['alias', 'digits', 'production', '1'], { ...env, BERTH_DATABASE_LOCK_WAIT_MS: '300' });
+    expect(cli.code).toBe(1);
+    expect(cli.stdout).toBe('');
+    expect(cli.stderr).toMatch(/^berth: The SQLite database .* is locked by another process .*300 ms.* \[BERTH_STORE_LOCKED\]\n$/);
+
+    await holder.release();
+    expect(await runBerth(['alias', 'digits', 'production', '1'], { ...env, BERTH_DATABASE_LOCK_WAIT_MS: '300' })).toMatchObject({ code: 0 });
+  });
+});
