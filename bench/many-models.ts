@@ -2,11 +2,13 @@
  * Many models per replica: 1,000 small models registered (an MLP 16 → 32 → 4 each, with weights of
  * its own), served by one `berth serve --model-memory` whose budget holds 100 of them, beside the
  * same registry served without a budget (every version loaded at start). Measures resident memory
- * against the budget plus the process's baseline, cold-load latency (p50/p99) over a sweep of every
- * model, the hit rate and the server's CPU per request under Zipf-distributed traffic, and hot
- * throughput over models that fit, with and without the budget, side by side.
+ * in each phase against the budget plus the process's baseline (a control server driven through
+ * the same phases while holding almost nothing: see runPhases), cold-load latency (p50/p99) over a
+ * sweep of every model, the hit rate and the server's CPU per request under Zipf-distributed
+ * traffic, and hot throughput over models that fit, with and without the budget, side by side.
  *
  * Run: npx tsx bench/many-models.ts [--models 1000] [--hold 100] [--seconds 15] [--connections 8]
+ *      [--monitor off] [--skip-unbudgeted] [--node-flags '--max-semi-space-size=2']
  *      (needs npm run build first). It prints a Markdown section for BENCHMARKS.md.
  */
 import { type Agent, request as httpRequest } from 'node:http';
@@ -31,12 +33,16 @@ const { values: args } = parseArgs({
     'skip-unbudgeted': { type: 'boolean', default: false },
     /** `off` serves with monitoring off, to tell its memory apart from the models'. */
     monitor: { type: 'string', default: 'on' },
+    /** Node.js flags for the servers, e.g. `--max-semi-space-size=2` (space-separated). */
+    'node-flags': { type: 'string', default: '' },
   },
 });
 const MODELS = Number(args.models);
 const HOLD = Number(args.hold);
 const SECONDS = Number(args.seconds);
 const CONNECTIONS = Number(args.connections);
+/** Versions the control's budget holds: a load needs room for its probe session beside the version's. */
+const CONTROL_HOLD = 3;
 const BODY = SMALL_MLP_BODY;
 
 /** One inference; resolves with the status and the latency in ms. */
@@ -140,11 +146,106 @@ function startServe(label: string, home: string, flags: readonly string[]): Prom
   return startServerProcess({
     label,
     command: process.execPath,
-    args: [BERTH_BIN, 'serve', '--home', home, '--port', '0', '--threads', '1', '--log-level', 'warn', '--config', config, ...flags],
+    args: [...args['node-flags'].split(' ').filter(Boolean), BERTH_BIN, 'serve', '--home', home, '--port', '0', '--threads', '1', '--log-level', 'warn', '--config', config, ...flags],
     urlPattern: /serving .* at (http:\/\/[^\s"]+)/,
     readyPath: '/v2/health/ready',
     startTimeoutMs: 600_000,
   });
+}
+
+/** What one server did over the phases of {@link runPhases}. */
+interface Phases {
+  readonly start: number;
+  readonly baseline: number;
+  readonly baselineHeap: number;
+  readonly baselineHeapUsed: number;
+  readonly firstRss: number;
+  readonly cold: number[];
+  readonly sweep: { peakRssMb: number };
+  readonly afterSweep: Map<string, number>;
+  readonly skewed: LoadRun;
+  readonly coldLoads: number;
+  readonly unloads: number;
+  readonly hotRun: LoadRun;
+  readonly hotCold: number;
+  readonly end: Map<string, number>;
+  readonly finalRss: number;
+}
+
+/**
+ * Starts a budgeted server and drives the phases: a cold sweep (request i, one at a time, for the
+ * model `model(i)`, i < MODELS), Zipf traffic, then hot traffic over half the budget's worth.
+ */
+async function runPhases(label: string, home: string, budget: number, model: (i: number) => number, sweepAll = false): Promise<Phases> {
+  const started = performance.now();
+  const server = await startServe(label, home, ['--model-memory', String(budget)]);
+  try {
+    const start = (performance.now() - started) / 1000;
+    await new Promise((r) => setTimeout(r, 1000));
+    const baseline = readTree(server.pid).rssBytes;
+    const atStart = await metrics(server.url);
+    console.error(`${label} server ready in ${f1(start)} s, ${f1(mib(baseline))} MiB before any request`);
+
+    // Cold sweep: every model once, in order; each request waits for its version's load.
+    const agent = new HttpAgent({ keepAlive: true, maxSockets: 1 });
+    const sweepSampler = sampleServer(server.pid, 100);
+    const cold: number[] = [];
+    let firstRss = 0;
+    for (let i = 0; i < MODELS; i++) {
+      const name = `m${sweepAll ? i : model(i)}`;
+      const { status, ms } = await infer(server.url, name, agent);
+      if (status !== 200) throw new Error(`${name} answered ${status}`);
+      cold.push(ms);
+      if (i === 0) firstRss = readTree(server.pid).rssBytes;
+    }
+    agent.destroy();
+    const sweep = sweepSampler.stop();
+    const afterSweep = await metrics(server.url);
+    console.error(`${label} sweep: p50 ${f1(percentile(cold, 50))} ms, p99 ${f1(percentile(cold, 99))} ms, peak ${f1(sweep.peakRssMb)} MiB`);
+
+    // Zipf traffic over every model (exponent 1): the popular ones stay loaded.
+    const draw = zipf(MODELS, 1, uniform(42));
+    const order = Array.from({ length: MODELS }, (_, i) => i);
+    const shuffle = uniform(7);
+    for (let i = order.length - 1; i > 0; i--) {
+      const j = Math.floor(shuffle() * (i + 1));
+      [order[i], order[j]] = [order[j]!, order[i]!];
+    }
+    const skewed = await drive(server, SECONDS, () => model(order[draw()]!));
+    const afterSkewed = await metrics(server.url);
+    const coldLoads = (afterSkewed.get('berth_model_cold_loads_total') ?? 0) - (afterSweep.get('berth_model_cold_loads_total') ?? 0);
+    const unloads = (afterSkewed.get('berth_model_unloads_total') ?? 0) - (afterSweep.get('berth_model_unloads_total') ?? 0);
+    console.error(`${label} zipf: ${f0(skewed.requests / skewed.seconds)} req/s, ${coldLoads} cold loads of ${skewed.requests}, peak ${f1(skewed.peakRssMb)} MiB`);
+
+    // Hot traffic over half the budget's worth of models (all loaded after a first pass).
+    const hot = Math.floor(HOLD / 2);
+    for (let i = 0; i < hot; i++) await infer(server.url, `m${model(i)}`, new HttpAgent());
+    const hotRandom = uniform(3);
+    const hotRun = await drive(server, SECONDS, () => model(Math.floor(hotRandom() * hot)));
+    const end = await metrics(server.url);
+    const hotCold = (end.get('berth_model_cold_loads_total') ?? 0) - (afterSkewed.get('berth_model_cold_loads_total') ?? 0);
+    const finalRss = readTree(server.pid).rssBytes;
+    console.error(`${label} hot: ${f0(hotRun.requests / hotRun.seconds)} req/s, peak ${f1(hotRun.peakRssMb)} MiB`);
+    return {
+      start,
+      baseline,
+      baselineHeap: atStart.get('berth_nodejs_heap_size_total_bytes') ?? 0,
+      baselineHeapUsed: atStart.get('berth_nodejs_heap_size_used_bytes') ?? 0,
+      firstRss,
+      cold,
+      sweep,
+      afterSweep,
+      skewed,
+      coldLoads,
+      unloads,
+      hotRun,
+      hotCold,
+      end,
+      finalRss,
+    };
+  } finally {
+    await server.stop();
+  }
 }
 
 async function main(): Promise<void> {
@@ -177,55 +278,16 @@ async function main(): Promise<void> {
     const windowReserve = args.monitor === 'off' ? 0 : OPEN_WINDOW_RESERVE_BYTES;
     const perVersion = estimateVersionBytes(fileBytes, 1) + windowReserve;
     const budget = HOLD * perVersion;
-    started = performance.now();
-    const budgeted = await startServe('budgeted', home, ['--model-memory', String(budget)]);
-    servers.push(budgeted);
-    const budgetedStart = (performance.now() - started) / 1000;
-    await new Promise((r) => setTimeout(r, 1000));
-    const baseline = readTree(budgeted.pid).rssBytes;
-    const baselineHeap = (await metrics(budgeted.url)).get('berth_nodejs_heap_size_total_bytes') ?? 0;
-    console.error(`budgeted server ready in ${f1(budgetedStart)} s, ${f1(mib(baseline))} MiB before any request`);
-
-    // 3. Cold sweep: every model once, in order; each request waits for its version's load.
-    const agent = new HttpAgent({ keepAlive: true, maxSockets: 1 });
-    const sweepSampler = sampleServer(budgeted.pid, 100);
-    const cold: number[] = [];
-    let firstRss = 0;
-    for (let i = 0; i < MODELS; i++) {
-      const { status, ms } = await infer(budgeted.url, `m${i}`, agent);
-      if (status !== 200) throw new Error(`m${i} answered ${status}`);
-      cold.push(ms);
-      if (i === 0) firstRss = readTree(budgeted.pid).rssBytes;
-    }
-    agent.destroy();
-    const sweep = sweepSampler.stop();
-    const afterSweep = await metrics(budgeted.url);
-    console.error(`cold sweep: p50 ${f1(percentile(cold, 50))} ms, p99 ${f1(percentile(cold, 99))} ms, peak ${f1(sweep.peakRssMb)} MiB`);
-
-    // 4. Zipf traffic over every model (exponent 1): the popular ones stay loaded.
-    const draw = zipf(MODELS, 1, uniform(42));
-    const order = Array.from({ length: MODELS }, (_, i) => i);
-    const shuffle = uniform(7);
-    for (let i = order.length - 1; i > 0; i--) {
-      const j = Math.floor(shuffle() * (i + 1));
-      [order[i], order[j]] = [order[j]!, order[i]!];
-    }
-    const skewed = await drive(budgeted, SECONDS, () => order[draw()]!);
-    const afterSkewed = await metrics(budgeted.url);
-    const coldLoads = (afterSkewed.get('berth_model_cold_loads_total') ?? 0) - (afterSweep.get('berth_model_cold_loads_total') ?? 0);
-    const unloads = (afterSkewed.get('berth_model_unloads_total') ?? 0) - (afterSweep.get('berth_model_unloads_total') ?? 0);
-    console.error(`zipf: ${f0(skewed.requests / skewed.seconds)} req/s, ${coldLoads} cold loads of ${skewed.requests}`);
-
-    // 5. Hot traffic over half the budget's worth of models (all loaded after a first pass).
+    const many = await runPhases('budgeted', home, budget, (i) => i);
+    // The control: the same server and registry with room for CONTROL_HOLD versions (a load
+    // reserves a probe session beside the version's own), the same cold sweep (so it keeps the
+    // same state for every version that has served), then the same concurrent traffic all for one
+    // model. Its peak in each phase is the process baseline for that traffic (heap headroom,
+    // buffers, compiled code, per-version state), so the difference is what holding the budget's
+    // versions takes.
+    const controlBudget = CONTROL_HOLD * perVersion;
+    const control = await runPhases('control', home, controlBudget, () => 0, true);
     const hot = Math.floor(HOLD / 2);
-    for (let i = 0; i < hot; i++) await infer(budgeted.url, `m${i}`, new HttpAgent());
-    const hotRandom = uniform(3);
-    const hotBudgeted = await drive(budgeted, SECONDS, () => Math.floor(hotRandom() * hot));
-    const hotBudgetedCold = ((await metrics(budgeted.url)).get('berth_model_cold_loads_total') ?? 0) - (afterSkewed.get('berth_model_cold_loads_total') ?? 0);
-    const budgetedMetrics = await metrics(budgeted.url);
-    const finalRss = readTree(budgeted.pid).rssBytes;
-    await budgeted.stop();
-    servers.pop();
 
     // 6. The same registry without a budget: every version loaded at start.
     let unbudgeted: { start: number; rss: number; hot: LoadRun } | undefined;
@@ -246,29 +308,39 @@ async function main(): Promise<void> {
 
     const cpuPerRequestUs = (run: LoadRun) => (run.cpuPercent / 100) * run.seconds * 1e6 / Math.max(1, run.requests);
     const rps = (run: LoadRun) => run.requests / run.seconds;
+    const heap = (m: Map<string, number>) => `V8 heap ${f1(mib(m.get('berth_nodejs_heap_size_total_bytes') ?? 0))} MiB (${f1(mib(m.get('berth_nodejs_heap_size_used_bytes') ?? 0))} used)`;
+    /** A phase's peak against the control's peak plus the budget: the excess, or the room left. */
+    const extra = budget - controlBudget;
+    const overOrUnder = (excess: number) => (excess > 0 ? `**${f1(excess)} MiB over**` : `${f1(-excess)} MiB under`);
+    const against = (peak: number, controlPeak: number) => {
+      const limit = controlPeak + mib(extra);
+      return `${f1(peak)} MiB vs ${f1(controlPeak)} + ${f1(mib(extra))} = ${f1(limit)} MiB: ${overOrUnder(peak - limit)}`;
+    };
     lines.push(
       `Measured with \`npx tsx bench/many-models.ts\` on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC: ${machine.cpu}, ${machine.cores} cores, Node ${process.version}; load average before ${loadBefore}, after ${loadAverage()} (a machine shared with other jobs).`,
-      `${MODELS} models registered in SQLite (one version each, an MLP ${INPUTS} → ${HIDDEN} → ${OUTPUTS} of ${fileBytes} bytes, weights seeded per model) in ${f1(registerSeconds)} s. Servers run \`berth serve --threads 1\` with its other defaults (monitoring ${args.monitor === 'off' ? 'off' : 'on'}); the load generator is this process, ${CONNECTIONS} keep-alive connections in a closed loop, ${SECONDS} s per phase; server CPU and peak RSS read from /proc.`,
+      `${MODELS} models registered in SQLite (one version each, an MLP ${INPUTS} → ${HIDDEN} → ${OUTPUTS} of ${fileBytes} bytes, weights seeded per model) in ${f1(registerSeconds)} s. Servers run \`berth serve --threads 1 --model-memory ${budget}\` with its other defaults (monitoring ${args.monitor === 'off' ? 'off' : 'on'})${args['node-flags'] ? ` under \`node ${args['node-flags']}\`` : ''}; the load generator is this process, ${CONNECTIONS} keep-alive connections in a closed loop, ${SECONDS} s per phase; server CPU and peak RSS read from /proc. The control is the same server on the same registry with a budget for ${CONTROL_HOLD} versions, the same cold sweep of every model, then the same concurrent phases with every request for one model (m0): its peak in each phase is the process baseline for that traffic, and the budgeted server's peak should stay under it plus the ${HOLD - CONTROL_HOLD} versions' worth of budget the control lacks.`,
       '',
       '| what | measured |',
       '| --- | --- |',
       `| budget | \`--model-memory ${budget}\` (${f1(mib(budget))} MiB: ${HOLD} × ${f0(perVersion)} bytes, the estimate of one loaded version${windowReserve > 0 ? ` with ${f0(windowReserve)} bytes reserved for its open windows` : ''}) |`,
-      `| start-up, ${MODELS} versions served unloaded | ${f1(budgetedStart)} s; RSS ${f1(mib(baseline))} MiB before any request (the process baseline; V8 heap ${f1(mib(baselineHeap))} MiB) |`,
-      `| RSS after the first request (onnxruntime's first session made) | ${f1(mib(firstRss))} MiB |`,
-      `| peak RSS, cold sweep of all ${MODELS} | ${f1(sweep.peakRssMb)} MiB (baseline + budget = ${f1(mib(baseline) + mib(budget))} MiB); after it, V8 heap ${f1(mib(afterSweep.get('berth_nodejs_heap_size_total_bytes') ?? 0))} MiB (${f1(mib(afterSweep.get('berth_nodejs_heap_size_used_bytes') ?? 0))} MiB used) |`,
-      `| cold-load latency (request to answer, each of the ${MODELS} once, one at a time) | p50 ${f1(percentile(cold, 50))} ms, p99 ${f1(percentile(cold, 99))} ms, max ${f1(Math.max(...cold))} ms |`,
-      `| Zipf (s = 1) over all ${MODELS}: hit rate | ${f1(100 * (1 - coldLoads / Math.max(1, skewed.requests)))}% (${f0(coldLoads)} cold loads, ${f0(unloads)} unloads in ${f0(skewed.requests)} requests; ${skewed.errors} errors) |`,
-      `| Zipf: throughput, latency | ${f0(rps(skewed))} req/s, p50 ${f1(percentile(skewed.latencies, 50))} ms, p99 ${f1(percentile(skewed.latencies, 99))} ms |`,
-      `| Zipf: server CPU per request | ${f0(cpuPerRequestUs(skewed))} µs (${f0(skewed.cpuPercent)}% of a core); peak RSS ${f1(skewed.peakRssMb)} MiB |`,
-      `| hot: ${hot} models that fit, uniform, with the budget | ${f0(rps(hotBudgeted))} req/s, ${f0(cpuPerRequestUs(hotBudgeted))} µs CPU per request, p50 ${f1(percentile(hotBudgeted.latencies, 50))} ms, p99 ${f1(percentile(hotBudgeted.latencies, 99))} ms; ${hotBudgetedCold} cold loads; peak RSS ${f1(hotBudgeted.peakRssMb)} MiB |`,
-      `| RSS at the end (after the hot phase) | ${f1(mib(finalRss))} MiB: V8 heap ${f1(mib(budgetedMetrics.get('berth_nodejs_heap_size_total_bytes') ?? 0))} MiB (${f1(mib(budgetedMetrics.get('berth_nodejs_heap_size_used_bytes') ?? 0))} MiB used), external ${f1(mib(budgetedMetrics.get('berth_nodejs_external_memory_bytes') ?? 0))} MiB; the rest native (onnxruntime, SQLite, the allocator) |`,
-      `| server's own count at the end | ${f0(budgetedMetrics.get('berth_model_cold_loads_total') ?? 0)} cold loads, ${f0(budgetedMetrics.get('berth_model_unloads_total') ?? 0)} unloads, ${f0(budgetedMetrics.get('berth_model_versions_loaded') ?? 0)} versions loaded, ${f1(mib(budgetedMetrics.get('berth_model_memory_bytes') ?? 0))} MiB estimated |`,
+      `| start-up, ${MODELS} versions served unloaded | ${f1(many.start)} s; RSS ${f1(mib(many.baseline))} MiB before any request (control: ${f1(mib(control.baseline))} MiB); V8 heap ${f1(mib(many.baselineHeap))} MiB (${f1(mib(many.baselineHeapUsed))} used) |`,
+      `| RSS after the first request (onnxruntime's first session made) | ${f1(mib(many.firstRss))} MiB |`,
+      `| peak RSS, cold sweep of all ${MODELS} against the control's peak + the budget it lacks | ${against(many.sweep.peakRssMb, control.sweep.peakRssMb)}; against RSS before any request + the whole budget (${f1(mib(many.baseline) + mib(budget))} MiB): ${overOrUnder(many.sweep.peakRssMb - mib(many.baseline) - mib(budget))}; after it, ${heap(many.afterSweep)} |`,
+      `| cold-load latency (request to answer, each of the ${MODELS} once, one at a time) | p50 ${f1(percentile(many.cold, 50))} ms, p99 ${f1(percentile(many.cold, 99))} ms, max ${f1(Math.max(...many.cold))} ms (control, room for ${CONTROL_HOLD}: p50 ${f1(percentile(control.cold, 50))} ms) |`,
+      `| Zipf (s = 1) over all ${MODELS}: hit rate | ${f1(100 * (1 - many.coldLoads / Math.max(1, many.skewed.requests)))}% (${f0(many.coldLoads)} cold loads, ${f0(many.unloads)} unloads in ${f0(many.skewed.requests)} requests; ${many.skewed.errors} errors) |`,
+      `| Zipf: throughput, latency | ${f0(rps(many.skewed))} req/s, p50 ${f1(percentile(many.skewed.latencies, 50))} ms, p99 ${f1(percentile(many.skewed.latencies, 99))} ms |`,
+      `| Zipf: server CPU per request | ${f0(cpuPerRequestUs(many.skewed))} µs (${f0(many.skewed.cpuPercent)}% of a core; control ${f0(cpuPerRequestUs(control.skewed))} µs) |`,
+      `| Zipf: peak RSS against the control's peak + the budget it lacks | ${against(many.skewed.peakRssMb, control.skewed.peakRssMb)} |`,
+      `| hot: ${hot} models that fit, uniform | ${f0(rps(many.hotRun))} req/s, ${f0(cpuPerRequestUs(many.hotRun))} µs CPU per request, p50 ${f1(percentile(many.hotRun.latencies, 50))} ms, p99 ${f1(percentile(many.hotRun.latencies, 99))} ms; ${many.hotCold} cold loads (control: ${f0(rps(control.hotRun))} req/s, ${f0(cpuPerRequestUs(control.hotRun))} µs) |`,
+      `| hot: peak RSS against the control's peak + the budget it lacks | ${against(many.hotRun.peakRssMb, control.hotRun.peakRssMb)} |`,
+      `| RSS at the end | ${f1(mib(many.finalRss))} MiB, ${heap(many.end)}, external ${f1(mib(many.end.get('berth_nodejs_external_memory_bytes') ?? 0))} MiB; control ${f1(mib(control.finalRss))} MiB, ${heap(control.end)} |`,
+      `| server's own count at the end | ${f0(many.end.get('berth_model_cold_loads_total') ?? 0)} cold loads, ${f0(many.end.get('berth_model_unloads_total') ?? 0)} unloads, ${f0(many.end.get('berth_model_versions_loaded') ?? 0)} versions loaded, ${f1(mib(many.end.get('berth_model_memory_bytes') ?? 0))} MiB estimated |`,
     );
     if (unbudgeted) {
       lines.push(
         `| without a budget: start-up loading all ${MODELS} | ${f1(unbudgeted.start)} s; RSS ${f1(mib(unbudgeted.rss))} MiB |`,
         `| hot, same ${hot} models, without a budget | ${f0(rps(unbudgeted.hot))} req/s, ${f0(cpuPerRequestUs(unbudgeted.hot))} µs CPU per request, p50 ${f1(percentile(unbudgeted.hot.latencies, 50))} ms, p99 ${f1(percentile(unbudgeted.hot.latencies, 99))} ms |`,
-        `| hot with ÷ without the budget | ${f0((100 * rps(hotBudgeted)) / rps(unbudgeted.hot))}% of the throughput, ${f0((100 * cpuPerRequestUs(hotBudgeted)) / cpuPerRequestUs(unbudgeted.hot))}% of the CPU per request |`,
+        `| hot with ÷ without the budget | ${f0((100 * rps(many.hotRun)) / rps(unbudgeted.hot))}% of the throughput, ${f0((100 * cpuPerRequestUs(many.hotRun)) / cpuPerRequestUs(unbudgeted.hot))}% of the CPU per request |`,
       );
     }
     console.log(lines.join('\n'));

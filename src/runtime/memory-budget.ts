@@ -33,13 +33,21 @@ export const SESSION_OVERHEAD_BYTES = 512 * 1024;
 export const SESSION_BYTES_PER_MODEL_BYTE = 1.5;
 
 /**
- * The estimated memory of a version: for each onnxruntime session it holds (one per inference
- * worker thread, plus one on the main thread for models that run inline, plus the probe session
- * while it loads), its model file's bytes times {@link SESSION_BYTES_PER_MODEL_BYTE} plus
- * {@link SESSION_OVERHEAD_BYTES}.
+ * What a loaded version costs a busy server besides its sessions: its runtime's and batcher's
+ * objects, the V8 heap's room for the garbage serving it makes, and what the allocator keeps
+ * between loads and unloads. Counting sessions alone let a budget of small models be exceeded
+ * under concurrent traffic (BENCHMARKS.md, Many models per replica).
+ */
+export const VERSION_OVERHEAD_BYTES = 512 * 1024;
+
+/**
+ * The estimated memory of a version: {@link VERSION_OVERHEAD_BYTES}, plus for each onnxruntime
+ * session it holds (one per inference worker thread, plus one on the main thread for models that
+ * run inline, plus the probe session while it loads) its model file's bytes times
+ * {@link SESSION_BYTES_PER_MODEL_BYTE} plus {@link SESSION_OVERHEAD_BYTES}.
  */
 export function estimateVersionBytes(modelBytes: number, sessions: number): number {
-  return Math.ceil(sessions * (modelBytes * SESSION_BYTES_PER_MODEL_BYTE + SESSION_OVERHEAD_BYTES));
+  return Math.ceil(VERSION_OVERHEAD_BYTES + sessions * (modelBytes * SESSION_BYTES_PER_MODEL_BYTE + SESSION_OVERHEAD_BYTES));
 }
 
 /** A version the budget can account for and unload: {@link LoadedVersion} is one. */
