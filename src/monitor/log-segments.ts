@@ -297,17 +297,36 @@ export class SegmentLog {
     }
   }
 
-  /** The entries of `ids` (normalised, of `model`) still in memory, the later of a repeated id winning. */
+  /**
+   * The entries of `ids` (normalised, of `model`) still in memory, the later of a repeated id
+   * winning: in the segments being written, sealed and open, then among the entries still waiting
+   * to go into their segment (the newest), so feedback sent as soon as a large request's answer
+   * came finds it while its rows are being sliced in. A waiting large entry's columns are read
+   * whole for it, as a segment's entry would be.
+   */
   findPending(model: string, ids: ReadonlySet<string>, found: Map<string, FoundEntry>): void {
     const segments = [...this.#writing, ...this.#sealedSegments(), this.#open.get(model)].filter((s): s is Segment => s !== undefined && s.model === model);
-    if (segments.length === 0) return;
-    const keys = [...ids].map((id) => [id, requestKey(id)] as const);
-    for (const segment of segments) {
-      for (const [id, key] of keys) {
-        const position = segment.builder.find(key);
-        if (position !== undefined) found.set(id, segment.builder.entryAt(position, id, true));
+    if (segments.length > 0) {
+      const keys = [...ids].map((id) => [id, requestKey(id)] as const);
+      for (const segment of segments) {
+        for (const [id, key] of keys) {
+          const position = segment.builder.find(key);
+          if (position !== undefined) found.set(id, segment.builder.entryAt(position, id, true));
+        }
       }
     }
+    // An entry being sliced in is not found in its segment until its last slice: it is found here.
+    for (const waiting of this.#waiting) {
+      if (waiting.model !== model) continue;
+      const id = normaliseId(waiting.entry.requestId);
+      if (ids.has(id)) found.set(id, this.#waitingEntry(waiting.entry, id));
+    }
+  }
+
+  /** A waiting entry as its segment will give it back (SegmentBuilder.entryAt). */
+  #waitingEntry(entry: LogEntry, requestId: string): FoundEntry {
+    const columns = entry.rowColumns === undefined ? entry : this.#read(entry.rowColumns, 0, entry.rows);
+    return { requestId, version: entry.version, at: Math.trunc(entry.at), rows: entry.rows, outputs: asLogged(columns.outputs, entry.rows), features: asLogged(columns.features, entry.rows) };
   }
 
   /** Removes the staging folder. */
@@ -358,6 +377,17 @@ export class SegmentLog {
 /** True when an entry's id carries a time near its arrival, so it is found by time. */
 function byTime(entry: LogEntry, ms: number | undefined): boolean {
   return ms !== undefined && Math.abs(ms - entry.at) <= ID_CLOCK_TOLERANCE_MS;
+}
+
+/** An entry's columns as its segment gives them back: `rows` values each (missing ones null), less the columns null throughout. */
+function asLogged(columns: Columns | undefined, rows: number): Columns {
+  const logged: Record<string, readonly unknown[]> = {};
+  if (columns === undefined) return logged;
+  for (const [name, values] of Object.entries(columns)) {
+    const column = Array.from({ length: rows }, (_, i) => values[i] ?? null);
+    if (column.some((v) => v !== null)) logged[name] = column;
+  }
+  return logged;
 }
 
 function columnCount(columns: Columns | undefined): number {

@@ -18,6 +18,7 @@ import {
   MonitorService,
   type PredictionEvent,
   PredictionLog,
+  readJoinedFeedback,
   type RequestFacts,
   tensorColumns,
   tensorFeatures,
@@ -142,15 +143,20 @@ describe('the logs under a large request', () => {
     log.add(large.event);
     log.add(small.event);
     expect(log.predictions.pending).toBe(pendingWeight(ROWS) + 1);
-    expect(log.findPending('t', [small.event.requestId]).size).toBe(0);
     // One turn puts CELLS_PER_TURN values in: not the whole request (20,000 rows of 11 columns).
     expect(ROWS * 11).toBeGreaterThan(CELLS_PER_TURN);
+    const ids = [large.event.requestId, small.event.requestId];
+    const expected = (found: ReturnType<PredictionLog['findPending']>) => {
+      expect(found.get(large.event.requestId)).toEqual({ requestId: large.event.requestId, version: '1', at: T0, rows: ROWS, outputs: tensorColumns([large.outputs], ROWS), features: {} });
+      expect(found.get(small.event.requestId)).toEqual({ requestId: small.event.requestId, version: '1', at: T0 + 5, rows: 2, outputs: tensorColumns([small.outputs], 2), features: {} });
+    };
+    // Found while they wait to be sliced in (feedback sent as soon as the answer came), half way, and once in the segment, alike.
+    expected(log.findPending('t', ids));
     await turn();
-    expect(log.findPending('t', [large.event.requestId, small.event.requestId]).size).toBe(0);
+    expected(log.findPending('t', ids));
     await log.settled();
-    const found = log.findPending('t', [large.event.requestId, small.event.requestId]);
-    expect(found.get(large.event.requestId)!.outputs).toEqual(tensorColumns([large.outputs], ROWS));
-    expect(found.get(small.event.requestId)!.outputs).toEqual(tensorColumns([small.outputs], 2));
+    expected(log.findPending('t', ids));
+    expect(log.findPending('other', ids).size).toBe(0);
     expect(log.dropped).toEqual({ predictions: 0, payloads: 0, samples: 0 });
   });
 
@@ -208,6 +214,30 @@ for (const backend of STORE_BACKENDS) {
       const sampleOf = (e: { event: PredictionEvent }) => samples.find((s) => s.requestId === e.event.requestId)!;
       expect(JSON.parse(sampleOf(large).inputs)).toEqual({ truncated: true, rows: ROWS });
       expect(JSON.parse(sampleOf(after).outputs)).toEqual([0, 1].map((i) => ({ 'y[0]': after.outputs.data[i * 3], 'y[1]': after.outputs.data[i * 3 + 1], 'y[2]': after.outputs.data[i * 3 + 2] })));
+    });
+
+    it('joins feedback sent before its rows have gone into the prediction log', async () => {
+      const at = await storeOn(backend);
+      const stores = monitorStores(at.store, { logWriter: false, blobs: new FileBlobStore(join(at.location.home, 'blobs')) });
+      const monitor = new MonitorService({ stores, config: monitorConfig({ windowMs: 60_000 }), references: memoryReferences({}), now: () => T0, timers: false });
+      cleanups.push(async () => {
+        await monitor.close();
+        await at.cleanup();
+      });
+      const large = tensorEvent(ROWS);
+      const small = tensorEvent(2, T0 + 5);
+      monitor.record(large.event);
+      monitor.record(small.event);
+      // No turn of the event loop has passed: both wait to be sliced into the log's segment.
+      const actual = Array.from({ length: ROWS }, (_, i) => i % 2);
+      const result = await monitor.feedback('t', [
+        { requestId: large.event.requestId, actual },
+        { requestId: small.event.requestId, actual: [0, 1] },
+      ]);
+      expect(result).toEqual({ accepted: 2, unknown: [], rejected: [] });
+      const joined = await readJoinedFeedback(stores.feedback, 't', T0 - 1, T0 + 60_000);
+      expect(joined.map((j) => j.rows)).toEqual([ROWS, 2]);
+      expect(joined[0]!.outputs).toEqual(tensorColumns([large.outputs], ROWS));
     });
   });
 }
