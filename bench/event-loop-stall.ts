@@ -21,9 +21,15 @@
  * sent), the longest event-loop delay the server saw (`berth_nodejs_eventloop_lag_max_seconds`),
  * the slowest health probe and small request, and their p99.
  *
+ * With `--sink` (and `--monitor`) the monitored servers also send their payload log to a
+ * CloudEvents sink (`monitor.payloads.sink`): a local receiver on a worker thread of the bench
+ * that reads each POST whole and answers 200, so every large request's inputs and outputs (about
+ * four times the body's bytes as JSON) are also serialised and POSTed by the server. Reported
+ * besides: the POSTs and bytes the receiver took per setting.
+ *
  * With `--csv` the records are sent as `text/csv` with a header row.
  *
- *   npx tsx bench/event-loop-stall.ts [--mb 35] [--requests 4] [--route oip|records] [--csv] [--monitor]
+ *   npx tsx bench/event-loop-stall.ts [--mb 35] [--requests 4] [--route oip|records] [--csv] [--monitor [--sink]]
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -46,6 +52,7 @@ const { values: args } = parseArgs({
     route: { type: 'string', default: 'oip' },
     csv: { type: 'boolean', default: false },
     monitor: { type: 'boolean', default: false },
+    sink: { type: 'boolean', default: false },
   },
 });
 const WIDTH = 8;
@@ -129,6 +136,7 @@ async function recordsWorkload(mb: number): Promise<Workload> {
 }
 
 if (args.monitor && route !== 'oip') throw new Error('--monitor serves the identity model: use it with --route oip');
+if (args.sink && !args.monitor) throw new Error('--sink sends the monitored servers\' payload log: use it with --monitor');
 const workload = route === 'records' ? await recordsWorkload(Number(args.mb)) : oipWorkload(Number(args.mb));
 const { big, small } = workload;
 const requests = Number(args.requests);
@@ -162,6 +170,49 @@ function startProbe(url: string, periodMs: number): { stop(): Promise<number[]> 
   };
 }
 
+/** What a sink receiver took: POSTs answered and their bytes. */
+interface Received {
+  readonly posts: number;
+  readonly bytes: number;
+}
+
+/** A CloudEvents sink on a thread of its own: reads each POST whole and answers 200; `take` returns what it got since the last call. */
+async function startSinkReceiver(): Promise<{ url: string; take(): Promise<Received>; stop(): Promise<void> }> {
+  const worker = new Worker(
+    `const { parentPort } = require('node:worker_threads');
+     const { createServer } = require('node:http');
+     let posts = 0, bytes = 0;
+     const server = createServer((request, response) => {
+       request.on('data', (chunk) => { bytes += chunk.length; });
+       request.on('end', () => { posts += 1; response.writeHead(200).end(); });
+     });
+     server.listen(0, '127.0.0.1', () => parentPort.postMessage({ port: server.address().port }));
+     parentPort.on('message', (message) => {
+       if (message === 'take') { parentPort.postMessage({ posts, bytes }); posts = 0; bytes = 0; }
+       else server.close(() => parentPort.postMessage('closed'));
+     });`,
+    { eval: true },
+  );
+  const next = <T>() => new Promise<T>((resolve) => worker.once('message', resolve));
+  const { port } = await next<{ port: number }>();
+  return {
+    url: `http://127.0.0.1:${port}/events`,
+    take: () => {
+      const received = next<Received>();
+      worker.postMessage('take');
+      return received;
+    },
+    stop: async () => {
+      const closed = next<string>();
+      worker.postMessage('stop');
+      await closed;
+      await worker.terminate();
+    },
+  };
+}
+
+const receiver = args.sink ? await startSinkReceiver() : undefined;
+
 async function post(url: string, body: Buffer): Promise<void> {
   const response = await fetch(url, { method: 'POST', headers: { 'content-type': workload.contentType }, body });
   await response.arrayBuffer();
@@ -173,6 +224,14 @@ async function loopLagMaxMs(base: string): Promise<number> {
   const text = await (await fetch(`${base}/metrics`)).text();
   const match = /^berth_nodejs_eventloop_lag_max_seconds (\S+)$/m.exec(text);
   return match ? Number(match[1]) * 1000 : Number.NaN;
+}
+
+/** The server's CloudEvents sink counts (`berth_monitor_payload_sink_events_total`) by outcome. */
+async function sinkEvents(base: string): Promise<Readonly<Record<string, number>>> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  const counts: Record<string, number> = {};
+  for (const match of text.matchAll(/^berth_monitor_payload_sink_events_total\{outcome="(\w+)"\} (\S+)$/gm)) counts[match[1]!] = Number(match[2]);
+  return counts;
 }
 
 function percentile(values: readonly number[], p: number): number {
@@ -191,6 +250,8 @@ interface Row {
   readonly smallRequests: number;
   readonly smallP99: number;
   readonly smallMax: number;
+  /** What the sink receiver took while this server ran, and the server's sink counts by outcome, with `--sink`. */
+  readonly sink: (Received & { readonly events: Readonly<Record<string, number>> }) | undefined;
 }
 
 /** A server of the workload's model: as the workload serves it, or with `home` from a registry holding it, monitored. */
@@ -201,10 +262,15 @@ const fromWorkload =
   () =>
     startBerth(setting, workload.models, [], { ...workload.env, ...env });
 
-/** Serves a copy of the registered model with monitoring, the prediction log and the payload log (inputs and outputs) of every request, from the build `bin`. */
+/**
+ * Serves a copy of the registered model with monitoring, the prediction log and the payload log
+ * (inputs and outputs) of every request, from the build `bin`; with `--sink` the payload log also
+ * goes to the receiver (a POST may take up to a minute: a large request's events are large).
+ */
 function fromRegistry(bin: string, home: string): ServerStart {
   const config = join(dir, 'monitor.json');
-  writeFileSync(config, JSON.stringify({ monitor: { predictionLog: true, payloads: { rate: 1, fields: ['inputs', 'outputs'] } } }));
+  const sink = receiver !== undefined ? { sink: { url: receiver.url, timeoutMs: 60_000 } } : {};
+  writeFileSync(config, JSON.stringify({ monitor: { predictionLog: true, payloads: { rate: 1, fields: ['inputs', 'outputs'], ...sink } } }));
   return () =>
     startServerProcess({
       label: 'Berth',
@@ -218,6 +284,7 @@ function fromRegistry(bin: string, home: string): ServerStart {
 
 async function measure(setting: string, start: ServerStart): Promise<Row> {
   const server = await start();
+  await receiver?.take();
   try {
     const infer = `${server.url}${workload.path}`;
     // Warm-up: threads, sessions and JIT.
@@ -248,6 +315,8 @@ async function measure(setting: string, start: ServerStart): Promise<Row> {
     await smallLoop;
     const probes = await probe.stop();
     const loopLagMax = await loopLagMaxMs(server.url);
+    const received = await receiver?.take();
+    const sink = received !== undefined ? { ...received, events: await sinkEvents(server.url) } : undefined;
     return {
       setting,
       cpuMsPerRequest,
@@ -259,6 +328,7 @@ async function measure(setting: string, start: ServerStart): Promise<Row> {
       smallRequests: smallLatencies.length,
       smallP99: percentile(smallLatencies, 99),
       smallMax: Math.max(...smallLatencies),
+      sink,
     };
   } finally {
     await server.stop();
@@ -287,11 +357,17 @@ const rows = args.monitor
       await measure('bodies of 1 MiB and more in worker threads (default)', fromWorkload('bodies in worker threads', {})),
     ];
 const ms = (n: number) => (Number.isFinite(n) ? n.toFixed(n < 10 ? 1 : 0) : '–');
-console.log(`\n${args.monitor ? 'monitored: ' : ''}${requests} bodies of ${(big.length / 1e6).toFixed(1)} MB, ${args.monitor ? 'identity model registered and served with monitoring' : workload.describe}, Node ${process.version}\n`);
-console.log('| setting | server CPU per large request | wall per large request | longest event-loop delay (server) | /v2/health/live p99 / max (n) | 1-row request p99 / max (n) |');
-console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
+await receiver?.stop();
+console.log(
+  `\n${args.monitor ? 'monitored: ' : ''}${requests} bodies of ${(big.length / 1e6).toFixed(1)} MB, ${args.monitor ? `identity model registered and served with monitoring${args.sink ? ', payload log to a CloudEvents sink' : ''}` : workload.describe}, Node ${process.version}\n`,
+);
+const sinkColumn = args.sink ? ' sink POSTs (MB) | sink events sent / dropped / failed |' : '';
+console.log(`| setting | server CPU per large request | wall per large request | longest event-loop delay (server) | /v2/health/live p99 / max (n) | 1-row request p99 / max (n) |${sinkColumn}`);
+console.log(`| --- | ---: | ---: | ---: | ---: | ---: |${args.sink ? ' ---: | ---: |' : ''}`);
 for (const r of rows) {
+  const events = (e: Readonly<Record<string, number>>) => `${e.sent ?? '–'} / ${e.dropped ?? '–'} / ${e.failed ?? '–'}`;
+  const sink = args.sink ? (r.sink === undefined ? ' – | – |' : ` ${r.sink.posts} (${(r.sink.bytes / 1e6).toFixed(0)}) | ${events(r.sink.events)} |`) : '';
   console.log(
-    `| ${r.setting} | ${ms(r.cpuMsPerRequest)} ms | ${ms(r.wallMsPerRequest)} ms | ${ms(r.loopLagMaxMs)} ms | ${ms(r.probeP99)} / ${ms(r.probeMax)} ms (${r.probes}) | ${ms(r.smallP99)} / ${ms(r.smallMax)} ms (${r.smallRequests}) |`,
+    `| ${r.setting} | ${ms(r.cpuMsPerRequest)} ms | ${ms(r.wallMsPerRequest)} ms | ${ms(r.loopLagMaxMs)} ms | ${ms(r.probeP99)} / ${ms(r.probeMax)} ms (${r.probes}) | ${ms(r.smallP99)} / ${ms(r.smallMax)} ms (${r.smallRequests}) |${sink}`,
   );
 }

@@ -47,7 +47,7 @@ export const PayloadsSchema = z
         maxQueue: z.number().int().min(1).max(10_000_000).default(10_000),
         /** Tries per batch before it is given up (exponential backoff between). */
         attempts: z.number().int().min(1).max(20).default(5),
-        /** Longest one POST may take, ms. */
+        /** Longest one POST may take, ms; for a body of 1 MiB or more (sent as it is printed), longest it may go without sending a chunk. */
         timeoutMs: z.number().int().min(100).max(600_000).default(5000),
       })
       .strict()

@@ -10,7 +10,14 @@
  * answer, a timeout, 5xx or 429) is retried with exponential backoff up to `attempts` times, then
  * given up and counted; any other answer (a 4xx) gives it up at once. A sink that is down is
  * reported (`onTrouble`, once per outage) and never throws.
+ *
+ * Never holding the event loop: a batch's JSON is printed a slice per turn of the event loop
+ * (cloud-event-batch-body.ts), the same bytes JSON.stringify would give, and a body of 1 MiB or
+ * more is sent as it is printed (a chunked request body) instead of whole, its `timeoutMs` counted
+ * again from each chunk; each attempt prints it again, so nothing but the events is kept between
+ * attempts.
  */
+import { prepareBody } from './cloud-event-batch-body.js';
 import { type LogEntry } from './log-segment-codec.js';
 import { pendingWeight } from './log-segments.js';
 
@@ -26,7 +33,7 @@ export interface CloudEventSinkOptions {
   readonly maxQueue: number;
   /** Tries per batch before it is given up. */
   readonly attempts: number;
-  /** Longest one POST may take, ms. */
+  /** Longest one POST may take, ms; for a body sent as it is printed (1 MiB or more), longest it may go without sending a chunk. */
   readonly timeoutMs: number;
   /** The events' `source` (this replica). */
   readonly source: string;
@@ -148,16 +155,18 @@ export class CloudEventSink {
   }
 
   async #send(batch: readonly PayloadCloudEvent[]): Promise<'sent' | 'failed'> {
-    const body = JSON.stringify(batch);
     let delay = this.#options.backoffMs ?? 200;
     for (let attempt = 1; ; attempt++) {
       let problem: string;
+      const deadline = new Deadline(this.#options.timeoutMs);
       try {
+        const body = await prepareBody(batch);
+        deadline.start();
         const response = await fetch(this.#options.url, {
           method: 'POST',
           headers: { 'content-type': 'application/cloudevents-batch+json; charset=utf-8' },
-          body,
-          signal: AbortSignal.timeout(this.#options.timeoutMs),
+          ...('bytes' in body ? { body: body.bytes } : { body: deadline.extendedBy(body.chunks), duplex: 'half' }),
+          signal: deadline.signal,
         });
         await response.arrayBuffer().catch(() => undefined);
         if (response.ok) {
@@ -172,6 +181,8 @@ export class CloudEventSink {
         }
       } catch (error) {
         problem = `the sink could not be reached: ${error instanceof Error ? error.message : String(error)}`;
+      } finally {
+        deadline.clear();
       }
       this.#trouble(problem);
       if (attempt >= this.#options.attempts) return 'failed';
@@ -185,5 +196,41 @@ export class CloudEventSink {
     if (down === this.#down) return;
     this.#down = down;
     this.#options.onTrouble?.(problem);
+  }
+}
+
+/**
+ * The time one POST may take: `timeoutMs` from the start, counted again from each chunk of a body
+ * sent as it is printed, so a large body is bounded by how long it goes without progress rather
+ * than by its size.
+ */
+class Deadline {
+  readonly #controller = new AbortController();
+  readonly #ms: number;
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(ms: number) {
+    this.#ms = ms;
+  }
+
+  get signal(): AbortSignal {
+    return this.#controller.signal;
+  }
+
+  start(): void {
+    this.#timer = setTimeout(() => this.#controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')), this.#ms);
+    this.#timer.unref();
+  }
+
+  /** `chunks`, counting the time again from each one taken. */
+  async *extendedBy(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer, void, undefined> {
+    for await (const chunk of chunks) {
+      this.#timer?.refresh();
+      yield chunk;
+    }
+  }
+
+  clear(): void {
+    clearTimeout(this.#timer);
   }
 }

@@ -1,4 +1,7 @@
-/** The CloudEvents sink against a real local HTTP server: batches, retries with backoff, a sink that is down, the bound. */
+/**
+ * The CloudEvents sink against a real local HTTP server: batches, retries with backoff, a sink
+ * that is down, the bound, and a large batch sent as it is printed (chunked).
+ */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CloudEventSink, type CloudEventSinkOptions, EVENT_TYPE, type PayloadCloudEvent } from '../../src/monitor/index.js';
@@ -13,14 +16,26 @@ afterEach(async () => {
 });
 
 /** A sink server answering each POST with the next status of `statuses` (then 200), remembering what it got. */
-async function sinkServer(statuses: number[] = []): Promise<{ url: string; posts: { contentType: string | undefined; events: PayloadCloudEvent[] }[] }> {
-  const posts: { contentType: string | undefined; events: PayloadCloudEvent[] }[] = [];
+interface Post {
+  readonly contentType: string | undefined;
+  readonly contentLength: string | undefined;
+  readonly transferEncoding: string | undefined;
+  readonly text: string;
+  readonly events: PayloadCloudEvent[];
+}
+
+async function sinkServer(statuses: number[] = []): Promise<{ url: string; posts: Post[] }> {
+  const posts: Post[] = [];
   const server = createServer((request: IncomingMessage, response) => {
     let body = '';
-    request.on('data', (chunk) => (body += chunk));
+    request.setEncoding('utf8');
+    request.on('data', (chunk: string) => (body += chunk));
     request.on('end', () => {
       const status = statuses.shift() ?? 200;
-      if (status === 200) posts.push({ contentType: request.headers['content-type'], events: JSON.parse(body) as PayloadCloudEvent[] });
+      const { headers } = request;
+      if (status === 200) {
+        posts.push({ contentType: headers['content-type'], contentLength: headers['content-length'], transferEncoding: headers['transfer-encoding'], text: body, events: JSON.parse(body) as PayloadCloudEvent[] });
+      }
       response.writeHead(status).end();
     });
   });
@@ -119,5 +134,52 @@ describe('CloudEvents sink', () => {
     // Each POST holds at most 4 weights' worth, and an event heavier than that goes alone.
     expect(posts.map((p) => p.events.map((e) => e.data.rows))).toEqual([[192], [128], [576], [1, 1]]);
     expect(batched.counts).toMatchObject({ sent: 5, queued: 0 });
+  });
+
+  it('sends a batch of 1 MiB or more as it is printed (chunked), the bytes JSON.stringify gives', async () => {
+    const rows = 60_000;
+    const large = { ...entry(0), rows, features: { age: Array.from({ length: rows }, (_, r) => 18 + (r % 70) / 3), city: Array.from({ length: rows }, (_, r) => (r % 4 ? 'Zürich' : null)) }, outputs: { score: Array.from({ length: rows }, (_, r) => Math.fround(r / rows)) } };
+    const { url, posts } = await sinkServer([503]);
+    const events = sink(url, { batchSize: 10_000 });
+    events.add('loans', large);
+    events.add('loans', entry(1));
+    await events.flush();
+    // Retried after the 503: each attempt prints the body again.
+    expect(events.counts).toEqual({ sent: 2, dropped: 0, failed: 0, queued: 0 });
+    expect(posts).toHaveLength(1);
+    const [post] = posts;
+    const expected = [
+      { specversion: '1.0', id: 'r0', source: 'berth/test', type: EVENT_TYPE, subject: 'loans', time: new Date(T0).toISOString(), datacontenttype: 'application/json', data: { model: 'loans', version: '2', requestId: 'r0', rows, inputs: large.features, outputs: large.outputs } },
+      { specversion: '1.0', id: 'r1', source: 'berth/test', type: EVENT_TYPE, subject: 'loans', time: new Date(T0 + 1).toISOString(), datacontenttype: 'application/json', data: { model: 'loans', version: '2', requestId: 'r1', rows: 1, inputs: { age: [21] }, outputs: { label: ['yes'] } } },
+    ];
+    expect(Buffer.byteLength(post!.text)).toBeGreaterThan(1024 * 1024);
+    expect(post!.text === JSON.stringify(expected)).toBe(true);
+    expect(post!.events).toEqual(expected);
+    expect(post!).toMatchObject({ contentType: 'application/cloudevents-batch+json; charset=utf-8', transferEncoding: 'chunked', contentLength: undefined });
+
+    // A small batch goes whole, with its length.
+    const small = await sinkServer();
+    const whole = sink(small.url);
+    whole.add('loans', entry(2));
+    await whole.flush();
+    expect(small.posts[0]).toMatchObject({ contentLength: String(Buffer.byteLength(small.posts[0]!.text)), transferEncoding: undefined });
+  });
+
+  it('gives up a POST that takes longer than timeoutMs, small or sent as it is printed', async () => {
+    // A sink that reads what it is sent and never answers.
+    const silent = createServer((request) => request.resume());
+    servers.push(silent);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(silent.address() as { port: number }).port}/events`;
+    const rows = 60_000;
+    for (const made of [entry(0), { ...entry(1), rows, features: { age: Array.from({ length: rows }, (_, r) => r / 3) } }]) {
+      const troubles: (string | undefined)[] = [];
+      const events = sink(url, { attempts: 1, timeoutMs: 200, onTrouble: (problem) => troubles.push(problem) });
+      events.add('loans', made);
+      await events.flush();
+      expect(events.counts).toMatchObject({ sent: 0, failed: 1 });
+      expect(troubles).toEqual(['the sink could not be reached: The operation was aborted due to timeout']);
+    }
+    silent.closeAllConnections();
   });
 });

@@ -1,0 +1,116 @@
+/**
+ * The CloudEvents sink's batch body made a slice per turn of the event loop: the same bytes as
+ * JSON.stringify of the batch, for small and large events and for every kind of value
+ * JSON.stringify treats specially; a large one is made over many turns, a small one sent whole.
+ */
+import { describe, expect, it } from 'vitest';
+import { BODY_STREAM_BYTES, BODY_VALUES_PER_TURN, cloudEventBatchBody, prepareBody } from '../../src/monitor/cloud-event-batch-body.js';
+import { EVENT_TYPE, type PayloadCloudEvent } from '../../src/monitor/index.js';
+
+const T0 = Date.parse('2026-03-01T10:00:00.000Z');
+
+/** A payload event of `rows` rows with `width` FP32-like input and output columns, and a label. */
+function event(i: number, rows: number, width = 4): PayloadCloudEvent {
+  const column = (seed: number) => Array.from({ length: rows }, (_, r) => Math.fround(((r * 7919 + seed) % 10_007) / 7));
+  const inputs: Record<string, unknown[]> = {};
+  const outputs: Record<string, unknown[]> = {};
+  for (let j = 0; j < width; j++) {
+    inputs[`x[${j}]`] = column(j);
+    outputs[`y[${j}]`] = column(j + 100);
+  }
+  outputs.label = Array.from({ length: rows }, (_, r) => (r % 3 === 0 ? 'yes' : r % 3 === 1 ? 'no' : null));
+  return {
+    specversion: '1.0',
+    id: `r${i}`,
+    source: 'berth/test',
+    type: EVENT_TYPE,
+    subject: 'loans',
+    time: new Date(T0 + i).toISOString(),
+    datacontenttype: 'application/json',
+    data: { model: 'loans', version: '2', requestId: `r${i}`, rows, inputs, outputs },
+  };
+}
+
+/** The body's text, and how many turns of the event loop passed while it was made. */
+async function made(value: unknown): Promise<{ text: string; turns: number; chunks: number }> {
+  let turns = 0;
+  let counting = true;
+  const count = () => {
+    if (!counting) return;
+    turns += 1;
+    setImmediate(count);
+  };
+  setImmediate(count);
+  const chunks: Buffer[] = [];
+  for await (const chunk of cloudEventBatchBody(value)) chunks.push(chunk);
+  counting = false;
+  return { text: Buffer.concat(chunks).toString('utf8'), turns, chunks: chunks.length };
+}
+
+describe('a CloudEvents batch body', () => {
+  it('is JSON.stringify of a batch of small events, made at once', async () => {
+    const batch = Array.from({ length: 100 }, (_, i) => event(i, 1 + (i % 3)));
+    const body = await made(batch);
+    expect(body.text).toBe(JSON.stringify(batch));
+    expect(JSON.parse(body.text)).toEqual(batch);
+    expect(body.turns).toBeLessThanOrEqual(1);
+  });
+
+  it('is JSON.stringify of a large event, made over many turns of the event loop', async () => {
+    const rows = 200_000;
+    const batch = [event(0, rows), event(1, 2)];
+    const expected = JSON.stringify(batch);
+    expect(expected.length).toBeGreaterThan(20_000_000);
+    const body = await made(batch);
+    expect(body.text.length).toBe(expected.length);
+    expect(body.text === expected).toBe(true);
+    // 9 columns of 200,000 rows, printed BODY_VALUES_PER_TURN values per turn.
+    expect(body.turns).toBeGreaterThanOrEqual(Math.floor((rows * 9) / BODY_VALUES_PER_TURN) - 1);
+    expect(body.chunks).toBeGreaterThan(100);
+  });
+
+  it('treats every value as JSON.stringify does', async () => {
+    const sparse: unknown[] = [1, , 3]; // eslint-disable-line no-sparse-arrays
+    const values = {
+      numbers: [0, -0, 1.5, NaN, Infinity, -Infinity, Number.MAX_VALUE, 5e-324, Math.fround(0.1)],
+      strings: ['', 'a"b\\c', 'line\nbreak', '\u0000\u001f', 'é ü 漢字 😀', '\ud800 lone', '</script>'],
+      others: [true, false, null, undefined, () => 1, Symbol('s'), sparse, [], {}, [[1, [2, [3]]]]],
+      left: undefined,
+      fn: () => 1,
+      symbol: Symbol('s'),
+      date: new Date(T0),
+      wrapped: [Object(1), Object('text'), Object(false)],
+      custom: { toJSON: (key: string) => ({ key, nested: [1, undefined, { deep: true }] }) },
+      gone: { toJSON: () => undefined },
+      inArray: [{ toJSON: (key: string) => `at ${key}` }, { toJSON: () => undefined }, new Date(T0 + 1)],
+      mixed: [1, 'two', { three: 3 }, [4], null, 5, 6],
+      long: Array.from({ length: 10_000 }, (_, i) => (i % 5 === 0 ? { i } : i % 7 === 0 ? undefined : i / 3)),
+      '': 'empty key',
+      'key "quoted"\n': 1,
+      '2': 'numeric key first',
+    };
+    const body = await made(values);
+    expect(body.text).toBe(JSON.stringify(values));
+    for (const top of [[], {}, 'text', 42, null, [undefined], new Date(T0)]) expect((await made(top)).text).toBe(JSON.stringify(top));
+  });
+
+  it('throws where JSON.stringify throws (a bigint)', async () => {
+    expect(() => JSON.stringify([1n])).toThrow(TypeError);
+    await expect(made([{ data: { outputs: { y: [1n] } } }])).rejects.toThrow(TypeError);
+  });
+
+  it('is sent whole under BODY_STREAM_BYTES and as it is made from there', async () => {
+    const small = [event(0, 10)];
+    const whole = await prepareBody(small);
+    expect('bytes' in whole && whole.bytes.toString('utf8')).toBe(JSON.stringify(small));
+
+    const large = [event(0, 40_000)];
+    const text = JSON.stringify(large);
+    expect(Buffer.byteLength(text)).toBeGreaterThan(BODY_STREAM_BYTES);
+    const streamed = await prepareBody(large);
+    expect('chunks' in streamed).toBe(true);
+    const chunks: Buffer[] = [];
+    if ('chunks' in streamed) for await (const chunk of streamed.chunks) chunks.push(chunk);
+    expect(Buffer.concat(chunks).toString('utf8') === text).toBe(true);
+  });
+});
