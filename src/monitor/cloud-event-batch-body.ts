@@ -3,7 +3,13 @@
  * bytes as `JSON.stringify(batch)`, but printed about BODY_VALUES_PER_TURN values per turn of the
  * event loop, so an event of a large request (tens of MB of rows as JSON) never holds the loop for
  * the whole of its printing. The sink sends a body of BODY_STREAM_BYTES or more as it is made (a
- * chunked request body), a smaller one whole.
+ * chunked request body), a smaller one whole; both are printed here, so they are the same bytes.
+ *
+ * One difference from JSON.stringify, which throws on a bigint: a bigint (an INT64 or UINT64
+ * value of a tensor, e.g. the int64 `label` of a scikit-learn classifier converted by skl2onnx) is
+ * written as a JSON number with every digit, as the OIP and V1 JSON answers write 64-bit integers
+ * (tensorDataToJsonText): `5n` as `5`, `9007199254740993n` as `9007199254740993`, exact in the
+ * text even where a reader that parses numbers as doubles rounds it.
  *
  * How it stays identical to JSON.stringify: it walks objects and arrays as JSON.stringify does
  * (`toJSON` called with the member's key, wrapper objects unwrapped, members whose value is
@@ -29,10 +35,11 @@ export const BODY_STREAM_BYTES = 1024 * 1024;
 /**
  * The JSON text of `batch` (an array of CloudEvents, or any JSON.stringify-able value) as UTF-8
  * chunks of about BODY_CHUNK_CHARS, yielding to the event loop after every BODY_VALUES_PER_TURN
- * values. Their concatenation equals `JSON.stringify(batch)`; throws where it would (a bigint).
+ * values. Their concatenation equals `JSON.stringify(batch)`, bigints written as JSON numbers
+ * (see above); throws where JSON.stringify would otherwise (a cycle, a `toJSON` that throws).
  */
 export async function* cloudEventBatchBody(batch: unknown, valuesPerTurn = BODY_VALUES_PER_TURN): AsyncGenerator<Buffer, void, undefined> {
-  const counter = { values: 0 };
+  const counter: Walk = { values: 0, open: new Set() };
   let text = '';
   for (const piece of pieces(resolve('', batch), counter)) {
     text += piece;
@@ -93,13 +100,44 @@ function primitive(value: unknown): boolean {
   return typeof value !== 'object' || value === null;
 }
 
+/** The JSON text of a primitive, as JSON.stringify writes it, but a bigint as a JSON number with every digit. */
+function primitiveText(value: unknown): string {
+  return typeof value === 'bigint' ? value.toString() : JSON.stringify(value);
+}
+
+/** The elements `from` to `end` of an array of primitives holding a bigint, as the text between its brackets. */
+function runText(values: readonly unknown[], from: number, end: number): string {
+  const parts = new Array<string>(end - from);
+  for (let k = from; k < end; k++) {
+    const v = values[k];
+    // Holes, undefined, functions and symbols as null, as JSON.stringify writes them in an array.
+    parts[k - from] = typeof v === 'bigint' ? v.toString() : (JSON.stringify(v) ?? 'null');
+  }
+  return parts.join(',');
+}
+
+/** What a walk keeps: the values printed since the last turn, and the objects and arrays it is inside. */
+interface Walk {
+  values: number;
+  readonly open: Set<object>;
+}
+
 /** The JSON text of a resolved, written value, in pieces; counts the values printed. */
-function* pieces(value: unknown, counter: { values: number }): Generator<string, void, undefined> {
+function* pieces(value: unknown, counter: Walk): Generator<string, void, undefined> {
   if (primitive(value)) {
     counter.values += 1;
-    yield JSON.stringify(value);
+    yield primitiveText(value);
     return;
   }
+  // JSON.stringify's own error for a cycle (walking on would only end when the stack runs out).
+  if (counter.open.has(value as object)) throw new TypeError('Converting circular structure to JSON');
+  counter.open.add(value as object);
+  yield* members(value as object, counter);
+  counter.open.delete(value as object);
+}
+
+/** The JSON text of an array or object, in pieces (see pieces). */
+function* members(value: object, counter: Walk): Generator<string, void, undefined> {
   if (Array.isArray(value)) {
     yield '[';
     const length = value.length;
@@ -107,11 +145,16 @@ function* pieces(value: unknown, counter: { values: number }): Generator<string,
     while (i < length) {
       const comma = i > 0 ? ',' : '';
       if (primitive(value[i])) {
-        // A run of primitives, printed by JSON.stringify (holes and undefined as null, as in the whole).
+        // A run of primitives, printed by JSON.stringify (holes and undefined as null, as in the
+        // whole), or one by one where it holds a bigint (an INT64 column), which JSON.stringify refuses.
+        let big = typeof value[i] === 'bigint';
         let end = i + 1;
-        while (end < length && end - i < BODY_SLICE_VALUES && primitive(value[end])) end += 1;
+        while (end < length && end - i < BODY_SLICE_VALUES && primitive(value[end])) {
+          if (typeof value[end] === 'bigint') big = true;
+          end += 1;
+        }
         counter.values += end - i;
-        yield comma + JSON.stringify(value.slice(i, end)).slice(1, -1);
+        yield comma + (big ? runText(value, i, end) : JSON.stringify(value.slice(i, end)).slice(1, -1));
         i = end;
         continue;
       }
@@ -138,7 +181,7 @@ function* pieces(value: unknown, counter: { values: number }): Generator<string,
     first = false;
     if (primitive(member)) {
       counter.values += 1;
-      yield name + JSON.stringify(member);
+      yield name + primitiveText(member);
     } else {
       yield name;
       yield* pieces(member, counter);

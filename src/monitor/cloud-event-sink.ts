@@ -9,15 +9,19 @@
  * so large requests bound memory and each POST's JSON by rows, not by requests. A batch that fails (no
  * answer, a timeout, 5xx or 429) is retried with exponential backoff up to `attempts` times, then
  * given up and counted; any other answer (a 4xx) gives it up at once. A sink that is down is
- * reported (`onTrouble`, once per outage) and never throws.
+ * reported (`onTrouble`, once per outage) and never throws. A batch whose events cannot be written
+ * as JSON (not one a log entry makes: INT64 values are written as JSON numbers, see
+ * cloud-event-batch-body.ts) is given up at once, counted as failed and reported as such
+ * (`onUnwritable`), never as a sink that could not be reached.
  *
  * Never holding the event loop: a batch's JSON is printed a slice per turn of the event loop
- * (cloud-event-batch-body.ts), the same bytes JSON.stringify would give, and a body of 1 MiB or
+ * (cloud-event-batch-body.ts), the same bytes JSON.stringify would give (INT64 and UINT64 values,
+ * bigints, as JSON numbers with every digit, where it would throw), and a body of 1 MiB or
  * more is sent as it is printed (a chunked request body) instead of whole, its `timeoutMs` counted
  * again from each chunk; each attempt prints it again, so nothing but the events is kept between
  * attempts.
  */
-import { prepareBody } from './cloud-event-batch-body.js';
+import { type PreparedBody, prepareBody } from './cloud-event-batch-body.js';
 import { type LogEntry } from './log-segment-codec.js';
 import { pendingWeight } from './log-segments.js';
 
@@ -39,6 +43,8 @@ export interface CloudEventSinkOptions {
   readonly source: string;
   /** Hears when the sink starts failing (once per outage) and when it recovers. */
   readonly onTrouble?: (problem: string | undefined) => void;
+  /** Hears of each batch given up because its events could not be written as JSON. */
+  readonly onUnwritable?: (problem: string) => void;
   /** First retry delay, ms (doubles each time). */
   readonly backoffMs?: number;
 }
@@ -158,17 +164,25 @@ export class CloudEventSink {
     let delay = this.#options.backoffMs ?? 200;
     for (let attempt = 1; ; attempt++) {
       let problem: string;
+      // What printing the body threw, before the POST or while it was being sent (streamed).
+      const printing: { error?: unknown } = {};
       const deadline = new Deadline(this.#options.timeoutMs);
       try {
-        const body = await prepareBody(batch);
+        let body: PreparedBody;
+        try {
+          body = await prepareBody(batch);
+        } catch (error) {
+          return this.#unwritable(batch, error);
+        }
         deadline.start();
         const response = await fetch(this.#options.url, {
           method: 'POST',
           headers: { 'content-type': 'application/cloudevents-batch+json; charset=utf-8' },
-          ...('bytes' in body ? { body: body.bytes } : { body: deadline.extendedBy(body.chunks), duplex: 'half' }),
+          ...('bytes' in body ? { body: body.bytes } : { body: deadline.extendedBy(caught(body.chunks, printing, deadline)), duplex: 'half' }),
           signal: deadline.signal,
         });
         await response.arrayBuffer().catch(() => undefined);
+        if ('error' in printing) return this.#unwritable(batch, printing.error);
         if (response.ok) {
           this.#trouble(undefined);
           return 'sent';
@@ -180,6 +194,7 @@ export class CloudEventSink {
           return 'failed';
         }
       } catch (error) {
+        if ('error' in printing) return this.#unwritable(batch, printing.error);
         problem = `the sink could not be reached: ${error instanceof Error ? error.message : String(error)}`;
       } finally {
         deadline.clear();
@@ -191,11 +206,32 @@ export class CloudEventSink {
     }
   }
 
+  /** Gives up a batch whose JSON could not be printed: printing it again would fail again. */
+  #unwritable(batch: readonly PayloadCloudEvent[], error: unknown): 'failed' {
+    const ids = batch.length === 1 ? `event ${batch[0]!.id}` : `${batch.length} events (${batch[0]!.id} …)`;
+    this.#options.onUnwritable?.(`${ids} could not be written as JSON: ${error instanceof Error ? error.message : String(error)}`);
+    return 'failed';
+  }
+
   #trouble(problem: string | undefined): void {
     const down = problem !== undefined;
     if (down === this.#down) return;
     this.#down = down;
     this.#options.onTrouble?.(problem);
+  }
+}
+
+/**
+ * `chunks`, noting in `printing` what making them threw, then ending the POST: aborted, so its
+ * connection is closed rather than left holding a request cut short.
+ */
+async function* caught(chunks: AsyncIterable<Buffer>, printing: { error?: unknown }, deadline: Deadline): AsyncGenerator<Buffer, void, undefined> {
+  try {
+    yield* chunks;
+  } catch (error) {
+    printing.error = error;
+    deadline.abort(error);
+    throw error;
   }
 }
 
@@ -228,6 +264,11 @@ class Deadline {
       this.#timer?.refresh();
       yield chunk;
     }
+  }
+
+  /** Ends the POST now. */
+  abort(reason: unknown): void {
+    this.#controller.abort(reason);
   }
 
   clear(): void {

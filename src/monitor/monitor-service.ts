@@ -142,6 +142,7 @@ export class MonitorService {
               problem === undefined
                 ? this.#logger?.warn({ url: redactUrl(sink.url) }, 'payload sink is reachable again')
                 : this.#logger?.warn({ url: redactUrl(sink.url), problem }, 'payload sink failing: batches are retried, then counted as failed'),
+            onUnwritable: (problem) => this.#logger?.error({ url: redactUrl(sink.url), problem }, 'payload sink could not write a batch as JSON: it is not sent, its events are counted as failed'),
           });
     const log = new PredictionLog({
       predictions: settings.predictionLog,

@@ -159,7 +159,7 @@ export class ServerMetrics {
   });
   readonly payloadSinkEvents = new Counter({
     name: 'berth_monitor_payload_sink_events_total',
-    help: 'Payload events for the CloudEvents sink (monitor.payloads.sink), by outcome: sent, dropped (the queue was full), failed (given up after retries, or refused).',
+    help: 'Payload events for the CloudEvents sink (monitor.payloads.sink), by outcome: sent, dropped (the queue was full), failed (given up after retries, refused, or not writable as JSON).',
     labelNames: ['outcome'] as const,
     registers: [this.registry],
   });

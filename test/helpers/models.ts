@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { identityModel, pairModel } from '../../src/conformance/conformance-models.js';
 import type { Datatype } from '../../src/core/datatypes.js';
-import { floatTensor, node, onnxModel, tensorValueInfo } from '../../src/core/onnx-model-builder.js';
+import { attribute, floatTensor, node, onnxModel, tensorValueInfo } from '../../src/core/onnx-model-builder.js';
 import { OnnxElementType, encodeOnnxModel } from '../../src/core/onnx-proto.js';
 
 /** A fresh temporary directory for one test file. */
@@ -95,6 +95,21 @@ export function writeShiftModel(dir: string, shift: number): string {
     inputs: [tensorValueInfo('x', OnnxElementType.FLOAT, ['batch', 3])],
     outputs: [tensorValueInfo('y', OnnxElementType.FLOAT, ['batch', 3])],
     initializers: [floatTensor('shift', [1], [shift])],
+  });
+  writeFileSync(path, encodeOnnxModel(model));
+  return path;
+}
+
+/**
+ * A classifier with INT64 outputs, as skl2onnx converts scikit-learn's: `label = ArgMax(x, axis 1)`
+ * of FP32 `x` [batch, 3], INT64 [batch]; and `key = Identity(id)` passing an INT64 `id` [batch] through.
+ */
+export function writeInt64LabelModel(dir: string): string {
+  const path = join(dir, 'int64_label.onnx');
+  const model = onnxModel({
+    nodes: [node('ArgMax', ['x'], ['label'], [attribute('axis', 1, 'int'), attribute('keepdims', 0, 'int')]), node('Identity', ['id'], ['key'])],
+    inputs: [tensorValueInfo('x', OnnxElementType.FLOAT, ['batch', 3]), tensorValueInfo('id', OnnxElementType.INT64, ['batch'])],
+    outputs: [tensorValueInfo('label', OnnxElementType.INT64, ['batch']), tensorValueInfo('key', OnnxElementType.INT64, ['batch'])],
   });
   writeFileSync(path, encodeOnnxModel(model));
   return path;

@@ -94,9 +94,55 @@ describe('a CloudEvents batch body', () => {
     for (const top of [[], {}, 'text', 42, null, [undefined], new Date(T0)]) expect((await made(top)).text).toBe(JSON.stringify(top));
   });
 
-  it('throws where JSON.stringify throws (a bigint)', async () => {
+  it('writes bigints (INT64, UINT64) as JSON numbers with every digit, small and streamed alike', async () => {
+    // What an int64 classifier's label column and 64-bit ids look like in a log entry.
+    const edges = [0n, 1n, -1n, 9007199254740991n, 9007199254740993n, -9223372036854775808n, 9223372036854775807n, 18446744073709551615n];
+    const withBigints = (rows: number) => {
+      const batch = [event(0, rows), event(1, 3)];
+      for (const e of batch) {
+        const n = e.data.rows;
+        (e.data.outputs as Record<string, unknown[]>).label = Array.from({ length: n }, (_, r) => BigInt(r % 3));
+        (e.data.inputs as Record<string, unknown[]>).id = Array.from({ length: n }, (_, r) => edges[r % edges.length]);
+        // A bigint among other values, a member and a wrapped one, as JSON.stringify would see them.
+        (e.data.outputs as Record<string, unknown[]>).mixed = Array.from({ length: n }, (_, r) => (r % 4 === 0 ? BigInt(r) * 10n ** 17n : r % 4 === 1 ? null : r % 4 === 2 ? 'x' : r / 8));
+      }
+      return { batch, extra: { one: 7n, wrapped: Object(9223372036854775807n), in: [{ big: -5n }] } };
+    };
+    // The same text with each bigint's digits where JSON.stringify would write a number.
+    const expected = (value: unknown) => JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? `@big:${v}` : v)).replace(/"@big:(-?\d+)"/g, '$1');
     expect(() => JSON.stringify([1n])).toThrow(TypeError);
-    await expect(made([{ data: { outputs: { y: [1n] } } }])).rejects.toThrow(TypeError);
+
+    const small = withBigints(5);
+    const smallText = expected(small.batch);
+    expect(smallText).toContain('"id":[0,1,-1,9007199254740991,9007199254740993]');
+    expect(smallText).toContain('"label":[0,1,2,0,1]');
+    expect((await made(small.batch)).text).toBe(smallText);
+    expect((await made(small.extra)).text).toBe('{"one":7,"wrapped":9223372036854775807,"in":[{"big":-5}]}');
+    const whole = await prepareBody(small.batch);
+    expect('bytes' in whole && whole.bytes.toString('utf8')).toBe(smallText);
+    // Safe integers read back as the numbers they are.
+    expect((JSON.parse(smallText) as PayloadCloudEvent[])[0]!.data.outputs!.label).toEqual([0, 1, 2, 0, 1]);
+
+    const large = withBigints(40_000);
+    const largeText = expected(large.batch);
+    expect(Buffer.byteLength(largeText)).toBeGreaterThan(BODY_STREAM_BYTES);
+    const streamed = await prepareBody(large.batch);
+    expect('chunks' in streamed).toBe(true);
+    const chunks: Buffer[] = [];
+    if ('chunks' in streamed) for await (const chunk of streamed.chunks) chunks.push(chunk);
+    expect(Buffer.concat(chunks).toString('utf8') === largeText).toBe(true);
+    expect(largeText).toContain('"id":[0,1,-1,9007199254740991,9007199254740993,-9223372036854775808,9223372036854775807,18446744073709551615,0,');
+  });
+
+  it('throws where JSON.stringify still throws (a cycle, a toJSON that throws)', async () => {
+    const cycle: Record<string, unknown> = { a: [1] };
+    cycle.self = { back: cycle };
+    expect(() => JSON.stringify(cycle)).toThrow(TypeError);
+    await expect(made([cycle])).rejects.toThrow(/circular/);
+    // The same object twice, not inside itself, is no cycle.
+    const shared = { v: [1n, 2] };
+    expect((await made([shared, shared])).text).toBe('[{"v":[1,2]},{"v":[1,2]}]');
+    await expect(made({ bad: { toJSON: () => { throw new Error('no JSON'); } } })).rejects.toThrow('no JSON');
   });
 
   it('is sent whole under BODY_STREAM_BYTES and as it is made from there', async () => {

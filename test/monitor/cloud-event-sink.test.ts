@@ -12,7 +12,8 @@ const sinks: CloudEventSink[] = [];
 
 afterEach(async () => {
   for (const sink of sinks.splice(0)) await sink.close();
-  for (const server of servers.splice(0)) await new Promise((resolve) => server.close(resolve));
+  // Every request has been answered or given up: a POST cut short may still be closing.
+  for (const server of servers.splice(0)) await new Promise((resolve) => server.close(resolve).closeAllConnections());
 });
 
 /** A sink server answering each POST with the next status of `statuses` (then 200), remembering what it got. */
@@ -163,6 +164,32 @@ describe('CloudEvents sink', () => {
     whole.add('loans', entry(2));
     await whole.flush();
     expect(small.posts[0]).toMatchObject({ contentLength: String(Buffer.byteLength(small.posts[0]!.text)), transferEncoding: undefined });
+  });
+
+  it('gives up a batch that cannot be written as JSON at once, reported as such, small or sent as it is printed', async () => {
+    const { url, posts } = await sinkServer();
+    const rows = 60_000;
+    const unwritable = { toJSON: () => { throw new Error('no JSON for this value'); } };
+    const small = { ...entry(0), outputs: { label: [unwritable] } };
+    // Its first MiB is sent before the value that cannot be printed is reached.
+    const large = { ...entry(1), rows, features: { age: Array.from({ length: rows }, (_, r) => r / 3) }, outputs: { label: [...Array.from({ length: rows - 1 }, () => 'yes'), unwritable] } };
+    for (const [made, id] of [[small, 'r0'], [large, 'r1']] as const) {
+      const troubles: (string | undefined)[] = [];
+      const unwritables: string[] = [];
+      const events = sink(url, { attempts: 3, onTrouble: (problem) => troubles.push(problem), onUnwritable: (problem) => unwritables.push(problem) });
+      events.add('loans', made);
+      await events.flush();
+      expect(events.counts).toMatchObject({ sent: 0, failed: 1, queued: 0 });
+      expect(unwritables).toEqual([`event ${id} could not be written as JSON: no JSON for this value`]);
+      // Neither retried nor taken for a sink that is down.
+      expect(troubles).toEqual([]);
+    }
+    expect(posts).toEqual([]);
+    // The sink goes on with the next batch.
+    const next = sink(url);
+    next.add('loans', entry(2));
+    await next.flush();
+    expect(posts.map((p) => p.events.map((e) => e.id))).toEqual([['r2']]);
   });
 
   it('gives up a POST that takes longer than timeoutMs, small or sent as it is printed', async () => {
