@@ -67,9 +67,10 @@ export function storeDialectFor(options: MetadataStoreOptions): StoreDialect {
 }
 
 /**
- * Opens the metadata database and runs pending migrations. Throws BERTH_STORE_UNAVAILABLE when
- * the database cannot be reached, BERTH_STORE_LOCKED when another process holds a SQLite
- * file's write lock for longer than the lock wait, and BERTH_STORE_MIGRATION_FAILED when its
+ * Opens the metadata database and runs pending migrations; with none pending it only reads, so
+ * it does not wait for another process's write. Throws BERTH_STORE_UNAVAILABLE when the database
+ * cannot be reached, BERTH_STORE_LOCKED when a migration is pending and another process holds a
+ * SQLite file's write lock for longer than the lock wait, and BERTH_STORE_MIGRATION_FAILED when its
  * schema cannot be brought up to date (e.g. it was migrated by a newer Berth).
  *
  * @example
@@ -108,7 +109,22 @@ export async function openMetadataStore(options: MetadataStoreOptions): Promise<
   };
 }
 
+/** The migrator's table of the migrations a database has run. */
+const MIGRATION_TABLE = 'berth_migration';
+
 async function migrate(db: Kysely<StoreTables>, dialect: StoreDialect, migrationTableSchema: string | undefined, migrations: Readonly<Record<string, StoreMigration>>): Promise<void> {
+  // Kysely's Migrator checks for pending migrations inside a write transaction (on SQLite,
+  // BEGIN IMMEDIATE), so every open would wait for another process's long write. When the
+  // database has run every migration already, plain reads say so (beside a writer, under WAL)
+  // and the Migrator is not needed; otherwise it runs, locking as it must (two processes
+  // migrating a fresh database at once).
+  let upToDate: boolean;
+  try {
+    upToDate = await hasRunExactly(db, migrationTableSchema, Object.keys(migrations));
+  } catch (error) {
+    throw migrationError(dialect, error, undefined);
+  }
+  if (upToDate) return;
   const provided: Record<string, Migration> = {};
   for (const [name, migration] of Object.entries(migrations)) {
     provided[name] = { up: (trx) => migration.up(trx, dialect.kind) };
@@ -118,20 +134,42 @@ async function migrate(db: Kysely<StoreTables>, dialect: StoreDialect, migration
     provider: { getMigrations: () => Promise.resolve(provided) },
     // Berth's own names, so its bookkeeping cannot collide with another Kysely app's tables in a
     // shared PostgreSQL database.
-    migrationTableName: 'berth_migration',
+    migrationTableName: MIGRATION_TABLE,
     migrationLockTableName: 'berth_migration_lock',
     ...(migrationTableSchema ? { migrationTableSchema } : {}),
   });
   // Each statement waits for another process's lock itself (the dialects' drivers); one that
   // waited in vain is BERTH_STORE_LOCKED, reported as it is.
   const { error, results } = await migrator.migrateToLatest();
-  if (error) {
-    if (error instanceof BerthError) throw error;
-    const failed = results?.find((r) => r.status === 'Error')?.migrationName;
-    const reason = `${failed ? `migration ${failed}: ` : ''}${error instanceof Error ? error.message : String(error)}`;
-    if (isConnectionError(error)) throw unavailable(dialect, error);
-    throw Errors.STORE_MIGRATION_FAILED.create(dialect.description, reason);
-  }
+  if (error) throw migrationError(dialect, error, results?.find((r) => r.status === 'Error')?.migrationName);
+}
+
+/**
+ * Whether the database has run exactly the migrations `names`, in the order the Migrator
+ * requires (their names' order), read without a write lock. False when its migration table does
+ * not exist yet, or a migration is pending; also when the record differs otherwise (a newer
+ * Berth's migrations, an order the Migrator refuses), which the Migrator then reports.
+ */
+async function hasRunExactly(db: Kysely<StoreTables>, schema: string | undefined, names: readonly string[]): Promise<boolean> {
+  // As the Migrator looks for its table.
+  const tables = await db.introspection.getTables({ withInternalKyselyTables: true });
+  if (!tables.some((t) => t.name === MIGRATION_TABLE && (!schema || t.schema === schema))) return false;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the migrator's table is not one of StoreTables
+  const untyped = db as unknown as Kysely<any>;
+  const rows: { name: string; timestamp: string }[] = await (schema ? untyped.withSchema(schema) : untyped).selectFrom(MIGRATION_TABLE).select(['name', 'timestamp']).execute();
+  // The Migrator's order of executed migrations (by time, then name) and of provided ones.
+  const ran = rows
+    .sort((a, b) => (a.timestamp === b.timestamp ? a.name.localeCompare(b.name) : new Date(a.timestamp).getTime() - new Date(b.timestamp).getTime()))
+    .map((r) => r.name);
+  const expected = [...names].sort();
+  return ran.length === expected.length && ran.every((name, i) => name === expected[i]);
+}
+
+function migrationError(dialect: StoreDialect, error: unknown, failed: string | undefined): BerthError {
+  if (error instanceof BerthError) return error;
+  if (isConnectionError(error)) return unavailable(dialect, error);
+  const reason = `${failed ? `migration ${failed}: ` : ''}${error instanceof Error ? error.message : String(error)}`;
+  return Errors.STORE_MIGRATION_FAILED.create(dialect.description, reason);
 }
 
 function unavailable(dialect: StoreDialect, error: unknown): BerthError {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Errors } from '../../dist/core/errors.js';
-import { type MetadataStore, SQLITE_FILE, openMetadataStore } from '../../dist/store/index.js';
+import { type MetadataStore, SQLITE_FILE, STORE_MIGRATIONS, openMetadataStore } from '../../dist/store/index.js';
 import { type SqliteLockHolder, holdSqliteWriteLock } from '../helpers/sqlite-lock-holder.js';
 
 const homes: string[] = [];
@@ -99,8 +99,6 @@ describe('a SQLite store whose file another process has locked', () => {
       store.db.insertInto('models').values(model('single')).execute(),
       store.db.transaction().execute((trx) => trx.insertInto('models').values(model('in-transaction')).execute()),
       store.writer().transaction().execute((trx) => trx.insertInto('models').values(model('by-writer')).execute()),
-      // Opening checks the migrations in a write transaction, so it waits as well.
-      openMetadataStore({ home: join(file, '..'), lockWaitMs: 200 }),
     ].map((p) => p.then(() => undefined, (e: unknown) => e)));
     for (const error of failures) {
       expect(Errors.STORE_LOCKED.is(error), String(error)).toBe(true);
@@ -112,5 +110,47 @@ describe('a SQLite store whose file another process has locked', () => {
     await holder.release();
     await store.db.insertInto('models').values(model('after')).execute();
     expect((await store.db.selectFrom('models').select('name').execute()).map((r) => r.name)).toEqual(['after']);
+  });
+
+  it('opens without the write lock when every migration has run, and reads', async () => {
+    const { store, file } = await open();
+    await store.db.insertInto('models').values(model('before')).execute();
+    const holder = await hold(file);
+
+    // A short lock wait: had opening waited for the lock, it would fail.
+    const reader = await openMetadataStore({ home: join(file, '..'), lockWaitMs: 200 });
+    stores.push(reader);
+    expect((await reader.db.selectFrom('models').select('name').execute()).map((r) => r.name)).toEqual(['before']);
+    const write = await reader.db.insertInto('models').values(model('refused')).execute().then(() => undefined, (e: unknown) => e);
+    expect(Errors.STORE_LOCKED.is(write), String(write)).toBe(true);
+
+    await holder.release();
+    await reader.db.insertInto('models').values(model('after')).execute();
+    expect((await store.db.selectFrom('models').select('name').orderBy('name').execute()).map((r) => r.name)).toEqual(['after', 'before']);
+  });
+
+  it('takes the write lock to run a pending migration: waits for it, then BERTH_STORE_LOCKED', async () => {
+    const names = Object.keys(STORE_MIGRATIONS).sort();
+    const older = Object.fromEntries(names.slice(0, -1).map((name) => [name, STORE_MIGRATIONS[name]!]));
+    const home = mkdtempSync(join(tmpdir(), 'berth-sqlite-lock-'));
+    homes.push(home);
+    // A home an older Berth migrated: the last migration is pending.
+    await (await openMetadataStore({ home, migrations: older })).close();
+    const holder = await hold(join(home, SQLITE_FILE));
+
+    const refused = await openMetadataStore({ home, lockWaitMs: 200 }).then((s) => stores.push(s), (e: unknown) => e);
+    expect(Errors.STORE_LOCKED.is(refused), String(refused)).toBe(true);
+    expect((refused as Error).message).toContain('200 ms');
+    // The older Berth still opens without waiting: nothing it knows is pending.
+    stores.push(await openMetadataStore({ home, lockWaitMs: 200, migrations: older }));
+
+    const waiting = tracked(openMetadataStore({ home }));
+    expect(await timerTurns(20)).toBe(20);
+    expect(waiting.settled()).toBe(false);
+    await holder.release();
+    const migrated = await waiting.promise;
+    stores.push(migrated);
+    const ran = await sql<{ name: string }>`select name from berth_migration order by name`.execute(migrated.db);
+    expect(ran.rows.map((r) => r.name)).toEqual(names);
   });
 });
