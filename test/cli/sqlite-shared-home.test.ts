@@ -113,4 +113,32 @@ describe.skipIf(process.platform !== 'linux')('processes sharing one SQLite BERT
     await holder.release();
     expect(await runBerth(['alias', 'digits', 'production', '1'], { ...env, BERTH_DATABASE_LOCK_WAIT_MS: '300' })).toMatchObject({ code: 0 });
   });
+
+  it('open the migrated store without the write lock: reading commands and a server start do not wait for it', async () => {
+    holder = await holdSqliteWriteLock(file);
+    // A short lock wait, so that a command that did wait would fail (exit 1) rather than hang.
+    const shortWait = { ...env, BERTH_DATABASE_LOCK_WAIT_MS: '1000' };
+
+    const models = await runBerth(['models'], shortWait);
+    expect(models.stderr).toBe('');
+    expect(models.code).toBe(0);
+    expect(models.stdout).toMatch(/^digits +2 +2 /m);
+    const versions = await runBerth(['versions', 'digits'], shortWait);
+    expect(versions.stderr).toBe('');
+    expect(versions.code).toBe(0);
+
+    const server = await serve(shortWait);
+    expect((await fetch(`${server.url}/v2/health/ready`)).status).toBe(200);
+    const listed = await fetch(`${server.url}/api/models`);
+    expect(listed.status).toBe(200);
+    expect(JSON.stringify(await listed.json())).toContain('"digits"');
+    // A write still waits for the lock, and then runs.
+    const alias = startBerth(['alias', 'digits', 'staging', '2'], env);
+    const aliased = tracked(alias.result);
+    expect(await eventually(() => hasDatabaseOpen(alias.pid), 30_000)).toBe(true);
+    expect((await runBerth(['models'], shortWait)).code).toBe(0);
+    expect(aliased.settled()).toBe(false);
+    await holder.release();
+    expect(await aliased.promise).toMatchObject({ code: 0 });
+  });
 });
