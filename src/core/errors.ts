@@ -423,6 +423,15 @@ export const Errors = {
 /** Every catalogue code as a union type (the typed client's errors carry one). */
 export type ErrorCode = NonNullable<(typeof Errors)[keyof typeof Errors][typeof LITERAL_CODE]>;
 
+/**
+ * The level at which background work that retries on its next turn logs a failure: another
+ * process holding a shared SQLite file's write lock is expected contention that passes, not a
+ * fault an operator must act on; anything else is an error.
+ */
+export function retryLogLevel(error: unknown): 'warn' | 'error' {
+  return Errors.STORE_LOCKED.is(error) ? 'warn' : 'error';
+}
+
 /** The code of every catalogue entry, for docs and tests. */
 export function catalogue(): readonly ErrorDefinition<readonly never[]>[] {
   return Object.values(Errors) as unknown as ErrorDefinition<readonly never[]>[];

@@ -18,6 +18,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Config } from '../core/config.js';
+import { retryLogLevel } from '../core/errors.js';
 import type { MonitorStores } from '../store/index.js';
 import { type AlertRecord, type AlertTransition } from './alert-evaluator.js';
 import { type AlertNotification, type AlertNotifier, WebhookNotifier } from './alert-notifier.js';
@@ -158,7 +159,7 @@ export class MonitorService {
       ...(this.#sink !== undefined ? { onPayload: this.#sink.add.bind(this.#sink) } : {}),
       onError: (error) => this.#logger?.error({ err: error }, 'monitor could not read a large request into the prediction log'),
     });
-    this.#log = new PredictionLogWriter(log, options.stores, (error) => this.#logger?.error({ err: error }, 'monitor could not write the prediction log; retrying'));
+    this.#log = new PredictionLogWriter(log, options.stores, (error) => this.#logger?.[retryLogLevel(error)]({ err: error }, 'monitor could not write the prediction log; retrying'));
     this.#lookup = {
       pending: (model, ids) => log.findPending(model, ids),
       readers: new SegmentReaders(options.stores, (digest, error) => this.#logger?.warn({ err: error, digest }, 'monitor could not read a log segment; skipping it')),
@@ -194,7 +195,7 @@ export class MonitorService {
       liveModels: () => this.#windows.models(),
       onError: (error, rule, model) => this.#logger?.warn({ err: error, rule: rule.id, model }, 'alert rule could not be evaluated'),
     });
-    this.#tasks = new IntervalTasks((error) => this.#logger?.error({ err: error }, 'monitor background work failed; retrying at the next interval'));
+    this.#tasks = new IntervalTasks((error) => this.#logger?.[retryLogLevel(error)]({ err: error }, 'monitor background work failed; retrying at the next interval'));
     if (options.timers !== false && settings.enabled) {
       this.#tasks.every(settings.flushIntervalMs, () => this.#tick());
       this.#tasks.every(settings.alertIntervalMs, () => this.evaluateAlerts());
@@ -251,7 +252,7 @@ export class MonitorService {
     try {
       await this.#windows.retire(model, version);
     } catch (error) {
-      this.#logger?.error({ err: error, model, version }, 'monitor could not write the windows of an unloaded version; retrying');
+      this.#logger?.[retryLogLevel(error)]({ err: error, model, version }, 'monitor could not write the windows of an unloaded version; retrying');
     }
   }
 

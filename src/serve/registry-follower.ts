@@ -15,7 +15,7 @@
  */
 import type { Logger } from 'pino';
 import { type DeploymentPolicy, deploymentVersions } from '../core/deployment.js';
-import { Errors } from '../core/errors.js';
+import { Errors, retryLogLevel } from '../core/errors.js';
 import { defaultVersion } from '../core/model-ref.js';
 import type { DeploymentRecord, Registry } from '../registry/index.js';
 import type { LoadedVersion } from '../runtime/loaded-version.js';
@@ -129,7 +129,7 @@ export class RegistryFollower {
       const retry = this.#failures.size > 0 && Date.now() - this.#lastSync > Math.max(2000, this.#options.pollMs * 5);
       if (sequence !== this.#lastSequence || retry) await this.sync();
     } catch (error) {
-      this.#options.logger.error({ err: error }, 'could not poll the registry for changes; serving what was loaded');
+      this.#options.logger[retryLogLevel(error)]({ err: error }, 'could not poll the registry for changes; serving what was loaded');
     }
   }
 

@@ -8,7 +8,7 @@ import { availableParallelism, hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../core/config.js';
-import { Errors } from '../core/errors.js';
+import { Errors, retryLogLevel } from '../core/errors.js';
 import { formatDuration } from '../core/duration.js';
 import { registryReferenceSource } from '../app/registry-reference-source.js';
 import { RegistryChanges } from '../app/registry-changes.js';
@@ -191,7 +191,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         blobs: registry.blobs,
         workDir: join(config.store.home, 'training'),
         onInternalError: (job, detail) => logger.error({ job: job.id, detail }, 'training job failed'),
-        onBackgroundError: (error) => logger.error({ err: error }, 'training jobs: background work failed; retrying'),
+        onBackgroundError: (error) => logger[retryLogLevel(error)]({ err: error }, 'training jobs: background work failed; retrying'),
       })
     : undefined;
   if (trainingJobs) retraining?.attach(trainingJobs);
@@ -228,7 +228,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         replica: monitor?.replica ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
         flushMs: SHADOW_COMPARISON_FLUSH_MS,
         retentionMs: config.monitor.windowRetentionDays * 86_400_000,
-        onError: (error) => logger.error({ err: error }, 'shadow comparisons could not be stored; retrying'),
+        onError: (error) => logger[retryLogLevel(error)]({ err: error }, 'shadow comparisons could not be stored; retrying'),
         ...(options.now ? { now: options.now } : {}),
       })
     : undefined;
@@ -305,7 +305,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         notify: (notification) => monitor.notify(notification),
         replica: monitor.replica,
         now,
-        onError: (error, rollout) => logger.error({ err: error, rollout: rollout.id, model: rollout.model }, 'rollout could not be checked; retrying'),
+        onError: (error, rollout) => logger[retryLogLevel(error)]({ err: error, rollout: rollout.id, model: rollout.model }, 'rollout could not be checked; retrying'),
         onEvent: (event, rollout) => logger.info({ rollout: rollout.id, model: rollout.model, kind: event.kind, step: event.step }, event.message),
       }),
     };
@@ -319,7 +319,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       labelled: labelledRows,
       replica: monitor.replica,
       now,
-      onError: (error) => logger.error({ err: error }, 'retraining triggers could not be checked; retrying'),
+      onError: (error) => logger[retryLogLevel(error)]({ err: error }, 'retraining triggers could not be checked; retrying'),
       onTrigger: (model, trigger, outcome) =>
         outcome.error
           ? logger.warn({ model, trigger: trigger.kind, detail: trigger.detail, error: outcome.error }, 'a retraining trigger could not queue a job')

@@ -5,6 +5,7 @@
  */
 import { readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type ServeProcess, runBerth, startBerth, startBerthServe } from '../helpers/cli.js';
 import { tempDir } from '../helpers/models.js';
@@ -140,5 +141,43 @@ describe.skipIf(process.platform !== 'linux')('processes sharing one SQLite BERT
     expect(aliased.settled()).toBe(false);
     await holder.release();
     expect(await aliased.promise).toMatchObject({ code: 0 });
+  });
+
+  it("logs background writes that wait out another process's lock as warnings, and writes them once it is released", async () => {
+    const server = await startBerthServe(['--port', '0', '--log-level', 'info'], { ...env, BERTH_DATABASE_LOCK_WAIT_MS: '300', BERTH_MONITOR_FLUSH_INTERVAL_MS: '200' });
+    servers.push(server);
+    holder = await holdSqliteWriteLock(file);
+    const metadata = (await (await fetch(`${server.url}/v2/models/digits`)).json()) as { inputs: { name: string; shape: number[]; datatype: string }[] };
+    const input = metadata.inputs[0]!;
+    const shape = input.shape.map((size) => (size < 0 ? 1 : size));
+    const answered = await fetch(`${server.url}/v2/models/digits/infer`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ inputs: [{ name: input.name, shape, datatype: input.datatype, data: Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => i - 1) }] }),
+    });
+    expect(answered.status, await answered.clone().text()).toBe(200);
+
+    const logLines = () =>
+      server
+        .output()
+        .stdout.concat(server.output().stderr)
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as { level: number; msg: string; err?: { code?: string } });
+    // The monitor's flush finds the file locked every interval: a warning, never an error.
+    expect(await eventually(() => logLines().some((line) => line.level === 40 && line.err?.code === 'BERTH_STORE_LOCKED'), 30_000)).toBe(true);
+    expect(logLines().filter((line) => line.level >= 50)).toEqual([]);
+
+    await holder.release();
+    // Read from the file by another connection: the request's window was written after all.
+    const requestsWritten = () => {
+      const db = new Database(file, { readonly: true });
+      try {
+        return Number((db.prepare("select coalesce(sum(requests), 0) as n from monitor_windows where model = 'digits'").get() as { n: number }).n);
+      } finally {
+        db.close();
+      }
+    };
+    expect(await eventually(() => requestsWritten() === 1, 30_000)).toBe(true);
   });
 });
