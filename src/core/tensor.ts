@@ -225,9 +225,18 @@ export function tensorDataFromJson(datatype: Datatype, data: unknown, shape: rea
   }
 }
 
+/**
+ * A float as the JSON answers write it: itself when finite, else the string "NaN", "Infinity" or
+ * "-Infinity" (JSON has no such numbers; JSON.stringify would write null). The one rule for every
+ * JSON output Berth writes of a float value (answers, payload export).
+ */
+export function jsonFloat(v: number): number | string {
+  if (Number.isFinite(v)) return v;
+  return Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity';
+}
+
 function floatText(v: number): string {
-  if (Number.isFinite(v)) return String(v);
-  return Number.isNaN(v) ? '"NaN"' : v > 0 ? '"Infinity"' : '"-Infinity"';
+  return Number.isFinite(v) ? String(v) : `"${jsonFloat(v)}"`;
 }
 
 /**

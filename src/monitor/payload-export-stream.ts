@@ -16,6 +16,7 @@ import { Readable } from 'node:stream';
 import { stringify } from 'csv-stringify/sync';
 import { Errors } from '../core/errors.js';
 import { spreadsheetSafe } from '../core/spreadsheet-safe.js';
+import { jsonFloat } from '../core/tensor.js';
 import type { FeedbackStore } from '../store/index.js';
 import { payloadColumns, payloadRows } from './payload-export.js';
 import { type SegmentStores, SegmentReaders } from './log-segments.js';
@@ -151,12 +152,25 @@ function jsonLines(header: readonly string[], rows: readonly unknown[][]): strin
   for (const row of rows) {
     const record: Record<string, unknown> = {};
     header.forEach((name, i) => (record[name] = row[i]));
-    text += `${JSON.stringify(record)}\n`;
+    text += `${JSON.stringify(record, row.some(nonFinite) ? nonFiniteAsText : undefined)}\n`;
   }
   return text;
 }
 
-/** A value as a CSV cell: empty for none, JSON for anything but text and numbers. */
+/**
+ * Whether a cell is a non-finite float. Only a number column's cells can be (values of JSON
+ * columns were read with JSON.parse), so the rows' top level is all that is looked at.
+ */
+function nonFinite(value: unknown): boolean {
+  return typeof value === 'number' && !Number.isFinite(value);
+}
+
+/** A JSON.stringify replacer writing non-finite floats as the answers do ("NaN", "Infinity", "-Infinity"), not null. */
+function nonFiniteAsText(_key: string, value: unknown): unknown {
+  return typeof value === 'number' ? jsonFloat(value) : value;
+}
+
+/** A value as a CSV cell: empty for none, JSON for anything but text and numbers (a non-finite float as NaN, Infinity, -Infinity). */
 function cell(value: unknown): string | number {
   if (value === null || value === undefined) return '';
   if (typeof value === 'number' || typeof value === 'string') return value;
