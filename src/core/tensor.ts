@@ -228,7 +228,7 @@ export function tensorDataFromJson(datatype: Datatype, data: unknown, shape: rea
 /**
  * A float as the JSON answers write it: itself when finite, else the string "NaN", "Infinity" or
  * "-Infinity" (JSON has no such numbers; JSON.stringify would write null). The one rule for every
- * JSON output Berth writes of a float value (answers, payload export).
+ * JSON output Berth writes of a float value (answers, payload export, CloudEvents sink).
  */
 export function jsonFloat(v: number): number | string {
   if (Number.isFinite(v)) return v;

@@ -9,19 +9,23 @@
  * value of a tensor, e.g. the int64 `label` of a scikit-learn classifier converted by skl2onnx) is
  * written as a JSON number with every digit, as the OIP and V1 JSON answers write 64-bit integers
  * (tensorDataToJsonText): `5n` as `5`, `9007199254740993n` as `9007199254740993`, exact in the
- * text even where a reader that parses numbers as doubles rounds it.
+ * text even where a reader that parses numbers as doubles rounds it. And a non-finite float, which
+ * JSON.stringify writes as null, is written as the JSON answers write it (jsonFloat in
+ * core/tensor.ts): NaN as `"NaN"`, Infinity as `"Infinity"`, -Infinity as `"-Infinity"`. Finite
+ * numbers are JSON.stringify's bytes.
  *
  * How it stays identical to JSON.stringify: it walks objects and arrays as JSON.stringify does
  * (`toJSON` called with the member's key, wrapper objects unwrapped, members whose value is
  * undefined, a function or a symbol left out of objects and written `null` in arrays, keys in
  * Object.keys order), and hands every run of up to BODY_SLICE_VALUES primitive array elements,
- * and every primitive, to JSON.stringify itself; only the brackets, commas and keys around them are
- * its own.
+ * and every primitive, to JSON.stringify itself (a run holding a bigint or a non-finite float one
+ * element at a time); only the brackets, commas and keys around them are its own.
  *
  * @example
  *   for await (const chunk of cloudEventBatchBody(batch)) request.write(chunk);
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
+import { jsonFloat } from '../core/tensor.js';
 
 /** Values (array elements, object members) printed per turn of the event loop. */
 export const BODY_VALUES_PER_TURN = 16_384;
@@ -36,7 +40,7 @@ export const BODY_STREAM_BYTES = 1024 * 1024;
  * The JSON text of `batch` (an array of CloudEvents, or any JSON.stringify-able value) as UTF-8
  * chunks of about BODY_CHUNK_CHARS, yielding to the event loop after every BODY_VALUES_PER_TURN
  * values. Their concatenation equals `JSON.stringify(batch)`, bigints written as JSON numbers
- * (see above); throws where JSON.stringify would otherwise (a cycle, a `toJSON` that throws).
+ * and non-finite floats as the strings "NaN", "Infinity" and "-Infinity" (see above); throws where JSON.stringify would otherwise (a cycle, a `toJSON` that throws).
  */
 export async function* cloudEventBatchBody(batch: unknown, valuesPerTurn = BODY_VALUES_PER_TURN): AsyncGenerator<Buffer, void, undefined> {
   const counter: Walk = { values: 0, open: new Set() };
@@ -100,18 +104,26 @@ function primitive(value: unknown): boolean {
   return typeof value !== 'object' || value === null;
 }
 
-/** The JSON text of a primitive, as JSON.stringify writes it, but a bigint as a JSON number with every digit. */
-function primitiveText(value: unknown): string {
-  return typeof value === 'bigint' ? value.toString() : JSON.stringify(value);
+/** Whether JSON.stringify would not write a primitive as this text does: a bigint, NaN or ±Infinity. */
+function special(value: unknown): boolean {
+  return typeof value === 'bigint' || (typeof value === 'number' && !Number.isFinite(value));
 }
 
-/** The elements `from` to `end` of an array of primitives holding a bigint, as the text between its brackets. */
+/**
+ * The JSON text of a primitive, as JSON.stringify writes it, but a bigint as a JSON number with
+ * every digit and a non-finite float as the string jsonFloat gives ("NaN", "Infinity", "-Infinity").
+ */
+function primitiveText(value: unknown): string {
+  if (typeof value === 'bigint') return value.toString();
+  return JSON.stringify(typeof value === 'number' ? jsonFloat(value) : value);
+}
+
+/** The elements `from` to `end` of an array of primitives holding a bigint or a non-finite float, as the text between its brackets. */
 function runText(values: readonly unknown[], from: number, end: number): string {
   const parts = new Array<string>(end - from);
   for (let k = from; k < end; k++) {
-    const v = values[k];
     // Holes, undefined, functions and symbols as null, as JSON.stringify writes them in an array.
-    parts[k - from] = typeof v === 'bigint' ? v.toString() : (JSON.stringify(v) ?? 'null');
+    parts[k - from] = primitiveText(values[k]) ?? 'null';
   }
   return parts.join(',');
 }
@@ -146,15 +158,16 @@ function* members(value: object, counter: Walk): Generator<string, void, undefin
       const comma = i > 0 ? ',' : '';
       if (primitive(value[i])) {
         // A run of primitives, printed by JSON.stringify (holes and undefined as null, as in the
-        // whole), or one by one where it holds a bigint (an INT64 column), which JSON.stringify refuses.
-        let big = typeof value[i] === 'bigint';
+        // whole), or one by one where it holds a bigint (an INT64 column), which JSON.stringify
+        // refuses, or a non-finite float, which it would write as null.
+        let odd = special(value[i]);
         let end = i + 1;
         while (end < length && end - i < BODY_SLICE_VALUES && primitive(value[end])) {
-          if (typeof value[end] === 'bigint') big = true;
+          if (!odd && special(value[end])) odd = true;
           end += 1;
         }
         counter.values += end - i;
-        yield comma + (big ? runText(value, i, end) : JSON.stringify(value.slice(i, end)).slice(1, -1));
+        yield comma + (odd ? runText(value, i, end) : JSON.stringify(value.slice(i, end)).slice(1, -1));
         i = end;
         continue;
       }

@@ -1,7 +1,8 @@
 /**
  * The CloudEvents sink's batch body made a slice per turn of the event loop: the same bytes as
  * JSON.stringify of the batch, for small and large events and for every kind of value
- * JSON.stringify treats specially; a large one is made over many turns, a small one sent whole.
+ * JSON.stringify treats specially (but bigints as JSON numbers and NaN, ±Infinity as the strings
+ * the answers write); a large one is made over many turns, a small one sent whole.
  */
 import { describe, expect, it } from 'vitest';
 import { BODY_STREAM_BYTES, BODY_VALUES_PER_TURN, cloudEventBatchBody, prepareBody } from '../../src/monitor/cloud-event-batch-body.js';
@@ -29,6 +30,28 @@ function event(i: number, rows: number, width = 4): PayloadCloudEvent {
     datacontenttype: 'application/json',
     data: { model: 'loans', version: '2', requestId: `r${i}`, rows, inputs, outputs },
   };
+}
+
+/**
+ * JSON.stringify's text with NaN, Infinity and -Infinity as the strings the JSON answers write,
+ * and bigints as JSON numbers with every digit.
+ */
+function stringifyFloats(value: unknown): string {
+  const replacer = (_k: string, v: unknown) => {
+    if (typeof v === 'bigint') return `@big:${v}`;
+    if (typeof v === 'number' && !Number.isFinite(v)) return Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity';
+    return v;
+  };
+  return JSON.stringify(value, replacer).replace(/"@big:(-?\d+)"/g, '$1');
+}
+
+/** The text of a body made by prepareBody, sent whole or streamed, and which. */
+async function prepared(value: unknown): Promise<{ text: string; streamed: boolean }> {
+  const body = await prepareBody(value);
+  if ('bytes' in body) return { text: body.bytes.toString('utf8'), streamed: false };
+  const chunks: Buffer[] = [];
+  for await (const chunk of body.chunks) chunks.push(chunk);
+  return { text: Buffer.concat(chunks).toString('utf8'), streamed: true };
 }
 
 /** The body's text, and how many turns of the event loop passed while it was made. */
@@ -69,7 +92,7 @@ describe('a CloudEvents batch body', () => {
     expect(body.chunks).toBeGreaterThan(100);
   });
 
-  it('treats every value as JSON.stringify does', async () => {
+  it('treats every value as JSON.stringify does, but non-finite floats', async () => {
     const sparse: unknown[] = [1, , 3]; // eslint-disable-line no-sparse-arrays
     const values = {
       numbers: [0, -0, 1.5, NaN, Infinity, -Infinity, Number.MAX_VALUE, 5e-324, Math.fround(0.1)],
@@ -90,7 +113,8 @@ describe('a CloudEvents batch body', () => {
       '2': 'numeric key first',
     };
     const body = await made(values);
-    expect(body.text).toBe(JSON.stringify(values));
+    expect(body.text).toBe(stringifyFloats(values));
+    expect(body.text).toContain('"numbers":[0,0,1.5,"NaN","Infinity","-Infinity",1.7976931348623157e+308,5e-324,0.10000000149011612]');
     for (const top of [[], {}, 'text', 42, null, [undefined], new Date(T0)]) expect((await made(top)).text).toBe(JSON.stringify(top));
   });
 
@@ -132,6 +156,50 @@ describe('a CloudEvents batch body', () => {
     if ('chunks' in streamed) for await (const chunk of streamed.chunks) chunks.push(chunk);
     expect(Buffer.concat(chunks).toString('utf8') === largeText).toBe(true);
     expect(largeText).toContain('"id":[0,1,-1,9007199254740991,9007199254740993,-9223372036854775808,9223372036854775807,18446744073709551615,0,');
+  });
+
+  it('writes NaN and ±Infinity as the answers do, "NaN", "Infinity", "-Infinity", small and streamed alike', async () => {
+    // A float column of y = x / 0 (the answer's strings), and NaN as a member, a lone element and wrapped.
+    const withNonFinite = (rows: number) => {
+      const batch = [event(0, rows), event(1, 3)];
+      for (const e of batch) {
+        const n = e.data.rows;
+        const outputs = e.data.outputs as Record<string, unknown[]>;
+        outputs.ratio = Array.from({ length: n }, (_, r) => [Infinity, -Infinity, NaN, r / 3][r % 4]);
+        outputs.mixed = Array.from({ length: n }, (_, r) => (r % 5 === 0 ? NaN : r % 5 === 1 ? null : r % 5 === 2 ? 'x' : r % 5 === 3 ? 7n : { v: -Infinity }));
+      }
+      return batch;
+    };
+    const extra = { score: NaN, top: Infinity, wrapped: Object(-Infinity), lone: [NaN], nested: { deep: [1, -Infinity] } };
+    expect((await made(extra)).text).toBe('{"score":"NaN","top":"Infinity","wrapped":"-Infinity","lone":["NaN"],"nested":{"deep":[1,"-Infinity"]}}');
+    expect((await made(NaN)).text).toBe('"NaN"');
+
+    const small = withNonFinite(6);
+    const smallBody = await prepared(small);
+    expect(smallBody.streamed).toBe(false);
+    expect(smallBody.text).toBe(stringifyFloats(small));
+    expect(smallBody.text).toContain('"ratio":["Infinity","-Infinity","NaN",1,"Infinity","-Infinity"]');
+    expect(smallBody.text).toContain('"mixed":["NaN",null,"x",7,{"v":"-Infinity"},"NaN"]');
+    expect(smallBody.text).not.toContain('null,null');
+
+    const large = withNonFinite(40_000);
+    const largeExpected = stringifyFloats(large);
+    expect(Buffer.byteLength(largeExpected)).toBeGreaterThan(BODY_STREAM_BYTES);
+    const largeBody = await prepared(large);
+    expect(largeBody.streamed).toBe(true);
+    expect(largeBody.text === largeExpected).toBe(true);
+    expect(largeBody.text).toContain('"ratio":["Infinity","-Infinity","NaN",1,"Infinity","-Infinity","NaN",');
+  });
+
+  it('writes finite numbers as JSON.stringify does, byte for byte', async () => {
+    const numbers = Array.from({ length: 50_000 }, (_, i) => [0, -0, 1e21, 1e-7, -1.5e300, 5e-324, Number.MAX_SAFE_INTEGER, Math.fround(i / 7), i / 3, -i][i % 10]);
+    const batch = [{ numbers, one: -0, big: 1e21, nested: { small: 1e-7 } }];
+    const small = await prepared([{ ...batch[0], numbers: numbers.slice(0, 20) }]);
+    expect(small.streamed).toBe(false);
+    expect(small.text).toBe(JSON.stringify([{ ...batch[0], numbers: numbers.slice(0, 20) }]));
+    const large = await prepared(Array.from({ length: 3 }, () => batch[0]));
+    expect(large.streamed).toBe(true);
+    expect(large.text === JSON.stringify(Array.from({ length: 3 }, () => batch[0]))).toBe(true);
   });
 
   it('throws where JSON.stringify still throws (a cycle, a toJSON that throws)', async () => {

@@ -1,10 +1,12 @@
 /**
- * Non-finite floats in the payload export agree with the answer: a real onnxruntime model
- * `y = x / 0` (FP32) through a real monitored server answers NaN and ±Infinity as the strings
- * "NaN", "Infinity" and "-Infinity"; the export as JSON Lines writes the same strings (it wrote
- * null, JSON.stringify's rule), and as CSV NaN, Infinity and -Infinity.
+ * Non-finite floats in the payload export and the CloudEvents sink agree with the answer: a real
+ * onnxruntime model `y = x / 0` (FP32) through a real monitored server answers NaN and ±Infinity
+ * as the strings "NaN", "Infinity" and "-Infinity"; the export as JSON Lines writes the same
+ * strings (it wrote null, JSON.stringify's rule), and as CSV NaN, Infinity and -Infinity; the
+ * sink's event, POSTed to a real loopback receiver, the same strings (it wrote null too).
  */
 import { writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +16,9 @@ import { tempDir } from '../helpers/models.js';
 import { eventually, postJson, startRegistryServer } from '../helpers/server.js';
 
 let server: Awaited<ReturnType<typeof startRegistryServer>>;
+let lake: Server;
+/** The bodies the sink POSTed to the lake. */
+const posts: string[] = [];
 
 /** `y = x / 0` on FP32 [batch, 1]: 1 → Infinity, -1 → -Infinity, 0 → NaN, as IEEE 754 divides. */
 function writeDivideByZeroModel(dir: string): string {
@@ -29,17 +34,30 @@ function writeDivideByZeroModel(dir: string): string {
 }
 
 beforeAll(async () => {
-  server = await startRegistryServer(tempDir(), { monitor: { sampleRate: 0, flushIntervalMs: 200, segmentSealMs: 1000, payloads: { rate: 1 } } });
+  lake = createServer((request, response) => {
+    let text = '';
+    request.setEncoding('utf8');
+    request.on('data', (chunk: string) => (text += chunk));
+    request.on('end', () => {
+      posts.push(text);
+      response.writeHead(200).end();
+    });
+  });
+  await new Promise<void>((resolve) => lake.listen(0, '127.0.0.1', resolve));
+  const sink = { url: `http://127.0.0.1:${(lake.address() as { port: number }).port}/lake`, flushMs: 100, attempts: 2 };
+  server = await startRegistryServer(tempDir(), { monitor: { sampleRate: 0, flushIntervalMs: 200, segmentSealMs: 1000, payloads: { rate: 1, sink } } });
   await server.registry.register(writeDivideByZeroModel(tempDir()), { name: 'ratio', aliases: ['production'] });
   await eventually(async () => (await fetch(`${server.url}/v2/models/ratio/ready`)).status === 200, 30_000);
 }, 60_000);
 
 afterAll(async () => {
   await server?.close();
+  lake?.closeAllConnections();
+  lake?.close();
 });
 
-describe('non-finite floats in the answer and the payload export', () => {
-  it('are the strings "NaN", "Infinity" and "-Infinity" in both', async () => {
+describe('non-finite floats in the answer, the payload export and the CloudEvents sink', () => {
+  it('are the strings "NaN", "Infinity" and "-Infinity" in all three', async () => {
     const answer = await postJson(`${server.url}/v2/models/ratio/infer`, { inputs: [{ name: 'x', datatype: 'FP32', shape: [4, 1], data: [1, -1, 0, 2] }] });
     expect(answer.status).toBe(200);
     const answered = (answer.json as { outputs: { name: string; data: unknown[] }[] }).outputs[0]!.data;
@@ -53,5 +71,14 @@ describe('non-finite floats in the answer and the payload export', () => {
 
     const rows = parse(await exportOf('csv'), { columns: true }) as Record<string, string>[];
     expect(rows.map((row) => row[column])).toEqual(answered);
+
+    // The sink's event for the request carries the answer's strings (before: null x4).
+    const requestId = answer.headers.get('x-request-id')!;
+    expect(await eventually(() => posts.some((text) => text.includes(requestId)), 15_000)).toBe(true);
+    const events = JSON.parse(posts.find((text) => text.includes(requestId))!) as { id: string; data: { outputs: Record<string, unknown[]>; inputs: Record<string, unknown[]> } }[];
+    const event = events.find((e) => e.id === requestId)!;
+    // Columns by feature name: x[0] in, y[0] out (the answer's y is [4, 1]).
+    expect(event.data.outputs).toEqual({ 'y[0]': answered });
+    expect(event.data.inputs).toEqual({ 'x[0]': [1, -1, 0, 2] });
   });
 });
