@@ -305,7 +305,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         notify: (notification) => monitor.notify(notification),
         replica: monitor.replica,
         now,
-        onError: (error, rollout) => logger[retryLogLevel(error)]({ err: error, rollout: rollout.id, model: rollout.model }, 'rollout could not be checked; retrying'),
+        onError: (error, rollout) => logger[retryLogLevel(error)]({ err: error, rollout: rollout?.id, model: rollout?.model }, rollout ? 'rollout could not be checked; retrying' : 'running rollouts could not be read; retrying'),
         onEvent: (event, rollout) => logger.info({ rollout: rollout.id, model: rollout.model, kind: event.kind, step: event.step }, event.message),
       }),
     };

@@ -103,6 +103,29 @@ for (const backend of STORE_BACKENDS) {
       clock.now += ms;
     };
 
+    it('tells of a pass that cannot read the running rollouts, and does not reject it (the timer does not await it)', async () => {
+      // A replica whose connection to the database is gone.
+      const gone = await openRegistry({ home: location.home, databaseUrl: location.databaseUrl, schema: location.schema, actor: ACTOR });
+      const errors: [unknown, unknown][] = [];
+      const { monitor } = replica('a');
+      const runner = new RolloutRunner({
+        store: new RolloutStore(gone.store.db),
+        leases: new KyselyLeaseStore(gone.store.db),
+        traffic: registryTraffic(registry),
+        figures: monitorFigureSource(monitor.reports),
+        production: () => Promise.resolve(undefined),
+        replica: 'gone',
+        now: () => clock.now,
+        onError: (error, rollout) => errors.push([error, rollout]),
+      });
+      await gone.close();
+      await expect(runner.tick()).resolves.toBeUndefined();
+      expect(errors).toHaveLength(1);
+      expect(errors[0]![0]).toBeInstanceOf(Error);
+      expect(errors[0]![1]).toBeUndefined();
+      await runner.close();
+    });
+
     it('rolls a failing challenger back during its 10% step, records why and fires an alert', async () => {
       const a = replica('replica-a');
       const started = await a.rollouts.start('m', 2, { steps: '10,50,100', bake: '1m', interval: '10s', minRequests: 20, guards: ['error_rate<0.05', 'p99_ms<1.5x'] }, ACTOR);

@@ -43,8 +43,8 @@ export interface RolloutRunnerOptions {
   readonly replica: string;
   /** The clock, epoch ms (tests move it). */
   readonly now: () => number;
-  /** Told about a rollout that could not be checked (it is tried again at the next pass). */
-  readonly onError?: (error: unknown, rollout: RolloutRow) => void;
+  /** Told about a rollout that could not be checked, or (rollout undefined) a pass that could not read the running ones; tried again at the next pass. */
+  readonly onError?: (error: unknown, rollout: RolloutRow | undefined) => void;
   /** Told about what a rollout did, for the log. */
   readonly onEvent?: (event: RolloutEvent, rollout: RolloutRow) => void;
 }
@@ -88,7 +88,15 @@ export class RolloutRunner {
 
   async #pass(): Promise<void> {
     const { store, onError } = this.#options;
-    for (const row of await store.running()) {
+    let running: RolloutRow[];
+    try {
+      running = await store.running();
+    } catch (error) {
+      // The timer does not await a pass: a database that cannot be read now must not reject it.
+      onError?.(error, undefined);
+      return;
+    }
+    for (const row of running) {
       if (this.#closed) return;
       try {
         await this.#advance(row);
