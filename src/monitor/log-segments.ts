@@ -384,8 +384,15 @@ function asLogged(columns: Columns | undefined, rows: number): Columns {
   const logged: Record<string, readonly unknown[]> = {};
   if (columns === undefined) return logged;
   for (const [name, values] of Object.entries(columns)) {
-    const column = Array.from({ length: rows }, (_, i) => values[i] ?? null);
-    if (column.some((v) => v !== null)) logged[name] = column;
+    let present = false;
+    let holes = values.length !== rows;
+    for (let i = 0; i < rows && !(present && holes); i++) {
+      const value = values[i];
+      if (value === undefined) holes = true;
+      else if (value !== null) present = true;
+    }
+    // A column read whole already has a value (or null) per row: copying it would double the cost.
+    if (present) logged[name] = holes ? Array.from({ length: rows }, (_, i) => values[i] ?? null) : values;
   }
   return logged;
 }

@@ -70,12 +70,14 @@ afterAll(async () => {
 
 describe.skipIf(process.platform !== 'linux')('processes sharing one SQLite BERTH_HOME', () => {
   it('keep serving while another process holds the write lock, and write once it is released', async () => {
-    const server = await serve();
+    // Waits far longer than this test can take on a loaded machine, so both writes are still waiting when checked.
+    const longWait = { BERTH_DATABASE_LOCK_WAIT_MS: '120000' };
+    const server = await serve(longWait);
     holder = await holdSqliteWriteLock(file);
 
     // A write through the server (one statement, outside a transaction) and one by the CLI.
     const removal = tracked(fetch(`${server.url}/api/models/digits/retrain/policy`, { method: 'DELETE' }));
-    const alias = startBerth(['alias', 'digits', 'production', '2'], env);
+    const alias = startBerth(['alias', 'digits', 'production', '2'], { ...env, ...longWait });
     const aliased = tracked(alias.result);
     expect(await eventually(() => hasDatabaseOpen(alias.pid), 30_000)).toBe(true);
 
