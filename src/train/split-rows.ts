@@ -1,8 +1,11 @@
 /**
  * Seeded train/validation splits, stratified by class for classification so that every class keeps
- * its share on both sides. scripts/sklearn-reference.py implements the same procedure, so the
- * reference figures are computed on exactly the same rows.
+ * its share on both sides. Given each row's content, identical rows (repeated requests, a client's
+ * retries, a table of categories only) go to the same side, so no model is validated on a row it
+ * was trained on. scripts/sklearn-reference.py implements the same procedure for rows told apart
+ * by index (no contents), so the reference figures are computed on exactly the same rows.
  */
+import type { InferredData } from './infer-schema.js';
 import { SeededRandom } from './seeded-random.js';
 
 /** Options for {@link splitRows}. */
@@ -12,6 +15,11 @@ export interface SplitOptions {
   readonly seed: number;
   /** Class index per row (0..classes-1) to stratify by; omitted for one group. */
   readonly strata?: ArrayLike<number>;
+  /**
+   * Each row's content (see {@link rowContents}): rows with the same content go to the same side.
+   * Omitted, every row is its own.
+   */
+  readonly contents?: ArrayLike<string>;
 }
 
 /** Row indices of each side, ascending. */
@@ -21,9 +29,13 @@ export interface RowSplit {
 }
 
 /**
- * Splits rows 0..n-1. Groups (classes, or all rows) are taken in ascending class order; each is
- * shuffled with one shared seeded stream and its first round(size × fraction) rows go to
- * validation, keeping at least one row on each side of any group of two or more.
+ * Splits rows 0..n-1. Groups (classes, or all rows) are taken in ascending class order. Each
+ * group's rows are gathered into units of identical content (one row each without `contents`),
+ * the units are shuffled with one shared seeded stream, and walking them in that order a unit goes
+ * to validation when that brings the group's validation rows nearer round(size × fraction). Without
+ * duplicates these are the first round(size × fraction) rows of the shuffled group; with them each
+ * group's validation rows stay within half its largest unit of that count. A group of two or more
+ * units keeps at least one unit on each side; a group whose rows are all identical trains.
  */
 export function splitRows(n: number, options: SplitOptions): RowSplit {
   const random = new SeededRandom(options.seed);
@@ -32,13 +44,55 @@ export function splitRows(n: number, options: SplitOptions): RowSplit {
   const validation: number[] = [];
   for (const group of groups) {
     if (!group) continue;
-    random.shuffle(group);
+    const units = options.contents ? unitsOf(group, options.contents) : group.map((row) => [row]);
+    // Shuffling unit numbers draws as shuffling the rows did, so rows without duplicates split as before.
+    const order = random.shuffle(Array.from(units, (_, u) => u));
     let take = Math.floor(group.length * options.fraction + 0.5);
-    if (group.length >= 2) take = Math.min(Math.max(take, 1), group.length - 1);
+    if (units.length >= 2) take = Math.min(Math.max(take, 1), group.length - 1);
     else take = 0;
-    for (let i = 0; i < group.length; i++) (i < take ? validation : train).push(group[i]!);
+    const held = new Uint8Array(units.length);
+    let count = 0;
+    for (const u of order) {
+      const size = units[u]!.length;
+      if (Math.abs(count + size - take) < Math.abs(count - take)) {
+        held[u] = 1;
+        count += size;
+      }
+    }
+    if (units.length >= 2 && (count === 0 || count === group.length)) {
+      // Every unit too big to move nearer the count, or every one taken: the smallest unit
+      // validates, or the largest trains (the first in shuffled order of equal ones).
+      const pick = order.reduce((best, u) => (count === 0 ? units[u]!.length < units[best]!.length : units[u]!.length > units[best]!.length) ? u : best);
+      held[pick] = count === 0 ? 1 : 0;
+    }
+    for (let u = 0; u < units.length; u++) for (const row of units[u]!) (held[u] ? validation : train).push(row);
   }
   return { train: Uint32Array.from(train).sort(), validation: Uint32Array.from(validation).sort() };
+}
+
+/**
+ * Each used row's content, for {@link SplitOptions.contents}: its parsed feature values and its
+ * target, so rows that differ only in a column training ignores, or in how a number is written
+ * (`1`, `1.0`), are the same row.
+ */
+export function rowContents(data: Pick<InferredData, 'features' | 'target'>): string[] {
+  const target = data.target;
+  const n = target.task === 'classification' ? target.classes.length : target.values.length;
+  return Array.from({ length: n }, (_, i) =>
+    JSON.stringify([...data.features.map((f) => f.values[i] ?? null), target.task === 'classification' ? target.classes[i]! : target.values[i]!]),
+  );
+}
+
+/** A group's rows gathered by content, in order of first appearance. */
+function unitsOf(group: readonly number[], contents: ArrayLike<string>): number[][] {
+  const units = new Map<string, number[]>();
+  for (const row of group) {
+    const content = contents[row]!;
+    const unit = units.get(content);
+    if (unit) unit.push(row);
+    else units.set(content, [row]);
+  }
+  return [...units.values()];
 }
 
 /** Options for {@link foldSplits}. */

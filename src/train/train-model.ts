@@ -19,7 +19,7 @@ import { fitPipeline } from './fit-pipeline.js';
 import { type FittedModel, outputWidth, predictOutputs } from './fitted-model.js';
 import { type IgnoredColumn, type ParsedColumn, type TargetColumn, type Task, inferSchema } from './infer-schema.js';
 import type { Metrics } from './metrics.js';
-import { type RowSplit, foldSplits, splitRows } from './split-rows.js';
+import { type RowSplit, foldSplits, rowContents, splitRows } from './split-rows.js';
 
 /** One step of training, for progress bars and logs. */
 export interface TrainProgress {
@@ -193,7 +193,7 @@ export async function trainFromTable(table: CsvTable, options: TrainOptions): Pr
   const strata = target.task === 'classification' ? { strata: target.classes } : {};
   const splits = folds !== undefined ? foldSplits(n, { folds, seed, ...strata }) : undefined;
   // Under cross-validation `split` is the last fold's, whose rows check the export.
-  const split = splits ? splits[splits.length - 1]! : options.validation ? fixedSplit(inferred.rows, source.trainCount, options.validation.source) : splitRows(n, { fraction, seed, ...strata });
+  const split = splits ? splits[splits.length - 1]! : options.validation ? fixedSplit(inferred.rows, source.trainCount, options.validation.source) : splitRows(n, { fraction, seed, ...strata, contents: rowContents(inferred) });
   const everyRow = Uint32Array.from({ length: n }, (_, i) => i);
   const weights =
     classWeight === 'balanced' && target.task === 'classification' ? balancedWeights(target.classes, target.labels.length, splits ? everyRow : split.train) : undefined;

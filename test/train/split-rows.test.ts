@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { SeededRandom } from '../../src/train/seeded-random.js';
-import { foldSplits, splitRows } from '../../src/train/split-rows.js';
+import { parseCsv } from '../../src/train/csv-table.js';
+import { inferSchema } from '../../src/train/infer-schema.js';
+import { foldSplits, rowContents, splitRows } from '../../src/train/split-rows.js';
 
 describe('SeededRandom', () => {
   it('is mulberry32: reproducible, in [0, 1), different per seed', () => {
@@ -37,6 +39,77 @@ describe('splitRows', () => {
     const { train, validation } = splitRows(10, { fraction: 0.1, seed: 0, strata });
     expect(Array.from(validation).filter((r) => strata[r] === 1)).toHaveLength(1);
     expect(Array.from(train).filter((r) => strata[r] === 1)).toHaveLength(1);
+  });
+});
+
+describe('splitRows by content', () => {
+  // Live traffic: 2000 rows of only 120 distinct contents, repeated 1 to 40 times each (a skewed
+  // mix of repeated requests and retries), three classes.
+  const random = new SeededRandom(3);
+  const distinct = Array.from({ length: 120 }, (_, c) => ({ content: `row-${c}`, label: c % 3 }));
+  const rows = Array.from({ length: 2000 }, () => distinct[Math.floor(random.next() ** 2 * distinct.length)]!);
+  const contents = rows.map((r) => `${r.content}|${r.label}`);
+  const strata = Int32Array.from(rows, (r) => r.label);
+  const sides = (split: { train: Uint32Array; validation: Uint32Array }): { train: Set<string>; validation: Set<string> } => ({
+    train: new Set(Array.from(split.train, (i) => contents[i]!)),
+    validation: new Set(Array.from(split.validation, (i) => contents[i]!)),
+  });
+
+  it.each([{ stratified: true }, { stratified: false }])('puts identical rows on one side, near the fraction (%o)', ({ stratified }) => {
+    for (const seed of [0, 1, 2, 3, 4]) {
+      const split = splitRows(rows.length, { fraction: 0.3, seed, contents, ...(stratified ? { strata } : {}) });
+      expect(split.train.length + split.validation.length).toBe(rows.length);
+      const { train, validation } = sides(split);
+      expect([...validation].filter((c) => train.has(c))).toEqual([]);
+      // Within half the largest unit of each group of the requested count.
+      const largest = Math.max(...[...new Set(contents)].map((c) => contents.filter((d) => d === c).length));
+      const groups = stratified ? 3 : 1;
+      expect(Math.abs(split.validation.length - 600)).toBeLessThanOrEqual((groups * largest) / 2);
+      if (stratified) {
+        for (const label of [0, 1, 2]) {
+          const size = rows.filter((r) => r.label === label).length;
+          const held = Array.from(split.validation).filter((i) => strata[i] === label).length;
+          expect(Math.abs(held - Math.round(size * 0.3))).toBeLessThanOrEqual(largest / 2);
+        }
+      }
+      expect(splitRows(rows.length, { fraction: 0.3, seed, contents, ...(stratified ? { strata } : {}) })).toEqual(split);
+    }
+    expect(splitRows(rows.length, { fraction: 0.3, seed: 1, contents }).validation).not.toEqual(splitRows(rows.length, { fraction: 0.3, seed: 2, contents }).validation);
+  });
+
+  it('splits rows told apart by index on both sides, as before (the leak contents close)', () => {
+    const { train, validation } = sides(splitRows(rows.length, { fraction: 0.3, seed: 0, strata }));
+    expect([...validation].filter((c) => train.has(c)).length).toBeGreaterThan(50);
+  });
+
+  it('splits rows that are all different exactly as without contents', () => {
+    const unique = Array.from({ length: 1000 }, (_, i) => `u${i}`);
+    const classes = Int32Array.from({ length: 1000 }, (_, i) => (i % 10 === 0 ? 1 : i % 10 < 4 ? 2 : 0));
+    for (const seed of [0, 9, 2024]) {
+      expect(splitRows(1000, { fraction: 0.25, seed, strata: classes, contents: unique })).toEqual(splitRows(1000, { fraction: 0.25, seed, strata: classes }));
+      expect(splitRows(1000, { fraction: 0.2, seed, contents: unique })).toEqual(splitRows(1000, { fraction: 0.2, seed }));
+    }
+  });
+
+  it('keeps a unit on each side of a class of two contents, and trains a class whose rows are all identical', () => {
+    const labels = [0, 0, 0, 0, 0, 0, 1, 1, 1, 1];
+    const same = ['a', 'a', 'a', 'a', 'a', 'b', 'c', 'c', 'c', 'c'];
+    for (const seed of [0, 1, 2, 3]) {
+      const { train, validation } = splitRows(10, { fraction: 0.2, seed, strata: labels, contents: same });
+      expect(Array.from(validation, (i) => same[i])).toEqual(['b']);
+      expect(Array.from(train, (i) => same[i]).sort()).toEqual(['a', 'a', 'a', 'a', 'a', 'c', 'c', 'c', 'c']);
+    }
+  });
+
+  it('takes a row\'s content from its parsed features and target: ignored columns and how a number is written do not count', () => {
+    const csv = ['id,size,color,label', ...Array.from({ length: 30 }, (_, i) => `${i},${i % 3 === 0 ? '1.0' : i % 3 === 1 ? '1' : '2'},red,${i % 2 ? 'yes' : 'no'}`)].join('\n');
+    const inferred = inferSchema(parseCsv(Buffer.from(csv), 'test.csv'), { target: 'label' });
+    expect(inferred.ignored.map((c) => c.name)).toContain('id');
+    const contents = rowContents(inferred);
+    expect(contents).toHaveLength(30);
+    // size 1 (written 1.0 or 1) or 2, label yes or no: four contents.
+    expect(new Set(contents).size).toBe(4);
+    expect(contents[0]).toBe(contents[4]);
   });
 });
 

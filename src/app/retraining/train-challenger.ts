@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { stringify } from 'csv-stringify/sync';
 import { Errors } from '../../core/errors.js';
-import type { FeatureSchema } from '../../core/feature-schema.js';
+import { DEFAULT_MISSING_VALUES, type FeatureSchema } from '../../core/feature-schema.js';
 import type { PipelineSpec } from '../../core/pipeline-spec.js';
 import type { RetrainTriggerKind } from '../../core/retrain-policy.js';
 import { type JsonObject, loadBundle } from '../../registry/index.js';
@@ -28,6 +28,7 @@ import {
   inferSchema,
   parseCsv,
   regressionMetrics,
+  rowContents,
   scoreRows,
   splitRows,
   tableRecords,
@@ -252,6 +253,7 @@ export async function trainChallenger(input: ChallengerInput): Promise<TrainedBu
       fraction: rule.validationFraction,
       seed: rule.seed,
       ...(inferred.target.task === 'classification' ? { strata: inferred.target.classes } : {}),
+      contents: rowContents(inferred),
     });
     originalValidation = Array.from(originalSplit.validation, (i) => inferred.rows[i]!);
     heldOut = new Set(originalValidation);
@@ -261,13 +263,15 @@ export async function trainChallenger(input: ChallengerInput): Promise<TrainedBu
     if (recorded) baseline = { figures: recorded, how: 'as training recorded it on these rows, before refitting the champion on every row' };
   }
 
-  // The recent rows: a seeded split, stratified by class.
+  // The recent rows: a seeded split, stratified by class, identical rows (a repeated request, a
+  // client's retries) on the same side, so the challenger is not judged on rows it trained on.
   const truths = recent.rows.map((row) => row[targetIndex]!);
   const labels = [...new Set(truths)].sort();
   const recentSplit = splitRows(recent.rows.length, {
     fraction: input.holdout,
     seed: input.seed,
     ...(task === 'classification' ? { strata: truths.map((t) => labels.indexOf(t)) } : {}),
+    contents: labelledContents(recent, champion.manifest.schema, target),
   });
 
   // What the challenger keeps: every original row, then every labelled row.
@@ -359,6 +363,29 @@ export async function trainChallenger(input: ChallengerInput): Promise<TrainedBu
     ...(checkedOnFile ? { validation: checkedOnFile } : {}),
   };
   return { ...trained, report };
+}
+
+/**
+ * Each labelled row's content for the split: the champion's features as it reads them (missing,
+ * a number however written, true or false) and the truth, so repeats of a request are one row
+ * whatever columns it ignores.
+ */
+function labelledContents(table: CsvTable, schema: FeatureSchema, target: string): string[] {
+  const missing = new Set(schema.missingValues ?? DEFAULT_MISSING_VALUES);
+  const columns = schema.features.map((f) => ({ index: table.header.indexOf(f.name), type: f.type }));
+  const targetIndex = table.header.indexOf(target);
+  return table.rows.map((row) =>
+    JSON.stringify([
+      ...columns.map(({ index, type }) => {
+        const raw = index < 0 ? '' : row[index]!;
+        if (missing.has(raw) || raw.trim() === '') return null;
+        if (type === 'number' || type === 'integer') return Number(raw.trim());
+        if (type === 'boolean') return /^(true|yes|1)$/i.test(raw.trim());
+        return raw;
+      }),
+      row[targetIndex]!,
+    ]),
+  );
 }
 
 /** A model's figures on rows whose truth it knows; rows of a class it never saw are left out. */
