@@ -4,7 +4,7 @@
  */
 export { type CsvTable, parseCsv, readCsvFile, rowLine, selectRows, tableRecords } from './csv-table.js';
 export { type IgnoredColumn, type ParsedColumn, type TargetColumn, type Task, columnValues, inferSchema, sortLabels } from './infer-schema.js';
-export { type FoldOptions, type RowSplit, type SplitOptions, foldSplits, rowContents, splitRows } from './split-rows.js';
+export { type FoldOptions, type RowSplit, type SplitOptions, distinctContents, foldSplits, rowContents, splitRows } from './split-rows.js';
 export { type ClassificationMetrics, type Metrics, type RegressionMetrics, classificationMetrics, regressionMetrics } from './metrics.js';
 export { type DecisionTree, type FittedModel, type LinearModel, type TreeEnsembleModel, predictOutputs } from './fitted-model.js';
 export { DEFAULT_GBDT_PARAMETERS, type GbdtParameters, fitGbdt } from './gbdt.js';

@@ -102,24 +102,35 @@ export interface FoldOptions {
   readonly seed: number;
   /** Class index per row to stratify by, as in {@link SplitOptions}. */
   readonly strata?: ArrayLike<number>;
+  /** Each row's content, as in {@link SplitOptions}: identical rows go to the same fold. */
+  readonly contents?: ArrayLike<string>;
 }
 
 /**
- * K-fold splits of rows 0..n-1: fold f validates on its rows and trains on the others. Groups are
- * shuffled as in {@link splitRows} and dealt to the folds in turn, each group starting where the
- * last one stopped, so every class is spread over the folds and fold sizes differ by at most one.
+ * K-fold splits of rows 0..n-1: fold f validates on its rows and trains on the others. Groups'
+ * units (as in {@link splitRows}) are shuffled and dealt to the folds in turn, each going to the
+ * fold with the fewest rows from where the last one went, so every class is spread over the folds.
+ * Without duplicates that is plain dealing, each group starting where the last one stopped, and
+ * fold sizes differ by at most one; with them, by at most the largest unit.
  */
 export function foldSplits(n: number, options: FoldOptions): RowSplit[] {
   const random = new SeededRandom(options.seed);
   const fold = new Uint32Array(n);
+  const sizes = new Array<number>(options.folds).fill(0);
   const groups = options.strata ? groupBy(n, options.strata) : [Array.from({ length: n }, (_, i) => i)];
   let next = 0;
   for (const group of groups) {
     if (!group) continue;
-    random.shuffle(group);
-    for (const row of group) {
-      fold[row] = next;
-      next = (next + 1) % options.folds;
+    const units = options.contents ? unitsOf(group, options.contents) : group.map((row) => [row]);
+    for (const u of random.shuffle(Array.from(units, (_, u) => u))) {
+      let to = next;
+      for (let step = 1; step < options.folds; step++) {
+        const f = (next + step) % options.folds;
+        if (sizes[f]! < sizes[to]!) to = f;
+      }
+      for (const row of units[u]!) fold[row] = to;
+      sizes[to] = sizes[to]! + units[u]!.length;
+      next = (to + 1) % options.folds;
     }
   }
   return Array.from({ length: options.folds }, (_, f) => {
@@ -128,6 +139,11 @@ export function foldSplits(n: number, options: FoldOptions): RowSplit[] {
     for (let i = 0; i < n; i++) (fold[i] === f ? validation : train).push(i);
     return { train: Uint32Array.from(train), validation: Uint32Array.from(validation) };
   });
+}
+
+/** How many different contents the rows have (each row its own without contents). */
+export function distinctContents(n: number, contents?: ArrayLike<string>): number {
+  return contents ? new Set(Array.from({ length: n }, (_, i) => contents[i]!)).size : n;
 }
 
 function groupBy(n: number, strata: ArrayLike<number>): number[][] {

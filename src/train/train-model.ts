@@ -19,7 +19,7 @@ import { fitPipeline } from './fit-pipeline.js';
 import { type FittedModel, outputWidth, predictOutputs } from './fitted-model.js';
 import { type IgnoredColumn, type ParsedColumn, type TargetColumn, type Task, inferSchema } from './infer-schema.js';
 import type { Metrics } from './metrics.js';
-import { type RowSplit, foldSplits, rowContents, splitRows } from './split-rows.js';
+import { type RowSplit, distinctContents, foldSplits, rowContents, splitRows } from './split-rows.js';
 
 /** One step of training, for progress bars and logs. */
 export interface TrainProgress {
@@ -191,9 +191,18 @@ export async function trainFromTable(table: CsvTable, options: TrainOptions): Pr
 
   report({ stage: 'split', completed: 0, total: 1, message: folds !== undefined ? `splitting rows into ${folds} folds` : 'splitting train and validation rows' }, 0.05);
   const strata = target.task === 'classification' ? { strata: target.classes } : {};
-  const splits = folds !== undefined ? foldSplits(n, { folds, seed, ...strata }) : undefined;
+  // Identical rows (same features and target) go to the same side, so none validates a model fitted on its copy.
+  const contents = options.validation ? undefined : rowContents(inferred);
+  const distinct = distinctContents(n, contents);
+  if (folds !== undefined && distinct < 2 * folds) {
+    throw Errors.TRAIN_DATA_INSUFFICIENT.create(`${distinct} different rows among ${n} (copies of a row share a fold); ${folds}-fold cross-validation needs at least ${2 * folds}`);
+  }
+  const splits = folds !== undefined ? foldSplits(n, { folds, seed, ...strata, ...(contents ? { contents } : {}) }) : undefined;
   // Under cross-validation `split` is the last fold's, whose rows check the export.
-  const split = splits ? splits[splits.length - 1]! : options.validation ? fixedSplit(inferred.rows, source.trainCount, options.validation.source) : splitRows(n, { fraction, seed, ...strata, contents: rowContents(inferred) });
+  const split = splits ? splits[splits.length - 1]! : options.validation ? fixedSplit(inferred.rows, source.trainCount, options.validation.source) : splitRows(n, { fraction, seed, ...strata, ...(contents ? { contents } : {}) });
+  if (split.validation.length === 0) {
+    throw Errors.TRAIN_DATA_INSUFFICIENT.create(`${n} rows, but ${target.task === 'classification' ? 'each class\'s rows are copies of one row' : 'all are copies of one row'}, and copies stay on one side, so none can be held out for validation`);
+  }
   const everyRow = Uint32Array.from({ length: n }, (_, i) => i);
   const weights =
     classWeight === 'balanced' && target.task === 'classification' ? balancedWeights(target.classes, target.labels.length, splits ? everyRow : split.train) : undefined;

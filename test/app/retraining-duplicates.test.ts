@@ -94,4 +94,14 @@ describe('retraining on repeated labelled rows', () => {
     expect(second.outcome.evaluation.table).toEqual(first.outcome.evaluation.table);
     expect(second.lineage.retraining.labelled).toEqual(first.lineage.retraining.labelled);
   });
+
+  it('fails the job when every class is copies of one row, as none can be held out', async () => {
+    const [yes, no] = [0, 1].map((label) => repeatedTraffic().find((row) => String(row.actual) === String(label))!);
+    labelled.clear('loans');
+    labelled.add('loans', Array.from({ length: 200 }, (_, i) => ({ ...(i % 2 ? yes! : no!), requestId: `copy-${i}`, at: AN_HOUR_AGO + i })));
+    const job = await finished(jobs, (await retraining.retrain('loans', { actor: { interface: 'cli' } })).id);
+    expect(job.state).toBe('failed');
+    expect(job.error).toMatchObject({ code: 'BERTH_RETRAIN_TOO_FEW_ROWS', error: expect.stringContaining('has 2 labelled rows in the last 7d that v1\'s kept data does not already hold, counting copies of a row once; retraining needs at least 3') });
+  });
 });
+

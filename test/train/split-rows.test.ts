@@ -136,3 +136,39 @@ describe('foldSplits', () => {
     }
   });
 });
+
+describe('foldSplits by content', () => {
+  const random = new SeededRandom(5);
+  const rows = Array.from({ length: 900 }, () => Math.floor(random.next() ** 2 * 90));
+  const contents = rows.map((r) => `row-${r}`);
+  const strata = Int32Array.from(rows, (r) => r % 2);
+
+  it('puts every copy of a row in one fold, each fold near an equal share, reproducibly', () => {
+    const largest = Math.max(...Array.from({ length: 90 }, (_, r) => rows.filter((x) => x === r).length));
+    for (const seed of [0, 1, 2]) {
+      const folds = foldSplits(900, { folds: 5, seed, strata, contents });
+      const foldOf = new Map<string, number>();
+      folds.forEach((fold, f) => {
+        for (const i of fold.validation) {
+          expect(foldOf.get(contents[i]!) ?? f).toBe(f);
+          foldOf.set(contents[i]!, f);
+        }
+        expect(new Set(Array.from(fold.train, (i) => contents[i]!)).has(contents[fold.validation[0]!]!)).toBe(false);
+      });
+      expect(folds.reduce((sum, f) => sum + f.validation.length, 0)).toBe(900);
+      const sizes = folds.map((f) => f.validation.length);
+      expect(Math.max(...sizes) - Math.min(...sizes)).toBeLessThanOrEqual(largest);
+      expect(foldSplits(900, { folds: 5, seed, strata, contents })).toEqual(folds);
+    }
+  });
+
+  it('deals rows that are all different exactly as without contents', () => {
+    const unique = Array.from({ length: 203 }, (_, i) => `u${i}`);
+    const classes = Int32Array.from({ length: 203 }, (_, i) => (i % 10 === 0 ? 1 : i % 7 === 0 ? 2 : 0));
+    for (const seed of [0, 4, 2024]) {
+      expect(foldSplits(203, { folds: 5, seed, strata: classes, contents: unique })).toEqual(foldSplits(203, { folds: 5, seed, strata: classes }));
+      expect(foldSplits(203, { folds: 3, seed, contents: unique })).toEqual(foldSplits(203, { folds: 3, seed }));
+    }
+  });
+});
+

@@ -149,4 +149,18 @@ describe('training options', () => {
       message: expect.stringContaining('20-fold cross-validation needs at least 40'),
     });
   });
+
+  it('refuses data too repetitive to hold any row out, copies of a row staying on one side', async () => {
+    // 40 requests, but only one per class (copies differ only in an ignored id and in how a number is written).
+    const lines = ['request_id,size,color,label', ...Array.from({ length: 40 }, (_, i) => (i % 2 ? `r${i},2,blue,no` : `r${i},${i % 4 ? '1' : '1.0'},red,yes`))];
+    const csv = { data: `${lines.join('\n')}\n`, name: 'copies.csv' };
+    await expect(trainFromCsv({ csv, target: 'label' })).rejects.toMatchObject({
+      code: 'BERTH_TRAIN_DATA_INSUFFICIENT',
+      message: expect.stringContaining("each class's rows are copies of one row"),
+    });
+    await expect(trainFromCsv({ csv, target: 'label', folds: 2 })).rejects.toMatchObject({
+      code: 'BERTH_TRAIN_DATA_INSUFFICIENT',
+      message: expect.stringContaining('2 different rows among 40 (copies of a row share a fold); 2-fold cross-validation needs at least 4'),
+    });
+  });
 });

@@ -24,6 +24,7 @@ import {
   type Metrics,
   type TrainProgress,
   classificationMetrics,
+  distinctContents,
   foldSplits,
   inferSchema,
   parseCsv,
@@ -240,7 +241,12 @@ export async function trainChallenger(input: ChallengerInput): Promise<TrainedBu
     // challenger, and that champion's figure on it is the one training recorded for the model
     // fitted without it (a retrained champion was trained without it, and is scored as it is).
     const inferred = inferSchema(leading, { target, task });
-    const splits = foldSplits(inferred.rows.length, { folds: rule.folds, seed: rule.seed, ...(inferred.target.task === 'classification' ? { strata: inferred.target.classes } : {}) });
+    const splits = foldSplits(inferred.rows.length, {
+      folds: rule.folds,
+      seed: rule.seed,
+      ...(inferred.target.task === 'classification' ? { strata: inferred.target.classes } : {}),
+      contents: rowContents(inferred),
+    });
     const fold = splits.length;
     originalValidation = Array.from(splits[fold - 1]!.validation, (i) => inferred.rows[i]!);
     heldOut = new Set(originalValidation);
@@ -267,12 +273,18 @@ export async function trainChallenger(input: ChallengerInput): Promise<TrainedBu
   // client's retries) on the same side, so the challenger is not judged on rows it trained on.
   const truths = recent.rows.map((row) => row[targetIndex]!);
   const labels = [...new Set(truths)].sort();
+  const recentContents = labelledContents(recent, champion.manifest.schema, target);
   const recentSplit = splitRows(recent.rows.length, {
     fraction: input.holdout,
     seed: input.seed,
     ...(task === 'classification' ? { strata: truths.map((t) => labels.indexOf(t)) } : {}),
-    contents: labelledContents(recent, champion.manifest.schema, target),
+    contents: recentContents,
   });
+  if (recentSplit.validation.length === 0) {
+    // Every class's rows are copies of one row: none can be held out without training on its copy.
+    const distinct = distinctContents(recent.rows.length, recentContents);
+    throw Errors.RETRAIN_TOO_FEW_ROWS.create(input.model, distinct, (task === 'classification' ? labels.length : 1) + 1, `${newRows}, counting copies of a row once`);
+  }
 
   // What the challenger keeps: every original row, then every labelled row.
   const keptText = stringify([original.header as string[], ...(original.rows as string[][]), ...(recent.rows as string[][])]);
