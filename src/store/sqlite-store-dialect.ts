@@ -17,7 +17,20 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { CompiledQuery, type DatabaseConnection, type Dialect, type Driver, type QueryResult, SqliteAdapter, SqliteDialect } from 'kysely';
+import {
+  CompiledQuery,
+  type DatabaseConnection,
+  type DatabaseIntrospector,
+  type Dialect,
+  type DialectAdapter,
+  type Driver,
+  type Kysely,
+  type QueryCompiler,
+  type QueryResult,
+  SqliteAdapter,
+  SqliteIntrospector,
+  SqliteQueryCompiler,
+} from 'kysely';
 import { Errors } from '../core/errors.js';
 import type { StoreDialect } from './store-dialect.js';
 import { sqliteWriterDialect } from './sqlite-writer-dialect.js';
@@ -185,20 +198,15 @@ class TransactionalDdlSqliteAdapter extends SqliteAdapter {
   }
 }
 
-class BerthSqliteDialect extends SqliteDialect {
-  readonly #file: string;
-  readonly #wait: SqliteLockWait;
-  constructor(file: string, wait: SqliteLockWait) {
-    super({ database: () => openSqliteDatabase(file, { ...wait, busyTimeoutMs: 0 }) });
-    this.#file = file;
-    this.#wait = wait;
-  }
-  override createDriver(): Driver {
-    return new LockWaitingSqliteDriver(this.#file, this.#wait);
-  }
-  override createAdapter(): SqliteAdapter {
-    return new TransactionalDdlSqliteAdapter();
-  }
+/** Kysely's SQLite dialect with the driver above and transactional DDL. */
+function berthSqliteDialect(file: string, wait: SqliteLockWait): Dialect {
+  return {
+    createAdapter: (): DialectAdapter => new TransactionalDdlSqliteAdapter(),
+    createDriver: (): Driver => new LockWaitingSqliteDriver(file, wait),
+    createQueryCompiler: (): QueryCompiler => new SqliteQueryCompiler(),
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    createIntrospector: (db: Kysely<any>): DatabaseIntrospector => new SqliteIntrospector(db),
+  };
 }
 
 /**
@@ -236,7 +244,7 @@ export function sqliteStoreDialect(file: string, options: SqliteStoreOptions = {
   return {
     kind: 'sqlite',
     description,
-    createKyselyDialect: (): Dialect => new BerthSqliteDialect(file, wait),
+    createKyselyDialect: (): Dialect => berthSqliteDialect(file, wait),
     createWriterDialect: (): Dialect => sqliteWriterDialect(file, wait),
     prepare: () => Promise.resolve(undefined),
   };

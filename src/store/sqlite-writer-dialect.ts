@@ -68,7 +68,6 @@ class WriterConnection implements DatabaseConnection {
       // The thread's own waits (opening the file) end in BERTH_STORE_LOCKED, its statements' in SQLITE_BUSY.
       if (reply.error.code === Errors.STORE_LOCKED.code) throw Errors.STORE_LOCKED.create(this.wait.description, this.wait.waitMs, { cause: error });
       throw lockedError(error, this.wait);
-      return reply;
     });
   }
 
