@@ -11,7 +11,8 @@ import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { stringify } from 'csv-stringify/sync';
 import { Errors } from '../../core/errors.js';
-import { DEFAULT_MISSING_VALUES, type FeatureSchema } from '../../core/feature-schema.js';
+import type { FeatureSchema } from '../../core/feature-schema.js';
+import { RowValidator } from '../../core/validate-row.js';
 import type { PipelineSpec } from '../../core/pipeline-spec.js';
 import type { RetrainTriggerKind } from '../../core/retrain-policy.js';
 import { type JsonObject, loadBundle } from '../../registry/index.js';
@@ -378,26 +379,22 @@ export async function trainChallenger(input: ChallengerInput): Promise<TrainedBu
 }
 
 /**
- * Each labelled row's content for the split: the champion's features as it reads them (missing,
- * a number however written, true or false) and the truth, so repeats of a request are one row
- * whatever columns it ignores.
+ * Each labelled row's content for the split: the champion's features as it reads them (RowValidator:
+ * missing, a number however written, true or false, a datetime) and the truth, so repeats of a
+ * request are one row whatever columns it ignores. A row the champion would refuse keeps its text.
  */
 function labelledContents(table: CsvTable, schema: FeatureSchema, target: string): string[] {
-  const missing = new Set(schema.missingValues ?? DEFAULT_MISSING_VALUES);
-  const columns = schema.features.map((f) => ({ index: table.header.indexOf(f.name), type: f.type }));
+  const validator = new RowValidator(schema);
   const targetIndex = table.header.indexOf(target);
-  return table.rows.map((row) =>
-    JSON.stringify([
-      ...columns.map(({ index, type }) => {
-        const raw = index < 0 ? '' : row[index]!;
-        if (missing.has(raw) || raw.trim() === '') return null;
-        if (type === 'number' || type === 'integer') return Number(raw.trim());
-        if (type === 'boolean') return /^(true|yes|1)$/i.test(raw.trim());
-        return raw;
-      }),
-      row[targetIndex]!,
-    ]),
-  );
+  return table.rows.map((row, i) => {
+    let values: unknown;
+    try {
+      values = validator.validate(Object.fromEntries(table.header.map((name, c) => [name, row[c]])), i);
+    } catch {
+      values = row;
+    }
+    return JSON.stringify([values, row[targetIndex]!]);
+  });
 }
 
 /** A model's figures on rows whose truth it knows; rows of a class it never saw are left out. */
