@@ -9,7 +9,7 @@ import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type ServeProcess, runBerth, startBerth, startBerthServe } from '../helpers/cli.js';
 import { tempDir } from '../helpers/models.js';
-import { eventually } from '../helpers/server.js';
+import { eventually, tracked } from '../helpers/server.js';
 import { type SqliteLockHolder, holdSqliteWriteLock } from '../helpers/sqlite-lock-holder.js';
 import { ONNX_FIXTURES } from '../helpers/store-backends.js';
 
@@ -38,15 +38,6 @@ function hasDatabaseOpen(pid: number): boolean {
   } catch {
     return false;
   }
-}
-
-function tracked<T>(promise: Promise<T>): { readonly promise: Promise<T>; settled(): boolean } {
-  let settled = false;
-  promise.then(
-    () => (settled = true),
-    () => (settled = true),
-  );
-  return { promise, settled: () => settled };
 }
 
 beforeAll(async () => {

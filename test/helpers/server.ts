@@ -81,3 +81,13 @@ export async function eventually(check: () => Promise<boolean> | boolean, ms = 5
   }
   return check();
 }
+
+/** Tracks whether a promise has settled, without letting a rejection go unhandled. */
+export function tracked<T>(promise: Promise<T>): { readonly promise: Promise<T>; settled(): boolean } {
+  let settled = false;
+  promise.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
+  return { promise, settled: () => settled };
+}

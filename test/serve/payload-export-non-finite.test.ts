@@ -6,7 +6,6 @@
  * sink's event, POSTed to a real loopback receiver, the same strings (it wrote null too).
  */
 import { writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,11 +13,10 @@ import { floatTensor, node, onnxModel, tensorValueInfo } from '../../src/core/on
 import { OnnxElementType, encodeOnnxModel } from '../../src/core/onnx-proto.js';
 import { tempDir } from '../helpers/models.js';
 import { eventually, postJson, startRegistryServer } from '../helpers/server.js';
+import { type SinkReceiver, startSinkReceiver } from '../helpers/sink-receiver.js';
 
 let server: Awaited<ReturnType<typeof startRegistryServer>>;
-let lake: Server;
-/** The bodies the sink POSTed to the lake. */
-const posts: string[] = [];
+let lake: SinkReceiver;
 
 /** `y = x / 0` on FP32 [batch, 1]: 1 → Infinity, -1 → -Infinity, 0 → NaN, as IEEE 754 divides. */
 function writeDivideByZeroModel(dir: string): string {
@@ -34,17 +32,8 @@ function writeDivideByZeroModel(dir: string): string {
 }
 
 beforeAll(async () => {
-  lake = createServer((request, response) => {
-    let text = '';
-    request.setEncoding('utf8');
-    request.on('data', (chunk: string) => (text += chunk));
-    request.on('end', () => {
-      posts.push(text);
-      response.writeHead(200).end();
-    });
-  });
-  await new Promise<void>((resolve) => lake.listen(0, '127.0.0.1', resolve));
-  const sink = { url: `http://127.0.0.1:${(lake.address() as { port: number }).port}/lake`, flushMs: 100, attempts: 2 };
+  lake = await startSinkReceiver();
+  const sink = { url: lake.url, flushMs: 100, attempts: 2 };
   server = await startRegistryServer(tempDir(), { monitor: { sampleRate: 0, flushIntervalMs: 200, segmentSealMs: 1000, payloads: { rate: 1, sink } } });
   await server.registry.register(writeDivideByZeroModel(tempDir()), { name: 'ratio', aliases: ['production'] });
   await eventually(async () => (await fetch(`${server.url}/v2/models/ratio/ready`)).status === 200, 30_000);
@@ -52,7 +41,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server?.close();
-  lake?.closeAllConnections();
   lake?.close();
 });
 
@@ -74,8 +62,8 @@ describe('non-finite floats in the answer, the payload export and the CloudEvent
 
     // The sink's event for the request carries the answer's strings (before: null x4).
     const requestId = answer.headers.get('x-request-id')!;
-    expect(await eventually(() => posts.some((text) => text.includes(requestId)), 15_000)).toBe(true);
-    const events = JSON.parse(posts.find((text) => text.includes(requestId))!) as { id: string; data: { outputs: Record<string, unknown[]>; inputs: Record<string, unknown[]> } }[];
+    expect(await eventually(() => lake.posts.some((post) => post.text.includes(requestId)), 15_000)).toBe(true);
+    const events = JSON.parse(lake.posts.find((post) => post.text.includes(requestId))!.text) as { id: string; data: { outputs: Record<string, unknown[]>; inputs: Record<string, unknown[]> } }[];
     const event = events.find((e) => e.id === requestId)!;
     // Columns by feature name: x[0] in, y[0] out (the answer's y is [4, 1]).
     expect(event.data.outputs).toEqual({ 'y[0]': answered });

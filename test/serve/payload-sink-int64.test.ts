@@ -5,42 +5,28 @@
  * JSON number with every digit, as the OIP JSON answer writes it; a small request's event sent
  * whole, a large one's as it is printed (chunked).
  */
-import { createServer, type Server } from 'node:http';
 import { isLosslessNumber, parse } from 'lossless-json';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LARGE_EVENT_ROWS } from '../../dist/monitor/index.js';
 import { tempDir, writeInt64LabelModel } from '../helpers/models.js';
 import { eventually, postJson, startRegistryServer } from '../helpers/server.js';
+import { type SinkReceiver, startSinkReceiver } from '../helpers/sink-receiver.js';
 
 const LARGE_ROWS = 60_000;
 /** 64-bit values a JSON reader that parses doubles would round, and the extremes. */
 const SMALL_IDS = ['9007199254740993', '-9223372036854775808', '9223372036854775807', '42'];
 
-interface Post {
-  readonly transferEncoding: string | undefined;
-  readonly text: string;
-}
 interface Event {
   readonly id: string;
   readonly data: { readonly rows: unknown; readonly inputs: Record<string, unknown[]>; readonly outputs: Record<string, unknown[]> };
 }
 
 let server: Awaited<ReturnType<typeof startRegistryServer>>;
-let lake: Server;
-const posts: Post[] = [];
+let lake: SinkReceiver;
 
 beforeAll(async () => {
-  lake = createServer((request, response) => {
-    let text = '';
-    request.setEncoding('utf8');
-    request.on('data', (chunk: string) => (text += chunk));
-    request.on('end', () => {
-      posts.push({ transferEncoding: request.headers['transfer-encoding'], text });
-      response.writeHead(200).end();
-    });
-  });
-  await new Promise<void>((resolve) => lake.listen(0, '127.0.0.1', resolve));
-  const sink = { url: `http://127.0.0.1:${(lake.address() as { port: number }).port}/lake`, flushMs: 100, attempts: 2 };
+  lake = await startSinkReceiver();
+  const sink = { url: lake.url, flushMs: 100, attempts: 2 };
   server = await startRegistryServer(tempDir(), { monitor: { sampleRate: 0, payloads: { rate: 1, sink } } });
   await server.registry.register(writeInt64LabelModel(tempDir()), { name: 'classes', aliases: ['production'] });
   await eventually(async () => (await fetch(`${server.url}/v2/models/classes/ready`)).status === 200, 30_000);
@@ -48,7 +34,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server?.close();
-  lake?.closeAllConnections();
   lake?.close();
 });
 
@@ -84,11 +69,11 @@ describe('the CloudEvents sink for a model with INT64 outputs', () => {
     expect(digits(large.outputs.get('label')!)).toEqual(largeLabels);
 
     // Both events arrive (before the fix the sink could not print them: nothing arrived).
-    const arrived = () => posts.flatMap((p) => (parse(p.text) as Event[]).map((e) => e.id));
+    const arrived = () => lake.posts.flatMap((p) => (parse(p.text) as Event[]).map((e) => e.id));
     expect(await eventually(() => arrived().length >= 2, 20_000)).toBe(true);
     expect(arrived()).toEqual([small.requestId, large.requestId]);
 
-    const smallPost = posts.find((p) => p.text.includes(small.requestId))!;
+    const smallPost = lake.posts.find((p) => p.text.includes(small.requestId))!;
     const [smallEvent] = parse(smallPost.text) as Event[];
     expect(smallPost.transferEncoding).toBeUndefined();
     expect(digits(smallEvent!.data.outputs.label!)).toEqual(['0', '1', '2', '0']);
@@ -98,7 +83,7 @@ describe('the CloudEvents sink for a model with INT64 outputs', () => {
     expect(smallPost.text).toContain('"key":[9007199254740993,-9223372036854775808,9223372036854775807,42]');
     expect(smallPost.text).toContain('"label":[0,1,2,0]');
 
-    const largePost = posts.find((p) => p.text.includes(large.requestId))!;
+    const largePost = lake.posts.find((p) => p.text.includes(large.requestId))!;
     expect(largePost.transferEncoding).toBe('chunked');
     const largeEvent = (parse(largePost.text) as Event[]).find((e) => e.id === large.requestId)!;
     expect(String(largeEvent.data.rows)).toBe(String(LARGE_ROWS));

@@ -10,6 +10,7 @@ import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Errors } from '../../dist/core/errors.js';
 import { type MetadataStore, SQLITE_FILE, STORE_MIGRATIONS, openMetadataStore } from '../../dist/store/index.js';
+import { tracked } from '../helpers/server.js';
 import { type SqliteLockHolder, holdSqliteWriteLock } from '../helpers/sqlite-lock-holder.js';
 
 const homes: string[] = [];
@@ -44,16 +45,6 @@ async function timerTurns(turns: number): Promise<number> {
     }, 1);
   });
   return fired;
-}
-
-/** Tracks whether a promise has settled, without letting a rejection go unhandled. */
-function tracked<T>(promise: Promise<T>): { readonly promise: Promise<T>; settled(): boolean } {
-  let settled = false;
-  promise.then(
-    () => (settled = true),
-    () => (settled = true),
-  );
-  return { promise, settled: () => settled };
 }
 
 afterEach(async () => {
