@@ -173,10 +173,11 @@ interface Phases {
 }
 
 /**
- * Starts a budgeted server and drives the phases: a cold sweep (request i, one at a time, for the
- * model `model(i)`, i < MODELS), Zipf traffic, then hot traffic over half the budget's worth.
+ * Starts a budgeted server and drives the phases: a cold sweep of every model (m0, m1, … one
+ * request at a time), then Zipf traffic and hot traffic over half the budget's worth, each request
+ * of those two for the model `model(i)` where the budgeted server would ask for model i.
  */
-async function runPhases(label: string, home: string, budget: number, model: (i: number) => number, sweepAll = false): Promise<Phases> {
+async function runPhases(label: string, home: string, budget: number, model: (i: number) => number): Promise<Phases> {
   const started = performance.now();
   const server = await startServe(label, home, ['--model-memory', String(budget)]);
   try {
@@ -192,7 +193,7 @@ async function runPhases(label: string, home: string, budget: number, model: (i:
     const cold: number[] = [];
     let firstRss = 0;
     for (let i = 0; i < MODELS; i++) {
-      const name = `m${sweepAll ? i : model(i)}`;
+      const name = `m${i}`;
       const { status, ms } = await infer(server.url, name, agent);
       if (status !== 200) throw new Error(`${name} answered ${status}`);
       cold.push(ms);
@@ -286,10 +287,10 @@ async function main(): Promise<void> {
     // buffers, compiled code, per-version state), so the difference is what holding the budget's
     // versions takes.
     const controlBudget = CONTROL_HOLD * perVersion;
-    const control = await runPhases('control', home, controlBudget, () => 0, true);
+    const control = await runPhases('control', home, controlBudget, () => 0);
     const hot = Math.floor(HOLD / 2);
 
-    // 6. The same registry without a budget: every version loaded at start.
+    // 3. The same registry without a budget: every version loaded at start.
     let unbudgeted: { start: number; rss: number; hot: LoadRun } | undefined;
     if (!args['skip-unbudgeted']) {
       started = performance.now();
